@@ -1,0 +1,118 @@
+# lchat - build, test, install, run.
+#
+#   make            build the programs into build/bin/
+#   make check      unit and end-to-end tests, then the same under ASan+UBSan
+#   make run        start lchatd in the foreground with sockets under ./run/
+#   make install    PREFIX=/usr/local DESTDIR= (binaries, config, man pages)
+
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+SBINDIR    ?= $(PREFIX)/sbin
+MANDIR     ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+
+CC      ?= cc
+PKGS     = libconfuse
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lconfuse)
+CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
+CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -lpthread)
+
+# snprintf truncating an over-long error message is intended, not a bug.
+WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-format-truncation
+CFLAGS  ?= -O2 -g
+ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) -D_GNU_SOURCE -Icommon -Idaemon $(PKG_CFLAGS) -MMD -MP
+LDLIBS   = $(PKG_LIBS) -lpthread
+
+# The sanitizer build lives beside the normal one and is built by make check.
+SAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+B ?= build
+
+COMMON_SRC = $(sort $(wildcard common/*.c))
+DAEMON_SRC = $(sort $(wildcard daemon/*.c))
+UNIT_SRC   = $(sort $(wildcard tests/unit/check_*.c))
+E2E_SRC    = $(sort $(wildcard tests/e2e/test_*.c))
+E2E_LIB    = $(filter-out $(E2E_SRC),$(sort $(wildcard tests/e2e/*.c)))
+
+COMMON_OBJ = $(COMMON_SRC:%.c=$(B)/obj/%.o)
+DAEMON_OBJ = $(DAEMON_SRC:%.c=$(B)/obj/%.o)
+E2E_LIBOBJ = $(E2E_LIB:%.c=$(B)/obj/%.o)
+UNIT_BIN   = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+E2E_BIN    = $(E2E_SRC:tests/e2e/%.c=$(B)/tests/%)
+
+PROGRAMS   = $(B)/bin/lchatd
+
+.PHONY: all check check-unit check-e2e check-asan run install uninstall clean deps tests
+all: $(PROGRAMS)
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/bin/lchatd: $(DAEMON_OBJ) $(COMMON_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# Unit tests link the shared code and the daemon's modules except its main.
+DAEMON_LIBOBJ = $(filter-out $(B)/obj/daemon/main.o,$(DAEMON_OBJ))
+$(B)/tests/check_%: $(B)/obj/tests/unit/check_%.o $(DAEMON_LIBOBJ) $(COMMON_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
+
+$(B)/tests/test_%: $(B)/obj/tests/e2e/test_%.o $(E2E_LIBOBJ) $(COMMON_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
+
+$(B)/obj/tests/%.o: ALL_CFLAGS += $(CHECK_CFLAGS) -Itests/e2e
+
+tests: $(PROGRAMS) $(UNIT_BIN) $(E2E_BIN)
+
+# Each test program prints Check's summary line; the runner script stops at
+# the first failing program and says which one failed.
+check-unit: $(UNIT_BIN)
+	@tests/run-tests $(UNIT_BIN)
+
+check-e2e: $(PROGRAMS) $(E2E_BIN)
+	@LCHAT_BIN=$(abspath $(B)/bin) tests/run-tests $(E2E_BIN)
+
+check-asan:
+	$(MAKE) B=build/asan CFLAGS="$(SAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" check-unit check-e2e
+
+check: deps-check
+	$(MAKE) check-unit check-e2e
+	$(MAKE) check-asan
+
+deps-check:
+	@scripts/install-deps --check
+
+deps:
+	scripts/install-deps
+
+# make run: a private room under ./run/, no root needed.
+RUN_DIR = $(CURDIR)/run
+run: all
+	@scripts/make-run-config "$(RUN_DIR)" > "$(RUN_DIR).conf.tmp" && mkdir -p "$(RUN_DIR)" && mv "$(RUN_DIR).conf.tmp" "$(RUN_DIR)/lchat.conf"
+	@echo "lchatd: room at $(RUN_DIR)/lchat.sock, control at $(RUN_DIR)/control.sock"
+	@echo "lchatd: connect with:  socat - UNIX-CONNECT:$(RUN_DIR)/lchat.sock   (Ctrl-C here stops the daemon)"
+	$(B)/bin/lchatd -f -c "$(RUN_DIR)/lchat.conf"
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR) $(DESTDIR)$(UNITDIR)
+	install -m 0755 $(B)/bin/lchatd $(DESTDIR)$(SBINDIR)/lchatd
+	install -m 0644 docs/lchatd.8 $(DESTDIR)$(MANDIR)/man8/lchatd.8
+	install -m 0644 docs/lchat.conf.5 $(DESTDIR)$(MANDIR)/man5/lchat.conf.5
+	install -m 0644 conf/lchatd.service $(DESTDIR)$(UNITDIR)/lchatd.service
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/lchat.conf ]; then \
+		echo "keeping existing $(DESTDIR)$(SYSCONFDIR)/lchat.conf"; \
+	else install -m 0644 conf/lchat.conf $(DESTDIR)$(SYSCONFDIR)/lchat.conf; fi
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/lchatd $(DESTDIR)$(MANDIR)/man8/lchatd.8 \
+	      $(DESTDIR)$(MANDIR)/man5/lchat.conf.5 $(DESTDIR)$(UNITDIR)/lchatd.service
+
+clean:
+	rm -rf build run
+
+-include $(shell find $(B)/obj -name '*.d' 2>/dev/null)

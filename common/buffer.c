@@ -1,0 +1,74 @@
+/* buffer.c - growable output buffer for non-blocking sockets. */
+#include "buffer.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+int buffer_reserve(struct buffer *b, size_t n)
+{
+	if (b->off > 0 && b->off == b->len)
+		b->off = b->len = 0;
+	if (b->cap - b->len >= n)
+		return 0;
+	if (b->off > 0) {
+		memmove(b->data, b->data + b->off, b->len - b->off);
+		b->len -= b->off;
+		b->off = 0;
+		if (b->cap - b->len >= n)
+			return 0;
+	}
+	size_t cap = b->cap ? b->cap : 4096;
+	while (cap - b->len < n)
+		cap *= 2;
+	char *p = realloc(b->data, cap);
+	if (!p)
+		return -1;
+	b->data = p;
+	b->cap = cap;
+	return 0;
+}
+
+int buffer_append(struct buffer *b, const void *p, size_t n)
+{
+	if (buffer_reserve(b, n) < 0)
+		return -1;
+	memcpy(b->data + b->len, p, n);
+	b->len += n;
+	return 0;
+}
+
+int buffer_flush(struct buffer *b, int fd)
+{
+	while (b->off < b->len) {
+		ssize_t w = send(fd, b->data + b->off, b->len - b->off,
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return 1;
+			return -1;
+		}
+		b->off += (size_t)w;
+	}
+	b->off = b->len = 0;
+	return 0;
+}
+
+void buffer_trim(struct buffer *b, size_t keep)
+{
+	if (b->off == b->len && b->cap > keep) {
+		free(b->data);
+		b->data = NULL;
+		b->cap = b->off = b->len = 0;
+	}
+}
+
+void buffer_free(struct buffer *b)
+{
+	free(b->data);
+	memset(b, 0, sizeof(*b));
+}

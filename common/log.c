@@ -1,0 +1,73 @@
+/* log.c - one line per event to syslog, or to stderr in the foreground. */
+#include "log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *log_ident = "lchat";
+static bool log_stderr;
+
+void log_open(const char *ident, bool to_stderr)
+{
+	log_ident = ident;
+	log_stderr = to_stderr;
+	if (!to_stderr)
+		openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+}
+
+void log_reopen(void)
+{
+	if (!log_stderr) {
+		closelog();
+		openlog(log_ident, LOG_PID, LOG_DAEMON);
+	}
+}
+
+void log_close(void)
+{
+	if (!log_stderr)
+		closelog();
+}
+
+static const char *prio_name(int prio)
+{
+	switch (prio) {
+	case LOG_ERR: case LOG_CRIT: case LOG_ALERT: case LOG_EMERG: return "error";
+	case LOG_WARNING: return "warning";
+	case LOG_NOTICE: return "notice";
+	case LOG_DEBUG: return "debug";
+	default: return "info";
+	}
+}
+
+void log_msg(int prio, const char *fmt, ...)
+{
+	va_list ap;
+	char line[1024];
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (!log_stderr) {
+		syslog(prio, "%s", line);
+		return;
+	}
+	char stamp[32];
+	time_t t = time(NULL);
+	struct tm tm;
+	localtime_r(&t, &tm);
+	strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%S", &tm);
+	/* One write per line so lines from many processes never interleave. */
+	char out[1200];
+	int n = snprintf(out, sizeof(out), "%s %s[%d]: %s: %s\n", stamp,
+			 log_ident, (int)getpid(), prio_name(prio), line);
+	if (n > 0) {
+		if ((size_t)n >= sizeof(out))
+			n = sizeof(out) - 1;
+		ssize_t w = write(STDERR_FILENO, out, (size_t)n);
+		(void)w;
+	}
+}

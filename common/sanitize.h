@@ -1,0 +1,53 @@
+/* sanitize.h - UTF-8 validation and terminal-safety rules for text.
+ *
+ * One place decides which text may travel through lchat and how text is made
+ * safe to print: the daemon rejects bad text with text_check(), and every
+ * program that prints something it received runs it through text_sanitize()
+ * first, whatever the daemon already did. */
+#ifndef LCHAT_SANITIZE_H
+#define LCHAT_SANITIZE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+/* Decode one UTF-8 sequence at s (n bytes available). Strict: rejects
+ * overlong forms, surrogates, code points above U+10FFFF and truncated
+ * sequences. Returns the sequence length (1-4) and stores the code point in
+ * *cp, or returns 0 if the bytes at s are not valid UTF-8. */
+size_t utf8_decode(const char *s, size_t n, uint32_t *cp);
+
+/* True for code points that must never reach a terminal: C0 controls, DEL,
+ * C1 controls, bidirectional embeddings/overrides/isolates/marks, line and
+ * paragraph separators, interlinear annotation controls and similar
+ * invisible format characters that can disguise text. */
+bool codepoint_is_forbidden(uint32_t cp);
+
+/* True for code points that render as nothing (zero-width and format
+ * characters, including the forbidden ones). Used by the name rules. */
+bool codepoint_is_invisible(uint32_t cp);
+
+enum text_error {
+	TEXT_OK = 0,
+	TEXT_BAD_UTF8,      /* not valid UTF-8 */
+	TEXT_CONTROL,       /* a forbidden (control, escape, bidi...) character */
+	TEXT_EMPTY,         /* empty or only white space */
+};
+
+/* Check user-supplied text (a message, a quit reason, a notice). On error,
+ * *bad_offset (if not NULL) gets the byte offset of the first bad byte. */
+enum text_error text_check(const char *s, size_t n, size_t *bad_offset);
+
+/* Short stable machine code and a human sentence for a text_error. */
+const char *text_error_code(enum text_error e);
+const char *text_error_message(enum text_error e);
+
+/* Copy s (n bytes) to out as text that is safe to print on a terminal:
+ * invalid UTF-8 bytes become U+FFFD, forbidden code points become a visible
+ * escape such as "^[" (C0), "<U+202E>" (others). Always NUL-terminates when
+ * outcap > 0 and never splits a UTF-8 sequence or an escape. Returns the
+ * number of bytes written, excluding the NUL. Idempotent: sanitizing the
+ * output again yields the same bytes. */
+size_t text_sanitize(const char *s, size_t n, char *out, size_t outcap);
+
+#endif

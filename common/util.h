@@ -1,0 +1,21 @@
+/* util.h - small system helpers shared by all programs. */
+#ifndef LCHAT_UTIL_H
+#define LCHAT_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Write all of buf to a blocking fd, retrying on EINTR. 0 or -1 (errno). */
+int write_all(int fd, const void *buf, size_t n);
+/* Milliseconds: wall clock (for event times) and monotonic (for timers). */
+int64_t now_ms(void);
+int64_t mono_ms(void);
+/* Login name for uid into buf; "uid<N>" if the account has no name. */
+void login_of_uid(uid_t uid, char *buf, size_t len);
+/* Ignore SIGPIPE in this process (writes then fail with EPIPE). */
+int ignore_sigpipe(void);
+/* Open a UNIX stream client socket to path (O_CLOEXEC); -1 on error. */
+int unix_connect(const char *path);
+
+#endif

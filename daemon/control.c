@@ -1,0 +1,289 @@
+/* control.c - the control socket: admin verbs (NOTICE, WHO, PING, QUIT)
+ * over the same line protocol. The daemon serves it in its own loop, so
+ * every connection is non-blocking and its output bounded.
+ *
+ * Access is decided from the kernel's view of the peer (SO_PEERCRED and
+ * SO_PEERGROUPS), whatever the socket file's mode: root, the daemon's own
+ * user, and members of admin_group. */
+#include "control.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "buffer.h"
+#include "log.h"
+#include "protocol.h"
+#include "sanitize.h"
+#include "util.h"
+#include "version.h"
+
+/* A control client that lets this much output pile up is dropped. */
+#define CONTROL_OUT_MAX (1024 * 1024)
+
+struct control_conn {
+	int fd;               /* -1: unused */
+	uid_t uid;
+	char login[64];
+	struct linebuf in;
+	struct buffer out;
+	bool closing;
+};
+
+struct control {
+	struct room *room;
+	const struct lchat_config *cfg;
+	int listen_fd;
+	gid_t admin_gid;
+	struct control_conn conn[CONTROL_MAX_CONNS];
+};
+
+struct control *control_new(struct room *room, const struct lchat_config *cfg,
+			    int listen_fd, gid_t admin_gid)
+{
+	struct control *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->room = room;
+	c->cfg = cfg;
+	c->listen_fd = listen_fd;
+	c->admin_gid = admin_gid;
+	for (int i = 0; i < CONTROL_MAX_CONNS; i++)
+		c->conn[i].fd = -1;
+	return c;
+}
+
+static void conn_close(struct control_conn *cc)
+{
+	if (cc->fd < 0)
+		return;
+	close(cc->fd);
+	cc->fd = -1;
+	linebuf_free(&cc->in);
+	buffer_free(&cc->out);
+}
+
+void control_close_all(struct control *c)
+{
+	for (int i = 0; i < CONTROL_MAX_CONNS; i++)
+		conn_close(&c->conn[i]);
+	if (c->listen_fd >= 0)
+		close(c->listen_fd);
+	c->listen_fd = -1;
+}
+
+void control_free(struct control *c)
+{
+	if (!c)
+		return;
+	control_close_all(c);
+	free(c);
+}
+
+static void creply(struct control_conn *cc, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void creply(struct control_conn *cc, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	int n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n > sizeof(line) - 2)
+		n = sizeof(line) - 2;
+	line[n++] = '\n';
+	if (buffer_append(&cc->out, line, (size_t)n) < 0)
+		cc->closing = true;
+}
+
+/* Is the peer allowed? root, our own uid, or a member of admin_group. */
+static bool peer_is_admin(struct control *c, int fd, const struct ucred *cred)
+{
+	if (cred->uid == 0 || cred->uid == geteuid() || cred->gid == c->admin_gid)
+		return true;
+	gid_t groups[256];
+	socklen_t len = sizeof(groups);
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) < 0)
+		return false;
+	for (size_t i = 0; i < len / sizeof(gid_t); i++)
+		if (groups[i] == c->admin_gid)
+			return true;
+	return false;
+}
+
+static void refuse(int fd, const char *line)
+{
+	ssize_t w = send(fd, line, strlen(line), MSG_DONTWAIT | MSG_NOSIGNAL);
+	(void)w;
+	close(fd);
+}
+
+static void accept_one(struct control *c)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	int fd = accept4(c->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+	if (fd < 0) {
+		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
+		    errno != ECONNABORTED)
+			log_msg(LOG_WARNING, "control accept: %s", strerror(errno));
+		return;
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
+		close(fd);
+		return;
+	}
+	char login[64];
+	login_of_uid(cred.uid, login, sizeof(login));
+	if (!peer_is_admin(c, fd, &cred)) {
+		log_msg(LOG_WARNING, "control: refused uid %u (%s): not in group %s",
+			(unsigned)cred.uid, login, c->cfg->admin_group);
+		char line[256];
+		snprintf(line, sizeof(line), "BYE permission-denied only root and members of group %s may use the control socket\n",
+			 c->cfg->admin_group);
+		refuse(fd, line);
+		return;
+	}
+	struct control_conn *cc = NULL;
+	for (int i = 0; i < CONTROL_MAX_CONNS && !cc; i++)
+		if (c->conn[i].fd < 0)
+			cc = &c->conn[i];
+	if (!cc || linebuf_init(&cc->in, (size_t)c->cfg->max_line) < 0) {
+		refuse(fd, "BYE busy too many control connections; try again\n");
+		return;
+	}
+	cc->fd = fd;
+	cc->uid = cred.uid;
+	snprintf(cc->login, sizeof(cc->login), "%s", login);
+	cc->closing = false;
+	memset(&cc->out, 0, sizeof(cc->out));
+	creply(cc, "HELLO %s/%d lchatd/%s login=%s max_line=%ld", CONTROL_PROTO_NAME,
+	       PROTO_VERSION, LCHAT_VERSION, login, c->cfg->max_line);
+}
+
+static void cmd_notice(struct control *c, struct control_conn *cc, const struct command *cmd)
+{
+	enum text_error te = cmd->text ? text_check(cmd->text, cmd->text_len, NULL) : TEXT_EMPTY;
+
+	if (te != TEXT_OK) {
+		creply(cc, "ERR %s %s", text_error_code(te), text_error_message(te));
+		return;
+	}
+	struct room_event ev = { .kind = EV_NOTICE, .text = cmd->text, .text_len = cmd->text_len };
+	uint64_t seq = room_post(c->room, &ev);
+	log_msg(LOG_NOTICE, "notice by %s (uid %u): %.*s", cc->login, (unsigned)cc->uid,
+		(int)cmd->text_len, cmd->text);
+	creply(cc, "OK NOTICE %" PRIu64, seq);
+}
+
+static void control_line(struct control *c, struct control_conn *cc, const char *line, size_t len)
+{
+	struct command cmd;
+	size_t bad;
+	enum text_error te = text_check(line, len, &bad);
+
+	if (te == TEXT_EMPTY)
+		return;
+	if (te != TEXT_OK) {
+		creply(cc, "ERR %s %s (byte %zu)", text_error_code(te), text_error_message(te), bad + 1);
+		return;
+	}
+	switch (proto_parse_command(line, len, &cmd)) {
+	case VERB_NOTICE:
+		cmd_notice(c, cc, &cmd);
+		break;
+	case VERB_WHO:
+		if (room_format_who(c->room, &cc->out) < 0)
+			cc->closing = true;
+		break;
+	case VERB_PING:
+		if (cmd.text)
+			creply(cc, "PONG %.*s", (int)cmd.text_len, cmd.text);
+		else
+			creply(cc, "PONG");
+		break;
+	case VERB_QUIT:
+		creply(cc, "OK QUIT");
+		cc->closing = true;
+		break;
+	default:
+		creply(cc, "ERR unknown-command the control commands are NOTICE, WHO, PING and QUIT");
+		break;
+	}
+}
+
+static void conn_readable(struct control *c, struct control_conn *cc)
+{
+	size_t avail;
+	char *p = linebuf_space(&cc->in, &avail);
+	ssize_t n = recv(cc->fd, p, avail, MSG_DONTWAIT);
+
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+		cc->closing = true;
+		return;
+	}
+	if (n < 0)
+		return;
+	linebuf_commit(&cc->in, (size_t)n);
+	char *line;
+	size_t len;
+	enum line_status st;
+	while (!cc->closing && (st = linebuf_next(&cc->in, &line, &len)) != LINE_NONE) {
+		if (st == LINE_TOO_LONG)
+			creply(cc, "ERR line-too-long lines are at most %ld bytes", c->cfg->max_line);
+		else
+			control_line(c, cc, line, len);
+	}
+}
+
+int control_pollfds(struct control *c, struct pollfd *pfd, int max)
+{
+	int n = 0;
+
+	if (c->listen_fd >= 0 && n < max)
+		pfd[n++] = (struct pollfd){ .fd = c->listen_fd, .events = POLLIN };
+	for (int i = 0; i < CONTROL_MAX_CONNS && n < max; i++) {
+		struct control_conn *cc = &c->conn[i];
+		if (cc->fd < 0)
+			continue;
+		short ev = cc->closing ? 0 : POLLIN;
+		if (buffer_pending(&cc->out))
+			ev |= POLLOUT;
+		pfd[n++] = (struct pollfd){ .fd = cc->fd, .events = ev };
+	}
+	return n;
+}
+
+void control_handle(struct control *c, const struct pollfd *pfd, int n)
+{
+	for (int k = 0; k < n; k++) {
+		if (pfd[k].fd == c->listen_fd) {
+			if (pfd[k].revents & POLLIN)
+				accept_one(c);
+			continue;
+		}
+		for (int i = 0; i < CONTROL_MAX_CONNS; i++) {
+			struct control_conn *cc = &c->conn[i];
+			if (cc->fd != pfd[k].fd)
+				continue;
+			if (pfd[k].revents & (POLLIN | POLLHUP | POLLERR))
+				conn_readable(c, cc);
+			int rc = buffer_flush(&cc->out, cc->fd);
+			if (rc < 0 || buffer_pending(&cc->out) > CONTROL_OUT_MAX ||
+			    (cc->closing && buffer_pending(&cc->out) == 0))
+				conn_close(cc);
+		}
+	}
+}

@@ -1,0 +1,441 @@
+/* daemon.c - the daemon: owns both sockets and the room, forks one handler
+ * per connection, reaps them, serves the control socket.
+ *
+ * One poll loop over the user socket, the control socket (and its
+ * connections) and a signalfd for SIGCHLD, SIGTERM, SIGINT and SIGHUP.
+ * The daemon never relays messages: handlers write the room directly. */
+#include "daemon.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "control.h"
+#include "handler.h"
+#include "log.h"
+#include "proctitle.h"
+#include "room.h"
+#include "sockets.h"
+#include "util.h"
+#include "wake.h"
+
+/* Connections accepted per loop turn, so signals and control stay served. */
+#define ACCEPT_BATCH 64
+/* How long handlers get to say goodbye at shutdown. */
+#define SHUTDOWN_GRACE_MS 3000
+
+struct daemon {
+	const struct lchat_config *cfg;
+	struct room room;
+	struct control *control;
+	int listen_fd;
+	int sigfd;
+	int reserve_fd;          /* spare descriptor for EMFILE at accept */
+	pid_t *slot_pid;         /* our own record of each slot's handler */
+	uint32_t handlers;
+	bool stopping;
+	pid_t self;
+	int64_t last_fork_error_log;
+};
+
+static void report(int ready_fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Tell the supervisor why we could not start, and log it. */
+static void report(int ready_fd, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg + 1, sizeof(msg) - 1, fmt, ap);
+	va_end(ap);
+	msg[0] = 'E';
+	log_msg(LOG_ERR, "%s", msg + 1);
+	if (ready_fd >= 0)
+		write_all(ready_fd, msg, strlen(msg));
+}
+
+/* ---- accepting users ------------------------------------------------- */
+
+static void refuse(int fd, const char *code, const char *text)
+{
+	char line[512];
+	int n = snprintf(line, sizeof(line), "BYE %s %s\n", code, text);
+	ssize_t w = send(fd, line, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL);
+
+	(void)w;
+	close(fd);
+}
+
+static int free_slot(struct daemon *d)
+{
+	for (uint32_t i = 0; i < d->room.max_users; i++)
+		if (d->slot_pid[i] == 0)
+			return (int)i;
+	return -1;
+}
+
+static long uid_connections(struct daemon *d, uid_t uid)
+{
+	uint32_t hw = atomic_load(&d->room.hdr->high_water);
+	long n = 0;
+
+	for (uint32_t i = 0; i < hw; i++)
+		if (d->slot_pid[i] != 0 && room_slot(&d->room, i)->uid == uid)
+			n++;
+	return n;
+}
+
+static void start_handler(struct daemon *d, int fd, const struct ucred *cred)
+{
+	int slot = free_slot(d);
+
+	if (slot < 0) {
+		refuse(fd, "full", "the room is full; try again later");
+		return;
+	}
+	if (uid_connections(d, cred->uid) >= d->cfg->max_users_per_uid) {
+		log_msg(LOG_NOTICE, "uid %u refused: %ld connections already",
+			(unsigned)cred->uid, d->cfg->max_users_per_uid);
+		refuse(fd, "too-many-connections", "you have too many connections open already");
+		return;
+	}
+	struct room_slot *s = room_slot(&d->room, (uint32_t)slot);
+	s->gen++;
+	s->uid = cred->uid;
+	s->connected_ms = now_ms();
+	s->name[0] = s->key[0] = s->login[0] = '\0';
+	atomic_store(&s->pid, 0);
+	atomic_store(&s->wake, 0);
+	atomic_store(&s->busy, 0);
+	atomic_store(&s->state, SLOT_CONNECTED);
+	if ((uint32_t)slot >= atomic_load(&d->room.hdr->high_water))
+		atomic_store(&d->room.hdr->high_water, (uint32_t)slot + 1);
+
+	pid_t pid = fork();
+	if (pid < 0) {
+		atomic_store(&s->state, SLOT_FREE);
+		int64_t now = mono_ms();
+		if (now - d->last_fork_error_log > 1000) {
+			log_msg(LOG_ERR, "fork: %s; refusing connections", strerror(errno));
+			d->last_fork_error_log = now;
+		}
+		refuse(fd, "unavailable", "the server cannot take more users right now");
+		return;
+	}
+	if (pid == 0) {
+		struct handler_args a = {
+			.room = &d->room, .cfg = d->cfg, .fd = fd, .slot = (uint32_t)slot,
+			.uid = cred->uid, .daemon_pid = d->self,
+		};
+		handler_main(&a);
+	}
+	close(fd);
+	d->slot_pid[slot] = pid;
+	atomic_store(&s->pid, pid);
+	d->handlers++;
+}
+
+/* With no descriptor left, accept() fails and the connection stays queued,
+ * so poll would report it again at once. Free the spare descriptor, take
+ * the connection and close it, so the queue drains instead of spinning. */
+static void shed_connection(struct daemon *d)
+{
+	if (d->reserve_fd >= 0)
+		close(d->reserve_fd);
+	int fd = accept4(d->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+	if (fd >= 0)
+		refuse(fd, "unavailable", "the server is out of file descriptors");
+	d->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	int64_t now = mono_ms();
+	if (now - d->last_fork_error_log > 1000) {
+		log_msg(LOG_ERR, "accept: out of file descriptors; refusing connections");
+		d->last_fork_error_log = now;
+	}
+}
+
+static void accept_users(struct daemon *d)
+{
+	for (int i = 0; i < ACCEPT_BATCH; i++) {
+		int fd = accept4(d->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+		if (fd < 0) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			if (errno == EMFILE || errno == ENFILE) {
+				shed_connection(d);
+				continue;
+			}
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				log_msg(LOG_WARNING, "accept: %s", strerror(errno));
+			return;
+		}
+		struct ucred cred;
+		socklen_t len = sizeof(cred);
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
+			close(fd);
+			continue;
+		}
+		start_handler(d, fd, &cred);
+	}
+}
+
+/* ---- reaping --------------------------------------------------------- */
+
+static int slot_of_pid(struct daemon *d, pid_t pid)
+{
+	uint32_t hw = atomic_load(&d->room.hdr->high_water);
+
+	for (uint32_t i = 0; i < hw; i++)
+		if (d->slot_pid[i] == pid)
+			return (int)i;
+	return -1;
+}
+
+/* Free a dead handler's slot. A member that had not left is announced as
+ * lost. Runs before the pid is reaped, so the pid cannot be reused while
+ * the table still names it. */
+static void release_slot(struct daemon *d, uint32_t i)
+{
+	struct room_slot *s = room_slot(&d->room, i);
+	bool announce = false;
+
+	room_lock(&d->room);
+	if (atomic_load(&s->state) == SLOT_JOINED && !d->stopping) {
+		struct room_event ev = {
+			.kind = EV_LEAVE, .name = s->name, .login = s->login,
+			.reason = LEAVE_LOST,
+		};
+		room_append_locked(&d->room, &ev);
+		announce = true;
+	}
+	atomic_store(&s->state, SLOT_FREE);
+	room_unlock(&d->room);
+	wake_forget_pid(s);
+	if (announce)
+		room_wake_members(&d->room, -1);
+}
+
+static void reap_children(struct daemon *d)
+{
+	for (;;) {
+		siginfo_t si;
+		memset(&si, 0, sizeof(si));
+		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) < 0) {
+			if (errno == EINTR)
+				continue;
+			return;    /* ECHILD: none left */
+		}
+		if (si.si_pid == 0)
+			return;
+		pid_t pid = si.si_pid;
+		int slot = slot_of_pid(d, pid);
+		if (slot >= 0) {
+			const char *name = room_slot(&d->room, (uint32_t)slot)->name;
+			if (si.si_code != CLD_EXITED)
+				log_msg(LOG_WARNING, "handler %d (%s) killed by signal %d",
+					(int)pid, name[0] ? name : "not joined", si.si_status);
+			else if (si.si_status != 0)
+				log_msg(LOG_WARNING, "handler %d (%s) exited with status %d",
+					(int)pid, name[0] ? name : "not joined", si.si_status);
+			release_slot(d, (uint32_t)slot);
+			d->slot_pid[slot] = 0;
+			d->handlers--;
+		}
+		while (waitpid(pid, NULL, WNOHANG) < 0 && errno == EINTR)
+			;
+	}
+}
+
+/* ---- shutdown -------------------------------------------------------- */
+
+static void signal_handlers(struct daemon *d, int sig)
+{
+	for (uint32_t i = 0; i < d->room.max_users; i++)
+		if (d->slot_pid[i] > 0)
+			kill(d->slot_pid[i], sig);
+}
+
+static void shutdown_room(struct daemon *d, const char *config_socket_paths[2])
+{
+	d->stopping = true;
+	log_msg(LOG_NOTICE, "shutting down (%u users connected)", d->handlers);
+	close(d->listen_fd);
+	d->listen_fd = -1;
+	control_close_all(d->control);
+	for (int i = 0; i < 2; i++)
+		unlink(config_socket_paths[i]);
+
+	static const char msg[] = "server is shutting down";
+	struct room_event ev = { .kind = EV_NOTICE, .text = msg, .text_len = sizeof(msg) - 1 };
+	room_post(&d->room, &ev);
+	signal_handlers(d, SIGTERM);
+
+	int64_t deadline = mono_ms() + SHUTDOWN_GRACE_MS;
+	while (d->handlers > 0) {
+		int64_t left = deadline - mono_ms();
+		if (left <= 0) {
+			log_msg(LOG_WARNING, "%u handlers did not stop in time; killing them", d->handlers);
+			signal_handlers(d, SIGKILL);
+			deadline = mono_ms() + 60000;
+			left = 1000;
+		}
+		struct pollfd p = { .fd = d->sigfd, .events = POLLIN };
+		if (poll(&p, 1, (int)left) > 0) {
+			struct signalfd_siginfo si;
+			while (read(d->sigfd, &si, sizeof(si)) > 0)
+				;
+		}
+		reap_children(d);
+	}
+}
+
+/* ---- set-up ---------------------------------------------------------- */
+
+static int block_signals(void)
+{
+	sigset_t mask;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGCHLD);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, WAKE_SIGNAL);
+	if (sigprocmask(SIG_SETMASK, &mask, NULL) < 0)
+		return -1;
+	sigdelset(&mask, WAKE_SIGNAL);
+	return signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+}
+
+static int lookup_group(const char *name, gid_t *gid)
+{
+	struct group gr, *res = NULL;
+	char buf[16384];
+
+	if (getgrnam_r(name, &gr, buf, sizeof(buf), &res) != 0 || !res)
+		return -1;
+	*gid = res->gr_gid;
+	return 0;
+}
+
+static int setup(struct daemon *d, int ready_fd)
+{
+	const struct lchat_config *cfg = d->cfg;
+	char err[1024], path[4096];
+	gid_t admin_gid;
+
+	if ((d->sigfd = block_signals()) < 0) {
+		report(ready_fd, "signalfd: %s", strerror(errno));
+		return -1;
+	}
+	if (lookup_group(cfg->admin_group, &admin_gid) < 0) {
+		report(ready_fd, "admin_group: no such group '%s'", cfg->admin_group);
+		return -1;
+	}
+	snprintf(path, sizeof(path), "%s/room", cfg->state_dir);
+	if (room_open(&d->room, path, (uint32_t)cfg->max_users, (uint32_t)cfg->history,
+		      (uint32_t)cfg->max_line, err, sizeof(err)) < 0) {
+		report(ready_fd, "%s", err);
+		return -1;
+	}
+	d->slot_pid = calloc((size_t)cfg->max_users, sizeof(pid_t));
+	if (!d->slot_pid) {
+		report(ready_fd, "out of memory");
+		return -1;
+	}
+	if (socket_dir_prepare(cfg->socket, err, sizeof(err)) < 0 ||
+	    socket_dir_prepare(cfg->control_socket, err, sizeof(err)) < 0) {
+		report(ready_fd, "%s", err);
+		return -1;
+	}
+	d->listen_fd = socket_listen(cfg->socket, 0666, (gid_t)-1, err, sizeof(err));
+	if (d->listen_fd < 0) {
+		report(ready_fd, "%s", err);
+		return -1;
+	}
+	int cfd = socket_listen(cfg->control_socket, 0660, admin_gid, err, sizeof(err));
+	if (cfd < 0) {
+		unlink(cfg->socket);
+		report(ready_fd, "%s", err);
+		return -1;
+	}
+	d->control = control_new(&d->room, cfg, cfd, admin_gid);
+	d->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (!d->control || d->reserve_fd < 0) {
+		unlink(cfg->socket);
+		unlink(cfg->control_socket);
+		report(ready_fd, "out of resources at start-up");
+		return -1;
+	}
+	return 0;
+}
+
+int daemon_main(const struct lchat_config *cfg, int ready_fd, unsigned restarts)
+{
+	struct daemon d;
+
+	memset(&d, 0, sizeof(d));
+	d.cfg = cfg;
+	d.self = getpid();
+	d.listen_fd = d.reserve_fd = -1;
+	proctitle_set("lchatd: daemon");
+	if (chdir("/") < 0 || setup(&d, ready_fd) < 0)
+		return 1;
+	log_msg(LOG_NOTICE, "ready: users on %s, control on %s (restarts so far: %u)",
+		cfg->socket, cfg->control_socket, restarts);
+	if (write_all(ready_fd, "R", 1) < 0)
+		log_msg(LOG_WARNING, "readiness pipe: %s", strerror(errno));
+	close(ready_fd);
+
+	const char *paths[2] = { cfg->socket, cfg->control_socket };
+	struct pollfd pfd[3 + CONTROL_MAX_CONNS];
+	for (;;) {
+		pfd[0] = (struct pollfd){ .fd = d.sigfd, .events = POLLIN };
+		pfd[1] = (struct pollfd){ .fd = d.listen_fd, .events = POLLIN };
+		int nc = control_pollfds(d.control, pfd + 2, CONTROL_MAX_CONNS + 1);
+		if (poll(pfd, (nfds_t)(2 + nc), -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			log_msg(LOG_ERR, "poll: %s", strerror(errno));
+			return 1;
+		}
+		if (pfd[0].revents & POLLIN) {
+			struct signalfd_siginfo si;
+			bool stop = false;
+			ssize_t n;
+			while ((n = read(d.sigfd, &si, sizeof(si))) == (ssize_t)sizeof(si)) {
+				if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT)
+					stop = true;
+				else if (si.ssi_signo == SIGHUP)
+					log_msg(LOG_NOTICE, "SIGHUP: configuration reload is not supported yet; restart lchatd to apply changes");
+			}
+			reap_children(&d);
+			if (stop) {
+				shutdown_room(&d, paths);
+				break;
+			}
+		}
+		if (pfd[1].revents & POLLIN)
+			accept_users(&d);
+		control_handle(d.control, pfd + 2, nc);
+	}
+	control_free(d.control);
+	free(d.slot_pid);
+	room_close(&d.room);
+	close(d.sigfd);
+	if (d.reserve_fd >= 0)
+		close(d.reserve_fd);
+	log_msg(LOG_NOTICE, "stopped");
+	return 0;
+}

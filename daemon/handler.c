@@ -1,0 +1,572 @@
+/* handler.c - one process per connection: the handshake, the user's
+ * commands, and the room's events written back to the user.
+ *
+ * The loop: drain new events from the shared log into the output buffer,
+ * process input lines (only while the log is drained, so every reply lands
+ * after the events that came before it), flush with one write, and poll the
+ * client socket and the signalfd that carries wake-ups and SIGTERM.
+ * A client that does not read is not read from either; once it falls more
+ * than `history` events behind it is disconnected as lagged. */
+#include "handler.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "buffer.h"
+#include "log.h"
+#include "names.h"
+#include "proctitle.h"
+#include "protocol.h"
+#include "sanitize.h"
+#include "util.h"
+#include "version.h"
+#include "wake.h"
+
+/* Stop pulling events from the log while this much output is unsent. */
+#define OUT_SOFT_CAP (64 * 1024)
+/* How long a closing connection may take to take its last lines. */
+#define CLOSE_FLUSH_MS 2000
+
+struct handler {
+	struct room *room;
+	const struct lchat_config *cfg;
+	struct room_slot *me;
+	uint32_t slot;
+	uint32_t gen;
+	int fd;
+	int sigfd;
+	uid_t uid;
+	char login[LOGIN_MAX + 1];
+	bool joined;
+	bool left;              /* our LEAVE is written, or we never joined */
+	bool closing;           /* flush the output, then exit */
+	bool shutting_down;
+	int64_t close_deadline;
+	int64_t join_deadline;
+	uint64_t cursor;        /* next sequence number to read */
+	struct linebuf in;
+	struct buffer out;
+	double tokens;          /* rate limit bucket */
+	int64_t tokens_ms;
+};
+
+static void reply(struct handler *h, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void reply(struct handler *h, const char *fmt, ...)
+{
+	va_list ap, ap2;
+
+	va_start(ap, fmt);
+	va_copy(ap2, ap);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0 || buffer_reserve(&h->out, (size_t)n + 2) < 0) {
+		va_end(ap2);
+		h->closing = true;
+		return;
+	}
+	vsnprintf(h->out.data + h->out.len, (size_t)n + 1, fmt, ap2);
+	va_end(ap2);
+	h->out.data[h->out.len + (size_t)n] = '\n';
+	h->out.len += (size_t)n + 1;
+}
+
+static void close_with(struct handler *h, const char *code, const char *text)
+{
+	reply(h, "BYE %s %s", code, text);
+	h->closing = true;
+	h->close_deadline = mono_ms() + CLOSE_FLUSH_MS;
+}
+
+/* Write our LEAVE event and give up the name. */
+static void leave(struct handler *h, enum leave_reason why, const char *text, size_t len)
+{
+	if (h->left)
+		return;
+	h->left = true;
+	if (!h->joined)
+		return;
+	struct room_event ev = {
+		.kind = EV_LEAVE, .origin = h->slot + 1, .name = h->me->name,
+		.login = h->login, .reason = why, .text = text, .text_len = len,
+	};
+	room_lock(h->room);
+	room_append_locked(h->room, &ev);
+	atomic_store(&h->me->state, SLOT_LEFT);
+	room_unlock(h->room);
+	room_wake_members(h->room, (int)h->slot);
+	log_msg(LOG_INFO, "leave: %s (login %s, uid %u): %s", h->me->name,
+		h->login, (unsigned)h->uid, leave_reason_name(why));
+}
+
+/* ---- events out ------------------------------------------------------ */
+
+static bool is_mine(const struct handler *h, uint32_t who, uint32_t gen)
+{
+	return who == h->slot + 1 && gen == h->gen;
+}
+
+/* Copy new events from the log into the output buffer. Returns false if
+ * we fell behind and were disconnected. */
+static bool drain(struct handler *h)
+{
+	struct room *r = h->room;
+	uint64_t head = room_head(r);
+
+	while (h->cursor < head && buffer_pending(&h->out) < OUT_SOFT_CAP) {
+		if (h->cursor < room_oldest(r, head))
+			goto lagged;
+		if (buffer_reserve(&h->out, r->rec_size) < 0)
+			goto lagged;
+		struct room_rec_info info;
+		char *dst = h->out.data + h->out.len;
+		if (!room_read(r, h->cursor, &info, dst, r->rec_size))
+			goto lagged;
+		h->cursor++;
+		if (is_mine(h, info.origin, info.origin_gen)) {
+			/* Our own event: an acknowledgement where its echo
+			 * would be (joins and leaves are acknowledged
+			 * elsewhere). */
+			if (info.kind == EV_MSG || info.kind == EV_ACTION || info.kind == EV_PRIV)
+				reply(h, "OK %s %" PRIu64,
+				      info.kind == EV_MSG ? "SAY" :
+				      info.kind == EV_ACTION ? "ME" : "PRIV", info.seq);
+			continue;
+		}
+		if (info.target && !is_mine(h, info.target, info.target_gen))
+			continue;
+		h->out.len += info.len;
+	}
+	return true;
+
+lagged:
+	log_msg(LOG_NOTICE, "%s (uid %u) fell more than %u events behind; disconnecting",
+		h->me->name, (unsigned)h->uid, r->history);
+	leave(h, LEAVE_LAGGED, NULL, 0);
+	h->out.off = h->out.len = 0;   /* it cannot take what it has anyway */
+	close_with(h, "lagged", "you fell too far behind the room and missed messages");
+	return false;
+}
+
+/* ---- commands in ----------------------------------------------------- */
+
+static bool rate_ok(struct handler *h)
+{
+	int64_t now = mono_ms();
+	double rate = (double)h->cfg->rate_limit, burst = (double)h->cfg->rate_burst;
+
+	h->tokens += (double)(now - h->tokens_ms) * rate / 1000.0;
+	if (h->tokens > burst)
+		h->tokens = burst;
+	h->tokens_ms = now;
+	if (h->tokens < 1.0)
+		return false;
+	h->tokens -= 1.0;
+	return true;
+}
+
+static void send_motd(struct handler *h)
+{
+	const char *p = h->cfg->motd;
+	char clean[2048];
+
+	while (p && *p) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+		text_sanitize(p, n, clean, sizeof(clean));
+		reply(h, "MOTD %s", clean);
+		p = nl ? nl + 1 : p + n;
+	}
+}
+
+static void cmd_join(struct handler *h, const struct command *c)
+{
+	char name[NAME_MAX_LEN + 1];
+	uint64_t last = 0;
+	bool resume = false;
+
+	if (h->joined) {
+		reply(h, "ERR already-joined you are already in the room as %s", h->me->name);
+		return;
+	}
+	const char *want = c->arg ? c->arg : h->login;
+	size_t want_len = c->arg ? c->arg_len : strlen(h->login);
+	if (c->text) {
+		if (!proto_parse_u64(c->text, c->text_len, &last)) {
+			reply(h, "ERR bad-argument usage: JOIN [NAME [LAST-SEQ]]");
+			return;
+		}
+		resume = true;
+	}
+	enum name_error ne = name_check_for_uid(want, want_len, h->uid);
+	if (ne != NAME_OK) {
+		reply(h, "ERR %s %s", name_error_code(ne), name_error_message(ne));
+		return;
+	}
+	memcpy(name, want, want_len);
+	name[want_len] = '\0';
+
+	struct room *r = h->room;
+	room_lock(r);
+	int other = room_find_locked(r, name);
+	if (other >= 0) {
+		room_unlock(r);
+		reply(h, "ERR name-taken the name %s is already in use; choose another", name);
+		return;
+	}
+	struct room_slot *s = h->me;
+	snprintf(s->name, sizeof(s->name), "%s", name);
+	name_key(name, s->key);
+	s->joined_ms = now_ms();
+	atomic_store(&s->active_ms, s->joined_ms);
+	atomic_store(&s->state, SLOT_JOINED);
+	struct room_event ev = {
+		.kind = EV_JOIN, .origin = h->slot + 1, .name = name, .login = h->login,
+	};
+	uint64_t seq = room_append_locked(r, &ev);
+	room_unlock(r);
+	room_wake_members(r, (int)h->slot);
+
+	h->joined = true;
+	proctitle_set("lchatd: %s", name);
+	log_msg(LOG_INFO, "join: %s (login %s, uid %u)", name, h->login, (unsigned)h->uid);
+
+	uint64_t oldest = room_oldest(r, seq + 1);
+	uint64_t start = seq > (uint64_t)h->cfg->backlog ? seq - (uint64_t)h->cfg->backlog : 1;
+	if (resume)
+		start = last + 1 < seq ? last + 1 : seq;
+	h->cursor = start > oldest ? start : oldest;
+	reply(h, "OK JOIN %s %" PRIu64, name, seq);
+	send_motd(h);
+}
+
+/* SAY, ME and PRIV: post a message event. */
+static void cmd_message(struct handler *h, const struct command *c)
+{
+	enum event_kind kind = c->verb == VERB_SAY ? EV_MSG :
+			       c->verb == VERB_ME ? EV_ACTION : EV_PRIV;
+	const char *usage = c->verb == VERB_SAY ? "SAY TEXT" :
+			    c->verb == VERB_ME ? "ME TEXT" : "PRIV NAME TEXT";
+
+	if (!h->joined) {
+		reply(h, "ERR not-joined JOIN the room first");
+		return;
+	}
+	if (kind == EV_PRIV && (!c->arg || c->arg_len == 0 || c->arg_len > NAME_MAX_LEN)) {
+		reply(h, "ERR bad-argument usage: %s", usage);
+		return;
+	}
+	enum text_error te = c->text ? text_check(c->text, c->text_len, NULL) : TEXT_EMPTY;
+	if (te != TEXT_OK) {
+		reply(h, "ERR %s %s", text_error_code(te), text_error_message(te));
+		return;
+	}
+	if (!rate_ok(h)) {
+		reply(h, "ERR rate-limited at most %ld messages per second; not sent",
+		      h->cfg->rate_limit);
+		return;
+	}
+	struct room_event ev = {
+		.kind = kind, .origin = h->slot + 1, .name = h->me->name,
+		.text = c->text, .text_len = c->text_len,
+	};
+	struct room *r = h->room;
+	room_lock(r);
+	if (kind == EV_PRIV) {
+		char target[NAME_MAX_LEN + 1];
+		memcpy(target, c->arg, c->arg_len);
+		target[c->arg_len] = '\0';
+		int t = room_find_locked(r, target);
+		if (t < 0) {
+			room_unlock(r);
+			reply(h, "ERR no-such-user nobody called %s is in the room",
+			      name_check_syntax(target, c->arg_len) == NAME_OK ? target : "that");
+			return;
+		}
+		ev.target = (uint32_t)t + 1;
+	}
+	room_append_locked(r, &ev);
+	room_unlock(r);
+	atomic_store(&h->me->active_ms, now_ms());
+	if (ev.target)
+		wake_slot(room_slot(r, ev.target - 1));
+	else
+		room_wake_members(r, (int)h->slot);
+}
+
+static void cmd_who(struct handler *h)
+{
+	if (!h->joined)
+		reply(h, "ERR not-joined JOIN the room first");
+	else if (room_format_who(h->room, &h->out) < 0)
+		h->closing = true;
+}
+
+static void handle_line(struct handler *h, const char *line, size_t len)
+{
+	struct command c;
+	size_t bad;
+
+	enum text_error te = text_check(line, len, &bad);
+	if (te == TEXT_EMPTY)
+		return;         /* blank lines are ignored */
+	if (te != TEXT_OK) {
+		reply(h, "ERR %s %s (byte %zu)", text_error_code(te), text_error_message(te), bad + 1);
+		return;
+	}
+	switch (proto_parse_command(line, len, &c)) {
+	case VERB_JOIN:
+		cmd_join(h, &c);
+		break;
+	case VERB_SAY:
+	case VERB_ME:
+	case VERB_PRIV:
+		cmd_message(h, &c);
+		break;
+	case VERB_WHO:
+		cmd_who(h);
+		break;
+	case VERB_PING:
+		if (c.text)
+			reply(h, "PONG %.*s", (int)c.text_len, c.text);
+		else
+			reply(h, "PONG");
+		break;
+	case VERB_QUIT:
+		reply(h, "OK QUIT");
+		leave(h, LEAVE_QUIT, c.text, c.text_len);
+		h->closing = true;
+		h->close_deadline = mono_ms() + CLOSE_FLUSH_MS;
+		break;
+	default:
+		reply(h, "ERR unknown-command unknown command; the commands are "
+		      "JOIN, SAY, ME, PRIV, WHO, PING and QUIT");
+		break;
+	}
+}
+
+/* Process complete input lines while the log is drained and the output is
+ * not backed up. */
+static void process_input(struct handler *h)
+{
+	char *line;
+	size_t len;
+
+	while (!h->closing && buffer_pending(&h->out) < OUT_SOFT_CAP &&
+	       (!h->joined || h->cursor == room_head(h->room))) {
+		enum line_status st = linebuf_next(&h->in, &line, &len);
+		if (st == LINE_NONE)
+			return;
+		if (st == LINE_TOO_LONG)
+			reply(h, "ERR line-too-long lines are at most %ld bytes; line dropped",
+			      h->cfg->max_line);
+		else
+			handle_line(h, line, len);
+		if (h->joined && !drain(h))
+			return;
+	}
+}
+
+/* Read what the client sent. Returns false at end of input. */
+static bool read_input(struct handler *h)
+{
+	size_t avail;
+	char *p = linebuf_space(&h->in, &avail);
+
+	for (;;) {
+		ssize_t n = recv(h->fd, p, avail, MSG_DONTWAIT);
+		if (n > 0) {
+			linebuf_commit(&h->in, (size_t)n);
+			return true;
+		}
+		if (n == 0)
+			return false;
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return true;
+		return false;   /* ECONNRESET and the like: the client is gone */
+	}
+}
+
+static void handle_signals(struct handler *h)
+{
+	struct signalfd_siginfo si[16];
+
+	for (;;) {
+		ssize_t n = read(h->sigfd, si, sizeof(si));
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			break;   /* EAGAIN: all read */
+		}
+		for (size_t i = 0; i < (size_t)n / sizeof(si[0]); i++)
+			if (si[i].ssi_signo == SIGTERM && !h->shutting_down)
+				h->shutting_down = true;
+		if ((size_t)n < sizeof(si))
+			break;
+	}
+	wake_ack(h->me);
+}
+
+/* ---- set-up and the loop -------------------------------------------- */
+
+/* Drop what the daemon holds: every descriptor but the client's, its
+ * signal mask and dispositions. Returns the signalfd. */
+static int isolate(const struct handler_args *a, int *fd)
+{
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != a->daemon_pid)
+		_exit(1);   /* the daemon is already gone */
+	log_close();
+	if (*fd != 3) {
+		if (dup3(*fd, 3, O_CLOEXEC) < 0)
+			_exit(1);
+		*fd = 3;
+	}
+	if (close_range(4, ~0U, 0) < 0)
+		_exit(1);
+	log_reopen();
+
+	sigset_t mask;
+	sigemptyset(&mask);
+	sigaddset(&mask, WAKE_SIGNAL);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	if (sigprocmask(SIG_SETMASK, &mask, NULL) < 0)
+		_exit(1);
+	sigdelset(&mask, SIGINT);
+	sigdelset(&mask, SIGHUP);
+	return signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+}
+
+static int poll_timeout(const struct handler *h)
+{
+	int64_t now = mono_ms(), deadline = -1;
+
+	if (h->closing)
+		deadline = h->close_deadline;
+	else if (!h->joined)
+		deadline = h->join_deadline;
+	if (deadline < 0)
+		return -1;
+	return deadline > now ? (int)(deadline - now) : 0;
+}
+
+static void run(struct handler *h)
+{
+	bool eof = false;
+
+	reply(h, "HELLO %s/%d lchatd/%s login=%s max_line=%ld", PROTO_NAME,
+	      PROTO_VERSION, LCHAT_VERSION, h->login, h->cfg->max_line);
+	for (;;) {
+		if (h->shutting_down && !h->closing) {
+			if (h->joined)
+				drain(h);
+			h->left = true;     /* the room is closing, not the user */
+			close_with(h, "shutdown", "the server is shutting down");
+		}
+		if (h->joined && !h->closing)
+			drain(h);
+		process_input(h);
+		if (!h->closing && !h->joined && mono_ms() >= h->join_deadline)
+			close_with(h, "join-timeout", "no JOIN in time; goodbye");
+		if (buffer_flush(&h->out, h->fd) < 0) {
+			if (!h->closing)
+				leave(h, LEAVE_CLOSED, NULL, 0);
+			return;
+		}
+		buffer_trim(&h->out, OUT_SOFT_CAP);
+		if (h->closing && (buffer_pending(&h->out) == 0 || mono_ms() >= h->close_deadline))
+			return;
+		if (eof && !h->closing) {
+			leave(h, LEAVE_CLOSED, NULL, 0);
+			h->closing = true;
+			h->close_deadline = mono_ms() + CLOSE_FLUSH_MS;
+			continue;
+		}
+
+		bool want_in = !eof && !h->closing && buffer_pending(&h->out) < OUT_SOFT_CAP;
+		struct pollfd pfd[2] = {
+			{ .fd = h->fd, .events = (short)((want_in ? POLLIN : 0) |
+				(buffer_pending(&h->out) ? POLLOUT : 0)) },
+			{ .fd = h->sigfd, .events = POLLIN },
+		};
+		int n = poll(pfd, 2, poll_timeout(h));
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			log_msg(LOG_ERR, "poll: %s", strerror(errno));
+			leave(h, LEAVE_LOST, NULL, 0);
+			return;
+		}
+		if (pfd[1].revents & POLLIN)
+			handle_signals(h);
+		if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+			if (want_in && !read_input(h))
+				eof = true;
+			else if (!want_in && (pfd[0].revents & POLLERR)) {
+				leave(h, LEAVE_CLOSED, NULL, 0);
+				return;
+			}
+		}
+	}
+}
+
+/* A login as the protocol can carry it: printable ASCII, no spaces. */
+static void safe_login(uid_t uid, char *buf, size_t len)
+{
+	login_of_uid(uid, buf, len);
+	for (const char *p = buf; *p; p++)
+		if (*p <= ' ' || *p > '~') {
+			snprintf(buf, len, "uid%u", (unsigned)uid);
+			return;
+		}
+}
+
+void handler_main(const struct handler_args *a)
+{
+	struct handler h;
+	int fd = a->fd;
+
+	memset(&h, 0, sizeof(h));
+	h.sigfd = isolate(a, &fd);
+	if (h.sigfd < 0)
+		_exit(1);
+	h.fd = fd;
+	h.room = a->room;
+	h.cfg = a->cfg;
+	h.slot = a->slot;
+	h.me = room_slot(a->room, a->slot);
+	h.gen = h.me->gen;
+	h.uid = a->uid;
+	atomic_store(&h.me->pid, getpid());
+	safe_login(a->uid, h.login, sizeof(h.login));
+	snprintf(h.me->login, sizeof(h.me->login), "%s", h.login);
+	proctitle_set("lchatd: (%s)", h.login);
+	h.tokens = (double)a->cfg->rate_burst;
+	h.tokens_ms = mono_ms();
+	h.join_deadline = mono_ms() + a->cfg->join_timeout * 1000;
+	if (linebuf_init(&h.in, (size_t)a->cfg->max_line) < 0)
+		_exit(1);
+
+	run(&h);
+	if (!h.left && h.joined)
+		leave(&h, LEAVE_CLOSED, NULL, 0);
+	close(h.fd);
+	close(h.sigfd);
+	linebuf_free(&h.in);
+	buffer_free(&h.out);
+	exit(0);
+}

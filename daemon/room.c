@@ -1,0 +1,315 @@
+/* room.c - the shared-memory room: member table, ring log, robust mutex and
+ * the coalesced wake-up of members. See room.h for the layout. */
+#include "room.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "buffer.h"
+#include "log.h"
+#include "util.h"
+#include "wake.h"
+
+#define ROOM_MAGIC   0x316d727461686c63ULL   /* "chatrm1" */
+#define ROOM_VERSION 1
+
+static size_t round_up(size_t n, size_t to)
+{
+	return (n + to - 1) / to * to;
+}
+
+struct room_geometry {
+	size_t hdr_size, slots_size, rec_size, map_size;
+};
+
+static struct room_geometry geometry(uint32_t max_users, uint32_t history,
+				     uint32_t max_line)
+{
+	struct room_geometry g;
+
+	g.hdr_size = round_up(sizeof(struct room_header), 4096);
+	g.slots_size = round_up((size_t)max_users * sizeof(struct room_slot), 4096);
+	g.rec_size = round_up(sizeof(struct room_rec) + max_line + PROTO_OVERHEAD, 64);
+	g.map_size = g.hdr_size + g.slots_size + (size_t)history * g.rec_size;
+	return g;
+}
+
+static struct room_rec *rec_at(struct room *r, uint64_t seq)
+{
+	return (struct room_rec *)(r->ring + (seq % r->history) * r->rec_size);
+}
+
+static int init_mutex(pthread_mutex_t *m)
+{
+	pthread_mutexattr_t a;
+	int rc;
+
+	if ((rc = pthread_mutexattr_init(&a)) != 0)
+		return rc;
+	rc = pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
+	if (!rc)
+		rc = pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
+	if (!rc)
+		rc = pthread_mutex_init(m, &a);
+	pthread_mutexattr_destroy(&a);
+	return rc;
+}
+
+/* Announce members a dead daemon left in the table, then clear it. */
+static void clear_leftover_members(struct room *r)
+{
+	uint32_t hw = atomic_load(&r->hdr->high_water);
+
+	if (hw > r->max_users)
+		hw = r->max_users;
+	for (uint32_t i = 0; i < hw; i++) {
+		struct room_slot *s = &r->slots[i];
+		if (atomic_load(&s->state) == SLOT_JOINED) {
+			struct room_event ev = {
+				.kind = EV_LEAVE, .name = s->name,
+				.login = s->login, .reason = LEAVE_LOST,
+			};
+			s->name[NAME_MAX_LEN] = s->login[LOGIN_MAX] = '\0';
+			room_append_locked(r, &ev);
+		}
+	}
+	memset(r->slots, 0, (size_t)r->max_users * sizeof(struct room_slot));
+	atomic_store(&r->hdr->high_water, 0);
+}
+
+int room_open(struct room *r, const char *path, uint32_t max_users,
+	      uint32_t history, uint32_t max_line, char *err, size_t errlen)
+{
+	struct room_geometry g = geometry(max_users, history, max_line);
+	struct room_header old;
+	struct stat st;
+	bool keep_ring = false;
+	uint64_t next_seq = 1;
+	int fd;
+
+	memset(r, 0, sizeof(*r));
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid()) {
+		snprintf(err, errlen, "%s: not a regular file owned by this user", path);
+		close(fd);
+		return -1;
+	}
+	if (pread(fd, &old, sizeof(old), 0) == (ssize_t)sizeof(old) &&
+	    old.magic == ROOM_MAGIC && old.version == ROOM_VERSION) {
+		next_seq = atomic_load(&old.next_seq);
+		keep_ring = old.max_users == max_users && old.history == history &&
+			    old.rec_size == g.rec_size && old.map_size == g.map_size &&
+			    (uint64_t)st.st_size == g.map_size;
+	}
+	/* A new geometry starts from zeroes, but sequence numbers go on. */
+	if ((!keep_ring && ftruncate(fd, 0) < 0) ||
+	    ftruncate(fd, (off_t)g.map_size) < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	void *map = mmap(NULL, g.map_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	int map_errno = errno;
+	close(fd);
+	if (map == MAP_FAILED) {
+		snprintf(err, errlen, "%s: mmap: %s", path, strerror(map_errno));
+		return -1;
+	}
+
+	r->hdr = map;
+	r->slots = (struct room_slot *)((char *)map + g.hdr_size);
+	r->ring = (char *)map + g.hdr_size + g.slots_size;
+	r->map_size = g.map_size;
+	r->max_users = max_users;
+	r->history = history;
+	r->rec_size = (uint32_t)g.rec_size;
+
+	/* No other process uses the mapping yet: the mutex of a dead daemon
+	 * (possibly held) is simply made anew. */
+	int rc = init_mutex(&r->hdr->lock);
+	if (rc) {
+		snprintf(err, errlen, "room mutex: %s", strerror(rc));
+		room_close(r);
+		return -1;
+	}
+	r->hdr->magic = ROOM_MAGIC;
+	r->hdr->version = ROOM_VERSION;
+	r->hdr->max_users = max_users;
+	r->hdr->history = history;
+	r->hdr->rec_size = r->rec_size;
+	r->hdr->map_size = g.map_size;
+	atomic_store(&r->hdr->next_seq, next_seq ? next_seq : 1);
+	atomic_store(&r->hdr->messages, 0);
+	if (keep_ring)
+		clear_leftover_members(r);
+	else
+		atomic_store(&r->hdr->high_water, 0);
+	return 0;
+}
+
+void room_close(struct room *r)
+{
+	if (r->hdr)
+		munmap(r->hdr, r->map_size);
+	r->hdr = NULL;
+}
+
+void room_lock(struct room *r)
+{
+	int rc = pthread_mutex_lock(&r->hdr->lock);
+
+	if (rc == EOWNERDEAD) {
+		/* The holder died mid-update. Nothing it half-wrote is visible
+		 * (next_seq was not advanced), so the state is consistent. */
+		log_msg(LOG_WARNING, "room lock holder died; recovered");
+		pthread_mutex_consistent(&r->hdr->lock);
+	} else if (rc) {
+		log_msg(LOG_CRIT, "room lock: %s", strerror(rc));
+		abort();
+	}
+}
+
+void room_unlock(struct room *r)
+{
+	pthread_mutex_unlock(&r->hdr->lock);
+}
+
+uint64_t room_append_locked(struct room *r, const struct room_event *ev)
+{
+	uint64_t seq = atomic_load(&r->hdr->next_seq);
+	struct room_rec *rec = rec_at(r, seq);
+	int64_t ms = now_ms();
+
+	/* Invalidate the record first: a reader still copying the event that
+	 * used to live here will notice. */
+	atomic_store_explicit(&rec->seq, 0, memory_order_relaxed);
+	atomic_thread_fence(memory_order_release);
+	rec->ms = ms;
+	rec->origin = ev->origin;
+	rec->origin_gen = ev->origin ? r->slots[ev->origin - 1].gen : 0;
+	rec->target = ev->target;
+	rec->target_gen = ev->target ? r->slots[ev->target - 1].gen : 0;
+	rec->kind = (uint16_t)ev->kind;
+	size_t cap = r->rec_size - sizeof(struct room_rec);
+	size_t n = proto_format_event(rec->line, cap, seq, ms, ev->kind, ev->name,
+				      ev->login, ev->reason, ev->text, ev->text_len);
+	if (n == 0) {
+		/* Cannot happen with checked input; publish a harmless line
+		 * rather than a gap in the sequence. */
+		n = proto_format_event(rec->line, cap, seq, ms, EV_NOTICE, NULL,
+				       NULL, 0, "(event too long)", 16);
+	}
+	rec->len = (uint32_t)n;
+	atomic_store_explicit(&rec->seq, seq, memory_order_release);
+	atomic_store(&r->hdr->next_seq, seq + 1);
+	if (ev->kind == EV_MSG || ev->kind == EV_ACTION || ev->kind == EV_PRIV)
+		atomic_fetch_add_explicit(&r->hdr->messages, 1, memory_order_relaxed);
+	return seq;
+}
+
+uint64_t room_post(struct room *r, const struct room_event *ev)
+{
+	room_lock(r);
+	uint64_t seq = room_append_locked(r, ev);
+	room_unlock(r);
+	room_wake_members(r, ev->origin ? (int)ev->origin - 1 : -1);
+	return seq;
+}
+
+void room_wake_members(struct room *r, int except)
+{
+	uint32_t hw = atomic_load(&r->hdr->high_water);
+
+	for (uint32_t i = 0; i < hw && i < r->max_users; i++) {
+		struct room_slot *s = &r->slots[i];
+		if ((int)i == except || atomic_load_explicit(&s->state,
+				memory_order_relaxed) != SLOT_JOINED)
+			continue;
+		wake_slot(s);
+	}
+}
+
+uint64_t room_oldest(struct room *r, uint64_t head)
+{
+	return head > r->history ? head - r->history + 1 : 1;
+}
+
+bool room_read(struct room *r, uint64_t seq, struct room_rec_info *info,
+	       char *out, size_t cap)
+{
+	struct room_rec *rec = rec_at(r, seq);
+
+	if (atomic_load_explicit(&rec->seq, memory_order_acquire) != seq)
+		return false;
+	info->seq = seq;
+	info->origin = rec->origin;
+	info->origin_gen = rec->origin_gen;
+	info->target = rec->target;
+	info->target_gen = rec->target_gen;
+	info->kind = (enum event_kind)rec->kind;
+	size_t n = rec->len;
+	size_t max = r->rec_size - sizeof(struct room_rec);
+	if (n > max)
+		n = max;        /* torn read; rejected below */
+	if (n > cap)
+		n = cap;
+	memcpy(out, rec->line, n);
+	info->len = n;
+	atomic_thread_fence(memory_order_acquire);
+	return atomic_load_explicit(&rec->seq, memory_order_relaxed) == seq;
+}
+
+int room_find_locked(struct room *r, const char *name)
+{
+	char key[NAME_MAX_LEN + 1];
+	uint32_t hw = atomic_load(&r->hdr->high_water);
+
+	name_key(name, key);
+	for (uint32_t i = 0; i < hw && i < r->max_users; i++) {
+		struct room_slot *s = &r->slots[i];
+		if (atomic_load(&s->state) == SLOT_JOINED && strcmp(s->key, key) == 0)
+			return (int)i;
+	}
+	return -1;
+}
+
+int room_format_who(struct room *r, struct buffer *out)
+{
+	int64_t now = now_ms();
+	unsigned count = 0;
+	int rc = 0;
+
+	room_lock(r);
+	uint32_t hw = atomic_load(&r->hdr->high_water);
+	for (uint32_t i = 0; i < hw && i < r->max_users && rc == 0; i++) {
+		struct room_slot *s = &r->slots[i];
+		if (atomic_load(&s->state) != SLOT_JOINED)
+			continue;
+		int64_t idle = (now - atomic_load(&s->active_ms)) / 1000;
+		size_t need = 128 + NAME_MAX_LEN + LOGIN_MAX;
+		if (buffer_reserve(out, need) < 0) {
+			rc = -1;
+			break;
+		}
+		out->len += proto_format(out->data + out->len, need,
+					 "WHO %s %s %" PRId64 " %" PRId64, s->name,
+					 s->login, idle > 0 ? idle : 0, s->joined_ms);
+		count++;
+	}
+	room_unlock(r);
+	if (rc == 0 && buffer_reserve(out, 32) == 0)
+		out->len += proto_format(out->data + out->len, 32, "OK WHO %u", count);
+	return rc;
+}

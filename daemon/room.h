@@ -1,0 +1,149 @@
+/* room.h - the room: one shared mapping, created by the daemon before it
+ * forks anything, that every handler reads and writes directly.
+ *
+ *   header | member table [max_users] | ring log [history records]
+ *
+ * The member table decides name uniqueness under a process-shared robust
+ * mutex. The ring log holds the last `history` events, each already
+ * formatted as its wire line; a writer fills a record under the mutex and
+ * publishes it by advancing next_seq. Readers need no lock: a record carries
+ * its sequence number, stored last, so a reader that races with the writer
+ * recycling the slot sees the mismatch (a seqlock) and knows it fell behind.
+ *
+ * The mapping is a file in state_dir, so history and sequence numbers
+ * survive a daemon restart. */
+#ifndef LCHAT_ROOM_H
+#define LCHAT_ROOM_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "names.h"
+#include "protocol.h"
+
+#define LOGIN_MAX 32
+#define ROOM_SERVER 0   /* origin of events the daemon writes */
+
+enum slot_state {
+	SLOT_FREE = 0,
+	SLOT_CONNECTED,   /* a handler serves a connection that has not joined */
+	SLOT_JOINED,      /* a member: has a name, receives events */
+	SLOT_LEFT,        /* left; the daemon frees the slot when it reaps */
+};
+
+struct room_slot {
+	_Atomic int32_t pid;
+	_Atomic uint32_t wake;       /* 1: a wake-up is pending */
+	_Atomic uint32_t busy;       /* writers signalling this slot now */
+	_Atomic uint32_t state;
+	uint32_t gen;                /* bumped each time the slot is reused */
+	uint32_t uid;
+	int64_t connected_ms;
+	int64_t joined_ms;
+	_Atomic int64_t active_ms;   /* last message, for idle time */
+	char name[NAME_MAX_LEN + 1];
+	char key[NAME_MAX_LEN + 1];  /* name_key(name) */
+	char login[LOGIN_MAX + 1];
+} __attribute__((aligned(64)));
+
+struct room_rec {
+	_Atomic uint64_t seq;        /* 0 while being written */
+	int64_t ms;
+	uint32_t origin;             /* slot + 1, or ROOM_SERVER */
+	uint32_t origin_gen;
+	uint32_t target;             /* slot + 1, or 0 for everyone */
+	uint32_t target_gen;
+	uint16_t kind;
+	uint16_t reserved;
+	uint32_t len;                /* bytes of line, "\n" included */
+	char line[];
+};
+
+struct room_header {
+	uint64_t magic;
+	uint32_t version;
+	uint32_t max_users;
+	uint32_t history;
+	uint32_t rec_size;
+	uint64_t map_size;
+	pthread_mutex_t lock;
+	_Atomic uint64_t next_seq;   /* the next event's sequence number */
+	_Atomic uint32_t high_water; /* slots [0, high_water) may be in use */
+	_Atomic uint64_t messages;   /* messages sent since the daemon started */
+};
+
+struct room {
+	struct room_header *hdr;
+	struct room_slot *slots;
+	char *ring;
+	size_t map_size;
+	uint32_t max_users;
+	uint32_t history;
+	uint32_t rec_size;
+};
+
+/* An event to append. origin/target are slot numbers + 1 (0: server,
+ * everyone). */
+struct room_event {
+	enum event_kind kind;
+	uint32_t origin;
+	uint32_t target;
+	const char *name;
+	const char *login;
+	int reason;
+	const char *text;
+	size_t text_len;
+};
+
+/* Open (create or recover) the room file at path, sized for the limits.
+ * Members left over from a previous daemon are announced as lost. */
+int room_open(struct room *r, const char *path, uint32_t max_users,
+	      uint32_t history, uint32_t max_line, char *err, size_t errlen);
+void room_close(struct room *r);
+
+/* The robust mutex: a holder that died is recovered from (EOWNERDEAD). */
+void room_lock(struct room *r);
+void room_unlock(struct room *r);
+
+/* Append an event; the lock must be held. Returns its sequence number. */
+uint64_t room_append_locked(struct room *r, const struct room_event *ev);
+/* Append with the lock taken and released here, then wake the members. */
+uint64_t room_post(struct room *r, const struct room_event *ev);
+/* Wake every joined member except slot `except` (-1: none). */
+void room_wake_members(struct room *r, int except);
+
+static inline uint64_t room_head(struct room *r)
+{
+	return atomic_load(&r->hdr->next_seq);
+}
+/* Oldest sequence number still safe to read while head is `head`. */
+uint64_t room_oldest(struct room *r, uint64_t head);
+
+struct room_rec_info {
+	uint64_t seq;
+	uint32_t origin, origin_gen, target, target_gen;
+	enum event_kind kind;
+	size_t len;
+};
+/* Copy the record for seq (< head) to out (cap >= rec_size). Returns false
+ * if the record was recycled: the reader fell behind. */
+bool room_read(struct room *r, uint64_t seq, struct room_rec_info *info,
+	       char *out, size_t cap);
+
+static inline struct room_slot *room_slot(struct room *r, uint32_t i)
+{
+	return &r->slots[i];
+}
+struct buffer;
+/* Append one "WHO name login idle joined-ms" line per member and the
+ * closing "OK WHO count" to out. Takes the lock. -1 if out of memory. */
+int room_format_who(struct room *r, struct buffer *out);
+
+/* Index of a joined member named `name` (any case), or -1. Lock held. */
+int room_find_locked(struct room *r, const char *name);
+
+#endif

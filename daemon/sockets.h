@@ -1,0 +1,23 @@
+/* sockets.h - the daemon's listening sockets and their directory. */
+#ifndef LCHAT_SOCKETS_H
+#define LCHAT_SOCKETS_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Make sure the directory that will hold socket `path` exists and is safe:
+ * created 0755 if missing; refused if it is a symlink, not a directory, not
+ * owned by us or root, or writable by others. */
+int socket_dir_prepare(const char *path, char *err, size_t errlen);
+
+/* Bind and listen on a UNIX stream socket at path (non-blocking, CLOEXEC).
+ * A live socket there is never stolen (another daemon answers: refused); a
+ * stale one (nobody answers) is replaced; anything else is refused. mode is
+ * applied to the socket file, and its group set to `gid` unless -1. */
+int socket_listen(const char *path, mode_t mode, gid_t gid, char *err, size_t errlen);
+
+/* Create a private directory (mode) if missing, refusing symlinks and
+ * directories owned by someone else. */
+int private_dir_prepare(const char *dir, mode_t mode, char *err, size_t errlen);
+
+#endif
