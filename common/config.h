@@ -27,8 +27,10 @@ struct lchat_config {
 /* Fill cfg with the built-in defaults (every pointer field allocated). */
 int config_defaults(struct lchat_config *cfg);
 
-/* Load `path` over the defaults. On error returns -1 and writes a message
- * naming the file, the line when known, and the reason into err. */
+/* Initialize cfg with the defaults, then load `path` over them (cfg must
+ * not hold allocated strings: it is overwritten). On error returns -1,
+ * cfg holds the defaults, and err gets a message naming the file, the
+ * line when known, and the reason. */
 int config_load(const char *path, struct lchat_config *cfg, char *err, size_t errlen);
 
 void config_free(struct lchat_config *cfg);

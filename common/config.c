@@ -1,0 +1,524 @@
+/* config.c - load /etc/lchat.conf with libconfuse. Two tables give each
+ * option its name, default and checks; everything else is built from them.
+ * Errors read "FILE:LINE: reason" (no LINE when it is not known).
+ * Not thread-safe: libconfuse's lexer is global state. */
+#include "config.h"
+#include "protocol.h"
+
+#include <confuse.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#define HISTORY_MAX 1000000
+#define MOTD_LINE_MAX 512
+#define SOCKET_PATH_MAX (sizeof(((struct sockaddr_un *)0)->sun_path) - 1)
+#define CONFIG_SIZE_MAX (1024 * 1024)
+
+typedef int str_check_fn(cfg_t *c, const char *name, const char *val);
+
+struct str_opt {
+	const char *name;
+	const char *def;
+	size_t off;
+	str_check_fn *check;
+};
+
+struct int_opt {
+	const char *name;
+	long def, min, max;
+	size_t off;
+};
+
+static str_check_fn check_socket, check_abs_path, check_nonempty, check_motd;
+
+/* Option names are the struct field names. */
+#define STR_OPT(f, def, check) \
+	{ #f, def, offsetof(struct lchat_config, f), check }
+#define INT_OPT(f, def, min, max) \
+	{ #f, def, min, max, offsetof(struct lchat_config, f) }
+
+static const struct str_opt str_opts[] = {
+	STR_OPT(socket, "/run/lchat/lchat.sock", check_socket),
+	STR_OPT(control_socket, "/run/lchat/control.sock", check_socket),
+	STR_OPT(admin_group, "adm", check_nonempty),
+	STR_OPT(state_dir, "/var/lib/lchat", check_abs_path),
+	STR_OPT(motd, "", check_motd),
+};
+
+static const struct int_opt int_opts[] = {
+	INT_OPT(max_users, 500, 1, 100000),
+	INT_OPT(max_users_per_uid, 8, 1, 100000),	/* <= max_users */
+	INT_OPT(max_line, 1024, MAX_LINE_MIN, MAX_LINE_MAX),
+	INT_OPT(history, 4096, 16, HISTORY_MAX),
+	INT_OPT(backlog, 20, 0, HISTORY_MAX),		/* <= history */
+	INT_OPT(rate_limit, 5, 1, 100000),
+	INT_OPT(rate_burst, 10, 1, 100000),
+	INT_OPT(join_timeout, 60, 1, 3600),
+};
+
+#define NSTR (sizeof(str_opts) / sizeof(str_opts[0]))
+#define NINT (sizeof(int_opts) / sizeof(int_opts[0]))
+
+static char **str_field(struct lchat_config *cfg, const struct str_opt *o)
+{
+	return (char **)((char *)cfg + o->off);
+}
+
+static long *int_field(struct lchat_config *cfg, const struct int_opt *o)
+{
+	return (long *)((char *)cfg + o->off);
+}
+
+static const struct str_opt *find_str_opt(const char *name)
+{
+	for (size_t i = 0; i < NSTR; i++)
+		if (strcmp(str_opts[i].name, name) == 0)
+			return &str_opts[i];
+	return NULL;
+}
+
+static const struct int_opt *find_int_opt(const char *name)
+{
+	for (size_t i = 0; i < NINT; i++)
+		if (strcmp(int_opts[i].name, name) == 0)
+			return &int_opts[i];
+	return NULL;
+}
+
+__attribute__((format(printf, 3, 4)))
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/* ---- defaults and freeing -------------------------------------------- */
+
+void config_free(struct lchat_config *cfg)
+{
+	if (!cfg)
+		return;
+	for (size_t i = 0; i < NSTR; i++)
+		free(*str_field(cfg, &str_opts[i]));
+	memset(cfg, 0, sizeof(*cfg));
+}
+
+/* Overwrites cfg without freeing it. On failure cfg is left zeroed. */
+int config_defaults(struct lchat_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	for (size_t i = 0; i < NINT; i++)
+		*int_field(cfg, &int_opts[i]) = int_opts[i].def;
+	for (size_t i = 0; i < NSTR; i++) {
+		char *s = strdup(str_opts[i].def);
+
+		if (!s) {
+			config_free(cfg);
+			return -1;
+		}
+		*str_field(cfg, &str_opts[i]) = s;
+	}
+	return 0;
+}
+
+/* ---- error capture ---------------------------------------------------- */
+
+struct load_ctx {
+	const char *path;
+	const char *text;	/* the file's contents, for real_line() */
+	char *err;
+	size_t errlen;
+	int failed;		/* an error is already in err */
+};
+
+/* libconfuse's error callback gets only the cfg_t, which has no user
+ * pointer, so the load in progress is reachable from here. It is set
+ * just around cfg_parse_buf() and is NULL otherwise. */
+static struct load_ctx *cur_load;
+
+/*
+ * libconfuse 3.3 miscounts lines: every '#' or '//' comment adds two lines
+ * too many and every block comment one (found by experiment). Replay the
+ * text with a scanner that follows the lexer's rules just far enough to
+ * find the comments, and map libconfuse's count back to the real line.
+ */
+static int real_line(const char *p, int reported)
+{
+	enum { SEP, WORD, DQ, SQ, LINE_COMMENT, BLOCK_COMMENT } st = SEP;
+	int real = 1, seen = 1;
+
+	for (; *p; p++) {
+		if (*p == '\n') {
+			real++;
+			seen++;
+			if (st == LINE_COMMENT)
+				seen += 2;
+			if (st == LINE_COMMENT || st == WORD)
+				st = SEP;
+			if (seen > reported)
+				return real - 1;
+			continue;
+		}
+		switch (st) {
+		case SEP:
+		case WORD:
+			if (*p == '"')
+				st = DQ;
+			else if (*p == '\'')
+				st = SQ;
+			else if (*p == '#')
+				st = LINE_COMMENT;
+			else if (st == SEP && p[0] == '/' && p[1] == '/')
+				st = LINE_COMMENT, p++;
+			else if (st == SEP && p[0] == '/' && p[1] == '*')
+				st = BLOCK_COMMENT, p++;
+			else
+				st = strchr(" \t\r={}()+,*", *p) ? SEP : WORD;
+			break;
+		case DQ:
+			if (*p == '\\' && p[1] && p[1] != '\n')
+				p++;
+			else if (*p == '"')
+				st = SEP;
+			break;
+		case SQ:
+			if (*p == '\\' && (p[1] == '\\' || p[1] == '\''))
+				p++;
+			else if (*p == '\'')
+				st = SEP;
+			break;
+		case LINE_COMMENT:
+			break;
+		case BLOCK_COMMENT:
+			if (p[0] == '*' && p[1] == '/') {
+				seen++;
+				st = SEP;
+				p++;
+			}
+			break;
+		}
+	}
+	return real;
+}
+
+/* Keeps the first message only: later ones are consequences of it. */
+static void on_cfg_error(cfg_t *c, const char *fmt, va_list ap)
+{
+	struct load_ctx *x = cur_load;
+	char msg[512];
+
+	if (!x || x->failed)
+		return;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (c && c->line > 0)
+		set_err(x->err, x->errlen, "%s:%d: %s", x->path,
+			real_line(x->text, c->line), msg);
+	else
+		set_err(x->err, x->errlen, "%s: %s", x->path, msg);
+	x->failed = 1;
+}
+
+/* ---- per-option checks (run by libconfuse as each value is read) ------ */
+
+static int check_abs_path(cfg_t *c, const char *name, const char *val)
+{
+	if (val[0] != '/') {
+		cfg_error(c, "%s must be an absolute path, not \"%s\"", name, val);
+		return -1;
+	}
+	return 0;
+}
+
+static int check_socket(cfg_t *c, const char *name, const char *val)
+{
+	size_t len = strlen(val);
+
+	if (check_abs_path(c, name, val) < 0)
+		return -1;
+	if (len > SOCKET_PATH_MAX) {
+		cfg_error(c, "%s is %zu bytes long; a socket path may have at most %zu",
+			  name, len, SOCKET_PATH_MAX);
+		return -1;
+	}
+	return 0;
+}
+
+static int check_nonempty(cfg_t *c, const char *name, const char *val)
+{
+	if (!val[0]) {
+		cfg_error(c, "%s must not be empty", name);
+		return -1;
+	}
+	return 0;
+}
+
+static int check_motd(cfg_t *c, const char *name, const char *val)
+{
+	int n = 1;
+
+	for (const char *p = val;; n++) {
+		size_t len = strcspn(p, "\n");
+
+		if (len > MOTD_LINE_MAX) {
+			cfg_error(c, "%s: line %d of the message is %zu bytes long; the limit is %d",
+				  name, n, len, MOTD_LINE_MAX);
+			return -1;
+		}
+		if (!p[len])
+			return 0;
+		p += len + 1;
+	}
+}
+
+static int validate_str(cfg_t *c, cfg_opt_t *opt)
+{
+	const struct str_opt *o = find_str_opt(cfg_opt_name(opt));
+	const char *val = cfg_opt_getnstr(opt, 0);
+
+	return o->check(c, o->name, val ? val : "");
+}
+
+static void range_error(cfg_t *c, const struct int_opt *o, const char *val)
+{
+	cfg_error(c, "%s must be between %ld and %ld, not %s",
+		  o->name, o->min, o->max, val);
+}
+
+static int validate_int(cfg_t *c, cfg_opt_t *opt)
+{
+	const struct int_opt *o = find_int_opt(cfg_opt_name(opt));
+	long v = cfg_opt_getnint(opt, 0);
+	char buf[32];
+
+	if (v >= o->min && v <= o->max)
+		return 0;
+	snprintf(buf, sizeof(buf), "%ld", v);
+	range_error(c, o, buf);
+	return -1;
+}
+
+/* Replaces libconfuse's strtol(base 0), which reads "010" as 8, "0x10"
+ * as 16 and "" as 0. Only plain decimal is accepted here. */
+static int parse_int(cfg_t *c, cfg_opt_t *opt, const char *val, void *result)
+{
+	const struct int_opt *o = find_int_opt(cfg_opt_name(opt));
+	const char *digits = val + (val[0] == '-' || val[0] == '+');
+	char *end;
+	long v;
+
+	if (*digits < '0' || *digits > '9') {
+		cfg_error(c, "%s must be a whole number, not \"%s\"", o->name, val);
+		return -1;
+	}
+	errno = 0;
+	v = strtol(val, &end, 10);
+	if (*end) {
+		cfg_error(c, "%s must be a whole number, not \"%s\"", o->name, val);
+		return -1;
+	}
+	if (errno == ERANGE) {
+		range_error(c, o, val);
+		return -1;
+	}
+	*(long *)result = v;
+	return 0;
+}
+
+/* ---- loading ---------------------------------------------------------- */
+
+static int line_of(const char *text, const char *at)
+{
+	int n = 1;
+
+	for (; text < at; text++)
+		n += *text == '\n';
+	return n;
+}
+
+/* Read the whole file: libconfuse's flex scanner calls exit() on a read
+ * error (a directory, for one), so it only ever sees memory. */
+static char *read_text(const char *path, char *err, size_t errlen)
+{
+	size_t len = 0, cap = 4096;
+	char *buf, *nb;
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		set_err(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		return NULL;
+	}
+	buf = malloc(cap + 1);
+	if (!buf)
+		goto nomem;
+	while ((n = read(fd, buf + len, cap - len)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			set_err(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+			goto fail;
+		}
+		len += (size_t)n;
+		if (len < cap)
+			continue;
+		if (cap >= CONFIG_SIZE_MAX) {
+			set_err(err, errlen, "%s: too large (the limit is %d bytes)",
+				path, CONFIG_SIZE_MAX);
+			goto fail;
+		}
+		cap *= 2;
+		nb = realloc(buf, cap + 1);
+		if (!nb)
+			goto nomem;
+		buf = nb;
+	}
+	close(fd);
+	buf[len] = '\0';
+	if (strlen(buf) != len) {
+		set_err(err, errlen, "%s:%d: NUL byte in file", path,
+			line_of(buf, buf + strlen(buf)));
+		free(buf);
+		return NULL;
+	}
+	return buf;
+nomem:
+	set_err(err, errlen, "%s: %s", path, strerror(ENOMEM));
+fail:
+	close(fd);
+	free(buf);
+	return NULL;
+}
+
+static cfg_t *new_parser(void)
+{
+	cfg_opt_t opts[NSTR + NINT + 1];
+	size_t n = 0;
+	cfg_t *c;
+
+	for (size_t i = 0; i < NSTR; i++)
+		opts[n++] = (cfg_opt_t)CFG_STR(str_opts[i].name, str_opts[i].def,
+					      CFGF_NONE);
+	for (size_t i = 0; i < NINT; i++)
+		opts[n++] = (cfg_opt_t)CFG_INT_CB(int_opts[i].name, int_opts[i].def,
+						 CFGF_NONE, parse_int);
+	opts[n] = (cfg_opt_t)CFG_END();
+
+	c = cfg_init(opts, CFGF_NONE);	/* copies opts */
+	if (!c)
+		return NULL;
+	cfg_set_error_function(c, on_cfg_error);
+	for (size_t i = 0; i < NSTR; i++)
+		cfg_set_validate_func(c, str_opts[i].name, validate_str);
+	for (size_t i = 0; i < NINT; i++)
+		cfg_set_validate_func(c, int_opts[i].name, validate_int);
+	return c;
+}
+
+/* Copy every value, set or default, out of the parser into cfg. */
+static int extract(cfg_t *c, struct lchat_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	for (size_t i = 0; i < NINT; i++)
+		*int_field(cfg, &int_opts[i]) = cfg_getint(c, int_opts[i].name);
+	for (size_t i = 0; i < NSTR; i++) {
+		const char *v = cfg_getstr(c, str_opts[i].name);
+		char *s = strdup(v ? v : "");
+
+		if (!s) {
+			config_free(cfg);
+			return -1;
+		}
+		*str_field(cfg, &str_opts[i]) = s;
+	}
+	return 0;
+}
+
+/* Checks that involve two options, once the whole file is read. */
+static int cross_check(const struct lchat_config *cfg, const char *path,
+		       char *err, size_t errlen)
+{
+	if (cfg->backlog > cfg->history) {
+		set_err(err, errlen, "%s: backlog (%ld) must not be greater than history (%ld)",
+			path, cfg->backlog, cfg->history);
+		return -1;
+	}
+	if (cfg->max_users_per_uid > cfg->max_users) {
+		set_err(err, errlen, "%s: max_users_per_uid (%ld) must not be greater than max_users (%ld)",
+			path, cfg->max_users_per_uid, cfg->max_users);
+		return -1;
+	}
+	if (strcmp(cfg->socket, cfg->control_socket) == 0) {
+		set_err(err, errlen, "%s: socket and control_socket must differ (both are \"%s\")",
+			path, cfg->socket);
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_text(const char *path, const char *text,
+		      struct lchat_config *out, char *err, size_t errlen)
+{
+	struct load_ctx ctx = { path, text, err, errlen, 0 };
+	cfg_t *c = new_parser();
+	int rc;
+
+	if (!c) {
+		set_err(err, errlen, "%s: %s", path, strerror(ENOMEM));
+		return -1;
+	}
+	cur_load = &ctx;
+	rc = cfg_parse_buf(c, text);
+	cur_load = NULL;
+	if (rc != CFG_SUCCESS) {
+		if (!ctx.failed)
+			set_err(err, errlen, "%s: cannot parse", path);
+		rc = -1;
+	} else if (extract(c, out) < 0) {
+		set_err(err, errlen, "%s: %s", path, strerror(ENOMEM));
+		rc = -1;
+	} else if (cross_check(out, path, err, errlen) < 0) {
+		config_free(out);
+		rc = -1;
+	}
+	cfg_free(c);
+	return rc;
+}
+
+/* Initializes cfg fully: it is overwritten, not freed, so it must not
+ * own strings (fresh, or config_free'd). On failure cfg holds the
+ * defaults (or zeroes, if even they could not be allocated); either way
+ * config_free(cfg) is safe. */
+int config_load(const char *path, struct lchat_config *cfg, char *err, size_t errlen)
+{
+	struct lchat_config loaded;
+	char *text;
+	int rc;
+
+	set_err(err, errlen, "%s", "");
+	if (config_defaults(cfg) < 0) {
+		set_err(err, errlen, "%s: %s", path, strerror(ENOMEM));
+		return -1;
+	}
+	text = read_text(path, err, errlen);
+	if (!text)
+		return -1;
+	rc = parse_text(path, text, &loaded, err, errlen);
+	free(text);
+	if (rc < 0)
+		return -1;
+	config_free(cfg);
+	*cfg = loaded;
+	return 0;
+}
