@@ -44,7 +44,7 @@ E2E_BIN    = $(E2E_SRC:tests/e2e/%.c=$(B)/tests/%)
 
 PROGRAMS   = $(B)/bin/lchatd
 
-.PHONY: all check check-unit check-e2e check-asan run install uninstall clean deps tests
+.PHONY: all check check-unit check-e2e check-asan run install uninstall clean deps deps-check tests
 all: $(PROGRAMS)
 
 $(B)/obj/%.o: %.c
@@ -92,7 +92,8 @@ deps:
 
 # make run: a private room under ./run/, no root needed.
 RUN_DIR = $(CURDIR)/run
-run: all
+run: deps-check
+	@$(MAKE) --no-print-directory all
 	@scripts/make-run-config "$(RUN_DIR)" > "$(RUN_DIR).conf.tmp" && mkdir -p "$(RUN_DIR)" && mv "$(RUN_DIR).conf.tmp" "$(RUN_DIR)/lchat.conf"
 	@echo "lchatd: room at $(RUN_DIR)/lchat.sock, control at $(RUN_DIR)/control.sock"
 	@echo "lchatd: connect with:  socat - UNIX-CONNECT:$(RUN_DIR)/lchat.sock   (Ctrl-C here stops the daemon)"
@@ -103,7 +104,8 @@ install: all
 	install -m 0755 $(B)/bin/lchatd $(DESTDIR)$(SBINDIR)/lchatd
 	install -m 0644 docs/lchatd.8 $(DESTDIR)$(MANDIR)/man8/lchatd.8
 	install -m 0644 docs/lchat.conf.5 $(DESTDIR)$(MANDIR)/man5/lchat.conf.5
-	install -m 0644 conf/lchatd.service $(DESTDIR)$(UNITDIR)/lchatd.service
+	sed 's|@SBINDIR@|$(SBINDIR)|g' conf/lchatd.service > $(DESTDIR)$(UNITDIR)/lchatd.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/lchatd.service
 	@if [ -e $(DESTDIR)$(SYSCONFDIR)/lchat.conf ]; then \
 		echo "keeping existing $(DESTDIR)$(SYSCONFDIR)/lchat.conf"; \
 	else install -m 0644 conf/lchat.conf $(DESTDIR)$(SYSCONFDIR)/lchat.conf; fi
