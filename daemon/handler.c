@@ -263,7 +263,7 @@ static void cmd_message(struct handler *h, const struct command *c)
 		reply(h, "ERR not-joined JOIN the room first");
 		return;
 	}
-	if (kind == EV_PRIV && (!c->arg || c->arg_len == 0 || c->arg_len > NAME_MAX_LEN)) {
+	if (kind == EV_PRIV && (!c->arg || c->arg_len == 0 || c->arg_len > NAME_MAX_LEN || !c->text)) {
 		reply(h, "ERR bad-argument usage: %s", usage);
 		return;
 	}

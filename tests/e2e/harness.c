@@ -1,0 +1,1341 @@
+/* harness.c - start and stop a private lchatd, talk to it, find its
+ * processes. See harness.h for the contract and the clean-up design. */
+#define HARNESS_INTERNAL
+#include "harness.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <grp.h>
+#include <poll.h>
+#include <pwd.h>
+#include <regex.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "protocol.h"
+#include "sanitize.h"
+
+#define START_DEADLINE_MS 10000    /* until both sockets accept */
+#define STOP_DEADLINE_MS 15000     /* supervisor exit after SIGTERM */
+#define TREE_DEADLINE_MS 5000      /* the rest of the tree after that */
+#define WRITE_STALL_MS 10000       /* a write making no progress */
+#define GUARD_SCAN_MS 100          /* guardian's /proc scan interval */
+#define LOG_TAIL_BYTES 4000
+#define MSG_LINE_MAX 300           /* quoted line length in failure messages */
+#define MAX_DAEMONS 8
+
+/* ---- small utilities ---------------------------------------------------- */
+
+static const char *at_file = "?";
+static int at_line;
+
+void harness_at(const char *file, int line)
+{
+	const char *slash = strrchr(file, '/');
+
+	at_file = slash ? slash + 1 : file;
+	at_line = line;
+}
+
+/* Fail the current test, naming the test's line that called the harness. */
+#define FAIL(fmt, ...) ck_abort_msg("%s:%d: " fmt, at_file, at_line, ##__VA_ARGS__)
+
+int64_t wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int remaining_ms(int64_t deadline)
+{
+	int64_t left = deadline - mono_now();
+
+	return left < 0 ? 0 : (int)left;
+}
+
+void sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+static void *xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+
+	if (!p)
+		FAIL("harness: out of memory");
+	return p;
+}
+
+/* Strings that live until the test process exits (re_quote results). */
+static char **kept;
+static size_t nkept;
+
+static const char *keep(char *s)
+{
+	char **v = realloc(kept, (nkept + 1) * sizeof(*v));
+
+	if (!v)
+		FAIL("harness: out of memory");
+	kept = v;
+	kept[nkept++] = s;
+	return s;
+}
+
+const char *re_quote(const char *s)
+{
+	char *out = xmalloc(2 * strlen(s) + 1), *o = out;
+
+	for (; *s; s++) {
+		if (strchr("\\^$.|?*+()[]{}", *s))
+			*o++ = '\\';
+		*o++ = *s;
+	}
+	*o = '\0';
+	return keep(out);
+}
+
+const char *my_login(void)
+{
+	static char login[256];
+	struct passwd *pw;
+
+	if (!login[0]) {
+		pw = getpwuid(geteuid());
+		if (!pw)
+			FAIL("harness: uid %d has no passwd entry", (int)geteuid());
+		snprintf(login, sizeof(login), "%s", pw->pw_name);
+	}
+	return login;
+}
+
+/* A line quoted for a failure message: printable, shortened. */
+static const char *show(const char *line, char *buf, size_t len)
+{
+	size_t n = strlen(line), o = 0;
+
+	for (size_t i = 0; i < n && o + 8 < len; i++) {
+		unsigned char c = (unsigned char)line[i];
+
+		if (o >= MSG_LINE_MAX) {
+			o += (size_t)snprintf(buf + o, len - o, "...(%zu bytes)", n);
+			break;
+		}
+		if (c < 0x20 || c == 0x7f || c == '\\')
+			o += (size_t)snprintf(buf + o, len - o, "\\x%02x", c);
+		else
+			buf[o++] = (char)c;
+	}
+	buf[o < len ? o : len - 1] = '\0';
+	return buf;
+}
+
+/* ---- /proc -------------------------------------------------------------- */
+
+struct procinfo {
+	pid_t pid, ppid, sid;
+	char state;
+	unsigned long long start;   /* start time: tells a reused pid apart */
+};
+
+static bool read_stat(pid_t pid, struct procinfo *pi)
+{
+	char path[64], buf[1024], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');       /* the command name may hold anything */
+	if (!p)
+		return false;
+	pi->pid = pid;
+	/* state ppid pgrp session, fields 7..21, starttime */
+	return sscanf(p + 1, " %c %d %*s %d %*s %*s %*s %*s %*s %*s %*s %*s %*s"
+		      " %*s %*s %*s %*s %*s %*s %*s %*s %llu",
+		      &pi->state, &pi->ppid, &pi->sid, &pi->start) == 4;
+}
+
+/* Every process on the system; *n entries, free() the result. */
+static struct procinfo *list_procs(size_t *n)
+{
+	struct procinfo *v = NULL;
+	size_t cap = 0;
+	struct dirent *de;
+	DIR *dir = opendir("/proc");
+
+	*n = 0;
+	if (!dir)
+		return NULL;
+	while ((de = readdir(dir)) != NULL) {
+		char *end;
+		long pid = strtol(de->d_name, &end, 10);
+		struct procinfo pi;
+
+		if (*end || pid <= 0 || !read_stat((pid_t)pid, &pi))
+			continue;
+		if (*n == cap) {
+			struct procinfo *nv;
+
+			cap = cap ? 2 * cap : 256;
+			nv = realloc(v, cap * sizeof(*v));
+			if (!nv)
+				break;
+			v = nv;
+		}
+		v[(*n)++] = pi;
+	}
+	closedir(dir);
+	return v;
+}
+
+bool proc_title(pid_t pid, char *buf, size_t len)
+{
+	char path[64];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return false;
+	buf[n] = '\0';           /* the title is the first string */
+	n = (ssize_t)strlen(buf);
+	while (n > 0 && buf[n - 1] == ' ')
+		buf[--n] = '\0';
+	return true;
+}
+
+int count_children(pid_t parent, char state)
+{
+	size_t n;
+	struct procinfo *v = list_procs(&n);
+	int count = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (v[i].ppid == parent && (state == 0 || v[i].state == state))
+			count++;
+	free(v);
+	return count;
+}
+
+/* A child of `parent` whose title is `title`, or 0. */
+static pid_t find_child(pid_t parent, const char *title, char *seen, size_t seenlen)
+{
+	size_t n, used = 0;
+	struct procinfo *v = list_procs(&n);
+	pid_t found = 0;
+	char t[256];
+
+	if (seen && seenlen)
+		seen[0] = '\0';
+	for (size_t i = 0; i < n && !found; i++) {
+		if (v[i].ppid != parent || v[i].state == 'Z')
+			continue;
+		if (!proc_title(v[i].pid, t, sizeof(t)))
+			continue;
+		if (strcmp(t, title) == 0)
+			found = v[i].pid;
+		else if (seen && used + 1 < seenlen)
+			used += (size_t)snprintf(seen + used, seenlen - used,
+						 " [%d '%s']", (int)v[i].pid, t);
+		if (seen && used >= seenlen)
+			used = seenlen - 1;
+	}
+	free(v);
+	return found;
+}
+
+pid_t lchatd_daemon_pid(struct lchatd *d)
+{
+	int64_t deadline = mono_now() + TC_TIMEOUT;
+	char seen[512];
+	pid_t pid;
+
+	while ((pid = find_child(d->pid, "lchatd: daemon", seen, sizeof(seen))) == 0) {
+		if (mono_now() >= deadline)
+			FAIL("no 'lchatd: daemon' child of supervisor %d; its children:%s",
+				     (int)d->pid, seen[0] ? seen : " none");
+		sleep_ms(10);
+	}
+	return pid;
+}
+
+pid_t lchatd_handler_pid(struct lchatd *d, const char *name)
+{
+	int64_t deadline = mono_now() + TC_TIMEOUT;
+	char title[128], seen[1024];
+	pid_t daemon = lchatd_daemon_pid(d), pid;
+
+	snprintf(title, sizeof(title), "lchatd: %s", name);
+	while ((pid = find_child(daemon, title, seen, sizeof(seen))) == 0) {
+		if (mono_now() >= deadline)
+			FAIL("no handler titled '%s' under daemon %d; its children:%s",
+				     title, (int)daemon, seen[0] ? seen : " none");
+		sleep_ms(10);
+	}
+	return pid;
+}
+
+/* The processes of one daemon tree: the supervisor, its descendants, and
+ * every process in a session that one of them created (the daemon calls
+ * setsid(), so its handlers stay findable after they are orphaned). */
+struct procset {
+	struct procinfo *v;
+	size_t n, cap;
+};
+
+static bool set_has_pid(const struct procset *s, pid_t pid)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (s->v[i].pid == pid)
+			return true;
+	return false;
+}
+
+static bool set_has_session(const struct procset *s, pid_t sid)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (s->v[i].sid == sid && s->v[i].pid == sid)
+			return true;
+	return false;
+}
+
+static void set_add(struct procset *s, const struct procinfo *pi)
+{
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 16;
+		struct procinfo *nv = realloc(s->v, cap * sizeof(*nv));
+
+		if (!nv)
+			return;
+		s->v = nv;
+		s->cap = cap;
+	}
+	s->v[s->n++] = *pi;
+}
+
+/* Add the processes of the tree that now exist. */
+static void set_scan(struct procset *s)
+{
+	size_t n;
+	struct procinfo *v = list_procs(&n);
+	bool grew = true;
+
+	while (grew) {
+		grew = false;
+		for (size_t i = 0; i < n; i++) {
+			if (v[i].state == 'Z' || set_has_pid(s, v[i].pid))
+				continue;
+			if (set_has_pid(s, v[i].ppid) || set_has_session(s, v[i].sid)) {
+				set_add(s, &v[i]);
+				grew = true;
+			}
+		}
+	}
+	free(v);
+}
+
+/* Is this member of the set still running (same pid, same start time,
+ * not a zombie)? */
+static bool set_member_alive(const struct procinfo *pi)
+{
+	struct procinfo now;
+
+	return read_stat(pi->pid, &now) && now.start == pi->start && now.state != 'Z';
+}
+
+static size_t set_kill(struct procset *s, int sig)
+{
+	size_t alive = 0;
+
+	for (size_t i = 0; i < s->n; i++)
+		if (set_member_alive(&s->v[i])) {
+			kill(s->v[i].pid, sig);
+			alive++;
+		}
+	return alive;
+}
+
+/* ---- starting and stopping ---------------------------------------------- */
+
+static struct lchatd *running[MAX_DAEMONS];
+static char stop_error[2048];
+
+const char *lchatd_stop_error(void)
+{
+	return stop_error;
+}
+
+static const char *lchat_bin(void)
+{
+	const char *bin = getenv("LCHAT_BIN");
+
+	return bin && *bin ? bin : "build/bin";
+}
+
+static void dump_log_path(const char *path, const char *label)
+{
+	char buf[LOG_TAIL_BYTES + 1];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	off_t size;
+	ssize_t n;
+
+	if (fd < 0)
+		return;
+	size = lseek(fd, 0, SEEK_END);
+	lseek(fd, size > LOG_TAIL_BYTES ? size - LOG_TAIL_BYTES : 0, SEEK_SET);
+	n = read(fd, buf, LOG_TAIL_BYTES);
+	close(fd);
+	if (n < 0)
+		n = 0;
+	buf[n] = '\0';
+	fprintf(stderr, "---- lchatd log (%s)%s ----\n%s%s---- end of lchatd log ----\n",
+		label, size > LOG_TAIL_BYTES ? ", last part" : "", buf,
+		n > 0 && buf[n - 1] != '\n' ? "\n" : "");
+}
+
+void lchatd_dump_log(const struct lchatd *d)
+{
+	dump_log_path(d->log, d->label);
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	remove(path);
+	return 0;
+}
+
+static void remove_tree(const char *dir)
+{
+	if (dir[0])
+		nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* The guardian: in its own process group, so neither a Check timeout nor
+ * Check's killpg() after the test reaches it. It learns the daemon tree by
+ * scanning /proc, and when its socket reaches EOF without a "q" first, the
+ * test process is gone: kill the tree, show the log, remove the directory.
+ * 's' asks for a scan and is answered with 'k'. */
+static void guardian_main(int fd, const struct lchatd *d)
+{
+	struct procset set = { 0 };
+	struct procinfo sup;
+
+	if (read_stat(d->pid, &sup))
+		set_add(&set, &sup);
+	for (;;) {
+		struct pollfd pfd = { fd, POLLIN, 0 };
+		char c;
+		ssize_t n;
+
+		set_scan(&set);
+		if (poll(&pfd, 1, GUARD_SCAN_MS) <= 0)
+			continue;
+		n = read(fd, &c, 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n == 1 && c == 'q')
+			_exit(0);
+		if (n == 1) {
+			set_scan(&set);
+			if (write(fd, "k", 1) != 1)
+				_exit(1);
+			continue;
+		}
+		break;          /* EOF: the test process died */
+	}
+	set_kill(&set, SIGKILL);        /* the supervisor first: no restarts */
+	for (int i = 0; i < 3; i++) {
+		set_scan(&set);
+		set_kill(&set, SIGKILL);
+		sleep_ms(20);
+	}
+	fprintf(stderr, "harness: test %s ended without stopping lchatd (supervisor %d); "
+		"its processes were killed\n", d->label, (int)d->pid);
+	dump_log_path(d->log, d->label);
+	remove_tree(d->dir);
+	_exit(0);
+}
+
+static void guardian_sync(struct lchatd *d)
+{
+	char c;
+
+	if (write(d->guard_fd, "s", 1) != 1 || read(d->guard_fd, &c, 1) != 1)
+		FAIL("harness: the guardian process of %s is gone", d->label);
+}
+
+static void stop_leftovers(void)
+{
+	for (int i = 0; i < MAX_DAEMONS; i++)
+		if (running[i])
+			lchatd_stop(running[i]);
+}
+
+/* A key from extra_config ("key = value" lines; '#' comments). */
+static bool config_has_key(const char *extra, const char *key)
+{
+	size_t klen = strlen(key);
+
+	for (const char *l = extra; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		while (*l == ' ' || *l == '\t')
+			l++;
+		if (strncmp(l, key, klen) == 0 &&
+		    (l[klen] == ' ' || l[klen] == '\t' || l[klen] == '='))
+			return true;
+	}
+	return false;
+}
+
+static void write_config(struct lchatd *d, const char *extra)
+{
+	struct group *gr = getgrgid(getegid());
+	FILE *f = fopen(d->conf, "w");
+
+	if (!gr)
+		FAIL("harness: gid %d has no group entry", (int)getegid());
+	if (!f)
+		FAIL("harness: cannot write %s: %s", d->conf, strerror(errno));
+	fprintf(f, "# written by the lchat e2e harness for %s\n", d->label);
+	if (!config_has_key(extra, "socket"))
+		fprintf(f, "socket = \"%s\"\n", d->sock);
+	if (!config_has_key(extra, "control_socket"))
+		fprintf(f, "control_socket = \"%s\"\n", d->ctl);
+	if (!config_has_key(extra, "state_dir"))
+		fprintf(f, "state_dir = \"%s\"\n", d->state);
+	if (!config_has_key(extra, "admin_group"))
+		fprintf(f, "admin_group = \"%s\"\n", gr->gr_name);
+	if (extra)
+		fprintf(f, "%s%s", extra, extra[0] && extra[strlen(extra) - 1] != '\n' ? "\n" : "");
+	if (fclose(f) != 0)
+		FAIL("harness: cannot write %s", d->conf);
+}
+
+static bool can_connect(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	bool ok;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	ok = fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
+struct lchatd *lchatd_start_at(const char *extra_config, const char *label)
+{
+	struct lchatd *d = xmalloc(sizeof(*d));
+	char exe[PATH_MAX];
+	int sv[2], slot = -1, status;
+	int64_t deadline;
+	static bool atexit_done;
+
+	memset(d, 0, sizeof(*d));
+	d->guard_fd = -1;
+	snprintf(d->label, sizeof(d->label), "%s", label);
+	snprintf(d->dir, sizeof(d->dir), "/tmp/lchat-e2e.XXXXXX");
+	if (!mkdtemp(d->dir))
+		FAIL("harness: mkdtemp: %s", strerror(errno));
+	snprintf(d->conf, sizeof(d->conf), "%s/lchat.conf", d->dir);
+	snprintf(d->sock, sizeof(d->sock), "%s/lchat.sock", d->dir);
+	snprintf(d->ctl, sizeof(d->ctl), "%s/control.sock", d->dir);
+	snprintf(d->state, sizeof(d->state), "%s/state", d->dir);
+	snprintf(d->log, sizeof(d->log), "%s/lchatd.log", d->dir);
+	snprintf(exe, sizeof(exe), "%s/lchatd", lchat_bin());
+	write_config(d, extra_config);
+	signal(SIGPIPE, SIG_IGN);
+
+	for (int i = 0; i < MAX_DAEMONS; i++)
+		if (!running[i]) {
+			slot = i;
+			break;
+		}
+	if (slot < 0)
+		FAIL("harness: more than %d daemons at once", MAX_DAEMONS);
+	if (!atexit_done) {
+		atexit(stop_leftovers);
+		atexit_done = true;
+	}
+
+	d->pid = fork();
+	if (d->pid < 0)
+		FAIL("harness: fork: %s", strerror(errno));
+	if (d->pid == 0) {
+		int log = open(d->log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+		int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		sigset_t none;
+
+		if (log < 0 || null < 0 || dup2(null, 0) < 0 || dup2(log, 1) < 0 ||
+		    dup2(log, 2) < 0)
+			_exit(126);
+		signal(SIGPIPE, SIG_DFL);     /* the test ignores it; lchatd must not inherit that */
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		execl(exe, "lchatd", "-f", "-c", d->conf, (char *)NULL);
+		fprintf(stderr, "harness: cannot run %s: %s\n", exe, strerror(errno));
+		_exit(127);
+	}
+	running[slot] = d;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		FAIL("harness: socketpair: %s", strerror(errno));
+	fflush(NULL);
+	d->guardian = fork();
+	if (d->guardian < 0)
+		FAIL("harness: fork: %s", strerror(errno));
+	if (d->guardian == 0) {
+		setpgid(0, 0);
+		if (dup2(sv[1], 3) < 0)
+			_exit(1);
+		close_range(4, ~0U, 0);
+		guardian_main(3, d);
+	}
+	close(sv[1]);
+	d->guard_fd = sv[0];
+
+	deadline = mono_now() + START_DEADLINE_MS;
+	while (!can_connect(d->sock) || !can_connect(d->ctl)) {
+		if (waitpid(d->pid, &status, WNOHANG) == d->pid) {
+			lchatd_dump_log(d);
+			FAIL("lchatd -f exited before its sockets accepted connections "
+				     "(status 0x%x); see its log above", status);
+		}
+		if (mono_now() >= deadline) {
+			lchatd_dump_log(d);
+			FAIL("lchatd's sockets did not accept connections within %d ms",
+				     START_DEADLINE_MS);
+		}
+		sleep_ms(10);
+	}
+	lchatd_daemon_pid(d);
+	guardian_sync(d);
+	return d;
+}
+
+static struct procset *tree_of(struct lchatd *d)
+{
+	if (!d->tree) {
+		d->tree = calloc(1, sizeof(*d->tree));
+		if (!d->tree)
+			FAIL("harness: out of memory");
+	}
+	if (!d->exited && d->tree->n == 0) {
+		struct procinfo sup;
+
+		if (read_stat(d->pid, &sup))
+			set_add(d->tree, &sup);
+	}
+	set_scan(d->tree);
+	return d->tree;
+}
+
+void lchatd_signal(struct lchatd *d, int sig)
+{
+	tree_of(d);
+	if (!d->exited)
+		kill(d->pid, sig);
+}
+
+int lchatd_wait_exit(struct lchatd *d, int timeout_ms)
+{
+	int64_t deadline = mono_now() + timeout_ms;
+
+	while (!d->exited) {
+		pid_t r = waitpid(d->pid, &d->status, WNOHANG);
+
+		if (r == d->pid) {
+			d->exited = true;
+		} else if (r < 0 && errno != EINTR) {
+			FAIL("harness: waitpid(%d): %s", (int)d->pid, strerror(errno));
+		} else if (mono_now() >= deadline) {
+			return -1;
+		} else {
+			sleep_ms(10);
+		}
+	}
+	return d->status;
+}
+
+/* Sanitizer reports from any process of the tree end up in the log. */
+static size_t scan_log_for_sanitizers(const struct lchatd *d, size_t used)
+{
+	static const char *const marks[] = {
+		"ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
+		"WARNING: AddressSanitizer",
+	};
+	FILE *f = fopen(d->log, "r");
+	char line[1024];
+
+	if (!f)
+		return used;
+	while (fgets(line, sizeof(line), f))
+		for (size_t i = 0; i < sizeof(marks) / sizeof(marks[0]); i++)
+			if (strstr(line, marks[i]) && used < sizeof(stop_error))
+				used += (size_t)snprintf(stop_error + used, sizeof(stop_error) - used,
+							 "sanitizer report in the log: %s", line);
+	fclose(f);
+	return used;
+}
+
+int lchatd_stop(struct lchatd *d)
+{
+	struct procset *set;
+	int64_t deadline;
+	size_t used = 0;
+
+	stop_error[0] = '\0';
+	if (!d)
+		return 0;
+	if (!d->exited)
+		lchatd_signal(d, SIGTERM);
+	if (lchatd_wait_exit(d, STOP_DEADLINE_MS) == -1) {
+		used += (size_t)snprintf(stop_error + used, sizeof(stop_error) - used,
+					 "supervisor %d still running %d ms after SIGTERM; ",
+					 (int)d->pid, STOP_DEADLINE_MS);
+		kill(d->pid, SIGKILL);
+		waitpid(d->pid, &d->status, 0);
+		d->exited = true;
+	} else if (!WIFEXITED(d->status) || WEXITSTATUS(d->status) != 0) {
+		used += (size_t)snprintf(stop_error + used, sizeof(stop_error) - used,
+					 "supervisor exited with %s %d; ",
+					 WIFEXITED(d->status) ? "status" : "signal",
+					 WIFEXITED(d->status) ? WEXITSTATUS(d->status)
+							      : WTERMSIG(d->status));
+	}
+
+	/* Everything else in the tree must go away on its own. */
+	set = tree_of(d);
+	deadline = mono_now() + TREE_DEADLINE_MS;
+	while (set_kill(set, 0) > 0 && mono_now() < deadline)
+		sleep_ms(10);
+	for (size_t i = 0; i < set->n; i++) {
+		char title[128] = "?";
+
+		if (!set_member_alive(&set->v[i]) || used >= sizeof(stop_error))
+			continue;
+		proc_title(set->v[i].pid, title, sizeof(title));
+		used += (size_t)snprintf(stop_error + used, sizeof(stop_error) - used,
+					 "left behind: %d '%s'; ", (int)set->v[i].pid, title);
+	}
+	set_kill(set, SIGKILL);
+	free(set->v);
+	free(set);
+	used = scan_log_for_sanitizers(d, used);
+
+	if (d->guard_fd >= 0) {
+		if (write(d->guard_fd, "q", 1) != 1)
+			fprintf(stderr, "harness: guardian of %s already gone\n", d->label);
+		close(d->guard_fd);
+		waitpid(d->guardian, NULL, 0);
+	}
+	if (stop_error[0])
+		lchatd_dump_log(d);
+	remove_tree(d->dir);
+	for (int i = 0; i < MAX_DAEMONS; i++)
+		if (running[i] == d)
+			running[i] = NULL;
+	free(d);
+	return stop_error[0] ? -1 : 0;
+}
+
+/* ---- clients -------------------------------------------------------------- */
+
+struct tclient {
+	int fd;
+	char label[96];
+	char login[64];
+	long max_line;
+	char *buf;                 /* bytes received, not yet split */
+	size_t len, cap;
+	char **pending;            /* lines read ahead (tc_join, tc_eof) */
+	size_t npending;
+	char *cur;                 /* the line last returned */
+	bool eof;
+	bool skip_history;         /* drop MOTD and events below join_seq */
+	uint64_t join_seq;
+	unsigned barrier;
+};
+
+/* Open clients stay reachable from here, so a test that ends without
+ * tc_close() is not reported as a leak by the sanitizer build. */
+static struct tclient **clients;
+static size_t nclients;
+
+static void track_client(struct tclient *tc, bool add)
+{
+	if (add) {
+		struct tclient **v = realloc(clients, (nclients + 1) * sizeof(*v));
+
+		if (!v)
+			FAIL("harness: out of memory");
+		clients = v;
+		clients[nclients++] = tc;
+		return;
+	}
+	for (size_t i = 0; i < nclients; i++)
+		if (clients[i] == tc) {
+			clients[i] = clients[--nclients];
+			return;
+		}
+}
+
+const char *tc_login(const struct tclient *tc)
+{
+	return tc->login;
+}
+
+long tc_max_line(const struct tclient *tc)
+{
+	return tc->max_line;
+}
+
+const char *tc_name(const struct tclient *tc)
+{
+	return tc->label;
+}
+
+void tc_set_label(struct tclient *tc, const char *label)
+{
+	snprintf(tc->label, sizeof(tc->label), "%s", label);
+}
+
+static struct tclient *tc_open(const char *path, const char *label)
+{
+	static unsigned count;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct tclient *tc = xmalloc(sizeof(*tc));
+
+	signal(SIGPIPE, SIG_IGN);
+	memset(tc, 0, sizeof(*tc));
+	snprintf(tc->label, sizeof(tc->label), "%s#%u", label, ++count);
+	tc->max_line = 1024;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	tc->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (tc->fd < 0 || connect(tc->fd, (struct sockaddr *)&sa, sizeof(sa)) != 0)
+		FAIL("%s: cannot connect to %s: %s", tc->label, path, strerror(errno));
+	if (fcntl(tc->fd, F_SETFL, fcntl(tc->fd, F_GETFL) | O_NONBLOCK) != 0)
+		FAIL("harness: fcntl: %s", strerror(errno));
+	track_client(tc, true);
+	return tc;
+}
+
+void tc_close(struct tclient *tc)
+{
+	if (!tc)
+		return;
+	track_client(tc, false);
+	close(tc->fd);
+	for (size_t i = 0; i < tc->npending; i++)
+		free(tc->pending[i]);
+	free(tc->pending);
+	free(tc->buf);
+	free(tc->cur);
+	free(tc);
+}
+
+static void push_pending(struct tclient *tc, char *line)
+{
+	char **v = realloc(tc->pending, (tc->npending + 1) * sizeof(*v));
+
+	if (!v)
+		FAIL("harness: out of memory");
+	tc->pending = v;
+	tc->pending[tc->npending++] = line;
+}
+
+/* Every line the server sends must be well-formed: short enough, valid
+ * UTF-8 without forbidden characters, and understood by the protocol
+ * module's parser. */
+static void check_server_line(struct tclient *tc, const char *line, size_t len)
+{
+	struct server_line sl;
+	char shown[MSG_LINE_MAX + 64];
+	size_t bad = 0;
+
+	if ((long)len > tc->max_line + PROTO_OVERHEAD)
+		FAIL("%s: server line of %zu bytes exceeds max_line + %d = %ld: '%s'",
+			     tc->label, len, PROTO_OVERHEAD, tc->max_line + PROTO_OVERHEAD,
+			     show(line, shown, sizeof(shown)));
+	if (text_check(line, len, &bad) != TEXT_OK)
+		FAIL("%s: server line has bad UTF-8 or a forbidden character at byte %zu: '%s'",
+			     tc->label, bad, show(line, shown, sizeof(shown)));
+	if (strncmp(line, "HELLO ", 6) != 0 && !proto_parse_server_line(line, len, &sl))
+		FAIL("%s: proto_parse_server_line() rejects server line '%s'",
+			     tc->label, show(line, shown, sizeof(shown)));
+}
+
+/* Drop MOTD lines and history after tc_join()? */
+static bool is_skipped_history(const struct tclient *tc, const char *line)
+{
+	struct server_line sl;
+
+	if (!tc->skip_history)
+		return false;
+	if (strncmp(line, "MOTD", 4) == 0 && (line[4] == ' ' || line[4] == '\0'))
+		return true;
+	return proto_parse_server_line(line, strlen(line), &sl) &&
+	       sl.type == SL_EVENT && sl.seq < tc->join_seq;
+}
+
+/* Take a complete line out of the receive buffer, or NULL. */
+static char *split_line(struct tclient *tc)
+{
+	char *nl = tc->len ? memchr(tc->buf, '\n', tc->len) : NULL, *line;
+	size_t n;
+
+	if (!nl)
+		return NULL;
+	n = (size_t)(nl - tc->buf);
+	line = xmalloc(n + 1);
+	memcpy(line, tc->buf, n);
+	line[n] = '\0';
+	if (memchr(line, '\0', n))
+		FAIL("%s: server line contains a NUL byte", tc->label);
+	memmove(tc->buf, nl + 1, tc->len - n - 1);
+	tc->len -= n + 1;
+	check_server_line(tc, line, n);
+	return line;
+}
+
+/* The next line, or NULL on timeout (eof false) or end of stream (eof true).
+ * Sets tc->cur. */
+static const char *read_line(struct tclient *tc, int64_t deadline)
+{
+	char *line;
+
+	free(tc->cur);
+	tc->cur = NULL;
+	if (tc->npending) {
+		tc->cur = tc->pending[0];
+		memmove(tc->pending, tc->pending + 1, --tc->npending * sizeof(*tc->pending));
+		return tc->cur;
+	}
+	for (;;) {
+		struct pollfd pfd = { tc->fd, POLLIN, 0 };
+		ssize_t n;
+
+		while ((line = split_line(tc)) != NULL) {
+			if (!is_skipped_history(tc, line))
+				return tc->cur = line;
+			free(line);
+		}
+		if (tc->eof)
+			return NULL;
+		if (tc->cap - tc->len < 65536) {
+			char *nb = realloc(tc->buf, tc->cap + 65536);
+
+			if (!nb)
+				FAIL("harness: out of memory");
+			tc->buf = nb;
+			tc->cap += 65536;
+		}
+		n = read(tc->fd, tc->buf + tc->len, tc->cap - tc->len);
+		if (n > 0) {
+			tc->len += (size_t)n;
+			continue;
+		}
+		if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+			tc->eof = true;     /* EOF or ECONNRESET */
+			continue;
+		}
+		if (errno == EAGAIN && poll(&pfd, 1, remaining_ms(deadline)) == 0)
+			return NULL;
+	}
+}
+
+static void compile_re(regex_t *rx, const char *re)
+{
+	char *anchored;
+	int rc;
+
+	if (asprintf(&anchored, "^(%s)", re) < 0)
+		FAIL("harness: out of memory");
+	rc = regcomp(rx, anchored, REG_EXTENDED | REG_NOSUB);
+	free(anchored);
+	if (rc != 0)
+		FAIL("harness: bad regex /%s/", re);
+}
+
+static void abort_no_line(struct tclient *tc, const char *re, int timeout_ms,
+			  const char *skipped)
+{
+	if (tc->eof)
+		FAIL("%s: connection closed while waiting for /%s/%s%s%s",
+			     tc->label, re, tc->len ? " (a partial line was left)" : "",
+			     skipped ? "; skipped:" : "", skipped ? skipped : "");
+	FAIL("%s: nothing matching /%s/ within %d ms%s%s", tc->label, re,
+		     timeout_ms, skipped ? "; skipped:" : "", skipped ? skipped : "");
+}
+
+const char *tc_expect(struct tclient *tc, const char *re, int timeout_ms)
+{
+	int64_t deadline = mono_now() + timeout_ms;
+	char shown[MSG_LINE_MAX + 64];
+	const char *line;
+	regex_t rx;
+	bool ok;
+
+	compile_re(&rx, re);
+	line = read_line(tc, deadline);
+	if (!line) {
+		regfree(&rx);
+		abort_no_line(tc, re, timeout_ms, NULL);
+	}
+	ok = regexec(&rx, line, 0, NULL, 0) == 0;
+	regfree(&rx);
+	if (!ok)
+		FAIL("%s: expected /%s/, got '%s'", tc->label, re,
+			     show(line, shown, sizeof(shown)));
+	return line;
+}
+
+const char *tc_expectf(struct tclient *tc, int timeout_ms, const char *fmt, ...)
+{
+	va_list ap;
+	char *re;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = vasprintf(&re, fmt, ap);
+	va_end(ap);
+	if (rc < 0)
+		FAIL("harness: out of memory");
+	keep(re);
+	return tc_expect(tc, re, timeout_ms);
+}
+
+const char *tc_expect_skip(struct tclient *tc, const char *re, int timeout_ms)
+{
+	int64_t deadline = mono_now() + timeout_ms;
+	char skipped[4 * (MSG_LINE_MAX + 80)] = "", shown[MSG_LINE_MAX + 64];
+	unsigned nskipped = 0;
+	const char *line;
+	regex_t rx;
+
+	compile_re(&rx, re);
+	while ((line = read_line(tc, deadline)) != NULL) {
+		size_t used = strlen(skipped);
+
+		if (regexec(&rx, line, 0, NULL, 0) == 0) {
+			regfree(&rx);
+			return line;
+		}
+		if (++nskipped <= 3)
+			snprintf(skipped + used, sizeof(skipped) - used, " '%s'",
+				 show(line, shown, sizeof(shown)));
+		else if (nskipped == 4)
+			snprintf(skipped + used, sizeof(skipped) - used, " ...");
+	}
+	regfree(&rx);
+	abort_no_line(tc, re, timeout_ms, nskipped ? skipped : NULL);
+	return NULL;
+}
+
+const char *tc_expect_past_events(struct tclient *tc, const char *re, int timeout_ms)
+{
+	char *either;
+
+	if (asprintf(&either, "EV |%s", re) < 0)
+		FAIL("harness: out of memory");
+	keep(either);
+	for (;;) {
+		const char *line = tc_expect(tc, either, timeout_ms);
+
+		if (strncmp(line, "EV ", 3) != 0)
+			return line;
+	}
+}
+
+uint64_t tc_ack(struct tclient *tc, const char *verb)
+{
+	char re[64];
+
+	snprintf(re, sizeof(re), "OK %s [0-9]+$", verb);
+	return line_seq(tc_expect_past_events(tc, re, TC_TIMEOUT));
+}
+
+static void write_all_deadline(struct tclient *tc, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = send(tc->fd, p, n, MSG_NOSIGNAL);
+
+		if (w > 0) {
+			p += w;
+			n -= (size_t)w;
+		} else if (w < 0 && errno == EAGAIN) {
+			struct pollfd pfd = { tc->fd, POLLOUT, 0 };
+
+			if (poll(&pfd, 1, WRITE_STALL_MS) == 0)
+				FAIL("%s: the server has not read for %d ms (%zu bytes left to send)",
+					     tc->label, WRITE_STALL_MS, n);
+		} else if (w < 0 && errno != EINTR) {
+			FAIL("%s: send: %s (%zu bytes unsent)", tc->label,
+				     strerror(errno), n);
+		}
+	}
+}
+
+void tc_send_raw(struct tclient *tc, const void *bytes, size_t n)
+{
+	write_all_deadline(tc, bytes, n);
+}
+
+void tc_send(struct tclient *tc, const char *fmt, ...)
+{
+	va_list ap;
+	char *line;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&line, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		FAIL("harness: out of memory");
+	line = realloc(line, (size_t)n + 2);
+	if (!line)
+		FAIL("harness: out of memory");
+	line[n] = '\n';
+	write_all_deadline(tc, line, (size_t)n + 1);
+	free(line);
+}
+
+void tc_expect_silence(struct tclient *tc)
+{
+	unsigned n = ++tc->barrier;
+
+	tc_send(tc, "PING barrier-%u", n);
+	tc_expectf(tc, TC_TIMEOUT, "PONG barrier-%u$", n);
+}
+
+bool tc_eof(struct tclient *tc, int timeout_ms)
+{
+	const char *line = read_line(tc, mono_now() + timeout_ms);
+
+	if (line) {
+		/* Keep it for the next read. */
+		char **v = realloc(tc->pending, (tc->npending + 1) * sizeof(*v));
+
+		if (!v)
+			FAIL("harness: out of memory");
+		tc->pending = v;
+		memmove(v + 1, v, tc->npending * sizeof(*v));
+		v[0] = tc->cur;
+		tc->npending++;
+		tc->cur = NULL;
+		return false;
+	}
+	return tc->eof && tc->len == 0;
+}
+
+void tc_expect_eof(struct tclient *tc, int timeout_ms)
+{
+	const char *line = read_line(tc, mono_now() + timeout_ms);
+	char shown[MSG_LINE_MAX + 64];
+
+	if (line)
+		FAIL("%s: expected the server to close, got '%s'", tc->label,
+			     show(line, shown, sizeof(shown)));
+	if (!tc->eof)
+		FAIL("%s: the server did not close the connection within %d ms",
+			     tc->label, timeout_ms);
+	if (tc->len)
+		FAIL("%s: the server closed after a partial line of %zu bytes",
+			     tc->label, tc->len);
+}
+
+static struct tclient *connect_hello(const char *path, const char *label, const char *re)
+{
+	struct tclient *tc = tc_open(path, label);
+	const char *hello = tc_expect(tc, re, TC_TIMEOUT);
+	const char *p;
+
+	if ((p = strstr(hello, " login=")) != NULL)
+		snprintf(tc->login, sizeof(tc->login), "%.*s",
+			 (int)strcspn(p + 7, " "), p + 7);
+	if ((p = strstr(hello, " max_line=")) != NULL)
+		tc->max_line = strtol(p + 10, NULL, 10);
+	return tc;
+}
+
+struct tclient *tc_connect(const char *sockpath)
+{
+	struct tclient *tc = connect_hello(sockpath, "user",
+					   "HELLO lchat/1 [^ ]+( [a-z_]+=[^ ]*)*$");
+
+	if (!tc->login[0] || tc->max_line <= 0)
+		FAIL("%s: HELLO without login= or max_line=", tc->label);
+	return tc;
+}
+
+struct tclient *ctl_connect(const char *sockpath)
+{
+	return connect_hello(sockpath, "control",
+			     "HELLO lchat-control/1 [^ ]+( [a-z_]+=[^ ]*)*$");
+}
+
+uint64_t tc_join(struct tclient *tc, const char *name)
+{
+	char shown[MSG_LINE_MAX + 64];
+	const char *line;
+	unsigned n;
+	size_t len;
+	char *reply_name;
+
+	if (name)
+		tc_send(tc, "JOIN %s", name);
+	else
+		tc_send(tc, "JOIN");
+	line = tc_expect(tc, "OK JOIN [^ ]+ [0-9]+$", TC_TIMEOUT);
+	len = strcspn(line + 8, " ");
+	reply_name = strndup(line + 8, len);
+	if (!reply_name)
+		FAIL("harness: out of memory");
+	if (name && strcasecmp(reply_name, name) != 0)
+		FAIL("%s: JOIN %s answered with '%s'", tc->label, name,
+			     show(line, shown, sizeof(shown)));
+	snprintf(tc->label, sizeof(tc->label), "%s", reply_name);
+	free(reply_name);
+	tc->join_seq = line_seq(line);
+	tc->skip_history = true;
+
+	/* MOTD and history up to a barrier; keep live events. */
+	n = ++tc->barrier;
+	tc_send(tc, "PING barrier-%u", n);
+	for (;;) {
+		char want[64];
+
+		line = read_line(tc, mono_now() + TC_TIMEOUT);
+		if (!line)
+			abort_no_line(tc, "PONG barrier (after JOIN)", TC_TIMEOUT, NULL);
+		snprintf(want, sizeof(want), "PONG barrier-%u", n);
+		if (strcmp(line, want) == 0)
+			break;
+		push_pending(tc, tc->cur);
+		tc->cur = NULL;
+	}
+	return tc->join_seq;
+}
+
+/* ---- parsing helpers -------------------------------------------------- */
+
+uint64_t line_seq(const char *line)
+{
+	char shown[MSG_LINE_MAX + 64];
+	struct server_line sl;
+	uint64_t seq;
+
+	if (!proto_parse_server_line(line, strlen(line), &sl))
+		FAIL("cannot parse server line '%s'", show(line, shown, sizeof(shown)));
+	if (sl.type == SL_EVENT)
+		return sl.seq;
+	if (sl.type == SL_OK && sl.rest && sl.rest_len > 0) {
+		const char *last = sl.rest + sl.rest_len;
+
+		while (last > sl.rest && last[-1] != ' ')
+			last--;
+		if (proto_parse_u64(last, (size_t)(sl.rest + sl.rest_len - last), &seq))
+			return seq;
+	}
+	FAIL("no sequence number in '%s'", show(line, shown, sizeof(shown)));
+	return 0;
+}
+
+int64_t line_ms(const char *line)
+{
+	char shown[MSG_LINE_MAX + 64];
+	struct server_line sl;
+
+	if (!proto_parse_server_line(line, strlen(line), &sl) || sl.type != SL_EVENT)
+		FAIL("not an event line: '%s'", show(line, shown, sizeof(shown)));
+	return sl.ms;
+}
+
+/* ---- running a suite ------------------------------------------------------ */
+
+int harness_run(Suite *s)
+{
+	SRunner *sr = srunner_create(s);
+	int64_t deadline;
+	int failed;
+
+	/* Orphans of our tests (a daemon whose supervisor was killed, a
+	 * finished guardian) come to us, not to init. */
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+
+	deadline = mono_now() + TREE_DEADLINE_MS;
+	for (;;) {
+		pid_t r = waitpid(-1, NULL, WNOHANG);
+
+		if (r < 0 && errno == ECHILD)
+			break;
+		if (r > 0)
+			continue;
+		if (mono_now() >= deadline) {
+			size_t n;
+			struct procinfo *v = list_procs(&n);
+
+			for (size_t i = 0; i < n; i++) {
+				char title[128] = "?";
+
+				if (v[i].ppid != getpid())
+					continue;
+				proc_title(v[i].pid, title, sizeof(title));
+				fprintf(stderr, "harness: killing left-over process %d '%s'\n",
+					(int)v[i].pid, title);
+				kill(v[i].pid, SIGKILL);
+				failed++;
+			}
+			free(v);
+			while (waitpid(-1, NULL, 0) > 0)
+				;
+			break;
+		}
+		sleep_ms(20);
+	}
+	return failed ? 1 : 0;
+}

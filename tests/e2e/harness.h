@@ -1,0 +1,194 @@
+/* harness.h - end-to-end test harness for lchatd.
+ *
+ * lchatd_start() runs a private daemon (`lchatd -f`) in a fresh temporary
+ * directory; tclient is a line-oriented test client for its user socket and
+ * its control socket; the process helpers find the daemon and its per-user
+ * handlers in /proc. Every wait has a deadline and every failure aborts the
+ * current Check test with the lines that were actually seen.
+ *
+ * Clean-up survives failures: Check's forked test process leaves with
+ * _exit() on a failed assertion and is SIGKILLed on a timeout, so each
+ * lchatd_start() also forks a small guardian (in its own process group) that
+ * notices when the test process goes away without lchatd_stop(), kills every
+ * process of that daemon's tree by pid, prints the daemon's log and removes
+ * the temporary directory. harness_run() makes the test runner a child
+ * subreaper, so nothing orphaned by a test escapes to init unreaped. */
+#ifndef LCHAT_E2E_HARNESS_H
+#define LCHAT_E2E_HARNESS_H
+
+#include <check.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Default deadline of one expectation, in milliseconds. Sanitizer builds
+ * are several times slower, so it is generous; tests never wait this long
+ * unless something is wrong. */
+#define TC_TIMEOUT 5000
+
+/* ---- the daemon --------------------------------------------------------- */
+
+struct procset;
+
+struct lchatd {
+	pid_t pid;                /* the supervisor: our child */
+	bool exited;              /* reaped by lchatd_wait_exit() */
+	int status;               /* its wait status then */
+	struct procset *tree;     /* its processes, as last seen */
+	pid_t guardian;           /* cleans up if the test process dies */
+	int guard_fd;             /* our end of the guardian's socketpair */
+	char label[96];           /* the test that started it */
+	char dir[64];             /* mkdtemp directory */
+	char conf[PATH_MAX];
+	char sock[PATH_MAX];      /* user socket */
+	char ctl[PATH_MAX];       /* control socket */
+	char state[PATH_MAX];     /* state_dir */
+	char log[PATH_MAX];       /* lchatd's stdout and stderr */
+};
+
+/* Start lchatd with a private configuration. extra_config holds whole
+ * lines ("backlog = 5\n"); a key given there replaces the harness's
+ * default for it. Waits (10 s) until both sockets accept connections. */
+struct lchatd *lchatd_start_at(const char *extra_config, const char *label);
+#define lchatd_start(extra_config) \
+	(harness_at(__FILE__, __LINE__), lchatd_start_at((extra_config), __func__))
+
+/* SIGTERM the supervisor, wait for it (then SIGKILL), make sure no process
+ * of its tree is left, remove the directory. Returns 0 if the supervisor
+ * exited with status 0 on its own, nothing was left behind and the log has
+ * no sanitizer report; otherwise -1, lchatd_stop_error() says what went
+ * wrong, and the log is printed. */
+int lchatd_stop(struct lchatd *d);
+const char *lchatd_stop_error(void);
+
+/* Send a signal to the supervisor, after noting every process of its tree
+ * (so that lchatd_stop() can still tell whether any was left behind). */
+void lchatd_signal(struct lchatd *d, int sig);
+/* Wait for the supervisor to exit; returns its wait status, or -1 if it
+ * is still running after timeout_ms. */
+int lchatd_wait_exit(struct lchatd *d, int timeout_ms);
+
+/* Print the last part of the daemon's log to stderr. */
+void lchatd_dump_log(const struct lchatd *d);
+
+/* The daemon process (`lchatd: daemon`, a child of the supervisor). Waits
+ * up to TC_TIMEOUT for it; aborts the test if there is none. */
+pid_t lchatd_daemon_pid(struct lchatd *d);
+/* The handler of a joined member (`lchatd: NAME`, a child of the daemon).
+ * Waits up to TC_TIMEOUT; aborts the test if there is none. */
+pid_t lchatd_handler_pid(struct lchatd *d, const char *name);
+/* Children of parent in state `state` ('Z' for zombies), or all if 0. */
+int count_children(pid_t parent, char state);
+/* The process title (first word of /proc/PID/cmdline, trailing blanks
+ * removed) into buf; false if the process does not exist. */
+bool proc_title(pid_t pid, char *buf, size_t len);
+
+/* ---- clients ------------------------------------------------------------ */
+
+struct tclient;
+
+/* Connect to the user socket and check the greeting
+ * (HELLO lchat/1 ... login=... max_line=...). */
+struct tclient *tc_connect(const char *sockpath);
+/* Connect to the control socket and check its greeting
+ * (HELLO lchat-control/1 ...). */
+struct tclient *ctl_connect(const char *sockpath);
+
+/* Send one line; "\n" is added. */
+void tc_send(struct tclient *tc, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Send bytes as they are (no line end added). */
+void tc_send_raw(struct tclient *tc, const void *bytes, size_t n);
+
+/* Read the next line; it must match the POSIX extended regex `re`,
+ * anchored at the start of the line (add "$" to anchor the end). Aborts the
+ * test if the deadline passes, the connection closes, or the next line
+ * does not match. The returned line is valid until the next read. */
+const char *tc_expect(struct tclient *tc, const char *re, int timeout_ms);
+/* The same with a printf-built regex (use re_quote() for literal text). */
+const char *tc_expectf(struct tclient *tc, int timeout_ms, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Like tc_expect(), but lines that do not match are skipped. */
+const char *tc_expect_skip(struct tclient *tc, const char *re, int timeout_ms);
+/* Like tc_expect(), but event lines ("EV ...") before the match are
+ * skipped; any other line that does not match fails the test. For a
+ * sender waiting for its acknowledgement while events stream in. */
+const char *tc_expect_past_events(struct tclient *tc, const char *re, int timeout_ms);
+/* tc_expect_past_events() for "OK VERB <seq>"; returns the seq. */
+uint64_t tc_ack(struct tclient *tc, const char *verb);
+/* Prove that nothing is waiting: sends "PING barrier-N" and requires the
+ * very next line to be "PONG barrier-N". */
+void tc_expect_silence(struct tclient *tc);
+/* The server closes the connection within timeout_ms, without sending
+ * another line first; aborts the test otherwise. */
+void tc_expect_eof(struct tclient *tc, int timeout_ms);
+/* True if the server closed the connection within timeout_ms with no line
+ * left unread; a line that arrives first is kept for the next read. */
+bool tc_eof(struct tclient *tc, int timeout_ms);
+
+/* JOIN (name NULL: the default name) and expect "OK JOIN name seq".
+ * Then reads up to a PING barrier: MOTD lines and history (events with a
+ * sequence number below the join's) are dropped, now and later; live
+ * events are kept for the following tc_expect(). Returns the join's seq. */
+uint64_t tc_join(struct tclient *tc, const char *name);
+
+/* The login from HELLO, max_line from HELLO, the joined name (or a label). */
+const char *tc_login(const struct tclient *tc);
+long tc_max_line(const struct tclient *tc);
+const char *tc_name(const struct tclient *tc);
+
+/* Name the client in failure messages. */
+void tc_set_label(struct tclient *tc, const char *label);
+
+void tc_close(struct tclient *tc);
+
+/* ---- helpers -------------------------------------------------------------- */
+
+/* Sequence number of an event line (EV seq ...) or of an acknowledgement
+ * (OK VERB ... seq). Aborts the test if the line has none. */
+uint64_t line_seq(const char *line);
+/* Millisecond time stamp of an event line. */
+int64_t line_ms(const char *line);
+/* A regex matching the literal text s (a new string each call; freed at
+ * exit of the test process). */
+const char *re_quote(const char *s);
+/* The current process's login name (getpwuid(geteuid())). */
+const char *my_login(void);
+/* Wall-clock milliseconds. */
+int64_t wall_ms(void);
+/* Sleep. Only for shaping input (a line written in pieces, a gap before
+ * its end): never to wait for something to become true. */
+void sleep_ms(int ms);
+
+/* Run a suite the way every e2e program does: child subreaper, Check in
+ * fork mode, then reap whatever the tests orphaned. Returns the exit
+ * status for main(). */
+int harness_run(Suite *s);
+
+/* ---- failure locations ------------------------------------------------ */
+
+/* Failures are reported at the test's line, not inside the harness: each
+ * harness call made from a test records where it was made. */
+void harness_at(const char *file, int line);
+#ifndef HARNESS_INTERNAL
+#define lchatd_daemon_pid(...) (harness_at(__FILE__, __LINE__), lchatd_daemon_pid(__VA_ARGS__))
+#define lchatd_handler_pid(...) (harness_at(__FILE__, __LINE__), lchatd_handler_pid(__VA_ARGS__))
+#define tc_connect(...) (harness_at(__FILE__, __LINE__), tc_connect(__VA_ARGS__))
+#define ctl_connect(...) (harness_at(__FILE__, __LINE__), ctl_connect(__VA_ARGS__))
+#define tc_send(...) (harness_at(__FILE__, __LINE__), tc_send(__VA_ARGS__))
+#define tc_send_raw(...) (harness_at(__FILE__, __LINE__), tc_send_raw(__VA_ARGS__))
+#define tc_expect(...) (harness_at(__FILE__, __LINE__), tc_expect(__VA_ARGS__))
+#define tc_expectf(...) (harness_at(__FILE__, __LINE__), tc_expectf(__VA_ARGS__))
+#define tc_expect_skip(...) (harness_at(__FILE__, __LINE__), tc_expect_skip(__VA_ARGS__))
+#define tc_expect_past_events(...) (harness_at(__FILE__, __LINE__), tc_expect_past_events(__VA_ARGS__))
+#define tc_ack(...) (harness_at(__FILE__, __LINE__), tc_ack(__VA_ARGS__))
+#define tc_expect_silence(...) (harness_at(__FILE__, __LINE__), tc_expect_silence(__VA_ARGS__))
+#define tc_expect_eof(...) (harness_at(__FILE__, __LINE__), tc_expect_eof(__VA_ARGS__))
+#define tc_eof(...) (harness_at(__FILE__, __LINE__), tc_eof(__VA_ARGS__))
+#define tc_join(...) (harness_at(__FILE__, __LINE__), tc_join(__VA_ARGS__))
+#define line_seq(...) (harness_at(__FILE__, __LINE__), line_seq(__VA_ARGS__))
+#define line_ms(...) (harness_at(__FILE__, __LINE__), line_ms(__VA_ARGS__))
+#endif
+
+#endif
