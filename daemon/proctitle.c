@@ -16,6 +16,9 @@ extern char **environ;
 
 static char *title_area;
 static size_t title_len;
+/* Our copy of the environment; volatile so the store is kept and leak
+ * checkers see the copy as reachable. */
+static char **volatile moved_env;
 
 void proctitle_init(int argc, char **argv)
 {
@@ -40,7 +43,8 @@ void proctitle_init(int argc, char **argv)
 		if (!env[i])
 			return;
 	}
-	environ = env;
+	moved_env = env;
+	environ = moved_env;
 	/* argv[1..] are copied too: main may still read them. */
 	for (int i = 1; i < argc; i++)
 		argv[i] = strdup(argv[i]);
