@@ -44,6 +44,7 @@ E2E_BIN    = $(E2E_SRC:tests/e2e/%.c=$(B)/tests/%)
 
 PROGRAMS   = $(B)/bin/lchatd
 
+.PHONY: bench
 .PHONY: all check check-unit check-e2e check-asan run install uninstall clean deps deps-check tests
 all: $(PROGRAMS)
 
@@ -98,6 +99,14 @@ run: deps-check
 	@echo "lchatd: room at $(RUN_DIR)/lchat.sock, control at $(RUN_DIR)/control.sock"
 	@echo "lchatd: connect with:  socat - UNIX-CONNECT:$(RUN_DIR)/lchat.sock   (Ctrl-C here stops the daemon)"
 	$(B)/bin/lchatd -f -c "$(RUN_DIR)/lchat.conf"
+
+# Benchmarks print figures; they are not tests and not part of make check.
+$(B)/bin/wake-bench: bench/wake-bench.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 $(WARN) -O2 -g -D_GNU_SOURCE -o $@ $<
+
+bench: $(B)/bin/wake-bench
+	$(B)/bin/wake-bench 100 20000
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR) $(DESTDIR)$(UNITDIR)
