@@ -10,7 +10,6 @@
  * has seen the last event, the wake-up syscalls the writer made, and the
  * wake-ups the receivers took (fewer than events: coalescing at work).
  * Latency: one receiver, ping-pong: publish, wait until it has seen it. */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <poll.h>
 #include <sched.h>
