@@ -1,0 +1,230 @@
+/* sanitize.c - strict UTF-8 decoding, the forbidden and invisible character
+ * sets, and the check/sanitize rules built on them. */
+#include "sanitize.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define REPLACEMENT_CHAR "\xEF\xBF\xBD"
+
+/* Longest escape text_sanitize() writes: "<U+10FFFF>". */
+#define ESCAPE_MAX 10
+
+struct cp_range {
+	uint32_t lo, hi;
+};
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Beyond C0, DEL, C1 and the noncharacters, which are tested directly. */
+static const struct cp_range forbidden_ranges[] = {
+	{ 0x061C, 0x061C },	/* arabic letter mark */
+	{ 0x180E, 0x180E },	/* mongolian vowel separator */
+	{ 0x200B, 0x200B },	/* zero width space */
+	{ 0x200E, 0x200F },	/* LRM, RLM */
+	{ 0x2028, 0x2029 },	/* line and paragraph separators */
+	{ 0x202A, 0x202E },	/* bidi embeddings and overrides */
+	{ 0x2060, 0x206F },	/* word joiner, invisible operators, isolates,
+				 * deprecated format controls (and unassigned
+				 * U+2065 between them) */
+	{ 0xFEFF, 0xFEFF },	/* zero width no-break space (BOM) */
+	{ 0xFFF9, 0xFFFB },	/* interlinear annotation controls */
+	{ 0xE0000, 0xE007F },	/* tag characters */
+};
+
+/* Invisible but allowed in text; spaces other than U+0020 included. */
+static const struct cp_range invisible_ranges[] = {
+	{ 0x00A0, 0x00A0 },
+	{ 0x00AD, 0x00AD },
+	{ 0x034F, 0x034F },
+	{ 0x115F, 0x1160 },
+	{ 0x1680, 0x1680 },
+	{ 0x17B4, 0x17B5 },
+	{ 0x180B, 0x180D },
+	{ 0x180F, 0x180F },
+	{ 0x2000, 0x200D },
+	{ 0x202F, 0x202F },
+	{ 0x205F, 0x205F },
+	{ 0x2800, 0x2800 },
+	{ 0x3000, 0x3000 },
+	{ 0x3164, 0x3164 },
+	{ 0xFE00, 0xFE0F },
+	{ 0xFFA0, 0xFFA0 },
+	{ 0xE0100, 0xE01EF },
+};
+
+static bool in_ranges(uint32_t cp, const struct cp_range *r, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (cp >= r[i].lo && cp <= r[i].hi)
+			return true;
+	return false;
+}
+
+size_t utf8_decode(const char *s, size_t n, uint32_t *cp)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	uint32_t c, min;
+	size_t len;
+
+	if (n == 0)
+		return 0;
+	c = p[0];
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	} else if (c >= 0xC2 && c <= 0xDF) {
+		len = 2;
+		c &= 0x1F;
+		min = 0x80;
+	} else if (c >= 0xE0 && c <= 0xEF) {
+		len = 3;
+		c &= 0x0F;
+		min = 0x800;
+	} else if (c >= 0xF0 && c <= 0xF4) {
+		len = 4;
+		c &= 0x07;
+		min = 0x10000;
+	} else {
+		return 0;	/* continuation byte, C0/C1 overlong lead, F5-FF */
+	}
+	if (n < len)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((p[i] & 0xC0) != 0x80)
+			return 0;
+		c = (c << 6) | (p[i] & 0x3F);
+	}
+	if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
+		return 0;
+	*cp = c;
+	return len;
+}
+
+static bool is_noncharacter(uint32_t cp)
+{
+	return (cp >= 0xFDD0 && cp <= 0xFDEF) || (cp & 0xFFFE) == 0xFFFE;
+}
+
+bool codepoint_is_forbidden(uint32_t cp)
+{
+	if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F))
+		return true;
+	if (cp < 0x80)
+		return false;
+	return is_noncharacter(cp) ||
+	       in_ranges(cp, forbidden_ranges, ARRAY_LEN(forbidden_ranges));
+}
+
+bool codepoint_is_invisible(uint32_t cp)
+{
+	return codepoint_is_forbidden(cp) ||
+	       in_ranges(cp, invisible_ranges, ARRAY_LEN(invisible_ranges));
+}
+
+enum text_error text_check(const char *s, size_t n, size_t *bad_offset)
+{
+	bool visible = false;
+	size_t i = 0;
+
+	while (i < n) {
+		uint32_t cp;
+		size_t len = utf8_decode(s + i, n - i, &cp);
+		enum text_error err = TEXT_OK;
+
+		if (len == 0)
+			err = TEXT_BAD_UTF8;
+		else if (codepoint_is_forbidden(cp))
+			err = TEXT_CONTROL;
+		if (err != TEXT_OK) {
+			if (bad_offset)
+				*bad_offset = i;
+			return err;
+		}
+		if (cp != ' ' && !codepoint_is_invisible(cp))
+			visible = true;
+		i += len;
+	}
+	if (!visible) {
+		if (bad_offset)
+			*bad_offset = 0;
+		return TEXT_EMPTY;
+	}
+	return TEXT_OK;
+}
+
+const char *text_error_code(enum text_error e)
+{
+	switch (e) {
+	case TEXT_OK:
+		return "ok";
+	case TEXT_BAD_UTF8:
+		return "bad-utf8";
+	case TEXT_CONTROL:
+		return "bad-char";
+	case TEXT_EMPTY:
+		return "empty";
+	}
+	return "unknown";
+}
+
+const char *text_error_message(enum text_error e)
+{
+	switch (e) {
+	case TEXT_OK:
+		return "text is acceptable";
+	case TEXT_BAD_UTF8:
+		return "text is not valid UTF-8";
+	case TEXT_CONTROL:
+		return "text contains a control character, escape sequence or bidi control";
+	case TEXT_EMPTY:
+		return "text is empty";
+	}
+	return "unknown text error";
+}
+
+/* The visible stand-in for a forbidden code point: "^X" for C0 and DEL,
+ * "<U+XXXX>" for the rest. Returns its length. */
+static size_t escape_codepoint(uint32_t cp, char *buf)
+{
+	if (cp < 0x20 || cp == 0x7F) {
+		buf[0] = '^';
+		buf[1] = (char)(cp ^ 0x40);
+		return 2;
+	}
+	return (size_t)snprintf(buf, ESCAPE_MAX + 1, "<U+%04X>", (unsigned)cp);
+}
+
+size_t text_sanitize(const char *s, size_t n, char *out, size_t outcap)
+{
+	char esc[ESCAPE_MAX + 1];
+	size_t i = 0, o = 0;
+
+	if (outcap == 0)
+		return 0;
+	while (i < n) {
+		const char *piece;
+		uint32_t cp;
+		size_t len = utf8_decode(s + i, n - i, &cp);
+		size_t plen;
+
+		if (len == 0) {
+			piece = REPLACEMENT_CHAR;
+			plen = sizeof(REPLACEMENT_CHAR) - 1;
+			len = 1;	/* one U+FFFD per invalid byte */
+		} else if (codepoint_is_forbidden(cp)) {
+			piece = esc;
+			plen = escape_codepoint(cp, esc);
+		} else {
+			piece = s + i;
+			plen = len;
+		}
+		if (plen >= outcap - o)
+			break;	/* no room for the piece and the NUL */
+		memcpy(out + o, piece, plen);
+		o += plen;
+		i += len;
+	}
+	out[o] = '\0';
+	return o;
+}
