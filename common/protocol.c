@@ -39,6 +39,11 @@ char *linebuf_space(struct linebuf *lb, size_t *avail)
 	return lb->buf + lb->len;
 }
 
+size_t linebuf_room(const struct linebuf *lb)
+{
+	return lb->cap - (lb->len - lb->start - lb->pending);
+}
+
 void linebuf_commit(struct linebuf *lb, size_t n)
 {
 	lb->len += n;

@@ -47,6 +47,8 @@ int linebuf_init(struct linebuf *lb, size_t max_line);
 void linebuf_free(struct linebuf *lb);
 /* Where to read new bytes into, and how many fit. */
 char *linebuf_space(struct linebuf *lb, size_t *avail);
+/* Bytes linebuf_space() would offer: 0 while unconsumed lines fill it. */
+size_t linebuf_room(const struct linebuf *lb);
 /* Account for n bytes read into linebuf_space(). */
 void linebuf_commit(struct linebuf *lb, size_t n);
 /* Take the next line. The returned pointer is valid until the next call to

@@ -384,6 +384,8 @@ static bool read_input(struct handler *h)
 	size_t avail;
 	char *p = linebuf_space(&h->in, &avail);
 
+	if (avail == 0)
+		return true;    /* full of lines not yet processed */
 	for (;;) {
 		ssize_t n = recv(h->fd, p, avail, MSG_DONTWAIT);
 		if (n > 0) {
@@ -497,7 +499,10 @@ static void run(struct handler *h)
 			continue;
 		}
 
-		bool want_in = !eof && !h->closing && buffer_pending(&h->out) < OUT_SOFT_CAP;
+		/* Read only what we can hold: a client whose lines wait
+		 * unprocessed (its output is backed up) is not read from. */
+		bool want_in = !eof && !h->closing && buffer_pending(&h->out) < OUT_SOFT_CAP &&
+			       linebuf_room(&h->in) > 0;
 		struct pollfd pfd[2] = {
 			{ .fd = h->fd, .events = (short)((want_in ? POLLIN : 0) |
 				(buffer_pending(&h->out) ? POLLOUT : 0)) },

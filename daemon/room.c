@@ -81,7 +81,14 @@ static void clear_leftover_members(struct room *r)
 			room_append_locked(r, &ev);
 		}
 	}
-	memset(r->slots, 0, (size_t)r->max_users * sizeof(struct room_slot));
+	/* Generations survive: records in the kept ring name their sender and
+	 * target by (slot, generation), and a new occupant of a slot must not
+	 * pass for the old one. */
+	for (uint32_t i = 0; i < r->max_users; i++) {
+		uint32_t gen = r->slots[i].gen;
+		memset(&r->slots[i], 0, sizeof(r->slots[i]));
+		r->slots[i].gen = gen;
+	}
 	atomic_store(&r->hdr->high_water, 0);
 }
 
@@ -210,6 +217,8 @@ uint64_t room_append_locked(struct room *r, const struct room_event *ev)
 		 * rather than a gap in the sequence. */
 		n = proto_format_event(rec->line, cap, seq, ms, EV_NOTICE, NULL,
 				       NULL, 0, "(event too long)", 16);
+		rec->kind = EV_NOTICE;
+		rec->origin = rec->origin_gen = rec->target = rec->target_gen = 0;
 	}
 	rec->len = (uint32_t)n;
 	atomic_store_explicit(&rec->seq, seq, memory_order_release);

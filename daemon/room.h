@@ -100,7 +100,9 @@ struct room_event {
 };
 
 /* Open (create or recover) the room file at path, sized for the limits.
- * Members left over from a previous daemon are announced as lost. */
+ * With the same geometry the log is kept and members left over from a
+ * previous daemon are announced as lost; with a new geometry the log and
+ * the table start empty (sequence numbers go on). */
 int room_open(struct room *r, const char *path, uint32_t max_users,
 	      uint32_t history, uint32_t max_line, char *err, size_t errlen);
 void room_close(struct room *r);

@@ -10,6 +10,7 @@
 #include <stdatomic.h>
 #include <time.h>
 
+#include "log.h"
 #include "room.h"
 
 void wake_slot(struct room_slot *s)
@@ -31,10 +32,12 @@ void wake_forget_pid(struct room_slot *s)
 	atomic_store(&s->pid, 0);
 	atomic_store(&s->wake, 1);
 	/* A writer between its increment and decrement is a few instructions
-	 * from done; one killed right there would never finish, so give up
-	 * after a short while (its kill() can no longer happen). */
+	 * from done. Only one killed right there never finishes: after a
+	 * second, far longer than any live writer is descheduled on a loaded
+	 * machine, the count is taken as that of a dead writer and reset. */
 	for (int i = 0; atomic_load(&s->busy) != 0; i++) {
-		if (i > 1000) {
+		if (i >= 10000) {
+			log_msg(LOG_WARNING, "wake: slot still busy after 1 s; a writer died mid-wake");
 			atomic_store(&s->busy, 0);
 			break;
 		}

@@ -1,0 +1,1297 @@
+/* check_room.c - unit tests for daemon/room.c and daemon/wake.c: the room
+ * file and its geometry, the ring log (sequence numbers, wrap-around,
+ * recycled records), persistence across a reopen, the member table, the
+ * robust mutex (holders that die), concurrent writers and lock-free readers
+ * in separate processes, and the coalesced signal wake-up.
+ *
+ * Room files live in a private mkdtemp() directory, emptied before each
+ * test and removed after each test case. Child processes never call Check: they report
+ * failure through their exit status (and a line on stderr). */
+#include <check.h>
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/mman.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "buffer.h"
+#include "log.h"
+#include "names.h"
+#include "protocol.h"
+#include "room.h"
+#include "util.h"
+#include "wake.h"
+
+#define LINE_CAP 4096   /* >= rec_size for every geometry used here */
+
+/* ---- fixture: a private directory for room files -------------------- */
+
+static char room_dir[PATH_MAX];
+
+static void dir_setup(void)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	snprintf(room_dir, sizeof(room_dir), "%s/check_room.XXXXXX",
+		 tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(room_dir)) {
+		perror("mkdtemp");
+		abort();
+	}
+}
+
+/* Empty the directory: before each test (so every test starts without a
+ * room file, even if the previous one failed) and at the end. */
+static void dir_clean(void)
+{
+	DIR *d = opendir(room_dir);
+	struct dirent *e;
+
+	if (!d)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		char p[PATH_MAX + 256];
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", room_dir, e->d_name);
+		if (unlink(p) < 0)
+			rmdir(p);
+	}
+	closedir(d);
+}
+
+static void dir_teardown(void)
+{
+	dir_clean();
+	rmdir(room_dir);
+}
+
+static const char *room_file(const char *name)
+{
+	static char path[PATH_MAX + 64];
+
+	snprintf(path, sizeof(path), "%s/%s", room_dir, name);
+	return path;
+}
+
+/* ---- helpers -------------------------------------------------------- */
+
+static void open_room(struct room *r, const char *name, uint32_t users,
+		      uint32_t history, uint32_t max_line)
+{
+	char err[512] = "";
+
+	ck_assert_msg(room_open(r, room_file(name), users, history, max_line,
+				err, sizeof(err)) == 0, "room_open: %s", err);
+}
+
+static size_t round_up(size_t n, size_t to)
+{
+	return (n + to - 1) / to * to;
+}
+
+static uint64_t append_event(struct room *r, enum event_kind kind, uint32_t origin,
+			     uint32_t target, const char *name, const char *login,
+			     int reason, const char *text)
+{
+	struct room_event ev = {
+		.kind = kind, .origin = origin, .target = target, .name = name,
+		.login = login, .reason = reason, .text = text,
+		.text_len = text ? strlen(text) : 0,
+	};
+
+	room_lock(r);
+	uint64_t seq = room_append_locked(r, &ev);
+	room_unlock(r);
+	return seq;
+}
+
+static uint64_t post_msg(struct room *r, uint32_t origin, const char *name,
+			 const char *text)
+{
+	struct room_event ev = {
+		.kind = EV_MSG, .origin = origin, .name = name,
+		.text = text, .text_len = strlen(text),
+	};
+
+	return room_post(r, &ev);
+}
+
+/* Read record seq (which must be readable) into buf, NUL-terminated, and
+ * parse it; checks the line's framing and that its seq is the record's. */
+static void read_record(struct room *r, uint64_t seq, struct room_rec_info *info,
+			char *buf, struct server_line *sl)
+{
+	memset(info, 0xA5, sizeof(*info));
+	ck_assert_msg(room_read(r, seq, info, buf, LINE_CAP - 1),
+		      "record %" PRIu64 " not readable", seq);
+	ck_assert_uint_eq(info->seq, seq);
+	ck_assert_uint_gt(info->len, 0);
+	ck_assert_uint_lt(info->len, LINE_CAP);
+	buf[info->len] = '\0';
+	ck_assert_msg(buf[info->len - 1] == '\n' && memchr(buf, '\n', info->len) ==
+		      buf + info->len - 1, "record %" PRIu64 ": bad framing \"%s\"", seq, buf);
+	ck_assert_msg(proto_parse_server_line(buf, info->len - 1, sl),
+		      "record %" PRIu64 ": unparsable \"%s\"", seq, buf);
+	ck_assert_int_eq(sl->type, SL_EVENT);
+	ck_assert_uint_eq(sl->seq, seq);
+	ck_assert_int_eq(sl->kind, info->kind);
+}
+
+static bool word_eq(const char *w, size_t n, const char *s)
+{
+	return w && n == strlen(s) && memcmp(w, s, n) == 0;
+}
+
+static void set_member(struct room *r, uint32_t i, enum slot_state state,
+		       const char *name, const char *login, pid_t pid)
+{
+	struct room_slot *s = room_slot(r, i);
+
+	snprintf(s->name, sizeof(s->name), "%s", name);
+	name_key(name, s->key);
+	snprintf(s->login, sizeof(s->login), "%s", login);
+	atomic_store(&s->pid, pid);
+	atomic_store(&s->wake, 0);
+	atomic_store(&s->state, (uint32_t)state);
+	if (i >= atomic_load(&r->hdr->high_water))
+		atomic_store(&r->hdr->high_water, i + 1);
+}
+
+/* A child that dies with its parent, so a failing test leaves nothing. */
+static pid_t fork_child(void)
+{
+	pid_t parent = getpid();
+	pid_t pid = fork();
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(99);
+	}
+	return pid;
+}
+
+/* Exit a child, saying why on stderr if it failed. */
+static void __attribute__((noreturn, format(printf, 2, 3)))
+child_exit(int code, const char *fmt, ...)
+{
+	if (code) {
+		va_list ap;
+		char msg[512];
+		va_start(ap, fmt);
+		vsnprintf(msg, sizeof(msg), fmt, ap);
+		va_end(ap);
+		fprintf(stderr, "child %d: %s\n", (int)getpid(), msg);
+	}
+	_exit(code);
+}
+
+/* Wait for a child until deadline (mono_ms); on timeout kill it. Returns
+ * the wait status, or -1 on timeout. */
+static int wait_child(pid_t pid, int64_t deadline)
+{
+	int status;
+
+	for (;;) {
+		pid_t w = waitpid(pid, &status, WNOHANG);
+		if (w == pid)
+			return status;
+		ck_assert_msg(w == 0 || errno == EINTR, "waitpid: %s", strerror(errno));
+		if (mono_ms() > deadline) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			return -1;
+		}
+		struct timespec ts = { 0, 1000000 };
+		nanosleep(&ts, NULL);
+	}
+}
+
+static void assert_child_ok(pid_t pid, int64_t deadline, const char *what)
+{
+	int status = wait_child(pid, deadline);
+
+	ck_assert_msg(status != -1, "%s: did not finish in time", what);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		      "%s failed: %s %d", what,
+		      WIFEXITED(status) ? "exit status" : "signal",
+		      WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+}
+
+/* ---- the file and the log ------------------------------------------- */
+
+START_TEST(test_open_creates_file)
+{
+	struct room r;
+	struct stat st;
+	const uint32_t users = 10, history = 100, max_line = 1024;
+
+	open_room(&r, "room", users, history, max_line);
+	size_t rec = round_up(sizeof(struct room_rec) + max_line + PROTO_OVERHEAD, 64);
+	size_t want = round_up(sizeof(struct room_header), 4096) +
+		      round_up(users * sizeof(struct room_slot), 4096) + history * rec;
+
+	ck_assert_int_eq(stat(room_file("room"), &st), 0);
+	ck_assert(S_ISREG(st.st_mode));
+	ck_assert_int_eq(st.st_mode & 07777, 0600);
+	ck_assert_uint_eq((uint64_t)st.st_size, want);
+	ck_assert_uint_eq(r.map_size, want);
+	ck_assert_uint_eq(r.rec_size, rec);
+	ck_assert_uint_eq(r.max_users, users);
+	ck_assert_uint_eq(r.history, history);
+	ck_assert_uint_eq(r.hdr->max_users, users);
+	ck_assert_uint_eq(r.hdr->history, history);
+	ck_assert_uint_eq(r.hdr->map_size, want);
+	ck_assert_uint_eq(room_head(&r), 1);
+	ck_assert_uint_eq(atomic_load(&r.hdr->next_seq), 1);
+	ck_assert_uint_eq(atomic_load(&r.hdr->high_water), 0);
+	/* The slots and the ring sit inside the mapping, in that order. */
+	ck_assert_ptr_eq((char *)r.slots, (char *)r.hdr + round_up(sizeof(struct room_header), 4096));
+	ck_assert((char *)r.ring >= (char *)(r.slots + users));
+	ck_assert_uint_eq((size_t)((char *)r.hdr + want - r.ring), history * rec);
+	for (uint32_t i = 0; i < users; i++)
+		ck_assert_uint_eq(atomic_load(&room_slot(&r, i)->state), SLOT_FREE);
+
+	/* Nothing is readable yet. */
+	struct room_rec_info info;
+	char buf[LINE_CAP];
+	ck_assert(!room_read(&r, 1, &info, buf, sizeof(buf)));
+	room_close(&r);
+	ck_assert_ptr_null(r.hdr);
+	room_close(&r);   /* twice is harmless */
+}
+END_TEST
+
+START_TEST(test_open_errors)
+{
+	struct room r;
+	char err[512] = "";
+	char path[PATH_MAX + 64];
+
+	/* A missing directory. */
+	snprintf(path, sizeof(path), "%s/no/such/room", room_dir);
+	ck_assert_int_eq(room_open(&r, path, 4, 16, 64, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, path) != NULL, "error does not name the file: %s", err);
+
+	/* A symlink is not followed. */
+	ck_assert_int_eq(symlink("elsewhere", room_file("link")), 0);
+	err[0] = '\0';
+	ck_assert_int_eq(room_open(&r, room_file("link"), 4, 16, 64, err, sizeof(err)), -1);
+	ck_assert_str_ne(err, "");
+
+	/* A directory is not a room file. */
+	ck_assert_int_eq(mkdir(room_file("dir"), 0700), 0);
+	err[0] = '\0';
+	ck_assert_int_eq(room_open(&r, room_file("dir"), 4, 16, 64, err, sizeof(err)), -1);
+	ck_assert_str_ne(err, "");
+}
+END_TEST
+
+/* A file that is not a room (or an empty one) starts a fresh room. */
+START_TEST(test_open_foreign_file)
+{
+	struct room r;
+	FILE *f = fopen(room_file("junk"), "w");
+
+	ck_assert_ptr_nonnull(f);
+	for (int i = 0; i < 10000; i++)
+		fputs("not a room file\n", f);
+	fclose(f);
+	open_room(&r, "junk", 4, 16, 64);
+	ck_assert_uint_eq(room_head(&r), 1);
+	ck_assert_uint_eq(atomic_load(&r.hdr->high_water), 0);
+	ck_assert_uint_eq(append_event(&r, EV_NOTICE, 0, 0, NULL, NULL, 0, "hi"), 1);
+	room_close(&r);
+
+	struct stat st;
+	ck_assert_int_eq(stat(room_file("junk"), &st), 0);
+	ck_assert_uint_eq((uint64_t)st.st_size, r.map_size);
+}
+END_TEST
+
+START_TEST(test_append_and_read)
+{
+	struct room r;
+	struct room_rec_info info;
+	struct server_line sl;
+	char buf[LINE_CAP], want[LINE_CAP];
+
+	open_room(&r, "room", 8, 64, 256);
+	room_slot(&r, 1)->gen = 7;
+	room_slot(&r, 3)->gen = 4;
+	int64_t t0 = now_ms();
+	ck_assert_uint_eq(append_event(&r, EV_JOIN, 2, 0, "alice", "alogin", 0, NULL), 1);
+	ck_assert_uint_eq(append_event(&r, EV_MSG, 2, 0, "alice", NULL, 0, "hello  world"), 2);
+	ck_assert_uint_eq(append_event(&r, EV_PRIV, 2, 4, "alice", NULL, 0, "psst"), 3);
+	ck_assert_uint_eq(append_event(&r, EV_NOTICE, 0, 0, NULL, NULL, 0, "reboot at 18:00"), 4);
+	ck_assert_uint_eq(append_event(&r, EV_ACTION, 4, 0, "dave", NULL, 0, "waves"), 5);
+	ck_assert_uint_eq(append_event(&r, EV_LEAVE, 2, 0, "alice", "alogin", LEAVE_QUIT,
+				       "bye"), 6);
+	int64_t t1 = now_ms();
+	ck_assert_uint_eq(room_head(&r), 7);
+	ck_assert_uint_eq(atomic_load(&r.hdr->messages), 3);
+
+	static const struct {
+		enum event_kind kind;
+		uint32_t origin, origin_gen, target, target_gen;
+		const char *name, *login;
+		int reason;
+		const char *text;
+	} want_recs[] = {
+		{ EV_JOIN, 2, 7, 0, 0, "alice", "alogin", 0, NULL },
+		{ EV_MSG, 2, 7, 0, 0, "alice", NULL, 0, "hello  world" },
+		{ EV_PRIV, 2, 7, 4, 4, "alice", NULL, 0, "psst" },
+		{ EV_NOTICE, 0, 0, 0, 0, NULL, NULL, 0, "reboot at 18:00" },
+		{ EV_ACTION, 4, 4, 0, 0, "dave", NULL, 0, "waves" },
+		{ EV_LEAVE, 2, 7, 0, 0, "alice", "alogin", LEAVE_QUIT, "bye" },
+	};
+	for (uint64_t seq = 1; seq <= 6; seq++) {
+		const __typeof__(want_recs[0]) *w = &want_recs[seq - 1];
+		read_record(&r, seq, &info, buf, &sl);
+		ck_assert_int_eq(info.kind, w->kind);
+		ck_assert_uint_eq(info.origin, w->origin);
+		ck_assert_uint_eq(info.origin_gen, w->origin_gen);
+		ck_assert_uint_eq(info.target, w->target);
+		ck_assert_uint_eq(info.target_gen, w->target_gen);
+		ck_assert(sl.ms >= t0 && sl.ms <= t1);
+		/* Byte for byte the line the protocol module formats. */
+		size_t n = proto_format_event(want, sizeof(want), seq, sl.ms, w->kind, w->name,
+					      w->login, w->reason, w->text,
+					      w->text ? strlen(w->text) : 0);
+		ck_assert_uint_eq(info.len, n);
+		ck_assert_str_eq(buf, want);
+	}
+	ck_assert_str_eq(buf + strcspn(buf, "L"), "LEAVE alice alogin quit bye\n");
+
+	/* A small output buffer gets a prefix, never more than cap bytes. */
+	char small[8];
+	memset(small, '#', sizeof(small));
+	ck_assert(room_read(&r, 2, &info, small, 5));
+	ck_assert_uint_eq(info.len, 5);
+	ck_assert(memcmp(small, "EV 2 ", 5) == 0);
+	ck_assert_int_eq(small[5], '#');
+
+	/* Not yet written. */
+	ck_assert(!room_read(&r, 7, &info, buf, sizeof(buf)));
+	ck_assert(!room_read(&r, 8, &info, buf, sizeof(buf)));
+	room_close(&r);
+}
+END_TEST
+
+/* A text too long for a record is replaced by a notice, not a gap. */
+START_TEST(test_append_too_long)
+{
+	struct room r;
+	struct room_rec_info info;
+	struct server_line sl;
+	char buf[LINE_CAP];
+	char text[2048];
+
+	open_room(&r, "room", 4, 16, 64);
+	memset(text, 'x', sizeof(text) - 1);
+	text[sizeof(text) - 1] = '\0';
+	ck_assert_uint_eq(append_event(&r, EV_MSG, 0, 0, "alice", NULL, 0, text), 1);
+	/* Only the line is checked: info.kind still says EV_MSG. */
+	ck_assert(room_read(&r, 1, &info, buf, LINE_CAP - 1));
+	ck_assert_uint_le(info.len, r.rec_size - sizeof(struct room_rec));
+	buf[info.len] = '\0';
+	ck_assert_str_eq(buf + strcspn(buf, "N"), "NOTICE (event too long)\n");
+	ck_assert(proto_parse_server_line(buf, info.len - 1, &sl));
+	ck_assert_uint_eq(sl.seq, 1);
+	ck_assert_int_eq(sl.kind, EV_NOTICE);
+	ck_assert_uint_eq(append_event(&r, EV_MSG, 0, 0, "alice", NULL, 0, "ok"), 2);
+	read_record(&r, 2, &info, buf, &sl);
+	ck_assert_int_eq(sl.kind, EV_MSG);
+	room_close(&r);
+}
+END_TEST
+
+START_TEST(test_oldest)
+{
+	struct room r;
+
+	open_room(&r, "room", 4, 16, 64);
+	ck_assert_uint_eq(room_oldest(&r, 1), 1);
+	ck_assert_uint_eq(room_oldest(&r, 2), 1);
+	ck_assert_uint_eq(room_oldest(&r, 16), 1);
+	ck_assert_uint_eq(room_oldest(&r, 17), 2);
+	ck_assert_uint_eq(room_oldest(&r, 41), 26);
+	ck_assert_uint_eq(room_oldest(&r, 1000016), 1000001);
+	room_close(&r);
+}
+END_TEST
+
+START_TEST(test_ring_wrap)
+{
+	struct room r;
+	struct room_rec_info info;
+	struct server_line sl;
+	char buf[LINE_CAP], text[32];
+
+	open_room(&r, "room", 4, 16, 64);
+	for (uint64_t i = 1; i <= 40; i++) {
+		snprintf(text, sizeof(text), "n%" PRIu64, i);
+		ck_assert_uint_eq(append_event(&r, EV_NOTICE, 0, 0, NULL, NULL, 0, text), i);
+	}
+	ck_assert_uint_eq(room_head(&r), 41);
+	ck_assert_uint_eq(room_oldest(&r, 41), 26);
+	/* The last `history` records are still there. */
+	for (uint64_t seq = 40 - 15; seq <= 40; seq++) {
+		read_record(&r, seq, &info, buf, &sl);
+		snprintf(text, sizeof(text), "n%" PRIu64, seq);
+		ck_assert(word_eq(sl.rest, sl.rest_len, text));
+	}
+	/* Older ones were recycled. */
+	for (uint64_t seq = 1; seq <= 24; seq++)
+		ck_assert_msg(!room_read(&r, seq, &info, buf, sizeof(buf)),
+			      "recycled record %" PRIu64 " readable", seq);
+	ck_assert(!room_read(&r, 41, &info, buf, sizeof(buf)));
+	ck_assert(!room_read(&r, 56, &info, buf, sizeof(buf)));
+	room_close(&r);
+}
+END_TEST
+
+/* ---- persistence ---------------------------------------------------- */
+
+START_TEST(test_reopen_same_geometry)
+{
+	struct room r;
+	struct room_rec_info info;
+	struct server_line sl;
+	char buf[LINE_CAP], text[32];
+	char before[20][LINE_CAP];
+
+	open_room(&r, "room", 4, 16, 128);
+	for (uint64_t i = 1; i <= 20; i++) {
+		snprintf(text, sizeof(text), "m%" PRIu64, i);
+		append_event(&r, EV_MSG, 0, 0, "alice", NULL, 0, text);
+	}
+	for (uint64_t seq = 5; seq <= 20; seq++) {
+		read_record(&r, seq, &info, buf, &sl);
+		strcpy(before[seq - 1], buf);
+	}
+	room_close(&r);
+
+	open_room(&r, "room", 4, 16, 128);
+	ck_assert_uint_eq(room_head(&r), 21);
+	for (uint64_t seq = 5; seq <= 20; seq++) {
+		read_record(&r, seq, &info, buf, &sl);
+		ck_assert_str_eq(buf, before[seq - 1]);
+	}
+	ck_assert_uint_eq(append_event(&r, EV_MSG, 0, 0, "bob", NULL, 0, "after"), 21);
+	read_record(&r, 21, &info, buf, &sl);
+	ck_assert(word_eq(sl.rest, sl.rest_len, "after"));
+	ck_assert(!room_read(&r, 5, &info, buf, sizeof(buf)));   /* recycled by 21 */
+	room_close(&r);
+}
+END_TEST
+
+/* Members a dead daemon left in the table are announced as lost, once. */
+START_TEST(test_reopen_announces_lost_members)
+{
+	struct room r;
+	struct room_rec_info info;
+	struct server_line sl;
+	char buf[LINE_CAP];
+	char long_name[NAME_MAX_LEN + 1];
+
+	open_room(&r, "room", 8, 32, 128);
+	append_event(&r, EV_NOTICE, 0, 0, NULL, NULL, 0, "one");
+	append_event(&r, EV_NOTICE, 0, 0, NULL, NULL, 0, "two");
+	set_member(&r, 0, SLOT_JOINED, "alice", "alogin", 4242);
+	set_member(&r, 1, SLOT_CONNECTED, "", "nobody", 4243);
+	set_member(&r, 2, SLOT_LEFT, "gone", "gone", 0);
+	set_member(&r, 3, SLOT_JOINED, "Bob", "bob", 4244);
+	/* A name without its terminator (a corrupt table) is cut at the limit. */
+	set_member(&r, 4, SLOT_JOINED, "x", "xlogin", 0);
+	memset(room_slot(&r, 4)->name, 'n', sizeof(room_slot(&r, 4)->name));
+	memset(long_name, 'n', NAME_MAX_LEN);
+	long_name[NAME_MAX_LEN] = '\0';
+	ck_assert_uint_eq(atomic_load(&r.hdr->high_water), 5);
+	room_close(&r);
+
+	int64_t t0 = now_ms();
+	open_room(&r, "room", 8, 32, 128);
+	int64_t t1 = now_ms();
+	ck_assert_uint_eq(room_head(&r), 6);
+	static const char *const names[] = { "alice", "Bob", NULL };
+	static const char *const logins[] = { "alogin", "bob", "xlogin" };
+	for (uint64_t seq = 3; seq <= 5; seq++) {
+		const char *name = names[seq - 3] ? names[seq - 3] : long_name;
+		read_record(&r, seq, &info, buf, &sl);
+		ck_assert_int_eq(sl.kind, EV_LEAVE);
+		ck_assert_msg(word_eq(sl.word[0], sl.word_len[0], name), "%s", buf);
+		ck_assert_msg(word_eq(sl.word[1], sl.word_len[1], logins[seq - 3]), "%s", buf);
+		ck_assert_msg(word_eq(sl.word[2], sl.word_len[2], "lost"), "%s", buf);
+		ck_assert_uint_eq(sl.rest_len, 0);
+		ck_assert(sl.ms >= t0 && sl.ms <= t1);
+		ck_assert_uint_eq(info.origin, ROOM_SERVER);
+		ck_assert_uint_eq(info.target, 0);
+	}
+	read_record(&r, 1, &info, buf, &sl);
+	ck_assert(word_eq(sl.rest, sl.rest_len, "one"));
+
+	/* The table is cleared. */
+	ck_assert_uint_eq(atomic_load(&r.hdr->high_water), 0);
+	for (uint32_t i = 0; i < 8; i++) {
+		struct room_slot *s = room_slot(&r, i);
+		ck_assert_uint_eq(atomic_load(&s->state), SLOT_FREE);
+		ck_assert_int_eq(atomic_load(&s->pid), 0);
+		ck_assert_str_eq(s->name, "");
+	}
+	room_lock(&r);
+	ck_assert_int_eq(room_find_locked(&r, "alice"), -1);
+	room_unlock(&r);
+	room_close(&r);
+
+	/* Announced once: a second reopen adds nothing. */
+	open_room(&r, "room", 8, 32, 128);
+	ck_assert_uint_eq(room_head(&r), 6);
+	room_close(&r);
+}
+END_TEST
+
+/* Records carry (slot, generation) of their origin and target, and the
+ * handlers use that pair to recognise their own events and the private
+ * messages addressed to them, including in history replayed after a
+ * restart. The pair must therefore never name a new occupant of the slot
+ * after a reopen that keeps the ring. */
+START_TEST(test_reopen_keeps_generations_unique)
+{
+	struct room r;
+	struct room_rec_info info;
+	struct server_line sl;
+	char buf[LINE_CAP];
+
+	open_room(&r, "room", 4, 64, 128);
+	/* What the daemon does for each accepted connection: gen++. */
+	room_slot(&r, 0)->gen++;
+	set_member(&r, 0, SLOT_JOINED, "alice", "alice", 0);
+	room_slot(&r, 1)->gen++;
+	set_member(&r, 1, SLOT_JOINED, "bob", "bob", 0);
+	uint64_t msg = append_event(&r, EV_MSG, 1, 0, "alice", NULL, 0, "hello");
+	uint64_t priv = append_event(&r, EV_PRIV, 2, 1, "bob", NULL, 0, "for alice only");
+	room_close(&r);
+
+	/* Daemon restart; then mallory connects and gets slot 0. */
+	open_room(&r, "room", 4, 64, 128);
+	struct room_slot *s = room_slot(&r, 0);
+	s->gen++;
+	set_member(&r, 0, SLOT_JOINED, "mallory", "mallory", 0);
+
+	read_record(&r, priv, &info, buf, &sl);
+	ck_assert_uint_eq(info.target, 1);
+	ck_assert_msg(info.target_gen != s->gen,
+		      "bob's private message to alice (slot 0, gen %u) before the restart "
+		      "looks addressed to mallory (slot 0, gen %u) after it: room_open() "
+		      "reset the slot generations but kept the ring", info.target_gen, s->gen);
+	read_record(&r, msg, &info, buf, &sl);
+	ck_assert_uint_eq(info.origin, 1);
+	ck_assert_msg(info.origin_gen != s->gen,
+		      "alice's message before the restart looks like mallory's own "
+		      "(slot 0, gen %u)", s->gen);
+	room_close(&r);
+}
+END_TEST
+
+/* A different geometry: sequence numbers go on, the old ring is gone. */
+START_TEST(test_reopen_other_geometry)
+{
+	struct room r;
+	struct room_rec_info info;
+	struct server_line sl;
+	char buf[LINE_CAP];
+	struct stat st;
+
+	open_room(&r, "room", 4, 16, 128);
+	for (int i = 0; i < 30; i++)
+		append_event(&r, EV_NOTICE, 0, 0, NULL, NULL, 0, "old");
+	room_close(&r);
+
+	/* Another history. */
+	open_room(&r, "room", 4, 32, 128);
+	ck_assert_uint_eq(room_head(&r), 31);
+	ck_assert_int_eq(stat(room_file("room"), &st), 0);
+	ck_assert_uint_eq((uint64_t)st.st_size, r.map_size);
+	for (uint64_t seq = 1; seq <= 30; seq++)
+		ck_assert_msg(!room_read(&r, seq, &info, buf, sizeof(buf)),
+			      "old record %" PRIu64 " readable after a geometry change", seq);
+	ck_assert_uint_eq(append_event(&r, EV_NOTICE, 0, 0, NULL, NULL, 0, "new"), 31);
+	read_record(&r, 31, &info, buf, &sl);
+	ck_assert(word_eq(sl.rest, sl.rest_len, "new"));
+	room_close(&r);
+
+	/* Another max_line (record size). */
+	open_room(&r, "room", 4, 32, 256);
+	ck_assert_uint_eq(room_head(&r), 32);
+	ck_assert(!room_read(&r, 31, &info, buf, sizeof(buf)));
+	room_close(&r);
+
+	/* Another max_users. */
+	open_room(&r, "room", 64, 32, 256);
+	ck_assert_uint_eq(room_head(&r), 32);
+	ck_assert_int_eq(stat(room_file("room"), &st), 0);
+	ck_assert_uint_eq((uint64_t)st.st_size, r.map_size);
+	ck_assert_uint_eq(append_event(&r, EV_NOTICE, 0, 0, NULL, NULL, 0, "newer"), 32);
+	read_record(&r, 32, &info, buf, &sl);
+	room_close(&r);
+}
+END_TEST
+
+/* ---- the member table ----------------------------------------------- */
+
+START_TEST(test_find_locked)
+{
+	struct room r;
+
+	open_room(&r, "room", 8, 16, 64);
+	room_lock(&r);
+	ck_assert_int_eq(room_find_locked(&r, "alice"), -1);   /* empty table */
+	room_unlock(&r);
+
+	set_member(&r, 0, SLOT_JOINED, "Alice", "alice", 0);
+	set_member(&r, 1, SLOT_CONNECTED, "bob", "bob", 0);
+	set_member(&r, 2, SLOT_LEFT, "carol", "carol", 0);
+	set_member(&r, 3, SLOT_JOINED, "dave.x-9_", "dave", 0);
+	set_member(&r, 4, SLOT_FREE, "erin", "erin", 0);
+	/* Joined but beyond high_water: not in use. */
+	set_member(&r, 6, SLOT_JOINED, "frank", "frank", 0);
+	atomic_store(&r.hdr->high_water, 5);
+
+	room_lock(&r);
+	ck_assert_int_eq(room_find_locked(&r, "Alice"), 0);
+	ck_assert_int_eq(room_find_locked(&r, "alice"), 0);
+	ck_assert_int_eq(room_find_locked(&r, "ALICE"), 0);
+	ck_assert_int_eq(room_find_locked(&r, "aLiCe"), 0);
+	ck_assert_int_eq(room_find_locked(&r, "DAVE.X-9_"), 3);
+	ck_assert_int_eq(room_find_locked(&r, "bob"), -1);
+	ck_assert_int_eq(room_find_locked(&r, "carol"), -1);
+	ck_assert_int_eq(room_find_locked(&r, "erin"), -1);
+	ck_assert_int_eq(room_find_locked(&r, "frank"), -1);
+	ck_assert_int_eq(room_find_locked(&r, "alic"), -1);
+	ck_assert_int_eq(room_find_locked(&r, "alice2"), -1);
+	ck_assert_int_eq(room_find_locked(&r, "dave"), -1);
+	room_unlock(&r);
+
+	/* A slot that is joined again is found again. */
+	atomic_store(&room_slot(&r, 1)->state, SLOT_JOINED);
+	room_lock(&r);
+	ck_assert_int_eq(room_find_locked(&r, "BOB"), 1);
+	room_unlock(&r);
+	room_close(&r);
+}
+END_TEST
+
+START_TEST(test_format_who)
+{
+	struct room r;
+	struct buffer out = { 0 };
+	int64_t now = now_ms();
+
+	open_room(&r, "room", 8, 16, 64);
+	ck_assert_int_eq(room_format_who(&r, &out), 0);
+	ck_assert_uint_eq(out.len, strlen("OK WHO 0\n"));
+	ck_assert(memcmp(out.data, "OK WHO 0\n", out.len) == 0);
+	out.len = out.off = 0;
+
+	set_member(&r, 0, SLOT_JOINED, "Alice", "alice", 0);
+	room_slot(&r, 0)->joined_ms = 1700000000123;
+	atomic_store(&room_slot(&r, 0)->active_ms, now - 5200);
+	set_member(&r, 1, SLOT_CONNECTED, "", "nobody", 0);
+	set_member(&r, 2, SLOT_LEFT, "gone", "gone", 0);
+	set_member(&r, 3, SLOT_JOINED, "bob", "bobby", 0);
+	room_slot(&r, 3)->joined_ms = 1700000000456;
+	atomic_store(&room_slot(&r, 3)->active_ms, now + 60000);   /* clock skew */
+
+	ck_assert_int_eq(room_format_who(&r, &out), 0);
+	ck_assert_int_eq(buffer_reserve(&out, 1), 0);
+	out.data[out.len] = '\0';
+	unsigned idle;
+	char tail[256];
+	ck_assert_msg(sscanf(out.data, "WHO Alice alice %u 1700000000123\n%255[^\001]",
+			     &idle, tail) == 2, "got \"%s\"", out.data);
+	ck_assert_msg(idle >= 5 && idle <= 6, "idle %u, want 5", idle);
+	ck_assert_str_eq(tail, "WHO bob bobby 0 1700000000456\nOK WHO 2\n");
+
+	/* Every line is a well-formed WHO line, then OK WHO n. */
+	struct server_line sl;
+	char *line = out.data, *nl = strchr(line, '\n');
+	ck_assert(proto_parse_server_line(line, (size_t)(nl - line), &sl));
+	ck_assert_int_eq(sl.type, SL_WHO);
+	ck_assert(word_eq(sl.word[0], sl.word_len[0], "Alice"));
+	ck_assert(word_eq(sl.word[1], sl.word_len[1], "alice"));
+	ck_assert(word_eq(sl.rest, sl.rest_len, "1700000000123"));
+	buffer_free(&out);
+
+	/* Appends to what is already queued. */
+	ck_assert_int_eq(buffer_append(&out, "X\n", 2), 0);
+	ck_assert_int_eq(room_format_who(&r, &out), 0);
+	ck_assert(memcmp(out.data, "X\nWHO Alice ", 12) == 0);
+	buffer_free(&out);
+	room_close(&r);
+}
+END_TEST
+
+/* ---- the robust mutex ----------------------------------------------- */
+
+/* A child takes the lock and exits holding it: the next room_lock() must
+ * recover, and the lock keeps working afterwards (for us and for others). */
+START_TEST(test_lock_holder_exits)
+{
+	struct room r;
+	struct room_rec_info info;
+	struct server_line sl;
+	char buf[LINE_CAP];
+
+	open_room(&r, "room", 4, 16, 64);
+	append_event(&r, EV_NOTICE, 0, 0, NULL, NULL, 0, "before");
+
+	/* First another process recovers the lock (a wait with a deadline, so
+	 * a lock that is not robust fails here instead of hanging), then we
+	 * do, in room_lock() itself. */
+	pid_t pid = fork_child();
+	if (pid == 0) {
+		room_lock(&r);
+		_exit(0);
+	}
+	assert_child_ok(pid, mono_ms() + 10000, "locking child");
+	pid = fork_child();
+	if (pid == 0) {
+		room_lock(&r);   /* EOWNERDEAD, recovered */
+		room_unlock(&r);
+		_exit(0);
+	}
+	assert_child_ok(pid, mono_ms() + 10000, "room_lock() after the holder died");
+	pid = fork_child();
+	if (pid == 0) {
+		room_lock(&r);
+		_exit(0);
+	}
+	assert_child_ok(pid, mono_ms() + 10000, "second locking child");
+
+	room_lock(&r);   /* EOWNERDEAD, recovered */
+	uint64_t seq = room_append_locked(&r, &(struct room_event){
+		.kind = EV_NOTICE, .text = "after", .text_len = 5 });
+	room_unlock(&r);
+	ck_assert_uint_eq(seq, 2);
+	read_record(&r, 1, &info, buf, &sl);
+	read_record(&r, 2, &info, buf, &sl);
+	ck_assert(word_eq(sl.rest, sl.rest_len, "after"));
+
+	/* Consistent again: plain lock/unlock, and another process too. */
+	room_lock(&r);
+	room_unlock(&r);
+	pid = fork_child();
+	if (pid == 0) {
+		uint64_t s = append_event(&r, EV_NOTICE, 0, 0, NULL, NULL, 0, "child");
+		child_exit(s == 3 ? 0 : 1, "appended as %" PRIu64, s);
+	}
+	assert_child_ok(pid, mono_ms() + 10000, "second child");
+	ck_assert_uint_eq(room_head(&r), 4);
+	room_close(&r);
+}
+END_TEST
+
+/* A child dies holding the lock after invalidating the record it was about
+ * to write (what a kill in the middle of room_append_locked leaves). */
+START_TEST(test_lock_holder_dies_mid_record)
+{
+	struct room r;
+	struct room_rec_info info;
+	struct server_line sl;
+	char buf[LINE_CAP];
+
+	open_room(&r, "room", 4, 16, 64);
+	for (int i = 0; i < 20; i++)
+		append_event(&r, EV_NOTICE, 0, 0, NULL, NULL, 0, "x");
+	uint64_t head = room_head(&r);
+
+	pid_t pid = fork_child();
+	if (pid == 0) {
+		room_lock(&r);
+		struct room_rec *rec = (struct room_rec *)(r.ring +
+			(room_head(&r) % r.history) * r.rec_size);
+		atomic_store(&rec->seq, 0);
+		memset(rec->line, 'G', 40);
+		rec->len = 0xFFFFFFFFu;
+		kill(getpid(), SIGKILL);
+		_exit(1);
+	}
+	int status = wait_child(pid, mono_ms() + 10000);
+	ck_assert(status != -1 && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+
+	ck_assert_uint_eq(room_head(&r), head);
+	for (uint64_t s = room_oldest(&r, head); s < head; s++)
+		read_record(&r, s, &info, buf, &sl);
+	uint64_t seq = append_event(&r, EV_NOTICE, 0, 0, NULL, NULL, 0, "recovered");
+	ck_assert_uint_eq(seq, head);
+	for (uint64_t s = room_oldest(&r, room_head(&r)); s < room_head(&r); s++)
+		read_record(&r, s, &info, buf, &sl);
+	read_record(&r, seq, &info, buf, &sl);
+	ck_assert(word_eq(sl.rest, sl.rest_len, "recovered"));
+	room_close(&r);
+}
+END_TEST
+
+/* Every record in the readable range is whole and numbered right, so the
+ * sequence has no gaps. */
+static void assert_log_consistent(struct room *r)
+{
+	struct room_rec_info info;
+	struct server_line sl;
+	char buf[LINE_CAP];
+	uint64_t head = room_head(r);
+
+	for (uint64_t s = room_oldest(r, head); s < head; s++) {
+		read_record(r, s, &info, buf, &sl);
+		ck_assert_int_eq(sl.kind, EV_MSG);
+		ck_assert(word_eq(sl.word[0], sl.word_len[0], "child") ||
+			  word_eq(sl.word[0], sl.word_len[0], "parent"));
+		ck_assert(sl.rest_len > 2 && (sl.rest[0] == 'c' || sl.rest[0] == 'p'));
+	}
+}
+
+/* A child appending in a tight loop is SIGKILLed at an arbitrary point
+ * while the parent appends too; the parent carries on. */
+START_TEST(test_kill_while_appending)
+{
+	struct room r;
+	char text[64];
+	uint64_t n = 0;
+
+	/* The child counts its appends here, so we kill it mid-stream. */
+	_Atomic uint64_t *child_count = mmap(NULL, sizeof(*child_count),
+					     PROT_READ | PROT_WRITE,
+					     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ck_assert(child_count != MAP_FAILED);
+
+	open_room(&r, "room", 4, 256, 128);
+	for (int round = 0; round < 12; round++) {
+		atomic_store(child_count, 0);
+		pid_t pid = fork_child();
+		if (pid == 0) {
+			int64_t deadline = mono_ms() + 60000;
+			for (uint64_t i = 0; mono_ms() < deadline; i++) {
+				snprintf(text, sizeof(text), "c %" PRIu64, i);
+				post_msg(&r, 0, "child", text);
+				atomic_fetch_add(child_count, 1);
+			}
+			child_exit(1, "was never killed");
+		}
+		int64_t deadline = mono_ms() + 30000;
+		uint64_t last = 0;
+		while (atomic_load(child_count) < 100 + 37 * (uint64_t)round) {
+			ck_assert_msg(mono_ms() < deadline, "the child does not append");
+			snprintf(text, sizeof(text), "p %" PRIu64, n++);
+			uint64_t seq = post_msg(&r, 0, "parent", text);
+			ck_assert_uint_gt(seq, last);
+			last = seq;
+		}
+		ck_assert_int_eq(kill(pid, SIGKILL), 0);
+		int status = wait_child(pid, mono_ms() + 10000);
+		ck_assert(status != -1 && WIFSIGNALED(status));
+
+		/* The lock works (recovered if the child held it). */
+		uint64_t head = room_head(&r);
+		snprintf(text, sizeof(text), "p %" PRIu64, n++);
+		ck_assert_uint_eq(post_msg(&r, 0, "parent", text), head);
+		assert_log_consistent(&r);
+	}
+	room_close(&r);
+	munmap((void *)child_count, sizeof(*child_count));
+}
+END_TEST
+
+/* ---- concurrency: writers and lock-free readers --------------------- */
+
+enum { WRITERS = 4, PER_WRITER = 5000, TOTAL = WRITERS * PER_WRITER };
+#define READER_SLOT(i) (WRITERS + (i))
+
+/* Check record seq as read by a follower: whole, numbered right, and the
+ * next message of its writer. Returns 0, or an error code and why. */
+static int follow_one(struct room *r, uint64_t seq, int next_of[WRITERS],
+		      char *why, size_t whylen)
+{
+	struct room_rec_info info;
+	struct server_line sl;
+	char buf[LINE_CAP];
+	int w, k;
+
+	if (!room_read(r, seq, &info, buf, LINE_CAP - 1)) {
+		snprintf(why, whylen, "record %" PRIu64 " unreadable (head %" PRIu64 ")",
+			 seq, room_head(r));
+		return 2;
+	}
+	if (info.seq != seq || info.len == 0 || buf[info.len - 1] != '\n') {
+		snprintf(why, whylen, "record %" PRIu64 ": bad framing", seq);
+		return 3;
+	}
+	buf[info.len] = '\0';
+	if (!proto_parse_server_line(buf, info.len - 1, &sl) || sl.type != SL_EVENT ||
+	    sl.seq != seq || sl.kind != EV_MSG) {
+		snprintf(why, whylen, "record %" PRIu64 ": bad line \"%s\"", seq, buf);
+		return 4;
+	}
+	if (sscanf(sl.rest, "%d %d", &w, &k) != 2 || w < 0 || w >= WRITERS ||
+	    info.origin != (uint32_t)w + 1) {
+		snprintf(why, whylen, "record %" PRIu64 ": bad text \"%s\"", seq, buf);
+		return 5;
+	}
+	if (k != next_of[w]) {
+		snprintf(why, whylen, "record %" PRIu64 ": writer %d message %d, expected %d",
+			 seq, w, k, next_of[w]);
+		return 6;
+	}
+	next_of[w]++;
+	return 0;
+}
+
+/* Reader 0 spins on the head; reader 1 sleeps on its signalfd and relies on
+ * the coalesced wake-ups (a lost wake-up leaves it waiting while the head
+ * has moved on). */
+static void reader_main(struct room *r, int id)
+{
+	struct room_slot *me = room_slot(r, READER_SLOT(id));
+	int next_of[WRITERS] = { 0 };
+	uint64_t cursor = 1;
+	int64_t deadline = mono_ms() + 150000;
+	int sfd = -1;
+	sigset_t set;
+
+	if (id == 1) {
+		sigemptyset(&set);
+		sigaddset(&set, WAKE_SIGNAL);
+		sigprocmask(SIG_BLOCK, &set, NULL);
+		sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+		if (sfd < 0)
+			child_exit(10, "signalfd: %s", strerror(errno));
+	}
+	atomic_store(&me->pid, getpid());
+
+	while (cursor <= TOTAL) {
+		if (mono_ms() > deadline)
+			child_exit(11, "deadline at seq %" PRIu64, cursor);
+		if (id == 1) {
+			struct signalfd_siginfo si;
+			while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+				;
+			wake_ack(me);
+		}
+		uint64_t head = room_head(r);
+		if (head - cursor >= r->history)
+			child_exit(12, "fell behind: cursor %" PRIu64 " head %" PRIu64,
+				   cursor, head);
+		if (cursor == head) {
+			if (id == 0) {
+				sched_yield();
+				continue;
+			}
+			/* The head moved during 10 s without a signal: only a
+			 * writer stalled between publishing and kill() for
+			 * that long could excuse it. */
+			struct pollfd pfd = { .fd = sfd, .events = POLLIN };
+			if (poll(&pfd, 1, 10000) == 0 && room_head(r) > cursor)
+				child_exit(13, "lost wake-up: head %" PRIu64 " cursor %" PRIu64
+					   " wake flag %u", room_head(r), cursor,
+					   (unsigned)atomic_load(&me->wake));
+			continue;
+		}
+		for (; cursor < head; cursor++) {
+			char why[LINE_CAP + 128];
+			int rc = follow_one(r, cursor, next_of, why, sizeof(why));
+			if (rc)
+				child_exit(rc, "%s", why);
+		}
+	}
+	for (int w = 0; w < WRITERS; w++)
+		if (next_of[w] != PER_WRITER)
+			child_exit(14, "writer %d: saw %d messages", w, next_of[w]);
+	child_exit(0, "ok");
+}
+
+static void writer_main(struct room *r, int w)
+{
+	char name[16], text[32];
+
+	snprintf(name, sizeof(name), "w%d", w);
+	for (int k = 0; k < PER_WRITER; k++) {
+		snprintf(text, sizeof(text), "%d %d", w, k);
+		post_msg(r, (uint32_t)w + 1, name, text);
+	}
+	child_exit(0, "ok");
+}
+
+START_TEST(test_concurrent_writers_and_readers)
+{
+	struct room r;
+	pid_t readers[2], writers[WRITERS];
+
+	open_room(&r, "room", 8, 65536, 128);
+	for (int w = 0; w < WRITERS; w++)
+		set_member(&r, (uint32_t)w, SLOT_CONNECTED, "", "w", 0);
+	for (int i = 0; i < 2; i++)
+		set_member(&r, READER_SLOT(i), SLOT_JOINED, i ? "waker" : "spinner", "r", 0);
+
+	for (int i = 0; i < 2; i++) {
+		readers[i] = fork_child();
+		if (readers[i] == 0)
+			reader_main(&r, i);
+	}
+	for (int w = 0; w < WRITERS; w++) {
+		writers[w] = fork_child();
+		if (writers[w] == 0)
+			writer_main(&r, w);
+	}
+	int64_t deadline = mono_ms() + 170000;
+	for (int w = 0; w < WRITERS; w++)
+		assert_child_ok(writers[w], deadline, "writer");
+	ck_assert_uint_eq(room_head(&r), TOTAL + 1);
+	assert_child_ok(readers[0], deadline, "spinning reader");
+	assert_child_ok(readers[1], deadline, "signal-driven reader");
+
+	/* Nobody is left "busy" signalling a slot. */
+	for (uint32_t i = 0; i < 8; i++)
+		ck_assert_uint_eq(atomic_load(&room_slot(&r, i)->busy), 0);
+	/* And the parent sees the whole log too. */
+	int next_of[WRITERS] = { 0 };
+	char why[LINE_CAP + 128] = "";
+	for (uint64_t s = 1; s <= TOTAL; s++)
+		ck_assert_msg(follow_one(&r, s, next_of, why, sizeof(why)) == 0, "%s", why);
+	room_close(&r);
+}
+END_TEST
+
+/* ---- wake-ups ------------------------------------------------------- */
+
+/* The child's side of the wake test: commands on `cmd`, answers on `ans`.
+ *   'W' wait (bounded) for one WAKE_SIGNAL from the parent -> 'S' or 'T'
+ *   'N' is a signal pending right now?                     -> 'S' or 'N'
+ *   'A' wake_ack()                                         -> 'A'
+ *   'Q' exit 0 */
+static void wake_child(struct room_slot *slot, int cmd, int ans)
+{
+	sigset_t set;
+	pid_t parent = getppid();
+
+	sigemptyset(&set);
+	sigaddset(&set, WAKE_SIGNAL);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	int sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (sfd < 0 || write(ans, "R", 1) != 1)
+		child_exit(10, "set-up failed");
+	for (;;) {
+		struct pollfd pc = { .fd = cmd, .events = POLLIN };
+		char c, reply;
+		if (poll(&pc, 1, 20000) != 1 || read(cmd, &c, 1) != 1)
+			child_exit(11, "no command from the parent");
+		struct pollfd ps = { .fd = sfd, .events = POLLIN };
+		struct signalfd_siginfo si;
+		switch (c) {
+		case 'W':
+		case 'N':
+			reply = 'N';
+			if (poll(&ps, 1, c == 'W' ? 10000 : 0) == 1) {
+				if (read(sfd, &si, sizeof(si)) != (ssize_t)sizeof(si) ||
+				    si.ssi_signo != WAKE_SIGNAL || (pid_t)si.ssi_pid != parent)
+					child_exit(12, "unexpected signal");
+				reply = 'S';
+			} else if (c == 'W') {
+				reply = 'T';
+			}
+			break;
+		case 'A':
+			wake_ack(slot);
+			reply = 'A';
+			break;
+		default:
+			child_exit(0, "ok");
+		}
+		if (write(ans, &reply, 1) != 1)
+			child_exit(13, "write");
+	}
+}
+
+static char ask(int cmd, int ans, char c)
+{
+	char reply = '?';
+
+	ck_assert_int_eq(write(cmd, &c, 1), 1);
+	struct pollfd p = { .fd = ans, .events = POLLIN };
+	ck_assert_msg(poll(&p, 1, 30000) == 1, "child does not answer '%c'", c);
+	ck_assert_int_eq(read(ans, &reply, 1), 1);
+	return reply;
+}
+
+START_TEST(test_wake)
+{
+	struct room r;
+	int to_child[2], from_child[2];
+
+	open_room(&r, "room", 4, 16, 64);
+	ck_assert_int_eq(pipe(to_child), 0);
+	ck_assert_int_eq(pipe(from_child), 0);
+	struct room_slot *s = room_slot(&r, 1);
+
+	pid_t pid = fork_child();
+	if (pid == 0) {
+		close(to_child[1]);
+		close(from_child[0]);
+		wake_child(s, to_child[0], from_child[1]);
+	}
+	close(to_child[0]);
+	close(from_child[1]);
+	int cmd = to_child[1], ans = from_child[0];
+	char ready = 0;
+	struct pollfd p = { .fd = ans, .events = POLLIN };
+	ck_assert_int_eq(poll(&p, 1, 30000), 1);
+	ck_assert_int_eq(read(ans, &ready, 1), 1);
+	ck_assert_int_eq(ready, 'R');
+
+	set_member(&r, 0, SLOT_JOINED, "alice", "alice", 0);
+	set_member(&r, 1, SLOT_JOINED, "bob", "bob", pid);
+
+	/* One wake-up: a signal, and the flag says one is pending. */
+	room_wake_members(&r, -1);
+	ck_assert_uint_eq(atomic_load(&s->wake), 1);
+	ck_assert_int_eq(ask(cmd, ans, 'W'), 'S');
+	ck_assert_int_eq(ask(cmd, ans, 'N'), 'N');
+
+	/* Coalesced: a second wake before the ack sends nothing. */
+	room_wake_members(&r, -1);
+	post_msg(&r, 0, "server", "another");
+	ck_assert_uint_eq(atomic_load(&s->wake), 1);
+	ck_assert_int_eq(ask(cmd, ans, 'N'), 'N');
+
+	/* After the ack the next wake signals again. */
+	ck_assert_int_eq(ask(cmd, ans, 'A'), 'A');
+	ck_assert_uint_eq(atomic_load(&s->wake), 0);
+	room_wake_members(&r, -1);
+	ck_assert_uint_eq(atomic_load(&s->wake), 1);
+	ck_assert_int_eq(ask(cmd, ans, 'W'), 'S');
+	ck_assert_int_eq(ask(cmd, ans, 'A'), 'A');
+
+	/* The excepted slot (the event's own origin) is not woken. */
+	room_wake_members(&r, 1);
+	post_msg(&r, 2, "bob", "my own");
+	ck_assert_uint_eq(atomic_load(&s->wake), 0);
+	ck_assert_int_eq(ask(cmd, ans, 'N'), 'N');
+	post_msg(&r, 1, "alice", "to bob");
+	ck_assert_uint_eq(atomic_load(&s->wake), 1);
+	ck_assert_int_eq(ask(cmd, ans, 'W'), 'S');
+	ck_assert_int_eq(ask(cmd, ans, 'A'), 'A');
+
+	/* Only joined members are woken. */
+	atomic_store(&s->state, SLOT_CONNECTED);
+	room_wake_members(&r, -1);
+	atomic_store(&s->state, SLOT_LEFT);
+	room_wake_members(&r, -1);
+	ck_assert_uint_eq(atomic_load(&s->wake), 0);
+	ck_assert_int_eq(ask(cmd, ans, 'N'), 'N');
+	atomic_store(&s->state, SLOT_JOINED);
+
+	/* Forgetting the pid: nothing is sent afterwards, even if the flag is
+	 * cleared again. */
+	wake_forget_pid(s);
+	ck_assert_int_eq(atomic_load(&s->pid), 0);
+	ck_assert_uint_eq(atomic_load(&s->busy), 0);
+	room_wake_members(&r, -1);
+	atomic_store(&s->wake, 0);
+	room_wake_members(&r, -1);
+	post_msg(&r, 0, "server", "after forget");
+	ck_assert_uint_eq(atomic_load(&s->wake), 0);
+	ck_assert_int_eq(ask(cmd, ans, 'N'), 'N');
+	ck_assert_uint_eq(atomic_load(&s->busy), 0);
+
+	ck_assert_int_eq(write(cmd, "Q", 1), 1);
+	assert_child_ok(pid, mono_ms() + 10000, "wake child");
+	close(cmd);
+	close(ans);
+	room_close(&r);
+}
+END_TEST
+
+/* ---- the suite ------------------------------------------------------ */
+
+static Suite *room_suite(void)
+{
+	Suite *s = suite_create("room");
+	TCase *tc;
+
+	tc = tcase_create("log");
+	tcase_add_unchecked_fixture(tc, dir_setup, dir_teardown);
+	tcase_add_checked_fixture(tc, dir_clean, NULL);
+	tcase_add_test(tc, test_open_creates_file);
+	tcase_add_test(tc, test_open_errors);
+	tcase_add_test(tc, test_open_foreign_file);
+	tcase_add_test(tc, test_append_and_read);
+	tcase_add_test(tc, test_append_too_long);
+	tcase_add_test(tc, test_oldest);
+	tcase_add_test(tc, test_ring_wrap);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("persistence");
+	tcase_add_unchecked_fixture(tc, dir_setup, dir_teardown);
+	tcase_add_checked_fixture(tc, dir_clean, NULL);
+	tcase_add_test(tc, test_reopen_same_geometry);
+	tcase_add_test(tc, test_reopen_announces_lost_members);
+	tcase_add_test(tc, test_reopen_keeps_generations_unique);
+	tcase_add_test(tc, test_reopen_other_geometry);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("members");
+	tcase_add_unchecked_fixture(tc, dir_setup, dir_teardown);
+	tcase_add_checked_fixture(tc, dir_clean, NULL);
+	tcase_add_test(tc, test_find_locked);
+	tcase_add_test(tc, test_format_who);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("robust");
+	tcase_add_unchecked_fixture(tc, dir_setup, dir_teardown);
+	tcase_add_checked_fixture(tc, dir_clean, NULL);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_lock_holder_exits);
+	tcase_add_test(tc, test_lock_holder_dies_mid_record);
+	tcase_add_test(tc, test_kill_while_appending);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("concurrency");
+	tcase_add_unchecked_fixture(tc, dir_setup, dir_teardown);
+	tcase_add_checked_fixture(tc, dir_clean, NULL);
+	tcase_set_timeout(tc, 200);
+	tcase_add_test(tc, test_concurrent_writers_and_readers);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("wake");
+	tcase_add_unchecked_fixture(tc, dir_setup, dir_teardown);
+	tcase_add_checked_fixture(tc, dir_clean, NULL);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_wake);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(room_suite());
+	int failures;
+
+	log_open("check_room", true);
+	srunner_run_all(sr, CK_NORMAL);
+	failures = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failures ? 1 : 0;
+}
