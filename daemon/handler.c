@@ -50,6 +50,7 @@ struct handler {
 	bool joined;
 	bool left;              /* our LEAVE is written, or we never joined */
 	bool closing;           /* flush the output, then exit */
+	bool input_waiting;     /* lines may wait in `in` for the output to drain */
 	bool shutting_down;
 	int64_t close_deadline;
 	int64_t join_deadline;
@@ -112,6 +113,21 @@ static void leave(struct handler *h, enum leave_reason why, const char *text, si
 
 /* ---- events out ------------------------------------------------------ */
 
+/* Forget queued output the client will never take, but finish a line
+ * that is partly sent, so the BYE that follows starts on a line of its own. */
+static void drop_unsent(struct handler *h)
+{
+	struct buffer *b = &h->out;
+
+	if (b->off == 0 || b->data[b->off - 1] == '\n') {
+		b->off = b->len = 0;
+		return;
+	}
+	char *nl = memchr(b->data + b->off, '\n', b->len - b->off);
+	if (nl)
+		b->len = (size_t)(nl - b->data) + 1;
+}
+
 static bool is_mine(const struct handler *h, uint32_t who, uint32_t gen)
 {
 	return who == h->slot + 1 && gen == h->gen;
@@ -124,6 +140,9 @@ static bool drain(struct handler *h)
 	struct room *r = h->room;
 	uint64_t head = room_head(r);
 
+	/* Checked even when the output is backed up: that is when it happens. */
+	if (h->cursor < head && h->cursor < room_oldest(r, head))
+		goto lagged;
 	while (h->cursor < head && buffer_pending(&h->out) < OUT_SOFT_CAP) {
 		if (h->cursor < room_oldest(r, head))
 			goto lagged;
@@ -154,7 +173,7 @@ lagged:
 	log_msg(LOG_NOTICE, "%s (uid %u) fell more than %u events behind; disconnecting",
 		h->me->name, (unsigned)h->uid, r->history);
 	leave(h, LEAVE_LAGGED, NULL, 0);
-	h->out.off = h->out.len = 0;   /* it cannot take what it has anyway */
+	drop_unsent(h);
 	close_with(h, "lagged", "you fell too far behind the room and missed messages");
 	return false;
 }
@@ -357,17 +376,20 @@ static void handle_line(struct handler *h, const char *line, size_t len)
 }
 
 /* Process complete input lines while the log is drained and the output is
- * not backed up. */
+ * not backed up. Sets input_waiting if it stopped with input unread. */
 static void process_input(struct handler *h)
 {
 	char *line;
 	size_t len;
 
+	h->input_waiting = true;
 	while (!h->closing && buffer_pending(&h->out) < OUT_SOFT_CAP &&
 	       (!h->joined || h->cursor == room_head(h->room))) {
 		enum line_status st = linebuf_next(&h->in, &line, &len);
-		if (st == LINE_NONE)
+		if (st == LINE_NONE) {
+			h->input_waiting = false;
 			return;
+		}
 		if (st == LINE_TOO_LONG)
 			reply(h, "ERR line-too-long lines are at most %ld bytes; line dropped",
 			      h->cfg->max_line);
@@ -498,6 +520,11 @@ static void run(struct handler *h)
 			h->close_deadline = mono_ms() + CLOSE_FLUSH_MS;
 			continue;
 		}
+		/* The flush made room: take more events and waiting input now,
+		 * as no wake-up may be coming for them. */
+		if (!h->closing && buffer_pending(&h->out) < OUT_SOFT_CAP &&
+		    (h->input_waiting || (h->joined && h->cursor < room_head(h->room))))
+			continue;
 
 		/* Read only what we can hold: a client whose lines wait
 		 * unprocessed (its output is backed up) is not read from. */

@@ -875,16 +875,6 @@ void tc_close(struct tclient *tc)
 	free(tc);
 }
 
-static void push_pending(struct tclient *tc, char *line)
-{
-	char **v = realloc(tc->pending, (tc->npending + 1) * sizeof(*v));
-
-	if (!v)
-		FAIL("harness: out of memory");
-	tc->pending = v;
-	tc->pending[tc->npending++] = line;
-}
-
 /* Every line the server sends must be well-formed: short enough, valid
  * UTF-8 without forbidden characters, and understood by the protocol
  * module's parser. */
@@ -1240,7 +1230,14 @@ uint64_t tc_join(struct tclient *tc, const char *name)
 	tc->join_seq = line_seq(line);
 	tc->skip_history = true;
 
-	/* MOTD and history up to a barrier; keep live events. */
+	/* MOTD and history up to a barrier; keep live events. Lines already
+	 * read ahead are set aside first, or read_line() would hand the same
+	 * kept line back forever. */
+	char **aside = tc->pending;
+	size_t naside = tc->npending;
+
+	tc->pending = NULL;
+	tc->npending = 0;
 	n = ++tc->barrier;
 	tc_send(tc, "PING barrier-%u", n);
 	for (;;) {
@@ -1252,9 +1249,15 @@ uint64_t tc_join(struct tclient *tc, const char *name)
 		snprintf(want, sizeof(want), "PONG barrier-%u", n);
 		if (strcmp(line, want) == 0)
 			break;
-		push_pending(tc, tc->cur);
+		char **v = realloc(aside, (naside + 1) * sizeof(*v));
+		if (!v)
+			FAIL("harness: out of memory");
+		aside = v;
+		aside[naside++] = tc->cur;
 		tc->cur = NULL;
 	}
+	tc->pending = aside;
+	tc->npending = naside;
 	return tc->join_seq;
 }
 
