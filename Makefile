@@ -70,8 +70,9 @@ $(B)/obj/tests/%.o: ALL_CFLAGS += $(CHECK_CFLAGS) -Itests/e2e
 
 tests: $(PROGRAMS) $(UNIT_BIN) $(E2E_BIN)
 
-# Each test program prints Check's summary line; the runner script stops at
-# the first failing program and says which one failed.
+# Each test program prints Check's summary; tests/run-tests runs them all,
+# says which failed, and ends with "checks: N passed, N failed".
+export LCHAT_RESULTS
 check-unit: $(UNIT_BIN)
 	@tests/run-tests $(UNIT_BIN)
 
@@ -81,9 +82,13 @@ check-e2e: $(PROGRAMS) $(E2E_BIN)
 check-asan:
 	$(MAKE) B=build/asan CFLAGS="$(SAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" check-unit check-e2e
 
+# make check: every test twice, plain and under ASan+UBSan; the last line
+# adds up every check that ran.
 check: deps-check
-	$(MAKE) check-unit check-e2e
-	$(MAKE) check-asan
+	@rm -f build/results
+	$(MAKE) LCHAT_RESULTS=$(abspath build/results) check-unit check-e2e
+	$(MAKE) LCHAT_RESULTS=$(abspath build/results) check-asan
+	@tests/summarize build/results
 
 deps-check:
 	@scripts/install-deps --check
