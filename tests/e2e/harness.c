@@ -182,9 +182,9 @@ static bool read_stat(pid_t pid, struct procinfo *pi)
 	if (!p)
 		return false;
 	pi->pid = pid;
-	/* state ppid pgrp session, fields 7..21, starttime */
-	return sscanf(p + 1, " %c %d %*s %d %*s %*s %*s %*s %*s %*s %*s %*s %*s"
-		      " %*s %*s %*s %*s %*s %*s %*s %*s %llu",
+	/* fields 3-6 state ppid pgrp session, 7..21 skipped, 22 starttime */
+	return sscanf(p + 1, " %c %d %*s %d %*s %*s %*s %*s %*s %*s %*s %*s"
+		      " %*s %*s %*s %*s %*s %*s %*s %llu",
 		      &pi->state, &pi->ppid, &pi->sid, &pi->start) == 4;
 }
 
@@ -282,19 +282,64 @@ static pid_t find_child(pid_t parent, const char *title, char *seen, size_t seen
 	return found;
 }
 
+/* The pid that SO_PEERCRED gives for a connection to the socket at path:
+ * the process that called listen() on it. 0 if no connection is made. */
+static pid_t listener_pid(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	pid_t pid = 0;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
+	    getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0)
+		pid = cred.pid;
+	if (fd >= 0)
+		close(fd);
+	return pid;
+}
+
+/* The rule: the daemon is the process listening on the control socket
+ * (the daemon calls listen() itself, and SO_PEERCRED of a connection names
+ * the process that did), provided that it is a running child of the
+ * supervisor titled "lchatd: daemon". Title and parent alone are not
+ * enough: a handler that the daemon forked just before it died is also a
+ * child of the supervisor (the subreaper) titled "lchatd: daemon" until it
+ * dies or sets its own title, and it is in a session of its own (the dead
+ * daemon's) just like a daemon. A second look a little later would only
+ * make the mistake rarer, as a dying process may linger. But such a
+ * handler never called listen(), so it is never named. (A daemon that was
+ * just killed is still named until it is gone: a test that kills the
+ * daemon waits for the next with wait_child_titled() outside the old
+ * daemon's session.) The probe connection is closed at once; the daemon
+ * sees a control client come and go. */
 pid_t lchatd_daemon_pid(struct lchatd *d)
 {
 	int64_t deadline = mono_now() + TC_TIMEOUT;
-	char seen[512];
-	pid_t pid;
+	char seen[512], title[64];
 
-	while ((pid = find_child(d->pid, "lchatd: daemon", seen, sizeof(seen))) == 0) {
-		if (mono_now() >= deadline)
-			FAIL("no 'lchatd: daemon' child of supervisor %d; its children:%s",
-				     (int)d->pid, seen[0] ? seen : " none");
+	for (;;) {
+		pid_t pid = listener_pid(d->ctl);
+		struct procinfo pi;
+
+		if (pid > 0 && read_stat(pid, &pi) && pi.ppid == d->pid && pi.state != 'Z' &&
+		    proc_title(pid, title, sizeof(title)) && strcmp(title, "lchatd: daemon") == 0)
+			return pid;
+		if (mono_now() >= deadline) {
+			find_child(d->pid, "", seen, sizeof(seen));   /* all of them */
+			if (pid <= 0)
+				FAIL("no daemon: the control socket %s does not accept connections; "
+				     "the children of supervisor %d:%s", d->ctl, (int)d->pid,
+				     seen[0] ? seen : " none");
+			FAIL("no daemon: the control socket %s is served by process %d, which is "
+			     "not a running child of supervisor %d titled 'lchatd: daemon'; "
+			     "the supervisor's children:%s", d->ctl, (int)pid, (int)d->pid,
+			     seen[0] ? seen : " none");
+		}
 		sleep_ms(10);
 	}
-	return pid;
 }
 
 pid_t lchatd_handler_pid(struct lchatd *d, const char *name)
@@ -313,9 +358,14 @@ pid_t lchatd_handler_pid(struct lchatd *d, const char *name)
 	return pid;
 }
 
-/* The processes of one daemon tree: the supervisor, its descendants, and
- * every process in a session that one of them created (the daemon calls
- * setsid(), so its handlers stay findable after they are orphaned). */
+/* The processes of one daemon tree: the supervisor, its descendants,
+ * every process in a session that one of them created, and every process
+ * whose stdout or stderr is the daemon's log. The daemon runs in a session
+ * of its own (setsid() in the supervisor's middle child, which exits at
+ * once), so its handlers stay findable after they are orphaned; and every
+ * process of the tree writes to the log (lchatd -f keeps fds 1 and 2, the
+ * daemon and its handlers keep them), so a daemon that was reparented away
+ * from the supervisor before any scan saw it is still found. */
 struct procset {
 	struct procinfo *v;
 	size_t n, cap;
@@ -329,10 +379,17 @@ static bool set_has_pid(const struct procset *s, pid_t pid)
 	return false;
 }
 
+/* Is sid a session that a member created? A member's session other than
+ * ours is one: the harness and lchatd -f run in the test's session, and a
+ * process can only inherit a session or create one. (Its leader, the
+ * supervisor's short-lived middle child, is usually gone, so the leader
+ * cannot be what we look for.) */
 static bool set_has_session(const struct procset *s, pid_t sid)
 {
+	if (sid <= 0 || sid == getsid(0))
+		return false;
 	for (size_t i = 0; i < s->n; i++)
-		if (s->v[i].sid == sid && s->v[i].pid == sid)
+		if (s->v[i].sid == sid)
 			return true;
 	return false;
 }
@@ -351,13 +408,34 @@ static void set_add(struct procset *s, const struct procinfo *pi)
 	s->v[s->n++] = *pi;
 }
 
-/* Add the processes of the tree that now exist. */
-static void set_scan(struct procset *s)
+/* Is pid's stdout or stderr the file `log` (by device and inode)? */
+static bool writes_to(pid_t pid, const struct stat *log)
+{
+	for (int fd = 1; fd <= 2; fd++) {
+		char path[64];
+		struct stat st;
+
+		snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)pid, fd);
+		if (stat(path, &st) == 0 && st.st_dev == log->st_dev && st.st_ino == log->st_ino)
+			return true;
+	}
+	return false;
+}
+
+/* Add the processes of the tree that now exist; `log` is the daemon's
+ * log file (NULL: do not look for its writers). */
+static void set_scan(struct procset *s, const char *log)
 {
 	size_t n;
 	struct procinfo *v = list_procs(&n);
-	bool grew = true;
+	struct stat lst;
+	bool grew = true, by_log = log && stat(log, &lst) == 0;
+	pid_t self = getpid();
 
+	for (size_t i = 0; by_log && i < n; i++)
+		if (v[i].state != 'Z' && v[i].pid != self && !set_has_pid(s, v[i].pid) &&
+		    writes_to(v[i].pid, &lst))
+			set_add(s, &v[i]);
 	while (grew) {
 		grew = false;
 		for (size_t i = 0; i < n; i++) {
@@ -391,6 +469,25 @@ static size_t set_kill(struct procset *s, int sig)
 			alive++;
 		}
 	return alive;
+}
+
+/* SIGKILL the tree until a fresh scan finds nothing of it alive (at most
+ * TREE_DEADLINE_MS). That scan is conclusive: a process with SIGKILL
+ * pending cannot fork, so anything new since the previous round was
+ * forked before its parent was killed, and a scan made after that sees
+ * it. Returns how many are still alive (0: all gone). */
+static size_t set_kill_all(struct procset *s, const char *log)
+{
+	int64_t deadline = mono_now() + TREE_DEADLINE_MS;
+	size_t alive;
+
+	for (;;) {
+		set_scan(s, log);
+		alive = set_kill(s, SIGKILL);
+		if (alive == 0 || mono_now() >= deadline)
+			return alive;
+		sleep_ms(10);
+	}
 }
 
 /* ---- starting and stopping ---------------------------------------------- */
@@ -460,15 +557,17 @@ static void guardian_main(int fd, const struct lchatd *d)
 {
 	struct procset set = { 0 };
 	struct procinfo sup;
+	bool have_sup = read_stat(d->pid, &sup);
+	size_t left;
 
-	if (read_stat(d->pid, &sup))
+	if (have_sup)
 		set_add(&set, &sup);
 	for (;;) {
 		struct pollfd pfd = { fd, POLLIN, 0 };
 		char c;
 		ssize_t n;
 
-		set_scan(&set);
+		set_scan(&set, d->log);
 		if (poll(&pfd, 1, GUARD_SCAN_MS) <= 0)
 			continue;
 		n = read(fd, &c, 1);
@@ -477,21 +576,24 @@ static void guardian_main(int fd, const struct lchatd *d)
 		if (n == 1 && c == 'q')
 			_exit(0);
 		if (n == 1) {
-			set_scan(&set);
+			set_scan(&set, d->log);
 			if (write(fd, "k", 1) != 1)
 				_exit(1);
 			continue;
 		}
 		break;          /* EOF: the test process died */
 	}
-	set_kill(&set, SIGKILL);        /* the supervisor first: no restarts */
-	for (int i = 0; i < 3; i++) {
-		set_scan(&set);
-		set_kill(&set, SIGKILL);
-		sleep_ms(20);
-	}
+	/* The supervisor first, so that it starts no daemon any more (Check's
+	 * killpg() may have killed it already). Then the rest, scanning again
+	 * until nothing is left: a daemon it started since our last scan is
+	 * found by its log and its session even though, the supervisor gone,
+	 * it is no longer the supervisor's child. */
+	if (have_sup && set_member_alive(&sup))
+		kill(sup.pid, SIGKILL);
+	left = set_kill_all(&set, d->log);
 	fprintf(stderr, "harness: test %s ended without stopping lchatd (supervisor %d); "
-		"its processes were killed\n", d->label, (int)d->pid);
+		"its processes were killed%s\n", d->label, (int)d->pid,
+		left ? ", but some are still alive" : "");
 	dump_log_path(d->log, d->label);
 	remove_tree(d->dir);
 	_exit(0);
@@ -564,12 +666,49 @@ static bool can_connect(const char *path)
 	return ok;
 }
 
+/* The readiness probe of the user socket: connect and wait (until
+ * deadline) for the first line or the end. Once either came, the daemon
+ * has accepted the connection and has forked its handler, if it forked
+ * one (the greeting comes from the handler). 1: so; 0: no connection;
+ * -1: connected, but nothing came in time. */
+static int probe_user_socket(const char *path, int64_t deadline)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int rc = 0;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+		rc = -1;
+		for (;;) {
+			struct pollfd pfd = { fd, POLLIN, 0 };
+			char buf[512];
+			ssize_t n;
+
+			if (poll(&pfd, 1, remaining_ms(deadline)) <= 0)
+				break;
+			n = read(fd, buf, sizeof(buf));
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0 || memchr(buf, '\n', (size_t)n)) {
+				rc = 1;
+				break;
+			}
+		}
+	}
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
 struct lchatd *lchatd_start_at(const char *extra_config, const char *label)
 {
 	struct lchatd *d = xmalloc(sizeof(*d));
 	char exe[PATH_MAX];
-	int sv[2], slot = -1, status;
+	int sv[2], slot = -1, status, kids;
 	int64_t deadline;
+	bool user_ok = false;
+	pid_t dmn;
 	static bool atexit_done;
 
 	memset(d, 0, sizeof(*d));
@@ -636,7 +775,19 @@ struct lchatd *lchatd_start_at(const char *extra_config, const char *label)
 	d->guard_fd = sv[0];
 
 	deadline = mono_now() + START_DEADLINE_MS;
-	while (!can_connect(d->sock) || !can_connect(d->ctl)) {
+	for (;;) {
+		if (!user_ok) {
+			int probe = probe_user_socket(d->sock, deadline);
+
+			if (probe < 0) {
+				lchatd_dump_log(d);
+				FAIL("lchatd's user socket accepted a connection but sent nothing "
+				     "within %d ms", START_DEADLINE_MS);
+			}
+			user_ok = probe > 0;
+		}
+		if (user_ok && can_connect(d->ctl))
+			break;
 		if (waitpid(d->pid, &status, WNOHANG) == d->pid) {
 			lchatd_dump_log(d);
 			FAIL("lchatd -f exited before its sockets accepted connections "
@@ -649,7 +800,20 @@ struct lchatd *lchatd_start_at(const char *extra_config, const char *label)
 		}
 		sleep_ms(10);
 	}
-	lchatd_daemon_pid(d);
+	/* The probe's handler has been forked (it sent the greeting, or the
+	 * connection was refused without one): wait until the daemon has
+	 * reaped it, so that a test finds only its own clients' handlers. */
+	dmn = lchatd_daemon_pid(d);
+	deadline = mono_now() + START_DEADLINE_MS;
+	while ((kids = count_children(dmn, 0)) != 0) {
+		if (mono_now() >= deadline) {
+			lchatd_dump_log(d);
+			FAIL("the daemon %d still has %d children %d ms after the readiness "
+			     "probe closed its connection (no other client connected)",
+			     (int)dmn, kids, START_DEADLINE_MS);
+		}
+		sleep_ms(5);
+	}
 	guardian_sync(d);
 	return d;
 }
@@ -667,7 +831,7 @@ static struct procset *tree_of(struct lchatd *d)
 		if (read_stat(d->pid, &sup))
 			set_add(d->tree, &sup);
 	}
-	set_scan(d->tree);
+	set_scan(d->tree, d->log);
 	return d->tree;
 }
 
@@ -759,7 +923,7 @@ int lchatd_stop(struct lchatd *d)
 		used += (size_t)snprintf(stop_error + used, sizeof(stop_error) - used,
 					 "left behind: %d '%s'; ", (int)set->v[i].pid, title);
 	}
-	set_kill(set, SIGKILL);
+	set_kill_all(set, d->log);
 	free(set->v);
 	free(set);
 	used = scan_log_for_sanitizers(d, used);
@@ -1297,10 +1461,80 @@ int64_t line_ms(const char *line)
 
 /* ---- running a suite ------------------------------------------------------ */
 
+/* Is pid one of ours (a descendant of this process)? */
+static bool is_descendant(const struct procinfo *v, size_t n, pid_t pid, pid_t root)
+{
+	for (int depth = 0; depth < 64 && pid > 1; depth++) {
+		pid_t parent = 0;
+
+		for (size_t i = 0; i < n && !parent; i++)
+			if (v[i].pid == pid)
+				parent = v[i].ppid;
+		if (parent == root)
+			return true;
+		pid = parent;
+	}
+	return false;
+}
+
+/* Is pid, or one of its ancestors below root, an lchatd process? */
+static bool below_lchatd(const struct procinfo *v, size_t n, pid_t pid, pid_t root)
+{
+	char title[64];
+
+	for (int depth = 0; depth < 64 && pid > 1 && pid != root; depth++) {
+		pid_t parent = 0;
+
+		if (proc_title(pid, title, sizeof(title)) && strncmp(title, "lchatd", 6) == 0)
+			return true;
+		for (size_t i = 0; i < n && !parent; i++)
+			if (v[i].pid == pid)
+				parent = v[i].ppid;
+		pid = parent;
+	}
+	return false;
+}
+
+/* SIGKILL our descendants that are lchatd processes or run below one (or,
+ * with all, every descendant). Each is reported once; returns how many
+ * were reported now. */
+static int kill_leftovers(bool all)
+{
+	static struct procinfo told[256];
+	static size_t ntold;
+	size_t n;
+	struct procinfo *v = list_procs(&n);
+	pid_t self = getpid();
+	int reported = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		char title[128] = "?";
+		bool known = false;
+
+		if (v[i].state == 'Z' || v[i].pid == self || !is_descendant(v, n, v[i].pid, self))
+			continue;
+		if (!all && !below_lchatd(v, n, v[i].pid, self))
+			continue;
+		kill(v[i].pid, SIGKILL);
+		for (size_t k = 0; k < ntold && !known; k++)
+			known = told[k].pid == v[i].pid && told[k].start == v[i].start;
+		if (known)
+			continue;
+		if (ntold < sizeof(told) / sizeof(told[0]))
+			told[ntold++] = v[i];
+		proc_title(v[i].pid, title, sizeof(title));
+		fprintf(stderr, "harness: killing left-over process %d '%s' (parent %d)\n",
+			(int)v[i].pid, title, (int)v[i].ppid);
+		reported++;
+	}
+	free(v);
+	return reported;
+}
+
 int harness_run(Suite *s)
 {
 	SRunner *sr = srunner_create(s);
-	int64_t deadline;
+	int64_t deadline, give_up;
 	int failed;
 
 	/* Orphans of our tests (a daemon whose supervisor was killed, a
@@ -1310,34 +1544,29 @@ int harness_run(Suite *s)
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
 
+	/* Reap them, without ever blocking: guardians finish on their own;
+	 * after TREE_DEADLINE_MS, lchatd processes left over and whatever runs
+	 * below them are killed (again and again: a leftover supervisor's
+	 * daemon comes to us when the supervisor dies); after twice that,
+	 * everything, and we stop waiting. */
 	deadline = mono_now() + TREE_DEADLINE_MS;
+	give_up = deadline + TREE_DEADLINE_MS;
 	for (;;) {
 		pid_t r = waitpid(-1, NULL, WNOHANG);
+		int64_t now = mono_now();
 
-		if (r < 0 && errno == ECHILD)
-			break;
-		if (r > 0)
+		if (r > 0 || (r < 0 && errno == EINTR))
 			continue;
-		if (mono_now() >= deadline) {
-			size_t n;
-			struct procinfo *v = list_procs(&n);
-
-			for (size_t i = 0; i < n; i++) {
-				char title[128] = "?";
-
-				if (v[i].ppid != getpid())
-					continue;
-				proc_title(v[i].pid, title, sizeof(title));
-				fprintf(stderr, "harness: killing left-over process %d '%s'\n",
-					(int)v[i].pid, title);
-				kill(v[i].pid, SIGKILL);
-				failed++;
-			}
-			free(v);
-			while (waitpid(-1, NULL, 0) > 0)
-				;
+		if (r < 0)
+			break;          /* ECHILD: all reaped */
+		if (now >= give_up) {
+			failed += kill_leftovers(true);
+			fprintf(stderr, "harness: gave up waiting for left-over processes\n");
+			failed++;
 			break;
 		}
+		if (now >= deadline)
+			failed += kill_leftovers(false);
 		sleep_ms(20);
 	}
 	return failed ? 1 : 0;

@@ -49,7 +49,9 @@ struct lchatd {
 
 /* Start lchatd with a private configuration. extra_config holds whole
  * lines ("backlog = 5\n"); a key given there replaces the harness's
- * default for it. Waits (10 s) until both sockets accept connections. */
+ * default for it. Waits (10 s) until both sockets accept connections, and
+ * then until the handler of its readiness probe is gone (the daemon has no
+ * children), so that a test finds only its own clients' handlers. */
 struct lchatd *lchatd_start_at(const char *extra_config, const char *label);
 #define lchatd_start(extra_config) \
 	(harness_at(__FILE__, __LINE__), lchatd_start_at((extra_config), __func__))
@@ -72,8 +74,9 @@ int lchatd_wait_exit(struct lchatd *d, int timeout_ms);
 /* Print the last part of the daemon's log to stderr. */
 void lchatd_dump_log(const struct lchatd *d);
 
-/* The daemon process (`lchatd: daemon`, a child of the supervisor). Waits
- * up to TC_TIMEOUT for it; aborts the test if there is none. */
+/* The daemon process (`lchatd: daemon`, a child of the supervisor, the
+ * process listening on the control socket; harness.c explains why that).
+ * Waits up to TC_TIMEOUT for it; aborts the test if there is none. */
 pid_t lchatd_daemon_pid(struct lchatd *d);
 /* The handler of a joined member (`lchatd: NAME`, a child of the daemon).
  * Waits up to TC_TIMEOUT; aborts the test if there is none. */

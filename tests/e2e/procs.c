@@ -95,9 +95,9 @@ bool pstat_read(pid_t pid, struct pstat *ps)
 		return false;
 	memset(ps, 0, sizeof(*ps));
 	ps->pid = pid;
-	/* 3 state, 4 ppid, 5 pgrp, 6 session, 7 tty_nr, ..., 22 starttime */
+	/* 3 state, 4 ppid, 5 pgrp, 6 session, 7 tty_nr, 8..21 skipped, 22 starttime */
 	return sscanf(p + 1, " %c %d %d %d %d %*s %*s %*s %*s %*s %*s %*s %*s %*s"
-		      " %*s %*s %*s %*s %*s %*s %llu",
+		      " %*s %*s %*s %*s %*s %llu",
 		      &ps->state, &ps->ppid, &ps->pgrp, &ps->sid, &ps->tty_nr,
 		      &ps->start) == 6;
 }

@@ -1,6 +1,7 @@
 /* test_limits.c - the limits of lchat.conf as a client meets them: room
  * size, connections per uid, the join timeout, a member that does not
- * read (lagged), the message rate, and an endless line. */
+ * read (lagged, or just slow, or busy sending while it does not read),
+ * the message rate, and an endless line. */
 #include <errno.h>
 #include <grp.h>
 #include <inttypes.h>
@@ -484,6 +485,125 @@ START_TEST(test_slow_reader)
 }
 END_TEST
 
+/* A member that does not read while the others flood the room, and that
+ * meanwhile sends more lines than its handler's line buffer holds
+ * (max_line + 2 bytes): its output is backed up, so its lines wait
+ * unprocessed, and more wait behind them. It must be neither dropped nor
+ * taken for gone (a full line buffer once made the handler read 0 bytes
+ * and take that for the end of the connection): when it reads again it
+ * gets every message and every PONG, each in order, and nobody hears that
+ * it left. */
+#define BUSY_MESSAGES 2000
+#define BUSY_PINGS 30            /* lines of BUSY_PING_LEN bytes: 3 KB */
+#define BUSY_PING_LEN 100
+#define BUSY_PING_PARTS 3
+
+START_TEST(test_busy_reader_sends)
+{
+	struct lchatd *d = lchatd_start("history = 8192\nrate_limit = 100000\n"
+					"rate_burst = 100000\n");
+	struct tclient *snd = tc_connect(d->sock), *obs = tc_connect(d->sock);
+	struct tclient *busy = tc_connect(d->sock);
+	static uint64_t seqs[BUSY_MESSAGES];
+	char pad[PAD_LEN + 1], qpad[BUSY_PING_LEN], pings[BUSY_PINGS * BUSY_PING_LEN + 1];
+	char *batch;
+	int next_ack = 0, next_obs = 0, leaves_snd = 0, leaves_obs = 0, parts = 0;
+	int msgs = 0, pongs = 0;
+	size_t plen = 0, qlen = BUSY_PING_LEN - strlen("PING tok-000 \n");
+	uint64_t last_snd = 0, last_obs = 0, last = 0;
+
+	tc_join(snd, "pa-sender");
+	tc_join(obs, "pa-observer");
+	tc_join(busy, "pa-busy");
+	tc_expect(snd, EV "JOIN pa-observer ", TC_TIMEOUT);
+	tc_expect(snd, EV "JOIN pa-busy ", TC_TIMEOUT);
+	tc_expect(obs, EV "JOIN pa-busy ", TC_TIMEOUT);
+	ck_assert_int_eq(tc_max_line(busy), 1024);
+
+	memset(pad, 'p', PAD_LEN);
+	pad[PAD_LEN] = '\0';
+	memset(qpad, 'q', qlen);
+	qpad[qlen] = '\0';
+	for (int k = 0; k < BUSY_PINGS; k++)
+		plen += (size_t)sprintf(pings + plen, "PING tok-%03d %s\n", k, qpad);
+	ck_assert_int_eq(plen, BUSY_PINGS * BUSY_PING_LEN);
+	batch = malloc(LAG_BATCH * (PAD_LEN + 16));
+	ck_assert(batch != NULL);
+	for (int i = 0; i < BUSY_MESSAGES; i += LAG_BATCH) {
+		int n = BUSY_MESSAGES - i < LAG_BATCH ? BUSY_MESSAGES - i : LAG_BATCH;
+		size_t blen = 0;
+
+		for (int k = 0; k < n; k++)
+			blen += (size_t)sprintf(batch + blen, "SAY m%05d %s\n", i + k, pad);
+		tc_send_raw(snd, batch, blen);
+		/* The busy member's PINGs go out in parts, a quarter, half and
+		 * three quarters through the flood: by then far more has been
+		 * sent to it than its socket and its handler's output buffer
+		 * hold, so its handler is backed up and stops taking lines. */
+		if (parts < BUSY_PING_PARTS && i * (BUSY_PING_PARTS + 1) >= (parts + 1) * BUSY_MESSAGES) {
+			size_t part = plen / BUSY_PING_PARTS;
+
+			tc_send_raw(busy, pings + parts * part,
+				    parts == BUSY_PING_PARTS - 1 ? plen - parts * part : part);
+			parts++;
+		}
+		read_batch(snd, true, n, &next_ack, seqs, &leaves_snd, &last_snd);
+		read_batch(obs, false, n, &next_obs, seqs, &leaves_obs, &last_obs);
+	}
+	free(batch);
+	ck_assert_int_eq(parts, BUSY_PING_PARTS);
+	ck_assert_int_eq(next_ack, BUSY_MESSAGES);
+	ck_assert_int_eq(next_obs, BUSY_MESSAGES);
+	ck_assert_msg(leaves_snd == 0 && leaves_obs == 0, "a member left during the flood");
+
+	/* Now it reads: every message and every PONG, each in order, and
+	 * neither BYE nor the end of the connection (tc_expect() fails on
+	 * either). */
+	while (msgs < BUSY_MESSAGES || pongs < BUSY_PINGS) {
+		const char *line = tc_expect(busy, EV "MSG pa-sender m[0-9]{5} p+$|"
+					     "PONG tok-[0-9]{3} q+$", TC_TIMEOUT);
+		const char *text;
+		uint64_t seq;
+
+		if (strncmp(line, "PONG ", 5) == 0) {
+			ck_assert_msg(pongs < BUSY_PINGS && atoi(line + 9) == pongs &&
+				      strlen(line) == BUSY_PING_LEN - 1,
+				      "pa-busy: expected PONG tok-%03d, got '%.60s' (%zu bytes), "
+				      "after %d messages", pongs, line, strlen(line), msgs);
+			pongs++;
+			continue;
+		}
+		text = strstr(line, " MSG pa-sender ") + 15;
+		seq = line_seq(line);
+		ck_assert_msg(msgs < BUSY_MESSAGES && atoi(text + 1) == msgs &&
+			      strlen(text) == 7 + PAD_LEN && seq > last && seq == seqs[msgs],
+			      "pa-busy: expected message m%05d (seq %" PRIu64 "), got '%.60s...' "
+			      "(%zu bytes), after %d PONGs", msgs,
+			      msgs < BUSY_MESSAGES ? seqs[msgs] : 0, text, strlen(text), pongs);
+		last = seq;
+		msgs++;
+	}
+	tc_expect_silence(busy);
+
+	/* It is still a member, and nobody heard of it leaving. */
+	tc_send(snd, "SAY after");
+	tc_expect(snd, "OK SAY [0-9]+$", TC_TIMEOUT);
+	tc_expect(obs, EV "MSG pa-sender after$", TC_TIMEOUT);
+	tc_expect(busy, EV "MSG pa-sender after$", TC_TIMEOUT);
+	tc_send(busy, "SAY still here");
+	tc_expect(busy, "OK SAY [0-9]+$", TC_TIMEOUT);
+	tc_expect(snd, EV "MSG pa-busy still here$", TC_TIMEOUT);
+	tc_expect(obs, EV "MSG pa-busy still here$", TC_TIMEOUT);
+	tc_expect_silence(snd);
+	tc_expect_silence(obs);
+	tc_expect_silence(busy);
+	tc_close(busy);
+	tc_close(obs);
+	tc_close(snd);
+	stop_ok(d);
+}
+END_TEST
+
 /* ---- rate limit --------------------------------------------------------- */
 
 START_TEST(test_rate_limit)
@@ -625,6 +745,7 @@ static Suite *suite(void)
 		{ "join_timeout", test_join_timeout, 60 },
 		{ "lagged", test_lagged, 120 },
 		{ "slow_reader", test_slow_reader, 90 },
+		{ "busy_reader_sends", test_busy_reader_sends, 120 },
 		{ "rate_limit", test_rate_limit, 60 },
 		{ "long_line", test_long_line, 120 },
 	};
