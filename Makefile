@@ -44,7 +44,7 @@ E2E_BIN    = $(E2E_SRC:tests/e2e/%.c=$(B)/tests/%)
 
 PROGRAMS   = $(B)/bin/lchatd
 
-.PHONY: bench
+.PHONY: bench fuzz
 .PHONY: all check check-unit check-e2e check-asan run install uninstall clean deps deps-check tests
 all: $(PROGRAMS)
 
@@ -112,6 +112,20 @@ $(B)/bin/wake-bench: bench/wake-bench.c
 
 bench: $(B)/bin/wake-bench
 	$(B)/bin/wake-bench 100 20000
+
+# make fuzz: libFuzzer on the protocol module and the sanitizer, for
+# FUZZ_SECONDS (default 60), from the seed corpus in tests/fuzz/corpus.
+# Needs clang and its runtime (Debian: clang, libclang-rt-14-dev).
+FUZZ_SECONDS ?= 60
+FUZZ_FLAGS = -std=gnu11 -g -O1 -D_GNU_SOURCE -Icommon -fsanitize=fuzzer,address,undefined
+build/fuzz/fuzz_protocol: tests/fuzz/fuzz_protocol.c common/protocol.c common/sanitize.c
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_FLAGS) -o $@ $^
+
+fuzz: build/fuzz/fuzz_protocol
+	@mkdir -p build/fuzz/corpus-protocol
+	build/fuzz/fuzz_protocol -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+		build/fuzz/corpus-protocol tests/fuzz/corpus/protocol
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR) $(DESTDIR)$(UNITDIR)
