@@ -2,6 +2,8 @@
 #include "buffer.h"
 
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -37,6 +39,25 @@ int buffer_append(struct buffer *b, const void *p, size_t n)
 		return -1;
 	memcpy(b->data + b->len, p, n);
 	b->len += n;
+	return 0;
+}
+
+int buffer_printf_line(struct buffer *b, const char *fmt, ...)
+{
+	va_list ap, ap2;
+
+	va_start(ap, fmt);
+	va_copy(ap2, ap);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0 || buffer_reserve(b, (size_t)n + 2) < 0) {
+		va_end(ap2);
+		return -1;
+	}
+	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap2);
+	va_end(ap2);
+	b->data[b->len + (size_t)n] = '\n';
+	b->len += (size_t)n + 1;
 	return 0;
 }
 

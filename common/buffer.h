@@ -21,6 +21,9 @@ static inline size_t buffer_pending(const struct buffer *b)
 /* Make room for n more bytes at data+len; -1 if out of memory. */
 int buffer_reserve(struct buffer *b, size_t n);
 int buffer_append(struct buffer *b, const void *p, size_t n);
+/* Append one printf-formatted line and its "\n". -1 if out of memory. */
+int buffer_printf_line(struct buffer *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 /* Send what is queued with one write. Returns 0 when progress was made or
  * nothing is left, 1 if the socket is full (EAGAIN), -1 on error (errno). */
 int buffer_flush(struct buffer *b, int fd);

@@ -2,6 +2,9 @@
  * The protocol itself is described in docs/protocol.md. */
 #include "protocol.h"
 
+#include "buffer.h"
+#include "sanitize.h"
+
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -150,6 +153,27 @@ enum verb proto_parse_command(const char *line, size_t len, struct command *cmd)
 		cmd->text_len = (size_t)(e - p);
 	}
 	return cmd->verb;
+}
+
+bool proto_accept_line(const char *line, size_t len, struct buffer *out, bool *oom)
+{
+	size_t bad;
+	enum text_error te = text_check(line, len, &bad);
+
+	if (te == TEXT_OK)
+		return true;
+	if (te != TEXT_EMPTY &&
+	    buffer_printf_line(out, "ERR %s %s (byte %zu)", text_error_code(te),
+			       text_error_message(te), bad + 1) < 0)
+		*oom = true;
+	return false;
+}
+
+int proto_reply_pong(struct buffer *out, const struct command *cmd)
+{
+	if (cmd->text)
+		return buffer_printf_line(out, "PONG %.*s", (int)cmd->text_len, cmd->text);
+	return buffer_printf_line(out, "PONG");
 }
 
 bool proto_parse_u64(const char *s, size_t n, uint64_t *out)

@@ -87,6 +87,15 @@ struct command {
 enum verb proto_parse_command(const char *line, size_t len, struct command *cmd);
 const char *verb_name(enum verb v);
 
+struct buffer;
+/* The checks every incoming line gets first (valid UTF-8, no forbidden
+ * characters). Returns true if the line is to be processed; otherwise the
+ * ERR reply has been queued on out (a blank line is ignored silently).
+ * Sets *oom if queueing failed. */
+bool proto_accept_line(const char *line, size_t len, struct buffer *out, bool *oom);
+/* Queue "PONG [TOKEN]" answering a PING. -1 if out of memory. */
+int proto_reply_pong(struct buffer *out, const struct command *cmd);
+
 /* Parse a decimal sequence number; false if s is not one. */
 bool proto_parse_u64(const char *s, size_t n, uint64_t *out);
 

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
@@ -67,6 +68,18 @@ int ignore_sigpipe(void)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_IGN;
 	return sigaction(SIGPIPE, &sa, NULL);
+}
+
+int signalfd_for(int how, const int *sigs, size_t n)
+{
+	sigset_t mask;
+
+	sigemptyset(&mask);
+	for (size_t i = 0; i < n; i++)
+		sigaddset(&mask, sigs[i]);
+	if (sigprocmask(how, &mask, NULL) < 0)
+		return -1;
+	return signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 }
 
 int unix_connect(const char *path)

@@ -15,6 +15,10 @@ int64_t mono_ms(void);
 void login_of_uid(uid_t uid, char *buf, size_t len);
 /* Ignore SIGPIPE in this process (writes then fail with EPIPE). */
 int ignore_sigpipe(void);
+/* Block the n signals in sigs (sigprocmask `how`: SIG_BLOCK adds them,
+ * SIG_SETMASK makes them the whole mask) and return a non-blocking,
+ * close-on-exec signalfd that reads them; -1 on error. */
+int signalfd_for(int how, const int *sigs, size_t n);
 /* Open a UNIX stream client socket to path (O_CLOEXEC); -1 on error. */
 int unix_connect(const char *path);
 

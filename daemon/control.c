@@ -87,25 +87,11 @@ void control_free(struct control *c)
 	free(c);
 }
 
-static void creply(struct control_conn *cc, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void creply(struct control_conn *cc, const char *fmt, ...)
-{
-	char line[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	int n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	if ((size_t)n > sizeof(line) - 2)
-		n = sizeof(line) - 2;
-	line[n++] = '\n';
-	if (buffer_append(&cc->out, line, (size_t)n) < 0)
-		cc->closing = true;
-}
+/* Queue one reply line; out of memory closes the connection. */
+#define creply(cc, ...) do { \
+	if (buffer_printf_line(&(cc)->out, __VA_ARGS__) < 0) \
+		(cc)->closing = true; \
+} while (0)
 
 /* Is the peer allowed? root, our own uid, or a member of admin_group. */
 static bool peer_is_admin(struct control *c, int fd, const struct ucred *cred)
@@ -191,15 +177,9 @@ static void cmd_notice(struct control *c, struct control_conn *cc, const struct 
 static void control_line(struct control *c, struct control_conn *cc, const char *line, size_t len)
 {
 	struct command cmd;
-	size_t bad;
-	enum text_error te = text_check(line, len, &bad);
 
-	if (te == TEXT_EMPTY)
+	if (!proto_accept_line(line, len, &cc->out, &cc->closing))
 		return;
-	if (te != TEXT_OK) {
-		creply(cc, "ERR %s %s (byte %zu)", text_error_code(te), text_error_message(te), bad + 1);
-		return;
-	}
 	switch (proto_parse_command(line, len, &cmd)) {
 	case VERB_NOTICE:
 		cmd_notice(c, cc, &cmd);
@@ -209,10 +189,8 @@ static void control_line(struct control *c, struct control_conn *cc, const char 
 			cc->closing = true;
 		break;
 	case VERB_PING:
-		if (cmd.text)
-			creply(cc, "PONG %.*s", (int)cmd.text_len, cmd.text);
-		else
-			creply(cc, "PONG");
+		if (proto_reply_pong(&cc->out, &cmd) < 0)
+			cc->closing = true;
 		break;
 	case VERB_QUIT:
 		creply(cc, "OK QUIT");

@@ -302,21 +302,9 @@ static void shutdown_room(struct daemon *d, const char *config_socket_paths[2])
 
 /* ---- set-up ---------------------------------------------------------- */
 
-static int block_signals(void)
-{
-	sigset_t mask;
-
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGCHLD);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGHUP);
-	sigaddset(&mask, WAKE_SIGNAL);
-	if (sigprocmask(SIG_SETMASK, &mask, NULL) < 0)
-		return -1;
-	sigdelset(&mask, WAKE_SIGNAL);
-	return signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
-}
+/* The wake-up signal is blocked too: the daemon is no member, but a
+ * stray one must not kill it. It is read and ignored. */
+static const int daemon_signals[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP, WAKE_SIGNAL };
 
 static int lookup_group(const char *name, gid_t *gid)
 {
@@ -335,7 +323,8 @@ static int setup(struct daemon *d, int ready_fd)
 	char err[1024], path[4096];
 	gid_t admin_gid;
 
-	if ((d->sigfd = block_signals()) < 0) {
+	if ((d->sigfd = signalfd_for(SIG_SETMASK, daemon_signals,
+				     sizeof(daemon_signals) / sizeof(daemon_signals[0]))) < 0) {
 		report(ready_fd, "signalfd: %s", strerror(errno));
 		return -1;
 	}

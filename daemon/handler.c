@@ -61,27 +61,11 @@ struct handler {
 	int64_t tokens_ms;
 };
 
-static void reply(struct handler *h, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void reply(struct handler *h, const char *fmt, ...)
-{
-	va_list ap, ap2;
-
-	va_start(ap, fmt);
-	va_copy(ap2, ap);
-	int n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0 || buffer_reserve(&h->out, (size_t)n + 2) < 0) {
-		va_end(ap2);
-		h->closing = true;
-		return;
-	}
-	vsnprintf(h->out.data + h->out.len, (size_t)n + 1, fmt, ap2);
-	va_end(ap2);
-	h->out.data[h->out.len + (size_t)n] = '\n';
-	h->out.len += (size_t)n + 1;
-}
+/* Queue one reply line; a handler out of memory closes the connection. */
+#define reply(h, ...) do { \
+	if (buffer_printf_line(&(h)->out, __VA_ARGS__) < 0) \
+		(h)->closing = true; \
+} while (0)
 
 static void close_with(struct handler *h, const char *code, const char *text)
 {
@@ -335,15 +319,9 @@ static void cmd_who(struct handler *h)
 static void handle_line(struct handler *h, const char *line, size_t len)
 {
 	struct command c;
-	size_t bad;
 
-	enum text_error te = text_check(line, len, &bad);
-	if (te == TEXT_EMPTY)
-		return;         /* blank lines are ignored */
-	if (te != TEXT_OK) {
-		reply(h, "ERR %s %s (byte %zu)", text_error_code(te), text_error_message(te), bad + 1);
+	if (!proto_accept_line(line, len, &h->out, &h->closing))
 		return;
-	}
 	switch (proto_parse_command(line, len, &c)) {
 	case VERB_JOIN:
 		cmd_join(h, &c);
@@ -357,10 +335,8 @@ static void handle_line(struct handler *h, const char *line, size_t len)
 		cmd_who(h);
 		break;
 	case VERB_PING:
-		if (c.text)
-			reply(h, "PONG %.*s", (int)c.text_len, c.text);
-		else
-			reply(h, "PONG");
+		if (proto_reply_pong(&h->out, &c) < 0)
+			h->closing = true;
 		break;
 	case VERB_QUIT:
 		reply(h, "OK QUIT");
@@ -462,17 +438,10 @@ static int isolate(const struct handler_args *a, int *fd)
 		_exit(1);
 	log_reopen();
 
-	sigset_t mask;
-	sigemptyset(&mask);
-	sigaddset(&mask, WAKE_SIGNAL);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGHUP);
-	if (sigprocmask(SIG_SETMASK, &mask, NULL) < 0)
-		_exit(1);
-	sigdelset(&mask, SIGINT);
-	sigdelset(&mask, SIGHUP);
-	return signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	/* SIGINT and SIGHUP (a terminal's, or the daemon's) are read and
+	 * ignored: only the daemon's SIGTERM ends a handler. */
+	static const int sigs[] = { WAKE_SIGNAL, SIGTERM, SIGINT, SIGHUP };
+	return signalfd_for(SIG_SETMASK, sigs, sizeof(sigs) / sizeof(sigs[0]));
 }
 
 static int poll_timeout(const struct handler *h)

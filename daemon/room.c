@@ -307,18 +307,12 @@ int room_format_who(struct room *r, struct buffer *out)
 		if (atomic_load(&s->state) != SLOT_JOINED)
 			continue;
 		int64_t idle = (now - atomic_load(&s->active_ms)) / 1000;
-		size_t need = 128 + NAME_MAX_LEN + LOGIN_MAX;
-		if (buffer_reserve(out, need) < 0) {
-			rc = -1;
-			break;
-		}
-		out->len += proto_format(out->data + out->len, need,
-					 "WHO %s %s %" PRId64 " %" PRId64, s->name,
-					 s->login, idle > 0 ? idle : 0, s->joined_ms);
+		rc = buffer_printf_line(out, "WHO %s %s %" PRId64 " %" PRId64, s->name,
+					s->login, idle > 0 ? idle : 0, s->joined_ms);
 		count++;
 	}
 	room_unlock(r);
-	if (rc == 0 && buffer_reserve(out, 32) == 0)
-		out->len += proto_format(out->data + out->len, 32, "OK WHO %u", count);
+	if (rc == 0)
+		rc = buffer_printf_line(out, "OK WHO %u", count);
 	return rc;
 }

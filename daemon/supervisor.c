@@ -192,19 +192,7 @@ static int start_daemon(struct supervisor *s, char *err, size_t errlen)
 	return -1;
 }
 
-static int block_signals(void)
-{
-	sigset_t mask;
-
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGCHLD);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGHUP);
-	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
-		return -1;
-	return signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
-}
+static const int supervisor_signals[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP };
 
 /* Reap every child that is done. Returns true when none are left. */
 static bool reap(struct supervisor *s)
@@ -295,7 +283,8 @@ int supervisor_main(const struct lchat_config *cfg, int ready_fd)
 		say_error(ready_fd, err);
 		return 1;
 	}
-	if ((s.sigfd = block_signals()) < 0) {
+	if ((s.sigfd = signalfd_for(SIG_BLOCK, supervisor_signals,
+				     sizeof(supervisor_signals) / sizeof(supervisor_signals[0]))) < 0) {
 		snprintf(err, sizeof(err), "signalfd: %s", strerror(errno));
 		say_error(ready_fd, err);
 		return 1;
