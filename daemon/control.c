@@ -8,6 +8,7 @@
 #include "control.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -21,6 +22,7 @@
 #include "log.h"
 #include "protocol.h"
 #include "sanitize.h"
+#include "sockets.h"
 #include "util.h"
 #include "version.h"
 
@@ -40,6 +42,8 @@ struct control {
 	struct room *room;
 	const struct lchat_config *cfg;
 	int listen_fd;
+	int spare_fd;            /* given up to shed a connection at EMFILE */
+	int64_t last_error_log;
 	gid_t admin_gid;
 	struct control_conn conn[CONTROL_MAX_CONNS];
 };
@@ -55,6 +59,11 @@ struct control *control_new(struct room *room, const struct lchat_config *cfg,
 	c->cfg = cfg;
 	c->listen_fd = listen_fd;
 	c->admin_gid = admin_gid;
+	c->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (c->spare_fd < 0) {
+		free(c);
+		return NULL;
+	}
 	for (int i = 0; i < CONTROL_MAX_CONNS; i++)
 		c->conn[i].fd = -1;
 	return c;
@@ -77,6 +86,9 @@ void control_close_all(struct control *c)
 	if (c->listen_fd >= 0)
 		close(c->listen_fd);
 	c->listen_fd = -1;
+	if (c->spare_fd >= 0)
+		close(c->spare_fd);
+	c->spare_fd = -1;
 }
 
 void control_free(struct control *c)
@@ -108,23 +120,18 @@ static bool peer_is_admin(struct control *c, int fd, const struct ucred *cred)
 	return false;
 }
 
-static void refuse(int fd, const char *line)
-{
-	ssize_t w = send(fd, line, strlen(line), MSG_DONTWAIT | MSG_NOSIGNAL);
-	(void)w;
-	close(fd);
-}
-
 static void accept_one(struct control *c)
 {
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
-	int fd = accept4(c->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	int fd = socket_accept(c->listen_fd, &c->spare_fd);
 
 	if (fd < 0) {
-		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
-		    errno != ECONNABORTED)
+		int64_t now = mono_ms();
+		if (errno != EAGAIN && now - c->last_error_log >= 1000) {
 			log_msg(LOG_WARNING, "control accept: %s", strerror(errno));
+			c->last_error_log = now;
+		}
 		return;
 	}
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
@@ -136,10 +143,10 @@ static void accept_one(struct control *c)
 	if (!peer_is_admin(c, fd, &cred)) {
 		log_msg(LOG_WARNING, "control: refused uid %u (%s): not in group %s",
 			(unsigned)cred.uid, login, c->cfg->admin_group);
-		char line[256];
-		snprintf(line, sizeof(line), "BYE permission-denied only root and members of group %s may use the control socket\n",
+		char why[256];
+		snprintf(why, sizeof(why), "only root and members of group %s may use the control socket",
 			 c->cfg->admin_group);
-		refuse(fd, line);
+		socket_refuse(fd, "permission-denied", why);
 		return;
 	}
 	struct control_conn *cc = NULL;
@@ -147,7 +154,7 @@ static void accept_one(struct control *c)
 		if (c->conn[i].fd < 0)
 			cc = &c->conn[i];
 	if (!cc || linebuf_init(&cc->in, (size_t)c->cfg->max_line) < 0) {
-		refuse(fd, "BYE busy too many control connections; try again\n");
+		socket_refuse(fd, "busy", "too many control connections; try again");
 		return;
 	}
 	cc->fd = fd;

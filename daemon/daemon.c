@@ -46,7 +46,7 @@ struct daemon {
 	uint32_t handlers;
 	bool stopping;
 	pid_t self;
-	int64_t last_fork_error_log;
+	int64_t last_error_log;
 };
 
 static void report(int ready_fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -68,14 +68,23 @@ static void report(int ready_fd, const char *fmt, ...)
 
 /* ---- accepting users ------------------------------------------------- */
 
-static void refuse(int fd, const char *code, const char *text)
-{
-	char line[512];
-	int n = snprintf(line, sizeof(line), "BYE %s %s\n", code, text);
-	ssize_t w = send(fd, line, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL);
+/* Log an error at most once a second: resource exhaustion repeats. */
+static void log_limited(struct daemon *d, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
-	(void)w;
-	close(fd);
+static void log_limited(struct daemon *d, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	int64_t now = mono_ms();
+
+	if (now - d->last_error_log < 1000)
+		return;
+	d->last_error_log = now;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_msg(LOG_ERR, "%s", msg);
 }
 
 static int free_slot(struct daemon *d)
@@ -102,13 +111,13 @@ static void start_handler(struct daemon *d, int fd, const struct ucred *cred)
 	int slot = free_slot(d);
 
 	if (slot < 0) {
-		refuse(fd, "full", "the room is full; try again later");
+		socket_refuse(fd, "full", "the room is full; try again later");
 		return;
 	}
 	if (uid_connections(d, cred->uid) >= d->cfg->max_users_per_uid) {
 		log_msg(LOG_NOTICE, "uid %u refused: %ld connections already",
 			(unsigned)cred->uid, d->cfg->max_users_per_uid);
-		refuse(fd, "too-many-connections", "you have too many connections open already");
+		socket_refuse(fd, "too-many-connections", "you have too many connections open already");
 		return;
 	}
 	struct room_slot *s = room_slot(&d->room, (uint32_t)slot);
@@ -126,12 +135,8 @@ static void start_handler(struct daemon *d, int fd, const struct ucred *cred)
 	pid_t pid = fork();
 	if (pid < 0) {
 		atomic_store(&s->state, SLOT_FREE);
-		int64_t now = mono_ms();
-		if (now - d->last_fork_error_log > 1000) {
-			log_msg(LOG_ERR, "fork: %s; refusing connections", strerror(errno));
-			d->last_fork_error_log = now;
-		}
-		refuse(fd, "unavailable", "the server cannot take more users right now");
+		log_limited(d, "fork: %s; refusing connections", strerror(errno));
+		socket_refuse(fd, "unavailable", "the server cannot take more users right now");
 		return;
 	}
 	if (pid == 0) {
@@ -147,36 +152,16 @@ static void start_handler(struct daemon *d, int fd, const struct ucred *cred)
 	d->handlers++;
 }
 
-/* With no descriptor left, accept() fails and the connection stays queued,
- * so poll would report it again at once. Free the spare descriptor, take
- * the connection and close it, so the queue drains instead of spinning. */
-static void shed_connection(struct daemon *d)
-{
-	if (d->reserve_fd >= 0)
-		close(d->reserve_fd);
-	int fd = accept4(d->listen_fd, NULL, NULL, SOCK_CLOEXEC);
-	if (fd >= 0)
-		refuse(fd, "unavailable", "the server is out of file descriptors");
-	d->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	int64_t now = mono_ms();
-	if (now - d->last_fork_error_log > 1000) {
-		log_msg(LOG_ERR, "accept: out of file descriptors; refusing connections");
-		d->last_fork_error_log = now;
-	}
-}
-
 static void accept_users(struct daemon *d)
 {
 	for (int i = 0; i < ACCEPT_BATCH; i++) {
-		int fd = accept4(d->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+		int fd = socket_accept(d->listen_fd, &d->reserve_fd);
 		if (fd < 0) {
-			if (errno == EINTR || errno == ECONNABORTED)
-				continue;
-			if (errno == EMFILE || errno == ENFILE) {
-				shed_connection(d);
+			if (errno == EMFILE) {
+				log_limited(d, "accept: out of file descriptors; refusing connections");
 				continue;
 			}
-			if (errno != EAGAIN && errno != EWOULDBLOCK)
+			if (errno != EAGAIN)
 				log_msg(LOG_WARNING, "accept: %s", strerror(errno));
 			return;
 		}

@@ -148,3 +148,36 @@ int socket_listen(const char *path, mode_t mode, gid_t gid, char *err, size_t er
 	}
 	return fd;
 }
+
+void socket_refuse(int fd, const char *code, const char *text)
+{
+	char line[512];
+	int n = snprintf(line, sizeof(line), "BYE %s %s\n", code, text);
+	ssize_t w = send(fd, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1,
+			 MSG_DONTWAIT | MSG_NOSIGNAL);
+
+	(void)w;    /* a peer that cannot take one line loses only the reason */
+	close(fd);
+}
+
+int socket_accept(int listen_fd, int *spare_fd)
+{
+	for (;;) {
+		int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+		if (fd >= 0)
+			return fd;
+		if (errno == EINTR || errno == ECONNABORTED)
+			continue;
+		if (errno == EWOULDBLOCK)
+			errno = EAGAIN;
+		if ((errno != EMFILE && errno != ENFILE) || *spare_fd < 0)
+			return -1;
+		close(*spare_fd);
+		fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd >= 0)
+			socket_refuse(fd, "unavailable", "the server is out of file descriptors");
+		*spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		errno = EMFILE;
+		return -1;
+	}
+}

@@ -16,6 +16,17 @@ int socket_dir_prepare(const char *path, char *err, size_t errlen);
  * applied to the socket file, and its group set to `gid` unless -1. */
 int socket_listen(const char *path, mode_t mode, gid_t gid, char *err, size_t errlen);
 
+/* Accept one connection (CLOEXEC, non-blocking), retrying EINTR and
+ * ECONNABORTED. Out of descriptors, the queued connection would make poll
+ * report the socket again at once: the spare descriptor is given up to
+ * take it, the peer is told "BYE unavailable" and closed, and the spare is
+ * taken back. Returns the fd, or -1 with errno EAGAIN (nothing queued),
+ * EMFILE (a connection was shed) or another accept error. */
+int socket_accept(int listen_fd, int *spare_fd);
+
+/* Send "BYE code text" without blocking, then close fd. */
+void socket_refuse(int fd, const char *code, const char *text);
+
 /* Create a private directory (mode) if missing, refusing symlinks and
  * directories owned by someone else. */
 int private_dir_prepare(const char *dir, mode_t mode, char *err, size_t errlen);
