@@ -3,7 +3,6 @@
 #define HARNESS_INTERNAL
 #include "harness.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -60,7 +59,7 @@ int64_t wall_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int64_t mono_now(void)
+int64_t mono_ms_now(void)
 {
 	struct timespec ts;
 
@@ -68,9 +67,9 @@ static int64_t mono_now(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int remaining_ms(int64_t deadline)
+int ms_left(int64_t deadline)
 {
-	int64_t left = deadline - mono_now();
+	int64_t left = deadline - mono_ms_now();
 
 	return left < 0 ? 0 : (int)left;
 }
@@ -83,9 +82,9 @@ void sleep_ms(int ms)
 		;
 }
 
-static void *xmalloc(size_t n)
+void *xcalloc(size_t n, size_t size)
 {
-	void *p = malloc(n ? n : 1);
+	void *p = calloc(n ? n : 1, size ? size : 1);
 
 	if (!p)
 		FAIL("harness: out of memory");
@@ -109,7 +108,7 @@ static const char *keep(char *s)
 
 const char *re_quote(const char *s)
 {
-	char *out = xmalloc(2 * strlen(s) + 1), *o = out;
+	char *out = xcalloc(1, 2 * strlen(s) + 1), *o = out;
 
 	for (; *s; s++) {
 		if (strchr("\\^$.|?*+()[]{}", *s))
@@ -134,6 +133,65 @@ const char *my_login(void)
 	return login;
 }
 
+/* Compile the extended regex re, anchored at the start if `anchored`. */
+static void compile_re(regex_t *rx, const char *re, bool anchored)
+{
+	char *full = NULL;
+	int rc;
+
+	if (anchored && asprintf(&full, "^(%s)", re) < 0)
+		FAIL("harness: out of memory");
+	rc = regcomp(rx, full ? full : re, REG_EXTENDED | REG_NOSUB);
+	free(full);
+	if (rc != 0)
+		FAIL("harness: bad regex /%s/", re);
+}
+
+static bool regex_matches(const char *s, const char *re, bool anchored)
+{
+	regex_t rx;
+	bool ok;
+
+	compile_re(&rx, re, anchored);
+	ok = regexec(&rx, s, 0, NULL, 0) == 0;
+	regfree(&rx);
+	return ok;
+}
+
+bool re_contains(const char *s, const char *re)
+{
+	return regex_matches(s, re, false);
+}
+
+bool line_matches(const char *line, const char *re)
+{
+	return regex_matches(line, re, true);
+}
+
+const char *lchatd_exe(void)
+{
+	static char exe[PATH_MAX];
+	const char *bin = getenv("LCHAT_BIN");
+
+	snprintf(exe, sizeof(exe), "%s/lchatd", bin && *bin ? bin : "build/bin");
+	return exe;
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	remove(path);
+	return 0;
+}
+
+void remove_tree(const char *dir)
+{
+	if (dir[0])
+		nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 /* A line quoted for a failure message: printable, shortened. */
 static const char *show(const char *line, char *buf, size_t len)
 {
@@ -155,146 +213,160 @@ static const char *show(const char *line, char *buf, size_t len)
 	return buf;
 }
 
-/* ---- /proc -------------------------------------------------------------- */
+/* ---- sockets ------------------------------------------------------------ */
 
-struct procinfo {
-	pid_t pid, ppid, sid;
-	char state;
-	unsigned long long start;   /* start time: tells a reused pid apart */
-};
-
-static bool read_stat(pid_t pid, struct procinfo *pi)
+int sock_open_to(const char *path, struct sockaddr_un *sa, int flags)
 {
-	char path[64], buf[1024], *p;
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	buf[n] = '\0';
-	p = strrchr(buf, ')');       /* the command name may hold anything */
-	if (!p)
-		return false;
-	pi->pid = pid;
-	/* fields 3-6 state ppid pgrp session, 7..21 skipped, 22 starttime */
-	return sscanf(p + 1, " %c %d %*s %d %*s %*s %*s %*s %*s %*s %*s %*s"
-		      " %*s %*s %*s %*s %*s %*s %*s %llu",
-		      &pi->state, &pi->ppid, &pi->sid, &pi->start) == 4;
+	memset(sa, 0, sizeof(*sa));
+	sa->sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sa->sun_path))
+		FAIL("harness: socket path too long: %s", path);
+	strcpy(sa->sun_path, path);
+	return socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | flags, 0);
 }
 
-/* Every process on the system; *n entries, free() the result. */
-static struct procinfo *list_procs(size_t *n)
+int sock_connect(const char *path, int flags)
 {
-	struct procinfo *v = NULL;
-	size_t cap = 0;
-	struct dirent *de;
-	DIR *dir = opendir("/proc");
+	struct sockaddr_un sa;
+	int fd = sock_open_to(path, &sa, flags), e;
 
-	*n = 0;
-	if (!dir)
-		return NULL;
-	while ((de = readdir(dir)) != NULL) {
-		char *end;
-		long pid = strtol(de->d_name, &end, 10);
-		struct procinfo pi;
-
-		if (*end || pid <= 0 || !read_stat((pid_t)pid, &pi))
-			continue;
-		if (*n == cap) {
-			struct procinfo *nv;
-
-			cap = cap ? 2 * cap : 256;
-			nv = realloc(v, cap * sizeof(*v));
-			if (!nv)
-				break;
-			v = nv;
-		}
-		v[(*n)++] = pi;
-	}
-	closedir(dir);
-	return v;
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+		return fd;
+	e = errno;
+	close(fd);
+	errno = e;
+	return -1;
 }
 
-bool proc_title(pid_t pid, char *buf, size_t len)
+bool sock_can_connect(const char *path)
 {
-	char path[64];
-	ssize_t n;
-	int fd;
+	int fd = sock_connect(path, 0);
 
-	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return false;
-	n = read(fd, buf, len - 1);
 	close(fd);
-	if (n < 0)
-		return false;
-	buf[n] = '\0';           /* the title is the first string */
-	n = (ssize_t)strlen(buf);
-	while (n > 0 && buf[n - 1] == ' ')
-		buf[--n] = '\0';
 	return true;
 }
 
-int count_children(pid_t parent, char state)
+void send_all(int fd, const void *bytes, size_t n, const char *who)
 {
-	size_t n;
-	struct procinfo *v = list_procs(&n);
-	int count = 0;
+	const char *p = bytes;
 
-	for (size_t i = 0; i < n; i++)
-		if (v[i].ppid == parent && (state == 0 || v[i].state == state))
-			count++;
-	free(v);
-	return count;
-}
+	while (n > 0) {
+		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
 
-/* A child of `parent` whose title is `title`, or 0. */
-static pid_t find_child(pid_t parent, const char *title, char *seen, size_t seenlen)
-{
-	size_t n, used = 0;
-	struct procinfo *v = list_procs(&n);
-	pid_t found = 0;
-	char t[256];
+		if (w > 0) {
+			p += w;
+			n -= (size_t)w;
+		} else if (w < 0 && errno == EAGAIN) {
+			struct pollfd pfd = { fd, POLLOUT, 0 };
 
-	if (seen && seenlen)
-		seen[0] = '\0';
-	for (size_t i = 0; i < n && !found; i++) {
-		if (v[i].ppid != parent || v[i].state == 'Z')
-			continue;
-		if (!proc_title(v[i].pid, t, sizeof(t)))
-			continue;
-		if (strcmp(t, title) == 0)
-			found = v[i].pid;
-		else if (seen && used + 1 < seenlen)
-			used += (size_t)snprintf(seen + used, seenlen - used,
-						 " [%d '%s']", (int)v[i].pid, t);
-		if (seen && used >= seenlen)
-			used = seenlen - 1;
+			if (poll(&pfd, 1, WRITE_STALL_MS) == 0)
+				FAIL("%s: the server has not read for %d ms (%zu bytes left to send)",
+				     who, WRITE_STALL_MS, n);
+		} else if (w < 0 && errno != EINTR) {
+			FAIL("%s: send: %s (%zu bytes unsent)", who, strerror(errno), n);
+		}
 	}
-	free(v);
-	return found;
 }
+
+char *format_line(size_t *len, const char *fmt, va_list ap)
+{
+	char *line;
+	int n = vasprintf(&line, fmt, ap);
+
+	if (n < 0)
+		FAIL("harness: out of memory");
+	line = realloc(line, (size_t)n + 2);
+	if (!line)
+		FAIL("harness: out of memory");
+	line[n] = '\n';
+	line[n + 1] = '\0';
+	*len = (size_t)n + 1;
+	return line;
+}
+
+bool linesock_open(struct linesock *ls, const char *path)
+{
+	memset(ls, 0, sizeof(*ls));
+	signal(SIGPIPE, SIG_IGN);
+	ls->fd = sock_connect(path, 0);
+	if (ls->fd < 0)
+		return false;
+	if (fcntl(ls->fd, F_SETFL, fcntl(ls->fd, F_GETFL) | O_NONBLOCK) != 0)
+		FAIL("harness: fcntl: %s", strerror(errno));
+	return true;
+}
+
+/* Take a whole line out of the buffer, or NULL. */
+static char *linesock_split(struct linesock *ls, size_t *len)
+{
+	char *nl = ls->len ? memchr(ls->buf, '\n', ls->len) : NULL, *line;
+	size_t n;
+
+	if (!nl)
+		return NULL;
+	n = (size_t)(nl - ls->buf);
+	line = xcalloc(1, n + 1);
+	memcpy(line, ls->buf, n);
+	memmove(ls->buf, nl + 1, ls->len - n - 1);
+	ls->len -= n + 1;
+	*len = n;
+	return line;
+}
+
+char *linesock_read(struct linesock *ls, int64_t deadline, size_t *len)
+{
+	for (;;) {
+		char *line = linesock_split(ls, len);
+		struct pollfd pfd = { ls->fd, POLLIN, 0 };
+		ssize_t n;
+
+		if (line)
+			return line;
+		if (ls->eof)
+			return NULL;
+		if (ls->cap - ls->len < 65536) {
+			char *nb = realloc(ls->buf, ls->cap + 65536);
+
+			if (!nb)
+				FAIL("harness: out of memory");
+			ls->buf = nb;
+			ls->cap += 65536;
+		}
+		n = read(ls->fd, ls->buf + ls->len, ls->cap - ls->len);
+		if (n > 0) {
+			ls->len += (size_t)n;
+			continue;
+		}
+		if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+			ls->eof = true;     /* EOF or ECONNRESET */
+			continue;
+		}
+		if (errno == EAGAIN && poll(&pfd, 1, ms_left(deadline)) == 0)
+			return NULL;
+	}
+}
+
+void linesock_close(struct linesock *ls)
+{
+	close(ls->fd);
+	free(ls->buf);
+	ls->buf = NULL;
+}
+
+/* ---- the daemon's processes ---------------------------------------------- */
 
 /* The pid that SO_PEERCRED gives for a connection to the socket at path:
  * the process that called listen() on it. 0 if no connection is made. */
 static pid_t listener_pid(const char *path)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	int fd = sock_connect(path, SOCK_NONBLOCK);
 	pid_t pid = 0;
 
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
-	    getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0)
+	if (fd >= 0 && getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0)
 		pid = cred.pid;
 	if (fd >= 0)
 		close(fd);
@@ -317,18 +389,18 @@ static pid_t listener_pid(const char *path)
  * sees a control client come and go. */
 pid_t lchatd_daemon_pid(struct lchatd *d)
 {
-	int64_t deadline = mono_now() + TC_TIMEOUT;
+	int64_t deadline = mono_ms_now() + TC_TIMEOUT;
 	char seen[512], title[64];
 
 	for (;;) {
 		pid_t pid = listener_pid(d->ctl);
-		struct procinfo pi;
+		struct pstat ps;
 
-		if (pid > 0 && read_stat(pid, &pi) && pi.ppid == d->pid && pi.state != 'Z' &&
+		if (pid > 0 && pstat_read(pid, &ps) && ps.ppid == d->pid && ps.state != 'Z' &&
 		    proc_title(pid, title, sizeof(title)) && strcmp(title, "lchatd: daemon") == 0)
 			return pid;
-		if (mono_now() >= deadline) {
-			find_child(d->pid, "", seen, sizeof(seen));   /* all of them */
+		if (mono_ms_now() >= deadline) {
+			find_child_titled(d->pid, "", 0, seen, sizeof(seen));   /* all of them */
 			if (pid <= 0)
 				FAIL("no daemon: the control socket %s does not accept connections; "
 				     "the children of supervisor %d:%s", d->ctl, (int)d->pid,
@@ -344,13 +416,13 @@ pid_t lchatd_daemon_pid(struct lchatd *d)
 
 pid_t lchatd_handler_pid(struct lchatd *d, const char *name)
 {
-	int64_t deadline = mono_now() + TC_TIMEOUT;
+	int64_t deadline = mono_ms_now() + TC_TIMEOUT;
 	char title[128], seen[1024];
 	pid_t daemon = lchatd_daemon_pid(d), pid;
 
 	snprintf(title, sizeof(title), "lchatd: %s", name);
-	while ((pid = find_child(daemon, title, seen, sizeof(seen))) == 0) {
-		if (mono_now() >= deadline)
+	while ((pid = find_child_titled(daemon, title, 0, seen, sizeof(seen))) == 0) {
+		if (mono_ms_now() >= deadline)
 			FAIL("no handler titled '%s' under daemon %d; its children:%s",
 				     title, (int)daemon, seen[0] ? seen : " none");
 		sleep_ms(10);
@@ -365,26 +437,15 @@ pid_t lchatd_handler_pid(struct lchatd *d, const char *name)
  * once), so its handlers stay findable after they are orphaned; and every
  * process of the tree writes to the log (lchatd -f keeps fds 1 and 2, the
  * daemon and its handlers keep them), so a daemon that was reparented away
- * from the supervisor before any scan saw it is still found. */
-struct procset {
-	struct procinfo *v;
-	size_t n, cap;
-};
-
-static bool set_has_pid(const struct procset *s, pid_t pid)
-{
-	for (size_t i = 0; i < s->n; i++)
-		if (s->v[i].pid == pid)
-			return true;
-	return false;
-}
+ * from the supervisor before any scan saw it is still found. They are kept
+ * in a struct pset (procfs.h), which tells a reused pid apart. */
 
 /* Is sid a session that a member created? A member's session other than
  * ours is one: the harness and lchatd -f run in the test's session, and a
  * process can only inherit a session or create one. (Its leader, the
  * supervisor's short-lived middle child, is usually gone, so the leader
  * cannot be what we look for.) */
-static bool set_has_session(const struct procset *s, pid_t sid)
+static bool set_has_session(const struct pset *s, pid_t sid)
 {
 	if (sid <= 0 || sid == getsid(0))
 		return false;
@@ -392,20 +453,6 @@ static bool set_has_session(const struct procset *s, pid_t sid)
 		if (s->v[i].sid == sid)
 			return true;
 	return false;
-}
-
-static void set_add(struct procset *s, const struct procinfo *pi)
-{
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? 2 * s->cap : 16;
-		struct procinfo *nv = realloc(s->v, cap * sizeof(*nv));
-
-		if (!nv)
-			return;
-		s->v = nv;
-		s->cap = cap;
-	}
-	s->v[s->n++] = *pi;
 }
 
 /* Is pid's stdout or stderr the file `log` (by device and inode)? */
@@ -424,25 +471,25 @@ static bool writes_to(pid_t pid, const struct stat *log)
 
 /* Add the processes of the tree that now exist; `log` is the daemon's
  * log file (NULL: do not look for its writers). */
-static void set_scan(struct procset *s, const char *log)
+static void set_scan(struct pset *s, const char *log)
 {
 	size_t n;
-	struct procinfo *v = list_procs(&n);
+	struct pstat *v = proc_list(&n);
 	struct stat lst;
 	bool grew = true, by_log = log && stat(log, &lst) == 0;
 	pid_t self = getpid();
 
 	for (size_t i = 0; by_log && i < n; i++)
-		if (v[i].state != 'Z' && v[i].pid != self && !set_has_pid(s, v[i].pid) &&
+		if (v[i].state != 'Z' && v[i].pid != self && !pset_has(s, v[i].pid) &&
 		    writes_to(v[i].pid, &lst))
-			set_add(s, &v[i]);
+			pset_add(s, &v[i]);
 	while (grew) {
 		grew = false;
 		for (size_t i = 0; i < n; i++) {
-			if (v[i].state == 'Z' || set_has_pid(s, v[i].pid))
+			if (v[i].state == 'Z' || pset_has(s, v[i].pid))
 				continue;
-			if (set_has_pid(s, v[i].ppid) || set_has_session(s, v[i].sid)) {
-				set_add(s, &v[i]);
+			if (pset_has(s, v[i].ppid) || set_has_session(s, v[i].sid)) {
+				pset_add(s, &v[i]);
 				grew = true;
 			}
 		}
@@ -450,44 +497,143 @@ static void set_scan(struct procset *s, const char *log)
 	free(v);
 }
 
-/* Is this member of the set still running (same pid, same start time,
- * not a zombie)? */
-static bool set_member_alive(const struct procinfo *pi)
-{
-	struct procinfo now;
-
-	return read_stat(pi->pid, &now) && now.start == pi->start && now.state != 'Z';
-}
-
-static size_t set_kill(struct procset *s, int sig)
-{
-	size_t alive = 0;
-
-	for (size_t i = 0; i < s->n; i++)
-		if (set_member_alive(&s->v[i])) {
-			kill(s->v[i].pid, sig);
-			alive++;
-		}
-	return alive;
-}
-
 /* SIGKILL the tree until a fresh scan finds nothing of it alive (at most
  * TREE_DEADLINE_MS). That scan is conclusive: a process with SIGKILL
  * pending cannot fork, so anything new since the previous round was
  * forked before its parent was killed, and a scan made after that sees
  * it. Returns how many are still alive (0: all gone). */
-static size_t set_kill_all(struct procset *s, const char *log)
+static size_t set_kill_all(struct pset *s, const char *log)
 {
-	int64_t deadline = mono_now() + TREE_DEADLINE_MS;
+	int64_t deadline = mono_ms_now() + TREE_DEADLINE_MS;
 	size_t alive;
 
 	for (;;) {
 		set_scan(s, log);
-		alive = set_kill(s, SIGKILL);
-		if (alive == 0 || mono_now() >= deadline)
+		alive = pset_kill(s, SIGKILL);
+		if (alive == 0 || mono_ms_now() >= deadline)
 			return alive;
 		sleep_ms(10);
 	}
+}
+
+/* ---- guardians and configs (shared with procs.c) -------------------------- */
+
+pid_t guardian_fork(int *fd)
+{
+	int sv[2];
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		FAIL("harness: socketpair: %s", strerror(errno));
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		FAIL("harness: fork: %s", strerror(errno));
+	if (pid == 0) {
+		setpgid(0, 0);
+		if (dup2(sv[1], 3) < 0)
+			_exit(1);
+		close_range(4, ~0U, 0);
+		return 0;
+	}
+	close(sv[1]);
+	*fd = sv[0];
+	return pid;
+}
+
+void guardian_watch(int fd, void (*scan)(void *arg), void *arg)
+{
+	for (;;) {
+		struct pollfd pfd = { fd, POLLIN, 0 };
+		char c;
+		ssize_t n;
+
+		scan(arg);
+		if (poll(&pfd, 1, GUARD_SCAN_MS) <= 0)
+			continue;
+		n = read(fd, &c, 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n == 1 && c == 'q')
+			_exit(0);
+		if (n == 1) {
+			if (c == 's') {
+				scan(arg);
+				if (write(fd, "k", 1) != 1)
+					_exit(1);
+			}
+			continue;
+		}
+		return;         /* EOF: the test process died */
+	}
+}
+
+void guardian_release(pid_t guardian, int fd, const char *whose)
+{
+	if (fd < 0)
+		return;
+	if (write(fd, "q", 1) != 1)
+		fprintf(stderr, "harness: the guardian of %s is already gone\n", whose);
+	close(fd);
+	waitpid(guardian, NULL, 0);
+}
+
+size_t supervisor_verdict(pid_t pid, int waited, int *status, int deadline_ms, char *err,
+			  size_t errlen, size_t used)
+{
+	if (waited == -1) {
+		used += (size_t)snprintf(err + used, errlen - used,
+					 "supervisor %d still running %d ms after SIGTERM; ",
+					 (int)pid, deadline_ms);
+		kill(pid, SIGKILL);
+		waitpid(pid, status, 0);
+	} else if (!WIFEXITED(*status) || WEXITSTATUS(*status) != 0) {
+		used += (size_t)snprintf(err + used, errlen - used, "supervisor exited with %s %d; ",
+					 WIFEXITED(*status) ? "status" : "signal",
+					 WIFEXITED(*status) ? WEXITSTATUS(*status) : WTERMSIG(*status));
+	}
+	return used;
+}
+
+/* A key from extra_config ("key = value" lines; '#' comments). */
+static bool config_has_key(const char *extra, const char *key)
+{
+	size_t klen = strlen(key);
+
+	for (const char *l = extra; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		while (*l == ' ' || *l == '\t')
+			l++;
+		if (strncmp(l, key, klen) == 0 &&
+		    (l[klen] == ' ' || l[klen] == '\t' || l[klen] == '='))
+			return true;
+	}
+	return false;
+}
+
+void write_config_file(const char *path, const char *comment, const char *sock,
+		       const char *ctl, const char *state, const char *extra)
+{
+	struct group *gr = getgrgid(getegid());
+	FILE *f;
+
+	if (!gr)
+		FAIL("harness: gid %d has no group entry", (int)getegid());
+	f = fopen(path, "w");
+	if (!f)
+		FAIL("harness: cannot write %s: %s", path, strerror(errno));
+	fprintf(f, "# %s\n", comment);
+	if (!config_has_key(extra, "socket"))
+		fprintf(f, "socket = \"%s\"\n", sock);
+	if (!config_has_key(extra, "control_socket"))
+		fprintf(f, "control_socket = \"%s\"\n", ctl);
+	if (!config_has_key(extra, "state_dir"))
+		fprintf(f, "state_dir = \"%s\"\n", state);
+	if (!config_has_key(extra, "admin_group"))
+		fprintf(f, "admin_group = \"%s\"\n", gr->gr_name);
+	if (extra)
+		fprintf(f, "%s%s", extra, extra[0] && extra[strlen(extra) - 1] != '\n' ? "\n" : "");
+	if (fclose(f) != 0)
+		FAIL("harness: cannot write %s", path);
 }
 
 /* ---- starting and stopping ---------------------------------------------- */
@@ -498,13 +644,6 @@ static char stop_error[2048];
 const char *lchatd_stop_error(void)
 {
 	return stop_error;
-}
-
-static const char *lchat_bin(void)
-{
-	const char *bin = getenv("LCHAT_BIN");
-
-	return bin && *bin ? bin : "build/bin";
 }
 
 static void dump_log_path(const char *path, const char *label)
@@ -533,64 +672,40 @@ void lchatd_dump_log(const struct lchatd *d)
 	dump_log_path(d->log, d->label);
 }
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+struct guard_scan {
+	struct pset set;
+	const char *log;
+};
+
+static void guard_scan(void *arg)
 {
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	remove(path);
-	return 0;
+	struct guard_scan *g = arg;
+
+	set_scan(&g->set, g->log);
 }
 
-static void remove_tree(const char *dir)
-{
-	if (dir[0])
-		nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-/* The guardian: in its own process group, so neither a Check timeout nor
- * Check's killpg() after the test reaches it. It learns the daemon tree by
- * scanning /proc, and when its socket reaches EOF without a "q" first, the
- * test process is gone: kill the tree, show the log, remove the directory.
- * 's' asks for a scan and is answered with 'k'. */
+/* The guardian. It learns the daemon tree by scanning /proc, and when its
+ * socket reaches EOF without a "q" first, the test process is gone: kill
+ * the tree, show the log, remove the directory. 's' asks for a scan and is
+ * answered with 'k'. */
 static void guardian_main(int fd, const struct lchatd *d)
 {
-	struct procset set = { 0 };
-	struct procinfo sup;
-	bool have_sup = read_stat(d->pid, &sup);
+	struct guard_scan g = { { 0 }, d->log };
+	struct pstat sup;
+	bool have_sup = pstat_read(d->pid, &sup);
 	size_t left;
 
 	if (have_sup)
-		set_add(&set, &sup);
-	for (;;) {
-		struct pollfd pfd = { fd, POLLIN, 0 };
-		char c;
-		ssize_t n;
-
-		set_scan(&set, d->log);
-		if (poll(&pfd, 1, GUARD_SCAN_MS) <= 0)
-			continue;
-		n = read(fd, &c, 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n == 1 && c == 'q')
-			_exit(0);
-		if (n == 1) {
-			set_scan(&set, d->log);
-			if (write(fd, "k", 1) != 1)
-				_exit(1);
-			continue;
-		}
-		break;          /* EOF: the test process died */
-	}
+		pset_add(&g.set, &sup);
+	guardian_watch(fd, guard_scan, &g);
 	/* The supervisor first, so that it starts no daemon any more (Check's
 	 * killpg() may have killed it already). Then the rest, scanning again
 	 * until nothing is left: a daemon it started since our last scan is
 	 * found by its log and its session even though, the supervisor gone,
 	 * it is no longer the supervisor's child. */
-	if (have_sup && set_member_alive(&sup))
+	if (have_sup && pset_member_alive(&sup))
 		kill(sup.pid, SIGKILL);
-	left = set_kill_all(&set, d->log);
+	left = set_kill_all(&g.set, d->log);
 	fprintf(stderr, "harness: test %s ended without stopping lchatd (supervisor %d); "
 		"its processes were killed%s\n", d->label, (int)d->pid,
 		left ? ", but some are still alive" : "");
@@ -614,58 +729,6 @@ static void stop_leftovers(void)
 			lchatd_stop(running[i]);
 }
 
-/* A key from extra_config ("key = value" lines; '#' comments). */
-static bool config_has_key(const char *extra, const char *key)
-{
-	size_t klen = strlen(key);
-
-	for (const char *l = extra; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
-		while (*l == ' ' || *l == '\t')
-			l++;
-		if (strncmp(l, key, klen) == 0 &&
-		    (l[klen] == ' ' || l[klen] == '\t' || l[klen] == '='))
-			return true;
-	}
-	return false;
-}
-
-static void write_config(struct lchatd *d, const char *extra)
-{
-	struct group *gr = getgrgid(getegid());
-	FILE *f = fopen(d->conf, "w");
-
-	if (!gr)
-		FAIL("harness: gid %d has no group entry", (int)getegid());
-	if (!f)
-		FAIL("harness: cannot write %s: %s", d->conf, strerror(errno));
-	fprintf(f, "# written by the lchat e2e harness for %s\n", d->label);
-	if (!config_has_key(extra, "socket"))
-		fprintf(f, "socket = \"%s\"\n", d->sock);
-	if (!config_has_key(extra, "control_socket"))
-		fprintf(f, "control_socket = \"%s\"\n", d->ctl);
-	if (!config_has_key(extra, "state_dir"))
-		fprintf(f, "state_dir = \"%s\"\n", d->state);
-	if (!config_has_key(extra, "admin_group"))
-		fprintf(f, "admin_group = \"%s\"\n", gr->gr_name);
-	if (extra)
-		fprintf(f, "%s%s", extra, extra[0] && extra[strlen(extra) - 1] != '\n' ? "\n" : "");
-	if (fclose(f) != 0)
-		FAIL("harness: cannot write %s", d->conf);
-}
-
-static bool can_connect(const char *path)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	bool ok;
-
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	ok = fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
-	if (fd >= 0)
-		close(fd);
-	return ok;
-}
-
 /* The readiness probe of the user socket: connect and wait (until
  * deadline) for the first line or the end. Once either came, the daemon
  * has accepted the connection and has forked its handler, if it forked
@@ -673,19 +736,17 @@ static bool can_connect(const char *path)
  * -1: connected, but nothing came in time. */
 static int probe_user_socket(const char *path, int64_t deadline)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int fd = sock_connect(path, 0);
 	int rc = 0;
 
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+	if (fd >= 0) {
 		rc = -1;
 		for (;;) {
 			struct pollfd pfd = { fd, POLLIN, 0 };
 			char buf[512];
 			ssize_t n;
 
-			if (poll(&pfd, 1, remaining_ms(deadline)) <= 0)
+			if (poll(&pfd, 1, ms_left(deadline)) <= 0)
 				break;
 			n = read(fd, buf, sizeof(buf));
 			if (n < 0 && errno == EINTR)
@@ -695,23 +756,46 @@ static int probe_user_socket(const char *path, int64_t deadline)
 				break;
 			}
 		}
-	}
-	if (fd >= 0)
 		close(fd);
+	}
 	return rc;
+}
+
+/* Wait (START_DEADLINE_MS) until the daemon dmn has no children: the
+ * handlers of connections that were closed (`since` says which) are gone,
+ * and a test finds only its own clients' handlers. */
+static void wait_childless(struct lchatd *d, pid_t dmn, const char *since)
+{
+	int64_t deadline = mono_ms_now() + START_DEADLINE_MS;
+	int kids;
+
+	while ((kids = count_children(dmn, 0)) != 0) {
+		if (mono_ms_now() >= deadline) {
+			lchatd_dump_log(d);
+			FAIL("the daemon %d still has %d children %d ms after %s (no other client "
+			     "connected)", (int)dmn, kids, START_DEADLINE_MS, since);
+		}
+		sleep_ms(5);
+	}
+}
+
+pid_t wait_no_handlers(struct lchatd *d)
+{
+	pid_t dmn = lchatd_daemon_pid(d);
+
+	wait_childless(d, dmn, "the test started it");
+	return dmn;
 }
 
 struct lchatd *lchatd_start_at(const char *extra_config, const char *label)
 {
-	struct lchatd *d = xmalloc(sizeof(*d));
-	char exe[PATH_MAX];
-	int sv[2], slot = -1, status, kids;
+	struct lchatd *d = xcalloc(1, sizeof(*d));
+	char comment[160];
+	int slot = -1, status;
 	int64_t deadline;
 	bool user_ok = false;
-	pid_t dmn;
 	static bool atexit_done;
 
-	memset(d, 0, sizeof(*d));
 	d->guard_fd = -1;
 	snprintf(d->label, sizeof(d->label), "%s", label);
 	snprintf(d->dir, sizeof(d->dir), "/tmp/lchat-e2e.XXXXXX");
@@ -722,8 +806,8 @@ struct lchatd *lchatd_start_at(const char *extra_config, const char *label)
 	snprintf(d->ctl, sizeof(d->ctl), "%s/control.sock", d->dir);
 	snprintf(d->state, sizeof(d->state), "%s/state", d->dir);
 	snprintf(d->log, sizeof(d->log), "%s/lchatd.log", d->dir);
-	snprintf(exe, sizeof(exe), "%s/lchatd", lchat_bin());
-	write_config(d, extra_config);
+	snprintf(comment, sizeof(comment), "written by the lchat e2e harness for %s", d->label);
+	write_config_file(d->conf, comment, d->sock, d->ctl, d->state, extra_config);
 	signal(SIGPIPE, SIG_IGN);
 
 	for (int i = 0; i < MAX_DAEMONS; i++)
@@ -752,29 +836,17 @@ struct lchatd *lchatd_start_at(const char *extra_config, const char *label)
 		signal(SIGPIPE, SIG_DFL);     /* the test ignores it; lchatd must not inherit that */
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
-		execl(exe, "lchatd", "-f", "-c", d->conf, (char *)NULL);
-		fprintf(stderr, "harness: cannot run %s: %s\n", exe, strerror(errno));
+		execl(lchatd_exe(), "lchatd", "-f", "-c", d->conf, (char *)NULL);
+		fprintf(stderr, "harness: cannot run %s: %s\n", lchatd_exe(), strerror(errno));
 		_exit(127);
 	}
 	running[slot] = d;
 
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
-		FAIL("harness: socketpair: %s", strerror(errno));
-	fflush(NULL);
-	d->guardian = fork();
-	if (d->guardian < 0)
-		FAIL("harness: fork: %s", strerror(errno));
-	if (d->guardian == 0) {
-		setpgid(0, 0);
-		if (dup2(sv[1], 3) < 0)
-			_exit(1);
-		close_range(4, ~0U, 0);
+	d->guardian = guardian_fork(&d->guard_fd);
+	if (d->guardian == 0)
 		guardian_main(3, d);
-	}
-	close(sv[1]);
-	d->guard_fd = sv[0];
 
-	deadline = mono_now() + START_DEADLINE_MS;
+	deadline = mono_ms_now() + START_DEADLINE_MS;
 	for (;;) {
 		if (!user_ok) {
 			int probe = probe_user_socket(d->sock, deadline);
@@ -786,14 +858,14 @@ struct lchatd *lchatd_start_at(const char *extra_config, const char *label)
 			}
 			user_ok = probe > 0;
 		}
-		if (user_ok && can_connect(d->ctl))
+		if (user_ok && sock_can_connect(d->ctl))
 			break;
 		if (waitpid(d->pid, &status, WNOHANG) == d->pid) {
 			lchatd_dump_log(d);
 			FAIL("lchatd -f exited before its sockets accepted connections "
 				     "(status 0x%x); see its log above", status);
 		}
-		if (mono_now() >= deadline) {
+		if (mono_ms_now() >= deadline) {
 			lchatd_dump_log(d);
 			FAIL("lchatd's sockets did not accept connections within %d ms",
 				     START_DEADLINE_MS);
@@ -802,34 +874,21 @@ struct lchatd *lchatd_start_at(const char *extra_config, const char *label)
 	}
 	/* The probe's handler has been forked (it sent the greeting, or the
 	 * connection was refused without one): wait until the daemon has
-	 * reaped it, so that a test finds only its own clients' handlers. */
-	dmn = lchatd_daemon_pid(d);
-	deadline = mono_now() + START_DEADLINE_MS;
-	while ((kids = count_children(dmn, 0)) != 0) {
-		if (mono_now() >= deadline) {
-			lchatd_dump_log(d);
-			FAIL("the daemon %d still has %d children %d ms after the readiness "
-			     "probe closed its connection (no other client connected)",
-			     (int)dmn, kids, START_DEADLINE_MS);
-		}
-		sleep_ms(5);
-	}
+	 * reaped it. */
+	wait_childless(d, lchatd_daemon_pid(d), "the readiness probe closed its connection");
 	guardian_sync(d);
 	return d;
 }
 
-static struct procset *tree_of(struct lchatd *d)
+static struct pset *tree_of(struct lchatd *d)
 {
-	if (!d->tree) {
-		d->tree = calloc(1, sizeof(*d->tree));
-		if (!d->tree)
-			FAIL("harness: out of memory");
-	}
+	if (!d->tree)
+		d->tree = xcalloc(1, sizeof(*d->tree));
 	if (!d->exited && d->tree->n == 0) {
-		struct procinfo sup;
+		struct pstat sup;
 
-		if (read_stat(d->pid, &sup))
-			set_add(d->tree, &sup);
+		if (pstat_read(d->pid, &sup))
+			pset_add(d->tree, &sup);
 	}
 	set_scan(d->tree, d->log);
 	return d->tree;
@@ -844,7 +903,7 @@ void lchatd_signal(struct lchatd *d, int sig)
 
 int lchatd_wait_exit(struct lchatd *d, int timeout_ms)
 {
-	int64_t deadline = mono_now() + timeout_ms;
+	int64_t deadline = mono_ms_now() + timeout_ms;
 
 	while (!d->exited) {
 		pid_t r = waitpid(d->pid, &d->status, WNOHANG);
@@ -853,7 +912,7 @@ int lchatd_wait_exit(struct lchatd *d, int timeout_ms)
 			d->exited = true;
 		} else if (r < 0 && errno != EINTR) {
 			FAIL("harness: waitpid(%d): %s", (int)d->pid, strerror(errno));
-		} else if (mono_now() >= deadline) {
+		} else if (mono_ms_now() >= deadline) {
 			return -1;
 		} else {
 			sleep_ms(10);
@@ -885,39 +944,30 @@ static size_t scan_log_for_sanitizers(const struct lchatd *d, size_t used)
 
 int lchatd_stop(struct lchatd *d)
 {
-	struct procset *set;
+	struct pset *set;
 	int64_t deadline;
 	size_t used = 0;
+	int waited;
 
 	stop_error[0] = '\0';
 	if (!d)
 		return 0;
 	if (!d->exited)
 		lchatd_signal(d, SIGTERM);
-	if (lchatd_wait_exit(d, STOP_DEADLINE_MS) == -1) {
-		used += (size_t)snprintf(stop_error + used, sizeof(stop_error) - used,
-					 "supervisor %d still running %d ms after SIGTERM; ",
-					 (int)d->pid, STOP_DEADLINE_MS);
-		kill(d->pid, SIGKILL);
-		waitpid(d->pid, &d->status, 0);
-		d->exited = true;
-	} else if (!WIFEXITED(d->status) || WEXITSTATUS(d->status) != 0) {
-		used += (size_t)snprintf(stop_error + used, sizeof(stop_error) - used,
-					 "supervisor exited with %s %d; ",
-					 WIFEXITED(d->status) ? "status" : "signal",
-					 WIFEXITED(d->status) ? WEXITSTATUS(d->status)
-							      : WTERMSIG(d->status));
-	}
+	waited = lchatd_wait_exit(d, STOP_DEADLINE_MS);
+	used = supervisor_verdict(d->pid, waited, &d->status, STOP_DEADLINE_MS, stop_error,
+				  sizeof(stop_error), used);
+	d->exited = true;
 
 	/* Everything else in the tree must go away on its own. */
 	set = tree_of(d);
-	deadline = mono_now() + TREE_DEADLINE_MS;
-	while (set_kill(set, 0) > 0 && mono_now() < deadline)
+	deadline = mono_ms_now() + TREE_DEADLINE_MS;
+	while (pset_kill(set, 0) > 0 && mono_ms_now() < deadline)
 		sleep_ms(10);
 	for (size_t i = 0; i < set->n; i++) {
 		char title[128] = "?";
 
-		if (!set_member_alive(&set->v[i]) || used >= sizeof(stop_error))
+		if (!pset_member_alive(&set->v[i]) || used >= sizeof(stop_error))
 			continue;
 		proc_title(set->v[i].pid, title, sizeof(title));
 		used += (size_t)snprintf(stop_error + used, sizeof(stop_error) - used,
@@ -928,12 +978,7 @@ int lchatd_stop(struct lchatd *d)
 	free(set);
 	used = scan_log_for_sanitizers(d, used);
 
-	if (d->guard_fd >= 0) {
-		if (write(d->guard_fd, "q", 1) != 1)
-			fprintf(stderr, "harness: guardian of %s already gone\n", d->label);
-		close(d->guard_fd);
-		waitpid(d->guardian, NULL, 0);
-	}
+	guardian_release(d->guardian, d->guard_fd, d->label);
 	if (stop_error[0])
 		lchatd_dump_log(d);
 	remove_tree(d->dir);
@@ -944,19 +989,22 @@ int lchatd_stop(struct lchatd *d)
 	return stop_error[0] ? -1 : 0;
 }
 
+void lchatd_stop_ok(struct lchatd *d)
+{
+	if (lchatd_stop(d) != 0)
+		FAIL("lchatd did not stop cleanly: %s", stop_error);
+}
+
 /* ---- clients -------------------------------------------------------------- */
 
 struct tclient {
-	int fd;
+	struct linesock ls;        /* the socket, bytes received, not yet split */
 	char label[96];
 	char login[64];
 	long max_line;
-	char *buf;                 /* bytes received, not yet split */
-	size_t len, cap;
 	char **pending;            /* lines read ahead (tc_join, tc_eof) */
 	size_t npending;
 	char *cur;                 /* the line last returned */
-	bool eof;
 	bool skip_history;         /* drop MOTD and events below join_seq */
 	uint64_t join_seq;
 	unsigned barrier;
@@ -1008,19 +1056,12 @@ void tc_set_label(struct tclient *tc, const char *label)
 static struct tclient *tc_open(const char *path, const char *label)
 {
 	static unsigned count;
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct tclient *tc = xmalloc(sizeof(*tc));
+	struct tclient *tc = xcalloc(1, sizeof(*tc));
 
-	signal(SIGPIPE, SIG_IGN);
-	memset(tc, 0, sizeof(*tc));
 	snprintf(tc->label, sizeof(tc->label), "%s#%u", label, ++count);
 	tc->max_line = 1024;
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	tc->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (tc->fd < 0 || connect(tc->fd, (struct sockaddr *)&sa, sizeof(sa)) != 0)
+	if (!linesock_open(&tc->ls, path))
 		FAIL("%s: cannot connect to %s: %s", tc->label, path, strerror(errno));
-	if (fcntl(tc->fd, F_SETFL, fcntl(tc->fd, F_GETFL) | O_NONBLOCK) != 0)
-		FAIL("harness: fcntl: %s", strerror(errno));
 	track_client(tc, true);
 	return tc;
 }
@@ -1030,11 +1071,10 @@ void tc_close(struct tclient *tc)
 	if (!tc)
 		return;
 	track_client(tc, false);
-	close(tc->fd);
+	linesock_close(&tc->ls);
 	for (size_t i = 0; i < tc->npending; i++)
 		free(tc->pending[i]);
 	free(tc->pending);
-	free(tc->buf);
 	free(tc->cur);
 	free(tc);
 }
@@ -1073,31 +1113,12 @@ static bool is_skipped_history(const struct tclient *tc, const char *line)
 	       sl.type == SL_EVENT && sl.seq < tc->join_seq;
 }
 
-/* Take a complete line out of the receive buffer, or NULL. */
-static char *split_line(struct tclient *tc)
-{
-	char *nl = tc->len ? memchr(tc->buf, '\n', tc->len) : NULL, *line;
-	size_t n;
-
-	if (!nl)
-		return NULL;
-	n = (size_t)(nl - tc->buf);
-	line = xmalloc(n + 1);
-	memcpy(line, tc->buf, n);
-	line[n] = '\0';
-	if (memchr(line, '\0', n))
-		FAIL("%s: server line contains a NUL byte", tc->label);
-	memmove(tc->buf, nl + 1, tc->len - n - 1);
-	tc->len -= n + 1;
-	check_server_line(tc, line, n);
-	return line;
-}
-
 /* The next line, or NULL on timeout (eof false) or end of stream (eof true).
  * Sets tc->cur. */
 static const char *read_line(struct tclient *tc, int64_t deadline)
 {
 	char *line;
+	size_t n;
 
 	free(tc->cur);
 	tc->cur = NULL;
@@ -1106,58 +1127,23 @@ static const char *read_line(struct tclient *tc, int64_t deadline)
 		memmove(tc->pending, tc->pending + 1, --tc->npending * sizeof(*tc->pending));
 		return tc->cur;
 	}
-	for (;;) {
-		struct pollfd pfd = { tc->fd, POLLIN, 0 };
-		ssize_t n;
-
-		while ((line = split_line(tc)) != NULL) {
-			if (!is_skipped_history(tc, line))
-				return tc->cur = line;
-			free(line);
-		}
-		if (tc->eof)
-			return NULL;
-		if (tc->cap - tc->len < 65536) {
-			char *nb = realloc(tc->buf, tc->cap + 65536);
-
-			if (!nb)
-				FAIL("harness: out of memory");
-			tc->buf = nb;
-			tc->cap += 65536;
-		}
-		n = read(tc->fd, tc->buf + tc->len, tc->cap - tc->len);
-		if (n > 0) {
-			tc->len += (size_t)n;
-			continue;
-		}
-		if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
-			tc->eof = true;     /* EOF or ECONNRESET */
-			continue;
-		}
-		if (errno == EAGAIN && poll(&pfd, 1, remaining_ms(deadline)) == 0)
-			return NULL;
+	while ((line = linesock_read(&tc->ls, deadline, &n)) != NULL) {
+		if (memchr(line, '\0', n))
+			FAIL("%s: server line contains a NUL byte", tc->label);
+		check_server_line(tc, line, n);
+		if (!is_skipped_history(tc, line))
+			return tc->cur = line;
+		free(line);
 	}
-}
-
-static void compile_re(regex_t *rx, const char *re)
-{
-	char *anchored;
-	int rc;
-
-	if (asprintf(&anchored, "^(%s)", re) < 0)
-		FAIL("harness: out of memory");
-	rc = regcomp(rx, anchored, REG_EXTENDED | REG_NOSUB);
-	free(anchored);
-	if (rc != 0)
-		FAIL("harness: bad regex /%s/", re);
+	return NULL;
 }
 
 static void abort_no_line(struct tclient *tc, const char *re, int timeout_ms,
 			  const char *skipped)
 {
-	if (tc->eof)
+	if (tc->ls.eof)
 		FAIL("%s: connection closed while waiting for /%s/%s%s%s",
-			     tc->label, re, tc->len ? " (a partial line was left)" : "",
+			     tc->label, re, tc->ls.len ? " (a partial line was left)" : "",
 			     skipped ? "; skipped:" : "", skipped ? skipped : "");
 	FAIL("%s: nothing matching /%s/ within %d ms%s%s", tc->label, re,
 		     timeout_ms, skipped ? "; skipped:" : "", skipped ? skipped : "");
@@ -1165,13 +1151,13 @@ static void abort_no_line(struct tclient *tc, const char *re, int timeout_ms,
 
 const char *tc_expect(struct tclient *tc, const char *re, int timeout_ms)
 {
-	int64_t deadline = mono_now() + timeout_ms;
+	int64_t deadline = mono_ms_now() + timeout_ms;
 	char shown[MSG_LINE_MAX + 64];
 	const char *line;
 	regex_t rx;
 	bool ok;
 
-	compile_re(&rx, re);
+	compile_re(&rx, re, true);
 	line = read_line(tc, deadline);
 	if (!line) {
 		regfree(&rx);
@@ -1202,13 +1188,13 @@ const char *tc_expectf(struct tclient *tc, int timeout_ms, const char *fmt, ...)
 
 const char *tc_expect_skip(struct tclient *tc, const char *re, int timeout_ms)
 {
-	int64_t deadline = mono_now() + timeout_ms;
+	int64_t deadline = mono_ms_now() + timeout_ms;
 	char skipped[4 * (MSG_LINE_MAX + 80)] = "", shown[MSG_LINE_MAX + 64];
 	unsigned nskipped = 0;
 	const char *line;
 	regex_t rx;
 
-	compile_re(&rx, re);
+	compile_re(&rx, re, true);
 	while ((line = read_line(tc, deadline)) != NULL) {
 		size_t used = strlen(skipped);
 
@@ -1250,48 +1236,21 @@ uint64_t tc_ack(struct tclient *tc, const char *verb)
 	return line_seq(tc_expect_past_events(tc, re, TC_TIMEOUT));
 }
 
-static void write_all_deadline(struct tclient *tc, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = send(tc->fd, p, n, MSG_NOSIGNAL);
-
-		if (w > 0) {
-			p += w;
-			n -= (size_t)w;
-		} else if (w < 0 && errno == EAGAIN) {
-			struct pollfd pfd = { tc->fd, POLLOUT, 0 };
-
-			if (poll(&pfd, 1, WRITE_STALL_MS) == 0)
-				FAIL("%s: the server has not read for %d ms (%zu bytes left to send)",
-					     tc->label, WRITE_STALL_MS, n);
-		} else if (w < 0 && errno != EINTR) {
-			FAIL("%s: send: %s (%zu bytes unsent)", tc->label,
-				     strerror(errno), n);
-		}
-	}
-}
-
 void tc_send_raw(struct tclient *tc, const void *bytes, size_t n)
 {
-	write_all_deadline(tc, bytes, n);
+	send_all(tc->ls.fd, bytes, n, tc->label);
 }
 
 void tc_send(struct tclient *tc, const char *fmt, ...)
 {
 	va_list ap;
 	char *line;
-	int n;
+	size_t len;
 
 	va_start(ap, fmt);
-	n = vasprintf(&line, fmt, ap);
+	line = format_line(&len, fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		FAIL("harness: out of memory");
-	line = realloc(line, (size_t)n + 2);
-	if (!line)
-		FAIL("harness: out of memory");
-	line[n] = '\n';
-	write_all_deadline(tc, line, (size_t)n + 1);
+	send_all(tc->ls.fd, line, len, tc->label);
 	free(line);
 }
 
@@ -1305,7 +1264,7 @@ void tc_expect_silence(struct tclient *tc)
 
 bool tc_eof(struct tclient *tc, int timeout_ms)
 {
-	const char *line = read_line(tc, mono_now() + timeout_ms);
+	const char *line = read_line(tc, mono_ms_now() + timeout_ms);
 
 	if (line) {
 		/* Keep it for the next read. */
@@ -1320,23 +1279,30 @@ bool tc_eof(struct tclient *tc, int timeout_ms)
 		tc->cur = NULL;
 		return false;
 	}
-	return tc->eof && tc->len == 0;
+	return tc->ls.eof && tc->ls.len == 0;
 }
 
 void tc_expect_eof(struct tclient *tc, int timeout_ms)
 {
-	const char *line = read_line(tc, mono_now() + timeout_ms);
+	const char *line = read_line(tc, mono_ms_now() + timeout_ms);
 	char shown[MSG_LINE_MAX + 64];
 
 	if (line)
 		FAIL("%s: expected the server to close, got '%s'", tc->label,
 			     show(line, shown, sizeof(shown)));
-	if (!tc->eof)
+	if (!tc->ls.eof)
 		FAIL("%s: the server did not close the connection within %d ms",
 			     tc->label, timeout_ms);
-	if (tc->len)
+	if (tc->ls.len)
 		FAIL("%s: the server closed after a partial line of %zu bytes",
-			     tc->label, tc->len);
+			     tc->label, tc->ls.len);
+}
+
+void tc_expect_shutdown(struct tclient *tc)
+{
+	tc_expect(tc, "EV [0-9]+ [0-9]+ NOTICE server is shutting down$", TC_TIMEOUT);
+	tc_expect(tc, "BYE shutdown( |$)", TC_TIMEOUT);
+	tc_expect_eof(tc, TC_TIMEOUT);
 }
 
 static struct tclient *connect_hello(const char *path, const char *label, const char *re)
@@ -1407,7 +1373,7 @@ uint64_t tc_join(struct tclient *tc, const char *name)
 	for (;;) {
 		char want[64];
 
-		line = read_line(tc, mono_now() + TC_TIMEOUT);
+		line = read_line(tc, mono_ms_now() + TC_TIMEOUT);
 		if (!line)
 			abort_no_line(tc, "PONG barrier (after JOIN)", TC_TIMEOUT, NULL);
 		snprintf(want, sizeof(want), "PONG barrier-%u", n);
@@ -1461,15 +1427,21 @@ int64_t line_ms(const char *line)
 
 /* ---- running a suite ------------------------------------------------------ */
 
+/* The parent of pid in the process table v[n], 0 if pid is not there. */
+static pid_t parent_in(const struct pstat *v, size_t n, pid_t pid)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i].pid == pid)
+			return v[i].ppid;
+	return 0;
+}
+
 /* Is pid one of ours (a descendant of this process)? */
-static bool is_descendant(const struct procinfo *v, size_t n, pid_t pid, pid_t root)
+static bool is_descendant(const struct pstat *v, size_t n, pid_t pid, pid_t root)
 {
 	for (int depth = 0; depth < 64 && pid > 1; depth++) {
-		pid_t parent = 0;
+		pid_t parent = parent_in(v, n, pid);
 
-		for (size_t i = 0; i < n && !parent; i++)
-			if (v[i].pid == pid)
-				parent = v[i].ppid;
 		if (parent == root)
 			return true;
 		pid = parent;
@@ -1478,19 +1450,12 @@ static bool is_descendant(const struct procinfo *v, size_t n, pid_t pid, pid_t r
 }
 
 /* Is pid, or one of its ancestors below root, an lchatd process? */
-static bool below_lchatd(const struct procinfo *v, size_t n, pid_t pid, pid_t root)
+static bool below_lchatd(const struct pstat *v, size_t n, pid_t pid, pid_t root)
 {
-	char title[64];
-
 	for (int depth = 0; depth < 64 && pid > 1 && pid != root; depth++) {
-		pid_t parent = 0;
-
-		if (proc_title(pid, title, sizeof(title)) && strncmp(title, "lchatd", 6) == 0)
+		if (proc_is_lchatd(pid))
 			return true;
-		for (size_t i = 0; i < n && !parent; i++)
-			if (v[i].pid == pid)
-				parent = v[i].ppid;
-		pid = parent;
+		pid = parent_in(v, n, pid);
 	}
 	return false;
 }
@@ -1500,10 +1465,10 @@ static bool below_lchatd(const struct procinfo *v, size_t n, pid_t pid, pid_t ro
  * were reported now. */
 static int kill_leftovers(bool all)
 {
-	static struct procinfo told[256];
+	static struct pstat told[256];
 	static size_t ntold;
 	size_t n;
-	struct procinfo *v = list_procs(&n);
+	struct pstat *v = proc_list(&n);
 	pid_t self = getpid();
 	int reported = 0;
 
@@ -1531,6 +1496,20 @@ static int kill_leftovers(bool all)
 	return reported;
 }
 
+Suite *harness_suite(const char *name, const struct harness_case *cases, size_t n)
+{
+	Suite *s = suite_create(name);
+
+	for (size_t i = 0; i < n; i++) {
+		TCase *tc = tcase_create(cases[i].name);
+
+		tcase_set_timeout(tc, cases[i].timeout);
+		tcase_add_test(tc, cases[i].test);
+		suite_add_tcase(s, tc);
+	}
+	return s;
+}
+
 int harness_run(Suite *s)
 {
 	SRunner *sr = srunner_create(s);
@@ -1549,11 +1528,11 @@ int harness_run(Suite *s)
 	 * below them are killed (again and again: a leftover supervisor's
 	 * daemon comes to us when the supervisor dies); after twice that,
 	 * everything, and we stop waiting. */
-	deadline = mono_now() + TREE_DEADLINE_MS;
+	deadline = mono_ms_now() + TREE_DEADLINE_MS;
 	give_up = deadline + TREE_DEADLINE_MS;
 	for (;;) {
 		pid_t r = waitpid(-1, NULL, WNOHANG);
-		int64_t now = mono_now();
+		int64_t now = mono_ms_now();
 
 		if (r > 0 || (r < 0 && errno == EINTR))
 			continue;

@@ -18,9 +18,13 @@
 
 #include <check.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+
+#include "procfs.h"
 
 /* Default deadline of one expectation, in milliseconds. Sanitizer builds
  * are several times slower, so it is generous; tests never wait this long
@@ -29,13 +33,11 @@
 
 /* ---- the daemon --------------------------------------------------------- */
 
-struct procset;
-
 struct lchatd {
 	pid_t pid;                /* the supervisor: our child */
 	bool exited;              /* reaped by lchatd_wait_exit() */
 	int status;               /* its wait status then */
-	struct procset *tree;     /* its processes, as last seen */
+	struct pset *tree;        /* its processes, as last seen */
 	pid_t guardian;           /* cleans up if the test process dies */
 	int guard_fd;             /* our end of the guardian's socketpair */
 	char label[96];           /* the test that started it */
@@ -63,6 +65,8 @@ struct lchatd *lchatd_start_at(const char *extra_config, const char *label);
  * wrong, and the log is printed. */
 int lchatd_stop(struct lchatd *d);
 const char *lchatd_stop_error(void);
+/* lchatd_stop(), and fail the test unless it returned 0. */
+void lchatd_stop_ok(struct lchatd *d);
 
 /* Send a signal to the supervisor, after noting every process of its tree
  * (so that lchatd_stop() can still tell whether any was left behind). */
@@ -81,11 +85,12 @@ pid_t lchatd_daemon_pid(struct lchatd *d);
 /* The handler of a joined member (`lchatd: NAME`, a child of the daemon).
  * Waits up to TC_TIMEOUT; aborts the test if there is none. */
 pid_t lchatd_handler_pid(struct lchatd *d, const char *name);
-/* Children of parent in state `state` ('Z' for zombies), or all if 0. */
-int count_children(pid_t parent, char state);
-/* The process title (first word of /proc/PID/cmdline, trailing blanks
- * removed) into buf; false if the process does not exist. */
-bool proc_title(pid_t pid, char *buf, size_t len);
+/* lchatd_start() probes the user socket until it accepts connections;
+ * each probe briefly has a handler. Wait (10 s) until the daemon has no
+ * children left, so that a test finds only its own clients' handlers.
+ * Returns the daemon's pid. */
+pid_t wait_no_handlers(struct lchatd *d);
+/* (count_children(), proc_title() and the other /proc readers: procfs.h.) */
 
 /* ---- clients ------------------------------------------------------------ */
 
@@ -126,6 +131,9 @@ void tc_expect_silence(struct tclient *tc);
 /* The server closes the connection within timeout_ms, without sending
  * another line first; aborts the test otherwise. */
 void tc_expect_eof(struct tclient *tc, int timeout_ms);
+/* A member's end when the server shuts down: the notice "server is
+ * shutting down", BYE shutdown, then the end of the connection. */
+void tc_expect_shutdown(struct tclient *tc);
 /* True if the server closed the connection within timeout_ms with no line
  * left unread; a line that arrives first is kept for the next read. */
 bool tc_eof(struct tclient *tc, int timeout_ms);
@@ -160,14 +168,104 @@ const char *re_quote(const char *s);
 const char *my_login(void);
 /* Wall-clock milliseconds. */
 int64_t wall_ms(void);
+/* Monotonic milliseconds, and what is left of a deadline in them (>= 0). */
+int64_t mono_ms_now(void);
+int ms_left(int64_t deadline);
 /* Sleep. Only for shaping input (a line written in pieces, a gap before
  * its end): never to wait for something to become true. */
 void sleep_ms(int ms);
+
+/* Does s contain the extended regex re (unanchored)? */
+bool re_contains(const char *s, const char *re);
+/* Does line match the extended regex re anchored at its start, as
+ * tc_expect() matches? */
+bool line_matches(const char *line, const char *re);
+/* The lchatd program (LCHAT_BIN/lchatd). */
+const char *lchatd_exe(void);
+/* Does a connection to the Unix socket at path succeed right now? */
+bool sock_can_connect(const char *path);
+
+/* ---- running a suite ----------------------------------------------------- */
+
+/* One test of a suite, in a test case of its own with its own timeout. */
+struct harness_case {
+	const char *name;
+	const TTest *test;
+	int timeout;            /* seconds */
+};
+
+/* A suite with one test case per entry of cases[n]. */
+Suite *harness_suite(const char *name, const struct harness_case *cases, size_t n);
+#define HARNESS_NCASES(cases) (sizeof(cases) / sizeof((cases)[0]))
 
 /* Run a suite the way every e2e program does: child subreaper, Check in
  * fork mode, then reap whatever the tests orphaned. Returns the exit
  * status for main(). */
 int harness_run(Suite *s);
+
+/* ---- building blocks shared with procs.c ---------------------------------- */
+
+struct sockaddr_un;
+
+/* calloc() that fails the test when out of memory. */
+void *xcalloc(size_t n, size_t size);
+/* Remove dir and everything below it ("" : nothing). */
+void remove_tree(const char *dir);
+/* Write an lchatd config file at path: a comment line, then socket,
+ * control_socket, state_dir and admin_group (the current group) as given,
+ * except for keys that extra sets, then extra's lines. */
+void write_config_file(const char *path, const char *comment, const char *sock,
+		       const char *ctl, const char *state, const char *extra);
+/* A Unix stream socket (SOCK_CLOEXEC | flags) and in *sa the address of
+ * path (the test fails if path is too long); -1 if socket() fails. */
+int sock_open_to(const char *path, struct sockaddr_un *sa, int flags);
+/* Such a socket connected to path, or -1 with errno saying why. */
+int sock_connect(const char *path, int flags);
+/* Send all n bytes on the socket fd (which may be non-blocking); fail the
+ * test, naming `who`, if the peer reads nothing for 10 s or send() fails. */
+void send_all(int fd, const void *bytes, size_t n, const char *who);
+/* printf into a new string (free() it) with "\n" added; *len: its length. */
+char *format_line(size_t *len, const char *fmt, va_list ap);
+
+/* A connection read line by line (tclient, rawc): a non-blocking socket
+ * and what was received on it that is not yet a whole line. */
+struct linesock {
+	int fd;
+	bool eof;               /* the peer closed (or the connection broke) */
+	char *buf;
+	size_t len, cap;
+};
+
+/* Connect to the Unix socket at path, then make the socket non-blocking
+ * (SIGPIPE is ignored from now on); false (errno says why) if connect()
+ * fails. */
+bool linesock_open(struct linesock *ls, const char *path);
+/* The next whole line without its "\n" (free() it; *len: its length),
+ * reading until deadline (mono_ms_now() time); NULL on timeout or at the
+ * end (then ls->eof). */
+char *linesock_read(struct linesock *ls, int64_t deadline, size_t *len);
+void linesock_close(struct linesock *ls);
+
+/* The guardian of a daemon. guardian_fork() forks it into a process group
+ * of its own, so that neither a Check timeout nor Check's killpg() after
+ * the test reaches it: it returns 0 there, with the guardian's end of a
+ * socketpair as fd 3 and nothing else open above 2; in the test process it
+ * returns the guardian's pid and sets *fd to the test's end. */
+pid_t guardian_fork(int *fd);
+/* In the guardian: call scan(arg) every 100 ms and whenever the test
+ * process writes 's' (answered with 'k'); _exit(0) when it writes 'q';
+ * return when it is gone (EOF without 'q'). */
+void guardian_watch(int fd, void (*scan)(void *arg), void *arg);
+/* In the test process: tell the guardian that all is cleaned up, and reap
+ * it. `whose` names it in a message if it is gone already. */
+void guardian_release(pid_t guardian, int fd, const char *whose);
+
+/* What stopping a supervisor came to: waited is what waiting for its exit
+ * after SIGTERM returned (-1: still running; then it is SIGKILLed and
+ * reaped into *status). Anything but exit status 0 is described in
+ * err[used...]; returns the new used. */
+size_t supervisor_verdict(pid_t pid, int waited, int *status, int deadline_ms, char *err,
+			  size_t errlen, size_t used);
 
 /* ---- failure locations ------------------------------------------------ */
 
@@ -177,6 +275,8 @@ void harness_at(const char *file, int line);
 #ifndef HARNESS_INTERNAL
 #define lchatd_daemon_pid(...) (harness_at(__FILE__, __LINE__), lchatd_daemon_pid(__VA_ARGS__))
 #define lchatd_handler_pid(...) (harness_at(__FILE__, __LINE__), lchatd_handler_pid(__VA_ARGS__))
+#define wait_no_handlers(...) (harness_at(__FILE__, __LINE__), wait_no_handlers(__VA_ARGS__))
+#define lchatd_stop_ok(...) (harness_at(__FILE__, __LINE__), lchatd_stop_ok(__VA_ARGS__))
 #define tc_connect(...) (harness_at(__FILE__, __LINE__), tc_connect(__VA_ARGS__))
 #define ctl_connect(...) (harness_at(__FILE__, __LINE__), ctl_connect(__VA_ARGS__))
 #define tc_send(...) (harness_at(__FILE__, __LINE__), tc_send(__VA_ARGS__))
@@ -188,6 +288,7 @@ void harness_at(const char *file, int line);
 #define tc_ack(...) (harness_at(__FILE__, __LINE__), tc_ack(__VA_ARGS__))
 #define tc_expect_silence(...) (harness_at(__FILE__, __LINE__), tc_expect_silence(__VA_ARGS__))
 #define tc_expect_eof(...) (harness_at(__FILE__, __LINE__), tc_expect_eof(__VA_ARGS__))
+#define tc_expect_shutdown(...) (harness_at(__FILE__, __LINE__), tc_expect_shutdown(__VA_ARGS__))
 #define tc_eof(...) (harness_at(__FILE__, __LINE__), tc_eof(__VA_ARGS__))
 #define tc_join(...) (harness_at(__FILE__, __LINE__), tc_join(__VA_ARGS__))
 #define line_seq(...) (harness_at(__FILE__, __LINE__), line_seq(__VA_ARGS__))

@@ -1,7 +1,8 @@
 /* procs.h - extra e2e helpers for the process and limits tests: a lchatd
  * started the way a sysadmin starts it (`lchatd -c FILE`, daemonizing), a
- * raw client for connections that are refused before any HELLO, and
- * /proc readers (stat fields, descriptors, cwd, memory).
+ * raw client for connections that are refused before any HELLO, joining
+ * without tc_join(), and soft failures. The /proc readers (stat fields,
+ * descriptors, cwd, memory) are in procfs.h.
  *
  * A daemonized lchatd is not our child: its launcher forks the supervisor
  * and exits. bgd_run() therefore makes the test process a child subreaper,
@@ -23,6 +24,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+
+#include "harness.h"
+#include "procfs.h"
 
 /* ---- running lchatd (daemonizing mode) -------------------------------- */
 
@@ -90,51 +94,13 @@ int bgd_wait_exit(struct bgd *b, int timeout_ms);
  * bgd_stop_error() says why. */
 int bgd_stop(struct bgd *b);
 const char *bgd_stop_error(void);
-
-/* ---- /proc ---------------------------------------------------------- */
-
-struct pstat {
-	pid_t pid, ppid, pgrp, sid;
-	char state;
-	int tty_nr;
-	unsigned long long start;
-};
-
-bool pstat_read(pid_t pid, struct pstat *ps);
-/* Is pid running (exists and is not a zombie)? */
-bool proc_alive(pid_t pid);
-/* A child of parent (not a zombie) whose title is `title`, or 0. */
-pid_t find_child_titled(pid_t parent, const char *title);
-/* Poll for a child titled `title` that is not in session not_sid (0:
- * any); abort after timeout_ms. (A handler forked by a daemon that is then
- * killed may for a moment be a child of the supervisor still titled
- * "lchatd: daemon"; it is in the old daemon's session. A new daemon is
- * in a new one.) */
-pid_t wait_child_titled(pid_t parent, const char *title, pid_t not_sid, int timeout_ms);
-/* /proc/PID/comm without its newline; false if there is none. */
-bool proc_comm(pid_t pid, char *buf, size_t len);
-/* readlink /proc/PID/cwd. */
-bool proc_cwd(pid_t pid, char *buf, size_t len);
-/* Open descriptors of pid: fds[] (sorted) and their link targets. Returns
- * the count (at most max), -1 if pid is gone. */
-int proc_fds(pid_t pid, int *fds, char (*targets)[256], int max);
-/* A field of /proc/PID/status in kB (VmRSS, VmHWM, ...); -1 if absent. */
-long proc_status_kb(pid_t pid, const char *field);
-/* Children of parent as pids (zombies included); returns count. */
-int proc_children(pid_t parent, pid_t *out, int max);
-
-/* lchatd_start() probes the user socket until it accepts connections;
- * each probe briefly has a handler. Wait (10 s) until the daemon has no
- * children left, so that a test finds only its own clients' handlers.
- * Returns the daemon's pid. */
-struct lchatd;
-pid_t wait_no_handlers(struct lchatd *d);
+/* bgd_stop(), and fail the test unless it returned 0. */
+void bgd_stop_ok(struct bgd *b);
 
 /* ---- sockets ---------------------------------------------------------- */
 
-/* Does a connection to path succeed right now? */
-bool sock_can_connect(const char *path);
-/* Poll until a connection succeeds; abort after timeout_ms. */
+/* Poll until a connection succeeds (sock_can_connect(), harness.h);
+ * abort after timeout_ms. */
 void sock_wait_connectable(const char *path, int timeout_ms);
 /* Create a stale socket file at path: bind, listen, close. */
 void sock_make_stale(const char *path);
@@ -201,12 +167,21 @@ void soft_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 const char *soft_failures(void);
 #define soft_check() ck_assert_msg(soft_failures()[0] == '\0', "%s", soft_failures())
 
-/* ---- misc --------------------------------------------------------------- */
-
-int64_t mono_ms_now(void);
-/* Does s contain the extended regex re (unanchored)? */
-bool re_contains(const char *s, const char *re);
-/* The lchatd program (LCHAT_BIN/lchatd). */
-const char *lchatd_exe(void);
+/* Failures inside the harness's building blocks name the test's line
+ * that called (see harness_at() in harness.h). */
+#ifndef PROCS_INTERNAL
+#define bgd_new(...) (harness_at(__FILE__, __LINE__), bgd_new(__VA_ARGS__))
+#define bgd_write_config(...) (harness_at(__FILE__, __LINE__), bgd_write_config(__VA_ARGS__))
+#define bgd_run(...) (harness_at(__FILE__, __LINE__), bgd_run(__VA_ARGS__))
+#define bgd_start(...) (harness_at(__FILE__, __LINE__), bgd_start(__VA_ARGS__))
+#define sock_wait_connectable(...) (harness_at(__FILE__, __LINE__), sock_wait_connectable(__VA_ARGS__))
+#define sock_make_stale(...) (harness_at(__FILE__, __LINE__), sock_make_stale(__VA_ARGS__))
+#define rawc_connect(...) (harness_at(__FILE__, __LINE__), rawc_connect(__VA_ARGS__))
+#define rawc_try_connect(...) (harness_at(__FILE__, __LINE__), rawc_try_connect(__VA_ARGS__))
+#define rawc_line(...) (harness_at(__FILE__, __LINE__), rawc_line(__VA_ARGS__))
+#define rawc_expect(...) (harness_at(__FILE__, __LINE__), rawc_expect(__VA_ARGS__))
+#define rawc_expect_eof(...) (harness_at(__FILE__, __LINE__), rawc_expect_eof(__VA_ARGS__))
+#define rawc_send(...) (harness_at(__FILE__, __LINE__), rawc_send(__VA_ARGS__))
+#endif
 
 #endif

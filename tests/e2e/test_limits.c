@@ -18,13 +18,6 @@
 
 #define EV "EV [0-9]+ [0-9]+ "
 
-static void stop_ok(struct lchatd *d)
-{
-	int rc = lchatd_stop(d);
-
-	ck_assert_msg(rc == 0, "lchatd_stop: %s", lchatd_stop_error());
-}
-
 /* Connect until the greeting is a HELLO and not `refusal` (the daemon
  * frees a slot only when it has reaped the handler). */
 static struct rawc *connect_when_free(const char *sock, const char *refusal, int timeout_ms)
@@ -98,7 +91,7 @@ START_TEST(test_max_users)
 	tc_close(a);
 	tc_close(b);
 	tc_close(c);
-	stop_ok(d);
+	lchatd_stop_ok(d);
 }
 END_TEST
 
@@ -167,7 +160,7 @@ START_TEST(test_max_users_per_uid)
 	rawc_close(r);
 	rawc_close(n);
 	tc_close(a);
-	stop_ok(d);
+	lchatd_stop_ok(d);
 }
 END_TEST
 
@@ -213,7 +206,7 @@ START_TEST(test_join_timeout)
 	tc_close(pinger);
 	tc_close(m);
 	tc_close(o);
-	stop_ok(d);
+	lchatd_stop_ok(d);
 }
 END_TEST
 
@@ -222,6 +215,42 @@ END_TEST
 #define LAG_MESSAGES 3000
 #define LAG_BATCH 16
 #define PAD_LEN 880
+
+/* Send the messages m<i>... of `total` that the next batch holds (at most
+ * LAG_BATCH, each padded with PAD_LEN bytes) in one write; returns how
+ * many that is. */
+static int say_batch(struct tclient *snd, int i, int total)
+{
+	static char pad[PAD_LEN + 1];
+	char batch[LAG_BATCH * (PAD_LEN + 16)];
+	int n = total - i < LAG_BATCH ? total - i : LAG_BATCH;
+	size_t blen = 0;
+
+	memset(pad, 'p', PAD_LEN);
+	for (int k = 0; k < n; k++)
+		blen += (size_t)sprintf(batch + blen, "SAY m%05d %s\n", i + k, pad);
+	tc_send_raw(snd, batch, blen);
+	return n;
+}
+
+/* A member on a raw connection, which reads only when the test says so:
+ * HELLO, JOIN name, and everything up to a PONG read. */
+static struct rawc *raw_member(const char *sock, const char *name)
+{
+	struct rawc *c = rawc_connect(sock);
+	const char *line;
+	char re[96];
+
+	rawc_expect(c, "HELLO lchat/1 ", TC_TIMEOUT);
+	rawc_send(c, "JOIN %s", name);
+	snprintf(re, sizeof(re), "OK JOIN %s [0-9]+$", name);
+	rawc_expect(c, re, TC_TIMEOUT);
+	rawc_send(c, "PING joined");
+	while ((line = rawc_line(c, TC_TIMEOUT)) != NULL && strcmp(line, "PONG joined") != 0)
+		;
+	ck_assert_msg(line != NULL, "%s got no PONG", name);
+	return c;
+}
 
 /* Read `want` message lines (and at most one LEAVE of the laggard) from a
  * member. Sender (acks true): "OK SAY seq"; reader: the MSG events, whose
@@ -314,30 +343,20 @@ START_TEST(test_lagged)
 	struct lchatd *d = lchatd_start("history = 64\nrate_limit = 100000\nrate_burst = 100000\n");
 	struct tclient *snd = tc_connect(d->sock), *rdr = tc_connect(d->sock), *ctl;
 	static uint64_t seqs[LAG_MESSAGES];
-	char pad[PAD_LEN + 1], *batch;
 	int next_ack = 0, next_msg = 0, leaves_snd = 0, leaves_rdr = 0, lag_msgs = 0;
 	uint64_t last_snd = 0, last_rdr = 0;
 	long rss0, rss_max, hrss0, hrss_max = 0;
 	bool bye = false, lag_alive;
 	struct rawc *lag;
-	const char *line;
 	pid_t dmn, hl;
 	int64_t deadline;
-	size_t blen;
 
 	soft_reset();
 	tc_join(snd, "pa-sender");
 	tc_join(rdr, "pa-reader");
 	tc_expect(snd, EV "JOIN pa-reader ", TC_TIMEOUT);
 	/* The laggard: joins, then never reads again. */
-	lag = rawc_connect(d->sock);
-	rawc_expect(lag, "HELLO lchat/1 ", TC_TIMEOUT);
-	rawc_send(lag, "JOIN pa-lag");
-	rawc_expect(lag, "OK JOIN pa-lag [0-9]+$", TC_TIMEOUT);
-	rawc_send(lag, "PING joined");
-	while ((line = rawc_line(lag, TC_TIMEOUT)) != NULL && strcmp(line, "PONG joined") != 0)
-		;
-	ck_assert_msg(line != NULL, "the laggard got no PONG");
+	lag = raw_member(d->sock, "pa-lag");
 	tc_expect(snd, EV "JOIN pa-lag ", TC_TIMEOUT);
 	tc_expect(rdr, EV "JOIN pa-lag ", TC_TIMEOUT);
 	dmn = lchatd_daemon_pid(d);
@@ -346,18 +365,10 @@ START_TEST(test_lagged)
 	hrss0 = proc_status_kb(hl, "VmRSS");
 	ck_assert(rss0 > 0 && hrss0 > 0);
 
-	memset(pad, 'p', PAD_LEN);
-	pad[PAD_LEN] = '\0';
-	batch = malloc(LAG_BATCH * (PAD_LEN + 16));
-	ck_assert(batch != NULL);
 	for (int i = 0; i < LAG_MESSAGES; i += LAG_BATCH) {
-		int n = LAG_MESSAGES - i < LAG_BATCH ? LAG_MESSAGES - i : LAG_BATCH;
+		int n = say_batch(snd, i, LAG_MESSAGES);
 		long rss;
 
-		blen = 0;
-		for (int k = 0; k < n; k++)
-			blen += (size_t)sprintf(batch + blen, "SAY m%05d %s\n", i + k, pad);
-		tc_send_raw(snd, batch, blen);
 		read_batch(snd, true, n, &next_ack, seqs, &leaves_snd, &last_snd);
 		read_batch(rdr, false, n, &next_msg, seqs, &leaves_rdr, &last_rdr);
 		rss = proc_status_kb(dmn, "VmRSS");
@@ -367,7 +378,6 @@ START_TEST(test_lagged)
 		if (rss > hrss_max)
 			hrss_max = rss;
 	}
-	free(batch);
 	ck_assert_int_eq(next_ack, LAG_MESSAGES);
 	ck_assert_int_eq(next_msg, LAG_MESSAGES);
 	ck_assert_msg(rss_max - rss0 <= 4096, "the daemon's VmRSS grew from %ld kB to %ld kB",
@@ -416,7 +426,7 @@ START_TEST(test_lagged)
 	rawc_close(lag);
 	tc_close(snd);
 	tc_close(rdr);
-	stop_ok(d);
+	lchatd_stop_ok(d);
 	soft_check();
 }
 END_TEST
@@ -430,38 +440,20 @@ START_TEST(test_slow_reader)
 	struct lchatd *d = lchatd_start("rate_limit = 100000\nrate_burst = 100000\n");
 	struct tclient *snd = tc_connect(d->sock);
 	static uint64_t seqs[SLOW_MESSAGES];
-	char pad[PAD_LEN + 1], *batch;
 	int next_ack = 0, got = 0, leaves = 0;
 	uint64_t last = 0, last_seq = 0;
 	struct rawc *slow;
 	const char *line;
-	size_t blen;
 
 	tc_join(snd, "pa-sender");
-	slow = rawc_connect(d->sock);
-	rawc_expect(slow, "HELLO lchat/1 ", TC_TIMEOUT);
-	rawc_send(slow, "JOIN pa-slow");
-	rawc_expect(slow, "OK JOIN pa-slow [0-9]+$", TC_TIMEOUT);
-	rawc_send(slow, "PING joined");
-	while ((line = rawc_line(slow, TC_TIMEOUT)) != NULL && strcmp(line, "PONG joined") != 0)
-		;
-	ck_assert_msg(line != NULL, "the slow member got no PONG");
+	slow = raw_member(d->sock, "pa-slow");
 	tc_expect(snd, EV "JOIN pa-slow ", TC_TIMEOUT);
 
-	memset(pad, 'p', PAD_LEN);
-	pad[PAD_LEN] = '\0';
-	batch = malloc(LAG_BATCH * (PAD_LEN + 16));
-	ck_assert(batch != NULL);
 	for (int i = 0; i < SLOW_MESSAGES; i += LAG_BATCH) {
-		int n = SLOW_MESSAGES - i < LAG_BATCH ? SLOW_MESSAGES - i : LAG_BATCH;
+		int n = say_batch(snd, i, SLOW_MESSAGES);
 
-		blen = 0;
-		for (int k = 0; k < n; k++)
-			blen += (size_t)sprintf(batch + blen, "SAY m%05d %s\n", i + k, pad);
-		tc_send_raw(snd, batch, blen);
 		read_batch(snd, true, n, &next_ack, seqs, &leaves, &last);
 	}
-	free(batch);
 	ck_assert_msg(leaves == 0, "the slow member was disconnected");
 
 	/* Now it reads: everything, in order, then silence. */
@@ -481,7 +473,7 @@ START_TEST(test_slow_reader)
 	rawc_expect(slow, "PONG done$", TC_TIMEOUT);
 	rawc_close(slow);
 	tc_close(snd);
-	stop_ok(d);
+	lchatd_stop_ok(d);
 }
 END_TEST
 
@@ -505,8 +497,7 @@ START_TEST(test_busy_reader_sends)
 	struct tclient *snd = tc_connect(d->sock), *obs = tc_connect(d->sock);
 	struct tclient *busy = tc_connect(d->sock);
 	static uint64_t seqs[BUSY_MESSAGES];
-	char pad[PAD_LEN + 1], qpad[BUSY_PING_LEN], pings[BUSY_PINGS * BUSY_PING_LEN + 1];
-	char *batch;
+	char qpad[BUSY_PING_LEN], pings[BUSY_PINGS * BUSY_PING_LEN + 1];
 	int next_ack = 0, next_obs = 0, leaves_snd = 0, leaves_obs = 0, parts = 0;
 	int msgs = 0, pongs = 0;
 	size_t plen = 0, qlen = BUSY_PING_LEN - strlen("PING tok-000 \n");
@@ -520,22 +511,14 @@ START_TEST(test_busy_reader_sends)
 	tc_expect(obs, EV "JOIN pa-busy ", TC_TIMEOUT);
 	ck_assert_int_eq(tc_max_line(busy), 1024);
 
-	memset(pad, 'p', PAD_LEN);
-	pad[PAD_LEN] = '\0';
 	memset(qpad, 'q', qlen);
 	qpad[qlen] = '\0';
 	for (int k = 0; k < BUSY_PINGS; k++)
 		plen += (size_t)sprintf(pings + plen, "PING tok-%03d %s\n", k, qpad);
 	ck_assert_int_eq(plen, BUSY_PINGS * BUSY_PING_LEN);
-	batch = malloc(LAG_BATCH * (PAD_LEN + 16));
-	ck_assert(batch != NULL);
 	for (int i = 0; i < BUSY_MESSAGES; i += LAG_BATCH) {
-		int n = BUSY_MESSAGES - i < LAG_BATCH ? BUSY_MESSAGES - i : LAG_BATCH;
-		size_t blen = 0;
+		int n = say_batch(snd, i, BUSY_MESSAGES);
 
-		for (int k = 0; k < n; k++)
-			blen += (size_t)sprintf(batch + blen, "SAY m%05d %s\n", i + k, pad);
-		tc_send_raw(snd, batch, blen);
 		/* The busy member's PINGs go out in parts, a quarter, half and
 		 * three quarters through the flood: by then far more has been
 		 * sent to it than its socket and its handler's output buffer
@@ -550,7 +533,6 @@ START_TEST(test_busy_reader_sends)
 		read_batch(snd, true, n, &next_ack, seqs, &leaves_snd, &last_snd);
 		read_batch(obs, false, n, &next_obs, seqs, &leaves_obs, &last_obs);
 	}
-	free(batch);
 	ck_assert_int_eq(parts, BUSY_PING_PARTS);
 	ck_assert_int_eq(next_ack, BUSY_MESSAGES);
 	ck_assert_int_eq(next_obs, BUSY_MESSAGES);
@@ -600,7 +582,7 @@ START_TEST(test_busy_reader_sends)
 	tc_close(busy);
 	tc_close(obs);
 	tc_close(snd);
-	stop_ok(d);
+	lchatd_stop_ok(d);
 }
 END_TEST
 
@@ -655,7 +637,7 @@ START_TEST(test_rate_limit)
 	tc_expect_silence(b);
 	tc_close(a);
 	tc_close(b);
-	stop_ok(d);
+	lchatd_stop_ok(d);
 }
 END_TEST
 
@@ -728,18 +710,13 @@ START_TEST(test_long_line)
 	tc_close(att);
 	tc_close(b);
 	tc_close(c);
-	stop_ok(d);
+	lchatd_stop_ok(d);
 }
 END_TEST
 
-static Suite *suite(void)
+int main(void)
 {
-	Suite *s = suite_create("limits");
-	struct {
-		const char *name;
-		const TTest *test;
-		int timeout;
-	} cases[] = {
+	const struct harness_case cases[] = {
 		{ "max_users", test_max_users, 60 },
 		{ "max_users_per_uid", test_max_users_per_uid, 60 },
 		{ "join_timeout", test_join_timeout, 60 },
@@ -750,17 +727,5 @@ static Suite *suite(void)
 		{ "long_line", test_long_line, 120 },
 	};
 
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		TCase *tc = tcase_create(cases[i].name);
-
-		tcase_set_timeout(tc, cases[i].timeout);
-		tcase_add_test(tc, cases[i].test);
-		suite_add_tcase(s, tc);
-	}
-	return s;
-}
-
-int main(void)
-{
-	return harness_run(suite());
+	return harness_run(harness_suite("limits", cases, HARNESS_NCASES(cases)));
 }

@@ -21,20 +21,6 @@
 
 /* ---- helpers -------------------------------------------------------------- */
 
-static void stop_ok(struct lchatd *d)
-{
-	int rc = lchatd_stop(d);
-
-	ck_assert_msg(rc == 0, "lchatd_stop: %s", lchatd_stop_error());
-}
-
-static void bgd_stop_ok(struct bgd *b)
-{
-	int rc = bgd_stop(b);
-
-	ck_assert_msg(rc == 0, "bgd_stop: %s", bgd_stop_error());
-}
-
 static bool path_exists(const char *path)
 {
 	struct stat st;
@@ -73,14 +59,7 @@ static void write_file(const char *path, const char *text)
 
 static char *read_file(const char *path, char *buf, size_t len)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	ck_assert_msg(fd >= 0, "cannot read %s: %s", path, strerror(errno));
-	n = read(fd, buf, len - 1);
-	close(fd);
-	ck_assert(n >= 0);
-	buf[n] = '\0';
+	ck_assert_msg(read_small(path, buf, len), "cannot read %s: %s", path, strerror(errno));
 	return buf;
 }
 
@@ -498,7 +477,7 @@ START_TEST(test_second_instance)
 	tc_close(a);
 	tc_close(c);
 	tc_close(n);
-	stop_ok(d);
+	lchatd_stop_ok(d);
 }
 END_TEST
 
@@ -554,7 +533,7 @@ START_TEST(test_titles)
 	tc_close(a);
 	tc_close(b);
 	tc_close(c);
-	stop_ok(d);
+	lchatd_stop_ok(d);
 }
 END_TEST
 
@@ -589,7 +568,7 @@ START_TEST(test_tree)
 		      (int)hs.ppid, (int)hs.sid, (int)dmn, (int)dm.sid);
 	ck_assert_int_eq(count_children(dmn, 0), 1);
 	tc_close(a);
-	stop_ok(d);
+	lchatd_stop_ok(d);
 }
 END_TEST
 
@@ -664,7 +643,7 @@ START_TEST(test_many_clients)
 		sleep_ms(20);
 	ck_assert_msg(count_children(dmn, 0) == 0, "the daemon still has %d children",
 		      count_children(dmn, 0));
-	stop_ok(d);
+	lchatd_stop_ok(d);
 }
 END_TEST
 
@@ -830,7 +809,7 @@ START_TEST(test_daemon_killed)
 	tc_close(b2);
 	tc_close(c2);
 	tc_close(dave);
-	stop_ok(d);
+	lchatd_stop_ok(d);
 	soft_check();
 }
 END_TEST
@@ -871,7 +850,7 @@ START_TEST(test_daemon_killed_repeatedly)
 	ck_assert_msg(kids == 1, "the supervisor has %d children, expected the daemon only", kids);
 	tc_close(a);
 	tc_close(b);
-	stop_ok(d);
+	lchatd_stop_ok(d);
 }
 END_TEST
 
@@ -896,11 +875,8 @@ START_TEST(test_sigterm)
 			tc_expectf(m[k], TC_TIMEOUT, EV "JOIN %s ", name);
 	}
 	lchatd_signal(d, SIGTERM);
-	for (int i = 0; i < 3; i++) {
-		tc_expect(m[i], EV "NOTICE server is shutting down$", TC_TIMEOUT);
-		tc_expect(m[i], "BYE shutdown( |$)", TC_TIMEOUT);
-		tc_expect_eof(m[i], TC_TIMEOUT);
-	}
+	for (int i = 0; i < 3; i++)
+		tc_expect_shutdown(m[i]);
 	tc_expect(u, "BYE shutdown( |$)", TC_TIMEOUT);
 	tc_expect_eof(u, TC_TIMEOUT);
 	status = lchatd_wait_exit(d, 15000);
@@ -913,7 +889,7 @@ START_TEST(test_sigterm)
 	for (int i = 0; i < 3; i++)
 		tc_close(m[i]);
 	tc_close(u);
-	stop_ok(d);
+	lchatd_stop_ok(d);
 }
 END_TEST
 
@@ -946,7 +922,7 @@ START_TEST(test_handler_isolation)
 	tc_close(ctl);
 	tc_close(a);
 	tc_close(b);
-	stop_ok(d);
+	lchatd_stop_ok(d);
 }
 END_TEST
 
@@ -999,9 +975,7 @@ START_TEST(test_daemonized)
 	tc_expect(c, "PONG x$", TC_TIMEOUT);
 
 	ck_assert(kill(b->sup, SIGTERM) == 0);
-	tc_expect(a, EV "NOTICE server is shutting down$", TC_TIMEOUT);
-	tc_expect(a, "BYE shutdown( |$)", TC_TIMEOUT);
-	tc_expect_eof(a, TC_TIMEOUT);
+	tc_expect_shutdown(a);
 	tc_expect(c, "BYE shutdown( |$)", TC_TIMEOUT);
 	tc_expect_eof(c, TC_TIMEOUT);
 	status = bgd_wait_exit(b, 15000);
@@ -1017,14 +991,9 @@ START_TEST(test_daemonized)
 }
 END_TEST
 
-static Suite *suite(void)
+int main(void)
 {
-	Suite *s = suite_create("process");
-	struct {
-		const char *name;
-		const TTest *test;
-		int timeout;
-	} cases[] = {
+	const struct harness_case cases[] = {
 		{ "readiness", test_readiness, 90 },
 		{ "bad_config", test_bad_config, 60 },
 		{ "check_only", test_check_only, 60 },
@@ -1042,17 +1011,5 @@ static Suite *suite(void)
 		{ "daemonized", test_daemonized, 60 },
 	};
 
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		TCase *tc = tcase_create(cases[i].name);
-
-		tcase_set_timeout(tc, cases[i].timeout);
-		tcase_add_test(tc, cases[i].test);
-		suite_add_tcase(s, tc);
-	}
-	return s;
-}
-
-int main(void)
-{
-	return harness_run(suite());
+	return harness_run(harness_suite("process", cases, HARNESS_NCASES(cases)));
 }

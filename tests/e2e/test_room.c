@@ -68,12 +68,6 @@ static void upcase(char *s)
 			*s = (char)(*s - 'a' + 'A');
 }
 
-/* Every test ends with a clean shutdown. */
-static void stop(struct lchatd *d)
-{
-	ck_assert_msg(lchatd_stop(d) == 0, "lchatd did not stop cleanly: %s", lchatd_stop_error());
-}
-
 /* ---- 1. entering the room: names are unique --------------------------- */
 
 START_TEST(test_join_default_and_chosen_name)
@@ -94,7 +88,7 @@ START_TEST(test_join_default_and_chosen_name)
 	tc_expectf(a, TC_TIMEOUT, "EV %" PRIu64 " [0-9]+ JOIN alice %s$", jb, LOGIN);
 	tc_expect_silence(a);
 	tc_expect_silence(b);
-	stop(d);
+	lchatd_stop_ok(d);
 }
 END_TEST
 
@@ -138,7 +132,7 @@ START_TEST(test_join_name_taken)
 	tc_expectf(b, TC_TIMEOUT, "EV %" PRIu64 " [0-9]+ JOIN dave %s$", je, LOGIN);
 	tc_expect_silence(a);
 	tc_expect_silence(b);
-	stop(d);
+	lchatd_stop_ok(d);
 }
 END_TEST
 
@@ -162,7 +156,7 @@ START_TEST(test_join_announced_to_others)
 	tc_expect_silence(b);
 	tc_expect_silence(c);
 	tc_expect_silence(dave);
-	stop(d);
+	lchatd_stop_ok(d);
 }
 END_TEST
 
@@ -198,7 +192,7 @@ START_TEST(test_message_to_everyone_else)
 	tc_expect_silence(a);
 	tc_expect_silence(b);
 	tc_expect_silence(c);
-	stop(d);
+	lchatd_stop_ok(d);
 }
 END_TEST
 
@@ -248,7 +242,7 @@ START_TEST(test_seq_contiguous_across_event_kinds)
 		prev = s;
 	}
 	tc_expect_silence(o);
-	stop(d);
+	lchatd_stop_ok(d);
 }
 END_TEST
 
@@ -280,7 +274,7 @@ START_TEST(test_leave_by_quit)
 	ck_assert_uint_eq(tc_join(a, "alice"), jc + 3);
 	tc_expectf(c, TC_TIMEOUT, "EV %" PRIu64 " [0-9]+ JOIN alice %s$", jc + 3, LOGIN);
 	tc_expect_silence(c);
-	stop(d);
+	lchatd_stop_ok(d);
 }
 END_TEST
 
@@ -298,7 +292,7 @@ START_TEST(test_leave_by_close)
 	tc_expect_silence(c);
 	a = tc_connect(d->sock);
 	ck_assert_uint_eq(tc_join(a, "alice"), jc + 2);
-	stop(d);
+	lchatd_stop_ok(d);
 }
 END_TEST
 
@@ -333,7 +327,7 @@ START_TEST(test_leave_when_handler_killed)
 	tc_expectf(c, TC_TIMEOUT, "EV %" PRIu64 " [0-9]+ MSG bob still here$", jc + 2);
 	a = tc_connect(d->sock);
 	ck_assert_uint_eq(tc_join(a, "alice"), jc + 3);
-	stop(d);
+	lchatd_stop_ok(d);
 }
 END_TEST
 
@@ -359,7 +353,7 @@ START_TEST(test_admin_notice)
 	tc_expect_silence(ctl);
 	/* Only members receive events; a connection that has not joined does not. */
 	tc_expect_silence(lurker);
-	stop(d);
+	lchatd_stop_ok(d);
 }
 END_TEST
 
@@ -416,7 +410,7 @@ START_TEST(test_who)
 	tc_expect(a, "EV [0-9]+ [0-9]+ LEAVE carol ", TC_TIMEOUT);
 	tc_send(a, "WHO");
 	expect_who(a, names, 2, since);
-	stop(d);
+	lchatd_stop_ok(d);
 }
 END_TEST
 
@@ -449,7 +443,7 @@ START_TEST(test_priv_only_to_target)
 	tc_expectf(c, TC_TIMEOUT, "EV %" PRIu64 " [0-9]+ MSG alice public again$", m + 1);
 	tc_expectf(b, TC_TIMEOUT, "EV %" PRIu64 " [0-9]+ MSG alice public again$", m + 1);
 	tc_expect_silence(b);
-	stop(d);
+	lchatd_stop_ok(d);
 }
 END_TEST
 
@@ -466,7 +460,7 @@ START_TEST(test_me_action)
 	tc_expectf(b, TC_TIMEOUT, "EV %" PRIu64 " [0-9]+ ACTION alice waves at everyone$", n);
 	tc_expectf(c, TC_TIMEOUT, "EV %" PRIu64 " [0-9]+ ACTION alice waves at everyone$", n);
 	tc_expect_silence(a);
-	stop(d);
+	lchatd_stop_ok(d);
 }
 END_TEST
 
@@ -496,7 +490,7 @@ START_TEST(test_backlog_for_newcomer)
 	tc_expectf(a, TC_TIMEOUT, "EV %" PRIu64 " [0-9]+ JOIN bob %s$", jb, LOGIN);
 	ck_assert_uint_eq(say(a, "live"), jb + 1);
 	tc_expectf(b, TC_TIMEOUT, "EV %" PRIu64 " [0-9]+ MSG alice live$", jb + 1);
-	stop(d);
+	lchatd_stop_ok(d);
 }
 END_TEST
 
@@ -538,7 +532,7 @@ START_TEST(test_history_hides_private_messages)
 	tc_expectf(b2, TC_TIMEOUT, "EV %" PRIu64 " [0-9]+ LEAVE bob %s closed$", jb + 1, LOGIN);
 	ck_assert_uint_eq(jb2, jb + 2);
 	tc_expect_silence(b2);
-	stop(d);
+	lchatd_stop_ok(d);
 }
 END_TEST
 
@@ -597,7 +591,7 @@ START_TEST(test_resume_after_reconnect)
 	tc_expectf(a, TC_TIMEOUT, "EV %" PRIu64 " [0-9]+ JOIN bob %s$", jb, LOGIN);
 	ck_assert_uint_eq(say(a, "welcome back"), jb + 1);
 	tc_expectf(b, TC_TIMEOUT, "EV %" PRIu64 " [0-9]+ MSG alice welcome back$", jb + 1);
-	stop(d);
+	lchatd_stop_ok(d);
 }
 END_TEST
 
@@ -631,7 +625,7 @@ START_TEST(test_name_root_refused)
 	tc_send(a, "JOIN ROOT");
 	tc_expect(a, "ERR name-others-login( .*)?$", TC_TIMEOUT);
 	tc_join(a, "alice");
-	stop(d);
+	lchatd_stop_ok(d);
 }
 END_TEST
 
@@ -656,7 +650,7 @@ START_TEST(test_name_others_login_refused)
 	tc_expectf(a, TC_TIMEOUT, "OK JOIN %s %" PRIu64 "$", LOGIN, jo + 1);
 	tc_expectf(o, TC_TIMEOUT, "EV %" PRIu64 " [0-9]+ JOIN %s %s$", jo + 1, LOGIN, LOGIN);
 	tc_expect_silence(o);
-	stop(d);
+	lchatd_stop_ok(d);
 }
 END_TEST
 
@@ -671,7 +665,7 @@ START_TEST(test_name_reserved_refused)
 		tc_expect(a, "ERR name-reserved( .*)?$", TC_TIMEOUT);
 	}
 	tc_join(a, "alice");
-	stop(d);
+	lchatd_stop_ok(d);
 }
 END_TEST
 
@@ -715,7 +709,7 @@ START_TEST(test_name_malformed_refused)
 	ck_assert_uint_eq(tc_join(a, longest), jo + 1);
 	tc_expectf(o, TC_TIMEOUT, "EV %" PRIu64 " [0-9]+ JOIN %s %s$", jo + 1,
 		   re_quote(longest), LOGIN);
-	stop(d);
+	lchatd_stop_ok(d);
 }
 END_TEST
 
@@ -731,12 +725,8 @@ START_TEST(test_shutdown_tells_members)
 	tc_join(b, "bob");
 	tc_expect(a, "EV [0-9]+ [0-9]+ JOIN bob ", TC_TIMEOUT);
 	lchatd_signal(d, SIGTERM);
-	tc_expect(a, "EV [0-9]+ [0-9]+ NOTICE server is shutting down$", TC_TIMEOUT);
-	tc_expect(a, "BYE shutdown( .*)?$", TC_TIMEOUT);
-	tc_expect_eof(a, TC_TIMEOUT);
-	tc_expect(b, "EV [0-9]+ [0-9]+ NOTICE server is shutting down$", TC_TIMEOUT);
-	tc_expect(b, "BYE shutdown( .*)?$", TC_TIMEOUT);
-	tc_expect_eof(b, TC_TIMEOUT);
+	tc_expect_shutdown(a);
+	tc_expect_shutdown(b);
 
 	status = lchatd_wait_exit(d, 15000);
 	ck_assert_msg(status != -1, "the supervisor did not exit after SIGTERM");
@@ -746,7 +736,7 @@ START_TEST(test_shutdown_tells_members)
 		      "%s still exists", d->sock);
 	ck_assert_msg(access(d->ctl, F_OK) == -1 && errno == ENOENT,
 		      "%s still exists", d->ctl);
-	ck_assert_msg(lchatd_stop(d) == 0, "%s", lchatd_stop_error());
+	lchatd_stop_ok(d);
 }
 END_TEST
 

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check_main.h"
+
 #define ERRLEN 512
 
 struct int_spec {
@@ -608,11 +610,5 @@ static Suite *config_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(config_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(config_suite());
 }

@@ -5,11 +5,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check_main.h"
 #include "names.h"
-
-#define LEN(a) (sizeof(a) / sizeof((a)[0]))
-/* A string literal with its length (embedded NULs included). */
-#define S(lit) lit, sizeof(lit) - 1
 
 #define NAME_32 "abcdefghijklmnopqrstuvwxyz012345"
 #define NAME_33 NAME_32 "6"
@@ -389,11 +386,5 @@ static Suite *names_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(names_suite());
-	int failures;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failures = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failures ? 1 : 0;
+	return check_run(names_suite());
 }

@@ -9,31 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_main.h"
 #include "protocol.h"
-
-#define LEN(a) (sizeof(a) / sizeof((a)[0]))
-/* A string literal with its length (embedded NULs included). */
-#define S(lit) lit, sizeof(lit) - 1
-
-/* ck_assert_msg() without Check's per-assertion bookkeeping, for loops. */
-#define fast_assert(expr, ...) \
-	do { \
-		if (!(expr)) \
-			ck_abort_msg(__VA_ARGS__); \
-	} while (0)
-
-/* Deterministic xorshift32 so random tests are reproducible. */
-static uint32_t rng_state;
-
-static uint32_t rng(void)
-{
-	uint32_t x = rng_state;
-
-	x ^= x << 13;
-	x ^= x >> 17;
-	x ^= x << 5;
-	return rng_state = x;
-}
 
 /* ---- linebuf helpers ------------------------------------------------ */
 
@@ -1133,11 +1110,5 @@ static Suite *protocol_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(protocol_suite());
-	int failures;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failures = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failures ? 1 : 0;
+	return check_run(protocol_suite());
 }

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "buffer.h"
+#include "check_main.h"
 #include "log.h"
 #include "names.h"
 #include "protocol.h"
@@ -1286,12 +1287,8 @@ static Suite *room_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(room_suite());
-	int failures;
+	Suite *s = room_suite();
 
 	log_open("check_room", true);
-	srunner_run_all(sr, CK_NORMAL);
-	failures = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failures ? 1 : 0;
+	return check_run(s);
 }

@@ -7,21 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_main.h"
 #include "sanitize.h"
 
-#define LEN(a) (sizeof(a) / sizeof((a)[0]))
-/* A string literal with its length (embedded NULs included). */
-#define S(lit) lit, sizeof(lit) - 1
-
 /* ---- helpers ---- */
-
-/* ck_assert_msg() without Check's per-assertion bookkeeping, which costs a
- * write per call: for the loops over all 1.1 million code points. */
-#define fast_assert(expr, ...) \
-	do { \
-		if (!(expr)) \
-			ck_abort_msg(__VA_ARGS__); \
-	} while (0)
 
 /* Reference encoder; also encodes surrogates and overlong forms when asked
  * for a longer length than needed. Returns the length used. */
@@ -70,19 +59,6 @@ static bool clean_utf8(const char *s, size_t n)
 		i += len;
 	}
 	return true;
-}
-
-/* Deterministic xorshift32 so random tests are reproducible. */
-static uint32_t rng_state;
-
-static uint32_t rng(void)
-{
-	uint32_t x = rng_state;
-
-	x ^= x << 13;
-	x ^= x >> 17;
-	x ^= x << 5;
-	return rng_state = x;
 }
 
 /* ---- utf8_decode ---- */
@@ -742,11 +718,5 @@ static Suite *sanitize_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(sanitize_suite());
-	int failures;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failures = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failures ? 1 : 0;
+	return check_run(sanitize_suite());
 }
