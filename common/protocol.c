@@ -232,20 +232,6 @@ const char *leave_reason_name(enum leave_reason r)
 	return "lost";
 }
 
-size_t proto_format(char *out, size_t outcap, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	int n = vsnprintf(out, outcap, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n + 1 >= outcap)
-		return 0;
-	out[n] = '\n';
-	out[n + 1] = '\0';
-	return (size_t)n + 1;
-}
-
 size_t proto_format_event(char *out, size_t outcap, uint64_t seq, int64_t ms,
 			  enum event_kind kind, const char *name,
 			  const char *login, int reason,

@@ -133,11 +133,6 @@ size_t proto_format_event(char *out, size_t outcap, uint64_t seq, int64_t ms,
 			  const char *login, int reason,
 			  const char *text, size_t text_len);
 
-/* printf-style formatting of one reply line; appends "\n". Returns the
- * length or 0 if it does not fit. */
-size_t proto_format(char *out, size_t outcap, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
 /* ---- parsing server lines (clients, tests, admin) -------------------- */
 
 enum server_line_type {

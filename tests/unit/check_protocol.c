@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "check_main.h"
+#include "buffer.h"
 #include "protocol.h"
 
 /* ---- linebuf helpers ------------------------------------------------ */
@@ -897,33 +898,65 @@ START_TEST(test_format_parse_roundtrip)
 }
 END_TEST
 
-/* ---- proto_format --------------------------------------------------- */
+/* ---- replies: buffer_printf_line, proto_accept_line, proto_reply_pong -- */
 
 START_TEST(test_format_reply)
 {
-	char out[64];
+	struct buffer b = { 0 };
 
-	memset(out, '#', sizeof(out));
-	ck_assert_uint_eq(proto_format(out, sizeof(out), "OK SAY %d", 1043), 12);
-	ck_assert_str_eq(out, "OK SAY 1043\n");
-	ck_assert_uint_eq(proto_format(out, sizeof(out), "PONG"), 5);
-	ck_assert_str_eq(out, "PONG\n");
-	ck_assert_uint_eq(proto_format(out, sizeof(out), "%s", ""), 1);
-	ck_assert_str_eq(out, "\n");
+	ck_assert_int_eq(buffer_printf_line(&b, "OK SAY %d", 1043), 0);
+	ck_assert_int_eq(buffer_printf_line(&b, "PONG"), 0);
+	ck_assert_int_eq(buffer_printf_line(&b, "%s", ""), 0);
+	ck_assert_uint_eq(buffer_pending(&b), 12 + 5 + 1);
+	ck_assert(memcmp(b.data, "OK SAY 1043\nPONG\n\n", 18) == 0);
 
-	/* "OK WHO 3" is 8 bytes: it needs 8 + "\n" + NUL = 10. */
-	memset(out, '#', sizeof(out));
-	ck_assert_uint_eq(proto_format(out, 10, "OK WHO %u", 3u), 9);
-	ck_assert(memcmp(out, "OK WHO 3\n", 10) == 0);
-	ck_assert_int_eq(out[10], '#');
-	memset(out, '#', sizeof(out));
-	ck_assert_uint_eq(proto_format(out, 9, "OK WHO %u", 3u), 0);
-	ck_assert_int_eq(out[9], '#');
-	ck_assert_uint_eq(proto_format(out, 8, "OK WHO %u", 3u), 0);
-	ck_assert_uint_eq(proto_format(out, 1, "x"), 0);
-	memset(out, '#', sizeof(out));
-	ck_assert_uint_eq(proto_format(out, 0, "x"), 0);
-	ck_assert_int_eq(out[0], '#');
+	/* A line longer than the first allocation grows the buffer. */
+	char big[10000];
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	ck_assert_int_eq(buffer_printf_line(&b, "SAY %s", big), 0);
+	ck_assert_uint_eq(buffer_pending(&b), 18 + 4 + sizeof(big) - 1 + 1);
+	ck_assert_int_eq(b.data[b.len - 1], '\n');
+	ck_assert_int_eq(b.data[b.len - 2], 'x');
+	buffer_free(&b);
+}
+END_TEST
+
+START_TEST(test_accept_line)
+{
+	struct buffer b = { 0 };
+	bool oom = false;
+
+	ck_assert(proto_accept_line("SAY hi", 6, &b, &oom));
+	ck_assert_uint_eq(buffer_pending(&b), 0);
+	/* blank lines are ignored without a reply */
+	ck_assert(!proto_accept_line("   ", 3, &b, &oom));
+	ck_assert(!proto_accept_line("", 0, &b, &oom));
+	ck_assert_uint_eq(buffer_pending(&b), 0);
+	/* bad bytes get an ERR naming the first bad byte, 1-based */
+	ck_assert(!proto_accept_line("SAY \xff", 5, &b, &oom));
+	ck_assert(!proto_accept_line("SAY \x1b[31m", 9, &b, &oom));
+	b.data[b.len] = '\0';
+	ck_assert_str_eq(b.data,
+		"ERR bad-utf8 text is not valid UTF-8 (byte 5)\n"
+		"ERR bad-char text contains a control character, escape sequence or bidi control (byte 5)\n");
+	ck_assert(!oom);
+	buffer_free(&b);
+}
+END_TEST
+
+START_TEST(test_reply_pong)
+{
+	struct buffer b = { 0 };
+	struct command c;
+
+	proto_parse_command("PING", 4, &c);
+	ck_assert_int_eq(proto_reply_pong(&b, &c), 0);
+	proto_parse_command("ping tok 1", 10, &c);
+	ck_assert_int_eq(proto_reply_pong(&b, &c), 0);
+	ck_assert_uint_eq(buffer_pending(&b), 5 + 11);
+	ck_assert(memcmp(b.data, "PONG\nPONG tok 1\n", 16) == 0);
+	buffer_free(&b);
 }
 END_TEST
 
@@ -1098,6 +1131,8 @@ static Suite *protocol_suite(void)
 	tcase_add_test(tc, test_format_event_bad_kind);
 	tcase_add_loop_test(tc, test_format_parse_roundtrip, 0, LEN(ev_cases));
 	tcase_add_test(tc, test_format_reply);
+	tcase_add_test(tc, test_accept_line);
+	tcase_add_test(tc, test_reply_pong);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("server_line");
