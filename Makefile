@@ -118,7 +118,7 @@ bench: $(B)/bin/wake-bench
 # Needs clang and its runtime (Debian: clang, libclang-rt-14-dev).
 FUZZ_SECONDS ?= 60
 FUZZ_FLAGS = -std=gnu11 -g -O1 -D_GNU_SOURCE -Icommon -fsanitize=fuzzer,address,undefined
-build/fuzz/fuzz_protocol: tests/fuzz/fuzz_protocol.c common/protocol.c common/sanitize.c
+build/fuzz/fuzz_protocol: tests/fuzz/fuzz_protocol.c common/protocol.c common/sanitize.c common/buffer.c
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_FLAGS) -o $@ $^
 
