@@ -126,8 +126,7 @@ static void start_handler(struct daemon *d, int fd, const struct ucred *cred)
 	s->connected_ms = now_ms();
 	s->name[0] = s->key[0] = s->login[0] = '\0';
 	atomic_store(&s->pid, 0);
-	atomic_store(&s->wake, 0);
-	atomic_store(&s->busy, 0);
+	atomic_store(&s->wake, 0);      /* busy is 0: wake_forget_pid saw to it */
 	atomic_store(&s->state, SLOT_CONNECTED);
 	if ((uint32_t)slot >= atomic_load(&d->room.hdr->high_water))
 		atomic_store(&d->room.hdr->high_water, (uint32_t)slot + 1);
