@@ -45,6 +45,7 @@ E2E_BIN    = $(E2E_SRC:tests/e2e/%.c=$(B)/tests/%)
 PROGRAMS   = $(B)/bin/lchatd
 
 .PHONY: bench fuzz
+.PHONY: check-valgrind
 .PHONY: all check check-unit check-e2e check-asan run install uninstall clean deps deps-check tests
 all: $(PROGRAMS)
 
@@ -89,6 +90,16 @@ check: deps-check
 	$(MAKE) LCHAT_RESULTS=$(abspath build/results) check-unit check-e2e
 	$(MAKE) LCHAT_RESULTS=$(abspath build/results) check-asan
 	@tests/summarize build/results
+
+# Unit tests under valgrind (memcheck, leaks), one process per program.
+# Not part of make check (slow); the daemon itself was checked by hand
+# under valgrind --trace-children=yes (see docs/architecture.md).
+check-valgrind: $(UNIT_BIN)
+	@for t in $(UNIT_BIN); do \
+		echo "=== valgrind $$t"; \
+		CK_FORK=no valgrind -q --leak-check=full --errors-for-leak-kinds=definite \
+			--error-exitcode=99 $$t > /dev/null || exit 1; \
+	done; echo "valgrind: all unit test programs clean"
 
 deps-check:
 	@scripts/install-deps --check
