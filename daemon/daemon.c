@@ -126,7 +126,7 @@ static void start_handler(struct daemon *d, int fd, const struct ucred *cred)
 	s->connected_ms = now_ms();
 	s->name[0] = s->key[0] = s->login[0] = '\0';
 	atomic_store(&s->pid, 0);
-	atomic_store(&s->wake, 0);      /* busy is 0: wake_forget_pid saw to it */
+	atomic_store(&s->wake, 0);
 	atomic_store(&s->state, SLOT_CONNECTED);
 	if ((uint32_t)slot >= atomic_load(&d->room.hdr->high_water))
 		atomic_store(&d->room.hdr->high_water, (uint32_t)slot + 1);
@@ -187,27 +187,26 @@ static int slot_of_pid(struct daemon *d, pid_t pid)
 }
 
 /* Free a dead handler's slot. A member that had not left is announced as
- * lost. Runs before the pid is reaped, so the pid cannot be reused while
- * the table still names it. */
+ * lost. Runs under the room lock and before the pid is reaped: writers
+ * signal only under the lock, so none can signal the pid once it may be
+ * recycled. */
 static void release_slot(struct daemon *d, uint32_t i)
 {
 	struct room_slot *s = room_slot(&d->room, i);
-	bool announce = false;
 
 	room_lock(&d->room);
+	atomic_store(&s->pid, 0);
 	if (atomic_load(&s->state) == SLOT_JOINED && !d->stopping) {
 		struct room_event ev = {
 			.kind = EV_LEAVE, .name = s->name, .login = s->login,
 			.reason = LEAVE_LOST,
 		};
+		atomic_store(&s->state, SLOT_FREE);
 		room_append_locked(&d->room, &ev);
-		announce = true;
+		room_wake_members_locked(&d->room, -1);
 	}
 	atomic_store(&s->state, SLOT_FREE);
 	room_unlock(&d->room);
-	wake_forget_pid(s);
-	if (announce)
-		room_wake_members(&d->room, -1);
 }
 
 static void reap_children(struct daemon *d)

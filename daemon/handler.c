@@ -89,8 +89,8 @@ static void leave(struct handler *h, enum leave_reason why, const char *text, si
 	room_lock(h->room);
 	room_append_locked(h->room, &ev);
 	atomic_store(&h->me->state, SLOT_LEFT);
+	room_wake_members_locked(h->room, (int)h->slot);
 	room_unlock(h->room);
-	room_wake_members(h->room, (int)h->slot);
 	log_msg(LOG_INFO, "leave: %s (login %s, uid %u): %s", h->me->name,
 		h->login, (unsigned)h->uid, leave_reason_name(why));
 }
@@ -238,8 +238,8 @@ static void cmd_join(struct handler *h, const struct command *c)
 		.kind = EV_JOIN, .origin = h->slot + 1, .name = name, .login = h->login,
 	};
 	uint64_t seq = room_append_locked(r, &ev);
+	room_wake_members_locked(r, (int)h->slot);
 	room_unlock(r);
-	room_wake_members(r, (int)h->slot);
 
 	h->joined = true;
 	proctitle_set("lchatd: %s", name);
@@ -300,12 +300,12 @@ static void cmd_message(struct handler *h, const struct command *c)
 		ev.target = (uint32_t)t + 1;
 	}
 	room_append_locked(r, &ev);
-	room_unlock(r);
-	atomic_store(&h->me->active_ms, now_ms());
 	if (ev.target)
 		wake_slot(room_slot(r, ev.target - 1));
 	else
-		room_wake_members(r, (int)h->slot);
+		room_wake_members_locked(r, (int)h->slot);
+	room_unlock(r);
+	atomic_store(&h->me->active_ms, now_ms());
 }
 
 static void cmd_who(struct handler *h)
@@ -483,7 +483,10 @@ static void run(struct handler *h)
 		buffer_trim(&h->out, OUT_SOFT_CAP);
 		if (h->closing && (buffer_pending(&h->out) == 0 || mono_ms() >= h->close_deadline))
 			return;
-		if (eof && !h->closing) {
+		/* At end of input, lines already received are still served
+		 * (echo "SAY done" | socat ... closes at once): the member
+		 * leaves once none is waiting. */
+		if (eof && !h->closing && !h->input_waiting) {
 			leave(h, LEAVE_CLOSED, NULL, 0);
 			h->closing = true;
 			h->close_deadline = mono_ms() + CLOSE_FLUSH_MS;

@@ -179,9 +179,15 @@ void room_lock(struct room *r)
 
 	if (rc == EOWNERDEAD) {
 		/* The holder died mid-update. Nothing it half-wrote is visible
-		 * (next_seq was not advanced), so the state is consistent. */
+		 * (next_seq was not advanced), so the log is consistent; but it
+		 * may have set a member's wake flag and died before signalling,
+		 * which would leave that member asleep: wake everyone. */
 		log_msg(LOG_WARNING, "room lock holder died; recovered");
 		pthread_mutex_consistent(&r->hdr->lock);
+		uint32_t hw = atomic_load(&r->hdr->high_water);
+		for (uint32_t i = 0; i < hw && i < r->max_users; i++)
+			if (atomic_load(&r->slots[i].state) == SLOT_JOINED)
+				wake_slot_forced(&r->slots[i]);
 	} else if (rc) {
 		log_msg(LOG_CRIT, "room lock: %s", strerror(rc));
 		abort();
@@ -232,12 +238,12 @@ uint64_t room_post(struct room *r, const struct room_event *ev)
 {
 	room_lock(r);
 	uint64_t seq = room_append_locked(r, ev);
+	room_wake_members_locked(r, ev->origin ? (int)ev->origin - 1 : -1);
 	room_unlock(r);
-	room_wake_members(r, ev->origin ? (int)ev->origin - 1 : -1);
 	return seq;
 }
 
-void room_wake_members(struct room *r, int except)
+void room_wake_members_locked(struct room *r, int except)
 {
 	uint32_t hw = atomic_load(&r->hdr->high_water);
 

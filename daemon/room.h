@@ -38,7 +38,6 @@ enum slot_state {
 struct room_slot {
 	_Atomic int32_t pid;
 	_Atomic uint32_t wake;       /* 1: a wake-up is pending */
-	_Atomic uint32_t busy;       /* writers signalling this slot now */
 	_Atomic uint32_t state;
 	uint32_t gen;                /* bumped each time the slot is reused */
 	uint32_t uid;
@@ -107,16 +106,18 @@ int room_open(struct room *r, const char *path, uint32_t max_users,
 	      uint32_t history, uint32_t max_line, char *err, size_t errlen);
 void room_close(struct room *r);
 
-/* The robust mutex: a holder that died is recovered from (EOWNERDEAD). */
+/* The robust mutex: a holder that died is recovered from (EOWNERDEAD),
+ * and then every member is woken, since the dead holder may have left a
+ * wake-up flag set without sending its signal. */
 void room_lock(struct room *r);
 void room_unlock(struct room *r);
 
 /* Append an event; the lock must be held. Returns its sequence number. */
 uint64_t room_append_locked(struct room *r, const struct room_event *ev);
-/* Append with the lock taken and released here, then wake the members. */
+/* Append and wake the members, taking and releasing the lock. */
 uint64_t room_post(struct room *r, const struct room_event *ev);
-/* Wake every joined member except slot `except` (-1: none). */
-void room_wake_members(struct room *r, int except);
+/* Wake every joined member except slot `except` (-1: none). Lock held. */
+void room_wake_members_locked(struct room *r, int except);
 
 static inline uint64_t room_head(struct room *r)
 {

@@ -4,7 +4,13 @@
  * reads from its signalfd next to its client socket. The per-slot `wake`
  * flag coalesces: a handler that already has a wake-up pending is not
  * signalled again, so under load one wake-up carries many events. SIGURG is
- * used because its default action is to do nothing. */
+ * used because its default action is to do nothing.
+ *
+ * Wake-ups are sent with the room lock held. The daemon frees a dead
+ * handler's slot under the same lock before it reaps the pid, so a pid read
+ * from the table can never have been recycled by the time it is signalled,
+ * and a writer that dies between setting a flag and signalling is found by
+ * the next locker (EOWNERDEAD), which wakes everyone (wake_all_forced). */
 #ifndef LCHAT_WAKE_H
 #define LCHAT_WAKE_H
 
@@ -14,14 +20,13 @@
 
 struct room_slot;
 
-/* Writer side: wake the slot's handler unless a wake-up is pending. */
+/* Writer side, room lock held: wake the slot's handler unless a wake-up
+ * is pending. */
 void wake_slot(struct room_slot *s);
+/* Room lock held: wake the slot's handler whatever its flag says. */
+void wake_slot_forced(struct room_slot *s);
 /* Handler side: call after reading the signalfd and before reading the
  * log head, so a publish that races with the drain wakes us again. */
 void wake_ack(struct room_slot *s);
-/* Daemon side: forget the slot's pid before the pid is reaped, waiting out
- * any writer that is signalling it at this moment, so that a recycled pid
- * is never signalled. */
-void wake_forget_pid(struct room_slot *s);
 
 #endif

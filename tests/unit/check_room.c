@@ -1064,9 +1064,6 @@ START_TEST(test_concurrent_writers_and_readers)
 	assert_child_ok(readers[0], deadline, "spinning reader");
 	assert_child_ok(readers[1], deadline, "signal-driven reader");
 
-	/* Nobody is left "busy" signalling a slot. */
-	for (uint32_t i = 0; i < 8; i++)
-		ck_assert_uint_eq(atomic_load(&room_slot(&r, i)->busy), 0);
 	/* And the parent sees the whole log too. */
 	int next_of[WRITERS] = { 0 };
 	char why[LINE_CAP + 128] = "";
@@ -1137,6 +1134,14 @@ static char ask(int cmd, int ans, char c)
 	return reply;
 }
 
+/* Wake the members the way writers do: with the room lock held. */
+static void wake_members(struct room *r, int except)
+{
+	room_lock(r);
+	room_wake_members_locked(r, except);
+	room_unlock(r);
+}
+
 START_TEST(test_wake)
 {
 	struct room r;
@@ -1166,13 +1171,13 @@ START_TEST(test_wake)
 	set_member(&r, 1, SLOT_JOINED, "bob", "bob", pid);
 
 	/* One wake-up: a signal, and the flag says one is pending. */
-	room_wake_members(&r, -1);
+	wake_members(&r, -1);
 	ck_assert_uint_eq(atomic_load(&s->wake), 1);
 	ck_assert_int_eq(ask(cmd, ans, 'W'), 'S');
 	ck_assert_int_eq(ask(cmd, ans, 'N'), 'N');
 
 	/* Coalesced: a second wake before the ack sends nothing. */
-	room_wake_members(&r, -1);
+	wake_members(&r, -1);
 	post_msg(&r, 0, "server", "another");
 	ck_assert_uint_eq(atomic_load(&s->wake), 1);
 	ck_assert_int_eq(ask(cmd, ans, 'N'), 'N');
@@ -1180,13 +1185,13 @@ START_TEST(test_wake)
 	/* After the ack the next wake signals again. */
 	ck_assert_int_eq(ask(cmd, ans, 'A'), 'A');
 	ck_assert_uint_eq(atomic_load(&s->wake), 0);
-	room_wake_members(&r, -1);
+	wake_members(&r, -1);
 	ck_assert_uint_eq(atomic_load(&s->wake), 1);
 	ck_assert_int_eq(ask(cmd, ans, 'W'), 'S');
 	ck_assert_int_eq(ask(cmd, ans, 'A'), 'A');
 
 	/* The excepted slot (the event's own origin) is not woken. */
-	room_wake_members(&r, 1);
+	wake_members(&r, 1);
 	post_msg(&r, 2, "bob", "my own");
 	ck_assert_uint_eq(atomic_load(&s->wake), 0);
 	ck_assert_int_eq(ask(cmd, ans, 'N'), 'N');
@@ -1197,25 +1202,38 @@ START_TEST(test_wake)
 
 	/* Only joined members are woken. */
 	atomic_store(&s->state, SLOT_CONNECTED);
-	room_wake_members(&r, -1);
+	wake_members(&r, -1);
 	atomic_store(&s->state, SLOT_LEFT);
-	room_wake_members(&r, -1);
+	wake_members(&r, -1);
 	ck_assert_uint_eq(atomic_load(&s->wake), 0);
 	ck_assert_int_eq(ask(cmd, ans, 'N'), 'N');
 	atomic_store(&s->state, SLOT_JOINED);
 
-	/* Forgetting the pid: nothing is sent afterwards, even if the flag is
-	 * cleared again. */
-	wake_forget_pid(s);
-	ck_assert_int_eq(atomic_load(&s->pid), 0);
-	ck_assert_uint_eq(atomic_load(&s->busy), 0);
-	room_wake_members(&r, -1);
-	atomic_store(&s->wake, 0);
-	room_wake_members(&r, -1);
-	post_msg(&r, 0, "server", "after forget");
+	/* A writer that died holding the lock after setting the flag but
+	 * before signalling: the next locker wakes everyone regardless. */
+	pid_t dier = fork_child();
+	if (dier == 0) {
+		room_lock(&r);
+		atomic_store(&s->wake, 1);
+		_exit(0);
+	}
+	assert_child_ok(dier, mono_ms() + 10000, "dying lock holder");
+	ck_assert_uint_eq(atomic_load(&s->wake), 1);
+	ck_assert_int_eq(ask(cmd, ans, 'N'), 'N');
+	room_lock(&r);
+	room_unlock(&r);
+	ck_assert_int_eq(ask(cmd, ans, 'W'), 'S');
+	ck_assert_int_eq(ask(cmd, ans, 'A'), 'A');
+
+	/* A freed slot (pid cleared under the lock, as the daemon does before
+	 * it reaps) is sent nothing, even with its flag clear. */
+	room_lock(&r);
+	atomic_store(&s->pid, 0);
+	room_unlock(&r);
+	wake_members(&r, -1);
+	post_msg(&r, 0, "server", "after free");
 	ck_assert_uint_eq(atomic_load(&s->wake), 0);
 	ck_assert_int_eq(ask(cmd, ans, 'N'), 'N');
-	ck_assert_uint_eq(atomic_load(&s->busy), 0);
 
 	ck_assert_int_eq(write(cmd, "Q", 1), 1);
 	assert_child_ok(pid, mono_ms() + 10000, "wake child");
