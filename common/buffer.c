@@ -44,18 +44,26 @@ int buffer_append(struct buffer *b, const void *p, size_t n)
 
 int buffer_printf_line(struct buffer *b, const char *fmt, ...)
 {
-	va_list ap, ap2;
+	va_list ap, again;
 
-	va_start(ap, fmt);
-	va_copy(ap2, ap);
-	int n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0 || buffer_reserve(b, (size_t)n + 2) < 0) {
-		va_end(ap2);
+	/* Format straight into the free space; only a line that does not fit
+	 * is formatted a second time, after the buffer grows. */
+	if (buffer_reserve(b, 256) < 0)
 		return -1;
+	va_start(ap, fmt);
+	va_copy(again, ap);
+	size_t room = b->cap - b->len;
+	int n = vsnprintf(b->data + b->len, room, fmt, ap);
+	va_end(ap);
+	if (n >= 0 && (size_t)n >= room) {      /* it was cut short */
+		if (buffer_reserve(b, (size_t)n + 2) < 0)
+			n = -1;
+		else
+			vsnprintf(b->data + b->len, (size_t)n + 1, fmt, again);
 	}
-	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap2);
-	va_end(ap2);
+	va_end(again);
+	if (n < 0)
+		return -1;
 	b->data[b->len + (size_t)n] = '\n';
 	b->len += (size_t)n + 1;
 	return 0;

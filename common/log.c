@@ -7,6 +7,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util.h"
+
 static const char *log_ident = "lchat";
 static bool log_stderr;
 
@@ -70,4 +72,19 @@ void log_msg(int prio, const char *fmt, ...)
 		ssize_t w = write(STDERR_FILENO, out, (size_t)n);
 		(void)w;
 	}
+}
+
+void log_limited(int64_t *last, int prio, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+	int64_t now = mono_ms();
+
+	if (*last && now - *last < 1000)
+		return;
+	*last = now;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	log_msg(prio, "%s", line);
 }

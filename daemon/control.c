@@ -11,7 +11,6 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,14 +109,17 @@ static bool peer_is_admin(struct control *c, int fd, const struct ucred *cred)
 {
 	if (cred->uid == 0 || cred->uid == geteuid() || cred->gid == c->admin_gid)
 		return true;
-	gid_t groups[256];
-	socklen_t len = sizeof(groups);
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) < 0)
-		return false;
-	for (size_t i = 0; i < len / sizeof(gid_t); i++)
-		if (groups[i] == c->admin_gid)
-			return true;
-	return false;
+	gid_t some[256], *groups = some;
+	socklen_t len = sizeof(some);
+	int rc = getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len);
+	if (rc < 0 && errno == ERANGE && (groups = malloc(len)) != NULL)
+		rc = getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len);
+	bool member = false;
+	for (size_t i = 0; rc == 0 && i < len / sizeof(gid_t); i++)
+		member |= groups[i] == c->admin_gid;
+	if (groups != some)
+		free(groups);
+	return member;
 }
 
 static void accept_one(struct control *c)
@@ -127,11 +129,9 @@ static void accept_one(struct control *c)
 	int fd = socket_accept(c->listen_fd, &c->spare_fd);
 
 	if (fd < 0) {
-		int64_t now = mono_ms();
-		if (errno != EAGAIN && now - c->last_error_log >= 1000) {
-			log_msg(LOG_WARNING, "control accept: %s", strerror(errno));
-			c->last_error_log = now;
-		}
+		if (errno != EAGAIN)
+			log_limited(&c->last_error_log, LOG_WARNING, "control accept: %s",
+				    strerror(errno));
 		return;
 	}
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {

@@ -25,6 +25,7 @@
 #include "handler.h"
 #include "log.h"
 #include "proctitle.h"
+#include "readiness.h"
 #include "room.h"
 #include "sockets.h"
 #include "util.h"
@@ -49,43 +50,21 @@ struct daemon {
 	int64_t last_error_log;
 };
 
+/* Tell the supervisor why we could not start, and log it. */
 static void report(int ready_fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Tell the supervisor why we could not start, and log it. */
 static void report(int ready_fd, const char *fmt, ...)
 {
 	char msg[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg + 1, sizeof(msg) - 1, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	msg[0] = 'E';
-	log_msg(LOG_ERR, "%s", msg + 1);
-	if (ready_fd >= 0)
-		write_all(ready_fd, msg, strlen(msg));
+	readiness_fail(ready_fd, msg);
 }
 
 /* ---- accepting users ------------------------------------------------- */
-
-/* Log an error at most once a second: resource exhaustion repeats. */
-static void log_limited(struct daemon *d, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void log_limited(struct daemon *d, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-	int64_t now = mono_ms();
-
-	if (now - d->last_error_log < 1000)
-		return;
-	d->last_error_log = now;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	log_msg(LOG_ERR, "%s", msg);
-}
 
 static int free_slot(struct daemon *d)
 {
@@ -134,7 +113,7 @@ static void start_handler(struct daemon *d, int fd, const struct ucred *cred)
 	pid_t pid = fork();
 	if (pid < 0) {
 		atomic_store(&s->state, SLOT_FREE);
-		log_limited(d, "fork: %s; refusing connections", strerror(errno));
+		log_limited(&d->last_error_log, LOG_ERR, "fork: %s; refusing connections", strerror(errno));
 		socket_refuse(fd, "unavailable", "the server cannot take more users right now");
 		return;
 	}
@@ -157,7 +136,7 @@ static void accept_users(struct daemon *d)
 		int fd = socket_accept(d->listen_fd, &d->reserve_fd);
 		if (fd < 0) {
 			if (errno == EMFILE) {
-				log_limited(d, "accept: out of file descriptors; refusing connections");
+				log_limited(&d->last_error_log, LOG_ERR, "accept: out of file descriptors; refusing connections");
 				continue;
 			}
 			if (errno != EAGAIN)
@@ -292,12 +271,23 @@ static const int daemon_signals[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP, WAKE_SIG
 static int lookup_group(const char *name, gid_t *gid)
 {
 	struct group gr, *res = NULL;
-	char buf[16384];
+	size_t size = 16384;
+	char *buf = NULL;
+	int rc;
 
-	if (getgrnam_r(name, &gr, buf, sizeof(buf), &res) != 0 || !res)
-		return -1;
-	*gid = res->gr_gid;
-	return 0;
+	/* A group with many members needs a larger buffer: ERANGE. */
+	do {
+		char *more = realloc(buf, size);
+		if (!more)
+			break;
+		buf = more;
+		rc = getgrnam_r(name, &gr, buf, size, &res);
+		size *= 2;
+	} while (rc == ERANGE && size <= 16 * 1024 * 1024);
+	if (res)
+		*gid = res->gr_gid;
+	free(buf);
+	return res ? 0 : -1;
 }
 
 static int setup(struct daemon *d, int ready_fd)
@@ -366,8 +356,7 @@ int daemon_main(const struct lchat_config *cfg, int ready_fd, unsigned restarts)
 		return 1;
 	log_msg(LOG_NOTICE, "ready: users on %s, control on %s (restarts so far: %u)",
 		cfg->socket, cfg->control_socket, restarts);
-	if (write_all(ready_fd, "R", 1) < 0)
-		log_msg(LOG_WARNING, "readiness pipe: %s", strerror(errno));
+	readiness_ok(ready_fd);
 	close(ready_fd);
 
 	const char *paths[2] = { cfg->socket, cfg->control_socket };

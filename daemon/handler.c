@@ -13,7 +13,6 @@
 #include <inttypes.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,11 +66,17 @@ struct handler {
 		(h)->closing = true; \
 } while (0)
 
+/* Stop taking input; exit once the output is sent or CLOSE_FLUSH_MS pass. */
+static void start_closing(struct handler *h)
+{
+	h->closing = true;
+	h->close_deadline = mono_ms() + CLOSE_FLUSH_MS;
+}
+
 static void close_with(struct handler *h, const char *code, const char *text)
 {
 	reply(h, "BYE %s %s", code, text);
-	h->closing = true;
-	h->close_deadline = mono_ms() + CLOSE_FLUSH_MS;
+	start_closing(h);
 }
 
 /* Write our LEAVE event and give up the name. */
@@ -341,8 +346,7 @@ static void handle_line(struct handler *h, const char *line, size_t len)
 	case VERB_QUIT:
 		reply(h, "OK QUIT");
 		leave(h, LEAVE_QUIT, c.text, c.text_len);
-		h->closing = true;
-		h->close_deadline = mono_ms() + CLOSE_FLUSH_MS;
+		start_closing(h);
 		break;
 	default:
 		reply(h, "ERR unknown-command unknown command; the commands are "
@@ -412,7 +416,7 @@ static void handle_signals(struct handler *h)
 			break;   /* EAGAIN: all read */
 		}
 		for (size_t i = 0; i < (size_t)n / sizeof(si[0]); i++)
-			if (si[i].ssi_signo == SIGTERM && !h->shutting_down)
+			if (si[i].ssi_signo == SIGTERM)
 				h->shutting_down = true;
 		if ((size_t)n < sizeof(si))
 			break;
@@ -488,8 +492,7 @@ static void run(struct handler *h)
 		 * leaves once none is waiting. */
 		if (eof && !h->closing && !h->input_waiting) {
 			leave(h, LEAVE_CLOSED, NULL, 0);
-			h->closing = true;
-			h->close_deadline = mono_ms() + CLOSE_FLUSH_MS;
+			start_closing(h);
 			continue;
 		}
 		/* The flush made room: take more events and waiting input now,

@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +14,7 @@
 #include "config.h"
 #include "log.h"
 #include "proctitle.h"
+#include "readiness.h"
 #include "supervisor.h"
 #include "util.h"
 #include "version.h"
@@ -70,26 +70,10 @@ static int background(const struct lchat_config *cfg)
 		exit(supervisor_main(cfg, rp[1]));
 	}
 	close(rp[1]);
-	char buf[1100];
-	size_t got = 0;
-	for (;;) {
-		ssize_t n = read(rp[0], buf + got, sizeof(buf) - 1 - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n > 0) {
-			got += (size_t)n;
-			if (buf[0] == 'R')
-				return EXIT_OK;
-			if (got < sizeof(buf) - 1)
-				continue;
-		}
-		break;
-	}
-	buf[got] = '\0';
-	if (got > 1 && buf[0] == 'E')
-		fprintf(stderr, "lchatd: %s\n", buf + 1);
-	else
-		fprintf(stderr, "lchatd: the daemon exited during start-up (see the system log)\n");
+	char err[1200];
+	if (readiness_wait(rp[0], -1, err, sizeof(err)) == 0)
+		return EXIT_OK;
+	fprintf(stderr, "lchatd: %s\n", err);
 	return EXIT_START;
 }
 

@@ -24,6 +24,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "proctitle.h"
+#include "readiness.h"
 #include "sockets.h"
 #include "util.h"
 
@@ -48,16 +49,6 @@ struct supervisor {
 	bool stopping;
 	int64_t kill_at;
 };
-
-static void say_error(int ready_fd, const char *msg)
-{
-	log_msg(LOG_ERR, "%s", msg);
-	if (ready_fd >= 0) {
-		char buf[1100];
-		snprintf(buf, sizeof(buf), "E%s", msg);
-		write_all(ready_fd, buf, strlen(buf));
-	}
-}
 
 /* The pid file in state_dir, locked for as long as lchatd runs: a second
  * lchatd with the same state is refused before it touches anything. */
@@ -153,43 +144,11 @@ static int start_daemon(struct supervisor *s, char *err, size_t errlen)
 		return -1;
 	}
 	s->daemon_started = mono_ms();
-
-	char buf[1100];
-	size_t got = 0;
-	int64_t deadline = mono_ms() + START_TIMEOUT_MS;
-	for (;;) {
-		struct pollfd p = { .fd = rp[0], .events = POLLIN };
-		int64_t left = deadline - mono_ms();
-		if (left <= 0) {
-			snprintf(err, errlen, "the daemon did not become ready in %d s",
-				 START_TIMEOUT_MS / 1000);
-			break;
-		}
-		int r = poll(&p, 1, (int)left);
-		if (r < 0 && errno == EINTR)
-			continue;
-		ssize_t n = read(rp[0], buf + got, sizeof(buf) - 1 - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n > 0) {
-			got += (size_t)n;
-			if (buf[0] == 'R') {
-				close(rp[0]);
-				return 0;
-			}
-			if (got < sizeof(buf) - 1)
-				continue;
-		}
-		buf[got] = '\0';
-		if (got > 1 && buf[0] == 'E')
-			snprintf(err, errlen, "%s", buf + 1);
-		else
-			snprintf(err, errlen, "the daemon exited during start-up");
-		break;
-	}
+	int rc = readiness_wait(rp[0], START_TIMEOUT_MS, err, errlen);
 	close(rp[0]);
-	kill(s->daemon, SIGKILL);
-	return -1;
+	if (rc < 0)
+		kill(s->daemon, SIGKILL);
+	return rc;
 }
 
 static const int supervisor_signals[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP };
@@ -280,17 +239,17 @@ int supervisor_main(const struct lchat_config *cfg, int ready_fd)
 	proctitle_set("lchatd: supervisor");
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) {
 		snprintf(err, sizeof(err), "PR_SET_CHILD_SUBREAPER: %s", strerror(errno));
-		say_error(ready_fd, err);
+		readiness_fail(ready_fd, err);
 		return 1;
 	}
 	if ((s.sigfd = signalfd_for(SIG_BLOCK, supervisor_signals,
 				     sizeof(supervisor_signals) / sizeof(supervisor_signals[0]))) < 0) {
 		snprintf(err, sizeof(err), "signalfd: %s", strerror(errno));
-		say_error(ready_fd, err);
+		readiness_fail(ready_fd, err);
 		return 1;
 	}
 	if (lock_pid_file(&s, err, sizeof(err)) < 0 || start_daemon(&s, err, sizeof(err)) < 0) {
-		say_error(ready_fd, err);
+		readiness_fail(ready_fd, err);
 		if (s.pid_fd >= 0)
 			unlink(s.pid_path);
 		while (waitpid(-1, NULL, 0) > 0 || errno == EINTR)
@@ -298,7 +257,7 @@ int supervisor_main(const struct lchat_config *cfg, int ready_fd)
 		return 1;
 	}
 	if (ready_fd >= 0) {
-		write_all(ready_fd, "R", 1);
+		readiness_ok(ready_fd);
 		close(ready_fd);
 		s.launcher_fd = -1;
 	}
