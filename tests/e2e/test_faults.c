@@ -122,6 +122,18 @@ static void assert_child_exit_0(pid_t pid)
 		      "poster child ended with status 0x%x", status);
 }
 
+/* Join `name` and see the observer told; s->last_seq moves past it. */
+static struct tclient *join_seen(struct lchatd *d, struct tclient *obs,
+				 struct seen *s, const char *name)
+{
+	struct tclient *tc = tc_connect(d->sock);
+
+	ck_assert_uint_eq(tc_join(tc, name), s->last_seq + 1);
+	tc_expectf(obs, TC_TIMEOUT, "EV %" PRIu64 " [0-9]+ JOIN %s ", s->last_seq + 1, name);
+	s->last_seq++;
+	return tc;
+}
+
 /* Join an observer; returns its join seq. */
 static uint64_t join_observer(struct lchatd *d, struct tclient **obs)
 {
@@ -177,10 +189,7 @@ START_TEST(test_receiver_killed_mid_broadcast)
 	struct seen s = { 0 };
 
 	s.last_seq = join_observer(d, &obs);
-	dave = tc_connect(d->sock);
-	ck_assert_uint_eq(tc_join(dave, "dave"), s.last_seq + 1);
-	tc_expectf(obs, TC_TIMEOUT, "EV %" PRIu64 " [0-9]+ JOIN dave ", s.last_seq + 1);
-	s.last_seq++;
+	dave = join_seen(d, obs, &s, "dave");
 	pid_t handler = lchatd_handler_pid(d, "dave");
 
 	/* dave does not read; his handler dies while it streams to him. */
@@ -195,6 +204,7 @@ START_TEST(test_receiver_killed_mid_broadcast)
 	while (s.closed == 0)
 		observe(obs, &s, "dave");
 	tc_expect_silence(obs);
+	tc_close(dave);
 	lchatd_stop_ok(d);
 }
 END_TEST
@@ -212,10 +222,7 @@ START_TEST(test_handler_crash)
 	struct seen s = { 0 };
 
 	s.last_seq = join_observer(d, &obs);
-	bob = tc_connect(d->sock);
-	ck_assert_uint_eq(tc_join(bob, "bob"), s.last_seq + 1);
-	tc_expectf(obs, TC_TIMEOUT, "EV %" PRIu64 " [0-9]+ JOIN bob ", s.last_seq + 1);
-	s.last_seq++;
+	bob = join_seen(d, obs, &s, "bob");
 	pid_t handler = lchatd_handler_pid(d, "bob");
 	ck_assert_int_eq(kill(handler, SIGSEGV), 0);
 	observe(obs, &s, "bob");
@@ -308,21 +315,14 @@ START_TEST(test_lines_before_eof_are_served)
 }
 END_TEST
 
-static Suite *faults_suite(void)
-{
-	Suite *s = suite_create("faults");
-	TCase *tc = tcase_create("faults");
-
-	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, test_sender_killed_mid_flood);
-	tcase_add_test(tc, test_receiver_killed_mid_broadcast);
-	tcase_add_test(tc, test_handler_crash);
-	tcase_add_test(tc, test_lines_before_eof_are_served);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int main(void)
 {
-	return harness_run(faults_suite());
+	const struct harness_case cases[] = {
+		{ "sender_killed_mid_flood", test_sender_killed_mid_flood, 120 },
+		{ "receiver_killed_mid_broadcast", test_receiver_killed_mid_broadcast, 120 },
+		{ "handler_crash", test_handler_crash, 120 },
+		{ "lines_before_eof_are_served", test_lines_before_eof_are_served, 120 },
+	};
+
+	return harness_run(harness_suite("faults", cases, HARNESS_NCASES(cases)));
 }
