@@ -22,7 +22,7 @@ CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsu
 # snprintf truncating an over-long error message is intended, not a bug.
 WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-format-truncation
 CFLAGS  ?= -O2 -g
-ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) -D_GNU_SOURCE -Icommon -Idaemon $(PKG_CFLAGS) -MMD -MP
+ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) -D_GNU_SOURCE -Icommon $(PKG_CFLAGS) -MMD -MP
 LDLIBS   = $(PKG_LIBS) -lpthread
 
 # The sanitizer build lives beside the normal one and is built by make check.
@@ -32,17 +32,24 @@ B ?= build
 
 COMMON_SRC = $(sort $(wildcard common/*.c))
 DAEMON_SRC = $(sort $(wildcard daemon/*.c))
+CLIENT_SRC = $(sort $(wildcard client/*.c))
+ADMIN_SRC  = $(sort $(wildcard admin/*.c))
 UNIT_SRC   = $(sort $(wildcard tests/unit/check_*.c))
 E2E_SRC    = $(sort $(wildcard tests/e2e/test_*.c))
 E2E_LIB    = $(filter-out $(E2E_SRC),$(sort $(wildcard tests/e2e/*.c)))
 
 COMMON_OBJ = $(COMMON_SRC:%.c=$(B)/obj/%.o)
 DAEMON_OBJ = $(DAEMON_SRC:%.c=$(B)/obj/%.o)
+CLIENT_OBJ = $(CLIENT_SRC:%.c=$(B)/obj/%.o)
+ADMIN_OBJ  = $(ADMIN_SRC:%.c=$(B)/obj/%.o)
 E2E_LIBOBJ = $(E2E_LIB:%.c=$(B)/obj/%.o)
 UNIT_BIN   = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 E2E_BIN    = $(E2E_SRC:tests/e2e/%.c=$(B)/tests/%)
 
-PROGRAMS   = $(B)/bin/lchatd
+PROGRAMS   = $(B)/bin/lchatd $(if $(CLIENT_SRC),$(B)/bin/lchat) $(if $(ADMIN_SRC),$(B)/bin/lchat-admin)
+
+# The client's line editor (GNU readline, for its callback interface).
+CLIENT_LIBS := $(shell pkg-config --libs readline 2>/dev/null || echo -lreadline)
 
 .PHONY: bench fuzz
 .PHONY: check-valgrind
@@ -57,8 +64,28 @@ $(B)/bin/lchatd: $(DAEMON_OBJ) $(COMMON_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-# Unit tests link the shared code and the daemon's modules except its main.
+$(B)/bin/lchat: $(CLIENT_OBJ) $(COMMON_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(CLIENT_LIBS) $(LDLIBS)
+
+$(B)/bin/lchat-admin: $(ADMIN_OBJ) $(COMMON_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# Unit tests link the shared code and one program's modules except its main:
+# check_client_*.c the client's, check_admin_*.c the admin tool's, the rest
+# the daemon's.
 DAEMON_LIBOBJ = $(filter-out $(B)/obj/daemon/main.o,$(DAEMON_OBJ))
+CLIENT_LIBOBJ = $(filter-out $(B)/obj/client/main.o,$(CLIENT_OBJ))
+ADMIN_LIBOBJ  = $(filter-out $(B)/obj/admin/main.o,$(ADMIN_OBJ))
+$(B)/tests/check_client_%: $(B)/obj/tests/unit/check_client_%.o $(CLIENT_LIBOBJ) $(COMMON_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(CLIENT_LIBS) $(LDLIBS)
+
+$(B)/tests/check_admin_%: $(B)/obj/tests/unit/check_admin_%.o $(ADMIN_LIBOBJ) $(COMMON_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
+
 $(B)/tests/check_%: $(B)/obj/tests/unit/check_%.o $(DAEMON_LIBOBJ) $(COMMON_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
@@ -67,7 +94,10 @@ $(B)/tests/test_%: $(B)/obj/tests/e2e/test_%.o $(E2E_LIBOBJ) $(COMMON_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
 
-$(B)/obj/tests/%.o: ALL_CFLAGS += $(CHECK_CFLAGS) -Itests/e2e
+$(B)/obj/tests/%.o: ALL_CFLAGS += $(CHECK_CFLAGS) -Itests/e2e -Idaemon -Iclient -Iadmin
+$(B)/obj/daemon/%.o: ALL_CFLAGS += -Idaemon
+$(B)/obj/client/%.o: ALL_CFLAGS += -Iclient
+$(B)/obj/admin/%.o:  ALL_CFLAGS += -Iadmin
 
 tests: $(PROGRAMS) $(UNIT_BIN) $(E2E_BIN)
 
