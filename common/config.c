@@ -22,48 +22,67 @@
 
 typedef int str_check_fn(cfg_t *c, const char *name, const char *val);
 
+/* runtime: a reload changes the option; otherwise it needs a restart. */
 struct str_opt {
 	const char *name;
 	const char *def;
 	size_t off;
 	str_check_fn *check;
+	bool runtime;
 };
 
 struct int_opt {
 	const char *name;
 	long def, min, max;
 	size_t off;
+	bool runtime;
+};
+
+struct bool_opt {
+	const char *name;
+	bool def;
+	size_t off;
+	bool runtime;
 };
 
 static str_check_fn check_socket, check_abs_path, check_nonempty, check_motd;
 
 /* Option names are the struct field names. */
-#define STR_OPT(f, def, check) \
-	{ #f, def, offsetof(struct lchat_config, f), check }
-#define INT_OPT(f, def, min, max) \
-	{ #f, def, min, max, offsetof(struct lchat_config, f) }
+#define STR_OPT(f, def, check, rt) \
+	{ #f, def, offsetof(struct lchat_config, f), check, rt }
+#define INT_OPT(f, def, min, max, rt) \
+	{ #f, def, min, max, offsetof(struct lchat_config, f), rt }
+#define BOOL_OPT(f, def, rt) \
+	{ #f, def, offsetof(struct lchat_config, f), rt }
+#define RELOAD true
+#define RESTART false
 
 static const struct str_opt str_opts[] = {
-	STR_OPT(socket, "/run/lchat/lchat.sock", check_socket),
-	STR_OPT(control_socket, "/run/lchat/control.sock", check_socket),
-	STR_OPT(admin_group, "adm", check_nonempty),
-	STR_OPT(state_dir, "/var/lib/lchat", check_abs_path),
-	STR_OPT(motd, "", check_motd),
+	STR_OPT(socket, "/run/lchat/lchat.sock", check_socket, RESTART),
+	STR_OPT(control_socket, "/run/lchat/control.sock", check_socket, RESTART),
+	STR_OPT(admin_group, "adm", check_nonempty, RELOAD),
+	STR_OPT(state_dir, "/var/lib/lchat", check_abs_path, RESTART),
+	STR_OPT(motd, "", check_motd, RELOAD),
 };
 
 static const struct int_opt int_opts[] = {
-	INT_OPT(max_users, 500, 1, 100000),
-	INT_OPT(max_users_per_uid, 8, 1, 100000),	/* <= max_users */
-	INT_OPT(max_line, 1024, MAX_LINE_MIN, MAX_LINE_MAX),
-	INT_OPT(history, 4096, 16, HISTORY_MAX),
-	INT_OPT(backlog, 20, 0, HISTORY_MAX),		/* <= history */
-	INT_OPT(rate_limit, 5, 1, 100000),
-	INT_OPT(rate_burst, 10, 1, 100000),
-	INT_OPT(join_timeout, 60, 1, 3600),
+	INT_OPT(max_users, 500, 1, 100000, RESTART),		/* sizes the room */
+	INT_OPT(max_users_per_uid, 8, 1, 100000, RELOAD),	/* <= max_users */
+	INT_OPT(max_line, 1024, MAX_LINE_MIN, MAX_LINE_MAX, RESTART), /* sizes records */
+	INT_OPT(history, 4096, 16, HISTORY_MAX, RESTART),	/* sizes the log */
+	INT_OPT(backlog, 20, 0, HISTORY_MAX, RELOAD),		/* <= history */
+	INT_OPT(rate_limit, 5, 1, 100000, RELOAD),
+	INT_OPT(rate_burst, 10, 1, 100000, RELOAD),
+	INT_OPT(join_timeout, 60, 1, 3600, RELOAD),
+};
+
+static const struct bool_opt bool_opts[] = {
+	BOOL_OPT(log_messages, false, RELOAD),
 };
 
 #define NSTR (sizeof(str_opts) / sizeof(str_opts[0]))
 #define NINT (sizeof(int_opts) / sizeof(int_opts[0]))
+#define NBOOL (sizeof(bool_opts) / sizeof(bool_opts[0]))
 
 static char **str_field(struct lchat_config *cfg, const struct str_opt *o)
 {
@@ -73,6 +92,11 @@ static char **str_field(struct lchat_config *cfg, const struct str_opt *o)
 static long *int_field(struct lchat_config *cfg, const struct int_opt *o)
 {
 	return (long *)((char *)cfg + o->off);
+}
+
+static bool *bool_field(struct lchat_config *cfg, const struct bool_opt *o)
+{
+	return (bool *)((char *)cfg + o->off);
 }
 
 static const struct str_opt *find_str_opt(const char *name)
@@ -111,6 +135,7 @@ void config_free(struct lchat_config *cfg)
 		return;
 	for (size_t i = 0; i < NSTR; i++)
 		free(*str_field(cfg, &str_opts[i]));
+	free(cfg->path);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -120,6 +145,8 @@ int config_defaults(struct lchat_config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	for (size_t i = 0; i < NINT; i++)
 		*int_field(cfg, &int_opts[i]) = int_opts[i].def;
+	for (size_t i = 0; i < NBOOL; i++)
+		*bool_field(cfg, &bool_opts[i]) = bool_opts[i].def;
 	for (size_t i = 0; i < NSTR; i++) {
 		char *s = strdup(str_opts[i].def);
 
@@ -403,7 +430,7 @@ fail:
 
 static cfg_t *new_parser(void)
 {
-	cfg_opt_t opts[NSTR + NINT + 1];
+	cfg_opt_t opts[NSTR + NINT + NBOOL + 1];
 	size_t n = 0;
 	cfg_t *c;
 
@@ -413,6 +440,9 @@ static cfg_t *new_parser(void)
 	for (size_t i = 0; i < NINT; i++)
 		opts[n++] = (cfg_opt_t)CFG_INT_CB(int_opts[i].name, int_opts[i].def,
 						 CFGF_NONE, parse_int);
+	for (size_t i = 0; i < NBOOL; i++)
+		opts[n++] = (cfg_opt_t)CFG_BOOL(bool_opts[i].name,
+					       bool_opts[i].def ? cfg_true : cfg_false, CFGF_NONE);
 	opts[n] = (cfg_opt_t)CFG_END();
 
 	c = cfg_init(opts, CFGF_NONE);	/* copies opts */
@@ -432,6 +462,8 @@ static int extract(cfg_t *c, struct lchat_config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	for (size_t i = 0; i < NINT; i++)
 		*int_field(cfg, &int_opts[i]) = cfg_getint(c, int_opts[i].name);
+	for (size_t i = 0; i < NBOOL; i++)
+		*bool_field(cfg, &bool_opts[i]) = cfg_getbool(c, bool_opts[i].name) == cfg_true;
 	for (size_t i = 0; i < NSTR; i++) {
 		const char *v = cfg_getstr(c, str_opts[i].name);
 		char *s = strdup(v ? v : "");
@@ -518,7 +550,76 @@ int config_load(const char *path, struct lchat_config *cfg, char *err, size_t er
 	free(text);
 	if (rc < 0)
 		return -1;
+	/* Absolute, for reloads by a daemon that has left its cwd. */
+	loaded.path = realpath(path, NULL);
+	if (!loaded.path && !(loaded.path = strdup(path))) {
+		config_free(&loaded);
+		set_err(err, errlen, "%s: %s", path, strerror(ENOMEM));
+		return -1;
+	}
 	config_free(cfg);
 	*cfg = loaded;
 	return 0;
+}
+
+/* ---- reload ----------------------------------------------------------- */
+
+/* Append name to a comma-separated list. */
+static void list_add(char *list, size_t len, const char *name)
+{
+	size_t used = strlen(list);
+
+	snprintf(list + used, len > used ? len - used : 0, "%s%s", used ? "," : "", name);
+}
+
+int config_apply_reload(struct lchat_config *cur, struct lchat_config *fresh,
+			char *changed, size_t changed_len, char *restart, size_t restart_len)
+{
+	int n = 0;
+
+	changed[0] = restart[0] = '\0';
+	for (size_t i = 0; i < NSTR; i++) {
+		char **a = str_field(cur, &str_opts[i]), **b = str_field(fresh, &str_opts[i]);
+		if (strcmp(*a, *b) == 0)
+			continue;
+		if (!str_opts[i].runtime) {
+			list_add(restart, restart_len, str_opts[i].name);
+			continue;
+		}
+		char *old = *a;   /* swapped, so config_free(fresh) frees it */
+		*a = *b;
+		*b = old;
+		list_add(changed, changed_len, str_opts[i].name);
+		n++;
+	}
+	for (size_t i = 0; i < NINT; i++) {
+		long *a = int_field(cur, &int_opts[i]), *b = int_field(fresh, &int_opts[i]);
+		if (*a == *b)
+			continue;
+		if (!int_opts[i].runtime) {
+			list_add(restart, restart_len, int_opts[i].name);
+			continue;
+		}
+		*a = *b;
+		list_add(changed, changed_len, int_opts[i].name);
+		n++;
+	}
+	for (size_t i = 0; i < NBOOL; i++) {
+		bool *a = bool_field(cur, &bool_opts[i]), *b = bool_field(fresh, &bool_opts[i]);
+		if (*a == *b)
+			continue;
+		if (!bool_opts[i].runtime) {
+			list_add(restart, restart_len, bool_opts[i].name);
+			continue;
+		}
+		*a = *b;
+		list_add(changed, changed_len, bool_opts[i].name);
+		n++;
+	}
+	/* The run-time limits must still fit the ones the room was made with. */
+	if (cur->max_users_per_uid > cur->max_users)
+		cur->max_users_per_uid = cur->max_users;
+	if (cur->backlog > cur->history)
+		cur->backlog = cur->history;
+	return n;
 }

@@ -22,6 +22,8 @@ struct lchat_config {
 	long rate_limit;         /* messages per second per user, sustained */
 	long rate_burst;         /* messages a user may send at once */
 	long join_timeout;       /* seconds a connection may take to join */
+	bool log_messages;       /* log message text (off: only who and when) */
+	char *path;              /* the file it was loaded from, or NULL */
 };
 
 /* Fill cfg with the built-in defaults (every pointer field allocated). */
@@ -34,5 +36,13 @@ int config_defaults(struct lchat_config *cfg);
 int config_load(const char *path, struct lchat_config *cfg, char *err, size_t errlen);
 
 void config_free(struct lchat_config *cfg);
+
+/* Reload: take the options of `fresh` (a freshly loaded config) that may
+ * change at run time into `cur`. `changed` gets their names, comma-
+ * separated; `restart` the names of options that differ but need a restart
+ * (cur keeps their old values). Returns how many changed. `fresh` must
+ * still be config_free'd. */
+int config_apply_reload(struct lchat_config *cur, struct lchat_config *fresh,
+			char *changed, size_t changed_len, char *restart, size_t restart_len);
 
 #endif

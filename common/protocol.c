@@ -108,8 +108,23 @@ static const struct {
 } verbs[] = {
 	{ "JOIN", VERB_JOIN }, { "SAY", VERB_SAY }, { "ME", VERB_ME },
 	{ "PRIV", VERB_PRIV }, { "WHO", VERB_WHO }, { "PING", VERB_PING },
-	{ "QUIT", VERB_QUIT }, { "NOTICE", VERB_NOTICE },
+	{ "QUIT", VERB_QUIT }, { "NOTICE", VERB_NOTICE }, { "KICK", VERB_KICK },
+	{ "MUTE", VERB_MUTE }, { "UNMUTE", VERB_UNMUTE }, { "BAN", VERB_BAN },
+	{ "UNBAN", VERB_UNBAN }, { "BANS", VERB_BANS }, { "STATUS", VERB_STATUS },
+	{ "RELOAD", VERB_RELOAD }, { "SHUTDOWN", VERB_SHUTDOWN },
 };
+
+/* Verbs whose first argument is a word; the rest of the line is the text. */
+static bool takes_word(enum verb v)
+{
+	switch (v) {
+	case VERB_JOIN: case VERB_PRIV: case VERB_KICK: case VERB_MUTE:
+	case VERB_UNMUTE: case VERB_BAN: case VERB_UNBAN:
+		return true;
+	default:
+		return false;
+	}
+}
 
 const char *verb_name(enum verb v)
 {
@@ -144,10 +159,8 @@ enum verb proto_parse_command(const char *line, size_t len, struct command *cmd)
 			break;
 		}
 	}
-	/* JOIN and PRIV take a word first; the rest is the text. */
-	if ((cmd->verb == VERB_JOIN || cmd->verb == VERB_PRIV) && p < e) {
+	if (takes_word(cmd->verb) && p < e)
 		cmd->arg = next_word(&p, e, &cmd->arg_len);
-	}
 	if (p < e) {
 		cmd->text = p;
 		cmd->text_len = (size_t)(e - p);
@@ -216,6 +229,7 @@ static const char *const reason_names[] = {
 	[LEAVE_QUIT] = "quit", [LEAVE_CLOSED] = "closed", [LEAVE_LOST] = "lost",
 	[LEAVE_LAGGED] = "lagged", [LEAVE_TIMEOUT] = "timeout",
 	[LEAVE_SHUTDOWN] = "shutdown", [LEAVE_KICKED] = "kicked",
+	[LEAVE_BANNED] = "banned",
 };
 
 const char *event_kind_name(enum event_kind k)

@@ -69,6 +69,15 @@ enum verb {
 	VERB_PING,     /* PING [TOKEN] */
 	VERB_QUIT,     /* QUIT [REASON] */
 	VERB_NOTICE,   /* control socket: NOTICE TEXT */
+	VERB_KICK,     /* control socket: KICK NAME [REASON] */
+	VERB_MUTE,     /* control socket: MUTE TARGET SECONDS */
+	VERB_UNMUTE,   /* control socket: UNMUTE TARGET */
+	VERB_BAN,      /* control socket: BAN TARGET SECONDS [REASON] */
+	VERB_UNBAN,    /* control socket: UNBAN TARGET */
+	VERB_BANS,     /* control socket: BANS */
+	VERB_STATUS,   /* control socket: STATUS */
+	VERB_RELOAD,   /* control socket: RELOAD */
+	VERB_SHUTDOWN, /* control socket: SHUTDOWN [MESSAGE] */
 };
 
 struct command {
@@ -120,6 +129,7 @@ enum leave_reason {
 	LEAVE_TIMEOUT,    /* (reserved) */
 	LEAVE_SHUTDOWN,   /* the server shut down */
 	LEAVE_KICKED,     /* removed by an administrator */
+	LEAVE_BANNED,     /* banned by an administrator */
 };
 
 const char *event_kind_name(enum event_kind k);

@@ -1,5 +1,6 @@
-/* control.c - the control socket: admin verbs (NOTICE, WHO, PING, QUIT)
- * over the same line protocol. The daemon serves it in its own loop, so
+/* control.c - the control socket: the admin verbs of docs/protocol.md
+ * (NOTICE, WHO, KICK, MUTE, BAN, STATUS, RELOAD, SHUTDOWN ...) over the
+ * same line protocol. The daemon serves it in its own loop, so
  * every connection is non-blocking and its output bounded.
  *
  * Access is decided from the kernel's view of the peer (SO_PEERCRED and
@@ -11,6 +12,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <inttypes.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +20,9 @@
 #include <unistd.h>
 
 #include "buffer.h"
+#include "duration.h"
 #include "log.h"
+#include "moderation.h"
 #include "protocol.h"
 #include "sanitize.h"
 #include "sockets.h"
@@ -40,6 +44,8 @@ struct control_conn {
 struct control {
 	struct room *room;
 	const struct lchat_config *cfg;
+	struct sanctions *sanctions;
+	struct control_hooks hooks;
 	int listen_fd;
 	int spare_fd;            /* given up to shed a connection at EMFILE */
 	int64_t last_error_log;
@@ -48,6 +54,7 @@ struct control {
 };
 
 struct control *control_new(struct room *room, const struct lchat_config *cfg,
+			    struct sanctions *sanctions, const struct control_hooks *hooks,
 			    int listen_fd, gid_t admin_gid)
 {
 	struct control *c = calloc(1, sizeof(*c));
@@ -56,6 +63,8 @@ struct control *control_new(struct room *room, const struct lchat_config *cfg,
 		return NULL;
 	c->room = room;
 	c->cfg = cfg;
+	c->sanctions = sanctions;
+	c->hooks = *hooks;
 	c->listen_fd = listen_fd;
 	c->admin_gid = admin_gid;
 	c->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -88,6 +97,11 @@ void control_close_all(struct control *c)
 	if (c->spare_fd >= 0)
 		close(c->spare_fd);
 	c->spare_fd = -1;
+}
+
+void control_set_admin_gid(struct control *c, gid_t gid)
+{
+	c->admin_gid = gid;
 }
 
 void control_free(struct control *c)
@@ -166,14 +180,24 @@ static void accept_one(struct control *c)
 	       PROTO_VERSION, LCHAT_VERSION, login, c->cfg->max_line);
 }
 
-static void cmd_notice(struct control *c, struct control_conn *cc, const struct command *cmd)
+/* Text from an admin (a reason, a notice) follows the rules of message
+ * text. Replies ERR and returns false if it does not. */
+static bool text_ok(struct control_conn *cc, const char *text, size_t len, bool required)
 {
-	enum text_error te = cmd->text ? text_check(cmd->text, cmd->text_len, NULL) : TEXT_EMPTY;
-
+	if (!text && !required)
+		return true;
+	enum text_error te = text ? text_check(text, len, NULL) : TEXT_EMPTY;
 	if (te != TEXT_OK) {
 		creply(cc, "ERR %s %s", text_error_code(te), text_error_message(te));
-		return;
+		return false;
 	}
+	return true;
+}
+
+static void cmd_notice(struct control *c, struct control_conn *cc, const struct command *cmd)
+{
+	if (!text_ok(cc, cmd->text, cmd->text_len, true))
+		return;
 	struct room_event ev = { .kind = EV_NOTICE, .text = cmd->text, .text_len = cmd->text_len };
 	uint64_t seq = room_post(c->room, &ev);
 	log_msg(LOG_NOTICE, "notice by %s (uid %u): %.*s", cc->login, (unsigned)cc->uid,
@@ -181,9 +205,219 @@ static void cmd_notice(struct control *c, struct control_conn *cc, const struct 
 	creply(cc, "OK NOTICE %" PRIu64, seq);
 }
 
+static void cmd_kick(struct control *c, struct control_conn *cc, const struct command *cmd)
+{
+	char name[NAME_MAX_LEN + 1], reason[SANCTION_REASON_MAX + 1] = "", bye[200];
+
+	if (!cmd->arg || cmd->arg_len > NAME_MAX_LEN) {
+		creply(cc, "ERR bad-argument usage: KICK NAME [REASON]");
+		return;
+	}
+	if (!text_ok(cc, cmd->text, cmd->text_len, false))
+		return;
+	memcpy(name, cmd->arg, cmd->arg_len);
+	name[cmd->arg_len] = '\0';
+	if (cmd->text)
+		snprintf(reason, sizeof(reason), "%.*s", (int)cmd->text_len, cmd->text);
+	snprintf(bye, sizeof(bye), "you were removed by an administrator%s%s",
+		 reason[0] ? ": " : "", reason);
+
+	room_lock(c->room);
+	int i = room_find_locked(c->room, name);
+	if (i < 0) {
+		room_unlock(c->room);
+		creply(cc, "ERR no-such-user nobody called %s is in the room",
+		       name_check_syntax(name, strlen(name)) == NAME_OK ? name : "that");
+		return;
+	}
+	struct room_slot *s = room_slot(c->room, (uint32_t)i);
+	char login[LOGIN_MAX + 1];
+	unsigned uid = s->uid;
+	snprintf(name, sizeof(name), "%s", s->name);
+	snprintf(login, sizeof(login), "%s", s->login);
+	uint64_t seq = room_kick_locked(c->room, (uint32_t)i, KICK_KICKED,
+					reason[0] ? reason : NULL, bye);
+	room_unlock(c->room);
+	log_msg(LOG_NOTICE, "kick: %s (login %s, uid %u) by %s (uid %u)%s%s", name, login, uid,
+		cc->login, (unsigned)cc->uid, reason[0] ? ": " : "", reason);
+	creply(cc, "OK KICK %s %" PRIu64, name, seq);
+}
+
+/* TARGET of MUTE, BAN and the rest: a member's name (when member_names),
+ * else a login, else "#UID". Replies ERR and returns false if none. */
+static bool resolve_target(struct control *c, struct control_conn *cc, const struct command *cmd,
+			   bool member_names, uid_t *uid, char *login, size_t len)
+{
+	char t[64];
+
+	if (!cmd->arg || cmd->arg_len >= sizeof(t)) {
+		creply(cc, "ERR bad-argument usage: %s TARGET ...", verb_name(cmd->verb));
+		return false;
+	}
+	memcpy(t, cmd->arg, cmd->arg_len);
+	t[cmd->arg_len] = '\0';
+	if (member_names) {
+		room_lock(c->room);
+		int i = room_find_locked(c->room, t);
+		if (i >= 0) {
+			*uid = room_slot(c->room, (uint32_t)i)->uid;
+			snprintf(login, len, "%s", room_slot(c->room, (uint32_t)i)->login);
+		}
+		room_unlock(c->room);
+		if (i >= 0)
+			return true;
+	}
+	if (t[0] == '#') {
+		uint64_t v;
+		if (proto_parse_u64(t + 1, strlen(t + 1), &v) && v < UINT32_MAX) {
+			*uid = (uid_t)v;
+			login_of_uid(*uid, login, len);
+			return true;
+		}
+	} else {
+		struct passwd pw, *res = NULL;
+		char buf[4096];
+		if (getpwnam_r(t, &pw, buf, sizeof(buf), &res) == 0 && res) {
+			*uid = res->pw_uid;
+			snprintf(login, len, "%s", res->pw_name);
+			return true;
+		}
+	}
+	creply(cc, "ERR no-such-user no member, login or #uid matches %s",
+	       name_check_syntax(t, strlen(t)) == NAME_OK ? t : "that");
+	return false;
+}
+
+/* "SECONDS [REASON]" of MUTE and BAN. */
+static bool parse_duration_reason(struct control_conn *cc, const struct command *cmd,
+				  int64_t *seconds, char *reason, size_t len)
+{
+	const char *p = cmd->text, *e = cmd->text ? cmd->text + cmd->text_len : NULL;
+	uint64_t v;
+
+	reason[0] = '\0';
+	const char *sp = p ? memchr(p, ' ', (size_t)(e - p)) : NULL;
+	size_t n = p ? (size_t)((sp ? sp : e) - p) : 0;
+	if (!p || !proto_parse_u64(p, n, &v) || v > (uint64_t)DURATION_MAX_S) {
+		creply(cc, "ERR bad-argument usage: %s TARGET SECONDS%s (0: no end)",
+		       verb_name(cmd->verb), cmd->verb == VERB_BAN ? " [REASON]" : "");
+		return false;
+	}
+	*seconds = (int64_t)v;
+	if (sp) {
+		if (cmd->verb != VERB_BAN) {
+			creply(cc, "ERR bad-argument usage: MUTE TARGET SECONDS");
+			return false;
+		}
+		if (!text_ok(cc, sp + 1, (size_t)(e - sp - 1), true))
+			return false;
+		snprintf(reason, len, "%.*s", (int)(e - sp - 1), sp + 1);
+	}
+	return true;
+}
+
+static void save_sanctions(struct control *c)
+{
+	sanctions_save(c->sanctions);
+}
+
+static void cmd_mute(struct control *c, struct control_conn *cc, const struct command *cmd)
+{
+	struct sanction x = { .kind = SANCTION_MUTE };
+	int64_t secs, now = now_ms();
+	char notice[256], text[200], left[24];
+
+	if (!resolve_target(c, cc, cmd, true, &x.uid, x.login, sizeof(x.login)) ||
+	    !parse_duration_reason(cc, cmd, &secs, x.reason, sizeof(x.reason)))
+		return;
+	x.until_ms = secs ? now + secs * 1000 : 0;
+	if (sanctions_set(c->sanctions, &x) < 0) {
+		creply(cc, "ERR unavailable out of memory");
+		return;
+	}
+	save_sanctions(c);
+	moderation_describe(&x, now, text, sizeof(text));
+	snprintf(notice, sizeof(notice), "you have been muted by an administrator %s", text);
+	moderation_set_mute(c->room, x.uid, sanction_mute_value(&x), notice);
+	duration_format(secs, left, sizeof(left));
+	log_msg(LOG_NOTICE, "mute: login %s (uid %u) %s by %s (uid %u)", x.login,
+		(unsigned)x.uid, left, cc->login, (unsigned)cc->uid);
+	if (secs)
+		creply(cc, "OK MUTE %s %u %" PRId64, x.login, (unsigned)x.uid, secs);
+	else
+		creply(cc, "OK MUTE %s %u forever", x.login, (unsigned)x.uid);
+}
+
+static void cmd_unsanction(struct control *c, struct control_conn *cc, const struct command *cmd,
+			   enum sanction_kind kind)
+{
+	uid_t uid;
+	char login[LOGIN_MAX + 1];
+
+	if (!resolve_target(c, cc, cmd, kind == SANCTION_MUTE, &uid, login, sizeof(login)))
+		return;
+	if (!sanctions_remove(c->sanctions, kind, uid)) {
+		creply(cc, "ERR not-%s %s is not %s", kind == SANCTION_MUTE ? "muted" : "banned",
+		       login, kind == SANCTION_MUTE ? "muted" : "banned");
+		return;
+	}
+	save_sanctions(c);
+	if (kind == SANCTION_MUTE)
+		moderation_set_mute(c->room, uid, 0, "an administrator lifted your mute; you may speak again");
+	log_msg(LOG_NOTICE, "un%s: login %s (uid %u) by %s (uid %u)", sanction_kind_name(kind),
+		login, (unsigned)uid, cc->login, (unsigned)cc->uid);
+	creply(cc, "OK UN%s %s %u", kind == SANCTION_MUTE ? "MUTE" : "BAN", login, (unsigned)uid);
+}
+
+static void cmd_ban(struct control *c, struct control_conn *cc, const struct command *cmd)
+{
+	struct sanction x = { .kind = SANCTION_BAN };
+	int64_t secs, now = now_ms();
+	char bye[256], text[200];
+
+	if (!resolve_target(c, cc, cmd, false, &x.uid, x.login, sizeof(x.login)) ||
+	    !parse_duration_reason(cc, cmd, &secs, x.reason, sizeof(x.reason)))
+		return;
+	x.until_ms = secs ? now + secs * 1000 : 0;
+	if (sanctions_set(c->sanctions, &x) < 0) {
+		creply(cc, "ERR unavailable out of memory");
+		return;
+	}
+	save_sanctions(c);
+	moderation_describe(&x, now, text, sizeof(text));
+	snprintf(bye, sizeof(bye), "you are banned from the room %s", text);
+	unsigned closed = moderation_close_uid(c->room, x.uid, x.reason[0] ? x.reason : NULL, bye);
+	log_msg(LOG_NOTICE, "ban: login %s (uid %u) %s by %s (uid %u); %u connections closed",
+		x.login, (unsigned)x.uid, text, cc->login, (unsigned)cc->uid, closed);
+	if (secs)
+		creply(cc, "OK BAN %s %u %" PRId64 " %u", x.login, (unsigned)x.uid, secs, closed);
+	else
+		creply(cc, "OK BAN %s %u forever %u", x.login, (unsigned)x.uid, closed);
+}
+
+static void cmd_bans(struct control *c, struct control_conn *cc)
+{
+	int64_t now = now_ms();
+	size_t n = 0;
+
+	for (size_t i = 0; i < c->sanctions->n; i++) {
+		const struct sanction *x = &c->sanctions->v[i];
+		if (x->until_ms && x->until_ms <= now)
+			continue;
+		char left[24] = "forever";
+		if (x->until_ms)
+			snprintf(left, sizeof(left), "%" PRId64, (x->until_ms - now + 999) / 1000);
+		creply(cc, "SANCTION %s %s %u %s%s%s", sanction_kind_name(x->kind), x->login,
+		       (unsigned)x->uid, left, x->reason[0] ? " " : "", x->reason);
+		n++;
+	}
+	creply(cc, "OK BANS %zu", n);
+}
+
 static void control_line(struct control *c, struct control_conn *cc, const char *line, size_t len)
 {
 	struct command cmd;
+	char reply[1200];
 
 	if (!proto_accept_line(line, len, &cc->out, &cc->closing))
 		return;
@@ -192,8 +426,42 @@ static void control_line(struct control *c, struct control_conn *cc, const char 
 		cmd_notice(c, cc, &cmd);
 		break;
 	case VERB_WHO:
-		if (room_format_who(c->room, &cc->out) < 0)
+		if (room_format_who_admin(c->room, &cc->out) < 0)
 			cc->closing = true;
+		break;
+	case VERB_KICK:
+		cmd_kick(c, cc, &cmd);
+		break;
+	case VERB_MUTE:
+		cmd_mute(c, cc, &cmd);
+		break;
+	case VERB_UNMUTE:
+		cmd_unsanction(c, cc, &cmd, SANCTION_MUTE);
+		break;
+	case VERB_BAN:
+		cmd_ban(c, cc, &cmd);
+		break;
+	case VERB_UNBAN:
+		cmd_unsanction(c, cc, &cmd, SANCTION_BAN);
+		break;
+	case VERB_BANS:
+		cmd_bans(c, cc);
+		break;
+	case VERB_STATUS:
+		if (c->hooks.status(c->hooks.ctx, &cc->out) < 0)
+			cc->closing = true;
+		creply(cc, "OK STATUS");
+		break;
+	case VERB_RELOAD:
+		c->hooks.reload(c->hooks.ctx, cc->login, reply, sizeof(reply));
+		creply(cc, "%s", reply);
+		break;
+	case VERB_SHUTDOWN:
+		if (!text_ok(cc, cmd.text, cmd.text_len, false))
+			break;
+		log_msg(LOG_NOTICE, "shutdown requested by %s (uid %u)", cc->login, (unsigned)cc->uid);
+		creply(cc, "OK SHUTDOWN");
+		c->hooks.shutdown(c->hooks.ctx, cmd.text, cmd.text ? cmd.text_len : 0);
 		break;
 	case VERB_PING:
 		if (proto_reply_pong(&cc->out, &cmd) < 0)
@@ -204,7 +472,8 @@ static void control_line(struct control *c, struct control_conn *cc, const char 
 		cc->closing = true;
 		break;
 	default:
-		creply(cc, "ERR unknown-command the control commands are NOTICE, WHO, PING and QUIT");
+		creply(cc, "ERR unknown-command the control commands are NOTICE, WHO, KICK, MUTE, "
+		       "UNMUTE, BAN, UNBAN, BANS, STATUS, RELOAD, SHUTDOWN, PING and QUIT");
 		break;
 	}
 }

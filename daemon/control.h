@@ -6,15 +6,31 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "buffer.h"
 #include "config.h"
 #include "room.h"
+#include "sanctions.h"
 
 #define CONTROL_MAX_CONNS 16
 
 struct control;
 
+/* What only the daemon can do, called back from the control verbs. */
+struct control_hooks {
+	void *ctx;
+	/* STATUS: append the "STATUS key value" lines. -1 if out of memory. */
+	int (*status)(void *ctx, struct buffer *out);
+	/* RELOAD: put the reply line ("OK RELOAD ..." or "ERR ...") in reply. */
+	void (*reload)(void *ctx, const char *by, char *reply, size_t len);
+	/* SHUTDOWN: stop once the replies are sent, telling the room msg. */
+	void (*shutdown)(void *ctx, const char *msg, size_t len);
+};
+
 struct control *control_new(struct room *room, const struct lchat_config *cfg,
+			    struct sanctions *sanctions, const struct control_hooks *hooks,
 			    int listen_fd, gid_t admin_gid);
+/* After a reload changed admin_group. */
+void control_set_admin_gid(struct control *c, gid_t gid);
 void control_free(struct control *c);
 /* Descriptors to poll: fills up to `max` entries, returns how many. */
 int control_pollfds(struct control *c, struct pollfd *pfd, int max);

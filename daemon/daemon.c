@@ -24,11 +24,15 @@
 #include "control.h"
 #include "handler.h"
 #include "log.h"
+#include "moderation.h"
 #include "proctitle.h"
 #include "readiness.h"
 #include "room.h"
+#include "sanctions.h"
+#include "sanitize.h"
 #include "sockets.h"
 #include "util.h"
+#include "version.h"
 #include "wake.h"
 
 /* Connections accepted per loop turn, so signals and control stay served. */
@@ -37,8 +41,9 @@
 #define SHUTDOWN_GRACE_MS 3000
 
 struct daemon {
-	const struct lchat_config *cfg;
+	struct lchat_config *cfg;
 	struct room room;
+	struct sanctions sanctions;
 	struct control *control;
 	int listen_fd;
 	int sigfd;
@@ -46,7 +51,13 @@ struct daemon {
 	pid_t *slot_pid;         /* our own record of each slot's handler */
 	uint32_t handlers;
 	bool stopping;
+	bool stop_requested;     /* SHUTDOWN from the control socket */
+	char *shutdown_msg;      /* its message, or NULL */
 	pid_t self;
+	int64_t started_ms;      /* this daemon, wall clock */
+	int64_t lchatd_started_ms; /* the supervisor, wall clock */
+	unsigned restarts;
+	unsigned reloads;
 	int64_t last_error_log;
 };
 
@@ -93,6 +104,17 @@ static void start_handler(struct daemon *d, int fd, const struct ucred *cred)
 		socket_refuse(fd, "full", "the room is full; try again later");
 		return;
 	}
+	int64_t now = now_ms();
+	const struct sanction *ban = sanctions_find(&d->sanctions, SANCTION_BAN, cred->uid, now);
+	if (ban) {
+		char why[256], text[200];
+		moderation_describe(ban, now, text, sizeof(text));
+		snprintf(why, sizeof(why), "you are banned from the room %s", text);
+		log_limited(&d->last_error_log, LOG_NOTICE, "uid %u (%s) refused: banned",
+			    (unsigned)cred->uid, ban->login);
+		socket_refuse(fd, "banned", why);
+		return;
+	}
 	if (uid_connections(d, cred->uid) >= d->cfg->max_users_per_uid) {
 		log_msg(LOG_NOTICE, "uid %u refused: %ld connections already",
 			(unsigned)cred->uid, d->cfg->max_users_per_uid);
@@ -104,6 +126,7 @@ static void start_handler(struct daemon *d, int fd, const struct ucred *cred)
 	s->uid = cred->uid;
 	s->connected_ms = now_ms();
 	s->name[0] = s->key[0] = s->login[0] = '\0';
+	moderation_init_slot(s, &d->sanctions, now);
 	atomic_store(&s->pid, 0);
 	atomic_store(&s->wake, 0);
 	atomic_store(&s->state, SLOT_CONNECTED);
@@ -203,13 +226,14 @@ static void reap_children(struct daemon *d)
 		pid_t pid = si.si_pid;
 		int slot = slot_of_pid(d, pid);
 		if (slot >= 0) {
-			const char *name = room_slot(&d->room, (uint32_t)slot)->name;
+			const struct room_slot *s = room_slot(&d->room, (uint32_t)slot);
+			const char *name = s->name[0] ? s->name : "not joined";
 			if (si.si_code != CLD_EXITED)
-				log_msg(LOG_WARNING, "handler %d (%s) killed by signal %d",
-					(int)pid, name[0] ? name : "not joined", si.si_status);
+				log_msg(LOG_WARNING, "handler %d (%s, uid %u) crashed: killed by signal %d",
+					(int)pid, name, (unsigned)s->uid, si.si_status);
 			else if (si.si_status != 0)
-				log_msg(LOG_WARNING, "handler %d (%s) exited with status %d",
-					(int)pid, name[0] ? name : "not joined", si.si_status);
+				log_msg(LOG_WARNING, "handler %d (%s, uid %u) exited with status %d",
+					(int)pid, name, (unsigned)s->uid, si.si_status);
 			release_slot(d, (uint32_t)slot);
 			d->slot_pid[slot] = 0;
 			d->handlers--;
@@ -238,8 +262,8 @@ static void shutdown_room(struct daemon *d, const char *config_socket_paths[2])
 	for (int i = 0; i < 2; i++)
 		unlink(config_socket_paths[i]);
 
-	static const char msg[] = "server is shutting down";
-	struct room_event ev = { .kind = EV_NOTICE, .text = msg, .text_len = sizeof(msg) - 1 };
+	const char *msg = d->shutdown_msg ? d->shutdown_msg : "server is shutting down";
+	struct room_event ev = { .kind = EV_NOTICE, .text = msg, .text_len = strlen(msg) };
 	room_post(&d->room, &ev);
 	signal_handlers(d, SIGTERM);
 
@@ -260,6 +284,149 @@ static void shutdown_room(struct daemon *d, const char *config_socket_paths[2])
 		}
 		reap_children(d);
 	}
+}
+
+/* ---- what the control socket asks of the daemon ---------------------- */
+
+/* Proportional set size of a process in KiB, 0 if unknown. */
+static long pss_kib(pid_t pid)
+{
+	char path[64], line[256];
+	long kib = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", (int)pid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Pss: %ld kB", &kib) == 1)
+			break;
+	fclose(f);
+	return kib;
+}
+
+static int status_hook(void *ctx, struct buffer *out)
+{
+	struct daemon *d = ctx;
+	int64_t now = now_ms();
+	unsigned users = 0;
+	long mem = pss_kib(d->self);
+
+	uint32_t hw = atomic_load(&d->room.hdr->high_water);
+	for (uint32_t i = 0; i < hw && i < d->room.max_users; i++) {
+		users += atomic_load(&room_slot(&d->room, i)->state) == SLOT_JOINED;
+		if (d->slot_pid[i] > 0)
+			mem += pss_kib(d->slot_pid[i]);
+	}
+	struct { const char *key; long long v; } nums[] = {
+		{ "pid", d->self }, { "supervisor-pid", getppid() },
+		{ "uptime", (now - d->lchatd_started_ms) / 1000 },
+		{ "daemon-uptime", (now - d->started_ms) / 1000 },
+		{ "restarts", d->restarts }, { "users", users }, { "connections", d->handlers },
+		{ "max-users", d->cfg->max_users },
+		{ "messages", (long long)atomic_load(&d->room.hdr->messages) },
+		{ "last-seq", (long long)room_head(&d->room) - 1 },
+		{ "memory-kib", mem },
+		{ "bans", (long long)sanctions_count(&d->sanctions, SANCTION_BAN) },
+		{ "mutes", (long long)sanctions_count(&d->sanctions, SANCTION_MUTE) },
+		{ "reloads", d->reloads },
+	};
+	if (buffer_printf_line(out, "STATUS version %s", LCHAT_VERSION) < 0)
+		return -1;
+	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++)
+		if (buffer_printf_line(out, "STATUS %s %lld", nums[i].key, nums[i].v) < 0)
+			return -1;
+	char path[1024];
+	text_sanitize(d->cfg->path ? d->cfg->path : "-", strlen(d->cfg->path ? d->cfg->path : "-"),
+		      path, sizeof(path));
+	return buffer_printf_line(out, "STATUS config %s", path);
+}
+
+static int lookup_group(const char *name, gid_t *gid);
+
+/* Reload the configuration file: swap in what may change at run time,
+ * report what needs a restart. The same for SIGHUP and RELOAD. */
+static void reload(struct daemon *d, const char *by, char *reply, size_t len)
+{
+	struct lchat_config fresh;
+	char err[1024], clean[1024], changed[512], restart[512];
+	gid_t gid = 0;
+
+	if (config_load(d->cfg->path, &fresh, err, sizeof(err)) < 0 ||
+	    (lookup_group(fresh.admin_group, &gid) < 0 &&
+	     snprintf(err, sizeof(err), "%s: admin_group: no such group '%s'",
+		      d->cfg->path, fresh.admin_group) > 0)) {
+		config_free(&fresh);
+		log_msg(LOG_ERR, "reload (%s) refused: %s; the running configuration stays", by, err);
+		text_sanitize(err, strlen(err), clean, sizeof(clean));
+		snprintf(reply, len, "ERR bad-config %s", clean);
+		return;
+	}
+	bool group_changed = strcmp(fresh.admin_group, d->cfg->admin_group) != 0;
+	config_apply_reload(d->cfg, &fresh, changed, sizeof(changed), restart, sizeof(restart));
+	config_free(&fresh);
+	if (group_changed) {
+		control_set_admin_gid(d->control, gid);
+		if (chown(d->cfg->control_socket, (uid_t)-1, gid) < 0)
+			log_msg(LOG_WARNING, "reload: chgrp %s: %s", d->cfg->control_socket, strerror(errno));
+	}
+	d->reloads++;
+	log_msg(LOG_NOTICE, "reload (%s): changed: %s; need a restart: %s", by,
+		changed[0] ? changed : "none", restart[0] ? restart : "none");
+	snprintf(reply, len, "OK RELOAD changed=%s restart-needed=%s",
+		 changed[0] ? changed : "-", restart[0] ? restart : "-");
+}
+
+static void reload_hook(void *ctx, const char *by, char *reply, size_t len)
+{
+	struct daemon *d = ctx;
+	char who[128];
+
+	snprintf(who, sizeof(who), "by %s", by);
+	reload(d, who, reply, len);
+	/* The supervisor keeps its own copy, to start the next daemon with. */
+	if (strncmp(reply, "OK", 2) == 0)
+		kill(getppid(), SIGUSR1);
+}
+
+static void shutdown_hook(void *ctx, const char *msg, size_t len)
+{
+	struct daemon *d = ctx;
+
+	free(d->shutdown_msg);
+	d->shutdown_msg = msg && len ? strndup(msg, len) : NULL;
+	d->stop_requested = true;
+}
+
+/* Lift mutes and bans whose time is up. */
+static void expire_sanctions(struct daemon *d)
+{
+	struct sanction gone[16];
+	size_t n;
+	bool changed = false;
+
+	while ((n = sanctions_expire(&d->sanctions, now_ms(), gone, 16)) > 0) {
+		changed = true;
+		for (size_t i = 0; i < n && i < 16; i++) {
+			log_msg(LOG_NOTICE, "%s of login %s (uid %u) ended", sanction_kind_name(gone[i].kind),
+				gone[i].login, (unsigned)gone[i].uid);
+			if (gone[i].kind == SANCTION_MUTE)
+				moderation_set_mute(&d->room, gone[i].uid, 0,
+						    "your mute has ended; you may speak again");
+		}
+	}
+	if (changed)
+		sanctions_save(&d->sanctions);
+}
+
+static int loop_timeout(struct daemon *d)
+{
+	int64_t next = sanctions_next_end(&d->sanctions);
+
+	if (next == 0)
+		return -1;
+	int64_t left = next - now_ms();
+	return left <= 0 ? 0 : left > 60000 ? 60000 : (int)left;
 }
 
 /* ---- set-up ---------------------------------------------------------- */
@@ -293,6 +460,7 @@ static int lookup_group(const char *name, gid_t *gid)
 static int setup(struct daemon *d, int ready_fd)
 {
 	const struct lchat_config *cfg = d->cfg;
+
 	char err[1024], path[4096];
 	gid_t admin_gid;
 
@@ -332,7 +500,16 @@ static int setup(struct daemon *d, int ready_fd)
 		report(ready_fd, "%s", err);
 		return -1;
 	}
-	d->control = control_new(&d->room, cfg, cfd, admin_gid);
+	if (sanctions_load(&d->sanctions, cfg->state_dir) < 0) {
+		unlink(cfg->socket);
+		unlink(cfg->control_socket);
+		report(ready_fd, "out of memory reading %s/sanctions", cfg->state_dir);
+		return -1;
+	}
+	struct control_hooks hooks = {
+		.ctx = d, .status = status_hook, .reload = reload_hook, .shutdown = shutdown_hook,
+	};
+	d->control = control_new(&d->room, cfg, &d->sanctions, &hooks, cfd, admin_gid);
 	d->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (!d->control || d->reserve_fd < 0) {
 		unlink(cfg->socket);
@@ -343,13 +520,16 @@ static int setup(struct daemon *d, int ready_fd)
 	return 0;
 }
 
-int daemon_main(const struct lchat_config *cfg, int ready_fd, unsigned restarts)
+int daemon_main(struct lchat_config *cfg, int ready_fd, unsigned restarts, int64_t started_ms)
 {
 	struct daemon d;
 
 	memset(&d, 0, sizeof(d));
 	d.cfg = cfg;
 	d.self = getpid();
+	d.started_ms = now_ms();
+	d.lchatd_started_ms = started_ms;
+	d.restarts = restarts;
 	d.listen_fd = d.reserve_fd = -1;
 	proctitle_set("lchatd: daemon");
 	if (chdir("/") < 0 || setup(&d, ready_fd) < 0)
@@ -365,7 +545,7 @@ int daemon_main(const struct lchat_config *cfg, int ready_fd, unsigned restarts)
 		pfd[0] = (struct pollfd){ .fd = d.sigfd, .events = POLLIN };
 		pfd[1] = (struct pollfd){ .fd = d.listen_fd, .events = POLLIN };
 		int nc = control_pollfds(d.control, pfd + 2, CONTROL_MAX_CONNS + 1);
-		if (poll(pfd, (nfds_t)(2 + nc), -1) < 0) {
+		if (poll(pfd, (nfds_t)(2 + nc), loop_timeout(&d)) < 0) {
 			if (errno == EINTR)
 				continue;
 			log_msg(LOG_ERR, "poll: %s", strerror(errno));
@@ -378,8 +558,13 @@ int daemon_main(const struct lchat_config *cfg, int ready_fd, unsigned restarts)
 			while ((n = read(d.sigfd, &si, sizeof(si))) == (ssize_t)sizeof(si)) {
 				if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT)
 					stop = true;
-				else if (si.ssi_signo == SIGHUP)
-					log_msg(LOG_NOTICE, "SIGHUP: configuration reload is not supported yet; restart lchatd to apply changes");
+				else if (si.ssi_signo == SIGHUP) {
+					char reply[1200];
+					reload(&d, "on SIGHUP", reply, sizeof(reply));
+					/* A SIGHUP not from the supervisor: tell it. */
+					if ((pid_t)si.ssi_pid != getppid() && strncmp(reply, "OK", 2) == 0)
+						kill(getppid(), SIGUSR1);
+				}
 			}
 			reap_children(&d);
 			if (stop) {
@@ -390,8 +575,17 @@ int daemon_main(const struct lchat_config *cfg, int ready_fd, unsigned restarts)
 		if (pfd[1].revents & POLLIN)
 			accept_users(&d);
 		control_handle(d.control, pfd + 2, nc);
+		expire_sanctions(&d);
+		if (d.stop_requested) {
+			/* The supervisor stops too, so no new daemon starts. */
+			kill(getppid(), SIGTERM);
+			shutdown_room(&d, paths);
+			break;
+		}
 	}
 	control_free(d.control);
+	sanctions_free(&d.sanctions);
+	free(d.shutdown_msg);
 	free(d.slot_pid);
 	room_close(&d.room);
 	close(d.sigfd);

@@ -2,11 +2,14 @@
 #ifndef LCHAT_DAEMON_H
 #define LCHAT_DAEMON_H
 
+#include <stdint.h>
+
 #include "config.h"
 
-/* Run the daemon until SIGTERM/SIGINT. Writes "R" to ready_fd once both
- * sockets accept connections, or "E<reason>" if it cannot start, and
- * closes it. Returns the process exit status. */
-int daemon_main(const struct lchat_config *cfg, int ready_fd, unsigned restarts);
+/* Run the daemon until SIGTERM/SIGINT or SHUTDOWN. Writes "R" to ready_fd
+ * once both sockets accept connections, or "E<reason>" if it cannot start,
+ * and closes it. cfg is the daemon's own copy: reloads change it. started_ms
+ * is when lchatd (the supervisor) started. Returns the exit status. */
+int daemon_main(struct lchat_config *cfg, int ready_fd, unsigned restarts, int64_t started_ms);
 
 #endif

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "buffer.h"
+#include "duration.h"
 #include "log.h"
 #include "names.h"
 #include "proctitle.h"
@@ -92,12 +93,30 @@ static void leave(struct handler *h, enum leave_reason why, const char *text, si
 		.login = h->login, .reason = why, .text = text, .text_len = len,
 	};
 	room_lock(h->room);
+	if (atomic_load(&h->me->kicked) != KICK_NONE) {
+		room_unlock(h->room);   /* the admin wrote our LEAVE */
+		return;
+	}
 	room_append_locked(h->room, &ev);
 	atomic_store(&h->me->state, SLOT_LEFT);
 	room_wake_members_locked(h->room, (int)h->slot);
 	room_unlock(h->room);
 	log_msg(LOG_INFO, "leave: %s (login %s, uid %u): %s", h->me->name,
 		h->login, (unsigned)h->uid, leave_reason_name(why));
+}
+
+/* An administrator kicked or banned us (room_kick_locked): our LEAVE is
+ * written; send the events before it, then the BYE. */
+static void check_kicked(struct handler *h)
+{
+	uint32_t kind = atomic_load(&h->me->kicked);
+
+	if (kind == KICK_NONE || h->closing)
+		return;
+	h->left = true;
+	log_msg(LOG_NOTICE, "%s: %s (login %s, uid %u)", kind == KICK_BANNED ? "banned" : "kicked",
+		h->joined ? h->me->name : "(not joined)", h->login, (unsigned)h->uid);
+	close_with(h, kind == KICK_BANNED ? "banned" : "kicked", h->me->kick_text);
 }
 
 /* ---- events out ------------------------------------------------------ */
@@ -227,6 +246,10 @@ static void cmd_join(struct handler *h, const struct command *c)
 
 	struct room *r = h->room;
 	room_lock(r);
+	if (atomic_load(&h->me->kicked) != KICK_NONE) {
+		room_unlock(r);   /* check_kicked() says goodbye */
+		return;
+	}
 	int other = room_find_locked(r, name);
 	if (other >= 0) {
 		room_unlock(r);
@@ -280,6 +303,17 @@ static void cmd_message(struct handler *h, const struct command *c)
 		reply(h, "ERR %s %s", text_error_code(te), text_error_message(te));
 		return;
 	}
+	int64_t now = now_ms();
+	if (room_slot_muted(h->me, now)) {
+		int64_t until = atomic_load(&h->me->muted_until);
+		char left[24];
+		duration_format(until == INT64_MAX ? 0 : (until - now + 999) / 1000, left, sizeof(left));
+		if (until == INT64_MAX)
+			reply(h, "ERR muted an administrator muted you; not sent");
+		else
+			reply(h, "ERR muted an administrator muted you for %s more; not sent", left);
+		return;
+	}
 	if (!rate_ok(h)) {
 		reply(h, "ERR rate-limited at most %ld messages per second; not sent",
 		      h->cfg->rate_limit);
@@ -291,6 +325,10 @@ static void cmd_message(struct handler *h, const struct command *c)
 	};
 	struct room *r = h->room;
 	room_lock(r);
+	if (atomic_load(&h->me->kicked) != KICK_NONE) {
+		room_unlock(r);   /* kicked meanwhile: not sent */
+		return;
+	}
 	if (kind == EV_PRIV) {
 		char target[NAME_MAX_LEN + 1];
 		memcpy(target, c->arg, c->arg_len);
@@ -310,7 +348,12 @@ static void cmd_message(struct handler *h, const struct command *c)
 	else
 		room_wake_members_locked(r, (int)h->slot);
 	room_unlock(r);
-	atomic_store(&h->me->active_ms, now_ms());
+	atomic_store(&h->me->active_ms, now);
+	if (h->cfg->log_messages)
+		log_msg(LOG_INFO, "%s from %s (uid %u)%s%.*s: %.*s", verb_name(c->verb),
+			h->me->name, (unsigned)h->uid, kind == EV_PRIV ? " to " : "",
+			kind == EV_PRIV ? (int)c->arg_len : 0, kind == EV_PRIV ? c->arg : "",
+			(int)c->text_len, c->text);
 }
 
 static void cmd_who(struct handler *h)
@@ -476,6 +519,7 @@ static void run(struct handler *h)
 		}
 		if (h->joined && !h->closing)
 			drain(h);
+		check_kicked(h);
 		process_input(h);
 		if (!h->closing && !h->joined && mono_ms() >= h->join_deadline)
 			close_with(h, "join-timeout", "no JOIN in time; goodbye");

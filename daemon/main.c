@@ -49,7 +49,7 @@ static int redirect_stdio(void)
 
 /* Fork the supervisor into its own session; this process waits for the
  * word from the daemon and reports it. */
-static int background(const struct lchat_config *cfg)
+static int background(struct lchat_config *cfg)
 {
 	int rp[2];
 

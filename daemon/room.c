@@ -19,7 +19,7 @@
 #include "wake.h"
 
 #define ROOM_MAGIC   0x316d727461686c63ULL   /* "chatrm1" */
-#define ROOM_VERSION 1
+#define ROOM_VERSION 2
 
 static size_t round_up(size_t n, size_t to)
 {
@@ -300,7 +300,7 @@ int room_find_locked(struct room *r, const char *name)
 	return -1;
 }
 
-int room_format_who(struct room *r, struct buffer *out)
+static int format_who(struct room *r, struct buffer *out, bool admin)
 {
 	int64_t now = now_ms();
 	unsigned count = 0;
@@ -313,12 +313,67 @@ int room_format_who(struct room *r, struct buffer *out)
 		if (atomic_load(&s->state) != SLOT_JOINED)
 			continue;
 		int64_t idle = (now - atomic_load(&s->active_ms)) / 1000;
-		rc = buffer_printf_line(out, "WHO %s %s %" PRId64 " %" PRId64, s->name,
-					s->login, idle > 0 ? idle : 0, s->joined_ms);
+		if (idle < 0)
+			idle = 0;
+		if (!admin) {
+			rc = buffer_printf_line(out, "WHO %s %s %" PRId64 " %" PRId64, s->name,
+						s->login, idle, s->joined_ms);
+		} else {
+			int64_t until = atomic_load(&s->muted_until);
+			char muted[24] = "-";
+			if (until == INT64_MAX)
+				snprintf(muted, sizeof(muted), "forever");
+			else if (until > now)
+				snprintf(muted, sizeof(muted), "%" PRId64, (until - now + 999) / 1000);
+			rc = buffer_printf_line(out, "WHO %s %s %u %" PRId64 " %" PRId64 " %" PRId64 " %s",
+						s->name, s->login, (unsigned)s->uid, idle,
+						s->joined_ms, s->connected_ms, muted);
+		}
 		count++;
 	}
 	room_unlock(r);
 	if (rc == 0)
 		rc = buffer_printf_line(out, "OK WHO %u", count);
 	return rc;
+}
+
+int room_format_who(struct room *r, struct buffer *out)
+{
+	return format_who(r, out, false);
+}
+
+int room_format_who_admin(struct room *r, struct buffer *out)
+{
+	return format_who(r, out, true);
+}
+
+uint64_t room_kick_locked(struct room *r, uint32_t i, enum kick_kind kind,
+			  const char *text, const char *bye_text)
+{
+	struct room_slot *s = &r->slots[i];
+	uint64_t seq = 0;
+
+	if (atomic_load(&s->kicked) != KICK_NONE)
+		return 0;
+	if (atomic_load(&s->state) == SLOT_JOINED) {
+		struct room_event ev = {
+			.kind = EV_LEAVE, .origin = i + 1, .name = s->name, .login = s->login,
+			.reason = kind == KICK_BANNED ? LEAVE_BANNED : LEAVE_KICKED,
+			.text = text, .text_len = text ? strlen(text) : 0,
+		};
+		seq = room_append_locked(r, &ev);
+		atomic_store(&s->state, SLOT_LEFT);
+		room_wake_members_locked(r, (int)i);
+	}
+	snprintf(s->kick_text, sizeof(s->kick_text), "%s", bye_text);
+	atomic_store(&s->kicked, (uint32_t)kind);
+	wake_slot_forced(s);
+	return seq;
+}
+
+bool room_slot_muted(struct room_slot *s, int64_t now)
+{
+	int64_t until = atomic_load(&s->muted_until);
+
+	return until != 0 && (until == INT64_MAX || now < until);
 }

@@ -35,6 +35,12 @@ enum slot_state {
 	SLOT_LEFT,        /* left; the daemon frees the slot when it reaps */
 };
 
+enum kick_kind {
+	KICK_NONE = 0,
+	KICK_KICKED,      /* BYE kicked */
+	KICK_BANNED,      /* BYE banned */
+};
+
 struct room_slot {
 	_Atomic int32_t pid;
 	_Atomic uint32_t wake;       /* 1: a wake-up is pending */
@@ -44,6 +50,9 @@ struct room_slot {
 	int64_t connected_ms;
 	int64_t joined_ms;
 	_Atomic int64_t active_ms;   /* last message, for idle time */
+	_Atomic int64_t muted_until; /* wall ms; 0: may speak; INT64_MAX: no end */
+	_Atomic uint32_t kicked;     /* enum kick_kind: an admin closed it */
+	char kick_text[200];         /* the BYE's text, written before `kicked` */
 	char name[NAME_MAX_LEN + 1];
 	char key[NAME_MAX_LEN + 1];  /* name_key(name) */
 	char login[LOGIN_MAX + 1];
@@ -145,6 +154,19 @@ struct buffer;
 /* Append one "WHO name login idle joined-ms" line per member and the
  * closing "OK WHO count" to out. Takes the lock. -1 if out of memory. */
 int room_format_who(struct room *r, struct buffer *out);
+/* The same for the control socket, which is told more:
+ * "WHO name login uid idle joined-ms connected-ms muted". */
+int room_format_who_admin(struct room *r, struct buffer *out);
+
+/* Close slot i's connection for an administrator, lock held: a joined
+ * member's LEAVE (reason kicked or banned, with text) is written, and its
+ * handler is woken to send "BYE kicked|banned bye_text" and exit.
+ * Returns the LEAVE's sequence number, or 0 if the slot had not joined. */
+uint64_t room_kick_locked(struct room *r, uint32_t i, enum kick_kind kind,
+			  const char *text, const char *bye_text);
+
+/* Is the member muted at wall time now_ms? */
+bool room_slot_muted(struct room_slot *s, int64_t now_ms);
 
 /* Index of a joined member named `name` (any case), or -1. Lock held. */
 int room_find_locked(struct room *r, const char *name);

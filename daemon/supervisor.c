@@ -36,7 +36,7 @@
 #define STOP_TIMEOUT_MS 10000
 
 struct supervisor {
-	const struct lchat_config *cfg;
+	struct lchat_config *cfg;
 	int sigfd;
 	int pid_fd;
 	int launcher_fd;         /* readiness pipe to the shell's lchatd */
@@ -44,6 +44,7 @@ struct supervisor {
 	pid_t daemon;
 	int64_t daemon_started;
 	unsigned restarts;
+	int64_t started_ms;      /* wall clock, for the daemon's STATUS */
 	int backoff_ms;
 	int64_t restart_at;      /* 0: no restart pending */
 	bool stopping;
@@ -114,7 +115,7 @@ static pid_t spawn_daemon(struct supervisor *s, int ready_w)
 			close(s->pid_fd);
 		if (s->launcher_fd >= 0)
 			close(s->launcher_fd);
-		exit(daemon_main(s->cfg, ready_w, s->restarts));
+		exit(daemon_main(s->cfg, ready_w, s->restarts, s->started_ms));
 	}
 	close(pp[1]);
 	pid_t pid = -1;
@@ -151,7 +152,7 @@ static int start_daemon(struct supervisor *s, char *err, size_t errlen)
 	return rc;
 }
 
-static const int supervisor_signals[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP };
+static const int supervisor_signals[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGUSR1 };
 
 /* Reap every child that is done. Returns true when none are left. */
 static bool reap(struct supervisor *s)
@@ -214,6 +215,18 @@ static int poll_timeout(const struct supervisor *s)
 	return left > 0 ? (int)left : 0;
 }
 
+/* Take the run-time options of the configuration file again; errors are
+ * the daemon's to report. */
+static void reload_own_copy(struct supervisor *s)
+{
+	struct lchat_config fresh = { 0 };
+	char err[1024], changed[512], restart[512];
+
+	if (s->cfg->path && config_load(s->cfg->path, &fresh, err, sizeof(err)) == 0)
+		config_apply_reload(s->cfg, &fresh, changed, sizeof(changed), restart, sizeof(restart));
+	config_free(&fresh);
+}
+
 static void begin_stop(struct supervisor *s)
 {
 	if (s->stopping)
@@ -226,7 +239,7 @@ static void begin_stop(struct supervisor *s)
 		kill(s->daemon, SIGTERM);
 }
 
-int supervisor_main(const struct lchat_config *cfg, int ready_fd)
+int supervisor_main(struct lchat_config *cfg, int ready_fd)
 {
 	struct supervisor s;
 	char err[1024];
@@ -236,6 +249,7 @@ int supervisor_main(const struct lchat_config *cfg, int ready_fd)
 	s.pid_fd = -1;
 	s.launcher_fd = ready_fd;
 	s.backoff_ms = BACKOFF_MIN_MS;
+	s.started_ms = now_ms();
 	proctitle_set("lchatd: supervisor");
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) {
 		snprintf(err, sizeof(err), "PR_SET_CHILD_SUBREAPER: %s", strerror(errno));
@@ -273,8 +287,15 @@ int supervisor_main(const struct lchat_config *cfg, int ready_fd)
 		while (read(s.sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 			if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT)
 				begin_stop(&s);
-			else if (si.ssi_signo == SIGHUP && s.daemon > 0)
-				kill(s.daemon, SIGHUP);
+			else if (si.ssi_signo == SIGHUP) {
+				/* The daemon reloads and reports; we keep a copy
+				 * to start the next daemon with. */
+				reload_own_copy(&s);
+				if (s.daemon > 0)
+					kill(s.daemon, SIGHUP);
+			} else if (si.ssi_signo == SIGUSR1) {
+				reload_own_copy(&s);   /* the daemon reloaded */
+			}
 		}
 		bool all_reaped = reap(&s);
 		if (s.stopping) {

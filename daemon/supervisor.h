@@ -7,6 +7,6 @@
 /* Supervise the daemon until SIGTERM. ready_fd (-1 in the foreground)
  * receives "R" once the first daemon is ready or "E<reason>". Returns the
  * exit status. */
-int supervisor_main(const struct lchat_config *cfg, int ready_fd);
+int supervisor_main(struct lchat_config *cfg, int ready_fd);
 
 #endif

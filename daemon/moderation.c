@@ -1,0 +1,73 @@
+/* moderation.c - applying kicks, mutes and bans to the room's slots. */
+#include "moderation.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "duration.h"
+#include "util.h"
+#include "wake.h"
+
+void moderation_set_mute(struct room *r, uid_t uid, int64_t muted_until, const char *notice)
+{
+	room_lock(r);
+	uint32_t hw = atomic_load(&r->hdr->high_water);
+	for (uint32_t i = 0; i < hw && i < r->max_users; i++) {
+		struct room_slot *s = room_slot(r, i);
+		uint32_t st = atomic_load(&s->state);
+		if ((st != SLOT_CONNECTED && st != SLOT_JOINED) || s->uid != uid)
+			continue;
+		atomic_store(&s->muted_until, muted_until);
+		if (notice && st == SLOT_JOINED) {
+			struct room_event ev = {
+				.kind = EV_NOTICE, .target = i + 1,
+				.text = notice, .text_len = strlen(notice),
+			};
+			room_append_locked(r, &ev);
+			wake_slot(s);
+		}
+	}
+	room_unlock(r);
+}
+
+unsigned moderation_close_uid(struct room *r, uid_t uid, const char *reason, const char *bye)
+{
+	unsigned n = 0;
+
+	room_lock(r);
+	uint32_t hw = atomic_load(&r->hdr->high_water);
+	for (uint32_t i = 0; i < hw && i < r->max_users; i++) {
+		struct room_slot *s = room_slot(r, i);
+		uint32_t st = atomic_load(&s->state);
+		if ((st != SLOT_CONNECTED && st != SLOT_JOINED) || s->uid != uid ||
+		    atomic_load(&s->kicked) != KICK_NONE)
+			continue;
+		room_kick_locked(r, i, KICK_BANNED, reason, bye);
+		n++;
+	}
+	room_unlock(r);
+	return n;
+}
+
+void moderation_init_slot(struct room_slot *s, const struct sanctions *list, int64_t now)
+{
+	const struct sanction *m = sanctions_find(list, SANCTION_MUTE, s->uid, now);
+
+	atomic_store(&s->muted_until, sanction_mute_value(m));
+	atomic_store(&s->kicked, KICK_NONE);
+	s->kick_text[0] = '\0';
+}
+
+void moderation_describe(const struct sanction *x, int64_t now, char *buf, size_t len)
+{
+	char left[32];
+
+	if (x->until_ms == 0)
+		snprintf(left, sizeof(left), "until further notice");
+	else {
+		char d[24];
+		duration_format((x->until_ms - now + 999) / 1000, d, sizeof(d));
+		snprintf(left, sizeof(left), "for %s", d);
+	}
+	snprintf(buf, len, "%s%s%s", left, x->reason[0] ? ": " : "", x->reason);
+}
