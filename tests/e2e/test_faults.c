@@ -241,7 +241,7 @@ START_TEST(test_handler_crash)
 	ck_assert_ptr_nonnull(log);
 	char line[1024], re[128];
 	bool logged = false;
-	snprintf(re, sizeof(re), "handler %d \\(bob\\) killed by signal 11", (int)handler);
+	snprintf(re, sizeof(re), "handler %d \\(bob, uid [0-9]+\\) crashed: killed by signal 11", (int)handler);
 	while (fgets(line, sizeof(line), log))
 		logged |= re_contains(line, re);
 	fclose(log);

@@ -360,9 +360,11 @@ END_TEST
 /* ---- WHO, PRIV, ME ------------------------------------------------------------ */
 
 /* Read WHO lines up to "OK WHO <count>"; every member must be listed once
- * with our login, a numeric idle time and a plausible join time. */
-static void expect_who(struct tclient *tc, const char *const *names, int count,
-		       int64_t since)
+ * with our login, a numeric idle time and a plausible join time. The
+ * control socket's lines (admin) also carry the uid, the connection time
+ * and the mute state. */
+static void expect_who_as(struct tclient *tc, const char *const *names, int count,
+			  int64_t since, bool admin)
 {
 	bool seen[8] = { false };
 	const char *line;
@@ -373,8 +375,17 @@ static void expect_who(struct tclient *tc, const char *const *names, int count,
 		long long idle, joined;
 		int k, len = 0;
 
-		line = tc_expectf(tc, TC_TIMEOUT, "WHO [^ ]+ %s [0-9]+ [0-9]+$", LOGIN);
-		ck_assert_int_eq(sscanf(line, "WHO %63s %*s %lld %lld%n", name, &idle, &joined, &len), 3);
+		if (admin) {
+			long long uid, connected;
+			line = tc_expectf(tc, TC_TIMEOUT, "WHO [^ ]+ %s [0-9]+ [0-9]+ [0-9]+ [0-9]+ -$", LOGIN);
+			ck_assert_int_eq(sscanf(line, "WHO %63s %*s %lld %lld %lld %lld -%n", name, &uid,
+						&idle, &joined, &connected, &len), 5);
+			ck_assert_int_eq(uid, (long long)getuid());
+			ck_assert_msg(connected <= joined, "connected after joining: %s", line);
+		} else {
+			line = tc_expectf(tc, TC_TIMEOUT, "WHO [^ ]+ %s [0-9]+ [0-9]+$", LOGIN);
+			ck_assert_int_eq(sscanf(line, "WHO %63s %*s %lld %lld%n", name, &idle, &joined, &len), 3);
+		}
 		ck_assert_int_eq(len, (int)strlen(line));
 		for (k = 0; k < count && strcmp(names[k], name) != 0; k++)
 			;
@@ -386,6 +397,11 @@ static void expect_who(struct tclient *tc, const char *const *names, int count,
 			      "joined-ms %lld of %s is not recent", joined, name);
 	}
 	tc_expectf(tc, TC_TIMEOUT, "OK WHO %d$", count);
+}
+
+static void expect_who(struct tclient *tc, const char *const *names, int count, int64_t since)
+{
+	expect_who_as(tc, names, count, since, false);
 }
 
 START_TEST(test_who)
@@ -402,7 +418,7 @@ START_TEST(test_who)
 
 	ctl = ctl_connect(d->ctl);
 	tc_send(ctl, "WHO");
-	expect_who(ctl, names, 3, since);
+	expect_who_as(ctl, names, 3, since, true);
 
 	/* A member who left is no longer listed. */
 	tc_send(c, "QUIT");
