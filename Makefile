@@ -3,7 +3,7 @@
 #   make            build the programs into build/bin/
 #   make check      unit and end-to-end tests, then the same under ASan+UBSan
 #   make run        start lchatd in the foreground with sockets under ./run/
-#   make install    PREFIX=/usr/local DESTDIR= (binaries, config, man pages)
+#   make install    PREFIX=/usr/local DESTDIR= (binaries, config, man pages, unit)
 
 PREFIX     ?= /usr/local
 BINDIR     ?= $(PREFIX)/bin
@@ -169,19 +169,26 @@ fuzz: build/fuzz/fuzz_protocol
 		build/fuzz/corpus-protocol tests/fuzz/corpus/protocol
 
 install: all
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR) $(DESTDIR)$(UNITDIR)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR) $(DESTDIR)$(UNITDIR)
 	install -m 0755 $(B)/bin/lchatd $(DESTDIR)$(SBINDIR)/lchatd
-	install -m 0644 docs/lchatd.8 $(DESTDIR)$(MANDIR)/man8/lchatd.8
+	install -m 0755 $(B)/bin/lchat $(DESTDIR)$(BINDIR)/lchat
+	install -m 0755 $(B)/bin/lchat-admin $(DESTDIR)$(BINDIR)/lchat-admin
+	install -m 0644 docs/lchat.1 $(DESTDIR)$(MANDIR)/man1/lchat.1
 	install -m 0644 docs/lchat.conf.5 $(DESTDIR)$(MANDIR)/man5/lchat.conf.5
+	install -m 0644 docs/lchatd.8 docs/lchat-admin.8 $(DESTDIR)$(MANDIR)/man8/
 	sed 's|@SBINDIR@|$(SBINDIR)|g' conf/lchatd.service > $(DESTDIR)$(UNITDIR)/lchatd.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/lchatd.service
 	@if [ -e $(DESTDIR)$(SYSCONFDIR)/lchat.conf ]; then \
 		echo "keeping existing $(DESTDIR)$(SYSCONFDIR)/lchat.conf"; \
 	else install -m 0644 conf/lchat.conf $(DESTDIR)$(SYSCONFDIR)/lchat.conf; fi
 
+# The configuration is left in place: it may hold the administrator's edits.
 uninstall:
-	rm -f $(DESTDIR)$(SBINDIR)/lchatd $(DESTDIR)$(MANDIR)/man8/lchatd.8 \
-	      $(DESTDIR)$(MANDIR)/man5/lchat.conf.5 $(DESTDIR)$(UNITDIR)/lchatd.service
+	rm -f $(DESTDIR)$(SBINDIR)/lchatd $(DESTDIR)$(BINDIR)/lchat $(DESTDIR)$(BINDIR)/lchat-admin \
+	      $(DESTDIR)$(MANDIR)/man1/lchat.1 $(DESTDIR)$(MANDIR)/man5/lchat.conf.5 \
+	      $(DESTDIR)$(MANDIR)/man8/lchatd.8 $(DESTDIR)$(MANDIR)/man8/lchat-admin.8 \
+	      $(DESTDIR)$(UNITDIR)/lchatd.service
 
 clean:
 	rm -rf build run

@@ -104,6 +104,7 @@ static void assert_defaults(const struct lchat_config *c)
 	ck_assert_int_eq(c->rate_limit, 5);
 	ck_assert_int_eq(c->rate_burst, 10);
 	ck_assert_int_eq(c->join_timeout, 60);
+	ck_assert(!c->log_messages);
 }
 
 START_TEST(test_defaults)
@@ -509,7 +510,7 @@ START_TEST(test_line_numbers_in_installed_conf)
 		config_free(&c);
 		tried++;
 	}
-	ck_assert_int_eq(tried, 12);
+	ck_assert_int_eq(tried, 13);   /* every option but motd */
 }
 END_TEST
 
@@ -573,6 +574,72 @@ START_TEST(test_small_err_buffer)
 }
 END_TEST
 
+/* Reload takes the run-time options and names the rest. */
+START_TEST(test_apply_reload)
+{
+	struct lchat_config cur, fresh;
+	char err[ERRLEN], path[64], changed[256], restart[256];
+
+	ck_assert_int_eq(load_text("motd = \"old\"\nrate_limit = 5\n", path, &cur, err), 0);
+	ck_assert_int_eq(load_text("motd = \"new\"\nrate_limit = 9\nlog_messages = true\n"
+				   "socket = \"/tmp/other.sock\"\nhistory = 100\n"
+				   "max_users_per_uid = 400\n", path, &fresh, err), 0);
+	ck_assert_int_eq(config_apply_reload(&cur, &fresh, changed, sizeof(changed),
+					     restart, sizeof(restart)), 4);
+	ck_assert_str_eq(changed, "motd,max_users_per_uid,rate_limit,log_messages");
+	ck_assert_str_eq(restart, "socket,history");
+	ck_assert_str_eq(cur.motd, "new");
+	ck_assert_int_eq(cur.rate_limit, 9);
+	ck_assert(cur.log_messages);
+	ck_assert_int_eq(cur.max_users_per_uid, 400);
+	ck_assert_str_eq(cur.socket, "/run/lchat/lchat.sock");
+	ck_assert_int_eq(cur.history, 4096);
+	config_free(&fresh);
+	/* The same again: nothing changes. */
+	ck_assert_int_eq(load_text("motd = \"new\"\nrate_limit = 9\nlog_messages = true\n"
+				   "max_users_per_uid = 400\n", path, &fresh, err), 0);
+	ck_assert_int_eq(config_apply_reload(&cur, &fresh, changed, sizeof(changed),
+					     restart, sizeof(restart)), 0);
+	ck_assert_str_eq(changed, "");
+	ck_assert_str_eq(restart, "");
+	config_free(&fresh);
+	config_free(&cur);
+}
+END_TEST
+
+/* A limit that needs a restart bounds the run-time one that depends on it. */
+START_TEST(test_apply_reload_clamps)
+{
+	struct lchat_config cur, fresh;
+	char err[ERRLEN], path[64], changed[256], restart[256];
+
+	ck_assert_int_eq(load_text("max_users = 10\nmax_users_per_uid = 2\nhistory = 100\n",
+				   path, &cur, err), 0);
+	ck_assert_int_eq(load_text("max_users = 50\nmax_users_per_uid = 40\nhistory = 1000\n"
+				   "backlog = 500\n", path, &fresh, err), 0);
+	config_apply_reload(&cur, &fresh, changed, sizeof(changed), restart, sizeof(restart));
+	ck_assert_str_eq(restart, "max_users,history");
+	ck_assert_int_eq(cur.max_users_per_uid, 10);
+	ck_assert_int_eq(cur.backlog, 100);
+	config_free(&fresh);
+	config_free(&cur);
+}
+END_TEST
+
+/* The path kept for reloads is absolute. */
+START_TEST(test_path_absolute)
+{
+	struct lchat_config c;
+	char err[ERRLEN];
+
+	ck_assert_int_eq(config_load("conf/lchat.conf", &c, err, sizeof(err)), 0);
+	ck_assert_ptr_nonnull(c.path);
+	ck_assert_int_eq(c.path[0], '/');
+	ck_assert_ptr_nonnull(strstr(c.path, "/conf/lchat.conf"));
+	config_free(&c);
+}
+END_TEST
+
 static Suite *config_suite(void)
 {
 	Suite *s = suite_create("config");
@@ -604,6 +671,9 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_comment_styles);
 	tcase_add_test(tc, test_free_after_failed_load);
 	tcase_add_test(tc, test_small_err_buffer);
+	tcase_add_test(tc, test_apply_reload);
+	tcase_add_test(tc, test_apply_reload_clamps);
+	tcase_add_test(tc, test_path_absolute);
 	suite_add_tcase(s, tc);
 	return s;
 }
