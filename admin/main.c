@@ -1,0 +1,254 @@
+/* main.c - lchat-admin: the sysadmin's command-line tool. Parses the
+ * command line, finds the control socket (-s, or control_socket in the
+ * config), builds the command(s), then speaks to lchatd over the control
+ * socket only: greeting, command(s), QUIT. See lchat-admin(8). */
+#include <errno.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "command.h"
+#include "config.h"
+#include "conn.h"
+#include "duration.h"
+#include "exitcodes.h"
+#include "report.h"
+#include "util.h"
+#include "version.h"
+
+#define DEFAULT_TIMEOUT_S 10
+#define TIMEOUT_MAX_S 3600
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: lchat-admin [-s SOCKET | -c CONFIG] [--json] [-t SECONDS] VERB [ARGS]\n"
+		"\n"
+		"Verbs:\n"
+		"  notice [TEXT...]            post a notice (no TEXT: one per line of stdin)\n"
+		"  who                         who is in the room\n"
+		"  kick NAME [REASON...]       close a member's connection\n"
+		"  mute NAME|LOGIN|#UID [DURATION]    stop a user speaking (default: forever)\n"
+		"  unmute NAME|LOGIN|#UID\n"
+		"  ban LOGIN|#UID [DURATION] [REASON...]  keep a user out (default: forever)\n"
+		"  unban LOGIN|#UID\n"
+		"  bans                        bans and mutes in force\n"
+		"  status                      the daemon's state\n"
+		"  reload                      re-read the configuration (as SIGHUP does)\n"
+		"  shutdown [MESSAGE...]       tell the room, then stop lchatd\n"
+		"  ping                        is lchatd answering?\n"
+		"\n"
+		"Options:\n"
+		"  -s, --socket PATH   the control socket (default: control_socket of the config)\n"
+		"  -c, --config FILE   the configuration file (default %s)\n"
+		"  -j, --json          who, bans, status, reload: print JSON\n"
+		"  -t, --timeout SECS  wait at most this long for each answer (default %d)\n"
+		"  -h, --help          this help\n"
+		"  -V, --version       the version\n"
+		"\n"
+		"Durations: 90 or 90s, 10m, 2h, 1d, 1w, combined as 1h30m; 0 or forever: no end.\n"
+		"Exit status: 0 success; 1 the daemon refused the command (ERR) or another\n"
+		"failure; 2 usage error; 3 configuration error; 4 cannot connect to lchatd;\n"
+		"5 permission denied.\n",
+		LCHAT_DEFAULT_CONFIG, DEFAULT_TIMEOUT_S);
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "lchat-admin: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\nTry 'lchat-admin --help'.\n");
+	return ADM_USAGE;
+}
+
+/* A growable list of command lines. */
+struct cmds {
+	char **v;
+	size_t n;
+};
+
+static int cmds_add(struct cmds *c, const char *line)
+{
+	char **v = realloc(c->v, (c->n + 1) * sizeof(*v));
+
+	if (!v)
+		return -1;
+	c->v = v;
+	if (!(v[c->n] = strdup(line)))
+		return -1;
+	c->n++;
+	return 0;
+}
+
+static void cmds_free(struct cmds *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		free(c->v[i]);
+	free(c->v);
+}
+
+/* `notice` without text: each non-blank line of stdin is one notice. */
+static int notices_from_stdin(struct cmds *c, char *line, size_t cap)
+{
+	char *in = NULL, err[256];
+	size_t incap = 0;
+	ssize_t n;
+	int rc = ADM_OK;
+
+	errno = 0;
+	while (rc == ADM_OK && (n = getline(&in, &incap, stdin)) >= 0) {
+		while (n > 0 && (in[n - 1] == '\n' || in[n - 1] == '\r'))
+			in[--n] = '\0';
+		if (strspn(in, " \t") == (size_t)n)
+			continue;
+		char *words[] = { in };
+		if (admin_build_command(AV_NOTICE, 1, words, line, cap, err, sizeof(err)) < 0)
+			rc = usage_error("%s", err);
+		else if (cmds_add(c, line) < 0)
+			rc = ADM_FAIL;
+	}
+	if (rc == ADM_OK && ferror(stdin)) {
+		fprintf(stderr, "lchat-admin: reading stdin: %s\n", strerror(errno));
+		rc = ADM_FAIL;
+	}
+	free(in);
+	if (rc == ADM_OK && c->n == 0)
+		rc = usage_error("%s", "no notice text (give TEXT, or lines on stdin)");
+	return rc;
+}
+
+/* The control socket from the config file; prints why not. */
+static int socket_from_config(const char *conf, char **sock)
+{
+	struct lchat_config cfg;
+	char err[512];
+
+	if (config_load(conf, &cfg, err, sizeof(err)) < 0) {
+		fprintf(stderr, "lchat-admin: %s\n", err);
+		config_free(&cfg);
+		return ADM_CONFIG;
+	}
+	*sock = strdup(cfg.control_socket);
+	config_free(&cfg);
+	if (!*sock) {
+		fprintf(stderr, "lchat-admin: out of memory\n");
+		return ADM_FAIL;
+	}
+	return ADM_OK;
+}
+
+/* Connect, run each command, QUIT. Stops at the first failure. */
+static int converse(const char *sock, int timeout_ms, enum admin_verb verb,
+		    const struct cmds *c, bool json)
+{
+	struct ctl_conn conn;
+	int rc = ctl_open(&conn, sock, timeout_ms);
+
+	for (size_t i = 0; rc == ADM_OK && i < c->n; i++) {
+		struct reply r;
+		rc = ctl_command(&conn, c->v[i], &r);
+		if (rc == ADM_OK)
+			rc = report(verb, &r, json);
+		else if (verb == AV_RELOAD && r.sl.type == SL_ERR)
+			fprintf(stderr, "lchat-admin: the configuration was not reloaded; the old one stays in force\n");
+		reply_free(&r);
+	}
+	ctl_close(&conn);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "lchat-admin: writing the output: %s\n", strerror(errno));
+		if (rc == ADM_OK)
+			rc = ADM_FAIL;
+	}
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *sock_opt = NULL, *conf = NULL;
+	bool json = false;
+	int64_t timeout_s = DEFAULT_TIMEOUT_S;
+	int opt;
+
+	if (ignore_sigpipe() < 0) {
+		perror("lchat-admin: sigaction");
+		return ADM_FAIL;
+	}
+	/* "+": options end at the verb, so that TEXT may start with '-'. */
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "+s:c:jt:hV", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 's': sock_opt = optarg; break;
+		case 'c': conf = optarg; break;
+		case 'j': json = true; break;
+		case 't':
+			if (!duration_parse(optarg, &timeout_s) || timeout_s <= 0 ||
+			    timeout_s > TIMEOUT_MAX_S)
+				return usage_error("bad timeout '%s' (seconds, 1 to 3600)", optarg);
+			break;
+		case 'h':
+			usage(stdout);
+			return fflush(stdout) == 0 ? ADM_OK : ADM_FAIL;
+		case 'V':
+			printf("lchat-admin %s (protocol %s/%d)\n", LCHAT_VERSION, CONTROL_PROTO_NAME,
+			       PROTO_VERSION);
+			return fflush(stdout) == 0 ? ADM_OK : ADM_FAIL;
+		default:
+			if (optopt && strchr("sct", optopt))
+				return usage_error("option -%s needs an argument",
+						   (char[]){ (char)optopt, '\0' });
+			return usage_error("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (sock_opt && conf)
+		return usage_error("%s", "give -s or -c, not both");
+	if (optind >= argc)
+		return usage_error("%s", "no command given");
+	const char *verb_word = argv[optind];
+	enum admin_verb verb = admin_verb_lookup(verb_word);
+	if (verb == AV_NONE)
+		return usage_error("unknown command '%s'", verb_word);
+
+	int nargs = argc - optind - 1;
+	char **args = argv + optind + 1;
+	size_t cap = MAX_LINE_MAX + 1;
+	char *line = malloc(cap), err[512];
+	struct cmds cmds = { NULL, 0 };
+	int rc = ADM_OK;
+
+	if (!line) {
+		fprintf(stderr, "lchat-admin: out of memory\n");
+		return ADM_FAIL;
+	}
+	if (verb == AV_NOTICE && nargs == 0)
+		rc = notices_from_stdin(&cmds, line, cap);
+	else if (admin_build_command(verb, nargs, args, line, cap, err, sizeof(err)) < 0)
+		rc = usage_error("%s", err);
+	else if (cmds_add(&cmds, line) < 0)
+		rc = ADM_FAIL;
+	free(line);
+
+	char *sock = NULL;
+	if (rc == ADM_OK) {
+		if (sock_opt && !(sock = strdup(sock_opt)))
+			rc = ADM_FAIL;
+		else if (!sock_opt)
+			rc = socket_from_config(conf ? conf : LCHAT_DEFAULT_CONFIG, &sock);
+	}
+	if (rc == ADM_OK)
+		rc = converse(sock, (int)(timeout_s * 1000), verb, &cmds, json);
+	free(sock);
+	cmds_free(&cmds);
+	return rc;
+}

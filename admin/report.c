@@ -1,0 +1,442 @@
+/* report.c - print each verb's result (see report.h). Everything that
+ * came from the daemon is sanitized (safe.c) before it is printed. */
+#include "report.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "duration.h"
+#include "exitcodes.h"
+#include "json.h"
+#include "reply.h"
+#include "safe.h"
+
+static int bad_reply(const char *what, const char *line)
+{
+	fprintf(stderr, "lchat-admin: unexpected %s from the daemon: \"", what);
+	safe_print(stderr, line, strlen(line));
+	fprintf(stderr, "\"\n");
+	return ADM_FAIL;
+}
+
+/* The OK line's words after "OK VERB", split at spaces into at most n
+ * fields; the last field keeps the rest of the line. Returns how many. */
+static int ok_fields(const struct reply *r, struct field *f, int n)
+{
+	const char *p = r->sl.rest, *e = r->sl.rest + r->sl.rest_len;
+	int k = 0;
+
+	while (p < e && k < n) {
+		const char *sp = k == n - 1 ? NULL : memchr(p, ' ', (size_t)(e - p));
+		f[k].s = p;
+		f[k].n = (size_t)((sp ? sp : e) - p);
+		k++;
+		p = sp ? sp + 1 : e;
+	}
+	return k;
+}
+
+static void put_safe(const struct field *f)
+{
+	safe_print(stdout, f->s, f->n);
+}
+
+static void put_json(const struct field *f)
+{
+	char *t = safe_dup(f->s, f->n);
+
+	if (t) {
+		json_string(stdout, t, strlen(t));
+		free(t);
+	} else {
+		fputs("null", stdout);
+	}
+}
+
+/* A duration for people; 0 seconds is "0s", not "forever". */
+static void fmt_secs(int64_t s, char *buf, size_t len)
+{
+	if (s <= 0)
+		snprintf(buf, len, "0s");
+	else
+		duration_format(s, buf, len);
+}
+
+/* "forever" or a duration from a field holding seconds or "forever". */
+static void fmt_secs_field(const struct field *f, char *buf, size_t len)
+{
+	uint64_t s;
+
+	if (f->n == 7 && memcmp(f->s, "forever", 7) == 0)
+		snprintf(buf, len, "forever");
+	else if (proto_parse_u64(f->s, f->n, &s) && s <= INT64_MAX)
+		s == 0 ? (void)snprintf(buf, len, "forever") : duration_format((int64_t)s, buf, len);
+	else
+		snprintf(buf, len, "?");
+}
+
+/* ---- who -------------------------------------------------------------- */
+
+static int width(const struct field *f, int w)
+{
+	return (int)f->n > w ? (int)f->n : w;
+}
+
+static int report_who(const struct reply *r, bool json)
+{
+	struct who_row *rows = calloc(r->n ? r->n : 1, sizeof(*rows));
+	int wname = 4, wlogin = 5;
+
+	if (!rows) {
+		fprintf(stderr, "lchat-admin: out of memory\n");
+		return ADM_FAIL;
+	}
+	for (size_t i = 0; i < r->n; i++) {
+		if (!parse_who_line(r->lines[i], strlen(r->lines[i]), &rows[i])) {
+			free(rows);
+			return bad_reply("WHO line", r->lines[i]);
+		}
+		wname = width(&rows[i].name, wname);
+		wlogin = width(&rows[i].login, wlogin);
+	}
+	if (json) {
+		printf("[");
+		for (size_t i = 0; i < r->n; i++) {
+			struct who_row *w = &rows[i];
+			printf("%s\n  {\"name\": ", i ? "," : "");
+			put_json(&w->name);
+			printf(", \"login\": ");
+			put_json(&w->login);
+			printf(", \"uid\": %" PRIu64 ", \"idle_seconds\": %" PRId64
+			       ", \"joined_ms\": %" PRId64 ", \"connected_ms\": %" PRId64
+			       ", \"muted\": ", w->uid, w->idle_s, w->joined_ms, w->connected_ms);
+			if (!w->muted)
+				printf("null}");
+			else if (w->muted_forever)
+				printf("\"forever\"}");
+			else
+				printf("%" PRId64 "}", w->muted_s);
+		}
+		printf("%s]\n", r->n ? "\n" : "");
+	} else if (r->n == 0) {
+		printf("nobody is in the room\n");
+	} else {
+		printf("%-*s  %-*s  %10s  %8s  %-16s  %s\n", wname, "NAME", wlogin, "LOGIN", "UID",
+		       "IDLE", "CONNECTED", "MUTED");
+		for (size_t i = 0; i < r->n; i++) {
+			struct who_row *w = &rows[i];
+			char idle[32], since[32], muted[32];
+			time_t t = (time_t)(w->connected_ms / 1000);
+			struct tm tm;
+			fmt_secs(w->idle_s, idle, sizeof(idle));
+			if (!localtime_r(&t, &tm) || !strftime(since, sizeof(since), "%Y-%m-%d %H:%M", &tm))
+				snprintf(since, sizeof(since), "?");
+			if (!w->muted)
+				snprintf(muted, sizeof(muted), "-");
+			else if (w->muted_forever)
+				snprintf(muted, sizeof(muted), "forever");
+			else
+				fmt_secs(w->muted_s, muted, sizeof(muted));
+			/* Names and logins are plain words; sanitized all the same. */
+			put_safe(&w->name);
+			printf("%*s  ", wname - (int)w->name.n, "");
+			put_safe(&w->login);
+			printf("%*s  %10" PRIu64 "  %8s  %-16s  %s\n", wlogin - (int)w->login.n, "",
+			       w->uid, idle, since, muted);
+		}
+	}
+	free(rows);
+	return ADM_OK;
+}
+
+/* ---- bans -------------------------------------------------------------- */
+
+static int report_bans(const struct reply *r, bool json)
+{
+	struct sanction_row *rows = calloc(r->n ? r->n : 1, sizeof(*rows));
+	int wlogin = 5;
+
+	if (!rows) {
+		fprintf(stderr, "lchat-admin: out of memory\n");
+		return ADM_FAIL;
+	}
+	for (size_t i = 0; i < r->n; i++) {
+		if (!parse_sanction_line(r->lines[i], strlen(r->lines[i]), &rows[i])) {
+			free(rows);
+			return bad_reply("SANCTION line", r->lines[i]);
+		}
+		wlogin = width(&rows[i].login, wlogin);
+	}
+	if (json) {
+		printf("[");
+		for (size_t i = 0; i < r->n; i++) {
+			struct sanction_row *s = &rows[i];
+			printf("%s\n  {\"kind\": ", i ? "," : "");
+			put_json(&s->kind);
+			printf(", \"login\": ");
+			put_json(&s->login);
+			printf(", \"uid\": %" PRIu64 ", \"seconds_left\": ", s->uid);
+			if (s->forever)
+				printf("\"forever\"");
+			else
+				printf("%" PRId64, s->left_s);
+			printf(", \"reason\": ");
+			if (s->reason.n)
+				put_json(&s->reason);
+			else
+				printf("null");
+			printf("}");
+		}
+		printf("%s]\n", r->n ? "\n" : "");
+	} else if (r->n == 0) {
+		printf("no bans or mutes in force\n");
+	} else {
+		printf("%-4s  %-*s  %10s  %-8s  %s\n", "KIND", wlogin, "LOGIN", "UID", "LEFT", "REASON");
+		for (size_t i = 0; i < r->n; i++) {
+			struct sanction_row *s = &rows[i];
+			char left[32];
+			if (s->forever)
+				snprintf(left, sizeof(left), "forever");
+			else
+				fmt_secs(s->left_s, left, sizeof(left));
+			put_safe(&s->kind);
+			printf("%*s  ", s->kind.n < 4 ? 4 - (int)s->kind.n : 0, "");
+			put_safe(&s->login);
+			printf("%*s  %10" PRIu64 "  ", wlogin - (int)s->login.n, "", s->uid);
+			if (s->reason.n) {
+				printf("%-8s  ", left);
+				put_safe(&s->reason);
+				printf("\n");
+			} else {
+				printf("%s\n", left);
+			}
+		}
+	}
+	free(rows);
+	return ADM_OK;
+}
+
+/* ---- status ------------------------------------------------------------ */
+
+enum unit { U_TEXT, U_SECONDS, U_KIB };
+
+/* How to show the keys people look at; others are shown as they come. */
+static const struct {
+	const char *key, *label;
+	enum unit unit;
+} status_keys[] = {
+	{ "version", "version", U_TEXT },
+	{ "pid", "daemon pid", U_TEXT },
+	{ "supervisor-pid", "supervisor pid", U_TEXT },
+	{ "uptime", "up", U_SECONDS },
+	{ "daemon-uptime", "daemon up", U_SECONDS },
+	{ "restarts", "restarts", U_TEXT },
+	{ "users", "users", U_TEXT },
+	{ "connections", "connections", U_TEXT },
+	{ "max-users", "max users", U_TEXT },
+	{ "messages", "messages", U_TEXT },
+	{ "last-seq", "last seq", U_TEXT },
+	{ "memory-kib", "memory", U_KIB },
+	{ "bans", "bans", U_TEXT },
+	{ "mutes", "mutes", U_TEXT },
+	{ "reloads", "reloads", U_TEXT },
+	{ "config", "config", U_TEXT },
+};
+
+static void status_human(const struct field *key, const struct field *val)
+{
+	const char *label = NULL;
+	enum unit unit = U_TEXT;
+	uint64_t n;
+
+	for (size_t i = 0; i < sizeof(status_keys) / sizeof(status_keys[0]); i++)
+		if (strlen(status_keys[i].key) == key->n &&
+		    memcmp(status_keys[i].key, key->s, key->n) == 0) {
+			label = status_keys[i].label;
+			unit = status_keys[i].unit;
+		}
+	if (label)
+		printf("%-15s ", label);
+	else {
+		put_safe(key);
+		printf("%*s ", key->n < 15 ? 15 - (int)key->n : 0, "");
+	}
+	if (unit == U_SECONDS && proto_parse_u64(val->s, val->n, &n) && n <= INT64_MAX) {
+		char buf[32];
+		fmt_secs((int64_t)n, buf, sizeof(buf));
+		printf("%s\n", buf);
+	} else if (unit == U_KIB && proto_parse_u64(val->s, val->n, &n)) {
+		printf("%" PRIu64 " KiB\n", n);
+	} else {
+		put_safe(val);
+		printf("\n");
+	}
+}
+
+static int report_status(const struct reply *r, bool json)
+{
+	if (json)
+		printf("{");
+	for (size_t i = 0; i < r->n; i++) {
+		struct field key, val;
+		if (!parse_status_line(r->lines[i], strlen(r->lines[i]), &key, &val))
+			return bad_reply("STATUS line", r->lines[i]);
+		if (!json) {
+			status_human(&key, &val);
+			continue;
+		}
+		char *k = safe_dup(key.s, key.n);
+		printf("%s\n  ", i ? "," : "");
+		if (k)
+			json_key(stdout, k, strlen(k));
+		free(k);
+		printf(": ");
+		if (json_is_integer(val.s, val.n))
+			printf("%.*s", (int)val.n, val.s);
+		else
+			put_json(&val);
+	}
+	if (json)
+		printf("%s}\n", r->n ? "\n" : "");
+	return ADM_OK;
+}
+
+/* ---- reload --------------------------------------------------------------- */
+
+/* A list from OK RELOAD ("-" for none, else names separated by commas). */
+static void list_human(const struct field *f)
+{
+	for (size_t i = 0; i < f->n; i++) {
+		if (f->s[i] == ',')
+			printf(", ");
+		else
+			safe_print(stdout, f->s + i, 1);
+	}
+}
+
+static void list_json(const struct field *f)
+{
+	printf("[");
+	if (!(f->n == 1 && f->s[0] == '-')) {
+		const char *p = f->s, *e = f->s + f->n;
+		bool first = true;
+		while (p < e) {
+			const char *comma = memchr(p, ',', (size_t)(e - p));
+			struct field item = { p, (size_t)((comma ? comma : e) - p) };
+			if (item.n) {
+				printf("%s", first ? "" : ", ");
+				put_json(&item);
+				first = false;
+			}
+			p = comma ? comma + 1 : e;
+		}
+	}
+	printf("]");
+}
+
+static bool is_none(const struct field *f)
+{
+	return f->n == 0 || (f->n == 1 && f->s[0] == '-');
+}
+
+static int report_reload(const struct reply *r, bool json)
+{
+	struct field changed, restart;
+
+	if (!find_key_value(r->sl.rest, r->sl.rest_len, "changed", &changed) ||
+	    !find_key_value(r->sl.rest, r->sl.rest_len, "restart-needed", &restart))
+		return bad_reply("reply", r->last);
+	if (json) {
+		printf("{\"changed\": ");
+		list_json(&changed);
+		printf(", \"restart_needed\": ");
+		list_json(&restart);
+		printf("}\n");
+		return ADM_OK;
+	}
+	printf("configuration reloaded; changed: ");
+	if (is_none(&changed))
+		printf("nothing");
+	else
+		list_human(&changed);
+	printf("\n");
+	if (!is_none(&restart)) {
+		printf("restart lchatd for these to take effect: ");
+		list_human(&restart);
+		printf("\n");
+	}
+	return ADM_OK;
+}
+
+/* ---- one-line results ------------------------------------------------------- */
+
+int report(enum admin_verb verb, const struct reply *r, bool json)
+{
+	struct field f[4];
+	char dur[32];
+	int n;
+
+	switch (verb) {
+	case AV_WHO: return report_who(r, json);
+	case AV_BANS: return report_bans(r, json);
+	case AV_STATUS: return report_status(r, json);
+	case AV_RELOAD: return report_reload(r, json);
+	case AV_NOTICE:
+		if (ok_fields(r, f, 1) < 1)
+			return bad_reply("reply", r->last);
+		printf("notice posted (seq ");
+		put_safe(&f[0]);
+		printf(")\n");
+		return ADM_OK;
+	case AV_KICK:
+		if (ok_fields(r, f, 2) < 2)
+			return bad_reply("reply", r->last);
+		printf("kicked ");
+		put_safe(&f[0]);
+		printf(" (seq ");
+		put_safe(&f[1]);
+		printf(")\n");
+		return ADM_OK;
+	case AV_MUTE:
+	case AV_BAN:
+		n = ok_fields(r, f, verb == AV_BAN ? 4 : 3);
+		if (n < (verb == AV_BAN ? 4 : 3))
+			return bad_reply("reply", r->last);
+		fmt_secs_field(&f[2], dur, sizeof(dur));
+		printf("%s ", verb == AV_BAN ? "banned" : "muted");
+		put_safe(&f[0]);
+		printf(" (uid ");
+		put_safe(&f[1]);
+		printf(") %s%s", strcmp(dur, "forever") == 0 ? "" : "for ", dur);
+		if (verb == AV_BAN) {
+			printf("; sessions closed: ");
+			put_safe(&f[3]);
+		}
+		printf("\n");
+		return ADM_OK;
+	case AV_UNMUTE:
+	case AV_UNBAN:
+		if (ok_fields(r, f, 2) < 2)
+			return bad_reply("reply", r->last);
+		printf("%s ", verb == AV_UNBAN ? "unbanned" : "unmuted");
+		put_safe(&f[0]);
+		printf(" (uid ");
+		put_safe(&f[1]);
+		printf(")\n");
+		return ADM_OK;
+	case AV_SHUTDOWN:
+		printf("lchatd is shutting down\n");
+		return ADM_OK;
+	case AV_PING:
+		if (r->sl.type != SL_PONG)
+			return bad_reply("reply", r->last);
+		printf("lchatd is alive\n");
+		return ADM_OK;
+	case AV_NONE:
+		break;
+	}
+	return ADM_FAIL;
+}

@@ -1,0 +1,866 @@
+/* test_admin.c - lchat-admin end to end: the real lchat-admin against the
+ * real lchatd over real sockets, with raw clients (tclient, and sessions
+ * opened as uid 65534) watching what each verb does to the room.
+ *
+ * The harness's clients all connect as root (the test runs as root), and
+ * mutes and bans are per uid, so the user who is muted or banned is erin,
+ * whose connections are made by a child that drops to uid 65534 (`nobody`)
+ * and hands the connected socket back (SCM_RIGHTS): the daemon sees the
+ * credentials of the process that connected. Those tests need root. */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "procs.h"
+#include "runcmd.h"
+
+#define CONF "motd = \"\"\n"
+#define NOBODY 65534
+#define MAX_ARGS 32
+
+/* ---- running lchat-admin ------------------------------------------------- */
+
+static const char *admin_exe(void)
+{
+	static char exe[PATH_MAX];
+	const char *bin = getenv("LCHAT_BIN");
+
+	snprintf(exe, sizeof(exe), "%s/lchat-admin", bin && *bin ? bin : "build/bin");
+	return exe;
+}
+
+/* Run lchat-admin with the words given (NULL-terminated), as they are,
+ * with stdin `input` (NULL: none). Returns the exit code; the output is in
+ * r (cmd_result_free() it). */
+static int admin_argv(struct cmd_result *r, const char *input, const char *first, va_list ap)
+{
+	char *argv[MAX_ARGS];
+	int n = 0;
+
+	argv[n++] = (char *)admin_exe();
+	for (const char *a = first; a; a = va_arg(ap, const char *)) {
+		ck_assert_int_lt(n, MAX_ARGS - 1);
+		argv[n++] = (char *)a;
+	}
+	argv[n] = NULL;
+	struct cmd_opts o = { .input = input };
+	return run_cmd(r, &o, argv);
+}
+
+__attribute__((sentinel))
+static int admin_raw(struct cmd_result *r, const char *input, const char *first, ...)
+{
+	va_list ap;
+
+	va_start(ap, first);
+	int rc = admin_argv(r, input, first, ap);
+	va_end(ap);
+	return rc;
+}
+
+/* lchat-admin -s CONTROL-SOCKET WORDS... */
+__attribute__((sentinel))
+static int admin(struct cmd_result *r, struct lchatd *d, const char *first, ...)
+{
+	char *argv[MAX_ARGS];
+	int n = 0;
+	va_list ap;
+
+	argv[n++] = (char *)admin_exe();
+	argv[n++] = "-s";
+	argv[n++] = d->ctl;
+	va_start(ap, first);
+	for (const char *a = first; a; a = va_arg(ap, const char *)) {
+		ck_assert_int_lt(n, MAX_ARGS - 1);
+		argv[n++] = (char *)a;
+	}
+	va_end(ap);
+	argv[n] = NULL;
+	struct cmd_opts o = { 0 };
+	return run_cmd(r, &o, argv);
+}
+
+/* The run went as expected: exit code `code`; say what it printed if not. */
+#define ck_exit(r, want) \
+	ck_assert_msg((r)->code == (want), "lchat-admin exited %d (want %d); stdout '%s' stderr '%s'", \
+		      (r)->code, (want), (r)->out, (r)->err)
+
+/* ---- sessions of uid 65534 ----------------------------------------------- */
+
+/* Let uid 65534 reach the sockets: the daemon decides who may do what. */
+static void loosen(struct lchatd *d)
+{
+	ck_assert_int_eq(chmod(d->dir, 0755), 0);
+	ck_assert_int_eq(chmod(d->sock, 0666), 0);
+	ck_assert_int_eq(chmod(d->ctl, 0666), 0);
+}
+
+/* A connection to path made by uid NOBODY: a child drops to it, connects
+ * and passes the socket back. False if connect() failed. */
+static bool nobody_connect(const char *path, struct linesock *ls)
+{
+	int sv[2];
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int fd = -1;
+		if (setgroups(0, NULL) == 0 && setresgid(NOBODY, NOBODY, NOBODY) == 0 &&
+		    setresuid(NOBODY, NOBODY, NOBODY) == 0)
+			fd = sock_connect(path, 0);
+		char ok = fd >= 0 ? 'y' : 'n';
+		struct iovec iov = { &ok, 1 };
+		union { struct cmsghdr h; char buf[CMSG_SPACE(sizeof(int))]; } u;
+		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
+		if (fd >= 0) {
+			m.msg_control = u.buf;
+			m.msg_controllen = sizeof(u.buf);
+			struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+			c->cmsg_level = SOL_SOCKET;
+			c->cmsg_type = SCM_RIGHTS;
+			c->cmsg_len = CMSG_LEN(sizeof(int));
+			memcpy(CMSG_DATA(c), &fd, sizeof(int));
+		}
+		_exit(sendmsg(sv[1], &m, 0) == 1 ? 0 : 1);
+	}
+	close(sv[1]);
+	char ok = 0;
+	struct iovec iov = { &ok, 1 };
+	union { struct cmsghdr h; char buf[CMSG_SPACE(sizeof(int))]; } u;
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+			    .msg_controllen = sizeof(u.buf) };
+	ssize_t got = recvmsg(sv[0], &m, MSG_CMSG_CLOEXEC);
+	int status;
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	close(sv[0]);
+	ck_assert_msg(got == 1, "nobody_connect: the child sent nothing");
+	if (ok != 'y')
+		return false;
+	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+	ck_assert_ptr_nonnull(c);
+	memset(ls, 0, sizeof(*ls));
+	memcpy(&ls->fd, CMSG_DATA(c), sizeof(int));
+	ck_assert_int_eq(fcntl(ls->fd, F_SETFL, O_NONBLOCK), 0);
+	return true;
+}
+
+/* The next line of ls, which must match re (anchored); a copy to free(). */
+static char *ls_expect(struct linesock *ls, const char *who, const char *re)
+{
+	size_t len;
+	char *line = linesock_read(ls, mono_ms_now() + TC_TIMEOUT, &len);
+
+	ck_assert_msg(line, "%s: no line (%s) where '%s' was expected", who,
+		      ls->eof ? "connection closed" : "timeout", re);
+	ck_assert_msg(line_matches(line, re), "%s: got '%s', expected '%s'", who, line, re);
+	return line;
+}
+
+static void ls_expect_free(struct linesock *ls, const char *who, const char *re)
+{
+	free(ls_expect(ls, who, re));
+}
+
+/* Lines until one matches re; the others (MOTD, events) are skipped. */
+static void ls_expect_skip(struct linesock *ls, const char *who, const char *re)
+{
+	int64_t deadline = mono_ms_now() + TC_TIMEOUT;
+	size_t len;
+
+	for (;;) {
+		char *line = linesock_read(ls, deadline, &len);
+		ck_assert_msg(line, "%s: '%s' never came (%s)", who, re,
+			      ls->eof ? "connection closed" : "timeout");
+		bool match = line_matches(line, re);
+		free(line);
+		if (match)
+			return;
+	}
+}
+
+static void ls_send(struct linesock *ls, const char *line)
+{
+	send_all(ls->fd, line, strlen(line), "erin");
+}
+
+/* erin, uid 65534, joined. */
+static void erin_join(struct lchatd *d, struct linesock *erin)
+{
+	ck_assert(nobody_connect(d->sock, erin));
+	ls_expect_free(erin, "erin", "HELLO lchat/1 .* login=nobody ");
+	ls_send(erin, "JOIN erin\n");
+	ls_expect_free(erin, "erin", "OK JOIN erin [0-9]+$");
+	/* Past MOTD and history. */
+	ls_send(erin, "PING joined\n");
+	ls_expect_skip(erin, "erin", "PONG joined$");
+}
+
+static void ls_expect_eof(struct linesock *ls, const char *who)
+{
+	size_t len;
+	char *line = linesock_read(ls, mono_ms_now() + TC_TIMEOUT, &len);
+
+	ck_assert_msg(!line && ls->eof, "%s: expected the end, got '%s'", who, line ? line : "(timeout)");
+}
+
+/* ---- notice ----------------------------------------------------------------- */
+
+START_TEST(test_notice_from_args_and_stdin)
+{
+	struct lchatd *d = lchatd_start(CONF);
+	struct tclient *a = tc_connect(d->sock), *b = tc_connect(d->sock);
+	struct cmd_result r;
+
+	tc_join(a, "alice");
+	tc_join(b, "bob");
+	tc_expect(a, "EV [0-9]+ [0-9]+ JOIN bob ", TC_TIMEOUT);
+
+	admin(&r, d, "notice", "server", "reboots", "at", "18:00", NULL);
+	ck_exit(&r, 0);
+	ck_assert_msg(line_matches(r.out, "notice posted \\(seq [0-9]+\\)\n$"), "stdout '%s'", r.out);
+	uint64_t seq = strtoull(r.out + strlen("notice posted (seq "), NULL, 10);
+	tc_expectf(a, TC_TIMEOUT, "EV %" PRIu64 " [0-9]+ NOTICE server reboots at 18:00$", seq);
+	tc_expectf(b, TC_TIMEOUT, "EV %" PRIu64 " [0-9]+ NOTICE server reboots at 18:00$", seq);
+	cmd_result_free(&r);
+
+	/* From stdin: each non-blank line is a notice, in order. */
+	char *argv[] = { (char *)admin_exe(), "-s", d->ctl, "notice", NULL };
+	struct cmd_opts o = { .input = "first line\n\n   \nsecond line\n" };
+	run_cmd(&r, &o, argv);
+	ck_exit(&r, 0);
+	ck_assert_msg(re_contains(r.out, "^notice posted \\(seq [0-9]+\\)\nnotice posted \\(seq [0-9]+\\)\n$"),
+		      "stdout '%s'", r.out);
+	cmd_result_free(&r);
+	tc_expect(a, "EV [0-9]+ [0-9]+ NOTICE first line$", TC_TIMEOUT);
+	tc_expect(a, "EV [0-9]+ [0-9]+ NOTICE second line$", TC_TIMEOUT);
+	tc_expect(b, "EV [0-9]+ [0-9]+ NOTICE first line$", TC_TIMEOUT);
+	tc_expect(b, "EV [0-9]+ [0-9]+ NOTICE second line$", TC_TIMEOUT);
+
+	/* Text the daemon refuses: exit 1 with its reason, nothing posted. */
+	admin(&r, d, "notice", "bell\x07here", NULL);
+	ck_exit(&r, 1);
+	ck_assert_msg(strstr(r.err, "bad-char"), "stderr '%s'", r.err);
+	cmd_result_free(&r);
+	/* A line end in an argument would be a second command: refused. */
+	admin(&r, d, "notice", "hi\nSHUTDOWN", NULL);
+	ck_exit(&r, 2);
+	cmd_result_free(&r);
+	tc_expect_silence(a);
+	tc_expect_silence(b);
+	lchatd_stop_ok(d);
+}
+END_TEST
+
+/* ---- who ---------------------------------------------------------------------- */
+
+START_TEST(test_who_table_and_json)
+{
+	struct lchatd *d = lchatd_start(CONF);
+	struct cmd_result r;
+
+	admin(&r, d, "who", NULL);
+	ck_exit(&r, 0);
+	ck_assert_str_eq(r.out, "nobody is in the room\n");
+	cmd_result_free(&r);
+	admin(&r, d, "--json", "who", NULL);
+	ck_exit(&r, 0);
+	ck_assert_str_eq(r.out, "[]\n");
+	cmd_result_free(&r);
+
+	struct tclient *a = tc_connect(d->sock), *b = tc_connect(d->sock);
+	tc_join(a, "alice");
+	tc_join(b, "bob");
+	admin(&r, d, "who", NULL);
+	ck_exit(&r, 0);
+	ck_assert_msg(re_contains(r.out, "^NAME +LOGIN +UID +IDLE +CONNECTED +MUTED\n"), "'%s'", r.out);
+	ck_assert_msg(re_contains(r.out, "\nalice +root +0 +[0-9]+s +[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2} +-\n"),
+		      "'%s'", r.out);
+	ck_assert_msg(re_contains(r.out, "\nbob +root +0 +[0-9]+s +[0-9-]+ [0-9:]+ +-\n"), "'%s'", r.out);
+	cmd_result_free(&r);
+
+	int64_t before = wall_ms();
+	admin(&r, d, "--json", "who", NULL);
+	ck_exit(&r, 0);
+	const char *fields = "\\{\"name\": \"%s\", \"login\": \"root\", \"uid\": 0, "
+			     "\"idle_seconds\": [0-9]+, \"joined_ms\": ([0-9]+), "
+			     "\"connected_ms\": ([0-9]+), \"muted\": null\\}";
+	char re[512];
+	snprintf(re, sizeof(re), fields, "alice");
+	ck_assert_msg(re_contains(r.out, re), "'%s'", r.out);
+	snprintf(re, sizeof(re), fields, "bob");
+	ck_assert_msg(re_contains(r.out, re), "'%s'", r.out);
+	ck_assert_msg(re_contains(r.out, "^\\[\n  \\{.*\\},\n  \\{.*\\}\n\\]\n$"), "'%s'", r.out);
+	/* The times are milliseconds since the epoch, and not in the future. */
+	const char *j = strstr(r.out, "\"joined_ms\": ");
+	ck_assert_ptr_nonnull(j);
+	int64_t joined = strtoll(j + strlen("\"joined_ms\": "), NULL, 10);
+	ck_assert_msg(joined > before - 60000 && joined <= before, "joined_ms %" PRId64, joined);
+	cmd_result_free(&r);
+	lchatd_stop_ok(d);
+}
+END_TEST
+
+/* ---- kick ------------------------------------------------------------------------ */
+
+START_TEST(test_kick)
+{
+	struct lchatd *d = lchatd_start(CONF);
+	struct tclient *a = tc_connect(d->sock), *b = tc_connect(d->sock);
+	struct cmd_result r;
+
+	tc_join(a, "alice");
+	tc_join(b, "bob");
+	tc_expect(a, "EV [0-9]+ [0-9]+ JOIN bob ", TC_TIMEOUT);
+	admin(&r, d, "kick", "bob", "flooding", "the", "room", NULL);
+	ck_exit(&r, 0);
+	ck_assert_msg(line_matches(r.out, "kicked bob \\(seq [0-9]+\\)\n$"), "'%s'", r.out);
+	uint64_t seq = strtoull(r.out + strlen("kicked bob (seq "), NULL, 10);
+	cmd_result_free(&r);
+	tc_expect(b, "BYE kicked .*flooding the room", TC_TIMEOUT);
+	tc_expect_eof(b, TC_TIMEOUT);
+	tc_expectf(a, TC_TIMEOUT, "EV %" PRIu64 " [0-9]+ LEAVE bob root kicked flooding the room$", seq);
+
+	/* Nobody of that name: exit 1, and the daemon's reason. */
+	admin(&r, d, "kick", "carol", NULL);
+	ck_exit(&r, 1);
+	ck_assert_msg(strstr(r.err, "no-such-user"), "stderr '%s'", r.err);
+	ck_assert_str_eq(r.out, "");
+	cmd_result_free(&r);
+	tc_expect_silence(a);
+	/* A kicked member may come back at once. */
+	struct tclient *b2 = tc_connect(d->sock);
+	tc_join(b2, "bob");
+	lchatd_stop_ok(d);
+}
+END_TEST
+
+/* ---- mute ------------------------------------------------------------------------- */
+
+START_TEST(test_mute_unmute_and_expiry)
+{
+	struct lchatd *d = lchatd_start(CONF);
+	struct tclient *a = tc_connect(d->sock);
+	struct linesock erin;
+	struct cmd_result r;
+
+	tc_join(a, "alice");
+	loosen(d);
+	erin_join(d, &erin);
+	tc_expect(a, "EV [0-9]+ [0-9]+ JOIN erin nobody$", TC_TIMEOUT);
+
+	admin(&r, d, "mute", "erin", NULL);
+	ck_exit(&r, 0);
+	ck_assert_str_eq(r.out, "muted nobody (uid 65534) forever\n");
+	cmd_result_free(&r);
+	ls_expect_free(&erin, "erin", "EV [0-9]+ [0-9]+ NOTICE .*mute");
+	ls_send(&erin, "SAY can anyone hear me\n");
+	ls_expect_free(&erin, "erin", "ERR muted ");
+	/* who shows it; alice heard nothing (not even the private notice). */
+	admin(&r, d, "who", NULL);
+	ck_assert_msg(re_contains(r.out, "\nerin +nobody +65534 .* forever\n"), "'%s'", r.out);
+	cmd_result_free(&r);
+	admin(&r, d, "--json", "who", NULL);
+	ck_assert_msg(re_contains(r.out, "\"name\": \"erin\".*\"muted\": \"forever\"\\}"), "'%s'", r.out);
+	cmd_result_free(&r);
+	tc_expect_silence(a);
+
+	admin(&r, d, "unmute", "nobody", NULL);
+	ck_exit(&r, 0);
+	ck_assert_str_eq(r.out, "unmuted nobody (uid 65534)\n");
+	cmd_result_free(&r);
+	ls_expect_free(&erin, "erin", "EV [0-9]+ [0-9]+ NOTICE ");
+	ls_send(&erin, "SAY back again\n");
+	ls_expect_free(&erin, "erin", "OK SAY [0-9]+$");
+	tc_expect(a, "EV [0-9]+ [0-9]+ MSG erin back again$", TC_TIMEOUT);
+
+	/* A short mute ends by itself: the "may speak again" notice comes,
+	 * and then SAY works. */
+	admin(&r, d, "mute", "#65534", "2s", NULL);
+	ck_exit(&r, 0);
+	ck_assert_str_eq(r.out, "muted nobody (uid 65534) for 2s\n");
+	cmd_result_free(&r);
+	ls_expect_free(&erin, "erin", "EV [0-9]+ [0-9]+ NOTICE .*2s");
+	ls_send(&erin, "SAY too soon\n");
+	ls_expect_free(&erin, "erin", "ERR muted ");
+	ls_expect_free(&erin, "erin", "EV [0-9]+ [0-9]+ NOTICE ");
+	ls_send(&erin, "SAY free again\n");
+	ls_expect_free(&erin, "erin", "OK SAY [0-9]+$");
+	tc_expect(a, "EV [0-9]+ [0-9]+ MSG erin free again$", TC_TIMEOUT);
+
+	/* Errors: nobody called carol; unmuting who is not muted. */
+	admin(&r, d, "mute", "carol", "10m", NULL);
+	ck_exit(&r, 1);
+	ck_assert_msg(strstr(r.err, "no-such-user"), "stderr '%s'", r.err);
+	cmd_result_free(&r);
+	admin(&r, d, "unmute", "erin", NULL);
+	ck_exit(&r, 1);
+	ck_assert_msg(strstr(r.err, "not-muted"), "stderr '%s'", r.err);
+	cmd_result_free(&r);
+	tc_expect_silence(a);
+	linesock_close(&erin);
+	lchatd_stop_ok(d);
+}
+END_TEST
+
+/* ---- ban ---------------------------------------------------------------------------- */
+
+START_TEST(test_ban_and_unban)
+{
+	struct lchatd *d = lchatd_start(CONF);
+	struct tclient *a = tc_connect(d->sock);
+	struct linesock erin, again;
+	struct cmd_result r;
+
+	ck_assert_msg(getpwnam("dave") == NULL, "this test needs 'dave' not to be a login");
+	tc_join(a, "alice");
+	loosen(d);
+	erin_join(d, &erin);
+	tc_expect(a, "EV [0-9]+ [0-9]+ JOIN erin nobody$", TC_TIMEOUT);
+
+	admin(&r, d, "ban", "#65534", "1h", "spamming", "links", NULL);
+	ck_exit(&r, 0);
+	ck_assert_str_eq(r.out, "banned nobody (uid 65534) for 1h; sessions closed: 1\n");
+	cmd_result_free(&r);
+	ls_expect_skip(&erin, "erin", "BYE banned ");
+	ls_expect_eof(&erin, "erin");
+	linesock_close(&erin);
+	tc_expect(a, "EV [0-9]+ [0-9]+ LEAVE erin nobody banned spamming links$", TC_TIMEOUT);
+
+	/* A new connection from that uid is turned away. */
+	ck_assert(nobody_connect(d->sock, &again));
+	ls_expect_free(&again, "erin again", "BYE banned ");
+	ls_expect_eof(&again, "erin again");
+	linesock_close(&again);
+
+	/* bans lists it, for people and for programs. */
+	admin(&r, d, "bans", NULL);
+	ck_exit(&r, 0);
+	ck_assert_msg(re_contains(r.out, "\nban +nobody +65534 +(59m|1h)[ 0-9ms]* +spamming links\n"), "'%s'", r.out);
+	cmd_result_free(&r);
+	admin(&r, d, "--json", "bans", NULL);
+	ck_exit(&r, 0);
+	ck_assert_msg(re_contains(r.out, "\\{\"kind\": \"ban\", \"login\": \"nobody\", \"uid\": 65534, "
+				  "\"seconds_left\": [0-9]+, \"reason\": \"spamming links\"\\}"), "'%s'", r.out);
+	cmd_result_free(&r);
+
+	admin(&r, d, "unban", "nobody", NULL);
+	ck_exit(&r, 0);
+	ck_assert_str_eq(r.out, "unbanned nobody (uid 65534)\n");
+	cmd_result_free(&r);
+	erin_join(d, &erin);
+	tc_expect(a, "EV [0-9]+ [0-9]+ JOIN erin nobody$", TC_TIMEOUT);
+	linesock_close(&erin);
+	admin(&r, d, "bans", NULL);
+	ck_assert_str_eq(r.out, "no bans or mutes in force\n");
+	cmd_result_free(&r);
+
+	/* A ban with no duration: the second word starts the reason. */
+	admin(&r, d, "ban", "nobody", "for", "good", NULL);
+	ck_exit(&r, 0);
+	ck_assert_str_eq(r.out, "banned nobody (uid 65534) forever; sessions closed: 0\n");
+	cmd_result_free(&r);
+	admin(&r, d, "--json", "bans", NULL);
+	ck_assert_msg(re_contains(r.out, "\"seconds_left\": \"forever\", \"reason\": \"for good\""), "'%s'", r.out);
+	cmd_result_free(&r);
+
+	/* Errors: a login that does not exist; unbanning who is not banned. */
+	admin(&r, d, "ban", "dave", "10m", NULL);
+	ck_exit(&r, 1);
+	ck_assert_msg(strstr(r.err, "no-such-user"), "stderr '%s'", r.err);
+	cmd_result_free(&r);
+	admin(&r, d, "unban", "#65534", NULL);
+	ck_exit(&r, 0);
+	cmd_result_free(&r);
+	admin(&r, d, "unban", "#65534", NULL);
+	ck_exit(&r, 1);
+	ck_assert_msg(strstr(r.err, "not-banned"), "stderr '%s'", r.err);
+	cmd_result_free(&r);
+	lchatd_stop_ok(d);
+}
+END_TEST
+
+/* ---- status --------------------------------------------------------------------------- */
+
+START_TEST(test_status_text_and_json)
+{
+	struct lchatd *d = lchatd_start(CONF);
+	struct tclient *a = tc_connect(d->sock), *b = tc_connect(d->sock);
+	struct cmd_result r;
+
+	tc_join(a, "alice");
+	tc_join(b, "bob");
+	admin(&r, d, "status", NULL);
+	ck_exit(&r, 0);
+	ck_assert_msg(re_contains(r.out, "^version +[0-9]+\\.[0-9]+\\.[0-9]+\n"), "'%s'", r.out);
+	ck_assert_msg(re_contains(r.out, "\nusers +2\n"), "'%s'", r.out);
+	ck_assert_msg(re_contains(r.out, "\nrestarts +0\n"), "'%s'", r.out);
+	ck_assert_msg(re_contains(r.out, "\nup +[0-9]+[smhd]"), "'%s'", r.out);
+	ck_assert_msg(re_contains(r.out, "\nmemory +[0-9]+ KiB\n"), "'%s'", r.out);
+	cmd_result_free(&r);
+
+	admin(&r, d, "--json", "status", NULL);
+	ck_exit(&r, 0);
+	char re[PATH_MAX + 64];
+	snprintf(re, sizeof(re), "\n  \"supervisor_pid\": %d,\n", (int)d->pid);
+	ck_assert_msg(re_contains(r.out, re), "'%s'", r.out);
+	snprintf(re, sizeof(re), "\n  \"config\": \"%s\"\n\\}\n$", re_quote(d->conf));
+	ck_assert_msg(re_contains(r.out, re), "'%s'", r.out);
+	static const char *const keys[] = {
+		"\"version\": \"[0-9.]+\"", "\"pid\": [0-9]+", "\"uptime\": [0-9]+",
+		"\"daemon_uptime\": [0-9]+", "\"restarts\": 0", "\"users\": 2",
+		"\"connections\": 2", "\"max_users\": [0-9]+", "\"messages\": 0",
+		"\"last_seq\": [0-9]+", "\"memory_kib\": [0-9]+", "\"bans\": 0",
+		"\"mutes\": 0", "\"reloads\": 0",
+	};
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		snprintf(re, sizeof(re), "\n  %s,\n", keys[i]);
+		ck_assert_msg(re_contains(r.out, re), "no %s in '%s'", keys[i], r.out);
+	}
+	cmd_result_free(&r);
+	lchatd_stop_ok(d);
+}
+END_TEST
+
+/* ---- reload ------------------------------------------------------------------------------ */
+
+/* Rewrite the daemon's config with extra lines (motd, socket ...). */
+static void rewrite_config(struct lchatd *d, const char *extra)
+{
+	write_config_file(d->conf, "test_admin", d->sock, d->ctl, d->state, extra);
+}
+
+/* A new member's MOTD lines must include `motd` (a regex). */
+static void new_member_sees_motd(struct lchatd *d, const char *name, const char *motd)
+{
+	struct tclient *c = tc_connect(d->sock);
+	struct lines l = { 0 };
+	char re[256];
+
+	join_collect(c, name, &l);
+	snprintf(re, sizeof(re), "MOTD %s$", motd);
+	ck_assert_msg(lines_find(&l, re) >= 0, "%s saw %s", name, lines_show(&l));
+	lines_free(&l);
+	tc_send(c, "QUIT");
+	tc_expect(c, "OK QUIT$", TC_TIMEOUT);
+	tc_close(c);
+}
+
+START_TEST(test_reload_motd_and_restart_needed)
+{
+	struct lchatd *d = lchatd_start("motd = \"the old motd\"\n");
+	struct tclient *a = tc_connect(d->sock);
+	struct cmd_result r;
+
+	tc_join(a, "alice");
+	rewrite_config(d, "motd = \"the new motd\"\n");
+	admin(&r, d, "reload", NULL);
+	ck_exit(&r, 0);
+	ck_assert_str_eq(r.out, "configuration reloaded; changed: motd\n");
+	cmd_result_free(&r);
+	new_member_sees_motd(d, "bob", "the new motd");
+	/* alice stayed: she sees bob come and go, and answers. */
+	tc_expect(a, "EV [0-9]+ [0-9]+ JOIN bob ", TC_TIMEOUT);
+	tc_expect(a, "EV [0-9]+ [0-9]+ LEAVE bob ", TC_TIMEOUT);
+	tc_expect_silence(a);
+
+	/* A new socket path needs a restart; the old socket still serves. */
+	char other[PATH_MAX + 32];
+	snprintf(other, sizeof(other), "motd = \"the new motd\"\nsocket = \"%s/other.sock\"\n", d->dir);
+	rewrite_config(d, other);
+	admin(&r, d, "reload", NULL);
+	ck_exit(&r, 0);
+	ck_assert_str_eq(r.out, "configuration reloaded; changed: nothing\n"
+				"restart lchatd for these to take effect: socket\n");
+	cmd_result_free(&r);
+	admin(&r, d, "--json", "reload", NULL);
+	ck_exit(&r, 0);
+	ck_assert_str_eq(r.out, "{\"changed\": [], \"restart_needed\": [\"socket\"]}\n");
+	cmd_result_free(&r);
+	new_member_sees_motd(d, "carol", "the new motd");
+	tc_expect(a, "EV [0-9]+ [0-9]+ JOIN carol ", TC_TIMEOUT);
+	lchatd_stop_ok(d);
+}
+END_TEST
+
+/* Lines in a file. */
+static int count_lines(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	int n = 0, c;
+
+	ck_assert_ptr_nonnull(f);
+	while ((c = fgetc(f)) != EOF)
+		n += c == '\n';
+	fclose(f);
+	return n;
+}
+
+START_TEST(test_reload_bad_config_keeps_the_old)
+{
+	struct lchatd *d = lchatd_start("motd = \"the old motd\"\n");
+	struct tclient *a = tc_connect(d->sock);
+	struct cmd_result r;
+
+	tc_join(a, "alice");
+	/* The same config with a new motd, and a line that does not parse. */
+	rewrite_config(d, "motd = \"the new motd\"\n");
+	int bad_line = count_lines(d->conf) + 1;
+	FILE *f = fopen(d->conf, "a");
+	ck_assert_ptr_nonnull(f);
+	fputs("max_users = = 3\n", f);
+	ck_assert_int_eq(fclose(f), 0);
+
+	admin(&r, d, "reload", NULL);
+	ck_exit(&r, 1);
+	char where[PATH_MAX + 32];
+	snprintf(where, sizeof(where), "%s:%d: ", d->conf, bad_line);
+	ck_assert_msg(strstr(r.err, where), "stderr '%s' does not name %s", r.err, where);
+	ck_assert_str_eq(r.out, "");
+	cmd_result_free(&r);
+	new_member_sees_motd(d, "bob", "the old motd");
+	tc_expect(a, "EV [0-9]+ [0-9]+ JOIN bob ", TC_TIMEOUT);
+	tc_expect(a, "EV [0-9]+ [0-9]+ LEAVE bob ", TC_TIMEOUT);
+	tc_expect_silence(a);
+	admin(&r, d, "--json", "status", NULL);
+	ck_assert_msg(re_contains(r.out, "\"reloads\": 0,"), "'%s'", r.out);
+	cmd_result_free(&r);
+	lchatd_stop_ok(d);
+}
+END_TEST
+
+START_TEST(test_sighup_reloads)
+{
+	struct lchatd *d = lchatd_start("motd = \"the old motd\"\n");
+	struct cmd_result r;
+	char pidfile[PATH_MAX + 16];
+
+	/* The pid file names the supervisor, which gets the SIGHUP. */
+	snprintf(pidfile, sizeof(pidfile), "%s/lchatd.pid", d->state);
+	FILE *f = fopen(pidfile, "r");
+	ck_assert_msg(f, "%s: %s", pidfile, strerror(errno));
+	int pid = 0;
+	ck_assert_int_eq(fscanf(f, "%d", &pid), 1);
+	fclose(f);
+	ck_assert_int_eq(pid, d->pid);
+
+	rewrite_config(d, "motd = \"the new motd\"\n");
+	lchatd_signal(d, SIGHUP);
+	/* Poll lchat-admin status until the reload is counted. */
+	int64_t deadline = mono_ms_now() + TC_TIMEOUT;
+	bool reloaded = false;
+	while (!reloaded && mono_ms_now() < deadline) {
+		admin(&r, d, "--json", "status", NULL);
+		reloaded = re_contains(r.out, "\"reloads\": 1,");
+		cmd_result_free(&r);
+		if (!reloaded)
+			sleep_ms(50);
+	}
+	ck_assert_msg(reloaded, "SIGHUP: no reload counted in status");
+	new_member_sees_motd(d, "bob", "the new motd");
+	lchatd_stop_ok(d);
+}
+END_TEST
+
+/* ---- shutdown -------------------------------------------------------------------------------- */
+
+START_TEST(test_shutdown_stops_everything)
+{
+	struct lchatd *d = lchatd_start(CONF);
+	struct tclient *a = tc_connect(d->sock), *b = tc_connect(d->sock);
+	struct cmd_result r;
+
+	tc_join(a, "alice");
+	tc_join(b, "bob");
+	tc_expect(a, "EV [0-9]+ [0-9]+ JOIN bob ", TC_TIMEOUT);
+	admin(&r, d, "shutdown", "back", "at", "six", NULL);
+	ck_exit(&r, 0);
+	ck_assert_str_eq(r.out, "lchatd is shutting down\n");
+	cmd_result_free(&r);
+	struct tclient *members[] = { a, b };
+	for (int i = 0; i < 2; i++) {
+		tc_expect(members[i], "EV [0-9]+ [0-9]+ NOTICE back at six$", TC_TIMEOUT);
+		tc_expect(members[i], "BYE shutdown", TC_TIMEOUT);
+		tc_expect_eof(members[i], TC_TIMEOUT);
+	}
+	/* The supervisor exits by itself, with status 0: no restart. */
+	int status = lchatd_wait_exit(d, 10000);
+	ck_assert_msg(status != -1, "the supervisor is still running after SHUTDOWN");
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "supervisor status 0x%x", status);
+	ck_assert(!sock_can_connect(d->ctl));
+	lchatd_stop_ok(d);
+}
+END_TEST
+
+/* ---- access ------------------------------------------------------------------------------------ */
+
+START_TEST(test_non_admin_refused)
+{
+	struct lchatd *d = lchatd_start(CONF);
+	struct tclient *a = tc_connect(d->sock);
+	struct cmd_result r;
+
+	tc_join(a, "alice");
+	loosen(d);
+	char *argv[] = { (char *)admin_exe(), "-s", d->ctl, "notice", "not from an admin", NULL };
+	struct cmd_opts o = { .uid = NOBODY, .as_user = true };
+	run_cmd(&r, &o, argv);
+	ck_exit(&r, 5);
+	ck_assert_msg(strstr(r.err, "permission denied"), "stderr '%s'", r.err);
+	ck_assert_str_eq(r.out, "");
+	cmd_result_free(&r);
+	tc_expect_silence(a);
+
+	/* Without the file opened up, the kernel says no first: also 5. */
+	ck_assert_int_eq(chmod(d->ctl, 0600), 0);
+	run_cmd(&r, &o, argv);
+	ck_exit(&r, 5);
+	ck_assert_msg(strstr(r.err, "ermission denied"), "stderr '%s'", r.err);
+	cmd_result_free(&r);
+	tc_expect_silence(a);
+	lchatd_stop_ok(d);
+}
+END_TEST
+
+/* ---- the command line ------------------------------------------------------------------------- */
+
+START_TEST(test_help_version_usage)
+{
+	struct cmd_result r;
+
+	admin_raw(&r, NULL, "--help", NULL);
+	ck_exit(&r, 0);
+	ck_assert_msg(line_matches(r.out, "usage: lchat-admin "), "'%s'", r.out);
+	ck_assert_msg(strstr(r.out, "Exit status"), "'%s'", r.out);
+	cmd_result_free(&r);
+	admin_raw(&r, NULL, "-V", NULL);
+	ck_exit(&r, 0);
+	ck_assert_msg(line_matches(r.out, "lchat-admin [0-9]+\\.[0-9]+\\.[0-9]+ "), "'%s'", r.out);
+	cmd_result_free(&r);
+
+	static const char *const bad[][6] = {
+		{ NULL }, { "frobnicate", NULL }, { "mute", NULL }, { "mute", "alice", "soon", NULL },
+		{ "-t", "0", "ping", NULL }, { "-s", "/x", "-c", "/y", "ping" }, { "--nope", "ping", NULL },
+		{ "who", "extra", NULL }, { "-s", NULL },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *argv[8] = { (char *)admin_exe() };
+		int n = 1;
+		for (int k = 0; k < 6 && bad[i][k]; k++)
+			argv[n++] = (char *)bad[i][k];
+		argv[n] = NULL;
+		struct cmd_opts o = { 0 };
+		run_cmd(&r, &o, argv);
+		ck_assert_msg(r.code == 2, "case %zu: exit %d, stderr '%s'", i, r.code, r.err);
+		ck_assert_msg(strstr(r.err, "lchat-admin: "), "case %zu: stderr '%s'", i, r.err);
+		cmd_result_free(&r);
+	}
+}
+END_TEST
+
+START_TEST(test_config_and_connect_errors)
+{
+	char dir[] = "/tmp/lchat-admin-e2e.XXXXXX", path[PATH_MAX], conf[PATH_MAX];
+	struct cmd_result r;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/control.sock", dir);
+	snprintf(conf, sizeof(conf), "%s/lchat.conf", dir);
+
+	/* No config file; a broken one: exit 3, naming the file. */
+	admin_raw(&r, NULL, "-c", conf, "ping", NULL);
+	ck_exit(&r, 3);
+	ck_assert_msg(strstr(r.err, conf), "stderr '%s'", r.err);
+	cmd_result_free(&r);
+	write_config_file(conf, "broken", path, path, dir, "max_users = = 3\n");
+	admin_raw(&r, NULL, "-c", conf, "ping", NULL);
+	ck_exit(&r, 3);
+	ck_assert_msg(strstr(r.err, conf), "stderr '%s'", r.err);
+	cmd_result_free(&r);
+
+	/* A good config, no daemon: exit 4. */
+	char sock[PATH_MAX + 16];
+	snprintf(sock, sizeof(sock), "%s/lchat.sock", dir);
+	write_config_file(conf, "no daemon", sock, path, dir, "");
+	admin_raw(&r, NULL, "-c", conf, "ping", NULL);
+	ck_exit(&r, 4);
+	ck_assert_msg(strstr(r.err, path), "stderr '%s'", r.err);
+	cmd_result_free(&r);
+	admin_raw(&r, NULL, "-s", path, "status", NULL);
+	ck_exit(&r, 4);
+	cmd_result_free(&r);
+
+	/* Something that accepts and never speaks: -t gives up, exit 4. */
+	struct sockaddr_un sa;
+	int fd = sock_open_to(path, &sa, 0);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_int_eq(listen(fd, 4), 0);
+	int64_t t0 = mono_ms_now();
+	admin_raw(&r, NULL, "-s", path, "-t", "1", "ping", NULL);
+	int64_t took = mono_ms_now() - t0;
+	close(fd);
+	ck_exit(&r, 4);
+	ck_assert_msg(strstr(r.err, "no answer"), "stderr '%s'", r.err);
+	ck_assert_msg(took >= 900 && took < 8000, "took %" PRId64 " ms", took);
+	cmd_result_free(&r);
+	remove_tree(dir);
+}
+END_TEST
+
+START_TEST(test_socket_from_config)
+{
+	struct lchatd *d = lchatd_start(CONF);
+	struct cmd_result r;
+
+	admin_raw(&r, NULL, "-c", d->conf, "ping", NULL);
+	ck_exit(&r, 0);
+	ck_assert_str_eq(r.out, "lchatd is alive\n");
+	cmd_result_free(&r);
+	admin_raw(&r, NULL, "--config", d->conf, "--json", "status", NULL);
+	ck_exit(&r, 0);
+	ck_assert_msg(re_contains(r.out, "\"users\": 0,"), "'%s'", r.out);
+	cmd_result_free(&r);
+	lchatd_stop_ok(d);
+}
+END_TEST
+
+int main(void)
+{
+	struct harness_case cases[] = {
+		{ "help_version_usage", test_help_version_usage, 60 },
+		{ "config_and_connect_errors", test_config_and_connect_errors, 60 },
+		{ "socket_from_config", test_socket_from_config, 60 },
+		{ "notice_from_args_and_stdin", test_notice_from_args_and_stdin, 60 },
+		{ "who_table_and_json", test_who_table_and_json, 60 },
+		{ "kick", test_kick, 60 },
+		{ "status_text_and_json", test_status_text_and_json, 60 },
+		{ "reload_motd_and_restart_needed", test_reload_motd_and_restart_needed, 60 },
+		{ "reload_bad_config_keeps_the_old", test_reload_bad_config_keeps_the_old, 60 },
+		{ "sighup_reloads", test_sighup_reloads, 60 },
+		{ "shutdown_stops_everything", test_shutdown_stops_everything, 60 },
+		/* These switch uid: root only. */
+		{ "mute_unmute_and_expiry", test_mute_unmute_and_expiry, 60 },
+		{ "ban_and_unban", test_ban_and_unban, 60 },
+		{ "non_admin_refused", test_non_admin_refused, 60 },
+	};
+	size_t n = HARNESS_NCASES(cases);
+
+	if (geteuid() != 0)
+		n -= 3;
+	return harness_run(harness_suite("admin", cases, n));
+}

@@ -1,0 +1,146 @@
+/* check_admin_command.c - lchat-admin's command lines turned into control
+ * socket commands: durations, ban's optional duration, usage errors, and
+ * arguments that would smuggle in a second command. */
+#include <check.h>
+#include <string.h>
+
+#include "check_main.h"
+#include "command.h"
+#include "conn.h"
+
+static char out[256], err[256];
+
+/* Build verb's command from a NULL-terminated word list; 0 or -1. */
+#define BUILD(verb, ...) \
+	admin_build_command(verb, (int)(LEN(((char *[]){ __VA_ARGS__ })) - 1), \
+			    (char *const *)(char *[]){ __VA_ARGS__ }, out, sizeof(out), err, sizeof(err))
+
+START_TEST(verbs_are_looked_up)
+{
+	ck_assert_int_eq(admin_verb_lookup("notice"), AV_NOTICE);
+	ck_assert_int_eq(admin_verb_lookup("ban"), AV_BAN);
+	ck_assert_int_eq(admin_verb_lookup("bans"), AV_BANS);
+	ck_assert_int_eq(admin_verb_lookup("ping"), AV_PING);
+	ck_assert_int_eq(admin_verb_lookup("BAN"), AV_NONE);
+	ck_assert_int_eq(admin_verb_lookup("quit"), AV_NONE);
+	ck_assert_int_eq(admin_verb_lookup(""), AV_NONE);
+}
+END_TEST
+
+START_TEST(simple_verbs)
+{
+	ck_assert_int_eq(BUILD(AV_NOTICE, "server", "reboots", "at", "18:00", NULL), 0);
+	ck_assert_str_eq(out, "NOTICE server reboots at 18:00");
+	ck_assert_int_eq(BUILD(AV_WHO, NULL), 0);
+	ck_assert_str_eq(out, "WHO");
+	ck_assert_int_eq(BUILD(AV_STATUS, NULL), 0);
+	ck_assert_str_eq(out, "STATUS");
+	ck_assert_int_eq(BUILD(AV_SHUTDOWN, NULL), 0);
+	ck_assert_str_eq(out, "SHUTDOWN");
+	ck_assert_int_eq(BUILD(AV_SHUTDOWN, "back", "at", "six", NULL), 0);
+	ck_assert_str_eq(out, "SHUTDOWN back at six");
+	ck_assert_int_eq(BUILD(AV_KICK, "alice", NULL), 0);
+	ck_assert_str_eq(out, "KICK alice");
+	ck_assert_int_eq(BUILD(AV_KICK, "alice", "stop", "flooding", NULL), 0);
+	ck_assert_str_eq(out, "KICK alice stop flooding");
+	ck_assert_int_eq(BUILD(AV_UNBAN, "#65534", NULL), 0);
+	ck_assert_str_eq(out, "UNBAN #65534");
+	ck_assert_int_eq(BUILD(AV_UNMUTE, "bob", NULL), 0);
+	ck_assert_str_eq(out, "UNMUTE bob");
+}
+END_TEST
+
+START_TEST(mute_durations)
+{
+	ck_assert_int_eq(BUILD(AV_MUTE, "bob", NULL), 0);
+	ck_assert_str_eq(out, "MUTE bob 0");
+	ck_assert_int_eq(BUILD(AV_MUTE, "bob", "10m", NULL), 0);
+	ck_assert_str_eq(out, "MUTE bob 600");
+	ck_assert_int_eq(BUILD(AV_MUTE, "bob", "1h30m", NULL), 0);
+	ck_assert_str_eq(out, "MUTE bob 5400");
+	ck_assert_int_eq(BUILD(AV_MUTE, "bob", "forever", NULL), 0);
+	ck_assert_str_eq(out, "MUTE bob 0");
+	ck_assert_int_eq(BUILD(AV_MUTE, "bob", "soon", NULL), -1);
+	ck_assert_ptr_nonnull(strstr(err, "bad duration 'soon'"));
+	ck_assert_int_eq(BUILD(AV_MUTE, "bob", "10m", "extra", NULL), -1);
+	ck_assert_ptr_nonnull(strstr(err, "usage: lchat-admin mute"));
+}
+END_TEST
+
+START_TEST(ban_duration_is_optional)
+{
+	ck_assert_int_eq(BUILD(AV_BAN, "nobody", NULL), 0);
+	ck_assert_str_eq(out, "BAN nobody 0");
+	ck_assert_int_eq(BUILD(AV_BAN, "nobody", "2h", NULL), 0);
+	ck_assert_str_eq(out, "BAN nobody 7200");
+	ck_assert_int_eq(BUILD(AV_BAN, "#65534", "1d", "spamming", "links", NULL), 0);
+	ck_assert_str_eq(out, "BAN #65534 86400 spamming links");
+	/* Not a duration: the reason starts there and the ban has no end. */
+	ck_assert_int_eq(BUILD(AV_BAN, "nobody", "spamming", "links", NULL), 0);
+	ck_assert_str_eq(out, "BAN nobody 0 spamming links");
+	ck_assert_int_eq(BUILD(AV_BAN, "nobody", "forever", "for", "good", NULL), 0);
+	ck_assert_str_eq(out, "BAN nobody 0 for good");
+}
+END_TEST
+
+START_TEST(usage_errors)
+{
+	ck_assert_int_eq(BUILD(AV_NOTICE, NULL), -1);
+	ck_assert_int_eq(BUILD(AV_KICK, NULL), -1);
+	ck_assert_ptr_nonnull(strstr(err, "kick NAME"));
+	ck_assert_int_eq(BUILD(AV_WHO, "extra", NULL), -1);
+	ck_assert_int_eq(BUILD(AV_UNBAN, "a", "b", NULL), -1);
+	ck_assert_int_eq(BUILD(AV_BAN, "", NULL), -1);
+	ck_assert_int_eq(BUILD(AV_KICK, "two words", NULL), -1);
+	ck_assert_int_eq(BUILD(AV_NONE, NULL), -1);
+}
+END_TEST
+
+START_TEST(no_second_command_smuggled)
+{
+	ck_assert_int_eq(BUILD(AV_NOTICE, "hi\nSHUTDOWN", NULL), -1);
+	ck_assert_ptr_nonnull(strstr(err, "line end"));
+	ck_assert_int_eq(BUILD(AV_KICK, "alice", "x\rSHUTDOWN", NULL), -1);
+	ck_assert_int_eq(BUILD(AV_BAN, "nobody", "1h", "a\nb", NULL), -1);
+}
+END_TEST
+
+START_TEST(too_long_refused)
+{
+	char big[300];
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	ck_assert_int_eq(BUILD(AV_NOTICE, big, NULL), -1);
+	ck_assert_ptr_nonnull(strstr(err, "too long"));
+	ck_assert_uint_lt(strlen(out), sizeof(out));
+}
+END_TEST
+
+START_TEST(hello_protocol_word)
+{
+	ck_assert(ctl_protocol_ok(S("lchat-control/1")));
+	ck_assert(ctl_protocol_ok(S("lchat-control/1.3")));
+	ck_assert(!ctl_protocol_ok(S("lchat-control/2")));
+	ck_assert(!ctl_protocol_ok(S("lchat-control/10")));
+	ck_assert(!ctl_protocol_ok(S("lchat-control/")));
+	ck_assert(!ctl_protocol_ok(S("lchat-control/1x")));
+	ck_assert(!ctl_protocol_ok(S("lchat/1")));
+	ck_assert(!ctl_protocol_ok(S("")));
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("admin_command");
+	TCase *tc = tcase_create("admin_command");
+	tcase_add_test(tc, verbs_are_looked_up);
+	tcase_add_test(tc, simple_verbs);
+	tcase_add_test(tc, mute_durations);
+	tcase_add_test(tc, ban_duration_is_optional);
+	tcase_add_test(tc, usage_errors);
+	tcase_add_test(tc, no_second_command_smuggled);
+	tcase_add_test(tc, too_long_refused);
+	tcase_add_test(tc, hello_protocol_word);
+	suite_add_tcase(s, tc);
+	return check_run(s);
+}
