@@ -1,27 +1,13 @@
 /* json.c - JSON string escaping and number recognition (see json.h). */
 #include "json.h"
 
-void json_string(FILE *f, const char *s, size_t n)
+/* A JSON string; with keys, '-' becomes '_'. */
+static void write_escaped(FILE *f, const char *s, size_t n, bool key)
 {
 	fputc('"', f);
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20 || c == 0x7f)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
-}
-
-void json_key(FILE *f, const char *key, size_t n)
-{
-	fputc('"', f);
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)key[i];
-		if (c == '-')
+		if (key && c == '-')
 			fputc('_', f);
 		else if (c == '"' || c == '\\')
 			fprintf(f, "\\%c", c);
@@ -31,6 +17,16 @@ void json_key(FILE *f, const char *key, size_t n)
 			fputc(c, f);
 	}
 	fputc('"', f);
+}
+
+void json_string(FILE *f, const char *s, size_t n)
+{
+	write_escaped(f, s, n, false);
+}
+
+void json_key(FILE *f, const char *key, size_t n)
+{
+	write_escaped(f, key, n, true);
 }
 
 bool json_is_integer(const char *s, size_t n)

@@ -316,36 +316,52 @@ static bool parse_duration_reason(struct control_conn *cc, const struct command 
 	return true;
 }
 
-static void save_sanctions(struct control *c)
+/* MUTE and BAN: resolve the target, record the sanction and save it.
+ * text gets how it reads to its user ("for 10m: reason"). */
+static bool add_sanction(struct control *c, struct control_conn *cc, const struct command *cmd,
+			 struct sanction *x, int64_t *secs, char *text, size_t len)
 {
+	int64_t now = now_ms();
+
+	if (!resolve_target(c, cc, cmd, x->kind == SANCTION_MUTE, &x->uid, x->login,
+			    sizeof(x->login)) ||
+	    !parse_duration_reason(cc, cmd, secs, x->reason, sizeof(x->reason)))
+		return false;
+	x->until_ms = *secs ? now + *secs * 1000 : 0;
+	if (sanctions_set(c->sanctions, x) < 0) {
+		creply(cc, "ERR unavailable out of memory");
+		return false;
+	}
 	sanctions_save(c->sanctions);
+	moderation_describe(x, now, text, len);
+	log_msg(LOG_NOTICE, "%s: login %s (uid %u) %s by %s (uid %u)", sanction_kind_name(x->kind),
+		x->login, (unsigned)x->uid, text, cc->login, (unsigned)cc->uid);
+	return true;
+}
+
+/* "OK MUTE|BAN login uid seconds|forever" */
+static void sanction_reply(struct control_conn *cc, const struct sanction *x, int64_t secs,
+			   const char *more)
+{
+	const char *verb = x->kind == SANCTION_MUTE ? "MUTE" : "BAN";
+
+	if (secs)
+		creply(cc, "OK %s %s %u %" PRId64 "%s", verb, x->login, (unsigned)x->uid, secs, more);
+	else
+		creply(cc, "OK %s %s %u forever%s", verb, x->login, (unsigned)x->uid, more);
 }
 
 static void cmd_mute(struct control *c, struct control_conn *cc, const struct command *cmd)
 {
 	struct sanction x = { .kind = SANCTION_MUTE };
-	int64_t secs, now = now_ms();
-	char notice[256], text[200], left[24];
+	int64_t secs;
+	char notice[256], text[200];
 
-	if (!resolve_target(c, cc, cmd, true, &x.uid, x.login, sizeof(x.login)) ||
-	    !parse_duration_reason(cc, cmd, &secs, x.reason, sizeof(x.reason)))
+	if (!add_sanction(c, cc, cmd, &x, &secs, text, sizeof(text)))
 		return;
-	x.until_ms = secs ? now + secs * 1000 : 0;
-	if (sanctions_set(c->sanctions, &x) < 0) {
-		creply(cc, "ERR unavailable out of memory");
-		return;
-	}
-	save_sanctions(c);
-	moderation_describe(&x, now, text, sizeof(text));
 	snprintf(notice, sizeof(notice), "you have been muted by an administrator %s", text);
 	moderation_set_mute(c->room, x.uid, sanction_mute_value(&x), notice);
-	duration_format(secs, left, sizeof(left));
-	log_msg(LOG_NOTICE, "mute: login %s (uid %u) %s by %s (uid %u)", x.login,
-		(unsigned)x.uid, left, cc->login, (unsigned)cc->uid);
-	if (secs)
-		creply(cc, "OK MUTE %s %u %" PRId64, x.login, (unsigned)x.uid, secs);
-	else
-		creply(cc, "OK MUTE %s %u forever", x.login, (unsigned)x.uid);
+	sanction_reply(cc, &x, secs, "");
 }
 
 static void cmd_unsanction(struct control *c, struct control_conn *cc, const struct command *cmd,
@@ -361,7 +377,7 @@ static void cmd_unsanction(struct control *c, struct control_conn *cc, const str
 		       login, kind == SANCTION_MUTE ? "muted" : "banned");
 		return;
 	}
-	save_sanctions(c);
+	sanctions_save(c->sanctions);
 	if (kind == SANCTION_MUTE)
 		moderation_set_mute(c->room, uid, 0, "an administrator lifted your mute; you may speak again");
 	log_msg(LOG_NOTICE, "un%s: login %s (uid %u) by %s (uid %u)", sanction_kind_name(kind),
@@ -372,27 +388,15 @@ static void cmd_unsanction(struct control *c, struct control_conn *cc, const str
 static void cmd_ban(struct control *c, struct control_conn *cc, const struct command *cmd)
 {
 	struct sanction x = { .kind = SANCTION_BAN };
-	int64_t secs, now = now_ms();
-	char bye[256], text[200];
+	int64_t secs;
+	char bye[256], text[200], more[16];
 
-	if (!resolve_target(c, cc, cmd, false, &x.uid, x.login, sizeof(x.login)) ||
-	    !parse_duration_reason(cc, cmd, &secs, x.reason, sizeof(x.reason)))
+	if (!add_sanction(c, cc, cmd, &x, &secs, text, sizeof(text)))
 		return;
-	x.until_ms = secs ? now + secs * 1000 : 0;
-	if (sanctions_set(c->sanctions, &x) < 0) {
-		creply(cc, "ERR unavailable out of memory");
-		return;
-	}
-	save_sanctions(c);
-	moderation_describe(&x, now, text, sizeof(text));
 	snprintf(bye, sizeof(bye), "you are banned from the room %s", text);
 	unsigned closed = moderation_close_uid(c->room, x.uid, x.reason[0] ? x.reason : NULL, bye);
-	log_msg(LOG_NOTICE, "ban: login %s (uid %u) %s by %s (uid %u); %u connections closed",
-		x.login, (unsigned)x.uid, text, cc->login, (unsigned)cc->uid, closed);
-	if (secs)
-		creply(cc, "OK BAN %s %u %" PRId64 " %u", x.login, (unsigned)x.uid, secs, closed);
-	else
-		creply(cc, "OK BAN %s %u forever %u", x.login, (unsigned)x.uid, closed);
+	snprintf(more, sizeof(more), " %u", closed);
+	sanction_reply(cc, &x, secs, more);
 }
 
 static void cmd_bans(struct control *c, struct control_conn *cc)
