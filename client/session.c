@@ -484,6 +484,7 @@ static void on_ok(struct session *s, const struct server_line *sl)
 
 		if (!s->script) {
 			session_status(s, "%u in the room:", s->who_rows);
+			s->ui.print(s->ui.ctx, "          NAME                             LOGIN            IDLE", false);
 			if (s->who.len && buffer_append(&s->who, "", 1) == 0) {
 				/* One display line per row. */
 				char *row = s->who.data, *nl;
@@ -617,7 +618,7 @@ static void on_who(struct session *s, const struct server_line *sl)
 	}
 	format_idle(idle, when, sizeof(when));
 	s->who_rows++;
-	(void)buffer_printf_line(&s->who, "          %-32s %-16s idle %s", name, login, when);
+	(void)buffer_printf_line(&s->who, "          %-32s %-16s %s", name, login, when);
 }
 
 void session_handle_line(struct session *s, const char *line, size_t len)

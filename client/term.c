@@ -17,7 +17,8 @@ static struct {
 	bool installed;
 	bool eof;          /* Ctrl-D on an empty line */
 	bool asking;       /* the prompt asks for a name */
-	bool bell;
+	bool bell;         /* a real terminal: "\a" and cursor movement */
+	bool in_handler;   /* inside on_line: readline is between lines */
 	char prompt[NAME_MAX_LEN + 32];
 } T;
 
@@ -31,6 +32,35 @@ static void make_prompt(char *out, size_t cap)
 		snprintf(out, cap, "[%s] ", T.s->name[0] ? T.s->name : "lchat");
 }
 
+/* Characters (not bytes) in a UTF-8 string: its width, near enough. */
+static size_t chars(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xC0) != 0x80;
+	return n;
+}
+
+/* readline leaves the accepted line on the screen; the message comes back
+ * with its time stamp when the server acknowledges it, so erase the rows
+ * the prompt and the line took (the cursor is on the row below them). */
+static void erase_accepted(const char *line)
+{
+	int rows, cols;
+	size_t width = chars(T.prompt) + chars(line), n;
+
+	if (!T.bell)
+		return;
+	rl_get_screen_size(&rows, &cols);
+	if (cols <= 0)
+		return;
+	n = width / (size_t)cols + 1;
+	while (n--)
+		fputs("\033[A\r\033[2K", stdout);
+	fflush(stdout);
+}
+
 static void on_line(char *line)
 {
 	if (!line) {
@@ -41,7 +71,10 @@ static void on_line(char *line)
 	}
 	if (line[0] && !T.asking)
 		add_history(line);
+	erase_accepted(line);
+	T.in_handler = true;
 	session_input(T.s, line, strlen(line));
+	T.in_handler = false;
 	free(line);
 }
 
@@ -105,7 +138,8 @@ void term_update_prompt(void)
 void term_print(void *ctx, const char *line, bool bell)
 {
 	(void)ctx;
-	if (!T.installed || T.eof) {
+	if (!T.installed || T.eof || T.in_handler) {
+		/* No input line on the screen to save and restore. */
 		printf("%s%s\n", line, bell && T.bell ? "\a" : "");
 		fflush(stdout);
 		return;
