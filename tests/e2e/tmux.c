@@ -252,14 +252,24 @@ pid_t tmux_pane_pid(struct tmux *t, const char *win)
 bool tmux_pane_dead(struct tmux *t, const char *win, int *status)
 {
 	char tg[64], *s = TMUX(t, true, "display", "-p", "-t", target(win, tg, sizeof(tg)),
-			       "#{pane_dead} #{pane_dead_status}");
-	int dead = 0, st = -1;
+			       "#{pane_dead}:#{pane_dead_status}:#{pane_dead_signal}");
+	int dead = 0, st = -1, sig = -1;
+	char *a = strchr(s, ':'), *b = a ? strchr(a + 1, ':') : NULL;
 
-	sscanf(s, "%d %d", &dead, &st);
+	dead = atoi(s);
+	if (a && a[1] != ':')
+		st = atoi(a + 1);
+	if (b && b[1] >= '0' && b[1] <= '9')
+		sig = atoi(b + 1);
 	free(s);
+	/* tmux may see the pane close before it has reaped the program:
+	 * dead only once the exit status (or the killing signal, given as
+	 * 128 + its number, as a shell does) is known. */
+	if (st < 0 && sig >= 0)
+		st = 128 + sig;
 	if (status)
 		*status = st;
-	return dead == 1;
+	return dead == 1 && st >= 0;
 }
 
 int tmux_wait_exit(struct tmux *t, const char *win, int timeout_ms)
