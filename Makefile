@@ -143,7 +143,7 @@ run: deps-check
 	@$(MAKE) --no-print-directory all
 	@scripts/make-run-config "$(RUN_DIR)" > "$(RUN_DIR).conf.tmp" && mkdir -p "$(RUN_DIR)" && mv "$(RUN_DIR).conf.tmp" "$(RUN_DIR)/lchat.conf"
 	@echo "lchatd: room at $(RUN_DIR)/lchat.sock, control at $(RUN_DIR)/control.sock"
-	@echo "lchatd: connect with:  socat - UNIX-CONNECT:$(RUN_DIR)/lchat.sock   (Ctrl-C here stops the daemon)"
+	@echo "lchatd: chat with:  $(B)/bin/lchat -s $(RUN_DIR)/lchat.sock   (Ctrl-C here stops the daemon)"
 	$(B)/bin/lchatd -f -c "$(RUN_DIR)/lchat.conf"
 
 # Benchmarks print figures; they are not tests and not part of make check.
@@ -169,8 +169,10 @@ fuzz: build/fuzz/fuzz_protocol
 		build/fuzz/corpus-protocol tests/fuzz/corpus/protocol
 
 install: all
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR) $(DESTDIR)$(UNITDIR)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR) $(DESTDIR)$(UNITDIR)
 	install -m 0755 $(B)/bin/lchatd $(DESTDIR)$(SBINDIR)/lchatd
+	install -m 0755 $(B)/bin/lchat $(DESTDIR)$(BINDIR)/lchat
+	install -m 0644 docs/lchat.1 $(DESTDIR)$(MANDIR)/man1/lchat.1
 	install -m 0644 docs/lchatd.8 $(DESTDIR)$(MANDIR)/man8/lchatd.8
 	install -m 0644 docs/lchat.conf.5 $(DESTDIR)$(MANDIR)/man5/lchat.conf.5
 	sed 's|@SBINDIR@|$(SBINDIR)|g' conf/lchatd.service > $(DESTDIR)$(UNITDIR)/lchatd.service
@@ -181,6 +183,7 @@ install: all
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/lchatd $(DESTDIR)$(MANDIR)/man8/lchatd.8 \
+	      $(DESTDIR)$(BINDIR)/lchat $(DESTDIR)$(MANDIR)/man1/lchat.1 \
 	      $(DESTDIR)$(MANDIR)/man5/lchat.conf.5 $(DESTDIR)$(UNITDIR)/lchatd.service
 
 clean:
