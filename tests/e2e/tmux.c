@@ -55,6 +55,15 @@ static char *tmux_run(struct tmux *t, bool out, const char *const *args)
 	if (pid < 0)
 		ck_abort_msg("fork: %s", strerror(errno));
 	if (pid == 0) {
+		sigset_t none;
+
+		/* The server forks from this process: give it a clean signal
+		 * state (the harness blocks or ignores some), or it may never
+		 * hear SIGCHLD and reap the programs in its windows. */
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		signal(SIGPIPE, SIG_DFL);
+		signal(SIGCHLD, SIG_DFL);
 		dup2(pfd[1], 1);
 		execvp("tmux", (char *const *)argv);
 		_exit(127);
@@ -281,9 +290,17 @@ int tmux_wait_exit(struct tmux *t, const char *win, int timeout_ms)
 		if (ms_left(deadline) == 0) {
 			char *s = tmux_screen(t, win);
 
+			char tg[64], *st2 = TMUX(t, true, "display", "-p", "-t", target(win, tg, sizeof(tg)),
+						 "#{pane_pid} dead=#{pane_dead} status=#{pane_dead_status} "
+						 "signal=#{pane_dead_signal}");
+			struct pstat ps;
+			pid_t pid = (pid_t)atoi(st2);
+
 			fprintf(stderr, "---- screen of %s ----\n%s---- end ----\n", win, s);
 			free(s);
-			ck_abort_msg("%s: lchat did not exit within %d ms", win, timeout_ms);
+			ck_abort_msg("%s: lchat did not exit within %d ms (tmux: %.*s; process state %c)",
+				     win, timeout_ms, (int)strcspn(st2, "\n"), st2,
+				     pstat_read(pid, &ps) ? ps.state : '-');
 		}
 		sleep_ms(20);
 	}
