@@ -396,6 +396,49 @@ START_TEST(test_hostile_server_sanitized)
 }
 END_TEST
 
+/* ---- colour, NO_COLOR, TERM=dumb ------------------------------------------ */
+
+START_TEST(test_colour_and_no_color)
+{
+	struct lchatd *d = lchatd_start(CONF);
+	struct tmux *t = tmux_start(d->dir);
+	struct tclient *bob = tc_connect(d->sock);
+	char cmd[1024], *screen;
+
+	tc_join(bob, "bob");
+	tmux_lchat(t, "alice", d->sock, NULL);
+	snprintf(cmd, sizeof(cmd), "env NO_COLOR=1 %s -s %s -n carol", lchat_exe(), d->sock);
+	tmux_window(t, "carol", cmd);
+	snprintf(cmd, sizeof(cmd), "env TERM=dumb %s -s %s -n dave", lchat_exe(), d->sock);
+	tmux_window(t, "dave", cmd);
+	tmux_wait(t, "alice", "you are in the room as alice", T_WAIT);
+	tmux_wait(t, "carol", "you are in the room as carol", T_WAIT);
+	tmux_wait(t, "dave", "you are in the room as dave", T_WAIT);
+	tc_send(bob, "SAY colours, alice?");
+	tc_ack(bob, "SAY");
+	tmux_wait(t, "alice", TS "<bob> colours, alice\\?$", T_WAIT);
+	tmux_wait(t, "carol", TS "<bob> colours, alice\\?$", T_WAIT);
+	tmux_wait(t, "dave", TS "<bob> colours, alice\\?$", T_WAIT);
+	/* alice: bob's name in a colour, the mention highlighted. */
+	screen = tmux_screen_escapes(t, "alice");
+	ck_assert_msg(re_contains(screen, "<\033\\[(3|9)[1-6]mbob\033\\[(0|39)?m>"),
+		      "no colour on alice's screen: %s", screen);
+	ck_assert_msg(re_contains(screen, "\033\\[[0-9;]*43m[^\n]*colours, alice"),
+		      "the mention is not highlighted: %s", screen);
+	free(screen);
+	/* NO_COLOR and TERM=dumb: no escape at all. */
+	screen = tmux_screen_escapes(t, "carol");
+	ck_assert_msg(!strchr(screen, '\033'), "colour despite NO_COLOR: %s", screen);
+	free(screen);
+	screen = tmux_screen_escapes(t, "dave");
+	ck_assert_msg(!strchr(screen, '\033'), "colour despite TERM=dumb: %s", screen);
+	free(screen);
+	tmux_stop(t);
+	tc_close(bob);
+	lchatd_stop_ok(d);
+}
+END_TEST
+
 static Suite *client_suite(void)
 {
 	const struct harness_case cases[] = {
@@ -407,6 +450,7 @@ static Suite *client_suite(void)
 		{ "commands", test_commands, 60 },
 		{ "quit_with_reason", test_quit_with_reason, 60 },
 		{ "hostile_server_sanitized", test_hostile_server_sanitized, 60 },
+		{ "colour_and_no_color", test_colour_and_no_color, 60 },
 	};
 
 	return harness_suite("client", cases, HARNESS_NCASES(cases));

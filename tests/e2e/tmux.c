@@ -175,6 +175,13 @@ char *tmux_screen(struct tmux *t, const char *win)
 	return TMUX(t, true, "capture-pane", "-p", "-t", target(win, tg, sizeof(tg)));
 }
 
+char *tmux_screen_escapes(struct tmux *t, const char *win)
+{
+	char tg[64];
+
+	return TMUX(t, true, "capture-pane", "-p", "-e", "-t", target(win, tg, sizeof(tg)));
+}
+
 static int count_matches(const char *screen, const char *re)
 {
 	regex_t rx;

@@ -31,6 +31,8 @@ void tmux_type(struct tmux *t, const char *win, const char *text);
 void tmux_key(struct tmux *t, const char *win, const char *key);
 /* The window's screen as text (free() it). */
 char *tmux_screen(struct tmux *t, const char *win);
+/* The screen with its colours and attributes as escape sequences. */
+char *tmux_screen_escapes(struct tmux *t, const char *win);
 /* Wait until the screen contains a match of the extended regex re (POSIX,
  * REG_NEWLINE: ^ and $ match at line ends); fail the test with the screen
  * otherwise. */
