@@ -265,10 +265,40 @@ pid_t tmux_pane_pid(struct tmux *t, const char *win)
 	return pid;
 }
 
+/* The exit status of a zombie from /proc/PID/stat (field 52, exit_code,
+ * as waitpid() reports it), as a shell gives it; -1 if pid is no zombie.
+ * tmux sometimes leaves a window's program unreaped for a long while
+ * after its pane closed, and then cannot say how it ended. */
+static int zombie_status(pid_t pid)
+{
+	char path[64], buf[2048], *p;
+	int field = 2, code;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	if (!p || p[1] != ' ' || p[2] != 'Z')
+		return -1;
+	for (p += 1; *p && field < 52; p++)
+		if (*p == ' ')
+			field++;
+	if (field != 52 || sscanf(p, "%d", &code) != 1)
+		return -1;
+	return WIFEXITED(code) ? WEXITSTATUS(code) : 128 + WTERMSIG(code);
+}
+
 bool tmux_pane_dead(struct tmux *t, const char *win, int *status)
 {
 	char tg[64], *s = TMUX(t, true, "display", "-p", "-t", target(win, tg, sizeof(tg)),
 			       "#{pane_dead}:#{pane_dead_status}:#{pane_dead_signal}");
+	pid_t pid = tmux_pane_pid(t, win);
 	int dead = 0, st = -1, sig = -1;
 	char *a = strchr(s, ':'), *b = a ? strchr(a + 1, ':') : NULL;
 
@@ -283,6 +313,8 @@ bool tmux_pane_dead(struct tmux *t, const char *win, int *status)
 	 * 128 + its number, as a shell does) is known. */
 	if (st < 0 && sig >= 0)
 		st = 128 + sig;
+	if (dead == 1 && st < 0)
+		st = zombie_status(pid);
 	if (status)
 		*status = st;
 	return dead == 1 && st >= 0;
