@@ -439,6 +439,43 @@ START_TEST(test_colour_and_no_color)
 }
 END_TEST
 
+/* Leaving restores the terminal: the shell after lchat finds it as it
+ * was before (canonical mode, echo). */
+START_TEST(test_terminal_restored)
+{
+	struct lchatd *d = lchatd_start(CONF);
+	struct tmux *t = tmux_start(d->dir);
+	char cmd[2048], before[PATH_MAX], after[PATH_MAX], *a = NULL, *b = NULL;
+	size_t n = 0;
+	FILE *f;
+
+	snprintf(before, sizeof(before), "%s/stty.before", d->dir);
+	snprintf(after, sizeof(after), "%s/stty.after", d->dir);
+	snprintf(cmd, sizeof(cmd), "sh -c 'stty -a > %s; %s -s %s -n erin; stty -a > %s'", before,
+		 lchat_exe(), d->sock, after);
+	tmux_window(t, "erin", cmd);
+	tmux_wait(t, "erin", "you are in the room as erin", T_WAIT);
+	tmux_type(t, "erin", "x");
+	tmux_key(t, "erin", "BSpace");
+	tmux_key(t, "erin", "C-d");
+	ck_assert_int_eq(tmux_wait_exit(t, "erin", T_WAIT), 0);
+	ck_assert_ptr_nonnull(f = fopen(before, "r"));
+	ck_assert(getdelim(&b, &n, '\0', f) > 0);
+	fclose(f);
+	n = 0;
+	ck_assert_ptr_nonnull(f = fopen(after, "r"));
+	ck_assert(getdelim(&a, &n, '\0', f) > 0);
+	fclose(f);
+	ck_assert_str_eq(a, b);
+	ck_assert_msg(re_contains(a, "[ \n]icanon[ \n]") && re_contains(a, "[ \n]echo[ \n]"),
+		      "stty after lchat: %s", a);
+	free(a);
+	free(b);
+	tmux_stop(t);
+	lchatd_stop_ok(d);
+}
+END_TEST
+
 static Suite *client_suite(void)
 {
 	const struct harness_case cases[] = {
@@ -451,6 +488,7 @@ static Suite *client_suite(void)
 		{ "quit_with_reason", test_quit_with_reason, 60 },
 		{ "hostile_server_sanitized", test_hostile_server_sanitized, 60 },
 		{ "colour_and_no_color", test_colour_and_no_color, 60 },
+		{ "terminal_restored", test_terminal_restored, 60 },
 	};
 
 	return harness_suite("client", cases, HARNESS_NCASES(cases));
