@@ -143,7 +143,8 @@ run: deps-check
 	@$(MAKE) --no-print-directory all
 	@scripts/make-run-config "$(RUN_DIR)" > "$(RUN_DIR).conf.tmp" && mkdir -p "$(RUN_DIR)" && mv "$(RUN_DIR).conf.tmp" "$(RUN_DIR)/lchat.conf"
 	@echo "lchatd: room at $(RUN_DIR)/lchat.sock, control at $(RUN_DIR)/control.sock"
-	@echo "lchatd: connect with:  socat - UNIX-CONNECT:$(RUN_DIR)/lchat.sock   (Ctrl-C here stops the daemon)"
+	@echo "lchatd: chat with:  $(B)/bin/lchat -s $(RUN_DIR)/lchat.sock   (Ctrl-C here stops the daemon)"
+	@echo "lchatd: administer with:  $(B)/bin/lchat-admin -s $(RUN_DIR)/control.sock status"
 	$(B)/bin/lchatd -f -c "$(RUN_DIR)/lchat.conf"
 
 # Benchmarks print figures; they are not tests and not part of make check.

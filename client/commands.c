@@ -1,0 +1,97 @@
+/* commands.c - parsing of the user's lines into messages and /commands. */
+#include <stdbool.h>
+#include <string.h>
+#include <strings.h>
+
+#include "commands.h"
+
+const char *const input_help[] = {
+	"TEXT               say TEXT to the room",
+	"/me ACTION         an action: * you ACTION",
+	"/msg NAME TEXT     a private message to NAME only",
+	"/who               who is in the room, and idle how long",
+	"/quit [REASON]     leave (also Ctrl-D on an empty line, or Ctrl-C)",
+	"/help              this list",
+	"//TEXT             say /TEXT (a line that starts with a slash)",
+	NULL,
+};
+
+/* Skip spaces from s up to e. */
+static const char *skip_sp(const char *s, const char *e)
+{
+	while (s < e && *s == ' ')
+		s++;
+	return s;
+}
+
+static const char *word_end(const char *s, const char *e)
+{
+	while (s < e && *s != ' ')
+		s++;
+	return s;
+}
+
+static bool is(const char *w, size_t n, const char *name)
+{
+	return strlen(name) == n && strncasecmp(w, name, n) == 0;
+}
+
+/* Set in->text to the rest from p, or NULL if only spaces are left. */
+static void rest(struct input *in, const char *p, const char *e)
+{
+	p = skip_sp(p, e);
+	if (p < e) {
+		in->text = p;
+		in->text_len = (size_t)(e - p);
+	}
+}
+
+enum input_kind input_parse(const char *line, size_t len, struct input *in)
+{
+	const char *e = line + len, *p, *w, *we;
+
+	memset(in, 0, sizeof(*in));
+	if (skip_sp(line, e) == e)
+		return in->kind = IN_EMPTY;
+	if (line[0] != '/' || (len > 1 && line[1] == '/')) {
+		in->text = line[0] == '/' ? line + 1 : line;
+		in->text_len = (size_t)(e - in->text);
+		return in->kind = IN_SAY;
+	}
+	w = line + 1;
+	we = word_end(w, e);
+	p = we;
+	in->arg = w;
+	in->arg_len = (size_t)(we - w);
+	if (is(w, in->arg_len, "me")) {
+		in->arg = NULL;
+		in->arg_len = 0;
+		rest(in, p, e);
+		if (!in->text) {
+			in->usage = "/me ACTION";
+			return in->kind = IN_USAGE;
+		}
+		return in->kind = IN_ME;
+	}
+	if (is(w, in->arg_len, "msg") || is(w, in->arg_len, "query")) {
+		const char *n = skip_sp(p, e), *ne = word_end(n, e);
+
+		in->arg = n;
+		in->arg_len = (size_t)(ne - n);
+		rest(in, ne, e);
+		if (in->arg_len == 0 || !in->text) {
+			in->usage = "/msg NAME TEXT";
+			return in->kind = IN_USAGE;
+		}
+		return in->kind = IN_MSG;
+	}
+	if (is(w, in->arg_len, "who") || is(w, in->arg_len, "names"))
+		return in->kind = IN_WHO;
+	if (is(w, in->arg_len, "quit") || is(w, in->arg_len, "exit")) {
+		rest(in, p, e);
+		return in->kind = IN_QUIT;
+	}
+	if (is(w, in->arg_len, "help"))
+		return in->kind = IN_HELP;
+	return in->kind = IN_UNKNOWN;
+}

@@ -1,0 +1,35 @@
+/* commands.h - what a line typed by the user (or read in the scripting
+ * mode) means: a message, or one of the /commands. Pure parsing. */
+#ifndef LCHAT_CLIENT_COMMANDS_H
+#define LCHAT_CLIENT_COMMANDS_H
+
+#include <stddef.h>
+
+enum input_kind {
+	IN_EMPTY = 0,   /* nothing (or only spaces): ignored */
+	IN_SAY,         /* text (also "//text", which says "/text") */
+	IN_ME,          /* /me TEXT */
+	IN_MSG,         /* /msg NAME TEXT */
+	IN_WHO,         /* /who (also /names) */
+	IN_QUIT,        /* /quit [REASON] (also /exit) */
+	IN_HELP,        /* /help */
+	IN_UNKNOWN,     /* an unknown /command: nothing is sent */
+	IN_USAGE,       /* a known command used wrongly: usage says how */
+};
+
+struct input {
+	enum input_kind kind;
+	const char *arg;        /* IN_MSG: the name; IN_UNKNOWN: the command */
+	size_t arg_len;
+	const char *text;       /* the text to send, the reason, or NULL */
+	size_t text_len;
+	const char *usage;      /* IN_USAGE: the right form */
+};
+
+/* Parse one line (without its "\n"). Pointers refer into line. */
+enum input_kind input_parse(const char *line, size_t len, struct input *in);
+
+/* The /help text, one command per line. */
+extern const char *const input_help[];
+
+#endif

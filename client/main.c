@@ -1,0 +1,173 @@
+/* main.c - lchat, the terminal chat client: options, configuration, and
+ * the choice between the interactive mode (stdin and stdout are both
+ * terminals: readline, colours) and the scripting mode (plain lines).
+ * docs/lchat.1 documents all of it. */
+#include <errno.h>
+#include <getopt.h>
+#include <locale.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "run.h"
+#include "script.h"
+#include "session.h"
+#include "term.h"
+#include "util.h"
+#include "version.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: lchat [-s SOCKET] [-c CONFIG] [-n NAME] [--no-history] [--listen]\n"
+		"\n"
+		"Chat with the people on this machine (lchatd's room).\n"
+		"\n"
+		"  -s, --socket PATH   the room's socket (default: $LCHAT_SOCKET, else the\n"
+		"                      config's socket option)\n"
+		"  -c, --config FILE   the configuration (default " LCHAT_DEFAULT_CONFIG ")\n"
+		"  -n, --name NAME     the name to join with (default: your login name)\n"
+		"  -H, --no-history    scripting mode: do not print the history\n"
+		"  -l, --listen        scripting mode: stay after the end of stdin\n"
+		"  -h, --help          this help\n"
+		"  -V, --version       the version\n"
+		"\n"
+		"Interactive when stdin and stdout are terminals (type /help there);\n"
+		"otherwise each stdin line is sent and events are printed one per line.\n"
+		"Exit status: 0 ok, 1 connection or runtime error, 2 usage, 3 config,\n"
+		"4 refused (name refused when not interactive, kicked, banned).\n"
+		"See lchat(1).\n");
+}
+
+/* Where the room is: -s, $LCHAT_SOCKET, else the config's socket. */
+static int find_socket(const char *opt, const char *conf_path, bool conf_given, char **out)
+{
+	const char *env = getenv("LCHAT_SOCKET");
+	struct lchat_config cfg;
+	char err[512];
+
+	if (opt) {
+		*out = strdup(opt);
+	} else if (env && env[0]) {
+		*out = strdup(env);
+	} else {
+		if (!conf_given && access(conf_path, F_OK) < 0 && errno == ENOENT) {
+			/* No configuration at all: the built-in default. */
+			if (config_defaults(&cfg) < 0)
+				return EXIT_RUNTIME;
+		} else if (config_load(conf_path, &cfg, err, sizeof(err)) < 0) {
+			fprintf(stderr, "lchat: %s\n", err);
+			config_free(&cfg);
+			return EXIT_CONFIG;
+		}
+		*out = strdup(cfg.socket);
+		config_free(&cfg);
+	}
+	return *out ? 0 : EXIT_RUNTIME;
+}
+
+static bool colour_wanted(void)
+{
+	const char *nc = getenv("NO_COLOR"), *term = getenv("TERM");
+
+	if (nc && nc[0])
+		return false;
+	return term && term[0] && strcmp(term, "dumb") != 0;
+}
+
+static bool bell_wanted(void)
+{
+	const char *term = getenv("TERM");
+
+	return term && term[0] && strcmp(term, "dumb") != 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "no-history", no_argument, NULL, 'H' },
+		{ "listen", no_argument, NULL, 'l' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGWINCH };
+	const char *sock_opt = NULL, *conf = LCHAT_DEFAULT_CONFIG, *name = NULL;
+	bool conf_given = false, no_history = false, listen = false, interactive;
+	char *sock = NULL;
+	struct session s;
+	struct script sc;
+	struct render_opts ro = { 0 };
+	struct session_ui ui = { 0 };
+	int c, rc, sigfd;
+
+	setlocale(LC_ALL, "");
+	while ((c = getopt_long(argc, argv, "s:c:n:HlhV", opts, NULL)) != -1) {
+		switch (c) {
+		case 's': sock_opt = optarg; break;
+		case 'c': conf = optarg; conf_given = true; break;
+		case 'n': name = optarg; break;
+		case 'H': no_history = true; break;
+		case 'l': listen = true; break;
+		case 'h': usage(stdout); return EXIT_OK;
+		case 'V': printf("lchat %s (protocol %s/%d)\n", LCHAT_VERSION, PROTO_NAME,
+				 PROTO_VERSION); return EXIT_OK;
+		default: usage(stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "lchat: unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (name && (!name[0] || strlen(name) > NAME_MAX_LEN)) {
+		fprintf(stderr, "lchat: a name is 1 to %d characters\n", NAME_MAX_LEN);
+		return EXIT_USAGE;
+	}
+	rc = find_socket(sock_opt, conf, conf_given, &sock);
+	if (rc)
+		return rc;
+	if (ignore_sigpipe() < 0 || (sigfd = signalfd_for(SIG_BLOCK, sigs, 4)) < 0) {
+		fprintf(stderr, "lchat: %s\n", strerror(errno));
+		free(sock);
+		return EXIT_RUNTIME;
+	}
+
+	interactive = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+	ro.colour = interactive && colour_wanted();
+	if (interactive) {
+		ui.print = term_print;
+		ui.ask_name = term_ask_name;
+	} else {
+		ui.ctx = &sc;
+		ui.print = script_print;
+	}
+	if (session_init(&s, sock, name, !interactive, &ro, &ui) < 0 ||
+	    (!interactive && script_init(&sc, &s, listen) < 0)) {
+		fprintf(stderr, "lchat: out of memory\n");
+		return EXIT_RUNTIME;
+	}
+	s.no_history = no_history;
+	if (session_start(&s) < 0) {
+		fprintf(stderr, "lchat: cannot connect to %s: %s\n", sock, strerror(errno));
+		rc = EXIT_RUNTIME;
+	} else {
+		if (interactive)
+			term_start(&s, bell_wanted());
+		rc = run_loop(&s, interactive ? NULL : &sc, sigfd);
+		if (interactive)
+			term_end();
+	}
+	session_free(&s);
+	if (!interactive)
+		script_free(&sc);
+	close(sigfd);
+	free(sock);
+	return rc;
+}

@@ -1,0 +1,852 @@
+/* session.c - the client's side of the protocol (see session.h and
+ * docs/protocol.md): joining, replies matched to the commands in flight
+ * (the server answers every command in order), history and resume by
+ * sequence number, and reconnecting with back-off. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "sanitize.h"
+#include "session.h"
+#include "util.h"
+
+/* The PING token that marks the end of the backlog after a JOIN. */
+#define SYNC_TOKEN "lchat-sync"
+
+/* A command sent (or, in the scripting mode, to be resent) that awaits its
+ * reply. */
+struct pending {
+	struct pending *next;
+	enum verb verb;         /* VERB_SAY, VERB_ME, VERB_PRIV, VERB_WHO, VERB_QUIT */
+	char *target;           /* PRIV: the recipient */
+	char *text;
+	bool sent;              /* on the current connection */
+};
+
+static void print_line(struct session *s, struct buffer *b, bool bell)
+{
+	if (buffer_append(b, "", 1) == 0)
+		s->ui.print(s->ui.ctx, b->data + b->off, bell);
+	b->off = b->len = 0;
+}
+
+void session_status(struct session *s, const char *fmt, ...)
+{
+	char text[2048];
+	struct buffer b = { 0 };
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	if (s->script) {
+		/* The status of the scripting mode goes to stderr, so that
+		 * stdout has only events. */
+		if (buffer_append(&b, "lchat: ", 7) == 0 &&
+		    append_clean(&b, text, strlen(text)) == 0 &&
+		    buffer_append(&b, "\n", 1) == 0)
+			(void)write_all(STDERR_FILENO, b.data, b.len);
+		buffer_free(&b);
+		return;
+	}
+	if (render_status(&b, now_ms(), text, &s->ropts) == 0)
+		print_line(s, &b, false);
+	buffer_free(&b);
+}
+
+/* A string from the server (n bytes), sanitized, NUL-terminated, for use
+ * in a status line. */
+static char *clean(const char *p, size_t n, char *buf, size_t cap)
+{
+	text_sanitize(p, n, buf, cap);
+	return buf;
+}
+
+int session_init(struct session *s, const char *sock_path, const char *name, bool script,
+		 const struct render_opts *ropts, const struct session_ui *ui)
+{
+	memset(s, 0, sizeof(*s));
+	s->fd = -1;
+	s->sock_path = sock_path;
+	s->script = script;
+	s->ropts = *ropts;
+	s->ui = *ui;
+	s->delay_ms = RECONNECT_MIN_MS;
+	if (name)
+		snprintf(s->name, sizeof(s->name), "%s", name);
+	s->ropts.self = s->name;
+	return linebuf_init(&s->in, MAX_LINE_MAX + PROTO_OVERHEAD);
+}
+
+static void pending_free(struct pending *p)
+{
+	free(p->target);
+	free(p->text);
+	free(p);
+}
+
+static struct pending *pending_pop(struct session *s)
+{
+	struct pending *p = s->head;
+
+	if (p) {
+		s->head = p->next;
+		if (!s->head)
+			s->tail = NULL;
+	}
+	return p;
+}
+
+void session_free(struct session *s)
+{
+	struct pending *p;
+
+	while ((p = pending_pop(s)))
+		pending_free(p);
+	if (s->fd >= 0)
+		close(s->fd);
+	s->fd = -1;
+	linebuf_free(&s->in);
+	buffer_free(&s->out);
+	buffer_free(&s->who);
+}
+
+static void finish(struct session *s, int code)
+{
+	s->done = true;
+	if (code > s->exit_code)
+		s->exit_code = code;
+}
+
+/* Queue one line for the server. */
+static void send_line(struct session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void send_line(struct session *s, const char *fmt, ...)
+{
+	char line[MAX_LINE_MAX + 64];
+	va_list ap;
+	int n;
+
+	if (s->fd < 0)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n > sizeof(line) - 2)
+		n = (int)sizeof(line) - 2;
+	line[n++] = '\n';
+	if (buffer_append(&s->out, line, (size_t)n) < 0) {
+		session_status(s, "out of memory");
+		finish(s, EXIT_RUNTIME);
+		return;
+	}
+	session_flush(s);
+}
+
+static void send_pending(struct session *s, struct pending *p)
+{
+	switch (p->verb) {
+	case VERB_SAY: send_line(s, "SAY %s", p->text); break;
+	case VERB_ME: send_line(s, "ME %s", p->text); break;
+	case VERB_PRIV: send_line(s, "PRIV %s %s", p->target, p->text); break;
+	case VERB_WHO: send_line(s, "WHO"); break;
+	default: break;
+	}
+	p->sent = true;
+}
+
+static void send_join(struct session *s)
+{
+	s->state = ST_JOINING;
+	s->resuming = s->ever_joined;
+	s->resume_from = s->last_seq;
+	if (s->resuming)
+		send_line(s, "JOIN %s %" PRIu64, s->name, s->last_seq);
+	else if (s->name[0])
+		send_line(s, "JOIN %s", s->name);
+	else
+		send_line(s, "JOIN");
+}
+
+static int connect_now(struct session *s)
+{
+	int fd = unix_connect(s->sock_path), fl;
+
+	if (fd < 0)
+		return -1;
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	s->fd = fd;
+	linebuf_free(&s->in);
+	if (linebuf_init(&s->in, MAX_LINE_MAX + PROTO_OVERHEAD) < 0) {
+		close(fd);
+		s->fd = -1;
+		errno = ENOMEM;
+		return -1;
+	}
+	s->out.off = s->out.len = 0;
+	s->who.off = s->who.len = 0;
+	s->who_rows = 0;
+	send_join(s);
+	return 0;
+}
+
+int session_start(struct session *s)
+{
+	return connect_now(s);
+}
+
+static void schedule_reconnect(struct session *s)
+{
+	s->retry_at = mono_ms() + s->delay_ms;
+}
+
+static void next_delay(struct session *s)
+{
+	s->delay_ms *= 2;
+	if (s->delay_ms > RECONNECT_MAX_MS)
+		s->delay_ms = RECONNECT_MAX_MS;
+}
+
+/* The connection is gone (why: for people). Reconnect unless leaving. */
+static void lost(struct session *s, const char *why, bool reconnect)
+{
+	struct pending *p;
+
+	if (s->fd >= 0)
+		close(s->fd);
+	s->fd = -1;
+	s->syncing = false;
+	if (s->state == ST_QUITTING || s->done) {
+		s->state = ST_DOWN;
+		finish(s, s->exit_code);
+		return;
+	}
+	bool was_joined = s->ever_joined;
+	s->state = ST_DOWN;
+	if (!was_joined || !reconnect) {
+		session_status(s, "%s", why);
+		finish(s, reconnect ? EXIT_RUNTIME : EXIT_REFUSED);
+		return;
+	}
+	/* Commands without a reply may or may not have been carried out. The
+	 * scripting mode sends them again after the rejoin (at least once);
+	 * a person is told which were not confirmed. */
+	if (s->script) {
+		for (p = s->head; p; p = p->next)
+			p->sent = false;
+	} else {
+		while ((p = pending_pop(s))) {
+			if (p->verb == VERB_SAY || p->verb == VERB_ME || p->verb == VERB_PRIV)
+				session_status(s, "not confirmed, maybe not sent: %s", p->text);
+			pending_free(p);
+		}
+	}
+	session_status(s, "%s; reconnecting in %.2g s", why, s->delay_ms / 1000.0);
+	schedule_reconnect(s);
+}
+
+void session_flush(struct session *s)
+{
+	if (s->fd < 0)
+		return;
+	while (buffer_pending(&s->out)) {
+		int r = buffer_flush(&s->out, s->fd);
+
+		if (r == 1)
+			return;
+		if (r < 0) {
+			char why[256];
+
+			snprintf(why, sizeof(why), "connection lost (%s)", strerror(errno));
+			lost(s, why, true);
+			return;
+		}
+	}
+	buffer_trim(&s->out, 4096);
+}
+
+bool session_want_write(const struct session *s)
+{
+	return s->fd >= 0 && buffer_pending(&s->out) > 0;
+}
+
+bool session_ready(const struct session *s)
+{
+	return s->state == ST_JOINED && !s->syncing && !s->head && !s->done;
+}
+
+static int64_t own_ms(void)
+{
+	return now_ms();
+}
+
+/* ---- replies ---------------------------------------------------------- */
+
+static void show_own(struct session *s, struct pending *p)
+{
+	struct buffer b = { 0 };
+	enum event_kind k = p->verb == VERB_ME ? EV_ACTION : p->verb == VERB_PRIV ? EV_PRIV : EV_MSG;
+	int r;
+
+	if (s->script)
+		r = render_script_own(&b, own_ms(), k, s->name, p->target, p->text);
+	else
+		r = render_own(&b, own_ms(), k, s->name, p->target, p->text, &s->ropts);
+	if (r == 0)
+		print_line(s, &b, false);
+	buffer_free(&b);
+}
+
+static void sync_done(struct session *s)
+{
+	struct buffer b = { 0 };
+
+	s->syncing = false;
+	if (s->join_seq > s->last_seq)
+		s->last_seq = s->join_seq;
+	if (!s->script) {
+		const char *sep = NULL;
+
+		if (s->resuming)
+			sep = s->history_shown ? "end of missed events" : NULL;
+		else if (s->history_shown)
+			sep = "end of history";
+		if (sep && render_separator(&b, sep, &s->ropts) == 0)
+			print_line(s, &b, false);
+		if (s->resuming && !s->history_shown)
+			session_status(s, "back in the room as %s; nothing was missed", s->name);
+		else if (s->resuming)
+			session_status(s, "back in the room as %s", s->name);
+	} else if (s->resuming) {
+		session_status(s, "reconnected as %s", s->name);
+	}
+	buffer_free(&b);
+	/* The scripting mode sends again what had no reply. */
+	for (struct pending *p = s->head; p; p = p->next)
+		if (!p->sent)
+			send_pending(s, p);
+}
+
+/* The first event after a resumed JOIN (seq, or the join's own seq if no
+ * event came): anything between LAST-SEQ and it that is not explained by
+ * our own leave was not replayed. */
+static void check_gap(struct session *s, uint64_t seq)
+{
+	if (!s->resuming || s->first_seen)
+		return;
+	s->first_seen = true;
+	if (seq > s->join_seq)
+		seq = s->join_seq;	/* a live event: nothing was replayed */
+	if (seq > s->resume_from + 2)
+		session_status(s, "%" PRIu64 " events between #%" PRIu64 " and #%" PRIu64
+			       " were not replayed: private messages to others, or events "
+			       "older than the room's history (those are lost)",
+			       seq - s->resume_from - 2, s->resume_from, seq);
+}
+
+static void on_event(struct session *s, const struct server_line *sl)
+{
+	struct buffer b = { 0 };
+	bool history;
+	int flags = 0, r;
+
+	if (sl->seq <= s->last_seq)
+		return;		/* seen already (a resume overlapping) */
+	if (s->syncing)
+		check_gap(s, sl->seq);
+	s->last_seq = sl->seq;
+	history = s->syncing && sl->seq < s->join_seq;
+	if (history) {
+		if (s->script && s->no_history)
+			return;
+		if (!s->script && s->history_shown++ == 0) {
+			struct render_opts o = s->ropts;
+
+			if (render_separator(&b, s->resuming ? "missed while you were away" :
+					     "earlier in the room", &o) == 0)
+				print_line(s, &b, false);
+		}
+	}
+	if (s->script) {
+		r = render_script_event(&b, sl);
+	} else {
+		struct render_opts o = s->ropts;
+
+		o.history = history && !s->resuming;
+		r = render_event(&b, sl, &o, &flags);
+	}
+	if (r == 0)
+		print_line(s, &b, (flags & RENDER_MENTION) != 0);
+	buffer_free(&b);
+}
+
+/* An "EV" line whose kind this client does not know: shown generically,
+ * and its seq still counts. */
+static void on_unknown(struct session *s, const char *line, size_t len)
+{
+	uint64_t seq = 0;
+	const char *sp;
+
+	if (len > 3 && memcmp(line, "EV ", 3) == 0) {
+		sp = memchr(line + 3, ' ', len - 3);
+		if (sp && proto_parse_u64(line + 3, (size_t)(sp - line - 3), &seq)) {
+			if (seq <= s->last_seq)
+				return;
+			s->last_seq = seq;
+		}
+	}
+	struct buffer b = { 0 };
+	if (s->script) {
+		if (buffer_append(&b, "lchat: unknown server line: ", 28) == 0 &&
+		    append_clean(&b, line, len) == 0 && buffer_append(&b, "\n", 1) == 0)
+			(void)write_all(STDERR_FILENO, b.data, b.len);
+	} else {
+		char *t = malloc(len + 1);
+
+		if (t) {
+			memcpy(t, line, len);
+			t[len] = '\0';
+			session_status(s, "server: %s", t);
+			free(t);
+		}
+	}
+	buffer_free(&b);
+}
+
+static void on_join_refused(struct session *s, const struct server_line *sl)
+{
+	char code[64], text[1024];
+
+	clean(sl->word[0], sl->word_len[0], code, sizeof(code));
+	clean(sl->rest, sl->rest_len, text, sizeof(text));
+	session_status(s, "cannot join as %s: %s (%s)", s->name[0] ? s->name : "your login name",
+		       text, code);
+	if (s->script || !s->ui.ask_name || !s->ui.ask_name(s->ui.ctx, true)) {
+		finish(s, EXIT_REFUSED);
+		return;
+	}
+	s->state = ST_NAME_PROMPT;
+	session_status(s, "type another name and press Enter (Ctrl-D or Ctrl-C to give up)");
+}
+
+static void on_ok(struct session *s, const struct server_line *sl)
+{
+	const char *v = sl->word[0];
+	size_t vn = sl->word_len[0];
+	uint64_t seq = 0;
+	const char *sp = memrchr(sl->rest, ' ', sl->rest_len);
+	const char *num = sp ? sp + 1 : sl->rest;
+	size_t numlen = (size_t)(sl->rest + sl->rest_len - num);
+	bool has_seq = proto_parse_u64(num, numlen, &seq);
+
+	if (vn == 4 && memcmp(v, "JOIN", 4) == 0 && s->state == ST_JOINING) {
+		size_t nn = sp ? (size_t)(sp - sl->rest) : 0;
+
+		if (nn > 0 && nn <= NAME_MAX_LEN) {
+			memcpy(s->name, sl->rest, nn);
+			s->name[nn] = '\0';
+		}
+		s->state = ST_JOINED;
+		s->join_seq = has_seq ? seq : 0;
+		s->syncing = true;
+		s->first_seen = false;
+		s->history_shown = 0;
+		s->delay_ms = RECONNECT_MIN_MS;
+		if (!s->ever_joined && !s->script)
+			session_status(s, "you are in the room as %s (type /help for commands)",
+				       s->name);
+		else if (!s->ever_joined)
+			session_status(s, "joined as %s", s->name);
+		s->ever_joined = true;
+		send_line(s, "PING " SYNC_TOKEN);
+		return;
+	}
+	if (vn == 4 && memcmp(v, "QUIT", 4) == 0) {
+		lost(s, "left", false);
+		return;
+	}
+	if (vn == 3 && memcmp(v, "WHO", 3) == 0) {
+		struct pending *p = s->head && s->head->verb == VERB_WHO ? pending_pop(s) : NULL;
+
+		if (!s->script) {
+			session_status(s, "%u in the room:", s->who_rows);
+			s->ui.print(s->ui.ctx, "          NAME                             LOGIN            IDLE", false);
+			if (s->who.len && buffer_append(&s->who, "", 1) == 0) {
+				/* One display line per row. */
+				char *row = s->who.data, *nl;
+
+				while ((nl = strchr(row, '\n'))) {
+					*nl = '\0';
+					s->ui.print(s->ui.ctx, row, false);
+					row = nl + 1;
+				}
+			}
+		}
+		s->who.off = s->who.len = 0;
+		s->who_rows = 0;
+		if (p)
+			pending_free(p);
+		return;
+	}
+	/* OK SAY / ME / PRIV <seq>: our message went out with that seq. */
+	struct pending *p = s->head;
+	if (!p || !p->sent)
+		return;
+	if ((p->verb == VERB_SAY && vn == 3 && memcmp(v, "SAY", 3) == 0) ||
+	    (p->verb == VERB_ME && vn == 2 && memcmp(v, "ME", 2) == 0) ||
+	    (p->verb == VERB_PRIV && vn == 4 && memcmp(v, "PRIV", 4) == 0)) {
+		pending_pop(s);
+		if (has_seq && seq > s->last_seq)
+			s->last_seq = seq;
+		show_own(s, p);
+		pending_free(p);
+		s->resend_delay = 0;
+	}
+}
+
+static void on_err(struct session *s, const struct server_line *sl)
+{
+	char code[64], text[1024];
+	struct pending *p;
+
+	if (s->state == ST_JOINING) {
+		on_join_refused(s, sl);
+		return;
+	}
+	clean(sl->word[0], sl->word_len[0], code, sizeof(code));
+	clean(sl->rest, sl->rest_len, text, sizeof(text));
+	p = s->head && s->head->sent ? s->head : NULL;
+	if (p && s->script && strcmp(code, "rate-limited") == 0) {
+		/* Scripting: nothing is lost, it goes again a little later. */
+		p->sent = false;
+		s->resend_delay = s->resend_delay ? s->resend_delay * 2 : 200;
+		if (s->resend_delay > 2000)
+			s->resend_delay = 2000;
+		s->resend_at = mono_ms() + s->resend_delay;
+		return;
+	}
+	if (p)
+		p = pending_pop(s);
+	if (p && (p->verb == VERB_SAY || p->verb == VERB_ME || p->verb == VERB_PRIV))
+		session_status(s, "not sent: %s (%s)", text, code);
+	else
+		session_status(s, "error: %s (%s)", text, code);
+	if (s->script && s->exit_code < EXIT_RUNTIME)
+		s->exit_code = EXIT_RUNTIME;	/* remembered for the end */
+	if (p)
+		pending_free(p);
+}
+
+/* BYE: reconnect after the server's temporary troubles; an administrator's
+ * kick or ban, or anything this client does not know, ends the client. */
+static void on_bye(struct session *s, const struct server_line *sl)
+{
+	static const char *const transient[] = {
+		"shutdown", "lagged", "unavailable", "full", "too-many-connections", "join-timeout",
+	};
+	char code[64], text[1024], why[1200];
+	bool again = false;
+
+	clean(sl->word[0], sl->word_len[0], code, sizeof(code));
+	clean(sl->rest, sl->rest_len, text, sizeof(text));
+	for (size_t i = 0; i < sizeof(transient) / sizeof(transient[0]); i++)
+		if (strcmp(code, transient[i]) == 0)
+			again = true;
+	if (strcmp(code, "kicked") == 0)
+		snprintf(why, sizeof(why), "you were kicked from the room: %s", text);
+	else if (strcmp(code, "banned") == 0)
+		snprintf(why, sizeof(why), "you are banned from the room: %s", text);
+	else if (strcmp(code, "shutdown") == 0)
+		snprintf(why, sizeof(why), "the server is shutting down");
+	else
+		snprintf(why, sizeof(why), "the server closed the connection: %s (%s)", text, code);
+	if (s->state == ST_QUITTING) {
+		lost(s, why, false);
+		return;
+	}
+	if (!again) {
+		s->ever_joined = false;		/* no reconnect */
+		lost(s, why, false);
+		return;
+	}
+	lost(s, why, true);
+}
+
+static void on_hello(struct session *s, const struct server_line *sl)
+{
+	char word[64];
+
+	clean(sl->word[0], sl->word_len[0], word, sizeof(word));
+	if (strncmp(word, PROTO_NAME "/", sizeof(PROTO_NAME)) != 0 ||
+	    atoi(word + sizeof(PROTO_NAME)) != PROTO_VERSION) {
+		s->ever_joined = false;
+		lost(s, "the server speaks another protocol version", true);
+	}
+}
+
+static void on_who(struct session *s, const struct server_line *sl)
+{
+	uint64_t idle = 0;
+	char name[64], login[64], when[32], iso[40];
+	struct buffer b = { 0 };
+
+	clean(sl->word[0], sl->word_len[0], name, sizeof(name));
+	clean(sl->word[1], sl->word_len[1], login, sizeof(login));
+	proto_parse_u64(sl->word[2], sl->word_len[2], &idle);
+	if (s->script) {
+		format_iso(now_ms(), iso, sizeof(iso));
+		if (buffer_printf_line(&b, "%s WHO %s %s %" PRIu64, iso, name, login, idle) == 0) {
+			b.len--;	/* print adds the line end */
+			print_line(s, &b, false);
+		}
+		buffer_free(&b);
+		return;
+	}
+	format_idle(idle, when, sizeof(when));
+	s->who_rows++;
+	(void)buffer_printf_line(&s->who, "          %-32s %-16s %s", name, login, when);
+}
+
+void session_handle_line(struct session *s, const char *line, size_t len)
+{
+	struct server_line sl;
+
+	if (!proto_parse_server_line(line, len, &sl)) {
+		on_unknown(s, line, len);
+		return;
+	}
+	switch (sl.type) {
+	case SL_HELLO: on_hello(s, &sl); break;
+	case SL_EVENT: on_event(s, &sl); break;
+	case SL_OK: on_ok(s, &sl); break;
+	case SL_ERR: on_err(s, &sl); break;
+	case SL_BYE: on_bye(s, &sl); break;
+	case SL_WHO: on_who(s, &sl); break;
+	case SL_MOTD: {
+		char *t = malloc(sl.rest_len + 1);
+
+		if (t) {
+			memcpy(t, sl.rest, sl.rest_len);
+			t[sl.rest_len] = '\0';
+			if (!s->resuming)
+				session_status(s, "%s%s", s->script ? "motd: " : "", t);
+			free(t);
+		}
+		break;
+	}
+	case SL_PONG:
+		if (s->syncing && sl.rest_len == strlen(SYNC_TOKEN) &&
+		    memcmp(sl.rest, SYNC_TOKEN, sl.rest_len) == 0) {
+			check_gap(s, s->join_seq);
+			sync_done(s);
+		}
+		break;
+	default:
+		on_unknown(s, line, len);
+		break;
+	}
+}
+
+void session_read(struct session *s)
+{
+	for (;;) {
+		size_t avail;
+		char *space = linebuf_space(&s->in, &avail), *line;
+		ssize_t n;
+		size_t len;
+		enum line_status st;
+
+		if (s->fd < 0)
+			return;
+		n = read(s->fd, space, avail);
+		if (n < 0) {
+			char why[256];
+
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN)
+				return;
+			snprintf(why, sizeof(why), "connection lost (%s)", strerror(errno));
+			lost(s, why, true);
+			return;
+		}
+		if (n == 0) {
+			lost(s, s->ever_joined ? "the server closed the connection" :
+			     "the server closed the connection before we could join", true);
+			return;
+		}
+		linebuf_commit(&s->in, (size_t)n);
+		while (s->fd >= 0 && (st = linebuf_next(&s->in, &line, &len)) != LINE_NONE) {
+			if (st == LINE_TOO_LONG)
+				session_status(s, "an over-long line from the server was dropped");
+			else
+				session_handle_line(s, line, len);
+		}
+	}
+}
+
+/* ---- the user's side -------------------------------------------------- */
+
+static void push(struct session *s, enum verb v, const char *target, size_t tn,
+		 const char *text, size_t n)
+{
+	struct pending *p = calloc(1, sizeof(*p));
+
+	if (!p || !(p->text = strndup(text ? text : "", text ? n : 0)) ||
+	    (target && !(p->target = strndup(target, tn)))) {
+		if (p)
+			pending_free(p);
+		session_status(s, "out of memory");
+		return;
+	}
+	p->verb = v;
+	if (s->tail)
+		s->tail->next = p;
+	else
+		s->head = p;
+	s->tail = p;
+	send_pending(s, p);
+}
+
+static void enter_name(struct session *s, const char *line, size_t len)
+{
+	while (len && line[0] == ' ')
+		line++, len--;
+	while (len && line[len - 1] == ' ')
+		len--;
+	if (len == 0 || len > NAME_MAX_LEN || memchr(line, ' ', len)) {
+		session_status(s, "a name is 1 to %d letters, digits, '.', '-' or '_'; try again",
+			       NAME_MAX_LEN);
+		return;
+	}
+	memcpy(s->name, line, len);
+	s->name[len] = '\0';
+	if (s->ui.ask_name)
+		s->ui.ask_name(s->ui.ctx, false);
+	send_join(s);
+}
+
+void session_input(struct session *s, const char *line, size_t len)
+{
+	struct input in;
+
+	if (s->state == ST_NAME_PROMPT) {
+		enter_name(s, line, len);
+		return;
+	}
+	switch (input_parse(line, len, &in)) {
+	case IN_EMPTY:
+		return;
+	case IN_HELP:
+		for (int i = 0; input_help[i]; i++)
+			session_status(s, "%s", input_help[i]);
+		return;
+	case IN_UNKNOWN:
+		session_status(s, "unknown command /%.*s (nothing was sent; /help lists the commands, "
+			       "//text says /text)", (int)in.arg_len, in.arg);
+		if (s->script)
+			s->exit_code = EXIT_RUNTIME;
+		return;
+	case IN_USAGE:
+		session_status(s, "usage: %s", in.usage);
+		if (s->script)
+			s->exit_code = EXIT_RUNTIME;
+		return;
+	case IN_QUIT: {
+		char *reason = in.text ? strndup(in.text, in.text_len) : NULL;
+
+		session_quit(s, reason);
+		free(reason);
+		return;
+	}
+	default:
+		break;
+	}
+	if (s->state != ST_JOINED) {
+		session_status(s, "not connected: not sent (Up brings the line back)");
+		return;
+	}
+	switch (in.kind) {
+	case IN_SAY: push(s, VERB_SAY, NULL, 0, in.text, in.text_len); break;
+	case IN_ME: push(s, VERB_ME, NULL, 0, in.text, in.text_len); break;
+	case IN_MSG: push(s, VERB_PRIV, in.arg, in.arg_len, in.text, in.text_len); break;
+	case IN_WHO: push(s, VERB_WHO, NULL, 0, NULL, 0); break;
+	default: break;
+	}
+}
+
+void session_quit(struct session *s, const char *reason)
+{
+	if (s->fd < 0 || s->state == ST_QUITTING || s->state == ST_NAME_PROMPT) {
+		if (s->fd >= 0)
+			close(s->fd);
+		s->fd = -1;
+		s->state = ST_DOWN;
+		s->done = true;
+		return;
+	}
+	if (reason && reason[0])
+		send_line(s, "QUIT %s", reason);
+	else
+		send_line(s, "QUIT");
+	if (s->fd >= 0) {
+		s->state = ST_QUITTING;
+		s->quit_at = mono_ms() + QUIT_WAIT_MS;
+	}
+}
+
+int session_timeout(const struct session *s, int64_t now)
+{
+	int64_t at = 0;
+
+	if (s->state == ST_DOWN && s->retry_at)
+		at = s->retry_at;
+	else if (s->state == ST_QUITTING)
+		at = s->quit_at;
+	else if (s->resend_at)
+		at = s->resend_at;
+	if (!at)
+		return -1;
+	return at <= now ? 0 : (int)(at - now);
+}
+
+void session_tick(struct session *s, int64_t now)
+{
+	if (s->state == ST_QUITTING && now >= s->quit_at) {
+		lost(s, "left", false);
+		return;
+	}
+	if (s->resend_at && now >= s->resend_at) {
+		s->resend_at = 0;
+		if (s->state == ST_JOINED && s->head && !s->head->sent)
+			send_pending(s, s->head);
+	}
+	if (s->state == ST_DOWN && s->retry_at && now >= s->retry_at) {
+		s->retry_at = 0;
+		if (connect_now(s) < 0) {
+			char why[256];
+
+			snprintf(why, sizeof(why), "cannot reconnect to %s: %s", s->sock_path,
+				 strerror(errno));
+			next_delay(s);
+			session_status(s, "%s; next try in %.2g s", why, s->delay_ms / 1000.0);
+			schedule_reconnect(s);
+		} else {
+			session_status(s, "connected again; rejoining as %s", s->name);
+		}
+	}
+}

@@ -1,0 +1,126 @@
+/* session.h - one user's session with the room, independent of the user
+ * interface: the connection, joining (and asking again for a refused
+ * name), the commands in flight and their replies, duplicate suppression
+ * and gap detection by sequence number, and reconnecting with back-off.
+ *
+ * The interface (term.c or script.c) feeds the session what the user types
+ * and the run loop (run.c) feeds it the socket; the session prints through
+ * the interface's print callback. */
+#ifndef LCHAT_CLIENT_SESSION_H
+#define LCHAT_CLIENT_SESSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buffer.h"
+#include "names.h"
+#include "protocol.h"
+#include "render.h"
+
+/* Exit statuses (documented in lchat(1)). */
+#define EXIT_OK 0
+#define EXIT_RUNTIME 1
+#define EXIT_USAGE 2
+#define EXIT_CONFIG 3
+#define EXIT_REFUSED 4
+
+/* Reconnect delays: the first, doubled each failure up to the last. */
+#define RECONNECT_MIN_MS 250
+#define RECONNECT_MAX_MS 10000
+/* How long to wait for the server's OK QUIT before leaving anyway. */
+#define QUIT_WAIT_MS 2000
+
+struct session_ui {
+	void *ctx;
+	/* Show one line (events, own messages, status). bell: ring it. */
+	void (*print)(void *ctx, const char *line, bool bell);
+	/* Start (true) or stop asking for a name at the prompt; returns
+	 * false if it cannot ask (then a refused name ends the client). */
+	bool (*ask_name)(void *ctx, bool asking);
+};
+
+enum session_state {
+	ST_DOWN = 0,     /* no connection; maybe waiting to reconnect */
+	ST_JOINING,      /* connected, JOIN sent, no answer yet */
+	ST_NAME_PROMPT,  /* the name was refused; asking the user for another */
+	ST_JOINED,
+	ST_QUITTING,     /* QUIT sent, waiting for OK QUIT or the end */
+};
+
+struct pending;
+
+struct session {
+	/* Settings. */
+	const char *sock_path;
+	bool script;             /* the scripting mode (plain lines, stderr) */
+	bool no_history;         /* scripting: do not print history */
+	struct render_opts ropts;
+	struct session_ui ui;
+
+	/* The connection. */
+	int fd;
+	struct linebuf in;
+	struct buffer out;
+	enum session_state state;
+
+	char name[NAME_MAX_LEN + 1];   /* wanted, then the joined name */
+	bool ever_joined;
+	uint64_t last_seq;       /* highest seq seen: events and own acks */
+	uint64_t join_seq;       /* our latest OK JOIN */
+	uint64_t resume_from;    /* LAST-SEQ sent with the JOIN (resuming) */
+	bool resuming;
+	bool syncing;            /* OK JOIN seen, waiting for the PONG barrier */
+	bool first_seen;         /* an event arrived during this sync */
+	unsigned history_shown;
+
+	struct pending *head, *tail;   /* commands awaiting their reply */
+	struct buffer who;       /* WHO rows until OK WHO */
+	unsigned who_rows;
+
+	int delay_ms;            /* the next reconnect delay */
+	int64_t retry_at;        /* ST_DOWN: when to reconnect (mono ms), 0: never */
+	int64_t resend_at;       /* scripting: resend after rate-limited, 0: no */
+	int resend_delay;
+	int64_t quit_at;         /* ST_QUITTING: give up waiting then */
+
+	bool done;
+	int exit_code;
+};
+
+/* Set up (no connection yet). name: NULL for the login name. */
+int session_init(struct session *s, const char *sock_path, const char *name, bool script,
+		 const struct render_opts *ropts, const struct session_ui *ui);
+void session_free(struct session *s);
+
+/* First connection: connect and send JOIN. -1 (errno) if connect fails. */
+int session_start(struct session *s);
+
+/* The socket is readable: read and handle every complete line. */
+void session_read(struct session *s);
+/* Send what is queued for the server. */
+void session_flush(struct session *s);
+/* Does the session want POLLOUT? */
+bool session_want_write(const struct session *s);
+
+/* A line the user typed (or the scripting mode read). */
+void session_input(struct session *s, const char *line, size_t len);
+/* Leave: QUIT with an optional reason (NULL). */
+void session_quit(struct session *s, const char *reason);
+
+/* Milliseconds until session_tick() has something to do (-1: nothing). */
+int session_timeout(const struct session *s, int64_t now);
+/* Timers: reconnect, resend, give up waiting for OK QUIT. */
+void session_tick(struct session *s, int64_t now);
+
+/* Is nothing in flight (scripting: may the next line go)? */
+bool session_ready(const struct session *s);
+
+/* Handle one line from the server (exposed for the unit tests). */
+void session_handle_line(struct session *s, const char *line, size_t len);
+
+/* Print a status line ("-!- text" or, scripting, "lchat: text" on stderr). */
+void session_status(struct session *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#endif

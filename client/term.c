@@ -1,0 +1,170 @@
+/* term.c - the interactive interface on GNU readline's callback interface
+ * (why readline: term.h). Asynchronous output: save the line and the
+ * cursor, clear the prompt and the line, print, restore, redisplay. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <readline/history.h>
+#include <readline/readline.h>
+
+#include "session.h"
+#include "term.h"
+
+/* readline's callbacks take no context, so the one interface lives here. */
+static struct {
+	struct session *s;
+	bool installed;
+	bool eof;          /* Ctrl-D on an empty line */
+	bool asking;       /* the prompt asks for a name */
+	bool bell;         /* a real terminal: "\a" and cursor movement */
+	bool in_handler;   /* inside on_line: readline is between lines */
+	char prompt[NAME_MAX_LEN + 32];
+} T;
+
+static void make_prompt(char *out, size_t cap)
+{
+	if (T.asking)
+		snprintf(out, cap, "name: ");
+	else if (T.s->state == ST_DOWN || T.s->state == ST_JOINING)
+		snprintf(out, cap, "[%s (offline)] ", T.s->name[0] ? T.s->name : "lchat");
+	else
+		snprintf(out, cap, "[%s] ", T.s->name[0] ? T.s->name : "lchat");
+}
+
+/* Characters (not bytes) in a UTF-8 string: its width, near enough. */
+static size_t chars(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xC0) != 0x80;
+	return n;
+}
+
+/* readline leaves the accepted line on the screen; the message comes back
+ * with its time stamp when the server acknowledges it, so erase the rows
+ * the prompt and the line took (the cursor is on the row below them). */
+static void erase_accepted(const char *line)
+{
+	int rows, cols;
+	size_t width = chars(T.prompt) + chars(line), n;
+
+	if (!T.bell)
+		return;
+	rl_get_screen_size(&rows, &cols);
+	if (cols <= 0)
+		return;
+	n = width / (size_t)cols + 1;
+	while (n--)
+		fputs("\033[A\r\033[2K", stdout);
+	fflush(stdout);
+}
+
+static void on_line(char *line)
+{
+	if (!line) {
+		/* Ctrl-D on an empty line: leave. */
+		T.eof = true;
+		session_quit(T.s, NULL);
+		return;
+	}
+	if (line[0] && !T.asking)
+		add_history(line);
+	erase_accepted(line);
+	T.in_handler = true;
+	session_input(T.s, line, strlen(line));
+	T.in_handler = false;
+	free(line);
+}
+
+int term_start(struct session *s, bool bell)
+{
+	T.s = s;
+	T.bell = bell;
+	rl_readline_name = "lchat";
+	rl_catch_signals = 0;
+	rl_catch_sigwinch = 0;
+	rl_change_environment = 0;
+	make_prompt(T.prompt, sizeof(T.prompt));
+	rl_callback_handler_install(T.prompt, on_line);
+	T.installed = true;
+	return 0;
+}
+
+void term_end(void)
+{
+	if (!T.installed)
+		return;
+	/* Leave the half-typed line on the screen and end it, so that the
+	 * shell's prompt starts on a fresh line. */
+	rl_callback_handler_remove();
+	T.installed = false;
+	fputs("\n", stdout);
+	fflush(stdout);
+}
+
+void term_read(void)
+{
+	if (T.installed && !T.eof)
+		rl_callback_read_char();
+}
+
+bool term_want_stdin(void)
+{
+	return T.installed && !T.eof;
+}
+
+void term_resize(void)
+{
+	if (T.installed)
+		rl_resize_terminal();
+}
+
+void term_update_prompt(void)
+{
+	char p[sizeof(T.prompt)];
+
+	if (!T.installed || T.eof)
+		return;
+	make_prompt(p, sizeof(p));
+	if (strcmp(p, T.prompt) == 0)
+		return;
+	snprintf(T.prompt, sizeof(T.prompt), "%s", p);
+	rl_set_prompt(T.prompt);
+	rl_redisplay();
+}
+
+void term_print(void *ctx, const char *line, bool bell)
+{
+	(void)ctx;
+	if (!T.installed || T.eof || T.in_handler) {
+		/* No input line on the screen to save and restore. */
+		printf("%s%s\n", line, bell && T.bell ? "\a" : "");
+		fflush(stdout);
+		return;
+	}
+	int point = rl_point;
+	char *saved = rl_copy_text(0, rl_end);
+
+	rl_set_prompt("");
+	rl_replace_line("", 0);
+	rl_redisplay();
+	printf("%s%s\n", line, bell && T.bell ? "\a" : "");
+	fflush(stdout);
+	rl_set_prompt(T.prompt);
+	rl_replace_line(saved ? saved : "", 0);
+	rl_point = point <= rl_end ? point : rl_end;
+	rl_redisplay();
+	free(saved);
+}
+
+bool term_ask_name(void *ctx, bool asking)
+{
+	(void)ctx;
+	if (!T.installed || T.eof)
+		return false;
+	T.asking = asking;
+	term_update_prompt();
+	return true;
+}

@@ -1,0 +1,36 @@
+/* term.h - the interactive interface: GNU readline's callback (alternate)
+ * interface driven from our own poll() loop, so that events arriving from
+ * the server are printed above the input line while the user types, and
+ * the line being edited (text and cursor) is redrawn intact below them.
+ *
+ * Why readline: its callback API (rl_callback_handler_install,
+ * rl_callback_read_char) is made for an application that owns the event
+ * loop, and rl_replace_line/rl_redisplay let us clear and redraw the input
+ * line around asynchronous output. libedit's readline emulation is weaker
+ * at exactly that redisplay; ncurses would mean a full-screen UI and much
+ * more code. Signals are not readline's business here: rl_catch_signals and
+ * rl_catch_sigwinch are off and run.c reads them from a signalfd. */
+#ifndef LCHAT_CLIENT_TERM_H
+#define LCHAT_CLIENT_TERM_H
+
+#include <stdbool.h>
+
+struct session;
+
+/* Install the line handler and prepare the terminal. bell: "\a" allowed. */
+int term_start(struct session *s, bool bell);
+/* Remove the handler and restore the terminal (every exit path). */
+void term_end(void);
+/* Read what is waiting on stdin (one character at a time, readline's way). */
+void term_read(void);
+/* Should stdin be polled (false after Ctrl-D)? */
+bool term_want_stdin(void);
+/* The window changed size (SIGWINCH). */
+void term_resize(void);
+/* Redraw the prompt if the session's state changed it. */
+void term_update_prompt(void);
+/* The session's print and ask_name callbacks. */
+void term_print(void *ctx, const char *line, bool bell);
+bool term_ask_name(void *ctx, bool asking);
+
+#endif

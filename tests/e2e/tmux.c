@@ -1,0 +1,361 @@
+/* tmux.c - a private tmux server for the client tests (see tmux.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <regex.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "tmux.h"
+
+struct tmux {
+	char sock[PATH_MAX];
+	pid_t server;
+	pid_t guardian;
+	int guard_fd;
+};
+
+const char *lchat_exe(void)
+{
+	static char exe[PATH_MAX];
+	const char *bin = getenv("LCHAT_BIN");
+
+	snprintf(exe, sizeof(exe), "%s/lchat", bin && *bin ? bin : "build/bin");
+	return exe;
+}
+
+/* Run tmux -S sock -f /dev/null ARGS...; its stdout is returned (free()
+ * it) when out is true. The test fails if tmux fails. */
+static char *tmux_run(struct tmux *t, bool out, const char *const *args)
+{
+	const char *argv[32];
+	int n = 0, pfd[2], status;
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	pid_t pid;
+
+	argv[n++] = "tmux";
+	argv[n++] = "-S";
+	argv[n++] = t->sock;
+	argv[n++] = "-f";
+	argv[n++] = "/dev/null";
+	for (int i = 0; args[i] && n < 31; i++)
+		argv[n++] = args[i];
+	argv[n] = NULL;
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		ck_abort_msg("pipe: %s", strerror(errno));
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		ck_abort_msg("fork: %s", strerror(errno));
+	if (pid == 0) {
+		sigset_t none;
+
+		/* The server forks from this process: give it a clean signal
+		 * state (the harness blocks or ignores some), or it may never
+		 * hear SIGCHLD and reap the programs in its windows. */
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		signal(SIGPIPE, SIG_DFL);
+		signal(SIGCHLD, SIG_DFL);
+		dup2(pfd[1], 1);
+		execvp("tmux", (char *const *)argv);
+		_exit(127);
+	}
+	close(pfd[1]);
+	for (;;) {
+		ssize_t r;
+
+		if (len + 4096 + 1 > cap) {
+			cap = cap ? cap * 2 : 8192;
+			buf = realloc(buf, cap);
+			ck_assert_ptr_nonnull(buf);
+		}
+		r = read(pfd[0], buf + len, cap - len - 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		len += (size_t)r;
+	}
+	close(pfd[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		ck_abort_msg("tmux %s %s failed (status 0x%x): %.*s", args[0],
+			     args[1] ? args[1] : "", status, (int)len, buf ? buf : "");
+	if (!out) {
+		free(buf);
+		return NULL;
+	}
+	buf[len] = '\0';
+	return buf;
+}
+
+#define TMUX(t, out, ...) tmux_run((t), (out), (const char *const[]){ __VA_ARGS__, NULL })
+
+/* The guardian: when the test process is gone, the server goes too. */
+static void no_scan(void *arg)
+{
+	(void)arg;
+}
+
+struct tmux *tmux_start(const char *dir)
+{
+	struct tmux *t = xcalloc(1, sizeof(*t));
+	char geo_x[16], geo_y[16], *pid;
+
+	snprintf(t->sock, sizeof(t->sock), "%s/tmux.sock", dir);
+	snprintf(geo_x, sizeof(geo_x), "%d", TMUX_COLS);
+	snprintf(geo_y, sizeof(geo_y), "%d", TMUX_ROWS);
+	TMUX(t, false, "new-session", "-d", "-x", geo_x, "-y", geo_y, "-s", "t", "-n", "idle",
+	     "exec cat");
+	pid = TMUX(t, true, "display", "-p", "-t", "t", "#{pid}");
+	t->server = (pid_t)atoi(pid);
+	free(pid);
+	ck_assert_msg(t->server > 1, "no tmux server pid");
+	t->guardian = guardian_fork(&t->guard_fd);
+	if (t->guardian == 0) {
+		guardian_watch(3, no_scan, NULL);
+		kill(t->server, SIGKILL);
+		_exit(0);
+	}
+	TMUX(t, false, "set-option", "-g", "remain-on-exit", "on");
+	TMUX(t, false, "set-option", "-g", "history-limit", "0");
+	return t;
+}
+
+void tmux_window(struct tmux *t, const char *name, const char *cmd)
+{
+	char line[4096];
+
+	snprintf(line, sizeof(line), "exec env -u NO_COLOR -u LCHAT_SOCKET TERM=xterm-256color "
+		 "LANG=C.UTF-8 LC_ALL=C.UTF-8 %s", cmd);
+	TMUX(t, false, "new-window", "-d", "-t", "t", "-n", name, line);
+}
+
+void tmux_lchat(struct tmux *t, const char *name, const char *sock, const char *extra)
+{
+	char cmd[2048];
+
+	snprintf(cmd, sizeof(cmd), "%s -s %s -n %s %s", lchat_exe(), sock, name, extra ? extra : "");
+	tmux_window(t, name, cmd);
+}
+
+static const char *target(const char *win, char *buf, size_t cap)
+{
+	snprintf(buf, cap, "t:%s", win);
+	return buf;
+}
+
+void tmux_type(struct tmux *t, const char *win, const char *text)
+{
+	char tg[64];
+
+	TMUX(t, false, "send-keys", "-t", target(win, tg, sizeof(tg)), "-l", text);
+}
+
+void tmux_key(struct tmux *t, const char *win, const char *key)
+{
+	char tg[64];
+
+	TMUX(t, false, "send-keys", "-t", target(win, tg, sizeof(tg)), key);
+}
+
+char *tmux_screen(struct tmux *t, const char *win)
+{
+	char tg[64];
+
+	return TMUX(t, true, "capture-pane", "-p", "-t", target(win, tg, sizeof(tg)));
+}
+
+char *tmux_screen_escapes(struct tmux *t, const char *win)
+{
+	char tg[64];
+
+	return TMUX(t, true, "capture-pane", "-p", "-e", "-t", target(win, tg, sizeof(tg)));
+}
+
+static int count_matches(const char *screen, const char *re)
+{
+	regex_t rx;
+	regmatch_t m;
+	const char *p = screen;
+	int n = 0;
+
+	ck_assert_msg(regcomp(&rx, re, REG_EXTENDED | REG_NEWLINE) == 0, "bad regex %s", re);
+	while (*p && regexec(&rx, p, 1, &m, 0) == 0) {
+		const char *nl;
+
+		n++;
+		nl = strchr(p + m.rm_so, '\n');
+		if (!nl)
+			break;
+		p = nl + 1;	/* one match per line */
+	}
+	regfree(&rx);
+	return n;
+}
+
+int tmux_count(struct tmux *t, const char *win, const char *re)
+{
+	char *s = tmux_screen(t, win);
+	int n = count_matches(s, re);
+
+	free(s);
+	return n;
+}
+
+void tmux_wait(struct tmux *t, const char *win, const char *re, int timeout_ms)
+{
+	int64_t deadline = mono_ms_now() + timeout_ms;
+
+	for (;;) {
+		char *s = tmux_screen(t, win);
+
+		if (count_matches(s, re) > 0) {
+			free(s);
+			return;
+		}
+		if (ms_left(deadline) == 0) {
+			fprintf(stderr, "---- screen of %s ----\n%s---- end ----\n", win, s);
+			ck_abort_msg("%s: the screen did not show /%s/ within %d ms", win, re,
+				     timeout_ms);
+		}
+		free(s);
+		sleep_ms(20);
+	}
+}
+
+char *tmux_cursor_line(struct tmux *t, const char *win, int *col)
+{
+	char tg[64], *pos, *screen, *line, *p;
+	int y = 0;
+
+	pos = TMUX(t, true, "display", "-p", "-t", target(win, tg, sizeof(tg)),
+		   "#{cursor_x} #{cursor_y}");
+	ck_assert(sscanf(pos, "%d %d", col, &y) == 2);
+	free(pos);
+	screen = tmux_screen(t, win);
+	p = screen;
+	for (int i = 0; i < y && p; i++) {
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	ck_assert_ptr_nonnull(p);
+	line = strndup(p, strcspn(p, "\n"));
+	free(screen);
+	return line;
+}
+
+pid_t tmux_pane_pid(struct tmux *t, const char *win)
+{
+	char tg[64], *s = TMUX(t, true, "display", "-p", "-t", target(win, tg, sizeof(tg)),
+			       "#{pane_pid}");
+	pid_t pid = (pid_t)atoi(s);
+
+	free(s);
+	return pid;
+}
+
+/* The exit status of a zombie from /proc/PID/stat (field 52, exit_code,
+ * as waitpid() reports it), as a shell gives it; -1 if pid is no zombie.
+ * tmux sometimes leaves a window's program unreaped for a long while
+ * after its pane closed, and then cannot say how it ended. */
+static int zombie_status(pid_t pid)
+{
+	char path[64], buf[2048], *p;
+	int field = 2, code;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	if (!p || p[1] != ' ' || p[2] != 'Z')
+		return -1;
+	for (p += 1; *p && field < 52; p++)
+		if (*p == ' ')
+			field++;
+	if (field != 52 || sscanf(p, "%d", &code) != 1)
+		return -1;
+	return WIFEXITED(code) ? WEXITSTATUS(code) : 128 + WTERMSIG(code);
+}
+
+bool tmux_pane_dead(struct tmux *t, const char *win, int *status)
+{
+	char tg[64], *s = TMUX(t, true, "display", "-p", "-t", target(win, tg, sizeof(tg)),
+			       "#{pane_dead}:#{pane_dead_status}:#{pane_dead_signal}");
+	pid_t pid = tmux_pane_pid(t, win);
+	int dead = 0, st = -1, sig = -1;
+	char *a = strchr(s, ':'), *b = a ? strchr(a + 1, ':') : NULL;
+
+	dead = atoi(s);
+	if (a && a[1] != ':')
+		st = atoi(a + 1);
+	if (b && b[1] >= '0' && b[1] <= '9')
+		sig = atoi(b + 1);
+	free(s);
+	/* tmux may see the pane close before it has reaped the program:
+	 * dead only once the exit status (or the killing signal, given as
+	 * 128 + its number, as a shell does) is known. */
+	if (st < 0 && sig >= 0)
+		st = 128 + sig;
+	if (dead == 1 && st < 0)
+		st = zombie_status(pid);
+	if (status)
+		*status = st;
+	return dead == 1 && st >= 0;
+}
+
+int tmux_wait_exit(struct tmux *t, const char *win, int timeout_ms)
+{
+	int64_t deadline = mono_ms_now() + timeout_ms;
+	int st;
+
+	while (!tmux_pane_dead(t, win, &st)) {
+		if (ms_left(deadline) == 0) {
+			char *s = tmux_screen(t, win);
+
+			char tg[64], *st2 = TMUX(t, true, "display", "-p", "-t", target(win, tg, sizeof(tg)),
+						 "#{pane_pid} dead=#{pane_dead} status=#{pane_dead_status} "
+						 "signal=#{pane_dead_signal}");
+			struct pstat ps;
+			pid_t pid = (pid_t)atoi(st2);
+
+			fprintf(stderr, "---- screen of %s ----\n%s---- end ----\n", win, s);
+			free(s);
+			ck_abort_msg("%s: lchat did not exit within %d ms (tmux: %.*s; process state %c)",
+				     win, timeout_ms, (int)strcspn(st2, "\n"), st2,
+				     pstat_read(pid, &ps) ? ps.state : '-');
+		}
+		sleep_ms(20);
+	}
+	return st;
+}
+
+void tmux_stop(struct tmux *t)
+{
+	int64_t deadline = mono_ms_now() + 5000;
+
+	/* The server is not our child: wait for it by signal 0. */
+	kill(t->server, SIGTERM);
+	while (proc_alive(t->server) && ms_left(deadline) > 0)
+		sleep_ms(10);
+	if (proc_alive(t->server))
+		kill(t->server, SIGKILL);
+	guardian_release(t->guardian, t->guard_fd, "tmux");
+	free(t);
+}

@@ -1,0 +1,55 @@
+/* tmux.h - driving the interactive client through a private tmux server,
+ * for the end-to-end tests of lchat.
+ *
+ * Each struct tmux is one tmux server on a socket of its own (never the
+ * user's default server), started with -f /dev/null, windows of 120x30 and
+ * TERM=xterm-256color, LANG=C.UTF-8 in them. A guardian process (the
+ * harness's guardian_fork()) kills the server by its pid if the test
+ * process dies without tmux_stop(), so a failing test leaves nothing. */
+#ifndef LCHAT_E2E_TMUX_H
+#define LCHAT_E2E_TMUX_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#define TMUX_COLS 120
+#define TMUX_ROWS 30
+
+struct tmux;
+
+/* Start a server with its socket in dir (a placeholder window 0 keeps it
+ * alive; windows stay on the screen after their program exits). */
+struct tmux *tmux_start(const char *dir);
+/* Open a window named `name` running `cmd` (a shell command line, run with
+ * exec) in the test terminal environment. */
+void tmux_window(struct tmux *t, const char *name, const char *cmd);
+/* Run lchat in a new window: lchat -s SOCK -n NAME [extra]. */
+void tmux_lchat(struct tmux *t, const char *name, const char *sock, const char *extra);
+/* Type text literally (no Enter). */
+void tmux_type(struct tmux *t, const char *win, const char *text);
+/* Press keys by tmux's names ("Enter", "C-d", "C-c"). */
+void tmux_key(struct tmux *t, const char *win, const char *key);
+/* The window's screen as text (free() it). */
+char *tmux_screen(struct tmux *t, const char *win);
+/* The screen with its colours and attributes as escape sequences. */
+char *tmux_screen_escapes(struct tmux *t, const char *win);
+/* Wait until the screen contains a match of the extended regex re (POSIX,
+ * REG_NEWLINE: ^ and $ match at line ends); fail the test with the screen
+ * otherwise. */
+void tmux_wait(struct tmux *t, const char *win, const char *re, int timeout_ms);
+/* How many lines of the screen match re (REG_NEWLINE). */
+int tmux_count(struct tmux *t, const char *win, const char *re);
+/* The line the cursor is on, and the cursor's column. */
+char *tmux_cursor_line(struct tmux *t, const char *win, int *col);
+/* The pid of the program in the window, and whether it has exited
+ * (then *status gets its exit status). */
+pid_t tmux_pane_pid(struct tmux *t, const char *win);
+bool tmux_pane_dead(struct tmux *t, const char *win, int *status);
+/* Wait until the program in the window exits; returns its exit status. */
+int tmux_wait_exit(struct tmux *t, const char *win, int timeout_ms);
+/* Stop the server by its pid (pass or fail), and its guardian. */
+void tmux_stop(struct tmux *t);
+/* The lchat program (LCHAT_BIN/lchat). */
+const char *lchat_exe(void);
+
+#endif

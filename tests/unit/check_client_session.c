@@ -1,0 +1,561 @@
+/* check_client_session.c - unit tests for the client's session
+ * (client/session.c): joining, history and its separator, duplicates
+ * dropped by sequence number, acknowledgements shown as own messages,
+ * errors, the name prompt, WHO, BYE handling, reconnecting with back-off
+ * and the resume with gap detection. The "server" is a listening UNIX
+ * socket in a temporary directory that the test accepts and drives. */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "check_main.h"
+#include "session.h"
+#include "util.h"
+
+/* ---- a captured interface and a scripted server ---- */
+
+static char *printed[256];
+static int nprinted;
+static bool rang, asked;
+
+static void cap_print(void *ctx, const char *line, bool bell)
+{
+	(void)ctx;
+	ck_assert_int_lt(nprinted, (int)LEN(printed));
+	printed[nprinted++] = strdup(line);
+	rang |= bell;
+}
+
+static bool cap_ask(void *ctx, bool asking)
+{
+	(void)ctx;
+	asked = asking;
+	return true;
+}
+
+static char dir[64], path[128];
+static int lfd = -1, peer = -1;
+static struct session S;
+
+static void listen_here(void)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+	snprintf(dir, sizeof(dir), "/tmp/check-client.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/s", dir);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	ck_assert(lfd >= 0);
+	ck_assert(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) == 0 && listen(lfd, 8) == 0);
+}
+
+static void accept_peer(void)
+{
+	if (peer >= 0)
+		close(peer);
+	peer = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	ck_assert(peer >= 0);
+}
+
+/* The next line the session sent. */
+static char *sent(void)
+{
+	static char line[2048];
+	size_t n = 0;
+
+	session_flush(&S);
+	for (;;) {
+		struct pollfd p = { peer, POLLIN, 0 };
+
+		ck_assert_msg(poll(&p, 1, 2000) == 1, "the session sent nothing");
+		ck_assert(read(peer, line + n, 1) == 1);
+		if (line[n] == '\n')
+			break;
+		ck_assert_uint_lt(++n, sizeof(line) - 1);
+	}
+	line[n] = '\0';
+	return line;
+}
+
+static void expect_sent(const char *want)
+{
+	ck_assert_str_eq(sent(), want);
+}
+
+static void nothing_sent(void)
+{
+	struct pollfd p = { peer, POLLIN, 0 };
+
+	session_flush(&S);
+	ck_assert_int_eq(poll(&p, 1, 0), 0);
+}
+
+/* Hand a server line to the session. */
+static void feed(const char *line)
+{
+	session_handle_line(&S, line, strlen(line));
+}
+
+static bool was_printed(const char *want)
+{
+	for (int i = 0; i < nprinted; i++)
+		if (strstr(printed[i], want))
+			return true;
+	return false;
+}
+
+static int count_printed(const char *want)
+{
+	int n = 0;
+
+	for (int i = 0; i < nprinted; i++)
+		n += strstr(printed[i], want) != NULL;
+	return n;
+}
+
+#define PRINTED(s) ck_assert_msg(was_printed(s), "not printed: %s", s)
+
+static void start(bool script, const char *name)
+{
+	struct render_opts ro = { .colour = false };
+	struct session_ui ui = { .print = cap_print, .ask_name = script ? NULL : cap_ask };
+
+	setenv("TZ", "UTC", 1);
+	tzset();
+	listen_here();
+	ck_assert_int_eq(session_init(&S, path, name, script, &ro, &ui), 0);
+	ck_assert_int_eq(session_start(&S), 0);
+	accept_peer();
+}
+
+/* Connected and joined as alice with join seq `seq` and no history. */
+static void joined(uint64_t seq)
+{
+	char line[64];
+
+	start(false, "alice");
+	expect_sent("JOIN alice");
+	snprintf(line, sizeof(line), "OK JOIN alice %llu", (unsigned long long)seq);
+	feed("HELLO lchat/1 lchatd/0.1.0 login=al max_line=1024");
+	feed(line);
+	expect_sent("PING lchat-sync");
+	feed("PONG lchat-sync");
+}
+
+static void teardown(void)
+{
+	session_free(&S);
+	if (peer >= 0)
+		close(peer);
+	if (lfd >= 0)
+		close(lfd);
+	peer = lfd = -1;
+	unlink(path);
+	rmdir(dir);
+	for (int i = 0; i < nprinted; i++)
+		free(printed[i]);
+	nprinted = 0;
+	rang = asked = false;
+}
+
+/* ---- joining ---- */
+
+START_TEST(test_join_history_and_separator)
+{
+	start(false, "alice");
+	expect_sent("JOIN alice");
+	feed("HELLO lchat/1 lchatd/0.1.0 login=al max_line=1024");
+	feed("OK JOIN alice 10");
+	expect_sent("PING lchat-sync");
+	feed("MOTD Welcome!");
+	feed("EV 8 1795290000000 MSG bob old news");
+	feed("EV 9 1795290000000 JOIN carol carol");
+	ck_assert(S.syncing);
+	feed("PONG lchat-sync");
+	ck_assert(!S.syncing);
+	ck_assert_uint_eq(S.last_seq, 10);
+	ck_assert_int_eq(nprinted, 6);
+	ck_assert_str_eq(printed[0] + 8, "-!- you are in the room as alice (type /help for commands)");
+	ck_assert_str_eq(printed[1] + 8, "-!- Welcome!");
+	ck_assert_str_eq(printed[2], "-- earlier in the room --");
+	ck_assert_str_eq(printed[3], "[19:40] <bob> old news");
+	ck_assert_str_eq(printed[4], "[19:40] --> carol (carol) joined");
+	ck_assert_str_eq(printed[5], "-- end of history --");
+	teardown();
+}
+END_TEST
+
+START_TEST(test_join_default_name_and_no_history)
+{
+	start(false, NULL);
+	expect_sent("JOIN");
+	feed("OK JOIN al 1");
+	expect_sent("PING lchat-sync");
+	feed("PONG lchat-sync");
+	ck_assert_str_eq(S.name, "al");
+	ck_assert(!was_printed("history"));
+	teardown();
+}
+END_TEST
+
+START_TEST(test_name_refused_asks_again)
+{
+	start(false, "carol");
+	expect_sent("JOIN carol");
+	feed("ERR name-taken the name carol is \033[2Jin use");
+	ck_assert(asked);
+	ck_assert_int_eq(S.state, ST_NAME_PROMPT);
+	PRINTED("cannot join as carol: the name carol is ^[[2Jin use (name-taken)");
+	session_input(&S, S("two words"));
+	PRINTED("a name is 1 to 32");
+	nothing_sent();
+	session_input(&S, S("  dave "));
+	ck_assert(!asked);
+	expect_sent("JOIN dave");
+	feed("OK JOIN dave 3");
+	ck_assert_int_eq(S.state, ST_JOINED);
+	teardown();
+}
+END_TEST
+
+START_TEST(test_name_refused_script_exits)
+{
+	start(true, "carol");
+	expect_sent("JOIN carol");
+	feed("ERR name-reserved that name is reserved");
+	ck_assert(S.done);
+	ck_assert_int_eq(S.exit_code, EXIT_REFUSED);
+	teardown();
+}
+END_TEST
+
+/* ---- events and acknowledgements ---- */
+
+START_TEST(test_duplicates_dropped)
+{
+	joined(10);
+	feed("EV 11 1795290000000 MSG bob one");
+	feed("EV 11 1795290000000 MSG bob one");
+	feed("EV 9 1795290000000 MSG bob older");
+	feed("EV 12 1795290000000 MSG bob two");
+	ck_assert_int_eq(count_printed("<bob> one"), 1);
+	ck_assert(!was_printed("older"));
+	PRINTED("<bob> two");
+	ck_assert_uint_eq(S.last_seq, 12);
+	teardown();
+}
+END_TEST
+
+START_TEST(test_own_messages_on_ack)
+{
+	joined(10);
+	session_input(&S, S("hello all"));
+	expect_sent("SAY hello all");
+	ck_assert(!was_printed("hello all"));
+	session_input(&S, S("/me waves"));
+	expect_sent("ME waves");
+	session_input(&S, S("/msg bob psst"));
+	expect_sent("PRIV bob psst");
+	session_input(&S, S("//slash"));
+	expect_sent("SAY /slash");
+	feed("OK SAY 11");
+	feed("EV 12 1795290000000 MSG bob interleaved");
+	feed("OK ME 13");
+	feed("OK PRIV 14");
+	feed("ERR rate-limited at most 5 messages per second; not sent");
+	ck_assert_uint_eq(S.last_seq, 14);
+	ck_assert_str_eq(printed[nprinted - 5] + 8, "<alice> hello all");
+	ck_assert_str_eq(printed[nprinted - 4] + 8, "<bob> interleaved");
+	ck_assert_str_eq(printed[nprinted - 3] + 8, " * alice waves");
+	ck_assert_str_eq(printed[nprinted - 2] + 8, "-> bob: psst");
+	ck_assert_str_eq(printed[nprinted - 1] + 8,
+			 "-!- not sent: at most 5 messages per second; not sent (rate-limited)");
+	ck_assert(session_ready(&S));
+	teardown();
+}
+END_TEST
+
+START_TEST(test_unknown_command_sends_nothing)
+{
+	joined(10);
+	session_input(&S, S("/frobnicate x"));
+	session_input(&S, S("   "));
+	session_input(&S, S("/me"));
+	nothing_sent();
+	PRINTED("unknown command /frobnicate");
+	PRINTED("usage: /me ACTION");
+	session_input(&S, S("/help"));
+	PRINTED("/msg NAME TEXT");
+	teardown();
+}
+END_TEST
+
+START_TEST(test_mention_rings)
+{
+	joined(10);
+	feed("EV 11 1795290000000 MSG bob hey alice");
+	ck_assert(rang);
+	teardown();
+}
+END_TEST
+
+START_TEST(test_who_table)
+{
+	joined(10);
+	session_input(&S, S("/who"));
+	expect_sent("WHO");
+	feed("WHO alice al 5 1795290000000");
+	feed("WHO b\033ob bob 3700 1795290000000");
+	feed("OK WHO 2");
+	PRINTED("-!- 2 in the room:");
+	PRINTED("NAME");
+	PRINTED("alice");
+	PRINTED("b^[ob");
+	PRINTED("1h01m");
+	ck_assert(session_ready(&S));
+	teardown();
+}
+END_TEST
+
+START_TEST(test_unknown_lines)
+{
+	joined(10);
+	feed("EV 11 1795290000000 WEIRD new \033[5mkind");
+	feed("EV 11 1795290000000 WEIRD new \033[5mkind");
+	feed("FROB something");
+	ck_assert_int_eq(count_printed("-!- server: EV 11 1795290000000 WEIRD new ^[[5mkind"), 1);
+	PRINTED("-!- server: FROB something");
+	ck_assert_uint_eq(S.last_seq, 11);
+	teardown();
+}
+END_TEST
+
+/* ---- leaving, losing, coming back ---- */
+
+START_TEST(test_kicked_no_reconnect)
+{
+	joined(10);
+	feed("BYE kicked \033]52;c;eA==\007flooding");
+	ck_assert(S.done);
+	ck_assert_int_eq(S.exit_code, EXIT_REFUSED);
+	ck_assert_int_eq(session_timeout(&S, mono_ms()), -1);
+	PRINTED("you were kicked from the room: ^[]52;c;eA==^Gflooding");
+	teardown();
+}
+END_TEST
+
+START_TEST(test_unknown_bye_no_reconnect)
+{
+	joined(10);
+	feed("BYE frobbed you were frobbed");
+	ck_assert(S.done);
+	ck_assert_int_eq(S.exit_code, EXIT_REFUSED);
+	PRINTED("the server closed the connection: you were frobbed (frobbed)");
+	teardown();
+}
+END_TEST
+
+START_TEST(test_backoff_doubles_to_ten_seconds)
+{
+	static const int want[] = { 500, 1000, 2000, 4000, 8000, 10000, 10000 };
+
+	joined(10);
+	ck_assert_int_eq(close(lfd), 0);	/* the server is gone for good */
+	lfd = -1;
+	unlink(path);
+	feed("BYE shutdown the server is shutting down");
+	ck_assert(!S.done);
+	ck_assert_int_eq(S.state, ST_DOWN);
+	PRINTED("the server is shutting down; reconnecting in 0.25 s");
+	ck_assert_int_le(session_timeout(&S, mono_ms()), 250);
+	for (size_t i = 0; i < LEN(want); i++) {
+		session_tick(&S, S.retry_at);
+		ck_assert_int_eq(S.delay_ms, want[i]);
+		ck_assert_int_eq(S.state, ST_DOWN);
+	}
+	PRINTED("next try in 0.5 s");
+	PRINTED("next try in 10 s");
+	/* Typing while offline: said so, nothing queued. */
+	session_input(&S, S("hello?"));
+	PRINTED("not connected: not sent");
+	teardown();
+}
+END_TEST
+
+/* A resume: JOIN with the last seq seen, missed events shown once, our
+ * own leave not counted as a gap. */
+START_TEST(test_resume_no_gap)
+{
+	joined(10);
+	session_input(&S, S("last words"));
+	expect_sent("SAY last words");
+	feed("OK SAY 11");
+	feed("EV 12 1795290000000 MSG bob seen");
+	close(peer);
+	peer = -1;
+	/* EOF from the server: session_read() sees it. */
+	session_read(&S);
+	ck_assert_int_eq(S.state, ST_DOWN);
+	PRINTED("the server closed the connection; reconnecting in 0.25 s");
+	session_tick(&S, S.retry_at);
+	accept_peer();
+	expect_sent("JOIN alice 12");
+	feed("OK JOIN alice 16");
+	expect_sent("PING lchat-sync");
+	/* 13: our leave (not ours to see); 14, 15: missed. 12 overlaps. */
+	feed("EV 12 1795290000000 MSG bob seen");
+	feed("EV 14 1795290000000 MSG bob missed one");
+	feed("EV 15 1795290000000 MSG bob missed two");
+	feed("PONG lchat-sync");
+	ck_assert_int_eq(count_printed("<bob> seen"), 1);
+	PRINTED("-- missed while you were away --");
+	PRINTED("<bob> missed one");
+	PRINTED("<bob> missed two");
+	PRINTED("-- end of missed events --");
+	PRINTED("back in the room as alice");
+	ck_assert(!was_printed("not replayed"));
+	ck_assert_uint_eq(S.last_seq, 16);
+	ck_assert_int_eq(S.delay_ms, RECONNECT_MIN_MS);
+	teardown();
+}
+END_TEST
+
+START_TEST(test_resume_gap_reported)
+{
+	joined(10);
+	close(peer);
+	peer = -1;
+	session_read(&S);
+	session_tick(&S, S.retry_at);
+	accept_peer();
+	expect_sent("JOIN alice 10");
+	feed("OK JOIN alice 40");
+	expect_sent("PING lchat-sync");
+	feed("EV 30 1795290000000 MSG bob the oldest kept");
+	feed("PONG lchat-sync");
+	PRINTED("18 events between #10 and #30 were not replayed");
+	teardown();
+}
+END_TEST
+
+START_TEST(test_unconfirmed_reported)
+{
+	joined(10);
+	session_input(&S, S("in flight"));
+	expect_sent("SAY in flight");
+	close(peer);
+	peer = -1;
+	session_read(&S);
+	PRINTED("not confirmed, maybe not sent: in flight");
+	teardown();
+}
+END_TEST
+
+/* ---- the scripting mode ---- */
+
+START_TEST(test_script_resends_rate_limited)
+{
+	start(true, "ci");
+	expect_sent("JOIN ci");
+	feed("OK JOIN ci 5");
+	expect_sent("PING lchat-sync");
+	feed("PONG lchat-sync");
+	ck_assert(session_ready(&S));
+	session_input(&S, S("build done"));
+	expect_sent("SAY build done");
+	ck_assert(!session_ready(&S));
+	feed("ERR rate-limited at most 5 messages per second; not sent");
+	ck_assert(!session_ready(&S));
+	nothing_sent();
+	ck_assert_int_ge(session_timeout(&S, mono_ms()), 0);
+	session_tick(&S, S.resend_at);
+	expect_sent("SAY build done");
+	feed("OK SAY 6");
+	ck_assert(session_ready(&S));
+	ck_assert_int_eq(nprinted, 1);
+	ck_assert(strstr(printed[0], "Z MSG ci build done"));
+	ck_assert_int_eq(S.exit_code, 0);
+	/* Another error is remembered for the exit status. */
+	session_input(&S, S("/msg nobody x"));
+	expect_sent("PRIV nobody x");
+	feed("ERR no-such-user nobody is not in the room");
+	ck_assert_int_eq(S.exit_code, EXIT_RUNTIME);
+	ck_assert(!S.done);
+	teardown();
+}
+END_TEST
+
+START_TEST(test_quit_waits_for_ok)
+{
+	joined(10);
+	session_input(&S, S("/quit off to lunch"));
+	expect_sent("QUIT off to lunch");
+	ck_assert_int_eq(S.state, ST_QUITTING);
+	ck_assert(!S.done);
+	feed("OK QUIT");
+	ck_assert(S.done);
+	ck_assert_int_eq(S.exit_code, 0);
+	teardown();
+}
+END_TEST
+
+START_TEST(test_quit_gives_up_waiting)
+{
+	joined(10);
+	session_quit(&S, NULL);
+	expect_sent("QUIT");
+	session_tick(&S, S.quit_at);
+	ck_assert(S.done);
+	ck_assert_int_eq(S.exit_code, 0);
+	teardown();
+}
+END_TEST
+
+static Suite *client_session_suite(void)
+{
+	Suite *s = suite_create("client_session");
+	TCase *tc;
+
+	tc = tcase_create("join");
+	tcase_add_test(tc, test_join_history_and_separator);
+	tcase_add_test(tc, test_join_default_name_and_no_history);
+	tcase_add_test(tc, test_name_refused_asks_again);
+	tcase_add_test(tc, test_name_refused_script_exits);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("events");
+	tcase_add_test(tc, test_duplicates_dropped);
+	tcase_add_test(tc, test_own_messages_on_ack);
+	tcase_add_test(tc, test_unknown_command_sends_nothing);
+	tcase_add_test(tc, test_mention_rings);
+	tcase_add_test(tc, test_who_table);
+	tcase_add_test(tc, test_unknown_lines);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("connection");
+	tcase_add_test(tc, test_kicked_no_reconnect);
+	tcase_add_test(tc, test_unknown_bye_no_reconnect);
+	tcase_add_test(tc, test_backoff_doubles_to_ten_seconds);
+	tcase_add_test(tc, test_resume_no_gap);
+	tcase_add_test(tc, test_resume_gap_reported);
+	tcase_add_test(tc, test_unconfirmed_reported);
+	tcase_add_test(tc, test_script_resends_rate_limited);
+	tcase_add_test(tc, test_quit_waits_for_ok);
+	tcase_add_test(tc, test_quit_gives_up_waiting);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return check_run(client_session_suite());
+}
