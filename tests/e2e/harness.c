@@ -168,13 +168,30 @@ bool line_matches(const char *line, const char *re)
 	return regex_matches(line, re, true);
 }
 
-const char *lchatd_exe(void)
+/* LCHAT_BIN/prog, in one of three buffers so that the three programs'
+ * paths may be held at once. */
+static const char *program(int which, const char *prog)
 {
-	static char exe[PATH_MAX];
+	static char exe[3][PATH_MAX];
 	const char *bin = getenv("LCHAT_BIN");
 
-	snprintf(exe, sizeof(exe), "%s/lchatd", bin && *bin ? bin : "build/bin");
-	return exe;
+	snprintf(exe[which], sizeof(exe[which]), "%s/%s", bin && *bin ? bin : "build/bin", prog);
+	return exe[which];
+}
+
+const char *lchatd_exe(void)
+{
+	return program(0, "lchatd");
+}
+
+const char *lchat_exe(void)
+{
+	return program(1, "lchat");
+}
+
+const char *lchat_admin_exe(void)
+{
+	return program(2, "lchat-admin");
 }
 
 static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)

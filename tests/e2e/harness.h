@@ -180,8 +180,10 @@ bool re_contains(const char *s, const char *re);
 /* Does line match the extended regex re anchored at its start, as
  * tc_expect() matches? */
 bool line_matches(const char *line, const char *re);
-/* The lchatd program (LCHAT_BIN/lchatd). */
+/* The programs under test: LCHAT_BIN/lchatd, lchat, lchat-admin. */
 const char *lchatd_exe(void);
+const char *lchat_exe(void);
+const char *lchat_admin_exe(void);
 /* Does a connection to the Unix socket at path succeed right now? */
 bool sock_can_connect(const char *path);
 

@@ -34,15 +34,6 @@
 
 /* ---- running lchat-admin ------------------------------------------------- */
 
-static const char *admin_exe(void)
-{
-	static char exe[PATH_MAX];
-	const char *bin = getenv("LCHAT_BIN");
-
-	snprintf(exe, sizeof(exe), "%s/lchat-admin", bin && *bin ? bin : "build/bin");
-	return exe;
-}
-
 /* Run lchat-admin with the words given (NULL-terminated), as they are,
  * with stdin `input` (NULL: none). Returns the exit code; the output is in
  * r (cmd_result_free() it). */
@@ -51,7 +42,7 @@ static int admin_argv(struct cmd_result *r, const char *input, const char *first
 	char *argv[MAX_ARGS];
 	int n = 0;
 
-	argv[n++] = (char *)admin_exe();
+	argv[n++] = (char *)lchat_admin_exe();
 	for (const char *a = first; a; a = va_arg(ap, const char *)) {
 		ck_assert_int_lt(n, MAX_ARGS - 1);
 		argv[n++] = (char *)a;
@@ -80,7 +71,7 @@ static int admin(struct cmd_result *r, struct lchatd *d, const char *first, ...)
 	int n = 0;
 	va_list ap;
 
-	argv[n++] = (char *)admin_exe();
+	argv[n++] = (char *)lchat_admin_exe();
 	argv[n++] = "-s";
 	argv[n++] = d->ctl;
 	va_start(ap, first);
@@ -239,7 +230,7 @@ START_TEST(test_notice_from_args_and_stdin)
 	cmd_result_free(&r);
 
 	/* From stdin: each non-blank line is a notice, in order. */
-	char *argv[] = { (char *)admin_exe(), "-s", d->ctl, "notice", NULL };
+	char *argv[] = { (char *)lchat_admin_exe(), "-s", d->ctl, "notice", NULL };
 	struct cmd_opts o = { .input = "first line\n\n   \nsecond line\n" };
 	run_cmd(&r, &o, argv);
 	ck_exit(&r, 0);
@@ -716,7 +707,7 @@ START_TEST(test_non_admin_refused)
 
 	tc_join(a, "alice");
 	loosen(d);
-	char *argv[] = { (char *)admin_exe(), "-s", d->ctl, "notice", "not from an admin", NULL };
+	char *argv[] = { (char *)lchat_admin_exe(), "-s", d->ctl, "notice", "not from an admin", NULL };
 	struct cmd_opts o = { .uid = NOBODY, .as_user = true };
 	run_cmd(&r, &o, argv);
 	ck_exit(&r, 5);
@@ -758,7 +749,7 @@ START_TEST(test_help_version_usage)
 		{ "who", "extra", NULL }, { "-s", NULL },
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		char *argv[8] = { (char *)admin_exe() };
+		char *argv[8] = { (char *)lchat_admin_exe() };
 		int n = 1;
 		for (int k = 0; k < 6 && bad[i][k]; k++)
 			argv[n++] = (char *)bad[i][k];

@@ -18,6 +18,7 @@
 
 #include "fakesrv.h"
 #include "harness.h"
+#include "runcmd.h"
 #include "tmux.h"
 #include "util.h"
 
@@ -455,6 +456,60 @@ START_TEST(test_hostile_server_plain)
 }
 END_TEST
 
+/* Run lchat-admin -s CONTROL VERB ARG [ARG]; it must succeed. */
+static void admin_ok(struct lchatd *d, const char *verb, const char *arg, const char *more)
+{
+	char *argv[] = { (char *)lchat_admin_exe(), "-s", d->ctl, (char *)verb, (char *)arg,
+			 (char *)more, NULL };
+	struct cmd_opts o = { 0 };
+	struct cmd_result r;
+
+	ck_assert_msg(run_cmd(&r, &o, argv) == 0, "lchat-admin %s %s: %s", verb, arg, r.err);
+	cmd_result_free(&r);
+}
+
+/* An administrator's kick ends lchat with status 4 and the reason, and it
+ * does not reconnect; a muted lchat says its lines were not sent. */
+START_TEST(test_kicked_and_muted_by_admin)
+{
+	struct lchatd *d = lchatd_start(CONF);
+	struct tclient *alice = tc_connect(d->sock);
+	struct lchat *l;
+	char *err;
+
+	tc_join(alice, "alice");
+	l = lchat_spawn(ARGS("-n", "bot", "-s", d->sock, "--listen", "-H"), NULL);
+	tc_expect(alice, "EV [0-9]+ [0-9]+ JOIN bot ", TC_TIMEOUT);
+	admin_ok(d, "kick", "bot", "enough of that");
+	tc_expect(alice, "EV [0-9]+ [0-9]+ LEAVE bot [^ ]+ kicked enough of that$", TC_TIMEOUT);
+	ck_assert_int_eq(lchat_wait(l, TC_TIMEOUT), 4);
+	err = lchat_stderr(l);
+	ck_assert_msg(re_contains(err, "removed by an administrator: enough of that"), "stderr: %s", err);
+	free(err);
+	tc_expect_silence(alice);          /* no reconnection, no new JOIN */
+	lchat_free(l);
+
+	/* Muted (all harness clients share one uid, alice too): the line is
+	 * refused, said on stderr, and the exit status says not all was sent. */
+	admin_ok(d, "mute", "alice", "1m");
+	tc_expect(alice, "EV [0-9]+ [0-9]+ NOTICE you have been muted by an administrator for 1m$",
+		  TC_TIMEOUT);
+	l = lchat_spawn(ARGS("-n", "ci", "-s", d->sock, "-H"), NULL);
+	lchat_write(l, "can anyone hear me\n");
+	lchat_close_stdin(l);
+	ck_assert_int_eq(lchat_wait(l, TC_TIMEOUT), 1);
+	err = lchat_stderr(l);
+	ck_assert_msg(re_contains(err, "muted"), "stderr: %s", err);
+	free(err);
+	tc_expect(alice, "EV [0-9]+ [0-9]+ JOIN ci ", TC_TIMEOUT);
+	tc_expect(alice, "EV [0-9]+ [0-9]+ LEAVE ci [^ ]+ quit", TC_TIMEOUT);
+	tc_expect_silence(alice);          /* the message never reached the room */
+	lchat_free(l);
+	tc_close(alice);
+	lchatd_stop_ok(d);
+}
+END_TEST
+
 static Suite *client_script_suite(void)
 {
 	const struct harness_case cases[] = {
@@ -466,6 +521,7 @@ static Suite *client_script_suite(void)
 		{ "name_refused_and_errors", test_name_refused_and_errors, 60 },
 		{ "exit_statuses_and_socket_choice", test_exit_statuses_and_socket_choice, 60 },
 		{ "hostile_server_plain", test_hostile_server_plain, 60 },
+		{ "kicked_and_muted_by_admin", test_kicked_and_muted_by_admin, 60 },
 	};
 
 	return harness_suite("client_script", cases, HARNESS_NCASES(cases));

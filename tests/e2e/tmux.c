@@ -21,15 +21,6 @@ struct tmux {
 	int guard_fd;
 };
 
-const char *lchat_exe(void)
-{
-	static char exe[PATH_MAX];
-	const char *bin = getenv("LCHAT_BIN");
-
-	snprintf(exe, sizeof(exe), "%s/lchat", bin && *bin ? bin : "build/bin");
-	return exe;
-}
-
 /* Run tmux -S sock -f /dev/null ARGS...; its stdout is returned (free()
  * it) when out is true. The test fails if tmux fails. */
 static char *tmux_run(struct tmux *t, bool out, const char *const *args)

@@ -49,7 +49,5 @@ bool tmux_pane_dead(struct tmux *t, const char *win, int *status);
 int tmux_wait_exit(struct tmux *t, const char *win, int timeout_ms);
 /* Stop the server by its pid (pass or fail), and its guardian. */
 void tmux_stop(struct tmux *t);
-/* The lchat program (LCHAT_BIN/lchat). */
-const char *lchat_exe(void);
 
 #endif
