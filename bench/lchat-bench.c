@@ -166,8 +166,10 @@ static void queuef(struct conn *c, const char *fmt, ...)
 /* ---- messages --------------------------------------------------------- */
 
 /* Send one message from sender c: the payload is
- * "@@RUN.PHASE.SENDER.SEQ.NS." padded with 'x' to msg_bytes. */
-static void send_message(struct conn *c, int phase)
+ * "@@RUN.PHASE.SENDER.SEQ.NS." padded with 'x' to msg_bytes. Without
+ * flush it is only queued (the saturation phase writes what the window
+ * allows with one send per sender). */
+static void send_message(struct conn *c, int phase, bool flush)
 {
 	char payload[2048];
 	uint32_t s = c->id;
@@ -190,7 +192,8 @@ static void send_message(struct conn *c, int phase)
 		break;
 	}
 	sent_total++;
-	flush_out(c);
+	if (flush)
+		flush_out(c);
 }
 
 static void deliver(struct conn *c, const char *p, const char *end, uint64_t now)
@@ -251,7 +254,9 @@ static const char *find(const char *p, size_t len, const char *needle)
 
 static void conn_name(const struct conn *c, char *buf, size_t len)
 {
-	snprintf(buf, len, "%c%u", c->sender ? 's' : 'r', c->id);
+	/* Unique per run: the previous run's members may still be leaving. */
+	snprintf(buf, len, "%c%u_%c%c%c", c->sender ? 's' : 'r', c->id,
+		 'a' + run_id % 26, 'a' + run_id / 26 % 26, 'a' + run_id / 676 % 26);
 }
 
 static void on_line(struct conn *c, const char *line, size_t len, uint64_t now)
@@ -671,7 +676,7 @@ int main(int argc, char **argv)
 				struct conn *c = NULL;
 				for (uint32_t k = 0; k < nsend; k++) {
 					struct conn *cand = &conns[(rr + k) % nsend];
-					if (cand->state == C_READY && cand->outlen == 0) {
+					if (cand->state == C_READY && cand->outlen < 16384) {
 						c = cand;
 						rr = (rr + k + 1) % nsend;
 						break;
@@ -679,11 +684,13 @@ int main(int argc, char **argv)
 				}
 				if (!c)
 					break;
-				send_message(c, PH_SAT);
+				send_message(c, PH_SAT, false);
 				sat_sent++;
 				sent_any = true;
 			}
-			(void)sent_any;
+			if (sent_any)
+				for (uint32_t k = 0; k < nsend; k++)
+					flush_out(&conns[k]);
 		}
 		expect = sat_msgs * nrecv;
 		uint64_t have = receivers_total() - base;
@@ -727,7 +734,7 @@ int main(int argc, char **argv)
 			if (lat_sent < lat_msgs && read(timer_fd, &ticks, sizeof(ticks)) == sizeof(ticks)) {
 				for (uint64_t k = 0; k < ticks && lat_sent < lat_msgs; k++) {
 					struct conn *c = &conns[lat_sent % nsend];
-					send_message(c, PH_LAT);
+					send_message(c, PH_LAT, true);
 					lat_sent++;
 				}
 			}
