@@ -51,6 +51,7 @@ struct handler {
 	bool closing;           /* flush the output, then exit */
 	bool input_waiting;     /* lines may wait in `in` for the output to drain */
 	bool shutting_down;
+	bool wake_pending;      /* messages posted, members not woken yet */
 	int64_t close_deadline;
 	int64_t join_deadline;
 	uint64_t cursor;        /* next sequence number to read */
@@ -308,7 +309,7 @@ static void cmd_message(struct handler *h, const struct command *c)
 	if (ev.target)
 		wake_slot(room_slot(r, ev.target - 1));
 	else
-		room_wake_members_locked(r, (int)h->slot);
+		h->wake_pending = true;   /* once per batch: wake_members() */
 	room_unlock(r);
 	atomic_store(&h->me->active_ms, now_ms());
 }
@@ -353,6 +354,19 @@ static void handle_line(struct handler *h, const char *line, size_t len)
 		      "JOIN, SAY, ME, PRIV, WHO, PING and QUIT");
 		break;
 	}
+}
+
+/* Wake the other members once for every message posted since the last
+ * call: a client that sends many lines at once costs the room one pass over
+ * the member table, and each member one wake-up, for all of them. */
+static void wake_members(struct handler *h)
+{
+	if (!h->wake_pending)
+		return;
+	h->wake_pending = false;
+	room_lock(h->room);
+	room_wake_members_locked(h->room, (int)h->slot);
+	room_unlock(h->room);
 }
 
 /* Process complete input lines while the log is drained and the output is
@@ -477,6 +491,7 @@ static void run(struct handler *h)
 		if (h->joined && !h->closing)
 			drain(h);
 		process_input(h);
+		wake_members(h);
 		if (!h->closing && !h->joined && mono_ms() >= h->join_deadline)
 			close_with(h, "join-timeout", "no JOIN in time; goodbye");
 		if (buffer_flush(&h->out, h->fd) < 0) {
