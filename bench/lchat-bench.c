@@ -640,8 +640,12 @@ int main(int argc, char **argv)
 	/* ---- join storm ---- */
 	uint64_t t_join0 = now_ns();
 	uint32_t next = 0;
+	/* ngircd listens with a short backlog; with more handshakes in flight
+	 * the kernel drops (or, with syncookies, resets) connections. */
+	uint64_t max_inflight = proto == P_IRC ? 8 : UINT64_MAX;
 	while (ready_count + dead_count < nconns && !timed_out()) {
-		while (next < nconns && start_connect(&conns[next]))
+		while (next < nconns && next - ready_count - dead_count < max_inflight &&
+		       start_connect(&conns[next]))
 			next++;
 		poll_once(next < nconns ? 1 : 50);
 	}
@@ -714,6 +718,7 @@ int main(int argc, char **argv)
 	/* ---- latency at a fixed rate ---- */
 	uint64_t lat_msgs = (uint64_t)(lat_rate * lat_secs);
 	uint64_t lat_base = receivers_total();
+	struct procstat lt0 = server_stat(false);
 	if (lat_msgs && !dead_count) {
 		timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 		if (timer_fd < 0)
@@ -752,6 +757,9 @@ int main(int argc, char **argv)
 		}
 	}
 	uint64_t lat_have = receivers_total() - lat_base;
+	struct procstat lt1 = server_stat(false);
+	double lat_cpu = lt1.cpu_s - lt0.cpu_s;
+	double lat_csw = lat_have ? (double)((lt1.vcsw + lt1.ivcsw) - (lt0.vcsw + lt0.ivcsw)) / (double)lat_have : 0;
 
 	/* ---- verdict ---- */
 	uint64_t want = (sat_msgs + lat_msgs) * nrecv;
@@ -772,12 +780,14 @@ int main(int argc, char **argv)
 	printf("tag=%s proto=%s n=%u s=%u bytes=%u join_ms=%.1f procs=%u mem_kib_per_user=%.1f "
 	       "sat_msgs=%" PRIu64 " sat_s=%.3f deliv_per_s=%.0f cpu_s=%.2f cpu_us_per_deliv=%.3f "
 	       "csw_per_deliv=%.4f lat_msgs=%" PRIu64 " lat_deliv=%zu p50_us=%.0f p99_us=%.0f max_us=%.0f "
+	       "lat_cpu_us_per_deliv=%.3f lat_csw_per_deliv=%.3f "
 	       "lost=%" PRIu64 " dup=%" PRIu64 " ooo=%" PRIu64 " errors=%" PRIu64 " status=%s\n",
 	       tag, proto == P_LCHAT ? "lchat" : proto == P_REDIS ? "redis" : "irc", nrecv, nsend,
 	       msg_bytes, (double)t_join / 1e6, mem.nproc,
 	       (double)mem.pss_kib / (double)nconns, sat_msgs, sat_s, dps, cpu,
 	       sat_have ? cpu * 1e6 / (double)sat_have : 0, csw, lat_msgs, lat_n,
-	       (double)p50 / 1e3, (double)p99 / 1e3, (double)pmax / 1e3, lost, deliv_dup,
+	       (double)p50 / 1e3, (double)p99 / 1e3, (double)pmax / 1e3,
+	       lat_have ? lat_cpu * 1e6 / (double)lat_have : 0, lat_csw, lost, deliv_dup,
 	       deliv_ooo, errors, ok ? "ok" : "FAIL");
 	if (!ok && errmsg_first)
 		fprintf(stderr, "lchat-bench: first error: %s\n", errmsg_first);
