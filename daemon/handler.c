@@ -33,6 +33,13 @@
 
 /* Stop pulling events from the log while this much output is unsent. */
 #define OUT_SOFT_CAP (64 * 1024)
+/* In a room with more than JOIN_CROWD slots in use, a join wakes the
+ * members at once only if no pass has woken them for JOIN_WAKE_MS;
+ * otherwise its handler wakes them JOIN_WAKE_MS after the last pass,
+ * unless another pass covered its join meanwhile. A join storm of N users
+ * then costs N wake-ups per JOIN_WAKE_MS, not N per join (N squared). */
+#define JOIN_CROWD 64
+#define JOIN_WAKE_MS 100
 /* How long a closing connection may take to take its last lines. */
 #define CLOSE_FLUSH_MS 2000
 
@@ -52,6 +59,8 @@ struct handler {
 	bool input_waiting;     /* lines may wait in `in` for the output to drain */
 	bool shutting_down;
 	bool wake_pending;      /* messages posted, members not woken yet */
+	int64_t join_wake_at;   /* mono ms: wake the members for our join */
+	uint64_t join_seq;
 	int64_t close_deadline;
 	int64_t join_deadline;
 	uint64_t cursor;        /* next sequence number to read */
@@ -244,7 +253,13 @@ static void cmd_join(struct handler *h, const struct command *c)
 		.kind = EV_JOIN, .origin = h->slot + 1, .name = name, .login = h->login,
 	};
 	uint64_t seq = room_append_locked(r, &ev);
-	room_wake_members_locked(r, (int)h->slot);
+	int64_t woken = atomic_load(&r->hdr->woken_ms);
+	if (atomic_load(&r->hdr->high_water) <= JOIN_CROWD || mono_ms() - woken >= JOIN_WAKE_MS) {
+		room_wake_members_locked(r, (int)h->slot);
+	} else {
+		h->join_seq = seq;
+		h->join_wake_at = woken + JOIN_WAKE_MS;
+	}
 	room_unlock(r);
 
 	h->joined = true;
@@ -358,15 +373,22 @@ static void handle_line(struct handler *h, const char *line, size_t len)
 
 /* Wake the other members once for every message posted since the last
  * call: a client that sends many lines at once costs the room one pass over
- * the member table, and each member one wake-up, for all of them. */
+ * the member table, and each member one wake-up, for all of them. A join
+ * whose wake-up was put off (JOIN_WAKE_MS) is woken for when it is due,
+ * unless a pass since has covered it. */
 static void wake_members(struct handler *h)
 {
-	if (!h->wake_pending)
+	bool join_due = h->join_wake_at && mono_ms() >= h->join_wake_at;
+
+	if (!h->wake_pending && !join_due)
 		return;
-	h->wake_pending = false;
 	room_lock(h->room);
-	room_wake_members_locked(h->room, (int)h->slot);
+	if (h->wake_pending || atomic_load(&h->room->hdr->woken_seq) <= h->join_seq)
+		room_wake_members_locked(h->room, (int)h->slot);
 	room_unlock(h->room);
+	h->wake_pending = false;
+	if (join_due)
+		h->join_wake_at = 0;
 }
 
 /* Process complete input lines while the log is drained and the output is
@@ -470,6 +492,8 @@ static int poll_timeout(const struct handler *h)
 		deadline = h->close_deadline;
 	else if (!h->joined)
 		deadline = h->join_deadline;
+	if (h->join_wake_at && (deadline < 0 || h->join_wake_at < deadline))
+		deadline = h->join_wake_at;
 	if (deadline < 0)
 		return -1;
 	return deadline > now ? (int)(deadline - now) : 0;
