@@ -3,6 +3,7 @@
 #   make            build the programs into build/bin/
 #   make check      unit and end-to-end tests, then the same under ASan+UBSan
 #   make run        start lchatd in the foreground with sockets under ./run/
+#   make bench      lchat against redis pub/sub and ngircd (docs/performance.md)
 #   make install    PREFIX=/usr/local DESTDIR= (binaries, config, man pages)
 
 PREFIX     ?= /usr/local
