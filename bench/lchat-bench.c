@@ -561,6 +561,17 @@ static struct procstat server_stat(bool mem)
 	return ps;
 }
 
+/* This process's own CPU time: the client shares the machine's CPUs. */
+static double self_cpu_s(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru) < 0)
+		return 0;
+	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
 static int cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -665,6 +676,7 @@ int main(int argc, char **argv)
 
 	/* ---- saturation ---- */
 	struct procstat st0 = server_stat(false);
+	double self0 = self_cpu_s();
 	uint64_t sat_start = 0, expect = 0, base = receivers_total();
 	uint64_t last_progress = now_ns(), progress_mark = base;
 	uint32_t rr = 0;
@@ -713,6 +725,7 @@ int main(int argc, char **argv)
 	}
 	uint64_t sat_elapsed = last_delivery_ns > sat_start ? last_delivery_ns - sat_start : 1;
 	struct procstat st1 = server_stat(false);
+	double self_sat = self_cpu_s() - self0;
 	uint64_t sat_have = receivers_total() - base;
 
 	/* ---- latency at a fixed rate ---- */
@@ -779,13 +792,14 @@ int main(int argc, char **argv)
 	bool ok = lost == 0 && deliv_dup == 0 && deliv_ooo == 0 && errors == 0 && dead_count == 0;
 	printf("tag=%s proto=%s n=%u s=%u bytes=%u join_ms=%.1f procs=%u mem_kib_per_user=%.1f "
 	       "sat_msgs=%" PRIu64 " sat_s=%.3f deliv_per_s=%.0f cpu_s=%.2f cpu_us_per_deliv=%.3f "
+	       "client_cpu_s=%.2f "
 	       "csw_per_deliv=%.4f lat_msgs=%" PRIu64 " lat_deliv=%zu p50_us=%.0f p99_us=%.0f max_us=%.0f "
 	       "lat_cpu_us_per_deliv=%.3f lat_csw_per_deliv=%.3f "
 	       "lost=%" PRIu64 " dup=%" PRIu64 " ooo=%" PRIu64 " errors=%" PRIu64 " status=%s\n",
 	       tag, proto == P_LCHAT ? "lchat" : proto == P_REDIS ? "redis" : "irc", nrecv, nsend,
 	       msg_bytes, (double)t_join / 1e6, mem.nproc,
 	       (double)mem.pss_kib / (double)nconns, sat_msgs, sat_s, dps, cpu,
-	       sat_have ? cpu * 1e6 / (double)sat_have : 0, csw, lat_msgs, lat_n,
+	       sat_have ? cpu * 1e6 / (double)sat_have : 0, self_sat, csw, lat_msgs, lat_n,
 	       (double)p50 / 1e3, (double)p99 / 1e3, (double)pmax / 1e3,
 	       lat_have ? lat_cpu * 1e6 / (double)lat_have : 0, lat_csw, lost, deliv_dup,
 	       deliv_ooo, errors, ok ? "ok" : "FAIL");
