@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
@@ -60,6 +61,7 @@ struct handler {
 	bool shutting_down;
 	bool wake_pending;      /* messages posted, members not woken yet */
 	int64_t join_wake_at;   /* mono ms: wake the members for our join */
+	int64_t trim_after;     /* mono ms: earliest next malloc_trim */
 	uint64_t join_seq;
 	int64_t close_deadline;
 	int64_t join_deadline;
@@ -460,6 +462,25 @@ static void handle_signals(struct handler *h)
 	wake_ack(h->me);
 }
 
+/* An output buffer that a large drain grew (a join storm, a burst) is
+ * given back once it is empty, and the heap's free pages with it, at most
+ * once a second so that a busy handler does not churn. Idle handlers thus
+ * keep about 4 KiB of output buffer instead of up to 64 KiB. */
+#define OUT_IDLE_CAP (16 * 1024)
+static void trim_output(struct handler *h)
+{
+	if (buffer_pending(&h->out) > 0 || h->out.cap <= OUT_IDLE_CAP)
+		return;
+	int64_t now = mono_ms();
+	if (now < h->trim_after) {
+		buffer_trim(&h->out, OUT_SOFT_CAP);
+		return;
+	}
+	h->trim_after = now + 1000;
+	buffer_free(&h->out);
+	malloc_trim(0);
+}
+
 /* ---- set-up and the loop -------------------------------------------- */
 
 /* Drop what the daemon holds: every descriptor but the client's, its
@@ -523,7 +544,7 @@ static void run(struct handler *h)
 				leave(h, LEAVE_CLOSED, NULL, 0);
 			return;
 		}
-		buffer_trim(&h->out, OUT_SOFT_CAP);
+		trim_output(h);
 		if (h->closing && (buffer_pending(&h->out) == 0 || mono_ms() >= h->close_deadline))
 			return;
 		/* At end of input, lines already received are still served
