@@ -3,6 +3,7 @@
 #   make            build the programs into build/bin/
 #   make check      unit and end-to-end tests, then the same under ASan+UBSan
 #   make run        start lchatd in the foreground with sockets under ./run/
+#   make bench      lchat against redis pub/sub and ngircd (docs/performance.md)
 #   make install    PREFIX=/usr/local DESTDIR= (binaries, config, man pages, unit)
 
 PREFIX     ?= /usr/local
@@ -51,7 +52,7 @@ PROGRAMS   = $(B)/bin/lchatd $(if $(CLIENT_SRC),$(B)/bin/lchat) $(if $(ADMIN_SRC
 # The client's line editor (GNU readline, for its callback interface).
 CLIENT_LIBS := $(shell pkg-config --libs readline 2>/dev/null || echo -lreadline)
 
-.PHONY: bench fuzz
+.PHONY: bench wake-bench fuzz
 .PHONY: check-valgrind
 .PHONY: all check check-unit check-e2e check-asan run install uninstall clean deps deps-check tests
 all: $(PROGRAMS)
@@ -152,8 +153,18 @@ $(B)/bin/wake-bench: bench/wake-bench.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 $(WARN) -O2 -g -D_GNU_SOURCE -o $@ $<
 
-bench: $(B)/bin/wake-bench
+$(B)/bin/lchat-bench: bench/lchat-bench.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 $(WARN) -O2 -g -D_GNU_SOURCE -o $@ $<
+
+wake-bench: $(B)/bin/wake-bench
 	$(B)/bin/wake-bench 100 20000
+
+# make bench: lchat against redis pub/sub and ngircd (bench/run-bench);
+# BENCH_QUICK=1 for fewer points. Installs redis-server and ngircd if missing.
+bench: $(PROGRAMS) $(B)/bin/lchat-bench
+	@scripts/install-deps --check --bench
+	bench/run-bench
 
 # make fuzz: libFuzzer on the protocol module and the sanitizer, for
 # FUZZ_SECONDS (default 60), from the seed corpus in tests/fuzz/corpus.

@@ -13,6 +13,10 @@ int64_t now_ms(void);
 int64_t mono_ms(void);
 /* Login name for uid into buf; "uid<N>" if the account has no name. */
 void login_of_uid(uid_t uid, char *buf, size_t len);
+/* Load the C library's name-service modules (passwd lookups) now, so that
+ * processes forked later share their pages instead of each loading and
+ * relocating its own copy (about 40 KiB per lchatd handler). */
+void nss_preload(void);
 /* Ignore SIGPIPE in this process (writes then fail with EPIPE). */
 int ignore_sigpipe(void);
 /* Block the n signals in sigs (sigprocmask `how`: SIG_BLOCK adds them,

@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
@@ -34,6 +35,13 @@
 
 /* Stop pulling events from the log while this much output is unsent. */
 #define OUT_SOFT_CAP (64 * 1024)
+/* In a room with more than JOIN_CROWD slots in use, a join wakes the
+ * members at once only if no pass has woken them for JOIN_WAKE_MS;
+ * otherwise its handler wakes them JOIN_WAKE_MS after the last pass,
+ * unless another pass covered its join meanwhile. A join storm of N users
+ * then costs N wake-ups per JOIN_WAKE_MS, not N per join (N squared). */
+#define JOIN_CROWD 64
+#define JOIN_WAKE_MS 100
 /* How long a closing connection may take to take its last lines. */
 #define CLOSE_FLUSH_MS 2000
 
@@ -52,6 +60,10 @@ struct handler {
 	bool closing;           /* flush the output, then exit */
 	bool input_waiting;     /* lines may wait in `in` for the output to drain */
 	bool shutting_down;
+	bool wake_pending;      /* messages posted, members not woken yet */
+	int64_t join_wake_at;   /* mono ms: wake the members for our join */
+	int64_t trim_after;     /* mono ms: earliest next malloc_trim */
+	uint64_t join_seq;
 	int64_t close_deadline;
 	int64_t join_deadline;
 	uint64_t cursor;        /* next sequence number to read */
@@ -266,7 +278,13 @@ static void cmd_join(struct handler *h, const struct command *c)
 		.kind = EV_JOIN, .origin = h->slot + 1, .name = name, .login = h->login,
 	};
 	uint64_t seq = room_append_locked(r, &ev);
-	room_wake_members_locked(r, (int)h->slot);
+	int64_t woken = atomic_load(&r->hdr->woken_ms);
+	if (atomic_load(&r->hdr->high_water) <= JOIN_CROWD || mono_ms() - woken >= JOIN_WAKE_MS) {
+		room_wake_members_locked(r, (int)h->slot);
+	} else {
+		h->join_seq = seq;
+		h->join_wake_at = woken + JOIN_WAKE_MS;
+	}
 	room_unlock(r);
 
 	h->joined = true;
@@ -346,7 +364,7 @@ static void cmd_message(struct handler *h, const struct command *c)
 	if (ev.target)
 		wake_slot(room_slot(r, ev.target - 1));
 	else
-		room_wake_members_locked(r, (int)h->slot);
+		h->wake_pending = true;   /* once per batch: wake_members() */
 	room_unlock(r);
 	atomic_store(&h->me->active_ms, now);
 	if (h->cfg->log_messages)
@@ -396,6 +414,26 @@ static void handle_line(struct handler *h, const char *line, size_t len)
 		      "JOIN, SAY, ME, PRIV, WHO, PING and QUIT");
 		break;
 	}
+}
+
+/* Wake the other members once for every message posted since the last
+ * call: a client that sends many lines at once costs the room one pass over
+ * the member table, and each member one wake-up, for all of them. A join
+ * whose wake-up was put off (JOIN_WAKE_MS) is woken for when it is due,
+ * unless a pass since has covered it. */
+static void wake_members(struct handler *h)
+{
+	bool join_due = h->join_wake_at && mono_ms() >= h->join_wake_at;
+
+	if (!h->wake_pending && !join_due)
+		return;
+	room_lock(h->room);
+	if (h->wake_pending || atomic_load(&h->room->hdr->woken_seq) <= h->join_seq)
+		room_wake_members_locked(h->room, (int)h->slot);
+	room_unlock(h->room);
+	h->wake_pending = false;
+	if (join_due)
+		h->join_wake_at = 0;
 }
 
 /* Process complete input lines while the log is drained and the output is
@@ -467,6 +505,25 @@ static void handle_signals(struct handler *h)
 	wake_ack(h->me);
 }
 
+/* An output buffer that a large drain grew (a join storm, a burst) is
+ * given back once it is empty, and the heap's free pages with it, at most
+ * once a second so that a busy handler does not churn. Idle handlers thus
+ * keep about 4 KiB of output buffer instead of up to 64 KiB. */
+#define OUT_IDLE_CAP (16 * 1024)
+static void trim_output(struct handler *h)
+{
+	if (buffer_pending(&h->out) > 0 || h->out.cap <= OUT_IDLE_CAP)
+		return;
+	int64_t now = mono_ms();
+	if (now < h->trim_after) {
+		buffer_trim(&h->out, OUT_SOFT_CAP);
+		return;
+	}
+	h->trim_after = now + 1000;
+	buffer_free(&h->out);
+	malloc_trim(0);
+}
+
 /* ---- set-up and the loop -------------------------------------------- */
 
 /* Drop what the daemon holds: every descriptor but the client's, its
@@ -499,6 +556,8 @@ static int poll_timeout(const struct handler *h)
 		deadline = h->close_deadline;
 	else if (!h->joined)
 		deadline = h->join_deadline;
+	if (h->join_wake_at && (deadline < 0 || h->join_wake_at < deadline))
+		deadline = h->join_wake_at;
 	if (deadline < 0)
 		return -1;
 	return deadline > now ? (int)(deadline - now) : 0;
@@ -521,6 +580,7 @@ static void run(struct handler *h)
 			drain(h);
 		check_kicked(h);
 		process_input(h);
+		wake_members(h);
 		if (!h->closing && !h->joined && mono_ms() >= h->join_deadline)
 			close_with(h, "join-timeout", "no JOIN in time; goodbye");
 		if (buffer_flush(&h->out, h->fd) < 0) {
@@ -528,7 +588,7 @@ static void run(struct handler *h)
 				leave(h, LEAVE_CLOSED, NULL, 0);
 			return;
 		}
-		buffer_trim(&h->out, OUT_SOFT_CAP);
+		trim_output(h);
 		if (h->closing && (buffer_pending(&h->out) == 0 || mono_ms() >= h->close_deadline))
 			return;
 		/* At end of input, lines already received are still served

@@ -121,6 +121,9 @@ int main(int argc, char **argv)
 		return EXIT_START;
 	}
 	umask(022);
+	/* Before any fork: handlers look up logins, and sharing the loaded
+	 * modules saves memory per user (docs/performance.md). */
+	nss_preload();
 	int rc;
 	if (foreground) {
 		log_open("lchatd", true);

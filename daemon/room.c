@@ -247,6 +247,8 @@ void room_wake_members_locked(struct room *r, int except)
 {
 	uint32_t hw = atomic_load(&r->hdr->high_water);
 
+	atomic_store(&r->hdr->woken_seq, atomic_load(&r->hdr->next_seq));
+	atomic_store(&r->hdr->woken_ms, mono_ms());
 	for (uint32_t i = 0; i < hw && i < r->max_users; i++) {
 		struct room_slot *s = &r->slots[i];
 		if ((int)i == except || atomic_load_explicit(&s->state,

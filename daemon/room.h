@@ -82,6 +82,10 @@ struct room_header {
 	_Atomic uint64_t next_seq;   /* the next event's sequence number */
 	_Atomic uint32_t high_water; /* slots [0, high_water) may be in use */
 	_Atomic uint64_t messages;   /* messages sent since the daemon started */
+	/* The last pass that woke every member: events below woken_seq have
+	 * been signalled to all, at woken_ms (monotonic). */
+	_Atomic uint64_t woken_seq;
+	_Atomic int64_t woken_ms;
 };
 
 struct room {
@@ -125,7 +129,8 @@ void room_unlock(struct room *r);
 uint64_t room_append_locked(struct room *r, const struct room_event *ev);
 /* Append and wake the members, taking and releasing the lock. */
 uint64_t room_post(struct room *r, const struct room_event *ev);
-/* Wake every joined member except slot `except` (-1: none). Lock held. */
+/* Wake every joined member except slot `except` (-1: none), and record
+ * the pass in woken_seq/woken_ms. Lock held. */
 void room_wake_members_locked(struct room *r, int except);
 
 static inline uint64_t room_head(struct room *r)
