@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -477,6 +478,11 @@ static int setup(struct daemon *d, int ready_fd)
 	if (room_open(&d->room, path, (uint32_t)cfg->max_users, (uint32_t)cfg->history,
 		      (uint32_t)cfg->max_line, err, sizeof(err)) < 0) {
 		report(ready_fd, "%s", err);
+		return -1;
+	}
+	d->room.bcast_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (d->room.bcast_fd < 0) {
+		report(ready_fd, "eventfd: %s", strerror(errno));
 		return -1;
 	}
 	d->slot_pid = calloc((size_t)cfg->max_users, sizeof(pid_t));

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -53,6 +54,8 @@ struct handler {
 	uint32_t gen;
 	int fd;
 	int sigfd;
+	int epfd;               /* client socket, signalfd, broadcast eventfd */
+	uint32_t fd_events;     /* the client socket's events in epfd */
 	uid_t uid;
 	char login[LOGIN_MAX + 1];
 	bool joined;
@@ -288,6 +291,12 @@ static void cmd_join(struct handler *h, const struct command *c)
 	room_unlock(r);
 
 	h->joined = true;
+	/* From now on broadcast wake-ups concern us. */
+	struct epoll_event be = { .events = EPOLLIN | EPOLLET, .data.fd = r->bcast_fd };
+	if (r->bcast_fd >= 0 && epoll_ctl(h->epfd, EPOLL_CTL_ADD, r->bcast_fd, &be) < 0) {
+		log_msg(LOG_ERR, "epoll_ctl: %s", strerror(errno));
+		start_closing(h);
+	}
 	proctitle_set("lchatd: %s", name);
 	log_msg(LOG_INFO, "join: %s (login %s, uid %u)", name, h->login, (unsigned)h->uid);
 
@@ -526,19 +535,27 @@ static void trim_output(struct handler *h)
 
 /* ---- set-up and the loop -------------------------------------------- */
 
-/* Drop what the daemon holds: every descriptor but the client's, its
- * signal mask and dispositions. Returns the signalfd. */
+/* Drop what the daemon holds: every descriptor but the client's (made 3)
+ * and the room's broadcast eventfd (made 4), its signal mask and
+ * dispositions. Returns the signalfd. */
 static int isolate(const struct handler_args *a, int *fd)
 {
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != a->daemon_pid)
 		_exit(1);   /* the daemon is already gone */
 	log_close();
-	if (*fd != 3) {
-		if (dup3(*fd, 3, O_CLOEXEC) < 0)
-			_exit(1);
-		*fd = 3;
-	}
-	if (close_range(4, ~0U, 0) < 0)
+	/* The daemon's descriptors are all above 4 or are 0-2, except
+	 * possibly these two: move each out of the way first if needed. */
+	int bcast = a->room->bcast_fd;
+	if (*fd == 4 && (*fd = fcntl(*fd, F_DUPFD_CLOEXEC, 5)) < 0)
+		_exit(1);
+	if (bcast == 3 && (bcast = fcntl(bcast, F_DUPFD_CLOEXEC, 5)) < 0)
+		_exit(1);
+	if ((*fd != 3 && dup3(*fd, 3, O_CLOEXEC) < 0) ||
+	    (bcast >= 0 && bcast != 4 && dup3(bcast, 4, O_CLOEXEC) < 0))
+		_exit(1);
+	*fd = 3;
+	a->room->bcast_fd = bcast >= 0 ? 4 : -1;
+	if (close_range(bcast >= 0 ? 5 : 4, ~0U, 0) < 0)
 		_exit(1);
 	log_reopen();
 
@@ -609,30 +626,55 @@ static void run(struct handler *h)
 		 * unprocessed (its output is backed up) is not read from. */
 		bool want_in = !eof && !h->closing && buffer_pending(&h->out) < OUT_SOFT_CAP &&
 			       linebuf_room(&h->in) > 0;
-		struct pollfd pfd[2] = {
-			{ .fd = h->fd, .events = (short)((want_in ? POLLIN : 0) |
-				(buffer_pending(&h->out) ? POLLOUT : 0)) },
-			{ .fd = h->sigfd, .events = POLLIN },
-		};
-		int n = poll(pfd, 2, poll_timeout(h));
+		uint32_t want = (want_in ? EPOLLIN : 0) | (buffer_pending(&h->out) ? EPOLLOUT : 0);
+		if (want != h->fd_events) {
+			struct epoll_event ce = { .events = want, .data.fd = h->fd };
+			if (epoll_ctl(h->epfd, EPOLL_CTL_MOD, h->fd, &ce) < 0) {
+				log_msg(LOG_ERR, "epoll_ctl: %s", strerror(errno));
+				leave(h, LEAVE_LOST, NULL, 0);
+				return;
+			}
+			h->fd_events = want;
+		}
+		struct epoll_event ev[3];
+		int n = epoll_wait(h->epfd, ev, 3, poll_timeout(h));
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			log_msg(LOG_ERR, "poll: %s", strerror(errno));
+			log_msg(LOG_ERR, "epoll_wait: %s", strerror(errno));
 			leave(h, LEAVE_LOST, NULL, 0);
 			return;
 		}
-		if (pfd[1].revents & POLLIN)
-			handle_signals(h);
-		if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+		/* The broadcast eventfd needs nothing: the loop's top drains. */
+		for (int i = 0; i < n; i++) {
+			if (ev[i].data.fd == h->sigfd)
+				handle_signals(h);
+			if (ev[i].data.fd != h->fd ||
+			    !(ev[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+				continue;
 			if (want_in && !read_input(h))
 				eof = true;
-			else if (!want_in && (pfd[0].revents & POLLERR)) {
+			else if (!want_in && (ev[i].events & EPOLLERR)) {
 				leave(h, LEAVE_CLOSED, NULL, 0);
 				return;
 			}
 		}
 	}
+}
+
+/* The epoll set: the client socket (its events follow what the loop
+ * wants), the signalfd, and, once joined, the broadcast eventfd. */
+static int watch(struct handler *h)
+{
+	struct epoll_event se = { .events = EPOLLIN, .data.fd = h->sigfd };
+	struct epoll_event ce = { .events = 0, .data.fd = h->fd };
+
+	h->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (h->epfd < 0 || epoll_ctl(h->epfd, EPOLL_CTL_ADD, h->sigfd, &se) < 0 ||
+	    epoll_ctl(h->epfd, EPOLL_CTL_ADD, h->fd, &ce) < 0)
+		return -1;
+	h->fd_events = 0;
+	return 0;
 }
 
 /* A login as the protocol can carry it: printable ASCII, no spaces. */
@@ -656,6 +698,8 @@ void handler_main(const struct handler_args *a)
 	if (h.sigfd < 0)
 		_exit(1);
 	h.fd = fd;
+	if (watch(&h) < 0)
+		_exit(1);
 	h.room = a->room;
 	h.cfg = a->cfg;
 	h.slot = a->slot;
@@ -677,6 +721,7 @@ void handler_main(const struct handler_args *a)
 		leave(&h, LEAVE_CLOSED, NULL, 0);
 	close(h.fd);
 	close(h.sigfd);
+	close(h.epfd);
 	linebuf_free(&h.in);
 	buffer_free(&h.out);
 	exit(0);

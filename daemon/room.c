@@ -103,6 +103,7 @@ int room_open(struct room *r, const char *path, uint32_t max_users,
 	int fd;
 
 	memset(r, 0, sizeof(*r));
+	r->bcast_fd = -1;
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
@@ -168,6 +169,9 @@ int room_open(struct room *r, const char *path, uint32_t max_users,
 
 void room_close(struct room *r)
 {
+	if (r->bcast_fd >= 0)
+		close(r->bcast_fd);
+	r->bcast_fd = -1;
 	if (r->hdr)
 		munmap(r->hdr, r->map_size);
 	r->hdr = NULL;
@@ -188,6 +192,8 @@ void room_lock(struct room *r)
 		for (uint32_t i = 0; i < hw && i < r->max_users; i++)
 			if (atomic_load(&r->slots[i].state) == SLOT_JOINED)
 				wake_slot_forced(&r->slots[i]);
+		if (r->bcast_fd >= 0)
+			wake_broadcast(r->bcast_fd);
 	} else if (rc) {
 		log_msg(LOG_CRIT, "room lock: %s", strerror(rc));
 		abort();
@@ -249,6 +255,10 @@ void room_wake_members_locked(struct room *r, int except)
 
 	atomic_store(&r->hdr->woken_seq, atomic_load(&r->hdr->next_seq));
 	atomic_store(&r->hdr->woken_ms, mono_ms());
+	if (r->bcast_fd >= 0) {
+		wake_broadcast(r->bcast_fd);
+		return;
+	}
 	for (uint32_t i = 0; i < hw && i < r->max_users; i++) {
 		struct room_slot *s = &r->slots[i];
 		if ((int)i == except || atomic_load_explicit(&s->state,

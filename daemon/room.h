@@ -96,6 +96,9 @@ struct room {
 	uint32_t max_users;
 	uint32_t history;
 	uint32_t rec_size;
+	/* This process's descriptor of the room's broadcast eventfd (see
+	 * wake.h), or -1: then every member is signalled one by one. */
+	int bcast_fd;
 };
 
 /* An event to append. origin/target are slot numbers + 1 (0: server,
@@ -129,8 +132,9 @@ void room_unlock(struct room *r);
 uint64_t room_append_locked(struct room *r, const struct room_event *ev);
 /* Append and wake the members, taking and releasing the lock. */
 uint64_t room_post(struct room *r, const struct room_event *ev);
-/* Wake every joined member except slot `except` (-1: none), and record
- * the pass in woken_seq/woken_ms. Lock held. */
+/* Wake every joined member (except slot `except`, -1: none, when members
+ * are signalled one by one), and record the pass in woken_seq/woken_ms.
+ * Lock held. */
 void room_wake_members_locked(struct room *r, int except);
 
 static inline uint64_t room_head(struct room *r)

@@ -6,7 +6,10 @@
  * the new head. */
 #include "wake.h"
 
+#include <errno.h>
 #include <stdatomic.h>
+#include <stdint.h>
+#include <unistd.h>
 
 #include "room.h"
 
@@ -30,4 +33,13 @@ void wake_slot_forced(struct room_slot *s)
 void wake_ack(struct room_slot *s)
 {
 	atomic_store(&s->wake, 0);
+}
+
+void wake_broadcast(int fd)
+{
+	uint64_t one = 1;
+
+	/* EAGAIN would need 2^64 - 2 writes: the counter is never read. */
+	while (write(fd, &one, sizeof(one)) < 0 && errno == EINTR)
+		;
 }

@@ -1,5 +1,16 @@
 /* wake.h - waking a member's handler when the room log moves.
  *
+ * Events for everyone: one eventfd, made by the daemon and inherited by
+ * every handler, which watches it edge-triggered in its epoll set once it
+ * has joined. One write() wakes every member that sleeps, in the kernel:
+ * the writer makes one system call however many members there are, and a
+ * member that is awake already just finds one more event queued. The
+ * counter is never read, so it stays readable; edge-triggered epoll reports
+ * each write anew (writes that come while a member has not yet collected
+ * the last one coalesce into one event).
+ *
+ * Events for one member (private messages and notices, kicks) use a
+ * signal, and so does everything when there is no eventfd (unit tests):
  * A writer signals each joined member with WAKE_SIGNAL, which the handler
  * reads from its signalfd next to its client socket. The per-slot `wake`
  * flag coalesces: a handler that already has a wake-up pending is not
@@ -28,5 +39,8 @@ void wake_slot_forced(struct room_slot *s);
 /* Handler side: call after reading the signalfd and before reading the
  * log head, so a publish that races with the drain wakes us again. */
 void wake_ack(struct room_slot *s);
+
+/* Wake every member watching the broadcast eventfd fd. */
+void wake_broadcast(int fd);
 
 #endif
