@@ -48,15 +48,26 @@ int64_t mono_ms(void)
 	return clock_ms(CLOCK_MONOTONIC);
 }
 
+/* The lookup's buffer is on the heap and grows on ERANGE: a 16 KiB one on
+ * the stack made every lchatd handler keep stack pages it used once. */
 void login_of_uid(uid_t uid, char *buf, size_t len)
 {
 	struct passwd pw, *res = NULL;
-	char tmp[16384];
+	size_t size = 1024;
+	int rc = ERANGE;
 
-	if (getpwuid_r(uid, &pw, tmp, sizeof(tmp), &res) == 0 && res &&
-	    res->pw_name[0] && strlen(res->pw_name) < len) {
-		snprintf(buf, len, "%s", res->pw_name);
-		return;
+	while (rc == ERANGE && size <= 1024 * 1024) {
+		char *tmp = malloc(size);
+		if (!tmp)
+			break;
+		rc = getpwuid_r(uid, &pw, tmp, size, &res);
+		if (rc == 0 && res && res->pw_name[0] && strlen(res->pw_name) < len) {
+			snprintf(buf, len, "%s", res->pw_name);
+			free(tmp);
+			return;
+		}
+		free(tmp);
+		size *= 2;
 	}
 	snprintf(buf, len, "uid%u", (unsigned)uid);
 }
