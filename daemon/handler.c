@@ -3,8 +3,9 @@
  *
  * The loop: drain new events from the shared log into the output buffer,
  * process input lines (only while the log is drained, so every reply lands
- * after the events that came before it), flush with one write, and poll the
- * client socket and the signalfd that carries wake-ups and SIGTERM.
+ * after the events that came before it), flush with one write, and wait in
+ * epoll for the client socket, the signalfd (a member's own wake-ups,
+ * SIGTERM) and the room's broadcast eventfd.
  * A client that does not read is not read from either; once it falls more
  * than `history` events behind it is disconnected as lagged. */
 #include "handler.h"
@@ -13,7 +14,6 @@
 #include <inttypes.h>
 #include <malloc.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -565,7 +565,7 @@ static int isolate(const struct handler_args *a, int *fd)
 	return signalfd_for(SIG_SETMASK, sigs, sizeof(sigs) / sizeof(sigs[0]));
 }
 
-static int poll_timeout(const struct handler *h)
+static int wait_timeout(const struct handler *h)
 {
 	int64_t now = mono_ms(), deadline = -1;
 
@@ -637,7 +637,7 @@ static void run(struct handler *h)
 			h->fd_events = want;
 		}
 		struct epoll_event ev[3];
-		int n = epoll_wait(h->epfd, ev, 3, poll_timeout(h));
+		int n = epoll_wait(h->epfd, ev, 3, wait_timeout(h));
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
