@@ -353,10 +353,13 @@ static void reload(struct daemon *d, const char *by, char *reply, size_t len)
 	char err[1024], clean[1024], changed[512], restart[512];
 	gid_t gid = 0;
 
-	if (config_load(d->cfg->path, &fresh, err, sizeof(err)) < 0 ||
-	    (lookup_group(fresh.admin_group, &gid) < 0 &&
-	     snprintf(err, sizeof(err), "%s: admin_group: no such group '%s'",
-		      d->cfg->path, fresh.admin_group) > 0)) {
+	int rc = config_load(d->cfg->path, &fresh, err, sizeof(err));
+	if (rc == 0 && lookup_group(fresh.admin_group, &gid) < 0) {
+		snprintf(err, sizeof(err), "%s: admin_group: no such group '%s'",
+			 d->cfg->path, fresh.admin_group);
+		rc = -1;
+	}
+	if (rc < 0) {
 		config_free(&fresh);
 		log_msg(LOG_ERR, "reload (%s) refused: %s; the running configuration stays", by, err);
 		text_sanitize(err, strlen(err), clean, sizeof(clean));
