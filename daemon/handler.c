@@ -43,6 +43,8 @@
  * then costs N wake-ups per JOIN_WAKE_MS, not N per join (N squared). */
 #define JOIN_CROWD 64
 #define JOIN_WAKE_MS 100
+/* Input a handler takes in one go before it wakes the room for it. */
+#define WAKE_BATCH_BYTES (64 * 1024)
 /* How long a closing connection may take to take its last lines. */
 #define CLOSE_FLUSH_MS 2000
 
@@ -470,18 +472,21 @@ static void process_input(struct handler *h)
 	}
 }
 
-/* Read what the client sent. Returns false at end of input. */
-static bool read_input(struct handler *h)
+/* Read what the client sent. Returns false at end of input; *got says
+ * how many bytes came (0: none waiting, or no room). */
+static bool read_input(struct handler *h, size_t *got)
 {
 	size_t avail;
 	char *p = linebuf_space(&h->in, &avail);
 
+	*got = 0;
 	if (avail == 0)
 		return true;    /* full of lines not yet processed */
 	for (;;) {
 		ssize_t n = recv(h->fd, p, avail, MSG_DONTWAIT);
 		if (n > 0) {
 			linebuf_commit(&h->in, (size_t)n);
+			*got = (size_t)n;
 			return true;
 		}
 		if (n == 0)
@@ -597,6 +602,16 @@ static void run(struct handler *h)
 			drain(h);
 		check_kicked(h);
 		process_input(h);
+		/* A client that sent many lines at once (a bot, a paste): take
+		 * what else it has sent before waking the room, so that one
+		 * pass, and one send() in each member, carries them all. */
+		for (size_t taken = 0, got = 1; got && h->wake_pending && !h->input_waiting &&
+		     !eof && !h->closing && taken < WAKE_BATCH_BYTES; taken += got) {
+			if (!read_input(h, &got))
+				eof = true;
+			else if (got)
+				process_input(h);
+		}
 		wake_members(h);
 		if (!h->closing && !h->joined && mono_ms() >= h->join_deadline)
 			close_with(h, "join-timeout", "no JOIN in time; goodbye");
@@ -652,7 +667,8 @@ static void run(struct handler *h)
 			if (ev[i].data.fd != h->fd ||
 			    !(ev[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
 				continue;
-			if (want_in && !read_input(h))
+			size_t got;
+			if (want_in && !read_input(h, &got))
 				eof = true;
 			else if (!want_in && (ev[i].events & EPOLLERR)) {
 				leave(h, LEAVE_CLOSED, NULL, 0);
