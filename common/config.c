@@ -572,6 +572,18 @@ static void list_add(char *list, size_t len, const char *name)
 	snprintf(list + used, len > used ? len - used : 0, "%s%s", used ? "," : "", name);
 }
 
+/* An option that differs after a reload: name it in `changed` if a reload
+ * may change it (and return true: take the new value), else in `restart`. */
+static bool reload_takes(const char *name, bool runtime, char *changed, size_t changed_len,
+			 char *restart, size_t restart_len)
+{
+	if (runtime)
+		list_add(changed, changed_len, name);
+	else
+		list_add(restart, restart_len, name);
+	return runtime;
+}
+
 int config_apply_reload(struct lchat_config *cur, struct lchat_config *fresh,
 			char *changed, size_t changed_len, char *restart, size_t restart_len)
 {
@@ -580,41 +592,29 @@ int config_apply_reload(struct lchat_config *cur, struct lchat_config *fresh,
 	changed[0] = restart[0] = '\0';
 	for (size_t i = 0; i < NSTR; i++) {
 		char **a = str_field(cur, &str_opts[i]), **b = str_field(fresh, &str_opts[i]);
-		if (strcmp(*a, *b) == 0)
-			continue;
-		if (!str_opts[i].runtime) {
-			list_add(restart, restart_len, str_opts[i].name);
-			continue;
+		if (strcmp(*a, *b) != 0 && reload_takes(str_opts[i].name, str_opts[i].runtime,
+							changed, changed_len, restart, restart_len)) {
+			char *old = *a;   /* swapped, so config_free(fresh) frees it */
+			*a = *b;
+			*b = old;
+			n++;
 		}
-		char *old = *a;   /* swapped, so config_free(fresh) frees it */
-		*a = *b;
-		*b = old;
-		list_add(changed, changed_len, str_opts[i].name);
-		n++;
 	}
 	for (size_t i = 0; i < NINT; i++) {
 		long *a = int_field(cur, &int_opts[i]), *b = int_field(fresh, &int_opts[i]);
-		if (*a == *b)
-			continue;
-		if (!int_opts[i].runtime) {
-			list_add(restart, restart_len, int_opts[i].name);
-			continue;
+		if (*a != *b && reload_takes(int_opts[i].name, int_opts[i].runtime,
+					     changed, changed_len, restart, restart_len)) {
+			*a = *b;
+			n++;
 		}
-		*a = *b;
-		list_add(changed, changed_len, int_opts[i].name);
-		n++;
 	}
 	for (size_t i = 0; i < NBOOL; i++) {
 		bool *a = bool_field(cur, &bool_opts[i]), *b = bool_field(fresh, &bool_opts[i]);
-		if (*a == *b)
-			continue;
-		if (!bool_opts[i].runtime) {
-			list_add(restart, restart_len, bool_opts[i].name);
-			continue;
+		if (*a != *b && reload_takes(bool_opts[i].name, bool_opts[i].runtime,
+					     changed, changed_len, restart, restart_len)) {
+			*a = *b;
+			n++;
 		}
-		*a = *b;
-		list_add(changed, changed_len, bool_opts[i].name);
-		n++;
 	}
 	/* The run-time limits must still fit the ones the room was made with. */
 	if (cur->max_users_per_uid > cur->max_users)

@@ -2,14 +2,9 @@
  * case-insensitive comparison. */
 #include "names.h"
 
-#include <errno.h>
-#include <pwd.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#define PWBUF_FALLBACK 16384
-#define PWBUF_MAX (1024 * 1024)
+#include "util.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 #define STR_(x) #x
@@ -71,39 +66,11 @@ enum name_error name_check_syntax(const char *name, size_t n)
 	return NAME_OK;
 }
 
-/* Look up a login name. Returns true and sets *uid if an account exists;
- * any lookup error counts as "no such account". */
-static bool lookup_login(const char *login, uid_t *uid)
-{
-	long max = sysconf(_SC_GETPW_R_SIZE_MAX);
-	size_t size = max > 0 ? (size_t)max : PWBUF_FALLBACK;
-	bool found = false;
-
-	for (;;) {
-		struct passwd pw, *res = NULL;
-		char *buf = malloc(size);
-		int rc;
-
-		if (!buf)
-			return false;
-		rc = getpwnam_r(login, &pw, buf, size, &res);
-		if (rc == 0 && res) {
-			*uid = pw.pw_uid;
-			found = true;
-		}
-		free(buf);
-		if (rc != ERANGE || size >= PWBUF_MAX)
-			break;
-		size *= 2;
-	}
-	return found;
-}
-
 static bool is_others_login(const char *login, uid_t uid)
 {
 	uid_t owner;
 
-	return lookup_login(login, &owner) && owner != uid;
+	return uid_of_login(login, &owner) && owner != uid;
 }
 
 enum name_error name_check_for_uid(const char *name, size_t n, uid_t uid)

@@ -48,39 +48,57 @@ int64_t mono_ms(void)
 	return clock_ms(CLOCK_MONOTONIC);
 }
 
-/* The lookup's buffer is on the heap and grows on ERANGE: a 16 KiB one on
- * the stack made every lchatd handler keep stack pages it used once. */
-void login_of_uid(uid_t uid, char *buf, size_t len)
+/* The password database, by login (login != NULL) or by uid: the uid and
+ * the login name (into name, if given) of the account, or false if there
+ * is none or the lookup fails. The buffer is on the heap and grows on
+ * ERANGE: a 16 KiB one on the stack made every lchatd handler keep stack
+ * pages it used once. */
+static bool pw_find(const char *login, uid_t uid, uid_t *uid_out, char *name, size_t len)
 {
 	struct passwd pw, *res = NULL;
 	size_t size = 1024;
 	int rc = ERANGE;
+	bool found = false;
 
-	while (rc == ERANGE && size <= 1024 * 1024) {
+	while (!found && rc == ERANGE && size <= 1024 * 1024) {
 		char *tmp = malloc(size);
 		if (!tmp)
 			break;
-		rc = getpwuid_r(uid, &pw, tmp, size, &res);
-		if (rc == 0 && res && res->pw_name[0] && strlen(res->pw_name) < len) {
-			snprintf(buf, len, "%s", res->pw_name);
-			free(tmp);
-			return;
+		rc = login ? getpwnam_r(login, &pw, tmp, size, &res)
+			   : getpwuid_r(uid, &pw, tmp, size, &res);
+		if (rc == 0 && res && res->pw_name[0] && (!name || strlen(res->pw_name) < len)) {
+			if (uid_out)
+				*uid_out = res->pw_uid;
+			if (name)
+				snprintf(name, len, "%s", res->pw_name);
+			found = true;
 		}
 		free(tmp);
 		size *= 2;
 	}
-	snprintf(buf, len, "uid%u", (unsigned)uid);
+	return found;
+}
+
+void login_of_uid(uid_t uid, char *buf, size_t len)
+{
+	if (!pw_find(NULL, uid, NULL, buf, len))
+		snprintf(buf, len, "uid%u", (unsigned)uid);
+}
+
+bool uid_of_login(const char *login, uid_t *uid)
+{
+	return pw_find(login, 0, uid, NULL, 0);
 }
 
 void nss_preload(void)
 {
-	struct passwd pw, *res = NULL;
-	char login[64], tmp[4096];
+	char login[64];
+	uid_t none;
 
 	/* A name no account has goes through every module in nsswitch.conf
 	 * (a lookup that "files" answers would stop before the others). */
 	login_of_uid(getuid(), login, sizeof(login));
-	(void)getpwnam_r("lchat-nss-preload.", &pw, tmp, sizeof(tmp), &res);
+	(void)uid_of_login("lchat-nss-preload.", &none);
 }
 
 int ignore_sigpipe(void)

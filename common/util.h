@@ -2,6 +2,7 @@
 #ifndef LCHAT_UTIL_H
 #define LCHAT_UTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -13,6 +14,9 @@ int64_t now_ms(void);
 int64_t mono_ms(void);
 /* Login name for uid into buf; "uid<N>" if the account has no name. */
 void login_of_uid(uid_t uid, char *buf, size_t len);
+/* The uid of the account named login; false if there is none (or the
+ * lookup fails). */
+bool uid_of_login(const char *login, uid_t *uid);
 /* Load the C library's name-service modules (passwd lookups) now, so that
  * processes forked later share their pages instead of each loading and
  * relocating its own copy (about 40 KiB per lchatd handler). */

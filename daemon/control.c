@@ -12,7 +12,6 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <inttypes.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -274,14 +273,9 @@ static bool resolve_target(struct control *c, struct control_conn *cc, const str
 			login_of_uid(*uid, login, len);
 			return true;
 		}
-	} else {
-		struct passwd pw, *res = NULL;
-		char buf[4096];
-		if (getpwnam_r(t, &pw, buf, sizeof(buf), &res) == 0 && res) {
-			*uid = res->pw_uid;
-			snprintf(login, len, "%s", res->pw_name);
-			return true;
-		}
+	} else if (uid_of_login(t, uid)) {
+		snprintf(login, len, "%s", t);
+		return true;
 	}
 	creply(cc, "ERR no-such-user no member, login or #uid matches %s",
 	       name_check_syntax(t, strlen(t)) == NAME_OK ? t : "that");

@@ -337,10 +337,10 @@ static int status_hook(void *ctx, struct buffer *out)
 	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++)
 		if (buffer_printf_line(out, "STATUS %s %lld", nums[i].key, nums[i].v) < 0)
 			return -1;
-	char path[1024];
-	text_sanitize(d->cfg->path ? d->cfg->path : "-", strlen(d->cfg->path ? d->cfg->path : "-"),
-		      path, sizeof(path));
-	return buffer_printf_line(out, "STATUS config %s", path);
+	const char *conf = d->cfg->path ? d->cfg->path : "-";
+	char clean[1024];
+	text_sanitize(conf, strlen(conf), clean, sizeof(clean));
+	return buffer_printf_line(out, "STATUS config %s", clean);
 }
 
 static int lookup_group(const char *name, gid_t *gid);

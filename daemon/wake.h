@@ -21,7 +21,8 @@
  * handler's slot under the same lock before it reaps the pid, so a pid read
  * from the table can never have been recycled by the time it is signalled,
  * and a writer that dies between setting a flag and signalling is found by
- * the next locker (EOWNERDEAD), which wakes everyone (wake_all_forced). */
+ * the next locker (EOWNERDEAD), which wakes everyone (wake_slot_forced on
+ * each member, and the eventfd). */
 #ifndef LCHAT_WAKE_H
 #define LCHAT_WAKE_H
 
