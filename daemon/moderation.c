@@ -8,14 +8,21 @@
 #include "util.h"
 #include "wake.h"
 
+/* A connection of uid, joined or still joining; its state in *st. */
+static bool connection_of(struct room_slot *s, uid_t uid, uint32_t *st)
+{
+	*st = atomic_load(&s->state);
+	return (*st == SLOT_CONNECTED || *st == SLOT_JOINED) && s->uid == uid;
+}
+
 void moderation_set_mute(struct room *r, uid_t uid, int64_t muted_until, const char *notice)
 {
 	room_lock(r);
 	uint32_t hw = atomic_load(&r->hdr->high_water);
 	for (uint32_t i = 0; i < hw && i < r->max_users; i++) {
 		struct room_slot *s = room_slot(r, i);
-		uint32_t st = atomic_load(&s->state);
-		if ((st != SLOT_CONNECTED && st != SLOT_JOINED) || s->uid != uid)
+		uint32_t st;
+		if (!connection_of(s, uid, &st))
 			continue;
 		atomic_store(&s->muted_until, muted_until);
 		if (notice && st == SLOT_JOINED) {
@@ -38,9 +45,8 @@ unsigned moderation_close_uid(struct room *r, uid_t uid, const char *reason, con
 	uint32_t hw = atomic_load(&r->hdr->high_water);
 	for (uint32_t i = 0; i < hw && i < r->max_users; i++) {
 		struct room_slot *s = room_slot(r, i);
-		uint32_t st = atomic_load(&s->state);
-		if ((st != SLOT_CONNECTED && st != SLOT_JOINED) || s->uid != uid ||
-		    atomic_load(&s->kicked) != KICK_NONE)
+		uint32_t st;
+		if (!connection_of(s, uid, &st) || atomic_load(&s->kicked) != KICK_NONE)
 			continue;
 		room_kick_locked(r, i, KICK_BANNED, reason, bye);
 		n++;
