@@ -689,6 +689,26 @@ void lchatd_dump_log(const struct lchatd *d)
 	dump_log_path(d->log, d->label);
 }
 
+bool lchatd_log_has(const struct lchatd *d, const char *re, int timeout_ms)
+{
+	int64_t deadline = mono_ms_now() + timeout_ms;
+
+	for (;;) {
+		FILE *log = fopen(d->log, "r");
+		char line[2048];
+		bool found = false;
+
+		if (!log)
+			FAIL("%s: %s", d->log, strerror(errno));
+		while (!found && fgets(line, sizeof(line), log))
+			found = re_contains(line, re);
+		fclose(log);
+		if (found || ms_left(deadline) == 0)
+			return found;
+		sleep_ms(10);
+	}
+}
+
 struct guard_scan {
 	struct pset set;
 	const char *log;

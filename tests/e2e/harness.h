@@ -77,6 +77,9 @@ int lchatd_wait_exit(struct lchatd *d, int timeout_ms);
 
 /* Print the last part of the daemon's log to stderr. */
 void lchatd_dump_log(const struct lchatd *d);
+/* Does a line of the daemon's log contain the extended regex re? Waits up
+ * to timeout_ms for one to appear (0: look once). */
+bool lchatd_log_has(const struct lchatd *d, const char *re, int timeout_ms);
 
 /* The daemon process (`lchatd: daemon`, a child of the supervisor, the
  * process listening on the control socket; harness.c explains why that).

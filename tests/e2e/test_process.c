@@ -860,6 +860,81 @@ END_TEST
 
 /* ---- shutdown ------------------------------------------------------------- */
 
+/* Bans are kept in state_dir/sanctions: a daemon killed and restarted by
+ * the supervisor still refuses a banned uid, and the control socket (which
+ * bans do not touch) can lift it. The uid banned is our own, the one every
+ * client of the harness connects as. */
+START_TEST(test_sanctions_outlive_the_daemon)
+{
+	struct lchatd *d = lchatd_start(NULL);
+	struct tclient *ctl = ctl_connect(d->ctl), *a;
+	struct linesock ls;
+	struct pstat dm;
+	size_t len;
+	char *line;
+	pid_t old;
+
+	tc_send(ctl, "BAN #%u 0 testing the file", (unsigned)getuid());
+	tc_expectf(ctl, TC_TIMEOUT, "OK BAN [^ ]+ %u forever 0$", (unsigned)getuid());
+	tc_close(ctl);
+	old = lchatd_daemon_pid(d);
+	ck_assert(pstat_read(old, &dm));
+	ck_assert(kill(old, SIGKILL) == 0);
+	wait_child_titled(d->pid, "lchatd: daemon", dm.sid, 10000);
+	sock_wait_connectable(d->ctl, 10000);
+
+	ck_assert_msg(linesock_open(&ls, d->sock), "connect: %s", strerror(errno));
+	line = linesock_read(&ls, mono_ms_now() + TC_TIMEOUT, &len);
+	ck_assert_msg(line && line_matches(line, "BYE banned you are banned from the room "
+					   "until further notice: testing the file$"),
+		      "a banned uid after the restart got '%s'", line ? line : "(nothing)");
+	free(line);
+	linesock_close(&ls);
+
+	ctl = ctl_connect(d->ctl);
+	tc_send(ctl, "UNBAN #%u", (unsigned)getuid());
+	tc_expectf(ctl, TC_TIMEOUT, "OK UNBAN [^ ]+ %u$", (unsigned)getuid());
+	tc_close(ctl);
+	a = tc_connect(d->sock);
+	tc_join(a, "alice");
+	tc_close(a);
+	lchatd_stop_ok(d);
+}
+END_TEST
+
+/* Message text reaches the log only with log_messages = true; joins are
+ * logged either way, with the uid. */
+static void run_and_check_log(bool log_messages)
+{
+	struct lchatd *d = lchatd_start(log_messages ? "log_messages = true\n" : NULL);
+	struct tclient *a = tc_connect(d->sock), *b = tc_connect(d->sock);
+	char re[128];
+
+	tc_join(a, "alice");
+	tc_join(b, "bob");
+	tc_send(a, "SAY the secret word is swordfish");
+	tc_ack(a, "SAY");
+	tc_expect(b, "EV [0-9]+ [0-9]+ MSG alice the secret word is swordfish$", TC_TIMEOUT);
+	snprintf(re, sizeof(re), "join: alice \\(login [^ ]+, uid %u\\)", (unsigned)getuid());
+	ck_assert_msg(lchatd_log_has(d, re, TC_TIMEOUT), "the join is not logged with the uid");
+	snprintf(re, sizeof(re), "SAY from alice \\(uid %u\\): the secret word is swordfish",
+		 (unsigned)getuid());
+	if (log_messages)
+		ck_assert_msg(lchatd_log_has(d, re, TC_TIMEOUT), "log_messages: the text is not logged");
+	else
+		ck_assert_msg(!lchatd_log_has(d, "swordfish", 0), "the text is logged without log_messages");
+	tc_close(a);
+	tc_close(b);
+	lchatd_stop_ok(d);
+}
+
+START_TEST(test_message_text_logged_only_when_asked)
+{
+	run_and_check_log(false);
+	run_and_check_log(true);
+}
+END_TEST
+
 START_TEST(test_sigterm)
 {
 	struct lchatd *d = lchatd_start(NULL);
@@ -1010,6 +1085,8 @@ int main(void)
 		{ "many_clients", test_many_clients, 120 },
 		{ "daemon_killed", test_daemon_killed, 90 },
 		{ "daemon_killed_repeatedly", test_daemon_killed_repeatedly, 90 },
+		{ "sanctions_outlive_the_daemon", test_sanctions_outlive_the_daemon, 90 },
+		{ "message_text_logged_only_when_asked", test_message_text_logged_only_when_asked, 60 },
 		{ "sigterm", test_sigterm, 60 },
 		{ "handler_isolation", test_handler_isolation, 60 },
 		{ "daemonized", test_daemonized, 60 },
