@@ -126,16 +126,53 @@ START_TEST(test_connection_cap)
 }
 END_TEST
 
+/* Malformed admin commands get a clear ERR, the connection goes on, and
+ * nothing reaches the room or the sanctions. */
+START_TEST(test_bad_admin_commands)
+{
+	static const struct { const char *line, *reply; } bad[] = {
+		{ "KICK", "ERR bad-argument usage: KICK NAME \\[REASON\\]$" },
+		{ "KICK nobody-here", "ERR no-such-user nobody called nobody-here is in the room$" },
+		{ "MUTE alice", "ERR bad-argument usage: MUTE TARGET SECONDS \\(0: no end\\)$" },
+		{ "MUTE alice soon", "ERR bad-argument " },
+		{ "MUTE alice 60 too chatty", "ERR bad-argument usage: MUTE TARGET SECONDS$" },
+		{ "BAN #0 99999999999", "ERR bad-argument usage: BAN TARGET SECONDS \\[REASON\\]" },
+		{ "BAN no-such-login-here 60", "ERR no-such-user no member, login or #uid matches " },
+		{ "BAN #abc 60", "ERR no-such-user " },
+		{ "UNBAN #0", "ERR not-banned " },
+		{ "UNMUTE alice", "ERR not-muted " },
+		{ "NOTICE", "ERR empty " },
+		{ "FROBNICATE", "ERR unknown-command " },
+	};
+	struct lchatd *d = lchatd_start(CONF);
+	struct tclient *a = tc_connect(d->sock), *ctl = ctl_connect(d->ctl);
+
+	tc_join(a, "alice");
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		tc_send(ctl, "%s", bad[i].line);
+		tc_expect(ctl, bad[i].reply, TC_TIMEOUT);
+	}
+	tc_send(ctl, "BANS");
+	tc_expect(ctl, "OK BANS 0$", TC_TIMEOUT);
+	tc_expect_silence(ctl);
+	tc_expect_silence(a);
+	tc_send(a, "SAY still here");
+	tc_ack(a, "SAY");
+	lchatd_stop_ok(d);
+}
+END_TEST
+
 int main(void)
 {
 	struct harness_case cases[] = {
 		{ "connection_cap", test_connection_cap, 60 },
+		{ "bad_admin_commands", test_bad_admin_commands, 60 },
 		{ "other_uid_refused_whatever_the_mode", test_other_uid_refused_whatever_the_mode, 60 },
 		{ "admin_group_member_allowed", test_admin_group_member_allowed, 60 },
 	};
 	size_t n = HARNESS_NCASES(cases);
 
 	if (geteuid() != 0)
-		n = 1;      /* the uid-switching tests need root */
+		n = 2;      /* the uid-switching tests (the last two) need root */
 	return harness_run(harness_suite("control", cases, n));
 }
