@@ -69,20 +69,19 @@ static int find_socket(const char *opt, const char *conf_path, bool conf_given, 
 	return *out ? 0 : EXIT_RUNTIME;
 }
 
-static bool colour_wanted(void)
-{
-	const char *nc = getenv("NO_COLOR"), *term = getenv("TERM");
-
-	if (nc && nc[0])
-		return false;
-	return term && term[0] && strcmp(term, "dumb") != 0;
-}
-
+/* TERM names a real terminal: the bell (and cursor movement) work. */
 static bool bell_wanted(void)
 {
 	const char *term = getenv("TERM");
 
 	return term && term[0] && strcmp(term, "dumb") != 0;
+}
+
+static bool colour_wanted(void)
+{
+	const char *nc = getenv("NO_COLOR");
+
+	return !(nc && nc[0]) && bell_wanted();
 }
 
 int main(int argc, char **argv)
@@ -133,7 +132,7 @@ int main(int argc, char **argv)
 	rc = find_socket(sock_opt, conf, conf_given, &sock);
 	if (rc)
 		return rc;
-	if (ignore_sigpipe() < 0 || (sigfd = signalfd_for(SIG_BLOCK, sigs, 4)) < 0) {
+	if (ignore_sigpipe() < 0 || (sigfd = signalfd_for(SIG_BLOCK, sigs, sizeof(sigs) / sizeof(sigs[0]))) < 0) {
 		fprintf(stderr, "lchat: %s\n", strerror(errno));
 		free(sock);
 		return EXIT_RUNTIME;

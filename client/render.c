@@ -131,11 +131,19 @@ void format_idle(uint64_t s, char *out, size_t cap)
 			 (unsigned)(s % 86400 / 3600));
 }
 
-/* A name in its colour (plain when colour is off or the line is dimmed). */
-static int put_name(struct buffer *out, const char *name, size_t n, const struct render_opts *o)
+/* Colours other than the dimming: not on a dimmed (history) line. */
+static bool vivid(const struct render_opts *o)
 {
-	bool c = o->colour && !o->history;
-	int r = 0;
+	return o->colour && !o->history;
+}
+
+/* before, a name in its colour (plain when colour is off or the line is
+ * dimmed), after. */
+static int put_name(struct buffer *out, const char *before, const char *name, size_t n,
+		    const char *after, const struct render_opts *o)
+{
+	bool c = vivid(o);
+	int r = put(out, before);
 
 	if (c) {
 		r |= put(out, "\033[");
@@ -145,6 +153,7 @@ static int put_name(struct buffer *out, const char *name, size_t n, const struct
 	r |= append_clean(out, name, n);
 	if (c)
 		r |= put(out, SGR_RESET);
+	r |= put(out, after);
 	return r ? -1 : 0;
 }
 
@@ -152,7 +161,7 @@ static int put_text(struct buffer *out, const char *s, size_t n, bool mention,
 		    const struct render_opts *o)
 {
 	int r = 0;
-	bool c = mention && o->colour && !o->history;
+	bool c = mention && vivid(o);
 
 	if (c)
 		r |= put(out, SGR_MENTION);
@@ -193,40 +202,32 @@ int render_event(struct buffer *out, const struct server_line *sl,
 		mention = true;
 	switch (sl->kind) {
 	case EV_MSG:
-		r |= put(out, "<");
-		r |= put_name(out, name, nlen, o);
-		r |= put(out, "> ");
+		r |= put_name(out, "<", name, nlen, "> ", o);
 		r |= put_text(out, text, tlen, mention, o);
 		break;
 	case EV_ACTION:
-		r |= put(out, " * ");
-		r |= put_name(out, name, nlen, o);
-		r |= put(out, " ");
+		r |= put_name(out, " * ", name, nlen, " ", o);
 		r |= put_text(out, text, tlen, mention, o);
 		break;
 	case EV_PRIV:
 		/* "*name*" never begins a room line ("<name>" or " * name"). */
-		if (o->colour && !o->history)
+		if (vivid(o))
 			r |= put(out, SGR_PRIV);
 		r |= put(out, "*");
 		r |= append_clean(out, name, nlen);
 		r |= put(out, "* (private)");
-		if (o->colour && !o->history)
+		if (vivid(o))
 			r |= put(out, SGR_RESET);
 		r |= put(out, " ");
 		r |= put_text(out, text, tlen, mention, o);
 		break;
 	case EV_JOIN:
-		r |= put(out, "--> ");
-		r |= put_name(out, name, nlen, o);
-		r |= put(out, " (");
+		r |= put_name(out, "--> ", name, nlen, " (", o);
 		r |= append_clean(out, sl->word[1], sl->word_len[1]);
 		r |= put(out, ") joined");
 		break;
 	case EV_LEAVE:
-		r |= put(out, "<-- ");
-		r |= put_name(out, name, nlen, o);
-		r |= put(out, " left (");
+		r |= put_name(out, "<-- ", name, nlen, " left (", o);
 		r |= append_clean(out, sl->word[2], sl->word_len[2]);
 		if (tlen) {
 			r |= put(out, ": ");
@@ -237,7 +238,7 @@ int render_event(struct buffer *out, const struct server_line *sl,
 	case EV_NOTICE:
 		/* A banner no user line can have: users' lines start with
 		 * "<name>", " * name" or "*name*". */
-		if (o->colour && !o->history) {
+		if (vivid(o)) {
 			r |= put(out, SGR_NOTICE "-!- NOTICE" SGR_RESET " " SGR_BOLD);
 			r |= append_clean(out, text, tlen);
 			r |= put(out, SGR_RESET);
@@ -265,9 +266,7 @@ int render_own(struct buffer *out, int64_t ms, enum event_kind kind, const char 
 
 	switch (kind) {
 	case EV_ACTION:
-		r |= put(out, " * ");
-		r |= put_name(out, self, sl, o);
-		r |= put(out, " ");
+		r |= put_name(out, " * ", self, sl, " ", o);
 		break;
 	case EV_PRIV:
 		if (o->colour)
@@ -280,9 +279,7 @@ int render_own(struct buffer *out, int64_t ms, enum event_kind kind, const char 
 		r |= put(out, " ");
 		break;
 	default:
-		r |= put(out, "<");
-		r |= put_name(out, self, sl, o);
-		r |= put(out, "> ");
+		r |= put_name(out, "<", self, sl, "> ", o);
 		break;
 	}
 	r |= append_clean(out, text, tl);

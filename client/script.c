@@ -54,11 +54,16 @@ void script_read(struct script *sc)
 	linebuf_commit(&sc->in, (size_t)n);
 }
 
+static void leave(struct script *sc)
+{
+	sc->quit_sent = true;
+	session_quit(sc->s, NULL);
+}
+
 void script_pump(struct script *sc)
 {
 	if (sc->out_error && !sc->quit_sent) {
-		sc->quit_sent = true;
-		session_quit(sc->s, NULL);
+		leave(sc);
 		return;
 	}
 	while (session_ready(sc->s) && !sc->quit_sent) {
@@ -77,10 +82,8 @@ void script_pump(struct script *sc)
 			session_input(sc->s, line, len);
 			continue;
 		}
-		if (sc->eof && !sc->listen) {
-			sc->quit_sent = true;
-			session_quit(sc->s, NULL);
-		}
+		if (sc->eof && !sc->listen)
+			leave(sc);
 		break;
 	}
 }

@@ -36,6 +36,18 @@ static void print_line(struct session *s, struct buffer *b, bool bell)
 	b->off = b->len = 0;
 }
 
+/* The scripting mode's status goes to stderr, so that stdout has only
+ * events: "PREFIX TEXT\n", the text (n bytes) sanitized. */
+static void status_to_stderr(const char *prefix, const char *text, size_t n)
+{
+	struct buffer b = { 0 };
+
+	if (buffer_append(&b, prefix, strlen(prefix)) == 0 && append_clean(&b, text, n) == 0 &&
+	    buffer_append(&b, "\n", 1) == 0)
+		(void)write_all(STDERR_FILENO, b.data, b.len);
+	buffer_free(&b);
+}
+
 void session_status(struct session *s, const char *fmt, ...)
 {
 	char text[2048];
@@ -46,13 +58,7 @@ void session_status(struct session *s, const char *fmt, ...)
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
 	if (s->script) {
-		/* The status of the scripting mode goes to stderr, so that
-		 * stdout has only events. */
-		if (buffer_append(&b, "lchat: ", 7) == 0 &&
-		    append_clean(&b, text, strlen(text)) == 0 &&
-		    buffer_append(&b, "\n", 1) == 0)
-			(void)write_all(STDERR_FILENO, b.data, b.len);
-		buffer_free(&b);
+		status_to_stderr("lchat: ", text, strlen(text));
 		return;
 	}
 	if (render_status(&b, now_ms(), text, &s->ropts) == 0)
@@ -235,9 +241,8 @@ static void lost(struct session *s, const char *why, bool reconnect)
 		finish(s, s->exit_code);
 		return;
 	}
-	bool was_joined = s->ever_joined;
 	s->state = ST_DOWN;
-	if (!was_joined || !reconnect) {
+	if (!s->ever_joined || !reconnect) {
 		session_status(s, "%s", why);
 		finish(s, reconnect ? EXIT_RUNTIME : EXIT_REFUSED);
 		return;
@@ -289,11 +294,6 @@ bool session_ready(const struct session *s)
 	return s->state == ST_JOINED && !s->syncing && !s->head && !s->done;
 }
 
-static int64_t own_ms(void)
-{
-	return now_ms();
-}
-
 /* ---- replies ---------------------------------------------------------- */
 
 static void show_own(struct session *s, struct pending *p)
@@ -303,9 +303,9 @@ static void show_own(struct session *s, struct pending *p)
 	int r;
 
 	if (s->script)
-		r = render_script_own(&b, own_ms(), k, s->name, p->target, p->text);
+		r = render_script_own(&b, now_ms(), k, s->name, p->target, p->text);
 	else
-		r = render_own(&b, own_ms(), k, s->name, p->target, p->text, &s->ropts);
+		r = render_own(&b, now_ms(), k, s->name, p->target, p->text, &s->ropts);
 	if (r == 0)
 		print_line(s, &b, false);
 	buffer_free(&b);
@@ -373,13 +373,10 @@ static void on_event(struct session *s, const struct server_line *sl)
 	if (history) {
 		if (s->script && s->no_history)
 			return;
-		if (!s->script && s->history_shown++ == 0) {
-			struct render_opts o = s->ropts;
-
-			if (render_separator(&b, s->resuming ? "missed while you were away" :
-					     "earlier in the room", &o) == 0)
-				print_line(s, &b, false);
-		}
+		if (!s->script && s->history_shown++ == 0 &&
+		    render_separator(&b, s->resuming ? "missed while you were away" :
+				     "earlier in the room", &s->ropts) == 0)
+			print_line(s, &b, false);
 	}
 	if (s->script) {
 		r = render_script_event(&b, sl);
@@ -409,22 +406,10 @@ static void on_unknown(struct session *s, const char *line, size_t len)
 			s->last_seq = seq;
 		}
 	}
-	struct buffer b = { 0 };
-	if (s->script) {
-		if (buffer_append(&b, "lchat: unknown server line: ", 28) == 0 &&
-		    append_clean(&b, line, len) == 0 && buffer_append(&b, "\n", 1) == 0)
-			(void)write_all(STDERR_FILENO, b.data, b.len);
-	} else {
-		char *t = malloc(len + 1);
-
-		if (t) {
-			memcpy(t, line, len);
-			t[len] = '\0';
-			session_status(s, "server: %s", t);
-			free(t);
-		}
-	}
-	buffer_free(&b);
+	if (s->script)
+		status_to_stderr("lchat: unknown server line: ", line, len);
+	else
+		session_status(s, "server: %.*s", (int)len, line);
 }
 
 static void on_join_refused(struct session *s, const struct server_line *sl)
@@ -574,16 +559,7 @@ static void on_bye(struct session *s, const struct server_line *sl)
 		snprintf(why, sizeof(why), "the server is shutting down");
 	else
 		snprintf(why, sizeof(why), "the server closed the connection: %s (%s)", text, code);
-	if (s->state == ST_QUITTING) {
-		lost(s, why, false);
-		return;
-	}
-	if (!again) {
-		s->ever_joined = false;		/* no reconnect */
-		lost(s, why, false);
-		return;
-	}
-	lost(s, why, true);
+	lost(s, why, again);	/* (never reconnects while leaving) */
 }
 
 static void on_hello(struct session *s, const struct server_line *sl)
@@ -636,18 +612,11 @@ void session_handle_line(struct session *s, const char *line, size_t len)
 	case SL_ERR: on_err(s, &sl); break;
 	case SL_BYE: on_bye(s, &sl); break;
 	case SL_WHO: on_who(s, &sl); break;
-	case SL_MOTD: {
-		char *t = malloc(sl.rest_len + 1);
-
-		if (t) {
-			memcpy(t, sl.rest, sl.rest_len);
-			t[sl.rest_len] = '\0';
-			if (!s->resuming)
-				session_status(s, "%s%s", s->script ? "motd: " : "", t);
-			free(t);
-		}
+	case SL_MOTD:
+		if (!s->resuming)
+			session_status(s, "%s%.*s", s->script ? "motd: " : "", (int)sl.rest_len,
+				       sl.rest);
 		break;
-	}
 	case SL_PONG:
 		if (s->syncing && sl.rest_len == strlen(SYNC_TOKEN) &&
 		    memcmp(sl.rest, SYNC_TOKEN, sl.rest_len) == 0) {

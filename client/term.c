@@ -22,6 +22,12 @@ static struct {
 	char prompt[NAME_MAX_LEN + 32];
 } T;
 
+/* readline has an input line (installed, and no Ctrl-D yet). */
+static bool editing(void)
+{
+	return T.installed && !T.eof;
+}
+
 static void make_prompt(char *out, size_t cap)
 {
 	if (T.asking)
@@ -78,7 +84,7 @@ static void on_line(char *line)
 	free(line);
 }
 
-int term_start(struct session *s, bool bell)
+void term_start(struct session *s, bool bell)
 {
 	T.s = s;
 	T.bell = bell;
@@ -89,7 +95,6 @@ int term_start(struct session *s, bool bell)
 	make_prompt(T.prompt, sizeof(T.prompt));
 	rl_callback_handler_install(T.prompt, on_line);
 	T.installed = true;
-	return 0;
 }
 
 void term_end(void)
@@ -104,15 +109,15 @@ void term_end(void)
 	fflush(stdout);
 }
 
-void term_read(void)
-{
-	if (T.installed && !T.eof)
-		rl_callback_read_char();
-}
-
 bool term_want_stdin(void)
 {
-	return T.installed && !T.eof;
+	return editing();
+}
+
+void term_read(void)
+{
+	if (editing())
+		rl_callback_read_char();
 }
 
 void term_resize(void)
@@ -125,7 +130,7 @@ void term_update_prompt(void)
 {
 	char p[sizeof(T.prompt)];
 
-	if (!T.installed || T.eof)
+	if (!editing())
 		return;
 	make_prompt(p, sizeof(p));
 	if (strcmp(p, T.prompt) == 0)
@@ -137,21 +142,22 @@ void term_update_prompt(void)
 
 void term_print(void *ctx, const char *line, bool bell)
 {
-	(void)ctx;
-	if (!T.installed || T.eof || T.in_handler) {
-		/* No input line on the screen to save and restore. */
-		printf("%s%s\n", line, bell && T.bell ? "\a" : "");
-		fflush(stdout);
-		return;
-	}
+	/* Is there an input line on the screen to save and restore? */
+	bool redraw = editing() && !T.in_handler;
 	int point = rl_point;
-	char *saved = rl_copy_text(0, rl_end);
+	char *saved = NULL;
 
-	rl_set_prompt("");
-	rl_replace_line("", 0);
-	rl_redisplay();
+	(void)ctx;
+	if (redraw) {
+		saved = rl_copy_text(0, rl_end);
+		rl_set_prompt("");
+		rl_replace_line("", 0);
+		rl_redisplay();
+	}
 	printf("%s%s\n", line, bell && T.bell ? "\a" : "");
 	fflush(stdout);
+	if (!redraw)
+		return;
 	rl_set_prompt(T.prompt);
 	rl_replace_line(saved ? saved : "", 0);
 	rl_point = point <= rl_end ? point : rl_end;
@@ -162,7 +168,7 @@ void term_print(void *ctx, const char *line, bool bell)
 bool term_ask_name(void *ctx, bool asking)
 {
 	(void)ctx;
-	if (!T.installed || T.eof)
+	if (!editing())
 		return false;
 	T.asking = asking;
 	term_update_prompt();

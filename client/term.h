@@ -18,7 +18,7 @@
 struct session;
 
 /* Install the line handler and prepare the terminal. bell: "\a" allowed. */
-int term_start(struct session *s, bool bell);
+void term_start(struct session *s, bool bell);
 /* Remove the handler and restore the terminal (every exit path). */
 void term_end(void);
 /* Read what is waiting on stdin (one character at a time, readline's way). */

@@ -5,16 +5,10 @@
  * Screens are read with capture-pane and polled with deadlines. Names used
  * here (alice, bob, carol, dave, erin, observer) must not be other
  * accounts' login names on the test machine. */
-#include <errno.h>
-#include <inttypes.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
 
 #include "fakesrv.h"
 #include "harness.h"
@@ -26,6 +20,16 @@
 /* A line of the screen: "[HH:MM] " and then the rest. */
 #define TS "^\\[[0-9][0-9]:[0-9][0-9]\\] "
 
+/* lchat as NAME in a window named NAME, once it says it is in the room. */
+static void lchat_in_room(struct tmux *t, const char *name, const char *sock)
+{
+	char re[64];
+
+	tmux_lchat(t, name, sock, NULL);
+	snprintf(re, sizeof(re), "you are in the room as %s", name);
+	tmux_wait(t, name, re, T_WAIT);
+}
+
 /* ---- two users ---------------------------------------------------------- */
 
 START_TEST(test_two_users_chat)
@@ -35,18 +39,15 @@ START_TEST(test_two_users_chat)
 	struct tclient *obs = tc_connect(d->sock);
 
 	tc_join(obs, "observer");
-	tmux_lchat(t, "alice", d->sock, NULL);
-	tmux_wait(t, "alice", "you are in the room as alice", T_WAIT);
+	lchat_in_room(t, "alice", d->sock);
 	tmux_wait(t, "alice", "Welcome to the test room", T_WAIT);
 	/* observer's join is history for alice: marked as such. */
 	tmux_wait(t, "alice", TS "--> observer \\(.*\\) joined", T_WAIT);
 	tmux_wait(t, "alice", "^-- end of history --$", T_WAIT);
-	tmux_lchat(t, "bob", d->sock, NULL);
-	tmux_wait(t, "bob", "you are in the room as bob", T_WAIT);
+	lchat_in_room(t, "bob", d->sock);
 	tmux_wait(t, "alice", TS "--> bob \\(.*\\) joined$", T_WAIT);
 
-	tmux_type(t, "bob", "hello alice, how are things?");
-	tmux_key(t, "bob", "Enter");
+	tmux_enter(t, "bob", "hello alice, how are things?");
 	tmux_wait(t, "alice", TS "<bob> hello alice, how are things\\?$", T_WAIT);
 	/* bob's own line comes back once, with its time, on the ack. */
 	tmux_wait(t, "bob", TS "<bob> hello alice, how are things\\?$", T_WAIT);
@@ -55,8 +56,7 @@ START_TEST(test_two_users_chat)
 	tc_expect(obs, "EV [0-9]+ [0-9]+ JOIN bob ", TC_TIMEOUT);
 	tc_expect(obs, "EV [0-9]+ [0-9]+ MSG bob hello alice, how are things\\?$", TC_TIMEOUT);
 
-	tmux_type(t, "alice", "fine, thanks bob");
-	tmux_key(t, "alice", "Enter");
+	tmux_enter(t, "alice", "fine, thanks bob");
 	tmux_wait(t, "bob", TS "<alice> fine, thanks bob$", T_WAIT);
 	tc_expect(obs, "EV [0-9]+ [0-9]+ MSG alice fine, thanks bob$", TC_TIMEOUT);
 
@@ -89,8 +89,7 @@ START_TEST(test_typing_survives_incoming)
 	int col, col2;
 
 	tc_join(bob, "bob");
-	tmux_lchat(t, "alice", d->sock, NULL);
-	tmux_wait(t, "alice", "you are in the room as alice", T_WAIT);
+	lchat_in_room(t, "alice", d->sock);
 	tc_expect(bob, "EV [0-9]+ [0-9]+ JOIN alice ", TC_TIMEOUT);
 
 	tmux_type(t, "alice", "half a line, typed slowly");
@@ -116,8 +115,7 @@ START_TEST(test_typing_survives_incoming)
 	ck_assert_int_eq(tmux_count(t, "alice", "half a line"), 1);
 
 	/* Typing goes on at the cursor; Enter sends the whole line. */
-	tmux_type(t, "alice", "very ");
-	tmux_key(t, "alice", "Enter");
+	tmux_enter(t, "alice", "very ");
 	tc_expect(bob, "EV [0-9]+ [0-9]+ MSG alice half a line, typed very slowly$", TC_TIMEOUT);
 	tmux_wait(t, "alice", TS "<alice> half a line, typed very slowly$", T_WAIT);
 
@@ -146,16 +144,13 @@ START_TEST(test_taken_name_asked_again)
 	/* The daemon's reason, and a prompt for another name. */
 	tmux_wait(t, "w", "cannot join as CAROL: .*already in use.*\\(name-taken\\)", T_WAIT);
 	tmux_wait(t, "w", "^name: ?$", T_WAIT);
-	tmux_type(t, "w", "bad name");
-	tmux_key(t, "w", "Enter");
+	tmux_enter(t, "w", "bad name");
 	tmux_wait(t, "w", "a name is 1 to 32 letters", T_WAIT);
-	tmux_type(t, "w", "dave");
-	tmux_key(t, "w", "Enter");
+	tmux_enter(t, "w", "dave");
 	tmux_wait(t, "w", "you are in the room as dave", T_WAIT);
 	tmux_wait(t, "w", "^\\[dave\\] ?$", T_WAIT);
 	tc_expect(carol, "EV [0-9]+ [0-9]+ JOIN dave ", TC_TIMEOUT);
-	tmux_type(t, "w", "hi carol");
-	tmux_key(t, "w", "Enter");
+	tmux_enter(t, "w", "hi carol");
 	tc_expect(carol, "EV [0-9]+ [0-9]+ MSG dave hi carol$", TC_TIMEOUT);
 	tmux_stop(t);
 	tc_close(carol);
@@ -173,8 +168,7 @@ START_TEST(test_reconnect_after_restart)
 	pid_t lchat, old;
 
 	tc_join(erin, "erin");
-	tmux_lchat(t, "alice", d->sock, NULL);
-	tmux_wait(t, "alice", "you are in the room as alice", T_WAIT);
+	lchat_in_room(t, "alice", d->sock);
 	tc_expect(erin, "EV [0-9]+ [0-9]+ JOIN alice ", TC_TIMEOUT);
 	tc_send(erin, "SAY before the restart");
 	tc_ack(erin, "SAY");
@@ -234,11 +228,8 @@ START_TEST(test_backoff_shown)
 {
 	struct lchatd *d = lchatd_start(CONF);
 	struct tmux *t = tmux_start(d->dir);
-	char sock[PATH_MAX];
 
-	tmux_lchat(t, "alice", d->sock, NULL);
-	tmux_wait(t, "alice", "you are in the room as alice", T_WAIT);
-	snprintf(sock, sizeof(sock), "%s", d->sock);
+	lchat_in_room(t, "alice", d->sock);
 	/* The test's tmux lives in the daemon's directory: keep the server
 	 * there while the daemon is stopped, by stopping it by hand. */
 	lchatd_signal(d, SIGTERM);
@@ -265,26 +256,22 @@ START_TEST(test_commands)
 	tc_join(bob, "bob");
 	tc_join(obs, "observer");
 	tc_expect(bob, "EV [0-9]+ [0-9]+ JOIN observer ", TC_TIMEOUT);
-	tmux_lchat(t, "alice", d->sock, NULL);
-	tmux_wait(t, "alice", "you are in the room as alice", T_WAIT);
+	lchat_in_room(t, "alice", d->sock);
 	tc_expect(bob, "EV [0-9]+ [0-9]+ JOIN alice ", TC_TIMEOUT);
 	tc_expect(obs, "EV [0-9]+ [0-9]+ JOIN alice ", TC_TIMEOUT);
 
-	tmux_type(t, "alice", "/who");
-	tmux_key(t, "alice", "Enter");
+	tmux_enter(t, "alice", "/who");
 	tmux_wait(t, "alice", "-!- 3 in the room:", T_WAIT);
 	tmux_wait(t, "alice", "^ +NAME +LOGIN +IDLE$", T_WAIT);
 	tmux_wait(t, "alice", "^ +bob +[^ ]+ +[0-9]+s$", T_WAIT);
 	tmux_wait(t, "alice", "^ +observer +[^ ]+ +[0-9]+s$", T_WAIT);
 	tmux_wait(t, "alice", "^ +alice +[^ ]+ +[0-9]+s$", T_WAIT);
 
-	tmux_type(t, "alice", "/me waves at everyone");
-	tmux_key(t, "alice", "Enter");
+	tmux_enter(t, "alice", "/me waves at everyone");
 	tc_expect(obs, "EV [0-9]+ [0-9]+ ACTION alice waves at everyone$", TC_TIMEOUT);
 	tmux_wait(t, "alice", TS " \\* alice waves at everyone$", T_WAIT);
 
-	tmux_type(t, "alice", "/msg bob just between us");
-	tmux_key(t, "alice", "Enter");
+	tmux_enter(t, "alice", "/msg bob just between us");
 	tc_expect(bob, "EV [0-9]+ [0-9]+ ACTION alice waves at everyone$", TC_TIMEOUT);
 	tc_expect(bob, "EV [0-9]+ [0-9]+ PRIV alice just between us$", TC_TIMEOUT);
 	tmux_wait(t, "alice", TS "-> bob: just between us$", T_WAIT);
@@ -292,15 +279,12 @@ START_TEST(test_commands)
 	tc_ack(bob, "PRIV");
 	tmux_wait(t, "alice", TS "\\*bob\\* \\(private\\) and back to you$", T_WAIT);
 
-	tmux_type(t, "alice", "/msg nobody hello?");
-	tmux_key(t, "alice", "Enter");
+	tmux_enter(t, "alice", "/msg nobody hello?");
 	tmux_wait(t, "alice", "-!- not sent: .*\\(no-such-user\\)$", T_WAIT);
 
-	tmux_type(t, "alice", "/frobnicate now");
-	tmux_key(t, "alice", "Enter");
+	tmux_enter(t, "alice", "/frobnicate now");
 	tmux_wait(t, "alice", "-!- unknown command /frobnicate", T_WAIT);
-	tmux_type(t, "alice", "//frobnicate is not a command");
-	tmux_key(t, "alice", "Enter");
+	tmux_enter(t, "alice", "//frobnicate is not a command");
 	/* The unknown command sent nothing: the next line is the // one. */
 	tc_expect(obs, "EV [0-9]+ [0-9]+ MSG alice /frobnicate is not a command$", TC_TIMEOUT);
 
@@ -310,8 +294,7 @@ START_TEST(test_commands)
 	tc_ack(bob, "SAY");
 	tmux_wait(t, "alice", TS "<bob> Alice: look at this$", T_WAIT);
 
-	tmux_type(t, "alice", "/help");
-	tmux_key(t, "alice", "Enter");
+	tmux_enter(t, "alice", "/help");
 	tmux_wait(t, "alice", "-!- /msg NAME TEXT +a private message", T_WAIT);
 
 	/* Empty lines are ignored; Ctrl-D on the empty line leaves. */
@@ -334,11 +317,9 @@ START_TEST(test_quit_with_reason)
 	struct tclient *obs = tc_connect(d->sock);
 
 	tc_join(obs, "observer");
-	tmux_lchat(t, "alice", d->sock, NULL);
-	tmux_wait(t, "alice", "you are in the room as alice", T_WAIT);
+	lchat_in_room(t, "alice", d->sock);
 	tc_expect(obs, "EV [0-9]+ [0-9]+ JOIN alice ", TC_TIMEOUT);
-	tmux_type(t, "alice", "/quit off to lunch");
-	tmux_key(t, "alice", "Enter");
+	tmux_enter(t, "alice", "/quit off to lunch");
 	ck_assert_int_eq(tmux_wait_exit(t, "alice", T_WAIT), 0);
 	tc_expect(obs, "EV [0-9]+ [0-9]+ LEAVE alice [^ ]+ quit off to lunch$", TC_TIMEOUT);
 	tmux_stop(t);
@@ -354,13 +335,11 @@ START_TEST(test_hostile_server_sanitized)
 	char dir[] = "/tmp/lchat-client.XXXXXX";
 	struct tmux *t;
 	struct fakesrv *f;
-	char cmd[1024];
 
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	t = tmux_start(dir);
 	f = fake_listen(dir);
-	snprintf(cmd, sizeof(cmd), "%s -s %s -n alice", lchat_exe(), fake_path(f));
-	tmux_window(t, "alice", cmd);
+	tmux_lchat(t, "alice", fake_path(f), NULL);
 	fake_accept(f, T_WAIT);
 	fake_greet_join(f, "alice", 10);
 	tmux_wait(t, "alice", "you are in the room as alice", T_WAIT);
@@ -445,9 +424,7 @@ START_TEST(test_terminal_restored)
 {
 	struct lchatd *d = lchatd_start(CONF);
 	struct tmux *t = tmux_start(d->dir);
-	char cmd[2048], before[PATH_MAX], after[PATH_MAX], *a = NULL, *b = NULL;
-	size_t n = 0;
-	FILE *f;
+	char cmd[2048], before[PATH_MAX], after[PATH_MAX], a[4096], b[4096];
 
 	snprintf(before, sizeof(before), "%s/stty.before", d->dir);
 	snprintf(after, sizeof(after), "%s/stty.after", d->dir);
@@ -459,18 +436,11 @@ START_TEST(test_terminal_restored)
 	tmux_key(t, "erin", "BSpace");
 	tmux_key(t, "erin", "C-d");
 	ck_assert_int_eq(tmux_wait_exit(t, "erin", T_WAIT), 0);
-	ck_assert_ptr_nonnull(f = fopen(before, "r"));
-	ck_assert(getdelim(&b, &n, '\0', f) > 0);
-	fclose(f);
-	n = 0;
-	ck_assert_ptr_nonnull(f = fopen(after, "r"));
-	ck_assert(getdelim(&a, &n, '\0', f) > 0);
-	fclose(f);
+	ck_assert(read_small(before, b, sizeof(b)) && b[0]);
+	ck_assert(read_small(after, a, sizeof(a)) && a[0]);
 	ck_assert_str_eq(a, b);
 	ck_assert_msg(re_contains(a, "[ \n]icanon[ \n]") && re_contains(a, "[ \n]echo[ \n]"),
 		      "stty after lchat: %s", a);
-	free(a);
-	free(b);
 	tmux_stop(t);
 	lchatd_stop_ok(d);
 }

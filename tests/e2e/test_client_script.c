@@ -7,7 +7,6 @@
  * accounts' login names on the test machine. */
 #include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,7 +18,6 @@
 #include "fakesrv.h"
 #include "harness.h"
 #include "runcmd.h"
-#include "tmux.h"
 #include "util.h"
 
 #define CONF "motd = \"Welcome to the test room\"\n"
@@ -89,6 +87,13 @@ static void lchat_close_stdin(struct lchat *l)
 	l->in = -1;
 }
 
+/* Write text to its stdin, then end its stdin. */
+static void lchat_input(struct lchat *l, const char *text)
+{
+	lchat_write(l, text);
+	lchat_close_stdin(l);
+}
+
 /* The next stdout line matching re (lines before it that do not match
  * fail the test unless skip). */
 static char *lchat_expect(struct lchat *l, const char *re, bool skip)
@@ -129,13 +134,19 @@ static int lchat_wait(struct lchat *l, int timeout_ms)
 /* Its stderr so far (free() it). */
 static char *lchat_stderr(struct lchat *l)
 {
-	FILE *f = fopen(l->err, "r");
 	char *buf = xcalloc(1, 65536);
 
-	ck_assert_ptr_nonnull(f);
-	buf[fread(buf, 1, 65535, f)] = '\0';
-	fclose(f);
+	ck_assert_msg(read_small(l->err, buf, 65536), "%s: %s", l->err, strerror(errno));
 	return buf;
+}
+
+/* Its stderr so far contains text. */
+static void expect_stderr(struct lchat *l, const char *text)
+{
+	char *err = lchat_stderr(l);
+
+	ck_assert_msg(strstr(err, text), "stderr has no '%s': %s", text, err);
+	free(err);
 }
 
 static void lchat_free(struct lchat *l)
@@ -162,8 +173,7 @@ START_TEST(test_echo_build_done)
 
 	tc_join(obs, "observer");
 	l = lchat_spawn(ARGS("-n", "ci", "-s", d->sock), NULL);
-	lchat_write(l, "build done\n");
-	lchat_close_stdin(l);
+	lchat_input(l, "build done\n");
 	tc_expect(obs, "EV [0-9]+ [0-9]+ JOIN ci ", TC_TIMEOUT);
 	tc_expect(obs, "EV [0-9]+ [0-9]+ MSG ci build done$", TC_TIMEOUT);
 	tc_expect(obs, "EV [0-9]+ [0-9]+ LEAVE ci [^ ]+ quit$", TC_TIMEOUT);
@@ -181,7 +191,6 @@ START_TEST(test_null_stdin_and_last_line)
 	struct lchatd *d = lchatd_start(CONF);
 	struct tclient *obs = tc_connect(d->sock);
 	struct lchat *l;
-	char *err;
 
 	tc_join(obs, "observer");
 	/* lchat -n bot < /dev/null: joins and leaves, status 0. */
@@ -190,15 +199,12 @@ START_TEST(test_null_stdin_and_last_line)
 	ck_assert_int_eq(lchat_wait(l, TC_TIMEOUT), 0);
 	tc_expect(obs, "EV [0-9]+ [0-9]+ JOIN bot ", TC_TIMEOUT);
 	tc_expect(obs, "EV [0-9]+ [0-9]+ LEAVE bot [^ ]+ quit$", TC_TIMEOUT);
-	err = lchat_stderr(l);
-	ck_assert_msg(strstr(err, "lchat: motd: Welcome to the test room\n"), "stderr: %s", err);
-	free(err);
+	expect_stderr(l, "lchat: motd: Welcome to the test room\n");
 	lchat_free(l);
 
 	/* A last line without its newline is sent too. */
 	l = lchat_spawn(ARGS("-n", "bot", "-s", d->sock), NULL);
-	lchat_write(l, "first\nno newline at the end");
-	lchat_close_stdin(l);
+	lchat_input(l, "first\nno newline at the end");
 	tc_expect(obs, "EV [0-9]+ [0-9]+ JOIN bot ", TC_TIMEOUT);
 	tc_expect(obs, "EV [0-9]+ [0-9]+ MSG bot first$", TC_TIMEOUT);
 	tc_expect(obs, "EV [0-9]+ [0-9]+ MSG bot no newline at the end$", TC_TIMEOUT);
@@ -334,29 +340,23 @@ START_TEST(test_name_refused_and_errors)
 	struct lchatd *d = lchatd_start(CONF);
 	struct tclient *carol = tc_connect(d->sock);
 	struct lchat *l;
-	char *err;
 
 	tc_join(carol, "carol");
 	l = lchat_spawn(ARGS("-n", "Carol", "-s", d->sock), NULL);
 	ck_assert_int_eq(lchat_wait(l, TC_TIMEOUT), 4);
-	err = lchat_stderr(l);
-	ck_assert_msg(strstr(err, "cannot join as Carol") && strstr(err, "(name-taken)"),
-		      "stderr: %s", err);
-	free(err);
+	expect_stderr(l, "cannot join as Carol");
+	expect_stderr(l, "(name-taken)");
 	lchat_free(l);
 
 	/* An unknown command and a refused message: said on stderr, the
 	 * rest still sent, and the exit status says something went wrong. */
 	l = lchat_spawn(ARGS("-n", "bot", "-s", d->sock), NULL);
-	lchat_write(l, "/frobnicate\n/msg nobody hi\nstill here\n");
-	lchat_close_stdin(l);
+	lchat_input(l, "/frobnicate\n/msg nobody hi\nstill here\n");
 	tc_expect(carol, "EV [0-9]+ [0-9]+ JOIN bot ", TC_TIMEOUT);
 	tc_expect(carol, "EV [0-9]+ [0-9]+ MSG bot still here$", TC_TIMEOUT);
 	ck_assert_int_eq(lchat_wait(l, TC_TIMEOUT), 1);
-	err = lchat_stderr(l);
-	ck_assert_msg(strstr(err, "lchat: unknown command /frobnicate"), "stderr: %s", err);
-	ck_assert_msg(strstr(err, "(no-such-user)"), "stderr: %s", err);
-	free(err);
+	expect_stderr(l, "lchat: unknown command /frobnicate");
+	expect_stderr(l, "(no-such-user)");
 	lchat_free(l);
 	tc_close(carol);
 	lchatd_stop_ok(d);
@@ -368,7 +368,7 @@ START_TEST(test_exit_statuses_and_socket_choice)
 	struct lchatd *d = lchatd_start(CONF);
 	struct tclient *obs = tc_connect(d->sock);
 	struct lchat *l;
-	char env[PATH_MAX + 32], *err;
+	char env[PATH_MAX + 32];
 
 	tc_join(obs, "observer");
 	l = lchat_spawn(ARGS("--version"), NULL);
@@ -387,29 +387,23 @@ START_TEST(test_exit_statuses_and_socket_choice)
 	lchat_free(l);
 	l = lchat_spawn(ARGS("-c", "/nonexistent/lchat.conf"), NULL);
 	ck_assert_int_eq(lchat_wait(l, TC_TIMEOUT), 3);
-	err = lchat_stderr(l);
-	ck_assert_msg(strstr(err, "/nonexistent/lchat.conf"), "stderr: %s", err);
-	free(err);
+	expect_stderr(l, "/nonexistent/lchat.conf");
 	lchat_free(l);
 	l = lchat_spawn(ARGS("-s", "/nonexistent/lchat.sock"), NULL);
 	ck_assert_int_eq(lchat_wait(l, TC_TIMEOUT), 1);
-	err = lchat_stderr(l);
-	ck_assert_msg(strstr(err, "cannot connect to /nonexistent/lchat.sock"), "stderr: %s", err);
-	free(err);
+	expect_stderr(l, "cannot connect to /nonexistent/lchat.sock");
 	lchat_free(l);
 
 	/* The socket from $LCHAT_SOCKET, then from the config. */
 	snprintf(env, sizeof(env), "LCHAT_SOCKET=%s", d->sock);
 	l = lchat_spawn(ARGS("-n", "bob"), env);
-	lchat_write(l, "via the environment\n");
-	lchat_close_stdin(l);
+	lchat_input(l, "via the environment\n");
 	tc_expect(obs, "EV [0-9]+ [0-9]+ JOIN bob ", TC_TIMEOUT);
 	tc_expect(obs, "EV [0-9]+ [0-9]+ MSG bob via the environment$", TC_TIMEOUT);
 	ck_assert_int_eq(lchat_wait(l, TC_TIMEOUT), 0);
 	lchat_free(l);
 	l = lchat_spawn(ARGS("-n", "bob", "-c", d->conf), NULL);
-	lchat_write(l, "via the config\n");
-	lchat_close_stdin(l);
+	lchat_input(l, "via the config\n");
 	tc_expect_skip(obs, "EV [0-9]+ [0-9]+ MSG bob via the config$", TC_TIMEOUT);
 	ck_assert_int_eq(lchat_wait(l, TC_TIMEOUT), 0);
 	lchat_free(l);
@@ -475,7 +469,6 @@ START_TEST(test_kicked_and_muted_by_admin)
 	struct lchatd *d = lchatd_start(CONF);
 	struct tclient *alice = tc_connect(d->sock);
 	struct lchat *l;
-	char *err;
 
 	tc_join(alice, "alice");
 	l = lchat_spawn(ARGS("-n", "bot", "-s", d->sock, "--listen", "-H"), NULL);
@@ -483,9 +476,7 @@ START_TEST(test_kicked_and_muted_by_admin)
 	admin_ok(d, "kick", "bot", "enough of that");
 	tc_expect(alice, "EV [0-9]+ [0-9]+ LEAVE bot [^ ]+ kicked enough of that$", TC_TIMEOUT);
 	ck_assert_int_eq(lchat_wait(l, TC_TIMEOUT), 4);
-	err = lchat_stderr(l);
-	ck_assert_msg(re_contains(err, "removed by an administrator: enough of that"), "stderr: %s", err);
-	free(err);
+	expect_stderr(l, "removed by an administrator: enough of that");
 	tc_expect_silence(alice);          /* no reconnection, no new JOIN */
 	lchat_free(l);
 
@@ -495,12 +486,9 @@ START_TEST(test_kicked_and_muted_by_admin)
 	tc_expect(alice, "EV [0-9]+ [0-9]+ NOTICE you have been muted by an administrator for 1m$",
 		  TC_TIMEOUT);
 	l = lchat_spawn(ARGS("-n", "ci", "-s", d->sock, "-H"), NULL);
-	lchat_write(l, "can anyone hear me\n");
-	lchat_close_stdin(l);
+	lchat_input(l, "can anyone hear me\n");
 	ck_assert_int_eq(lchat_wait(l, TC_TIMEOUT), 1);
-	err = lchat_stderr(l);
-	ck_assert_msg(re_contains(err, "muted"), "stderr: %s", err);
-	free(err);
+	expect_stderr(l, "muted");
 	tc_expect(alice, "EV [0-9]+ [0-9]+ JOIN ci ", TC_TIMEOUT);
 	tc_expect(alice, "EV [0-9]+ [0-9]+ LEAVE ci [^ ]+ quit", TC_TIMEOUT);
 	tc_expect_silence(alice);          /* the message never reached the room */

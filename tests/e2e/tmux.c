@@ -159,6 +159,12 @@ void tmux_key(struct tmux *t, const char *win, const char *key)
 	TMUX(t, false, "send-keys", "-t", target(win, tg, sizeof(tg)), key);
 }
 
+void tmux_enter(struct tmux *t, const char *win, const char *text)
+{
+	tmux_type(t, win, text);
+	tmux_key(t, win, "Enter");
+}
+
 char *tmux_screen(struct tmux *t, const char *win)
 {
 	char tg[64];
@@ -264,16 +270,10 @@ static int zombie_status(pid_t pid)
 {
 	char path[64], buf[2048], *p;
 	int field = 2, code;
-	FILE *f;
-	size_t n;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	f = fopen(path, "r");
-	if (!f)
+	if (!read_small(path, buf, sizeof(buf)))
 		return -1;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
 	p = strrchr(buf, ')');
 	if (!p || p[1] != ' ' || p[2] != 'Z')
 		return -1;

@@ -29,6 +29,8 @@ void tmux_lchat(struct tmux *t, const char *name, const char *sock, const char *
 void tmux_type(struct tmux *t, const char *win, const char *text);
 /* Press keys by tmux's names ("Enter", "C-d", "C-c"). */
 void tmux_key(struct tmux *t, const char *win, const char *key);
+/* Type text and press Enter. */
+void tmux_enter(struct tmux *t, const char *win, const char *text);
 /* The window's screen as text (free() it). */
 char *tmux_screen(struct tmux *t, const char *win);
 /* The screen with its colours and attributes as escape sequences. */

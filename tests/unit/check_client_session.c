@@ -151,6 +151,14 @@ static void joined(uint64_t seq)
 	feed("PONG lchat-sync");
 }
 
+/* The server closes the connection, and the session reads the end. */
+static void hang_up(void)
+{
+	close(peer);
+	peer = -1;
+	session_read(&S);
+}
+
 static void teardown(void)
 {
 	session_free(&S);
@@ -400,10 +408,7 @@ START_TEST(test_resume_no_gap)
 	expect_sent("SAY last words");
 	feed("OK SAY 11");
 	feed("EV 12 1795290000000 MSG bob seen");
-	close(peer);
-	peer = -1;
-	/* EOF from the server: session_read() sees it. */
-	session_read(&S);
+	hang_up();
 	ck_assert_int_eq(S.state, ST_DOWN);
 	PRINTED("the server closed the connection; reconnecting in 0.25 s");
 	session_tick(&S, S.retry_at);
@@ -432,9 +437,7 @@ END_TEST
 START_TEST(test_resume_gap_reported)
 {
 	joined(10);
-	close(peer);
-	peer = -1;
-	session_read(&S);
+	hang_up();
 	session_tick(&S, S.retry_at);
 	accept_peer();
 	expect_sent("JOIN alice 10");
@@ -452,9 +455,7 @@ START_TEST(test_unconfirmed_reported)
 	joined(10);
 	session_input(&S, S("in flight"));
 	expect_sent("SAY in flight");
-	close(peer);
-	peer = -1;
-	session_read(&S);
+	hang_up();
 	PRINTED("not confirmed, maybe not sent: in flight");
 	teardown();
 }
