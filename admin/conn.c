@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "exitcodes.h"
+#include "reply.h"
 #include "safe.h"
 #include "util.h"
 
@@ -86,9 +87,11 @@ bool ctl_protocol_ok(const char *word, size_t len)
 /* What a BYE in place of the greeting means for our exit status. */
 static int bye_exit(const struct server_line *sl)
 {
-	if (sl->word_len[0] == 17 && memcmp(sl->word[0], "permission-denied", 17) == 0)
+	struct field code = { sl->word[0], sl->word_len[0] };
+
+	if (field_is(code, "permission-denied"))
 		return ADM_DENIED;
-	if (sl->word_len[0] == 4 && memcmp(sl->word[0], "busy", 4) == 0)
+	if (field_is(code, "busy"))
 		return ADM_CONNECT;
 	return ADM_FAIL;
 }

@@ -19,7 +19,7 @@ static struct field next_field(const char **p, const char *e)
 	return f;
 }
 
-static bool field_is(struct field f, const char *s)
+bool field_is(struct field f, const char *s)
 {
 	return f.n == strlen(s) && memcmp(f.s, s, f.n) == 0;
 }

@@ -14,6 +14,9 @@ struct field {
 	size_t n;
 };
 
+/* Is f exactly the text s? */
+bool field_is(struct field f, const char *s);
+
 /* WHO <name> <login> <uid> <idle-seconds> <joined-ms> <connected-ms> <muted> */
 struct who_row {
 	struct field name, login;

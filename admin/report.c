@@ -65,17 +65,29 @@ static void fmt_secs(int64_t s, char *buf, size_t len)
 		duration_format(s, buf, len);
 }
 
-/* "forever" or a duration from a field holding seconds or "forever". */
+/* "forever" or a duration from a field holding seconds (0: forever) or
+ * "forever". */
 static void fmt_secs_field(const struct field *f, char *buf, size_t len)
 {
 	uint64_t s;
 
-	if (f->n == 7 && memcmp(f->s, "forever", 7) == 0)
+	if (field_is(*f, "forever"))
 		snprintf(buf, len, "forever");
 	else if (proto_parse_u64(f->s, f->n, &s) && s <= INT64_MAX)
-		s == 0 ? (void)snprintf(buf, len, "forever") : duration_format((int64_t)s, buf, len);
+		duration_format((int64_t)s, buf, len);
 	else
 		snprintf(buf, len, "?");
+}
+
+/* Zeroed room for a row per line of r (one at least: no lines is no
+ * failure); NULL, with a message, if out of memory. */
+static void *alloc_rows(const struct reply *r, size_t size)
+{
+	void *rows = calloc(r->n ? r->n : 1, size);
+
+	if (!rows)
+		fprintf(stderr, "lchat-admin: out of memory\n");
+	return rows;
 }
 
 /* ---- who -------------------------------------------------------------- */
@@ -85,15 +97,20 @@ static int width(const struct field *f, int w)
 	return (int)f->n > w ? (int)f->n : w;
 }
 
+/* f sanitized, then spaces up to the width w. */
+static void put_padded(const struct field *f, int w)
+{
+	put_safe(f);
+	printf("%*s", (int)f->n < w ? w - (int)f->n : 0, "");
+}
+
 static int report_who(const struct reply *r, bool json)
 {
-	struct who_row *rows = calloc(r->n ? r->n : 1, sizeof(*rows));
+	struct who_row *rows = alloc_rows(r, sizeof(*rows));
 	int wname = 4, wlogin = 5;
 
-	if (!rows) {
-		fprintf(stderr, "lchat-admin: out of memory\n");
+	if (!rows)
 		return ADM_FAIL;
-	}
 	for (size_t i = 0; i < r->n; i++) {
 		if (!parse_who_line(r->lines[i], strlen(r->lines[i]), &rows[i])) {
 			free(rows);
@@ -141,11 +158,10 @@ static int report_who(const struct reply *r, bool json)
 			else
 				fmt_secs(w->muted_s, muted, sizeof(muted));
 			/* Names and logins are plain words; sanitized all the same. */
-			put_safe(&w->name);
-			printf("%*s  ", wname - (int)w->name.n, "");
-			put_safe(&w->login);
-			printf("%*s  %10" PRIu64 "  %8s  %-16s  %s\n", wlogin - (int)w->login.n, "",
-			       w->uid, idle, since, muted);
+			put_padded(&w->name, wname);
+			printf("  ");
+			put_padded(&w->login, wlogin);
+			printf("  %10" PRIu64 "  %8s  %-16s  %s\n", w->uid, idle, since, muted);
 		}
 	}
 	free(rows);
@@ -156,13 +172,11 @@ static int report_who(const struct reply *r, bool json)
 
 static int report_bans(const struct reply *r, bool json)
 {
-	struct sanction_row *rows = calloc(r->n ? r->n : 1, sizeof(*rows));
+	struct sanction_row *rows = alloc_rows(r, sizeof(*rows));
 	int wlogin = 5;
 
-	if (!rows) {
-		fprintf(stderr, "lchat-admin: out of memory\n");
+	if (!rows)
 		return ADM_FAIL;
-	}
 	for (size_t i = 0; i < r->n; i++) {
 		if (!parse_sanction_line(r->lines[i], strlen(r->lines[i]), &rows[i])) {
 			free(rows);
@@ -202,10 +216,10 @@ static int report_bans(const struct reply *r, bool json)
 				snprintf(left, sizeof(left), "forever");
 			else
 				fmt_secs(s->left_s, left, sizeof(left));
-			put_safe(&s->kind);
-			printf("%*s  ", s->kind.n < 4 ? 4 - (int)s->kind.n : 0, "");
-			put_safe(&s->login);
-			printf("%*s  %10" PRIu64 "  ", wlogin - (int)s->login.n, "", s->uid);
+			put_padded(&s->kind, 4);
+			printf("  ");
+			put_padded(&s->login, wlogin);
+			printf("  %10" PRIu64 "  ", s->uid);
 			if (s->reason.n) {
 				printf("%-8s  ", left);
 				put_safe(&s->reason);
@@ -253,16 +267,15 @@ static void status_human(const struct field *key, const struct field *val)
 	uint64_t n;
 
 	for (size_t i = 0; i < sizeof(status_keys) / sizeof(status_keys[0]); i++)
-		if (strlen(status_keys[i].key) == key->n &&
-		    memcmp(status_keys[i].key, key->s, key->n) == 0) {
+		if (field_is(*key, status_keys[i].key)) {
 			label = status_keys[i].label;
 			unit = status_keys[i].unit;
 		}
 	if (label)
 		printf("%-15s ", label);
 	else {
-		put_safe(key);
-		printf("%*s ", key->n < 15 ? 15 - (int)key->n : 0, "");
+		put_padded(key, 15);
+		printf(" ");
 	}
 	if (unit == U_SECONDS && proto_parse_u64(val->s, val->n, &n) && n <= INT64_MAX) {
 		char buf[32];
@@ -320,7 +333,7 @@ static void list_human(const struct field *f)
 static void list_json(const struct field *f)
 {
 	printf("[");
-	if (!(f->n == 1 && f->s[0] == '-')) {
+	if (!field_is(*f, "-")) {
 		const char *p = f->s, *e = f->s + f->n;
 		bool first = true;
 		while (p < e) {
@@ -339,7 +352,7 @@ static void list_json(const struct field *f)
 
 static bool is_none(const struct field *f)
 {
-	return f->n == 0 || (f->n == 1 && f->s[0] == '-');
+	return f->n == 0 || field_is(*f, "-");
 }
 
 static int report_reload(const struct reply *r, bool json)
@@ -402,8 +415,8 @@ int report(enum admin_verb verb, const struct reply *r, bool json)
 		return ADM_OK;
 	case AV_MUTE:
 	case AV_BAN:
-		n = ok_fields(r, f, verb == AV_BAN ? 4 : 3);
-		if (n < (verb == AV_BAN ? 4 : 3))
+		n = verb == AV_BAN ? 4 : 3;
+		if (ok_fields(r, f, n) < n)
 			return bad_reply("reply", r->last);
 		fmt_secs_field(&f[2], dur, sizeof(dur));
 		printf("%s ", verb == AV_BAN ? "banned" : "muted");

@@ -63,6 +63,7 @@ struct conn {
 };
 
 static enum proto proto = P_LCHAT;
+static const char *const proto_names[] = { [P_LCHAT] = "lchat", [P_REDIS] = "redis", [P_IRC] = "irc" };
 static const char *addr;
 static uint32_t nrecv = 10, nsend = 4, msg_bytes = 100;
 static uint64_t sat_msgs = 20000, window = 256;
@@ -259,6 +260,13 @@ static void conn_name(const struct conn *c, char *buf, size_t len)
 		 'a' + run_id % 26, 'a' + run_id / 26 % 26, 'a' + run_id / 676 % 26);
 }
 
+/* The server said no: print what it said. */
+static void server_error(const char *line, size_t len, const char *what)
+{
+	fprintf(stderr, "lchat-bench: %.*s\n", (int)len, line);
+	note_error(what);
+}
+
 static void on_line(struct conn *c, const char *line, size_t len, uint64_t now)
 {
 	char name[32];
@@ -280,20 +288,16 @@ static void on_line(struct conn *c, const char *line, size_t len, uint64_t now)
 			const char *sp = memchr(line + 8, ' ', len - 8);
 			c->joinseq = sp ? strtoull(sp + 1, NULL, 10) : 0;
 			set_ready(c);
-		} else if (len >= 3 && (memcmp(line, "ERR", 3) == 0 || memcmp(line, "BYE", 3) == 0)) {
-			fprintf(stderr, "lchat-bench: %.*s\n", (int)len, line);
-			note_error("server error");
-		}
+		} else if (len >= 3 && (memcmp(line, "ERR", 3) == 0 || memcmp(line, "BYE", 3) == 0))
+			server_error(line, len, "server error");
 		break;
 	case P_REDIS:
 		if (len > 2 && line[0] == '@' && line[1] == '@')
 			deliver(c, line, line + len, now);
 		else if (len == 9 && memcmp(line, "subscribe", 9) == 0)
 			set_ready(c);
-		else if (len > 0 && line[0] == '-') {
-			fprintf(stderr, "lchat-bench: %.*s\n", (int)len, line);
-			note_error("server error");
-		}
+		else if (len > 0 && line[0] == '-')
+			server_error(line, len, "server error");
 		break;
 	case P_IRC:
 		if ((m = find(line, len, " PRIVMSG ")) && (m = find(line, len, ":@@")))
@@ -306,17 +310,14 @@ static void on_line(struct conn *c, const char *line, size_t len, uint64_t now)
 			flush_out(c);
 		} else if (find(line, len, " 366 "))
 			set_ready(c);
-		else if (len >= 5 && memcmp(line, "ERROR", 5) == 0) {
-			fprintf(stderr, "lchat-bench: %.*s\n", (int)len, line);
-			note_error("server error");
-		} else if (len > 0 && line[0] == ':') {
+		else if (len >= 5 && memcmp(line, "ERROR", 5) == 0)
+			server_error(line, len, "server error");
+		else if (len > 0 && line[0] == ':') {
 			/* numeric errors 4xx/5xx */
 			const char *sp = memchr(line, ' ', len);
 			if (sp && sp + 4 < line + len && (sp[1] == '4' || sp[1] == '5') &&
-			    sp[4] == ' ') {
-				fprintf(stderr, "lchat-bench: %.*s\n", (int)len, line);
-				note_error("irc error numeric");
-			}
+			    sp[4] == ' ')
+				server_error(line, len, "irc error numeric");
 		}
 		break;
 	}
@@ -465,6 +466,25 @@ static uint64_t deadline_ns;
 static bool timed_out(void)
 {
 	return now_ns() > deadline_ns;
+}
+
+/* A phase's deliveries so far, and when they last grew. */
+struct progress {
+	uint64_t mark, at_ns;
+};
+
+/* Note `have` deliveries; false (with an error noted) once they have not
+ * grown for 5 s. */
+static bool progressing(struct progress *p, uint64_t have, const char *stalled)
+{
+	if (have != p->mark) {
+		p->mark = have;
+		p->at_ns = now_ns();
+	} else if (now_ns() - p->at_ns > 5000000000ull) {
+		note_error(stalled);
+		return false;
+	}
+	return true;
 }
 
 /* ---- the server's processes ------------------------------------------ */
@@ -665,8 +685,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "lchat-bench: only %" PRIu64 " of %u connections got in (%s)\n",
 			ready_count, nconns, errmsg_first ? errmsg_first : "timeout");
 		printf("tag=%s proto=%s n=%u status=JOIN-FAILED ready=%" PRIu64 "\n", tag,
-		       argv[0] ? (proto == P_LCHAT ? "lchat" : proto == P_REDIS ? "redis" : "irc") : "",
-		       nrecv, ready_count);
+		       proto_names[proto], nrecv, ready_count);
 		return 1;
 	}
 	/* Let the join events settle, then measure memory. */
@@ -677,8 +696,8 @@ int main(int argc, char **argv)
 	/* ---- saturation ---- */
 	struct procstat st0 = server_stat(false);
 	double self0 = self_cpu_s();
-	uint64_t sat_start = 0, expect = 0, base = receivers_total();
-	uint64_t last_progress = now_ns(), progress_mark = base;
+	uint64_t sat_start = 0, expect = sat_msgs * nrecv, base = receivers_total();
+	struct progress prog = { base, now_ns() };
 	uint32_t rr = 0;
 	if (sat_msgs)
 		sat_start = now_ns();
@@ -708,17 +727,11 @@ int main(int argc, char **argv)
 				for (uint32_t k = 0; k < nsend; k++)
 					flush_out(&conns[k]);
 		}
-		expect = sat_msgs * nrecv;
 		uint64_t have = receivers_total() - base;
 		if (sat_sent == sat_msgs && have >= expect)
 			break;
-		if (have != progress_mark) {
-			progress_mark = have;
-			last_progress = now_ns();
-		} else if (now_ns() - last_progress > 5000000000ull) {
-			note_error("no progress for 5 s in the saturation phase");
+		if (!progressing(&prog, have, "no progress for 5 s in the saturation phase"))
 			break;
-		}
 		if (dead_count)
 			break;
 		poll_once(sat_sent < sat_msgs && sent_total - minr < window ? 0 : 5);
@@ -745,8 +758,7 @@ int main(int argc, char **argv)
 		if (epoll_ctl(ep, EPOLL_CTL_ADD, timer_fd, &ev) < 0)
 			die("epoll_ctl");
 		uint64_t lat_sent = 0;
-		last_progress = now_ns();
-		progress_mark = 0;
+		prog = (struct progress){ 0, now_ns() };
 		while (!timed_out() && !dead_count) {
 			uint64_t ticks;
 			if (lat_sent < lat_msgs && read(timer_fd, &ticks, sizeof(ticks)) == sizeof(ticks)) {
@@ -759,13 +771,8 @@ int main(int argc, char **argv)
 			uint64_t have = receivers_total() - lat_base;
 			if (lat_sent == lat_msgs && have >= lat_msgs * nrecv)
 				break;
-			if (have != progress_mark) {
-				progress_mark = have;
-				last_progress = now_ns();
-			} else if (now_ns() - last_progress > 5000000000ull) {
-				note_error("no progress for 5 s in the latency phase");
+			if (!progressing(&prog, have, "no progress for 5 s in the latency phase"))
 				break;
-			}
 			poll_once(lat_sent < lat_msgs ? 50 : 5);
 		}
 	}
@@ -796,7 +803,7 @@ int main(int argc, char **argv)
 	       "csw_per_deliv=%.4f lat_msgs=%" PRIu64 " lat_deliv=%zu p50_us=%.0f p99_us=%.0f max_us=%.0f "
 	       "lat_cpu_us_per_deliv=%.3f lat_csw_per_deliv=%.3f "
 	       "lost=%" PRIu64 " dup=%" PRIu64 " ooo=%" PRIu64 " errors=%" PRIu64 " status=%s\n",
-	       tag, proto == P_LCHAT ? "lchat" : proto == P_REDIS ? "redis" : "irc", nrecv, nsend,
+	       tag, proto_names[proto], nrecv, nsend,
 	       msg_bytes, (double)t_join / 1e6, mem.nproc,
 	       (double)mem.pss_kib / (double)nconns, sat_msgs, sat_s, dps, cpu,
 	       sat_have ? cpu * 1e6 / (double)sat_have : 0, self_sat, csw, lat_msgs, lat_n,

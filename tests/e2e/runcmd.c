@@ -40,6 +40,13 @@ static void sink_add(struct sink *s, const char *p, size_t n)
 	s->buf[s->len] = '\0';
 }
 
+int become_uid(uid_t uid)
+{
+	if (setgroups(0, NULL) < 0 || setresgid(uid, uid, uid) < 0 || setresuid(uid, uid, uid) < 0)
+		return -1;
+	return 0;
+}
+
 /* In the child: become uid (and its gid), dup the pipes, exec. */
 static void child(const struct cmd_opts *o, int in, int out, int err, char *const argv[])
 {
@@ -47,8 +54,7 @@ static void child(const struct cmd_opts *o, int in, int out, int err, char *cons
 		_exit(126);
 	if (o->cwd && chdir(o->cwd) < 0)
 		_exit(126);
-	if (o->as_user && (setgroups(0, NULL) < 0 || setresgid(o->uid, o->uid, o->uid) < 0 ||
-			   setresuid(o->uid, o->uid, o->uid) < 0)) {
+	if (o->as_user && become_uid(o->uid) < 0) {
 		fprintf(stderr, "runcmd: cannot become uid %u: %s\n", (unsigned)o->uid,
 			strerror(errno));
 		_exit(126);

@@ -28,4 +28,8 @@ struct cmd_opts {
 int run_cmd(struct cmd_result *r, const struct cmd_opts *o, char *const argv[]);
 void cmd_result_free(struct cmd_result *r);
 
+/* Become uid, with the same gid and no supplementary groups (needs root);
+ * for a child about to run or connect as that user. 0, or -1 (errno). */
+int become_uid(uid_t uid);
+
 #endif

@@ -9,7 +9,6 @@
  * credentials of the process that connected. Those tests need root. */
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <pwd.h>
@@ -34,15 +33,20 @@
 
 /* ---- running lchat-admin ------------------------------------------------- */
 
-/* Run lchat-admin with the words given (NULL-terminated), as they are,
- * with stdin `input` (NULL: none). Returns the exit code; the output is in
- * r (cmd_result_free() it). */
-static int admin_argv(struct cmd_result *r, const char *input, const char *first, va_list ap)
+/* Run `lchat-admin [-s ctl] WORDS...` (first, then ap up to a NULL) with
+ * stdin `input` (NULL: none). Returns the exit code; the output is in r
+ * (cmd_result_free() it). */
+static int admin_argv(struct cmd_result *r, const char *input, const char *ctl,
+		      const char *first, va_list ap)
 {
 	char *argv[MAX_ARGS];
 	int n = 0;
 
 	argv[n++] = (char *)lchat_admin_exe();
+	if (ctl) {
+		argv[n++] = "-s";
+		argv[n++] = (char *)ctl;
+	}
 	for (const char *a = first; a; a = va_arg(ap, const char *)) {
 		ck_assert_int_lt(n, MAX_ARGS - 1);
 		argv[n++] = (char *)a;
@@ -52,13 +56,14 @@ static int admin_argv(struct cmd_result *r, const char *input, const char *first
 	return run_cmd(r, &o, argv);
 }
 
+/* lchat-admin WORDS..., as they are. */
 __attribute__((sentinel))
 static int admin_raw(struct cmd_result *r, const char *input, const char *first, ...)
 {
 	va_list ap;
 
 	va_start(ap, first);
-	int rc = admin_argv(r, input, first, ap);
+	int rc = admin_argv(r, input, NULL, first, ap);
 	va_end(ap);
 	return rc;
 }
@@ -67,28 +72,59 @@ static int admin_raw(struct cmd_result *r, const char *input, const char *first,
 __attribute__((sentinel))
 static int admin(struct cmd_result *r, struct lchatd *d, const char *first, ...)
 {
-	char *argv[MAX_ARGS];
-	int n = 0;
 	va_list ap;
 
-	argv[n++] = (char *)lchat_admin_exe();
-	argv[n++] = "-s";
-	argv[n++] = d->ctl;
 	va_start(ap, first);
-	for (const char *a = first; a; a = va_arg(ap, const char *)) {
-		ck_assert_int_lt(n, MAX_ARGS - 1);
-		argv[n++] = (char *)a;
-	}
+	int rc = admin_argv(r, NULL, d->ctl, first, ap);
 	va_end(ap);
-	argv[n] = NULL;
-	struct cmd_opts o = { 0 };
-	return run_cmd(r, &o, argv);
+	return rc;
 }
 
 /* The run went as expected: exit code `code`; say what it printed if not. */
 #define ck_exit(r, want) \
 	ck_assert_msg((r)->code == (want), "lchat-admin exited %d (want %d); stdout '%s' stderr '%s'", \
 		      (r)->code, (want), (r)->out, (r)->err)
+
+/* The test's line that called admin_says() or admin_exits(), for their
+ * failure messages. */
+static int admin_line;
+
+/* lchat-admin -s CONTROL-SOCKET WORDS... exits 0 and prints exactly `out`. */
+__attribute__((sentinel))
+static void admin_says(struct lchatd *d, const char *out, const char *first, ...)
+{
+	struct cmd_result r;
+	va_list ap;
+
+	va_start(ap, first);
+	admin_argv(&r, NULL, d->ctl, first, ap);
+	va_end(ap);
+	ck_assert_msg(r.code == 0, "line %d: lchat-admin exited %d (want 0); stdout '%s' stderr '%s'",
+		      admin_line, r.code, r.out, r.err);
+	ck_assert_msg(strcmp(r.out, out) == 0, "line %d: lchat-admin printed '%s', not '%s'",
+		      admin_line, r.out, out);
+	cmd_result_free(&r);
+}
+
+/* lchat-admin -s CONTROL-SOCKET WORDS... exits `code`, and its stderr
+ * contains `err` (NULL: anything). */
+__attribute__((sentinel))
+static void admin_exits(struct lchatd *d, int code, const char *err, const char *first, ...)
+{
+	struct cmd_result r;
+	va_list ap;
+
+	va_start(ap, first);
+	admin_argv(&r, NULL, d->ctl, first, ap);
+	va_end(ap);
+	ck_assert_msg(r.code == code, "line %d: lchat-admin exited %d (want %d); stdout '%s' stderr '%s'",
+		      admin_line, r.code, code, r.out, r.err);
+	ck_assert_msg(!err || strstr(r.err, err), "line %d: stderr '%s'", admin_line, r.err);
+	cmd_result_free(&r);
+}
+
+#define admin_says(...) (admin_line = __LINE__, admin_says(__VA_ARGS__))
+#define admin_exits(...) (admin_line = __LINE__, admin_exits(__VA_ARGS__))
 
 /* ---- sessions of uid 65534 ----------------------------------------------- */
 
@@ -111,8 +147,7 @@ static bool nobody_connect(const char *path, struct linesock *ls)
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
 		int fd = -1;
-		if (setgroups(0, NULL) == 0 && setresgid(NOBODY, NOBODY, NOBODY) == 0 &&
-		    setresuid(NOBODY, NOBODY, NOBODY) == 0)
+		if (become_uid(NOBODY) == 0)
 			fd = sock_connect(path, 0);
 		char ok = fd >= 0 ? 'y' : 'n';
 		struct iovec iov = { &ok, 1 };
@@ -150,8 +185,8 @@ static bool nobody_connect(const char *path, struct linesock *ls)
 	return true;
 }
 
-/* The next line of ls, which must match re (anchored); a copy to free(). */
-static char *ls_expect(struct linesock *ls, const char *who, const char *re)
+/* The next line of ls must match re (anchored). */
+static void ls_expect(struct linesock *ls, const char *who, const char *re)
 {
 	size_t len;
 	char *line = linesock_read(ls, mono_ms_now() + TC_TIMEOUT, &len);
@@ -159,12 +194,7 @@ static char *ls_expect(struct linesock *ls, const char *who, const char *re)
 	ck_assert_msg(line, "%s: no line (%s) where '%s' was expected", who,
 		      ls->eof ? "connection closed" : "timeout", re);
 	ck_assert_msg(line_matches(line, re), "%s: got '%s', expected '%s'", who, line, re);
-	return line;
-}
-
-static void ls_expect_free(struct linesock *ls, const char *who, const char *re)
-{
-	free(ls_expect(ls, who, re));
+	free(line);
 }
 
 /* Lines until one matches re; the others (MOTD, events) are skipped. */
@@ -193,9 +223,9 @@ static void ls_send(struct linesock *ls, const char *line)
 static void erin_join(struct lchatd *d, struct linesock *erin)
 {
 	ck_assert(nobody_connect(d->sock, erin));
-	ls_expect_free(erin, "erin", "HELLO lchat/1 .* login=nobody ");
+	ls_expect(erin, "erin", "HELLO lchat/1 .* login=nobody ");
 	ls_send(erin, "JOIN erin\n");
-	ls_expect_free(erin, "erin", "OK JOIN erin [0-9]+$");
+	ls_expect(erin, "erin", "OK JOIN erin [0-9]+$");
 	/* Past MOTD and history. */
 	ls_send(erin, "PING joined\n");
 	ls_expect_skip(erin, "erin", "PONG joined$");
@@ -230,9 +260,7 @@ START_TEST(test_notice_from_args_and_stdin)
 	cmd_result_free(&r);
 
 	/* From stdin: each non-blank line is a notice, in order. */
-	char *argv[] = { (char *)lchat_admin_exe(), "-s", d->ctl, "notice", NULL };
-	struct cmd_opts o = { .input = "first line\n\n   \nsecond line\n" };
-	run_cmd(&r, &o, argv);
+	admin_raw(&r, "first line\n\n   \nsecond line\n", "-s", d->ctl, "notice", NULL);
 	ck_exit(&r, 0);
 	ck_assert_msg(re_contains(r.out, "^notice posted \\(seq [0-9]+\\)\nnotice posted \\(seq [0-9]+\\)\n$"),
 		      "stdout '%s'", r.out);
@@ -243,14 +271,9 @@ START_TEST(test_notice_from_args_and_stdin)
 	tc_expect(b, "EV [0-9]+ [0-9]+ NOTICE second line$", TC_TIMEOUT);
 
 	/* Text the daemon refuses: exit 1 with its reason, nothing posted. */
-	admin(&r, d, "notice", "bell\x07here", NULL);
-	ck_exit(&r, 1);
-	ck_assert_msg(strstr(r.err, "bad-char"), "stderr '%s'", r.err);
-	cmd_result_free(&r);
+	admin_exits(d, 1, "bad-char", "notice", "bell\x07here", NULL);
 	/* A line end in an argument would be a second command: refused. */
-	admin(&r, d, "notice", "hi\nSHUTDOWN", NULL);
-	ck_exit(&r, 2);
-	cmd_result_free(&r);
+	admin_exits(d, 2, NULL, "notice", "hi\nSHUTDOWN", NULL);
 	tc_expect_silence(a);
 	tc_expect_silence(b);
 	lchatd_stop_ok(d);
@@ -264,14 +287,8 @@ START_TEST(test_who_table_and_json)
 	struct lchatd *d = lchatd_start(CONF);
 	struct cmd_result r;
 
-	admin(&r, d, "who", NULL);
-	ck_exit(&r, 0);
-	ck_assert_str_eq(r.out, "nobody is in the room\n");
-	cmd_result_free(&r);
-	admin(&r, d, "--json", "who", NULL);
-	ck_exit(&r, 0);
-	ck_assert_str_eq(r.out, "[]\n");
-	cmd_result_free(&r);
+	admin_says(d, "nobody is in the room\n", "who", NULL);
+	admin_says(d, "[]\n", "--json", "who", NULL);
 
 	struct tclient *a = tc_connect(d->sock), *b = tc_connect(d->sock);
 	tc_join(a, "alice");
@@ -354,13 +371,10 @@ START_TEST(test_mute_unmute_and_expiry)
 	erin_join(d, &erin);
 	tc_expect(a, "EV [0-9]+ [0-9]+ JOIN erin nobody$", TC_TIMEOUT);
 
-	admin(&r, d, "mute", "erin", NULL);
-	ck_exit(&r, 0);
-	ck_assert_str_eq(r.out, "muted nobody (uid 65534) forever\n");
-	cmd_result_free(&r);
-	ls_expect_free(&erin, "erin", "EV [0-9]+ [0-9]+ NOTICE .*mute");
+	admin_says(d, "muted nobody (uid 65534) forever\n", "mute", "erin", NULL);
+	ls_expect(&erin, "erin", "EV [0-9]+ [0-9]+ NOTICE .*mute");
 	ls_send(&erin, "SAY can anyone hear me\n");
-	ls_expect_free(&erin, "erin", "ERR muted ");
+	ls_expect(&erin, "erin", "ERR muted ");
 	/* who shows it; alice heard nothing (not even the private notice). */
 	admin(&r, d, "who", NULL);
 	ck_assert_msg(re_contains(r.out, "\nerin +nobody +65534 .* forever\n"), "'%s'", r.out);
@@ -370,38 +384,26 @@ START_TEST(test_mute_unmute_and_expiry)
 	cmd_result_free(&r);
 	tc_expect_silence(a);
 
-	admin(&r, d, "unmute", "nobody", NULL);
-	ck_exit(&r, 0);
-	ck_assert_str_eq(r.out, "unmuted nobody (uid 65534)\n");
-	cmd_result_free(&r);
-	ls_expect_free(&erin, "erin", "EV [0-9]+ [0-9]+ NOTICE ");
+	admin_says(d, "unmuted nobody (uid 65534)\n", "unmute", "nobody", NULL);
+	ls_expect(&erin, "erin", "EV [0-9]+ [0-9]+ NOTICE ");
 	ls_send(&erin, "SAY back again\n");
-	ls_expect_free(&erin, "erin", "OK SAY [0-9]+$");
+	ls_expect(&erin, "erin", "OK SAY [0-9]+$");
 	tc_expect(a, "EV [0-9]+ [0-9]+ MSG erin back again$", TC_TIMEOUT);
 
 	/* A short mute ends by itself: the "may speak again" notice comes,
 	 * and then SAY works. */
-	admin(&r, d, "mute", "#65534", "2s", NULL);
-	ck_exit(&r, 0);
-	ck_assert_str_eq(r.out, "muted nobody (uid 65534) for 2s\n");
-	cmd_result_free(&r);
-	ls_expect_free(&erin, "erin", "EV [0-9]+ [0-9]+ NOTICE .*2s");
+	admin_says(d, "muted nobody (uid 65534) for 2s\n", "mute", "#65534", "2s", NULL);
+	ls_expect(&erin, "erin", "EV [0-9]+ [0-9]+ NOTICE .*2s");
 	ls_send(&erin, "SAY too soon\n");
-	ls_expect_free(&erin, "erin", "ERR muted ");
-	ls_expect_free(&erin, "erin", "EV [0-9]+ [0-9]+ NOTICE ");
+	ls_expect(&erin, "erin", "ERR muted ");
+	ls_expect(&erin, "erin", "EV [0-9]+ [0-9]+ NOTICE ");
 	ls_send(&erin, "SAY free again\n");
-	ls_expect_free(&erin, "erin", "OK SAY [0-9]+$");
+	ls_expect(&erin, "erin", "OK SAY [0-9]+$");
 	tc_expect(a, "EV [0-9]+ [0-9]+ MSG erin free again$", TC_TIMEOUT);
 
 	/* Errors: nobody called carol; unmuting who is not muted. */
-	admin(&r, d, "mute", "carol", "10m", NULL);
-	ck_exit(&r, 1);
-	ck_assert_msg(strstr(r.err, "no-such-user"), "stderr '%s'", r.err);
-	cmd_result_free(&r);
-	admin(&r, d, "unmute", "erin", NULL);
-	ck_exit(&r, 1);
-	ck_assert_msg(strstr(r.err, "not-muted"), "stderr '%s'", r.err);
-	cmd_result_free(&r);
+	admin_exits(d, 1, "no-such-user", "mute", "carol", "10m", NULL);
+	admin_exits(d, 1, "not-muted", "unmute", "erin", NULL);
 	tc_expect_silence(a);
 	linesock_close(&erin);
 	lchatd_stop_ok(d);
@@ -423,10 +425,8 @@ START_TEST(test_ban_and_unban)
 	erin_join(d, &erin);
 	tc_expect(a, "EV [0-9]+ [0-9]+ JOIN erin nobody$", TC_TIMEOUT);
 
-	admin(&r, d, "ban", "#65534", "1h", "spamming", "links", NULL);
-	ck_exit(&r, 0);
-	ck_assert_str_eq(r.out, "banned nobody (uid 65534) for 1h; sessions closed: 1\n");
-	cmd_result_free(&r);
+	admin_says(d, "banned nobody (uid 65534) for 1h; sessions closed: 1\n",
+		   "ban", "#65534", "1h", "spamming", "links", NULL);
 	ls_expect_skip(&erin, "erin", "BYE banned ");
 	ls_expect_eof(&erin, "erin");
 	linesock_close(&erin);
@@ -434,7 +434,7 @@ START_TEST(test_ban_and_unban)
 
 	/* A new connection from that uid is turned away. */
 	ck_assert(nobody_connect(d->sock, &again));
-	ls_expect_free(&again, "erin again", "BYE banned ");
+	ls_expect(&again, "erin again", "BYE banned ");
 	ls_expect_eof(&again, "erin again");
 	linesock_close(&again);
 
@@ -449,10 +449,7 @@ START_TEST(test_ban_and_unban)
 				  "\"seconds_left\": [0-9]+, \"reason\": \"spamming links\"\\}"), "'%s'", r.out);
 	cmd_result_free(&r);
 
-	admin(&r, d, "unban", "nobody", NULL);
-	ck_exit(&r, 0);
-	ck_assert_str_eq(r.out, "unbanned nobody (uid 65534)\n");
-	cmd_result_free(&r);
+	admin_says(d, "unbanned nobody (uid 65534)\n", "unban", "nobody", NULL);
 	erin_join(d, &erin);
 	tc_expect(a, "EV [0-9]+ [0-9]+ JOIN erin nobody$", TC_TIMEOUT);
 	linesock_close(&erin);
@@ -461,26 +458,16 @@ START_TEST(test_ban_and_unban)
 	cmd_result_free(&r);
 
 	/* A ban with no duration: the second word starts the reason. */
-	admin(&r, d, "ban", "nobody", "for", "good", NULL);
-	ck_exit(&r, 0);
-	ck_assert_str_eq(r.out, "banned nobody (uid 65534) forever; sessions closed: 0\n");
-	cmd_result_free(&r);
+	admin_says(d, "banned nobody (uid 65534) forever; sessions closed: 0\n",
+		   "ban", "nobody", "for", "good", NULL);
 	admin(&r, d, "--json", "bans", NULL);
 	ck_assert_msg(re_contains(r.out, "\"seconds_left\": \"forever\", \"reason\": \"for good\""), "'%s'", r.out);
 	cmd_result_free(&r);
 
 	/* Errors: a login that does not exist; unbanning who is not banned. */
-	admin(&r, d, "ban", "dave", "10m", NULL);
-	ck_exit(&r, 1);
-	ck_assert_msg(strstr(r.err, "no-such-user"), "stderr '%s'", r.err);
-	cmd_result_free(&r);
-	admin(&r, d, "unban", "#65534", NULL);
-	ck_exit(&r, 0);
-	cmd_result_free(&r);
-	admin(&r, d, "unban", "#65534", NULL);
-	ck_exit(&r, 1);
-	ck_assert_msg(strstr(r.err, "not-banned"), "stderr '%s'", r.err);
-	cmd_result_free(&r);
+	admin_exits(d, 1, "no-such-user", "ban", "dave", "10m", NULL);
+	admin_exits(d, 0, NULL, "unban", "#65534", NULL);
+	admin_exits(d, 1, "not-banned", "unban", "#65534", NULL);
 	lchatd_stop_ok(d);
 }
 END_TEST
@@ -555,14 +542,10 @@ START_TEST(test_reload_motd_and_restart_needed)
 {
 	struct lchatd *d = lchatd_start("motd = \"the old motd\"\n");
 	struct tclient *a = tc_connect(d->sock);
-	struct cmd_result r;
 
 	tc_join(a, "alice");
 	rewrite_config(d, "motd = \"the new motd\"\n");
-	admin(&r, d, "reload", NULL);
-	ck_exit(&r, 0);
-	ck_assert_str_eq(r.out, "configuration reloaded; changed: motd\n");
-	cmd_result_free(&r);
+	admin_says(d, "configuration reloaded; changed: motd\n", "reload", NULL);
 	new_member_sees_motd(d, "bob", "the new motd");
 	/* alice stayed: she sees bob come and go, and answers. */
 	tc_expect(a, "EV [0-9]+ [0-9]+ JOIN bob ", TC_TIMEOUT);
@@ -573,15 +556,9 @@ START_TEST(test_reload_motd_and_restart_needed)
 	char other[PATH_MAX + 32];
 	snprintf(other, sizeof(other), "motd = \"the new motd\"\nsocket = \"%s/other.sock\"\n", d->dir);
 	rewrite_config(d, other);
-	admin(&r, d, "reload", NULL);
-	ck_exit(&r, 0);
-	ck_assert_str_eq(r.out, "configuration reloaded; changed: nothing\n"
-				"restart lchatd for these to take effect: socket\n");
-	cmd_result_free(&r);
-	admin(&r, d, "--json", "reload", NULL);
-	ck_exit(&r, 0);
-	ck_assert_str_eq(r.out, "{\"changed\": [], \"restart_needed\": [\"socket\"]}\n");
-	cmd_result_free(&r);
+	admin_says(d, "configuration reloaded; changed: nothing\n"
+		   "restart lchatd for these to take effect: socket\n", "reload", NULL);
+	admin_says(d, "{\"changed\": [], \"restart_needed\": [\"socket\"]}\n", "--json", "reload", NULL);
 	new_member_sees_motd(d, "carol", "the new motd");
 	tc_expect(a, "EV [0-9]+ [0-9]+ JOIN carol ", TC_TIMEOUT);
 	lchatd_stop_ok(d);
@@ -673,15 +650,11 @@ START_TEST(test_shutdown_stops_everything)
 {
 	struct lchatd *d = lchatd_start(CONF);
 	struct tclient *a = tc_connect(d->sock), *b = tc_connect(d->sock);
-	struct cmd_result r;
 
 	tc_join(a, "alice");
 	tc_join(b, "bob");
 	tc_expect(a, "EV [0-9]+ [0-9]+ JOIN bob ", TC_TIMEOUT);
-	admin(&r, d, "shutdown", "back", "at", "six", NULL);
-	ck_exit(&r, 0);
-	ck_assert_str_eq(r.out, "lchatd is shutting down\n");
-	cmd_result_free(&r);
+	admin_says(d, "lchatd is shutting down\n", "shutdown", "back", "at", "six", NULL);
 	struct tclient *members[] = { a, b };
 	for (int i = 0; i < 2; i++) {
 		tc_expect(members[i], "EV [0-9]+ [0-9]+ NOTICE back at six$", TC_TIMEOUT);

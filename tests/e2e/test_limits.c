@@ -3,7 +3,6 @@
  * read (lagged, or just slow, or busy sending while it does not read),
  * the message rate, and an endless line. */
 #include <errno.h>
-#include <grp.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -15,6 +14,7 @@
 
 #include "harness.h"
 #include "procs.h"
+#include "runcmd.h"
 
 #define EV "EV [0-9]+ [0-9]+ "
 
@@ -112,7 +112,7 @@ static int other_uid_gets_hello(const char *sock)
 		struct rawc *c;
 		const char *line;
 
-		if (setgroups(0, NULL) < 0 || setgid(65534) < 0 || setuid(65534) < 0)
+		if (become_uid(65534) < 0)
 			_exit(2);
 		c = rawc_try_connect(sock);
 		if (!c)

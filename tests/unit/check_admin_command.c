@@ -15,6 +15,13 @@ static char out[256], err[256];
 	admin_build_command(verb, (int)(LEN(((char *[]){ __VA_ARGS__ })) - 1), \
 			    (char *const *)(char *[]){ __VA_ARGS__ }, out, sizeof(out), err, sizeof(err))
 
+/* BUILD succeeds, and the command is `want`. */
+#define BUILDS(want, verb, ...) \
+	do { \
+		ck_assert_int_eq(BUILD(verb, __VA_ARGS__), 0); \
+		ck_assert_str_eq(out, want); \
+	} while (0)
+
 START_TEST(verbs_are_looked_up)
 {
 	ck_assert_int_eq(admin_verb_lookup("notice"), AV_NOTICE);
@@ -29,37 +36,24 @@ END_TEST
 
 START_TEST(simple_verbs)
 {
-	ck_assert_int_eq(BUILD(AV_NOTICE, "server", "reboots", "at", "18:00", NULL), 0);
-	ck_assert_str_eq(out, "NOTICE server reboots at 18:00");
-	ck_assert_int_eq(BUILD(AV_WHO, NULL), 0);
-	ck_assert_str_eq(out, "WHO");
-	ck_assert_int_eq(BUILD(AV_STATUS, NULL), 0);
-	ck_assert_str_eq(out, "STATUS");
-	ck_assert_int_eq(BUILD(AV_SHUTDOWN, NULL), 0);
-	ck_assert_str_eq(out, "SHUTDOWN");
-	ck_assert_int_eq(BUILD(AV_SHUTDOWN, "back", "at", "six", NULL), 0);
-	ck_assert_str_eq(out, "SHUTDOWN back at six");
-	ck_assert_int_eq(BUILD(AV_KICK, "alice", NULL), 0);
-	ck_assert_str_eq(out, "KICK alice");
-	ck_assert_int_eq(BUILD(AV_KICK, "alice", "stop", "flooding", NULL), 0);
-	ck_assert_str_eq(out, "KICK alice stop flooding");
-	ck_assert_int_eq(BUILD(AV_UNBAN, "#65534", NULL), 0);
-	ck_assert_str_eq(out, "UNBAN #65534");
-	ck_assert_int_eq(BUILD(AV_UNMUTE, "bob", NULL), 0);
-	ck_assert_str_eq(out, "UNMUTE bob");
+	BUILDS("NOTICE server reboots at 18:00", AV_NOTICE, "server", "reboots", "at", "18:00", NULL);
+	BUILDS("WHO", AV_WHO, NULL);
+	BUILDS("STATUS", AV_STATUS, NULL);
+	BUILDS("SHUTDOWN", AV_SHUTDOWN, NULL);
+	BUILDS("SHUTDOWN back at six", AV_SHUTDOWN, "back", "at", "six", NULL);
+	BUILDS("KICK alice", AV_KICK, "alice", NULL);
+	BUILDS("KICK alice stop flooding", AV_KICK, "alice", "stop", "flooding", NULL);
+	BUILDS("UNBAN #65534", AV_UNBAN, "#65534", NULL);
+	BUILDS("UNMUTE bob", AV_UNMUTE, "bob", NULL);
 }
 END_TEST
 
 START_TEST(mute_durations)
 {
-	ck_assert_int_eq(BUILD(AV_MUTE, "bob", NULL), 0);
-	ck_assert_str_eq(out, "MUTE bob 0");
-	ck_assert_int_eq(BUILD(AV_MUTE, "bob", "10m", NULL), 0);
-	ck_assert_str_eq(out, "MUTE bob 600");
-	ck_assert_int_eq(BUILD(AV_MUTE, "bob", "1h30m", NULL), 0);
-	ck_assert_str_eq(out, "MUTE bob 5400");
-	ck_assert_int_eq(BUILD(AV_MUTE, "bob", "forever", NULL), 0);
-	ck_assert_str_eq(out, "MUTE bob 0");
+	BUILDS("MUTE bob 0", AV_MUTE, "bob", NULL);
+	BUILDS("MUTE bob 600", AV_MUTE, "bob", "10m", NULL);
+	BUILDS("MUTE bob 5400", AV_MUTE, "bob", "1h30m", NULL);
+	BUILDS("MUTE bob 0", AV_MUTE, "bob", "forever", NULL);
 	ck_assert_int_eq(BUILD(AV_MUTE, "bob", "soon", NULL), -1);
 	ck_assert_ptr_nonnull(strstr(err, "bad duration 'soon'"));
 	ck_assert_int_eq(BUILD(AV_MUTE, "bob", "10m", "extra", NULL), -1);
@@ -69,17 +63,12 @@ END_TEST
 
 START_TEST(ban_duration_is_optional)
 {
-	ck_assert_int_eq(BUILD(AV_BAN, "nobody", NULL), 0);
-	ck_assert_str_eq(out, "BAN nobody 0");
-	ck_assert_int_eq(BUILD(AV_BAN, "nobody", "2h", NULL), 0);
-	ck_assert_str_eq(out, "BAN nobody 7200");
-	ck_assert_int_eq(BUILD(AV_BAN, "#65534", "1d", "spamming", "links", NULL), 0);
-	ck_assert_str_eq(out, "BAN #65534 86400 spamming links");
+	BUILDS("BAN nobody 0", AV_BAN, "nobody", NULL);
+	BUILDS("BAN nobody 7200", AV_BAN, "nobody", "2h", NULL);
+	BUILDS("BAN #65534 86400 spamming links", AV_BAN, "#65534", "1d", "spamming", "links", NULL);
 	/* Not a duration: the reason starts there and the ban has no end. */
-	ck_assert_int_eq(BUILD(AV_BAN, "nobody", "spamming", "links", NULL), 0);
-	ck_assert_str_eq(out, "BAN nobody 0 spamming links");
-	ck_assert_int_eq(BUILD(AV_BAN, "nobody", "forever", "for", "good", NULL), 0);
-	ck_assert_str_eq(out, "BAN nobody 0 for good");
+	BUILDS("BAN nobody 0 spamming links", AV_BAN, "nobody", "spamming", "links", NULL);
+	BUILDS("BAN nobody 0 for good", AV_BAN, "nobody", "forever", "for", "good", NULL);
 }
 END_TEST
 
