@@ -2,6 +2,7 @@
 #
 #   make            build the programs into build/bin/
 #   make check      unit and end-to-end tests, then the same under ASan+UBSan
+#   make torture    the long hardening suite: attacks, faults, fuzzing, soak
 #   make run        start lchatd in the foreground with sockets under ./run/
 #   make bench      lchat against redis pub/sub and ngircd (docs/performance.md)
 #   make install    PREFIX=/usr/local DESTDIR= (binaries, config, man pages, unit)
@@ -38,6 +39,7 @@ ADMIN_SRC  = $(sort $(wildcard admin/*.c))
 UNIT_SRC   = $(sort $(wildcard tests/unit/check_*.c))
 E2E_SRC    = $(sort $(wildcard tests/e2e/test_*.c))
 E2E_LIB    = $(filter-out $(E2E_SRC),$(sort $(wildcard tests/e2e/*.c)))
+TORTURE_SRC = $(sort $(wildcard tests/torture/torture_*.c))
 
 COMMON_OBJ = $(COMMON_SRC:%.c=$(B)/obj/%.o)
 DAEMON_OBJ = $(DAEMON_SRC:%.c=$(B)/obj/%.o)
@@ -46,13 +48,14 @@ ADMIN_OBJ  = $(ADMIN_SRC:%.c=$(B)/obj/%.o)
 E2E_LIBOBJ = $(E2E_LIB:%.c=$(B)/obj/%.o)
 UNIT_BIN   = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 E2E_BIN    = $(E2E_SRC:tests/e2e/%.c=$(B)/tests/%)
+TORTURE_BIN = $(TORTURE_SRC:tests/torture/%.c=$(B)/tests/%)
 
 PROGRAMS   = $(B)/bin/lchatd $(if $(CLIENT_SRC),$(B)/bin/lchat) $(if $(ADMIN_SRC),$(B)/bin/lchat-admin)
 
 # The client's line editor (GNU readline, for its callback interface).
 CLIENT_LIBS := $(shell pkg-config --libs readline 2>/dev/null || echo -lreadline)
 
-.PHONY: bench wake-bench fuzz
+.PHONY: bench wake-bench fuzz torture torture-tests torture-fuzz
 .PHONY: check-valgrind
 .PHONY: all check check-unit check-e2e check-asan run install uninstall clean deps deps-check tests
 all: $(PROGRAMS)
@@ -92,6 +95,11 @@ $(B)/tests/check_%: $(B)/obj/tests/unit/check_%.o $(DAEMON_LIBOBJ) $(COMMON_OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
 
 $(B)/tests/test_%: $(B)/obj/tests/e2e/test_%.o $(E2E_LIBOBJ) $(COMMON_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
+
+# The long hardening programs link like the end-to-end ones.
+$(B)/tests/torture_%: $(B)/obj/tests/torture/torture_%.o $(E2E_LIBOBJ) $(COMMON_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
 
@@ -166,19 +174,44 @@ bench: $(PROGRAMS) $(B)/bin/lchat-bench
 	@scripts/install-deps --check --bench
 	bench/run-bench
 
-# make fuzz: libFuzzer on the protocol module and the sanitizer, for
-# FUZZ_SECONDS (default 60), from the seed corpus in tests/fuzz/corpus.
+# Fuzzing: each tests/fuzz/fuzz_NAME.c is a libFuzzer target linked with
+# the shared code, run from its seed corpus tests/fuzz/corpus/NAME under
+# ASan+UBSan. make fuzz runs every target for FUZZ_SECONDS (default 60).
 # Needs clang and its runtime (Debian: clang, libclang-rt-14-dev).
 FUZZ_SECONDS ?= 60
-FUZZ_FLAGS = -std=gnu11 -g -O1 -D_GNU_SOURCE -Icommon -fsanitize=fuzzer,address,undefined
-build/fuzz/fuzz_protocol: tests/fuzz/fuzz_protocol.c common/protocol.c common/sanitize.c common/buffer.c
+FUZZ_SRC   = $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BIN   = $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
+FUZZ_FLAGS = -std=gnu11 -g -O1 -D_GNU_SOURCE -Icommon $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(COMMON_SRC)
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_FLAGS) -o $@ $^
+	clang $(FUZZ_FLAGS) -o $@ $^ $(PKG_LIBS) -lpthread
 
-fuzz: build/fuzz/fuzz_protocol
-	@mkdir -p build/fuzz/corpus-protocol
-	build/fuzz/fuzz_protocol -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
-		build/fuzz/corpus-protocol tests/fuzz/corpus/protocol
+fuzz: $(FUZZ_BIN)
+	@set -e; for f in $(FUZZ_BIN); do \
+		n=$${f#build/fuzz/fuzz_}; mkdir -p build/fuzz/corpus-$$n; \
+		echo "=== fuzz $$n for $(FUZZ_SECONDS) s"; \
+		$$f -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1 \
+			build/fuzz/corpus-$$n tests/fuzz/corpus/$$n; \
+	done
+
+# make torture: the long part of the hardening suite (docs/hardening.md):
+# the torture_* programs plainly and under ASan+UBSan, then every fuzz
+# target for TORTURE_FUZZ_SECONDS each. make check runs the fast part.
+TORTURE_FUZZ_SECONDS ?= 60
+torture-tests: $(PROGRAMS) $(TORTURE_BIN)
+	@LCHAT_BIN=$(abspath $(B)/bin) tests/run-tests $(TORTURE_BIN)
+
+torture-fuzz:
+	@scripts/install-deps --check --fuzz
+	$(MAKE) FUZZ_SECONDS=$(TORTURE_FUZZ_SECONDS) fuzz
+
+torture: deps-check
+	@rm -f build/torture-results
+	$(MAKE) LCHAT_RESULTS=$(abspath build/torture-results) torture-tests
+	$(MAKE) B=build/asan CFLAGS="$(SAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" \
+		LCHAT_RESULTS=$(abspath build/torture-results) torture-tests
+	$(MAKE) torture-fuzz
+	@tests/summarize build/torture-results
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man1 \
