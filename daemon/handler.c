@@ -72,6 +72,8 @@ struct handler {
 	int64_t close_deadline;
 	int64_t join_deadline;
 	uint64_t cursor;        /* next sequence number to read */
+	uint64_t leave_seq;     /* our LEAVE's seq once written (0: not yet):
+				 * events from it on are not ours to send */
 	struct linebuf in;
 	struct buffer out;
 	double tokens;          /* rate limit bucket */
@@ -114,7 +116,7 @@ static void leave(struct handler *h, enum leave_reason why, const char *text, si
 		room_unlock(h->room);   /* the admin wrote our LEAVE */
 		return;
 	}
-	room_append_locked(h->room, &ev);
+	h->leave_seq = room_append_locked(h->room, &ev);
 	atomic_store(&h->me->state, SLOT_LEFT);
 	room_wake_members_locked(h->room, (int)h->slot);
 	room_unlock(h->room);
@@ -165,6 +167,8 @@ static bool drain(struct handler *h)
 	struct room *r = h->room;
 	uint64_t head = room_head(r);
 
+	if (h->leave_seq && head > h->leave_seq)
+		head = h->leave_seq;
 	/* Checked even when the output is backed up: that is when it happens. */
 	if (h->cursor < head && h->cursor < room_oldest(r, head))
 		goto lagged;
@@ -416,8 +420,12 @@ static void handle_line(struct handler *h, const char *line, size_t len)
 			h->closing = true;
 		break;
 	case VERB_QUIT:
-		reply(h, "OK QUIT");
+		/* The events the member was here for, up to its LEAVE, come
+		 * before the OK; nothing comes after it. */
 		leave(h, LEAVE_QUIT, c.text, c.text_len);
+		if (h->joined && !drain(h))
+			break;      /* lagged: BYE lagged instead */
+		reply(h, "OK QUIT");
 		start_closing(h);
 		break;
 	default:
@@ -467,7 +475,7 @@ static void process_input(struct handler *h)
 			      h->cfg->max_line);
 		else
 			handle_line(h, line, len);
-		if (h->joined && !drain(h))
+		if (h->joined && !h->closing && !drain(h))
 			return;
 	}
 }
