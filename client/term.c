@@ -1,6 +1,7 @@
 /* term.c - the interactive interface on GNU readline's callback interface
  * (why readline: term.h). Asynchronous output: save the line and the
- * cursor, clear the prompt and the line, print, restore, redisplay. */
+ * cursor, clear the prompt and the line, print (folded to the screen's
+ * width, wrap.h), restore, redisplay. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 
 #include "session.h"
 #include "term.h"
+#include "wrap.h"
 
 /* readline's callbacks take no context, so the one interface lives here. */
 static struct {
@@ -154,7 +156,16 @@ void term_print(void *ctx, const char *line, bool bell)
 		rl_replace_line("", 0);
 		rl_redisplay();
 	}
-	printf("%s%s\n", line, bell && T.bell ? "\a" : "");
+	/* Folded to the screen's width by us, not by the terminal: only
+	 * real line starts reach column 0 (wrap.h). */
+	struct buffer folded = { 0 };
+	int rows, cols;
+	rl_get_screen_size(&rows, &cols);
+	if (wrap_line(&folded, line, cols) < 0 || buffer_append(&folded, "", 1) < 0)
+		printf("%s%s\n", line, bell && T.bell ? "\a" : "");
+	else
+		printf("%s%s\n", folded.data, bell && T.bell ? "\a" : "");
+	buffer_free(&folded);
 	fflush(stdout);
 	if (!redraw)
 		return;

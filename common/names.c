@@ -1,5 +1,5 @@
-/* names.c - chat name syntax, reserved names, the login-name rule and
- * case-insensitive comparison. */
+/* names.c - chat name syntax, reserved names, the login-name rule,
+ * case-insensitive comparison and look-alike skeletons. */
 #include "names.h"
 
 #include <string.h>
@@ -32,20 +32,55 @@ static bool is_name_char(char c)
 	return is_alnum(c) || c == '.' || c == '_' || c == '-';
 }
 
-static bool equal_ci(const char *a, size_t n, const char *b)
+void name_skeleton(const char *name, char *out)
 {
-	size_t i;
+	size_t o = 0;
 
-	for (i = 0; i < n; i++)
-		if (b[i] == '\0' || ascii_lower(a[i]) != ascii_lower(b[i]))
-			return false;
-	return b[n] == '\0';
+	for (size_t i = 0; i < NAME_MAX_LEN && name[i] != '\0'; i++) {
+		char c = ascii_lower(name[i]);
+		char next = i + 1 < NAME_MAX_LEN ? ascii_lower(name[i + 1]) : '\0';
+
+		if (c == 'r' && next == 'n') {
+			c = 'm';
+			i++;
+		} else if (c == 'v' && next == 'v') {
+			c = 'w';
+			i++;
+		} else if (c == '0') {
+			c = 'o';
+		} else if (c == '1' || c == 'i') {
+			c = 'l';
+		} else if (c == '5') {
+			c = 's';
+		}
+		out[o++] = c;
+	}
+	out[o] = '\0';
+}
+
+bool name_confusable(const char *a, const char *b)
+{
+	char sa[NAME_MAX_LEN + 1], sb[NAME_MAX_LEN + 1];
+
+	name_skeleton(a, sa);
+	name_skeleton(b, sb);
+	return strcmp(sa, sb) == 0;
+}
+
+/* n bytes of name, NUL-terminated, into out (NAME_MAX_LEN + 1; n fits). */
+static void copy_name(const char *name, size_t n, char *out)
+{
+	memcpy(out, name, n);
+	out[n] = '\0';
 }
 
 static bool is_reserved(const char *name, size_t n)
 {
+	char exact[NAME_MAX_LEN + 1];
+
+	copy_name(name, n, exact);
 	for (size_t i = 0; i < ARRAY_LEN(reserved_names); i++)
-		if (equal_ci(name, n, reserved_names[i]))
+		if (name_confusable(exact, reserved_names[i]))
 			return true;
 	return false;
 }
@@ -73,6 +108,24 @@ static bool is_others_login(const char *login, uid_t uid)
 	return uid_of_login(login, &owner) && owner != uid;
 }
 
+struct like_login {
+	char skeleton[NAME_MAX_LEN + 1];
+	uid_t uid;
+};
+
+/* for_each_account(): an account of another uid whose login looks like the
+ * name. Logins longer than a name cannot. */
+static bool login_looks_like(const char *login, uid_t owner, void *arg)
+{
+	const struct like_login *like = arg;
+	char skel[NAME_MAX_LEN + 1];
+
+	if (owner == like->uid || strlen(login) > NAME_MAX_LEN)
+		return false;
+	name_skeleton(login, skel);
+	return strcmp(skel, like->skeleton) == 0;
+}
+
 enum name_error name_check_for_uid(const char *name, size_t n, uid_t uid)
 {
 	char exact[NAME_MAX_LEN + 1], lower[NAME_MAX_LEN + 1];
@@ -80,12 +133,19 @@ enum name_error name_check_for_uid(const char *name, size_t n, uid_t uid)
 
 	if (err != NAME_OK)
 		return err;
-	memcpy(exact, name, n);
-	exact[n] = '\0';
+	copy_name(name, n, exact);
 	name_key(exact, lower);
 	if (is_others_login(exact, uid))
 		return NAME_OTHERS_LOGIN;
 	if (strcmp(exact, lower) != 0 && is_others_login(lower, uid))
+		return NAME_OTHERS_LOGIN;
+
+	uid_t owner;
+	if ((uid_of_login(exact, &owner) || uid_of_login(lower, &owner)) && owner == uid)
+		return NAME_OK;	/* one's own login */
+	struct like_login like = { .uid = uid };
+	name_skeleton(exact, like.skeleton);
+	if (for_each_account(login_looks_like, &like))
 		return NAME_OTHERS_LOGIN;
 	return NAME_OK;
 }
@@ -126,6 +186,8 @@ const char *name_error_code(enum name_error e)
 		return "name-reserved";
 	case NAME_OTHERS_LOGIN:
 		return "name-others-login";
+	case NAME_CONFUSABLE:
+		return "name-confusable";
 	}
 	return "unknown";
 }
@@ -144,9 +206,11 @@ const char *name_error_message(enum name_error e)
 	case NAME_BAD_START:
 		return "names must start with a letter or a digit";
 	case NAME_RESERVED:
-		return "that name is reserved";
+		return "that name is reserved, or looks like a reserved name";
 	case NAME_OTHERS_LOGIN:
-		return "that name is another user's login name";
+		return "that name is, or looks like, another user's login name";
+	case NAME_CONFUSABLE:
+		return "that name looks like the name of another user in the room";
 	}
 	return "unknown name error";
 }

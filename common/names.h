@@ -3,7 +3,13 @@
  * A chat name is 1..NAME_MAX_LEN characters from [A-Za-z0-9._-], starting
  * with a letter or digit. Restricting names to ASCII removes the whole class
  * of Unicode look-alike, zero-width and bidi tricks. Names are compared
- * case-insensitively: name_key() gives the comparison key. */
+ * case-insensitively: name_key() gives the comparison key.
+ *
+ * ASCII has look-alikes too: "a1ice" or "aIice" for "alice", "adm1n" for
+ * "admin". name_skeleton() maps a name to what it looks like, and two names
+ * with the same skeleton are confusable: a name may not be confusable with
+ * a reserved name, with another account's login name, or (the daemon's
+ * rule, room.c) with the name of another user's member of the room. */
 #ifndef LCHAT_NAMES_H
 #define LCHAT_NAMES_H
 
@@ -20,18 +26,33 @@ enum name_error {
 	NAME_BAD_CHAR,      /* control, space, invisible, bidi or other character */
 	NAME_BAD_START,     /* must start with a letter or digit */
 	NAME_RESERVED,      /* looks like the server or an administrator */
-	NAME_OTHERS_LOGIN,  /* another account's login name */
+	NAME_OTHERS_LOGIN,  /* another account's login name, or a look-alike */
+	NAME_CONFUSABLE,    /* looks like the name of another user in the room */
 };
 
 /* Check the syntax and the reserved list; n is the length in bytes. */
 enum name_error name_check_syntax(const char *name, size_t n);
 
-/* Full check for a user with uid `uid`: syntax, reserved names, and that the
- * name (compared case-insensitively) is not the login of another account. */
+/* Full check for a user with uid `uid`: syntax, reserved names (and their
+ * look-alikes), and that the name is neither the login of another account
+ * (compared case-insensitively) nor confusable with one. The user's own
+ * login name is always accepted. Look-alike logins are found by walking
+ * the password database (getpwent): only accounts it enumerates count. */
 enum name_error name_check_for_uid(const char *name, size_t n, uid_t uid);
 
 /* Lower-case comparison key of a valid name into key (NAME_MAX_LEN + 1). */
 void name_key(const char *name, char *key);
+
+/* The skeleton of a name, into out (NAME_MAX_LEN + 1): lower case, then
+ * each look-alike replaced by one representative, left to right:
+ *   0 -> o     1, i (and so I), l -> l     5 -> s     rn -> m     vv -> w
+ * The set is the confusions of common terminal fonts: the digits that
+ * look like letters, capital I and small l, and the pairs that run
+ * together in proportional fonts. */
+void name_skeleton(const char *name, char *out);
+
+/* True if two names have the same skeleton (the same name included). */
+bool name_confusable(const char *a, const char *b);
 
 /* True if two valid names are the same name (case-insensitive). */
 bool name_equal(const char *a, const char *b);

@@ -1,5 +1,6 @@
 /* sanitize.c - strict UTF-8 decoding, the forbidden and invisible character
- * sets, and the check/sanitize rules built on them. */
+ * sets, and the check/sanitize rules built on them (with the nonspacing set
+ * of nonspacing.c: the limit on floods of marks). */
 #include "sanitize.h"
 
 #include <stdio.h>
@@ -15,6 +16,8 @@ struct cp_range {
 };
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+#define STR_(x) #x
+#define STR(x) STR_(x)
 
 /* Beyond C0, DEL, C1 and the noncharacters, which are tested directly. */
 static const struct cp_range forbidden_ranges[] = {
@@ -125,7 +128,7 @@ bool codepoint_is_invisible(uint32_t cp)
 enum text_error text_check(const char *s, size_t n, size_t *bad_offset)
 {
 	bool visible = false;
-	size_t i = 0;
+	size_t i = 0, run = 0;	/* nonspacing code points in a row */
 
 	while (i < n) {
 		uint32_t cp;
@@ -136,6 +139,10 @@ enum text_error text_check(const char *s, size_t n, size_t *bad_offset)
 			err = TEXT_BAD_UTF8;
 		else if (codepoint_is_forbidden(cp))
 			err = TEXT_CONTROL;
+		else if (!codepoint_is_nonspacing(cp))
+			run = 0;
+		else if (++run > TEXT_MAX_NONSPACING)
+			err = TEXT_MARKS;
 		if (err != TEXT_OK) {
 			if (bad_offset)
 				*bad_offset = i;
@@ -164,6 +171,8 @@ const char *text_error_code(enum text_error e)
 		return "bad-char";
 	case TEXT_EMPTY:
 		return "empty";
+	case TEXT_MARKS:
+		return "too-many-marks";
 	}
 	return "unknown";
 }
@@ -179,6 +188,9 @@ const char *text_error_message(enum text_error e)
 		return "text contains a control character, escape sequence or bidi control";
 	case TEXT_EMPTY:
 		return "text is empty";
+	case TEXT_MARKS:
+		return "text stacks more than " STR(TEXT_MAX_NONSPACING)
+		       " combining marks or zero-width characters in a row";
 	}
 	return "unknown text error";
 }
@@ -198,7 +210,7 @@ static size_t escape_codepoint(uint32_t cp, char *buf)
 size_t text_sanitize(const char *s, size_t n, char *out, size_t outcap)
 {
 	char esc[ESCAPE_MAX + 1];
-	size_t i = 0, o = 0;
+	size_t i = 0, o = 0, run = 0;	/* nonspacing code points in a row */
 
 	if (outcap == 0)
 		return 0;
@@ -212,12 +224,26 @@ size_t text_sanitize(const char *s, size_t n, char *out, size_t outcap)
 			piece = REPLACEMENT_CHAR;
 			plen = sizeof(REPLACEMENT_CHAR) - 1;
 			len = 1;	/* one U+FFFD per invalid byte */
+			run = 0;
 		} else if (codepoint_is_forbidden(cp)) {
 			piece = esc;
 			plen = escape_codepoint(cp, esc);
-		} else {
+			run = 0;
+		} else if (!codepoint_is_nonspacing(cp)) {
 			piece = s + i;
 			plen = len;
+			run = 0;
+		} else if (++run <= TEXT_MAX_NONSPACING) {
+			piece = s + i;
+			plen = len;
+		} else if (run == TEXT_MAX_NONSPACING + 1) {
+			/* The flood's first excess mark: one visible U+FFFD
+			 * (a spacing character, so the output's run ends). */
+			piece = REPLACEMENT_CHAR;
+			plen = sizeof(REPLACEMENT_CHAR) - 1;
+		} else {
+			piece = "";	/* the rest of the flood: dropped */
+			plen = 0;
 		}
 		if (plen >= outcap - o)
 			break;	/* no room for the piece and the NUL */

@@ -27,14 +27,30 @@ bool codepoint_is_forbidden(uint32_t cp);
  * characters, including the forbidden ones). Used by the name rules. */
 bool codepoint_is_invisible(uint32_t cp);
 
+/* True for code points that take no column of their own and stack on the
+ * character before them: combining marks and format characters (general
+ * categories Mn, Me, Cf; common/nonspacing.c, generated). */
+bool codepoint_is_nonspacing(uint32_t cp);
+
+/* The most nonspacing code points (marks, joiners, variation selectors...)
+ * text may have in a row. Real text needs a few (a letter with two or three
+ * accents, an emoji with a variation selector and a joiner); a flood of
+ * them ("Zalgo" text, hundreds of zero-width joiners) only smears over the
+ * lines around it or hides text. UAX #15's stream-safe format allows 30;
+ * a terminal cell shows far fewer. */
+#define TEXT_MAX_NONSPACING 8
+
 enum text_error {
 	TEXT_OK = 0,
 	TEXT_BAD_UTF8,      /* not valid UTF-8 */
 	TEXT_CONTROL,       /* a forbidden (control, escape, bidi...) character */
 	TEXT_EMPTY,         /* empty or only white space */
+	TEXT_MARKS,         /* more than TEXT_MAX_NONSPACING nonspacing in a row */
 };
 
-/* Check user-supplied text (a message, a quit reason, a notice). On error,
+/* Check user-supplied text (a message, a quit reason, a notice): valid
+ * UTF-8, nothing forbidden, no run of more than TEXT_MAX_NONSPACING
+ * nonspacing code points, something visible. On error,
  * *bad_offset (if not NULL) gets the byte offset of the first bad byte. */
 enum text_error text_check(const char *s, size_t n, size_t *bad_offset);
 
@@ -44,7 +60,9 @@ const char *text_error_message(enum text_error e);
 
 /* Copy s (n bytes) to out as text that is safe to print on a terminal:
  * invalid UTF-8 bytes become U+FFFD, forbidden code points become a visible
- * escape such as "^[" (C0), "<U+202E>" (others). Always NUL-terminates when
+ * escape such as "^[" (C0), "<U+202E>" (others), and the nonspacing code
+ * points of a run beyond the TEXT_MAX_NONSPACING-th are dropped, with one
+ * U+FFFD in their place. Always NUL-terminates when
  * outcap > 0 and never splits a UTF-8 sequence or an escape. Returns the
  * number of bytes written, excluding the NUL. Idempotent: sanitizing the
  * output again yields the same bytes. */

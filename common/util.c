@@ -90,6 +90,37 @@ bool uid_of_login(const char *login, uid_t *uid)
 	return pw_find(login, 0, uid, NULL, 0);
 }
 
+bool for_each_account(bool (*fn)(const char *login, uid_t uid, void *arg), void *arg)
+{
+	struct passwd pw, *res;
+	size_t size = 4096;
+	char *buf = malloc(size);
+	bool hit = false;
+	int rc;
+
+	if (!buf)
+		return false;
+	setpwent();
+	while (!hit) {
+		rc = getpwent_r(&pw, buf, size, &res);
+		if (rc == ERANGE && size < 1024 * 1024) {
+			/* The entry is not consumed: retry with more room. */
+			char *bigger = realloc(buf, size * 2);
+			if (!bigger)
+				break;
+			buf = bigger;
+			size *= 2;
+			continue;
+		}
+		if (rc != 0 || !res)
+			break;	/* ENOENT: the end; anything else: stop */
+		hit = fn(res->pw_name, res->pw_uid, arg);
+	}
+	endpwent();
+	free(buf);
+	return hit;
+}
+
 void nss_preload(void)
 {
 	char login[64];

@@ -17,6 +17,12 @@ void login_of_uid(uid_t uid, char *buf, size_t len);
 /* The uid of the account named login; false if there is none (or the
  * lookup fails). */
 bool uid_of_login(const char *login, uid_t *uid);
+
+/* Call fn(login, uid, arg) for each account the password database
+ * enumerates (getpwent_r), until fn returns true; returns whether one did.
+ * A database that cannot be enumerated (some LDAP setups) yields only the
+ * accounts it lists. */
+bool for_each_account(bool (*fn)(const char *login, uid_t uid, void *arg), void *arg);
 /* Load the C library's name-service modules (passwd lookups) now, so that
  * processes forked later share their pages instead of each loading and
  * relocating its own copy (about 40 KiB per lchatd handler). */

@@ -277,6 +277,15 @@ static void cmd_join(struct handler *h, const struct command *c)
 		reply(h, "ERR name-taken the name %s is already in use; choose another", name);
 		return;
 	}
+	other = room_find_confusable_locked(r, name, h->uid);
+	if (other >= 0) {
+		char like[NAME_MAX_LEN + 1];
+		snprintf(like, sizeof(like), "%s", room_slot(r, (uint32_t)other)->name);
+		room_unlock(r);
+		reply(h, "ERR %s the name %s looks too much like %s, who is in the room; "
+		      "choose another", name_error_code(NAME_CONFUSABLE), name, like);
+		return;
+	}
 	struct room_slot *s = h->me;
 	snprintf(s->name, sizeof(s->name), "%s", name);
 	name_key(name, s->key);

@@ -312,6 +312,19 @@ int room_find_locked(struct room *r, const char *name)
 	return -1;
 }
 
+int room_find_confusable_locked(struct room *r, const char *name, uid_t uid)
+{
+	uint32_t hw = atomic_load(&r->hdr->high_water);
+
+	for (uint32_t i = 0; i < hw && i < r->max_users; i++) {
+		struct room_slot *s = &r->slots[i];
+		if (atomic_load(&s->state) == SLOT_JOINED && s->uid != uid &&
+		    name_confusable(s->name, name))
+			return (int)i;
+	}
+	return -1;
+}
+
 static int format_who(struct room *r, struct buffer *out, bool admin)
 {
 	int64_t now = now_ms();

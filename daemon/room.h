@@ -179,5 +179,9 @@ bool room_slot_muted(struct room_slot *s, int64_t now_ms);
 
 /* Index of a joined member named `name` (any case), or -1. Lock held. */
 int room_find_locked(struct room *r, const char *name);
+/* The slot of a member of another uid whose name is confusable with name
+ * (name_confusable(): the same skeleton), or -1. A user's own sessions may
+ * have look-alike names: they show the same login. Lock held. */
+int room_find_confusable_locked(struct room *r, const char *name, uid_t uid);
 
 #endif

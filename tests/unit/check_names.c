@@ -317,6 +317,80 @@ START_TEST(test_login_check_order)
 }
 END_TEST
 
+/* ---- look-alikes ---- */
+
+static const struct {
+	const char *name, *skeleton;
+} skeletons[] = {
+	{ "alice", "allce" }, { "ALICE", "allce" }, { "a1ice", "allce" },
+	{ "aIice", "allce" }, { "aLiCe", "allce" }, { "al1ce", "allce" },
+	{ "b0b", "bob" }, { "B0B", "bob" }, { "5am", "sam" }, { "rnary", "mary" },
+	{ "vvendy", "wendy" }, { "vvv", "wv" }, { "rnrn", "mm" }, { "rrn", "rm" },
+	{ "x.y-z_w", "x.y-z_w" }, { "0123456789", "ol234s6789" },
+	{ "R", "r" }, { "r", "r" }, { "v", "v" },
+};
+
+START_TEST(test_skeleton)
+{
+	char out[NAME_MAX_LEN + 1];
+
+	name_skeleton(skeletons[_i].name, out);
+	ck_assert_str_eq(out, skeletons[_i].skeleton);
+	/* a skeleton is its own skeleton */
+	name_skeleton(skeletons[_i].skeleton, out);
+	ck_assert_str_eq(out, skeletons[_i].skeleton);
+}
+END_TEST
+
+START_TEST(test_confusable)
+{
+	static const char *const like_alice[] = { "alice", "Alice", "a1ice", "aIice", "al1ce",
+						  "ALlCE", "a1Ice" };
+	static const char *const unlike_alice[] = { "alice2", "alce", "alices", "aiice2",
+						    "a.lice", "bob" };
+
+	for (size_t i = 0; i < LEN(like_alice); i++)
+		for (size_t j = 0; j < LEN(like_alice); j++)
+			ck_assert_msg(name_confusable(like_alice[i], like_alice[j]), "%s %s",
+				      like_alice[i], like_alice[j]);
+	for (size_t i = 0; i < LEN(unlike_alice); i++)
+		ck_assert_msg(!name_confusable("alice", unlike_alice[i]), "%s",
+			      unlike_alice[i]);
+	ck_assert(name_confusable("rnallory", "mallory"));
+	ck_assert(name_confusable("vvho", "who"));
+	ck_assert(!name_confusable("rn", "r"));
+}
+END_TEST
+
+/* Look-alikes of reserved names are reserved. */
+START_TEST(test_reserved_lookalikes)
+{
+	static const char *const bad[] = { "adm1n", "ADM1N", "N0TICE", "n0t1ce", "5erver",
+					   "5y5tem", "lchat-adrnin", "0perat0r", "a11", "AIl",
+					   "adminIstrator", "rnoderator" };
+
+	for (size_t i = 0; i < LEN(bad); i++)
+		ck_assert_msg(name_check_syntax(bad[i], strlen(bad[i])) == NAME_RESERVED,
+			      "%s should be reserved", bad[i]);
+}
+END_TEST
+
+/* Look-alikes of another account's login are refused, those of one's own
+ * login are not; uid 0 is "root" on every test machine. */
+START_TEST(test_login_lookalikes)
+{
+	char root[64];
+
+	root_login(root, sizeof(root));
+	if (strcmp(root, "root") != 0)
+		return;
+	ck_assert_int_eq(name_check_for_uid(S("r00t"), 1000), NAME_OTHERS_LOGIN);
+	ck_assert_int_eq(name_check_for_uid(S("R0OT"), 1000), NAME_OTHERS_LOGIN);
+	ck_assert_int_eq(name_check_for_uid(S("r0ot"), 0), NAME_OK);
+	ck_assert_int_eq(name_check_for_uid(S("r00ts"), 1000), NAME_OK);
+}
+END_TEST
+
 /* ---- error strings ---- */
 
 START_TEST(test_error_strings)
@@ -332,6 +406,7 @@ START_TEST(test_error_strings)
 		{ NAME_BAD_START, "name-bad-start" },
 		{ NAME_RESERVED, "name-reserved" },
 		{ NAME_OTHERS_LOGIN, "name-others-login" },
+		{ NAME_CONFUSABLE, "name-confusable" },
 	};
 
 	for (size_t i = 0; i < LEN(codes); i++) {
@@ -345,7 +420,8 @@ START_TEST(test_error_strings)
 	}
 	ck_assert_str_eq(name_error_message(NAME_TOO_LONG),
 			 "names are at most 32 characters");
-	ck_assert_str_eq(name_error_message(NAME_RESERVED), "that name is reserved");
+	ck_assert_str_eq(name_error_message(NAME_RESERVED),
+			 "that name is reserved, or looks like a reserved name");
 	ck_assert_ptr_nonnull(name_error_code((enum name_error)99));
 	ck_assert_ptr_nonnull(name_error_message((enum name_error)99));
 }
@@ -362,6 +438,9 @@ static Suite *names_suite(void)
 	tcase_add_test(tc, test_syntax_every_byte);
 	tcase_add_loop_test(tc, test_reserved_any_case, 0, LEN(reserved));
 	tcase_add_test(tc, test_not_reserved);
+	tcase_add_loop_test(tc, test_skeleton, 0, LEN(skeletons));
+	tcase_add_test(tc, test_confusable);
+	tcase_add_test(tc, test_reserved_lookalikes);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("compare");
@@ -376,6 +455,7 @@ static Suite *names_suite(void)
 	tcase_add_test(tc, test_login_of_current_user);
 	tcase_add_test(tc, test_login_unknown);
 	tcase_add_test(tc, test_login_check_order);
+	tcase_add_test(tc, test_login_lookalikes);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("errors");

@@ -321,6 +321,10 @@ END_TEST
 
 /* ---- text_check ---- */
 
+#define ACUTE "\xCC\x81"	/* U+0301 combining acute accent */
+#define ZWJ "\xE2\x80\x8D"	/* U+200D zero width joiner */
+#define M8 ACUTE ACUTE ACUTE ACUTE ACUTE ACUTE ACUTE ACUTE
+
 struct check_case {
 	const char *s;
 	size_t n;
@@ -383,6 +387,20 @@ static const struct check_case check_cases[] = {
 	{ S("\x9B" "31m"), TEXT_BAD_UTF8, 0 },
 	{ S("\xC3\xA9\xE2\x82"), TEXT_BAD_UTF8, 2 },
 	{ S("  \x80"), TEXT_BAD_UTF8, 2 },
+	/* floods of nonspacing code points: at most 8 in a row */
+	{ S("a" M8), TEXT_OK, 0 },
+	{ S("a" M8 "b" M8), TEXT_OK, 0 },
+	{ S("a" M8 " " M8), TEXT_OK, 0 },
+	{ S("a" M8 ACUTE), TEXT_MARKS, 17 },
+	{ S("xy" M8 ZWJ), TEXT_MARKS, 18 },
+	{ S(ZWJ ZWJ ZWJ ZWJ ZWJ ZWJ ZWJ ZWJ ZWJ "a"), TEXT_MARKS, 24 },
+	{ S("e\xCC\xA3\xCC\x82"), TEXT_OK, 0 },		/* e, dot below, circumflex */
+	{ S("#\xEF\xB8\x8F\xE2\x83\xA3"), TEXT_OK, 0 },	/* keycap: VS16, U+20E3 */
+	{ S("\xE2\x9D\xA4\xEF\xB8\x8F" ZWJ "\xF0\x9F\x94\xA5"), TEXT_OK, 0 },
+	{ S("\xF0\x9F\x91\xA8" ZWJ "\xF0\x9F\x91\xA9" ZWJ "\xF0\x9F\x91\xA7" ZWJ
+	    "\xF0\x9F\x91\xA6"), TEXT_OK, 0 },
+	/* a forbidden or bad byte inside a flood is reported as such */
+	{ S("a" M8 "\xE2\x80\x8B"), TEXT_CONTROL, 17 },
 	/* the first problem wins */
 	{ S("a\x01" "b\xFF"), TEXT_CONTROL, 1 },
 	{ S("a\xFF" "b\x01"), TEXT_BAD_UTF8, 1 },
@@ -421,6 +439,7 @@ START_TEST(test_text_error_strings)
 		{ TEXT_BAD_UTF8, "bad-utf8" },
 		{ TEXT_CONTROL, "bad-char" },
 		{ TEXT_EMPTY, "empty" },
+		{ TEXT_MARKS, "too-many-marks" },
 	};
 
 	for (size_t i = 0; i < LEN(codes); i++) {
@@ -485,6 +504,14 @@ static const struct sanitize_case sanitize_cases[] = {
 	{ S("\xF4\x90\x80\x80"), FFFD FFFD FFFD FFFD },
 	{ S("\xFF\xFE"), FFFD FFFD },
 	{ S("^[ <U+202E>"), "^[ <U+202E>" },
+	/* floods: the 9th nonspacing code point in a row and the rest of the
+	 * run become one U+FFFD */
+	{ S("a" M8), "a" M8 },
+	{ S("a" M8 ACUTE), "a" M8 FFFD },
+	{ S("a" M8 ACUTE ACUTE ZWJ ACUTE "b" M8 ACUTE "c"), "a" M8 FFFD "b" M8 FFFD "c" },
+	{ S(ZWJ ZWJ ZWJ ZWJ ZWJ ZWJ ZWJ ZWJ ZWJ ZWJ), ZWJ ZWJ ZWJ ZWJ ZWJ ZWJ ZWJ ZWJ FFFD },
+	{ S("a" M8 "\x1B" M8 ACUTE), "a" M8 "^[" M8 FFFD },
+	{ S("a" M8 "\xFF" M8), "a" M8 FFFD M8 },
 };
 
 START_TEST(test_sanitize_exact)
@@ -528,6 +555,7 @@ static const struct {
 	{ S("\xF0\x9F\x91\xA8\xE2\x80\x8D\xF0\x9F\x91\xA9\xEF\xBB\xBF") },
 	{ S("^[<U+202E>\xEF\xBF\xBD") },
 	{ S("\x1B\x1B\x1B\xC2\x85\xC2\x85") },
+	{ S("a" M8 ACUTE ACUTE "b" M8 ZWJ ZWJ ZWJ "\xCC") },
 };
 
 /* Bytes of output after each whole input piece: the only places where a
@@ -616,6 +644,7 @@ static const char *const fragments[] = {
 	"\xE2\x80\xAE", "\xE2\x80\x8D", "\xE2\x81\xA6", "\xEF\xBB\xBF",
 	"\xF0\x9F\x98\x80", "\xF3\xA0\x80\x81", "\xC3\xA9", "\xE2\x82",
 	"\xED\xA0\x80", "\xEF\xBF\xBD", "^", "<U+", "\xEF\xBF\xBF",
+	M8, ACUTE, ZWJ ZWJ,
 };
 
 START_TEST(test_sanitize_idempotent_random)
@@ -678,6 +707,88 @@ START_TEST(test_sanitize_every_codepoint)
 }
 END_TEST
 
+/* 500 marks on one letter, 500 zero-width joiners: refused by text_check,
+ * cut to 8 and one U+FFFD by text_sanitize, whatever the mark. */
+START_TEST(test_flood)
+{
+	static const char *const marks[] = { ACUTE, ZWJ, "\xEF\xB8\x8F", "\xE2\x83\xA3",
+					     "\xE0\xA5\x8D", "\xC2\xAD" };
+	const char *m = marks[_i];
+	size_t mlen = strlen(m), n = 0, off = 0;
+	char in[4096], out[4096], want[256];
+	size_t w = 0;
+
+	in[n++] = 'x';
+	for (int k = 0; k < 500; k++, n += mlen)
+		memcpy(in + n, m, mlen);
+	in[n++] = 'y';
+	ck_assert_int_eq(text_check(in, n, &off), TEXT_MARKS);
+	ck_assert_uint_eq(off, 1 + 8 * mlen);
+	want[w++] = 'x';
+	for (int k = 0; k < 8; k++, w += mlen)
+		memcpy(want + w, m, mlen);
+	memcpy(want + w, FFFD "y", 4);
+	w += 4;
+	ck_assert_uint_eq(text_sanitize(in, n, out, sizeof(out)), w);
+	ck_assert_mem_eq(out, want, w);
+	check_sanitized(in, n);
+}
+END_TEST
+
+/* Every nonspacing code point is counted, every other one ends a run. */
+START_TEST(test_nonspacing_named)
+{
+	static const uint32_t yes[] = { 0x0300, 0x036F, 0x0483, 0x0489, 0x093C, 0x094D,
+					0x0E31, 0x1AB0, 0x1DC0, 0x200C, 0x200D, 0x20D0,
+					0x20E3, 0xFE0F, 0xFE20, 0x00AD, 0xE0100, 0x1D167 };
+	static const uint32_t no[] = { 'a', ' ', 0xA0, 0xE9, 0x0903, 0x3000, 0x1F600,
+				       0xFFFD, 0x0E01, 0x10FFFF, 0x3164 };
+
+	for (size_t i = 0; i < LEN(yes); i++)
+		ck_assert_msg(codepoint_is_nonspacing(yes[i]), "U+%04X", yes[i]);
+	for (size_t i = 0; i < LEN(no); i++)
+		ck_assert_msg(!codepoint_is_nonspacing(no[i]), "U+%04X", no[i]);
+}
+END_TEST
+
+/* Every code point of the classes a terminal obeys (C0, DEL, C1, the
+ * bidi controls, line and paragraph separators) between two letters:
+ * text_check refuses it, text_sanitize shows it as printable ASCII. The
+ * raw C1 bytes are not UTF-8 at all. */
+START_TEST(test_check_every_class)
+{
+	static const struct { uint32_t lo, hi; } classes[] = {
+		{ 0x00, 0x1F }, { 0x7F, 0x9F }, { 0x061C, 0x061C }, { 0x200E, 0x200F },
+		{ 0x2028, 0x202E }, { 0x2066, 0x2069 },
+	};
+
+	for (size_t c = 0; c < LEN(classes); c++) {
+		for (uint32_t cp = classes[c].lo; cp <= classes[c].hi; cp++) {
+			char in[8], out[32];
+			size_t n = 0, len, off = 99;
+
+			in[n++] = 'a';
+			n += encode(cp, shortest_len(cp), (unsigned char *)in + n);
+			in[n++] = 'b';
+			ck_assert_msg(text_check(in, n, &off) == TEXT_CONTROL && off == 1,
+				      "U+%04X", cp);
+			len = text_sanitize(in, n, out, sizeof(out));
+			for (size_t k = 0; k < len; k++)
+				ck_assert_msg(out[k] >= 0x20 && out[k] < 0x7F,
+					      "U+%04X: byte %zu of \"%s\"", cp, k, out);
+			if (cp >= 0x80 && cp <= 0x9F) {
+				char raw[3] = { 'a', (char)cp, 'b' };
+
+				ck_assert_int_eq(text_check(raw, 3, NULL), TEXT_BAD_UTF8);
+				len = text_sanitize(raw, 3, out, sizeof(out));
+				ck_assert_uint_eq(len, 5);
+				ck_assert_mem_eq(out, "a" FFFD "b", 5);
+			}
+		}
+	}
+}
+END_TEST
+
 static Suite *sanitize_suite(void)
 {
 	Suite *s = suite_create("sanitize");
@@ -702,6 +813,9 @@ static Suite *sanitize_suite(void)
 	tcase_add_loop_test(tc, test_text_check, 0, LEN(check_cases));
 	tcase_add_test(tc, test_text_check_uses_n);
 	tcase_add_test(tc, test_text_error_strings);
+	tcase_add_loop_test(tc, test_flood, 0, 6);
+	tcase_add_test(tc, test_nonspacing_named);
+	tcase_add_test(tc, test_check_every_class);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("sanitize");

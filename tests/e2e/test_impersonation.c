@@ -1,0 +1,344 @@
+/* test_impersonation.c - impersonation (issue 6, case 1): names that look
+ * like another user, an administrator or a notice (case, Unicode
+ * look-alikes, zero-width and bidi characters, ASCII look-alikes), and a
+ * connection handed to another user's process. The real login always
+ * shows; refused names get a clear ERR and change nothing for the others.
+ *
+ * Runs as root (it needs another uid: nobody, 65534). Names used here must
+ * not be other accounts' login names, nor look like one. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "procs.h"
+#include "runcmd.h"
+
+#define NOBODY 65534
+
+/* ---- a connection of another uid ------------------------------------------ */
+
+/* Send fd over the Unix socket s (SCM_RIGHTS). */
+static int send_fd(int s, int fd)
+{
+	char byte = 'f';
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+			      .msg_controllen = sizeof(u.buf) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+
+	memset(u.buf, 0, sizeof(u.buf));
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	for (;;) {
+		ssize_t r = sendmsg(s, &msg, MSG_NOSIGNAL);
+		if (r == 1)
+			return 0;
+		if (r < 0 && errno == EINTR)
+			continue;
+		return -1;
+	}
+}
+
+/* Receive a descriptor from s, or -1. */
+static int recv_fd(int s)
+{
+	char byte;
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+			      .msg_controllen = sizeof(u.buf) };
+	struct cmsghdr *c;
+	int fd = -1;
+	ssize_t r;
+
+	while ((r = recvmsg(s, &msg, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
+		;
+	if (r != 1)
+		return -1;
+	c = CMSG_FIRSTHDR(&msg);
+	if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+		memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	return fd;
+}
+
+/* A connection to the user socket made by a process of uid `uid` (a child
+ * that drops to it, connects and hands the socket over): the daemon sees
+ * that uid on it. Returned as a linesock. */
+static void connect_as(struct linesock *ls, const char *dir, const char *sock, uid_t uid)
+{
+	int sp[2], status, fd;
+	pid_t pid;
+
+	/* The test's directory must let the other uid reach the socket. */
+	ck_assert_int_eq(chmod(dir, 0711), 0);
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp), 0);
+	fflush(NULL);
+	pid = fork();
+	ck_assert(pid >= 0);
+	if (pid == 0) {
+		close(sp[0]);
+		if (become_uid(uid) < 0)
+			_exit(2);
+		fd = sock_connect(sock, 0);
+		_exit(fd >= 0 && send_fd(sp[1], fd) == 0 ? 0 : 3);
+	}
+	close(sp[1]);
+	fd = recv_fd(sp[0]);
+	close(sp[0]);
+	ck_assert(waitpid(pid, &status, 0) == pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0 && fd >= 0,
+		      "connecting as uid %u failed (status %d)", (unsigned)uid, status);
+	memset(ls, 0, sizeof(*ls));
+	ls->fd = fd;
+	ck_assert_int_eq(fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK), 0);
+}
+
+/* The next line on ls, which must match re (anchored); returns it (free). */
+static char *ls_expect(struct linesock *ls, const char *re)
+{
+	size_t len;
+	char *line;
+
+	for (;;) {
+		line = linesock_read(ls, mono_ms_now() + TC_TIMEOUT, &len);
+		ck_assert_msg(line, "no line matching /%s/ (connection %s)", re,
+			      ls->eof ? "closed" : "silent");
+		if (!line_matches(line, "EV "))
+			break;
+		free(line);	/* events in between: not what this waits for */
+	}
+	ck_assert_msg(line_matches(line, re), "expected /%s/, got '%s'", re, line);
+	return line;
+}
+
+static void ls_send(struct linesock *ls, const char *line)
+{
+	send_all(ls->fd, line, strlen(line), "the connection");
+}
+
+/* ---- names ---------------------------------------------------------------- */
+
+/* Unicode look-alikes, invisible and bidi characters, case games and ASCII
+ * look-alikes of reserved names: each JOIN gets its ERR, the connection
+ * may try again, and the room sees none of it. */
+START_TEST(test_names_refused)
+{
+	static const struct {
+		const char *name, *err;
+	} cases[] = {
+		{ "\xEF\xBD\x81\xEF\xBD\x8C\xEF\xBD\x89\xEF\xBD\x83\xEF\xBD\x85", "name-bad-char" },
+		{ "\xD0\xB0lice", "name-bad-char" },		/* Cyrillic a */
+		{ "al\xD1\x96" "ce", "name-bad-char" },	/* Ukrainian i */
+		{ "alice\xE2\x80\x8B", "bad-char" },		/* zero width space */
+		{ "alice\xE2\x80\x8D", "name-bad-char" },	/* zero width joiner */
+		{ "alice\xC2\xAD", "name-bad-char" },		/* soft hyphen */
+		{ "\xE2\x80\xAE" "ecila", "bad-char" },		/* RLO */
+		{ "\xE2\x81\xA6" "alice\xE2\x81\xA9", "bad-char" },	/* LRI ... PDI */
+		{ "alic\xC3\xA9", "name-bad-char" },
+		{ "\xE2\x84\xAA" "elvin", "name-bad-char" },	/* Kelvin sign, NFKC K */
+		{ "alice!", "name-bad-char" },
+		{ "-alice", "name-bad-start" },
+		{ "ADMIN", "name-reserved" },
+		{ "Notice", "name-reserved" },
+		{ "adm1n", "name-reserved" },
+		{ "N0TICE", "name-reserved" },
+		{ "n0t1ce", "name-reserved" },
+		{ "5erver", "name-reserved" },
+		{ "5YSTEM", "name-reserved" },
+		{ "lchat-adrn1n", "name-reserved" },
+		{ "0perat0r", "name-reserved" },
+	};
+	struct lchatd *d = lchatd_start(NULL);
+	struct tclient *carol = tc_connect(d->sock), *m = tc_connect(d->sock);
+
+	tc_join(carol, "carol");
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		tc_send(m, "JOIN %s", cases[i].name);
+		const char *r = tc_expectf(m, TC_TIMEOUT, "ERR %s ", cases[i].err);
+		ck_assert_msg(strstr(r, cases[i].name) == NULL, "the ERR echoes the name: %s", r);
+	}
+	tc_join(m, "mallory");
+	tc_expect(carol, "EV [0-9]+ [0-9]+ JOIN mallory root$", TC_TIMEOUT);
+	tc_expect_silence(carol);
+	tc_close(m);
+	tc_close(carol);
+	lchatd_stop_ok(d);
+}
+END_TEST
+
+/* Another user cannot take a name that looks like a member's, nor like
+ * another account's login; the member's own second session may. */
+START_TEST(test_lookalike_of_member)
+{
+	static const char *const like_alice[] = { "a1ice", "aIice", "AL1CE", "al1ce", "a1IcE" };
+	struct lchatd *d = lchatd_start(NULL);
+	struct tclient *alice = tc_connect(d->sock), *carol = tc_connect(d->sock), *again;
+	struct linesock m;
+	char *line;
+
+	tc_join(alice, "alice");
+	tc_join(carol, "carol");
+	tc_expect(alice, "EV [0-9]+ [0-9]+ JOIN carol ", TC_TIMEOUT);
+	connect_as(&m, d->dir, d->sock, NOBODY);
+	free(ls_expect(&m, "HELLO lchat/1 .* login=nobody "));
+	for (size_t i = 0; i < sizeof(like_alice) / sizeof(like_alice[0]); i++) {
+		char cmd[64];
+
+		snprintf(cmd, sizeof(cmd), "JOIN %s\n", like_alice[i]);
+		ls_send(&m, cmd);
+		line = ls_expect(&m, "ERR name-confusable .*alice");
+		free(line);
+	}
+	ls_send(&m, "JOIN Alice\n");
+	free(ls_expect(&m, "ERR name-taken "));
+	ls_send(&m, "JOIN root\n");
+	free(ls_expect(&m, "ERR name-others-login "));
+	ls_send(&m, "JOIN r00t\n");
+	free(ls_expect(&m, "ERR name-others-login "));
+	ls_send(&m, "JOIN R0OT\n");
+	free(ls_expect(&m, "ERR name-others-login "));
+	ls_send(&m, "JOIN adm1n\n");
+	free(ls_expect(&m, "ERR name-reserved "));
+	/* Not a look-alike: accepted, and the real login shows. */
+	ls_send(&m, "JOIN alicia\n");
+	free(ls_expect(&m, "OK JOIN alicia [0-9]+$"));
+	tc_expect(carol, "EV [0-9]+ [0-9]+ JOIN alicia nobody$", TC_TIMEOUT);
+	tc_expect(alice, "EV [0-9]+ [0-9]+ JOIN alicia nobody$", TC_TIMEOUT);
+	/* alice's own second session: the same login, so not confusing. */
+	again = tc_connect(d->sock);
+	tc_join(again, "a1ice");
+	tc_expect(carol, "EV [0-9]+ [0-9]+ JOIN a1ice root$", TC_TIMEOUT);
+	/* When alice has left, the look-alike is free for others (it is the
+	 * room's rule, not a reservation). */
+	tc_close(again);
+	tc_expect(carol, "EV [0-9]+ [0-9]+ LEAVE a1ice ", TC_TIMEOUT);
+	tc_send(carol, "WHO");
+	tc_expect(carol, "WHO (alice|carol|alicia) ", TC_TIMEOUT);
+	tc_expect(carol, "WHO (alice|carol|alicia) ", TC_TIMEOUT);
+	tc_expect(carol, "WHO (alice|carol|alicia) ", TC_TIMEOUT);
+	tc_expect(carol, "OK WHO 3$", TC_TIMEOUT);
+	tc_expect_silence(carol);
+	linesock_close(&m);
+	tc_close(carol);
+	tc_close(alice);
+	lchatd_stop_ok(d);
+}
+END_TEST
+
+/* ---- a connection handed to another user ---------------------------------- */
+
+/* A process of uid A (root, this test) connects and joins as "alice",
+ * then hands the socket to a process of uid B (nobody), which speaks,
+ * tries to JOIN again and asks WHO: everything carries A's login, the
+ * second JOIN is refused. A connection handed over before the JOIN can
+ * only take names A could: not B's login name. */
+START_TEST(test_socket_passing)
+{
+	struct lchatd *d = lchatd_start(NULL);
+	struct tclient *carol = tc_connect(d->sock);
+	struct linesock a, fresh;
+	int sp[2], status;
+	pid_t pid;
+
+	tc_join(carol, "carol");
+	ck_assert(linesock_open(&a, d->sock));
+	free(ls_expect(&a, "HELLO lchat/1 .* login=root "));
+	ls_send(&a, "JOIN alice\n");
+	free(ls_expect(&a, "OK JOIN alice [0-9]+$"));
+	tc_expect(carol, "EV [0-9]+ [0-9]+ JOIN alice root$", TC_TIMEOUT);
+
+	/* A second connection, handed over before its JOIN. */
+	ck_assert(linesock_open(&fresh, d->sock));
+	free(ls_expect(&fresh, "HELLO lchat/1 .* login=root "));
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp), 0);
+	fflush(NULL);
+	pid = fork();
+	ck_assert(pid >= 0);
+	if (pid == 0) {
+		static const char said[] = "SAY hello from nobody\nJOIN mallory\nJOIN nobody\nWHO\n";
+		static const char joins[] = "JOIN nobody\nJOIN\n";
+		int fd, fd2;
+
+		close(sp[0]);
+		if (become_uid(NOBODY) < 0 || getuid() != NOBODY)
+			_exit(2);
+		fd = recv_fd(sp[1]);
+		fd2 = recv_fd(sp[1]);
+		if (fd < 0 || fd2 < 0)
+			_exit(3);
+		if (write(fd, said, sizeof(said) - 1) != (ssize_t)sizeof(said) - 1 ||
+		    write(fd2, joins, sizeof(joins) - 1) != (ssize_t)sizeof(joins) - 1)
+			_exit(4);
+		_exit(0);
+	}
+	close(sp[1]);
+	ck_assert_int_eq(send_fd(sp[0], a.fd), 0);
+	ck_assert_int_eq(send_fd(sp[0], fresh.fd), 0);
+	close(sp[0]);
+	ck_assert(waitpid(pid, &status, 0) == pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the nobody process: %d",
+		      status);
+
+	/* The replies come back on the same socket (we still hold it). */
+	free(ls_expect(&a, "OK SAY [0-9]+$"));
+	free(ls_expect(&a, "ERR already-joined "));
+	free(ls_expect(&a, "ERR already-joined "));
+	int members = 0;
+	for (;;) {
+		char *line = ls_expect(&a, "(WHO|OK WHO) ");
+		bool done = line_matches(line, "OK WHO 2$");
+		if (line_matches(line, "WHO alice "))
+			ck_assert_msg(line_matches(line, "WHO alice root "), "%s", line);
+		ck_assert_msg(!line_matches(line, "WHO [^ ]+ nobody "), "%s", line);
+		members += line_matches(line, "WHO ");
+		free(line);
+		if (done)
+			break;
+	}
+	ck_assert_int_eq(members, 2);
+	tc_expect(carol, "EV [0-9]+ [0-9]+ MSG alice hello from nobody$", TC_TIMEOUT);
+	/* The fresh connection: nobody's login is another account's for
+	 * root's connection; JOIN without a name takes root's login. */
+	free(ls_expect(&fresh, "ERR name-others-login "));
+	free(ls_expect(&fresh, "OK JOIN root [0-9]+$"));
+	tc_expect(carol, "EV [0-9]+ [0-9]+ JOIN root root$", TC_TIMEOUT);
+	tc_send(carol, "WHO");
+	tc_expect(carol, "WHO (carol|alice|root) root ", TC_TIMEOUT);
+	tc_expect(carol, "WHO (carol|alice|root) root ", TC_TIMEOUT);
+	tc_expect(carol, "WHO (carol|alice|root) root ", TC_TIMEOUT);
+	tc_expect(carol, "OK WHO 3$", TC_TIMEOUT);
+	tc_expect_silence(carol);
+	linesock_close(&fresh);
+	linesock_close(&a);
+	tc_close(carol);
+	lchatd_stop_ok(d);
+}
+END_TEST
+
+int main(void)
+{
+	const struct harness_case cases[] = {
+		{ "names_refused", test_names_refused, 30 },
+		{ "lookalike_of_member", test_lookalike_of_member, 30 },
+		{ "socket_passing", test_socket_passing, 30 },
+	};
+
+	return harness_run(harness_suite("impersonation", cases, HARNESS_NCASES(cases)));
+}
