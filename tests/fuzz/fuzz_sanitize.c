@@ -4,11 +4,12 @@
  * built on utf8_decode() and codepoint_is_forbidden() predicts, piece by
  * piece: a valid sequence of an allowed code point is copied, a forbidden
  * one becomes "^X" (C0, DEL) or "<U+XXXX>", every invalid byte becomes
- * U+FFFD. Then:
+ * U+FFFD, and in a run of nonspacing code points (codepoint_is_nonspacing)
+ * the ones past TEXT_MAX_NONSPACING are dropped for one U+FFFD. Then:
  *   - the output is valid UTF-8 with no forbidden code point and no C0,
  *     C1, ESC or DEL in it, and text_check() takes it (or finds it empty);
  *   - sanitizing it again changes nothing;
- *   - text that contains nothing forbidden is kept byte for byte;
+ *   - text with nothing forbidden and no flood of marks is kept byte for byte;
  *   - with a small outcap (exactly that many bytes allocated, so ASan sees
  *     any write past it) the output is NUL-terminated, a prefix of the
  *     full output that ends on a piece boundary (no split UTF-8 sequence,
@@ -34,7 +35,7 @@ static size_t model(const char *s, size_t n, char **out, size_t **bound, size_t 
 {
 	char *o = malloc(n * PIECE_MAX + 1);
 	size_t *b = malloc((n + 1) * sizeof(*b));
-	size_t len = 0, nb = 0;
+	size_t len = 0, nb = 0, run = 0;    /* nonspacing in a row */
 
 	assert(o && b);
 	b[nb++] = 0;
@@ -46,15 +47,23 @@ static size_t model(const char *s, size_t n, char **out, size_t **bound, size_t 
 			memcpy(o + len, "\xEF\xBF\xBD", 3);
 			len += 3;
 			l = 1;
+			run = 0;
 		} else if (cp < 0x20 || cp == 0x7F) {
 			o[len++] = '^';
 			o[len++] = (char)(cp ^ 0x40);
+			run = 0;
 		} else if (codepoint_is_forbidden(cp)) {
 			len += (size_t)sprintf(o + len, "<U+%04X>", (unsigned)cp);
-		} else {
+			run = 0;
+		} else if (!codepoint_is_nonspacing(cp) || ++run <= TEXT_MAX_NONSPACING) {
+			if (!codepoint_is_nonspacing(cp))
+				run = 0;
 			memcpy(o + len, s + i, l);
 			len += l;
-		}
+		} else if (run == TEXT_MAX_NONSPACING + 1) {
+			memcpy(o + len, "\xEF\xBF\xBD", 3);   /* a flood's first excess */
+			len += 3;
+		}                                       /* the rest of it: dropped */
 		i += l;
 		b[nb++] = len;
 	}
@@ -82,14 +91,20 @@ static void check_safe(const char *s, size_t n)
 	assert(e == TEXT_OK || e == TEXT_EMPTY);
 }
 
-/* Nothing forbidden and valid UTF-8 (it may be only white space). */
+/* Valid UTF-8, nothing forbidden, no flood of nonspacing code points
+ * (it may be only white space). */
 static int is_clean(const char *s, size_t n)
 {
+	size_t run = 0;
+
 	for (size_t i = 0; i < n;) {
 		uint32_t cp;
 		size_t l = utf8_decode(s + i, n - i, &cp);
 
 		if (l == 0 || codepoint_is_forbidden(cp))
+			return 0;
+		run = codepoint_is_nonspacing(cp) ? run + 1 : 0;
+		if (run > TEXT_MAX_NONSPACING)
 			return 0;
 		i += l;
 	}
