@@ -7,6 +7,7 @@
  * messages is tests/torture/torture_exhaustion.c; the 10 MB line is
  * test_limits.c (long_line). */
 #include <errno.h>
+#include <grp.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
@@ -250,9 +251,9 @@ START_TEST(test_flood_one_uid)
 	other = other_uid_start(d->sock, script, 20, &other_fd);
 	tc_expect(watcher, EV "JOIN ex-other ", TC_TIMEOUT);
 
-	/* Waves of FLOOD connections (the 7 let in are kept, so waves after
-	 * the first are 2993), for at least FLOOD_MS: the 7 let in
-	 * stay open, the refused ones are closed by the daemon. */
+	/* Waves of FLOOD connections for at least FLOOD_MS: the 7 let in
+	 * stay open (so the waves after the first are 2993), the refused
+	 * ones are closed by the daemon. */
 	deadline = mono_ms_now() + 60000;
 	flood_from = wall_ms();
 	for (waves = 0; waves < 1 || (wall_ms() - flood_from < FLOOD_MS && waves < 100); waves++) {
@@ -521,6 +522,170 @@ START_TEST(test_rate_flood)
 }
 END_TEST
 
+/* ---- fork failing ------------------------------------------------------------ */
+
+/* RLIMIT_NPROC binds no process whose real uid is root, so the daemon runs
+ * as an otherwise unused uid (group nogroup, its admin_group), owning the
+ * test's directory, with room for itself, its supervisor and
+ * NPROC_HANDLERS handlers. */
+#define DAEMON_UID 61913
+#define NPROC_HANDLERS 3
+
+static void as_limited_user(const struct lchatd *d, void *arg)
+{
+	rlim_t n = *(const rlim_t *)arg;
+	struct rlimit rl = { n, n };
+	const char *asan = getenv("ASAN_OPTIONS");
+	char opts[512];
+
+	/* LeakSanitizer's check at exit starts a thread, which this limit
+	 * refuses to a handler that exits while the others are at it. */
+	snprintf(opts, sizeof(opts), "%s%sdetect_leaks=0", asan ? asan : "", asan ? ":" : "");
+	if (chown(d->dir, DAEMON_UID, OTHER_UID) < 0 || setenv("ASAN_OPTIONS", opts, 1) < 0 ||
+	    setgroups(0, NULL) < 0 || setresgid(OTHER_UID, OTHER_UID, OTHER_UID) < 0 ||
+	    setrlimit(RLIMIT_NPROC, &rl) < 0 ||
+	    setresuid(DAEMON_UID, DAEMON_UID, DAEMON_UID) < 0) {
+		fprintf(stderr, "test: cannot become uid %d with RLIMIT_NPROC %lu: %s\n",
+			DAEMON_UID, (unsigned long)n, strerror(errno));
+		_exit(126);
+	}
+}
+
+START_TEST(test_fork_fails)
+{
+	static rlim_t nproc = 2 + NPROC_HANDLERS;   /* supervisor, daemon, handlers */
+	struct tclient *a, *b, *c;
+	struct lchatd *d;
+	long cpu;
+	pid_t dmn;
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "fork_fails: not root; RLIMIT_NPROC cannot be given to "
+			"another uid's daemon\n");
+		return;
+	}
+	lchatd_set_exec_hook(as_limited_user, &nproc);
+	d = lchatd_start("admin_group = \"nogroup\"\nmax_users_per_uid = 20\n"
+			 "max_unjoined_per_uid = 20\n");
+	lchatd_set_exec_hook(NULL, NULL);
+	dmn = wait_no_handlers(d);
+	a = tc_connect(d->sock);
+	b = tc_connect(d->sock);
+	c = tc_connect(d->sock);     /* connected, not joined */
+	tc_join(a, "ex-first");
+	tc_join(b, "ex-second");
+	tc_expect(a, EV "JOIN ex-second ", TC_TIMEOUT);
+
+	/* The uid has no process left: each newcomer is told so and closed. */
+	for (int i = 0; i < 20; i++)
+		expect_refused(d->sock, "BYE unavailable [a-z]");
+	ck_assert_int_eq(count_children(dmn, 0), NPROC_HANDLERS);
+	ck_assert_msg(lchatd_log_has(d, "fork: .*refusing connections", 0),
+		      "the daemon did not log that fork failed");
+	cpu = cpu_over(dmn, IDLE_MS);
+	ck_assert_msg(cpu < IDLE_CPU_MS, "the daemon, out of processes and idle, used %ld ms "
+		      "of CPU in %d ms", cpu, IDLE_MS);
+	chat_round(a, b, "still fine");
+	chat_round(b, a, "yes");
+
+	/* A handler goes: the daemon serves again. */
+	tc_close(c);
+	struct rawc *n = connect_when_free(d->sock, "^BYE unavailable ", 10000);
+	rawc_send(n, "JOIN ex-third");
+	rawc_expect(n, "OK JOIN ex-third [0-9]+$", TC_TIMEOUT);
+	tc_expect(a, EV "JOIN ex-third ", TC_TIMEOUT);
+	tc_expect(b, EV "JOIN ex-third ", TC_TIMEOUT);
+	expect_refused(d->sock, "BYE unavailable [a-z]");
+	tc_expect_silence(a);
+	tc_expect_silence(b);
+	rawc_close(n);
+	tc_close(a);
+	tc_close(b);
+	lchatd_stop_ok(d);
+}
+END_TEST
+
+/* ---- descriptors running out --------------------------------------------- */
+
+/* The RLIMIT_NOFILE that leaves pid exactly `spare` free descriptors. */
+static rlim_t nofile_leaving(pid_t pid, int spare)
+{
+	static int fds[4096];
+	static char targets[4096][256];
+	int n = proc_fds(pid, fds, targets, 4096), k = 0;
+	rlim_t lim = 0;
+
+	ck_assert(n > 0);
+	for (int free_ = 0; free_ < spare || (k < n && fds[k] < (int)lim); lim++) {
+		if (k < n && fds[k] == (int)lim)
+			k++;
+		else
+			free_++;
+	}
+	return lim;
+}
+
+START_TEST(test_fds_run_out)
+{
+	struct lchatd *d = lchatd_start("max_users_per_uid = 20\n");
+	struct tclient *a = tc_connect(d->sock), *b = tc_connect(d->sock), *ctl1, *ctl2;
+	pid_t dmn = lchatd_daemon_pid(d);
+	struct rlimit rl;
+	int fds0, fds;
+	long cpu;
+
+	tc_join(a, "ex-first");
+	tc_join(b, "ex-second");
+	tc_expect(a, EV "JOIN ex-second ", TC_TIMEOUT);
+	fds0 = proc_nfds(dmn);
+	ck_assert_int_eq(prlimit(dmn, RLIMIT_NOFILE, NULL, &rl), 0);
+	rl.rlim_cur = nofile_leaving(dmn, 2);
+	ck_assert_int_eq(prlimit(dmn, RLIMIT_NOFILE, &rl, NULL), 0);
+	/* Two administrators take the last two. */
+	ctl1 = ctl_connect(d->ctl);
+	ctl2 = ctl_connect(d->ctl);
+	ck_assert_int_eq(proc_nfds(dmn), fds0 + 2);
+
+	/* Accept fails with EMFILE: each newcomer is told why and closed,
+	 * on either socket, and those inside chat on. */
+	for (int i = 0; i < 20; i++)
+		expect_refused(d->sock, "BYE unavailable [a-z]");
+	expect_refused(d->ctl, "BYE unavailable [a-z]");
+	ck_assert_int_eq(count_children(dmn, 0), 2);
+	ck_assert_msg(lchatd_log_has(d, "out of file descriptors", 0),
+		      "the daemon did not log that it ran out of descriptors");
+	cpu = cpu_over(dmn, IDLE_MS);
+	ck_assert_msg(cpu < IDLE_CPU_MS, "the daemon, out of descriptors and idle, used %ld ms "
+		      "of CPU in %d ms", cpu, IDLE_MS);
+	chat_round(a, b, "still fine");
+	chat_round(b, a, "yes");
+	tc_send(ctl2, "WHO");
+	tc_expect(ctl2, "WHO ex-first ", TC_TIMEOUT);
+	tc_expect(ctl2, "WHO ex-second ", TC_TIMEOUT);
+	tc_expect(ctl2, "OK WHO 2$", TC_TIMEOUT);
+
+	/* One administrator leaves: a user gets in again. */
+	tc_close(ctl1);
+	struct rawc *n = connect_when_free(d->sock, "^BYE unavailable ", 10000);
+	rawc_send(n, "JOIN ex-third");
+	rawc_expect(n, "OK JOIN ex-third [0-9]+$", TC_TIMEOUT);
+	tc_expect(a, EV "JOIN ex-third ", TC_TIMEOUT);
+	tc_expect(b, EV "JOIN ex-third ", TC_TIMEOUT);
+	rawc_close(n);
+	tc_close(ctl2);
+	tc_expect(a, EV "LEAVE ex-third [^ ]+ closed$", TC_TIMEOUT);
+	/* Nothing kept: the daemon's descriptors are what they were. */
+	int64_t deadline = mono_ms_now() + TC_TIMEOUT;
+	while ((fds = proc_nfds(dmn)) != fds0 && mono_ms_now() < deadline)
+		sleep_ms(20);
+	ck_assert_msg(fds == fds0, "the daemon has %d descriptors, %d before", fds, fds0);
+	tc_expect_silence(a);
+	tc_close(a);
+	tc_close(b);
+	lchatd_stop_ok(d);
+}
+END_TEST
+
 int main(void)
 {
 	const struct harness_case cases[] = {
@@ -528,6 +693,8 @@ int main(void)
 		{ "unjoined_per_uid", test_unjoined_per_uid, 60 },
 		{ "unjoined_global", test_unjoined_global, 60 },
 		{ "rate_flood", test_rate_flood, 60 },
+		{ "fork_fails", test_fork_fails, 60 },
+		{ "fds_run_out", test_fds_run_out, 60 },
 	};
 
 	return harness_run(harness_suite("exhaust", cases, HARNESS_NCASES(cases)));
