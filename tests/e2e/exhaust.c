@@ -37,6 +37,19 @@ int proc_nfds(pid_t pid)
 	return proc_fds(pid, fds, targets, 4096);
 }
 
+long proc_pss_kb(pid_t pid)
+{
+	char path[64], buf[4096];
+	const char *p;
+	long kb;
+
+	snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", (int)pid);
+	if (!read_small(path, buf, sizeof(buf)) || !(p = strstr(buf, "\nPss:")) ||
+	    sscanf(p + 5, "%ld", &kb) != 1)
+		return -1;
+	return kb;
+}
+
 long cpu_over(pid_t pid, int ms)
 {
 	long before = proc_cpu_ms(pid);

@@ -16,6 +16,8 @@
 long proc_cpu_ms(pid_t pid);
 /* Number of open descriptors of pid (up to 4096), -1 if it is gone. */
 int proc_nfds(pid_t pid);
+/* Proportional set size of pid in kB (smaps_rollup), -1 if it is gone. */
+long proc_pss_kb(pid_t pid);
 /* Sample pid's CPU time over ms milliseconds (sleeping meanwhile: nothing
  * else is awaited); returns the CPU milliseconds it used. */
 long cpu_over(pid_t pid, int ms);
