@@ -542,6 +542,7 @@ static void on_bye(struct session *s, const struct server_line *sl)
 {
 	static const char *const transient[] = {
 		"shutdown", "lagged", "unavailable", "full", "too-many-connections", "join-timeout",
+		"too-many-unjoined", "busy",
 	};
 	char code[64], text[1024], why[1200];
 	bool again = false;

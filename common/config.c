@@ -74,6 +74,8 @@ static const struct int_opt int_opts[] = {
 	INT_OPT(rate_limit, 5, 1, 100000, RELOAD),
 	INT_OPT(rate_burst, 10, 1, 100000, RELOAD),
 	INT_OPT(join_timeout, 60, 1, 3600, RELOAD),
+	INT_OPT(max_unjoined, 64, 1, 100000, RELOAD),		/* with max_users: the lower */
+	INT_OPT(max_unjoined_per_uid, 8, 1, 100000, RELOAD),	/* the same */
 };
 
 static const struct bool_opt bool_opts[] = {

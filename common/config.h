@@ -22,6 +22,8 @@ struct lchat_config {
 	long rate_limit;         /* messages per second per user, sustained */
 	long rate_burst;         /* messages a user may send at once */
 	long join_timeout;       /* seconds a connection may take to join */
+	long max_unjoined;       /* connections at once that have not joined */
+	long max_unjoined_per_uid; /* the same, from one uid */
 	bool log_messages;       /* log message text (off: only who and when) */
 	char *path;              /* the file it was loaded from, or NULL */
 };

@@ -60,6 +60,7 @@ struct daemon {
 	unsigned restarts;
 	unsigned reloads;
 	int64_t last_error_log;
+	int64_t last_limit_log;  /* refusals by the limits, logged once a second */
 };
 
 /* Tell the supervisor why we could not start, and log it. */
@@ -86,15 +87,60 @@ static int free_slot(struct daemon *d)
 	return -1;
 }
 
-static long uid_connections(struct daemon *d, uid_t uid)
+/* What the connections open now come to, for the limits on a new one. */
+struct conn_counts {
+	long of_uid;             /* from this uid, joined or not */
+	long unjoined_of_uid;    /* from this uid, not joined yet */
+	long unjoined;           /* from anyone, not joined yet */
+};
+
+static void count_connections(struct daemon *d, uid_t uid, struct conn_counts *c)
 {
 	uint32_t hw = atomic_load(&d->room.hdr->high_water);
-	long n = 0;
 
-	for (uint32_t i = 0; i < hw; i++)
-		if (d->slot_pid[i] != 0 && room_slot(&d->room, i)->uid == uid)
-			n++;
-	return n;
+	memset(c, 0, sizeof(*c));
+	for (uint32_t i = 0; i < hw; i++) {
+		if (d->slot_pid[i] == 0)
+			continue;
+		const struct room_slot *s = room_slot(&d->room, i);
+		bool unjoined = atomic_load(&s->state) == SLOT_CONNECTED;
+		c->unjoined += unjoined;
+		if (s->uid == uid) {
+			c->of_uid++;
+			c->unjoined_of_uid += unjoined;
+		}
+	}
+}
+
+/* The limits on connections: a refusal (its BYE code and text) or NULL. */
+static const char *over_limits(struct daemon *d, const struct ucred *cred, const char **text)
+{
+	struct conn_counts c;
+
+	count_connections(d, cred->uid, &c);
+	if (c.of_uid >= d->cfg->max_users_per_uid) {
+		log_limited(&d->last_limit_log, LOG_NOTICE, "uid %u refused: %ld connections already",
+			    (unsigned)cred->uid, c.of_uid);
+		*text = "you have too many connections open already";
+		return "too-many-connections";
+	}
+	/* Connections that never JOIN each hold a slot and a process:
+	 * one uid may not hold many, nor all uids together. */
+	if (c.unjoined_of_uid >= d->cfg->max_unjoined_per_uid) {
+		log_limited(&d->last_limit_log, LOG_NOTICE,
+			    "uid %u refused: %ld connections not joined yet",
+			    (unsigned)cred->uid, c.unjoined_of_uid);
+		*text = "you have too many connections that have not joined yet";
+		return "too-many-unjoined";
+	}
+	if (c.unjoined >= d->cfg->max_unjoined) {
+		log_limited(&d->last_limit_log, LOG_NOTICE,
+			    "uid %u refused: %ld connections not joined yet in all",
+			    (unsigned)cred->uid, c.unjoined);
+		*text = "too many connections are joining right now; try again in a moment";
+		return "busy";
+	}
+	return NULL;
 }
 
 static void start_handler(struct daemon *d, int fd, const struct ucred *cred)
@@ -116,10 +162,9 @@ static void start_handler(struct daemon *d, int fd, const struct ucred *cred)
 		socket_refuse(fd, "banned", why);
 		return;
 	}
-	if (uid_connections(d, cred->uid) >= d->cfg->max_users_per_uid) {
-		log_msg(LOG_NOTICE, "uid %u refused: %ld connections already",
-			(unsigned)cred->uid, d->cfg->max_users_per_uid);
-		socket_refuse(fd, "too-many-connections", "you have too many connections open already");
+	const char *text, *code = over_limits(d, cred, &text);
+	if (code) {
+		socket_refuse(fd, code, text);
 		return;
 	}
 	struct room_slot *s = room_slot(&d->room, (uint32_t)slot);

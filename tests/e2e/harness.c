@@ -656,6 +656,9 @@ void write_config_file(const char *path, const char *comment, const char *sock,
 /* ---- starting and stopping ---------------------------------------------- */
 
 static struct lchatd *running[MAX_DAEMONS];
+/* lchatd_set_exec_hook(): run in the daemon's process just before exec. */
+static void (*exec_hook)(const struct lchatd *d, void *arg);
+static void *exec_hook_arg;
 static char stop_error[2048];
 
 const char *lchatd_stop_error(void)
@@ -873,6 +876,8 @@ struct lchatd *lchatd_start_at(const char *extra_config, const char *label)
 		signal(SIGPIPE, SIG_DFL);     /* the test ignores it; lchatd must not inherit that */
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
+		if (exec_hook)
+			exec_hook(d, exec_hook_arg);
 		execl(lchatd_exe(), "lchatd", "-f", "-c", d->conf, (char *)NULL);
 		fprintf(stderr, "harness: cannot run %s: %s\n", lchatd_exe(), strerror(errno));
 		_exit(127);
@@ -1586,4 +1591,12 @@ int harness_run(Suite *s)
 		sleep_ms(20);
 	}
 	return failed ? 1 : 0;
+}
+
+/* ---- starting lchatd otherwise ------------------------------------------- */
+
+void lchatd_set_exec_hook(void (*hook)(const struct lchatd *d, void *arg), void *arg)
+{
+	exec_hook = hook;
+	exec_hook_arg = arg;
 }

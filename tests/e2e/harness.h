@@ -58,6 +58,12 @@ struct lchatd *lchatd_start_at(const char *extra_config, const char *label);
 #define lchatd_start(extra_config) \
 	(harness_at(__FILE__, __LINE__), lchatd_start_at((extra_config), __func__))
 
+/* A function that lchatd_start() runs in the new process just before it
+ * execs lchatd (its output already goes to d->log): to start the daemon
+ * as another user, or under resource limits. It may only _exit() on
+ * failure. NULL: none (the default). Stays set until changed. */
+void lchatd_set_exec_hook(void (*hook)(const struct lchatd *d, void *arg), void *arg);
+
 /* SIGTERM the supervisor, wait for it (then SIGKILL), make sure no process
  * of its tree is left, remove the directory. Returns 0 if the supervisor
  * exited with status 0 on its own, nothing was left behind and the log has

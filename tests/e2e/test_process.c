@@ -582,7 +582,9 @@ END_TEST
 #define MANY 200
 START_TEST(test_many_clients)
 {
-	struct lchatd *d = lchatd_start("max_users = 500\nmax_users_per_uid = 500\n");
+	/* 200 connections of one uid not joined yet: those limits too. */
+	struct lchatd *d = lchatd_start("max_users = 500\nmax_users_per_uid = 500\n"
+					"max_unjoined = 500\nmax_unjoined_per_uid = 500\n");
 	pid_t dmn = wait_no_handlers(d);
 	struct tclient *stay = tc_connect(d->sock);
 	struct rawc *c[MANY];

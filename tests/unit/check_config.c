@@ -27,6 +27,8 @@ static const struct int_spec ints[] = {
 	{ "rate_limit", 1, 100000 },
 	{ "rate_burst", 1, 100000 },
 	{ "join_timeout", 1, 3600 },
+	{ "max_unjoined", 1, 100000 },
+	{ "max_unjoined_per_uid", 1, 100000 },
 };
 #define NINTS ((int)(sizeof(ints) / sizeof(ints[0])))
 
@@ -48,6 +50,10 @@ static long int_value(const struct lchat_config *c, const char *name)
 		return c->rate_burst;
 	if (!strcmp(name, "join_timeout"))
 		return c->join_timeout;
+	if (!strcmp(name, "max_unjoined"))
+		return c->max_unjoined;
+	if (!strcmp(name, "max_unjoined_per_uid"))
+		return c->max_unjoined_per_uid;
 	ck_abort_msg("no option %s", name);
 	return 0;
 }
@@ -104,6 +110,8 @@ static void assert_defaults(const struct lchat_config *c)
 	ck_assert_int_eq(c->rate_limit, 5);
 	ck_assert_int_eq(c->rate_burst, 10);
 	ck_assert_int_eq(c->join_timeout, 60);
+	ck_assert_int_eq(c->max_unjoined, 64);
+	ck_assert_int_eq(c->max_unjoined_per_uid, 8);
 	ck_assert(!c->log_messages);
 }
 
@@ -510,7 +518,7 @@ START_TEST(test_line_numbers_in_installed_conf)
 		config_free(&c);
 		tried++;
 	}
-	ck_assert_int_eq(tried, 13);   /* every option but motd */
+	ck_assert_int_eq(tried, 15);   /* every option but motd */
 }
 END_TEST
 
