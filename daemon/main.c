@@ -116,6 +116,13 @@ int main(int argc, char **argv)
 		config_free(&cfg);
 		return EXIT_OK;
 	}
+	/* Whatever the caller left open (a shell's or a test runner's
+	 * descriptors) would otherwise stay open in the supervisor and the
+	 * daemon for their whole life. */
+	if (close_range(3, ~0U, 0) < 0) {
+		fprintf(stderr, "lchatd: close_range: %s\n", strerror(errno));
+		return EXIT_START;
+	}
 	if (ignore_sigpipe() < 0) {
 		fprintf(stderr, "lchatd: sigaction: %s\n", strerror(errno));
 		return EXIT_START;

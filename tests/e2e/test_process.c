@@ -2,6 +2,7 @@
  * configuration errors, socket safety, a second instance, process titles
  * and the process tree, many clients at once, crash recovery and restart,
  * shutdown, and what each process holds. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -157,6 +158,30 @@ static void check_not_holding(pid_t pid, const char *sock, const char *what)
 }
 
 /* fds 0-2 of pid are /dev/null; no controlling terminal; cwd is /. */
+/* No descriptor of pid refers to path. */
+static void check_no_fd_to(pid_t pid, const char *path, const char *what)
+{
+	char dir[64], link[PATH_MAX], target[PATH_MAX];
+	struct dirent *e;
+	DIR *dp;
+
+	snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)pid);
+	dp = opendir(dir);
+	ck_assert_msg(dp != NULL, "%s: %s", dir, strerror(errno));
+	while ((e = readdir(dp)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(link, sizeof(link), "%s/%s", dir, e->d_name);
+		ssize_t n = readlink(link, target, sizeof(target) - 1);
+		if (n < 0)
+			continue;
+		target[n] = '\0';
+		ck_assert_msg(strcmp(target, path) != 0, "%s kept an inherited descriptor %s on %s",
+			      what, e->d_name, path);
+	}
+	closedir(dp);
+}
+
 static void check_detached(pid_t pid, const char *what)
 {
 	int fds[256];
@@ -1010,6 +1035,24 @@ END_TEST
 /* Started from a terminal, the daemonized processes drop it: no
  * controlling terminal, cwd /, stdio on /dev/null. The pid file holds the
  * supervisor's pid and is locked. SIGTERM ends everything with status 0. */
+/* A descriptor left open by whoever starts lchatd (here without
+ * close-on-exec, as a careless shell script would) is closed at once:
+ * neither the supervisor nor the daemon keeps it. */
+START_TEST(test_inherited_descriptors_closed)
+{
+	int stray = open("/dev/zero", O_RDONLY);
+
+	ck_assert(stray >= 0 && dup2(stray, 57) == 57);
+	close(stray);
+	struct lchatd *d = lchatd_start(NULL);
+	close(57);
+	pid_t dmn = wait_child_titled(d->pid, "lchatd: daemon", 0, TC_TIMEOUT);
+	check_no_fd_to(d->pid, "/dev/zero", "the supervisor");
+	check_no_fd_to(dmn, "/dev/zero", "the daemon");
+	lchatd_stop_ok(d);
+}
+END_TEST
+
 START_TEST(test_daemonized)
 {
 	struct bgd *b = bgd_new(NULL);
@@ -1083,6 +1126,7 @@ int main(void)
 		{ "stale_socket", test_stale_socket_replaced, 60 },
 		{ "second_instance", test_second_instance, 90 },
 		{ "titles", test_titles, 60 },
+		{ "inherited_descriptors_closed", test_inherited_descriptors_closed, 60 },
 		{ "tree", test_tree, 60 },
 		{ "many_clients", test_many_clients, 120 },
 		{ "daemon_killed", test_daemon_killed, 90 },
