@@ -1,22 +1,29 @@
-/* test_faults.c - handlers dying in the middle of the room's traffic.
+/* test_faults.c - handlers and the daemon dying in the middle of the
+ * room's traffic.
  *
- * A sender's handler SIGKILLed while it is posting, a receiver's handler
- * SIGKILLed while a broadcast streams to it, and a handler crashing with
- * SIGSEGV: the room must not wedge, and an observer that receives every
- * event must see sequence numbers that step by exactly one (nothing lost,
- * nothing doubled), each line whole (the harness checks every line it
- * reads), each sender's messages in order, and one LEAVE ... lost. */
+ * A sender's handler SIGKILLed or crashing (SIGSEGV) while it is posting,
+ * a receiver's handler SIGKILLed or crashing while a broadcast streams to
+ * it, a client that closes while its handler writes a backlog to it, and
+ * the daemon SIGKILLed mid-flood: the room must not wedge, and an observer
+ * that receives every event must see sequence numbers that step by exactly
+ * one (nothing lost, nothing doubled), each line whole (the harness checks
+ * every line it reads), each sender's messages in order, and one LEAVE for
+ * the victim with the right reason. Every message acknowledged before the
+ * daemon died reaches a member that resumes with LAST-SEQ exactly once. */
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "harness.h"
+#include "procs.h"
 
 #define CONF "motd = \"\"\nrate_limit = 100000\nrate_burst = 100000\n" \
 	     "history = 65536\nmax_users_per_uid = 50\n"
@@ -28,8 +35,9 @@
 struct seen {
 	uint64_t last_seq;        /* every event must be last_seq + 1 */
 	long next[2];             /* next expected message number of a and b */
-	int lost;                 /* LEAVE ... lost events for `victim` */
+	int lost;                 /* LEAVE events for `victim` (reason: below) */
 	int closed;               /* posters (alice, bob) that left, closed */
+	const char *reason;       /* the victim's LEAVE reason; NULL: lost */
 };
 
 /* Read the observer's next event and account for it. Messages are
@@ -53,7 +61,8 @@ static void observe(struct tclient *obs, struct seen *s, const char *victim)
 		s->closed++;        /* a poster that finished */
 	} else if (line_matches(line, "EV [0-9]+ [0-9]+ LEAVE ")) {
 		char re[128];
-		snprintf(re, sizeof(re), "EV [0-9]+ [0-9]+ LEAVE %s [^ ]+ lost$", victim);
+		snprintf(re, sizeof(re), "EV [0-9]+ [0-9]+ LEAVE %s [^ ]+ %s$", victim,
+			 s->reason ? s->reason : "lost");
 		ck_assert_msg(line_matches(line, re), "observer: unexpected %s", line);
 		s->lost++;
 	}
@@ -141,7 +150,34 @@ static uint64_t join_observer(struct lchatd *d, struct tclient **obs)
 	return tc_join(*obs, "carol");
 }
 
-START_TEST(test_sender_killed_mid_flood)
+/* In a sanitizer build, let a SIGSEGV kill the handler as it would in
+ * production, instead of AddressSanitizer reporting it; and no core files
+ * (the daemon's handlers run in /). Call before lchatd_start(). */
+static void let_segv_kill(void)
+{
+	const char *asan = getenv("ASAN_OPTIONS");
+	struct rlimit none = { 0, 0 };
+	char opts[512];
+
+	snprintf(opts, sizeof(opts), "%s%shandle_segv=0", asan ? asan : "", asan ? ":" : "");
+	setenv("ASAN_OPTIONS", opts, 1);
+	ck_assert_int_eq(setrlimit(RLIMIT_CORE, &none), 0);
+}
+
+/* The daemon's log names the death of handler pid (member name) by sig. */
+static void assert_death_logged(struct lchatd *d, pid_t pid, const char *name, int sig)
+{
+	char re[160];
+
+	snprintf(re, sizeof(re), "handler %d \\(%s, uid [0-9]+\\) crashed: killed by signal %d",
+		 (int)pid, name, sig);
+	ck_assert_msg(lchatd_log_has(d, re, TC_TIMEOUT), "the daemon's log does not say "
+		      "that handler %d (%s) was killed by signal %d", (int)pid, name, sig);
+}
+
+/* alice floods; her handler dies by sig in the middle of it while bob
+ * posts too. */
+static void sender_killed_mid_flood(int sig)
 {
 	struct lchatd *d = lchatd_start(CONF);
 	struct tclient *obs;
@@ -158,7 +194,7 @@ START_TEST(test_sender_killed_mid_flood)
 	while (s.next[0] < 300)
 		observe(obs, &s, "alice");
 	pid_t bob = post_from_child(d->sock, "bob", 'b', 1000, 0, true);
-	ck_assert_int_eq(kill(handler, SIGKILL), 0);
+	ck_assert_int_eq(kill(handler, sig), 0);
 	while (s.next[1] < 1000 || s.lost == 0)
 		observe(obs, &s, "alice");
 	ck_assert_int_eq(s.lost, 1);
@@ -178,11 +214,26 @@ START_TEST(test_sender_killed_mid_flood)
 	tc_expect(obs, "WHO ", TC_TIMEOUT);
 	tc_expect(obs, "OK WHO 2$", TC_TIMEOUT);
 	tc_expect_silence(obs);
+	assert_death_logged(d, handler, "alice", sig);
 	lchatd_stop_ok(d);
+}
+
+START_TEST(test_sender_killed_mid_flood)
+{
+	sender_killed_mid_flood(SIGKILL);
 }
 END_TEST
 
-START_TEST(test_receiver_killed_mid_broadcast)
+START_TEST(test_sender_crashed_mid_flood)
+{
+	let_segv_kill();
+	sender_killed_mid_flood(SIGSEGV);
+}
+END_TEST
+
+/* dave does not read; his handler dies by sig while it streams bob's
+ * flood to him. */
+static void receiver_killed_mid_broadcast(int sig)
 {
 	struct lchatd *d = lchatd_start(CONF);
 	struct tclient *obs, *dave;
@@ -196,7 +247,7 @@ START_TEST(test_receiver_killed_mid_broadcast)
 	pid_t bob = post_from_child(d->sock, "bob", 'b', 3000, 0, true);
 	while (s.next[1] < 200)
 		observe(obs, &s, "dave");
-	ck_assert_int_eq(kill(handler, SIGKILL), 0);
+	ck_assert_int_eq(kill(handler, sig), 0);
 	while (s.next[1] < 3000 || s.lost == 0)
 		observe(obs, &s, "dave");
 	ck_assert_int_eq(s.lost, 1);
@@ -205,18 +256,26 @@ START_TEST(test_receiver_killed_mid_broadcast)
 		observe(obs, &s, "dave");
 	tc_expect_silence(obs);
 	tc_close(dave);
+	assert_death_logged(d, handler, "dave", sig);
 	lchatd_stop_ok(d);
+}
+
+START_TEST(test_receiver_killed_mid_broadcast)
+{
+	receiver_killed_mid_broadcast(SIGKILL);
+}
+END_TEST
+
+START_TEST(test_receiver_crashed_mid_broadcast)
+{
+	let_segv_kill();
+	receiver_killed_mid_broadcast(SIGSEGV);
 }
 END_TEST
 
 START_TEST(test_handler_crash)
 {
-	/* In a sanitizer build, let the SIGSEGV kill the handler as it would
-	 * in production, instead of AddressSanitizer reporting it. */
-	const char *asan = getenv("ASAN_OPTIONS");
-	char opts[512];
-	snprintf(opts, sizeof(opts), "%s%shandle_segv=0", asan ? asan : "", asan ? ":" : "");
-	setenv("ASAN_OPTIONS", opts, 1);
+	let_segv_kill();
 	struct lchatd *d = lchatd_start(CONF);
 	struct tclient *obs, *bob;
 	struct seen s = { 0 };
@@ -237,9 +296,7 @@ START_TEST(test_handler_crash)
 	tc_expectf(obs, TC_TIMEOUT, "EV %" PRIu64 " [0-9]+ JOIN bob ", s.last_seq);
 	observe(obs, &s, "bob");
 	ck_assert_int_eq(s.next[1], 1);
-	char re[128];
-	snprintf(re, sizeof(re), "handler %d \\(bob, uid [0-9]+\\) crashed: killed by signal 11", (int)handler);
-	ck_assert_msg(lchatd_log_has(d, re, 0), "the daemon's log does not mention the crash");
+	assert_death_logged(d, handler, "bob", SIGSEGV);
 	lchatd_stop_ok(d);
 }
 END_TEST
@@ -309,13 +366,271 @@ START_TEST(test_lines_before_eof_are_served)
 }
 END_TEST
 
+/* erin stops reading while bob floods, so her handler has a backlog
+ * queued for her (her socket full, more in its buffer), and she closes
+ * with it unread: her handler's send fails (EPIPE, not a SIGPIPE death),
+ * it leaves as "closed" and exits 0, and the room does not notice. */
+START_TEST(test_client_closes_while_written_to)
+{
+	struct lchatd *d = lchatd_start(CONF);
+	struct tclient *obs;
+	struct linesock erin;
+	struct seen s = { .reason = "closed" };
+	size_t len;
+	char *line;
+	int queued = 0;
+
+	s.last_seq = join_observer(d, &obs);
+	pid_t dmn = lchatd_daemon_pid(d);
+	ck_assert(linesock_open(&erin, d->sock));
+	send_all(erin.fd, "JOIN erin\n", 10, "erin");
+	while ((line = linesock_read(&erin, mono_ms_now() + TC_TIMEOUT, &len)) &&
+	       strncmp(line, "OK JOIN", 7) != 0)
+		free(line);
+	ck_assert_ptr_nonnull(line);
+	free(line);
+	observe(obs, &s, "nobody");     /* erin's join */
+	pid_t handler = lchatd_handler_pid(d, "erin");
+
+	pid_t bob = post_from_child(d->sock, "bob", 'b', 20000, 1, true);
+	/* Wait until a backlog of at least 64 KiB waits in erin's socket. */
+	for (int64_t deadline = mono_ms_now() + 30000; queued < 65536; ) {
+		observe(obs, &s, "erin");
+		ck_assert_int_eq(ioctl(erin.fd, FIONREAD, &queued), 0);
+		ck_assert_msg(mono_ms_now() < deadline, "no backlog for erin after 30 s: %d bytes",
+			      queued);
+	}
+	ck_assert_msg(s.next[1] < 20000, "bob's flood was over before erin's backlog built up");
+	linesock_close(&erin);
+	while (s.next[1] < 20000 || s.lost == 0)
+		observe(obs, &s, "erin");
+	ck_assert_int_eq(s.lost, 1);
+	assert_child_exit_0(bob);
+	while (s.closed == 0)
+		observe(obs, &s, "erin");
+	tc_expect_silence(obs);
+
+	/* Her handler is gone and reaped, and it did not die of a signal or
+	 * exit with an error. */
+	int64_t deadline = mono_ms_now() + TC_TIMEOUT;
+	while ((proc_alive(handler) || count_children(dmn, 'Z') > 0) && mono_ms_now() < deadline)
+		sleep_ms(10);
+	ck_assert_msg(!proc_alive(handler), "erin's handler %d is still running", (int)handler);
+	ck_assert_int_eq(count_children(dmn, 'Z'), 0);
+	ck_assert_int_eq(count_children(dmn, 0), 1);      /* the observer's */
+	ck_assert_msg(!lchatd_log_has(d, "crashed|exited with status", 0),
+		      "a handler died badly when its client closed under it");
+	lchatd_stop_ok(d);
+}
+END_TEST
+
+/* A client's view of the room through a raw connection: every line, to
+ * the end of the connection. */
+struct stream {
+	struct linesock ls;
+	struct lines lines;
+};
+
+/* Read what has arrived (wait at most until deadline for the first). */
+static void stream_take(struct stream *st, int64_t deadline)
+{
+	size_t len;
+	char *line;
+
+	while ((line = linesock_read(&st->ls, deadline, &len)) != NULL) {
+		lines_add(&st->lines, line);
+		free(line);
+		deadline = mono_ms_now();
+	}
+}
+
+/* Join on a fresh raw connection; returns the join's seq. */
+static uint64_t stream_join(struct stream *st, const char *sock, const char *join)
+{
+	char buf[128];
+	size_t len;
+	char *line;
+	uint64_t seq = 0;
+
+	memset(st, 0, sizeof(*st));
+	ck_assert(linesock_open(&st->ls, sock));
+	int n = snprintf(buf, sizeof(buf), "%s\n", join);
+	send_all(st->ls.fd, buf, (size_t)n, join);
+	while ((line = linesock_read(&st->ls, mono_ms_now() + TC_TIMEOUT, &len)) != NULL) {
+		bool ok = strncmp(line, "OK JOIN ", 8) == 0;
+		if (ok)
+			seq = line_seq(line);
+		free(line);
+		if (ok)
+			return seq;
+	}
+	ck_abort_msg("'%s': no OK JOIN", join);
+	return 0;
+}
+
+/* A poster's new lines from *i on: its acknowledgements go to acked[], in
+ * order; history (events before its join `joined`) is skipped. */
+static void take_acks(struct stream *st, size_t *i, uint64_t *acked, long *nacked,
+		      uint64_t joined)
+{
+	for (; *i < st->lines.n; (*i)++) {
+		const char *l = st->lines.v[*i];
+
+		if (line_matches(l, "EV [0-9]+ ") && line_seq(l) < joined)
+			continue;
+		ck_assert_msg(line_matches(l, "OK SAY [0-9]+$"), "the poster got '%s'", l);
+		ck_assert_int_lt(*nacked, FLOOD_MAX);
+		acked[(*nacked)++] = line_seq(l);
+	}
+}
+
+/* The daemon is SIGKILLed while alice floods. Her messages acknowledged
+ * before (OK SAY <seq>) must all reach carol exactly once, with the seq of
+ * the acknowledgement, when carol resumes with JOIN carol LAST-SEQ; carol's
+ * stream (before and after the crash) steps by one, and alice's messages
+ * in it are a gap-free prefix of what she sent. */
+#define DK_ACKED 400            /* acks before the kill */
+#define DK_INFLIGHT 1000        /* unacknowledged messages at most */
+#define DK_BURST 3000           /* sent just before the kill */
+START_TEST(test_daemon_killed_mid_flood)
+{
+	struct lchatd *d = lchatd_start(CONF);
+	struct stream carol, alice, carol2;
+	uint64_t *acked = xcalloc(FLOOD_MAX, sizeof(uint64_t));
+	long sent = 0, nacked = 0;
+	char buf[8192];
+	size_t olen = 0;
+
+	uint64_t cj = stream_join(&carol, d->sock, "JOIN carol");
+	uint64_t aj = stream_join(&alice, d->sock, "JOIN alice");
+	size_t ai = 0;
+	pid_t old = lchatd_daemon_pid(d);
+	struct pstat dm;
+	ck_assert(pstat_read(old, &dm));
+
+	/* alice posts in bursts and collects her acks; carol reads along. */
+	bool killed = false;
+	int64_t deadline = mono_ms_now() + 30000;
+	while (!alice.ls.eof || !carol.ls.eof) {
+		ck_assert_msg(mono_ms_now() < deadline, "no end of the connections 30 s into the "
+			      "flood (%ld sent, %ld acknowledged)", sent, nacked);
+		/* Keep up to DK_INFLIGHT messages unacknowledged, and go on
+		 * after the kill, so that it lands with many in flight. A
+		 * send cut short is finished before the next burst. */
+		if (!alice.ls.eof && sent < FLOOD_MAX && olen == 0 && sent - nacked < DK_INFLIGHT)
+			for (int i = 0; i < 50 && sent < FLOOD_MAX; i++)
+				olen += (size_t)snprintf(buf + olen, sizeof(buf) - olen, "SAY a-%ld\n",
+							 sent++);
+		if (!alice.ls.eof && olen > 0) {
+			ssize_t w = send(alice.ls.fd, buf, olen, MSG_NOSIGNAL);
+			ck_assert_msg(w >= 0 || killed || errno == EAGAIN, "alice's send: %s",
+				      strerror(errno));
+			if (w > 0) {
+				memmove(buf, buf + w, olen - (size_t)w);
+				olen -= (size_t)w;
+			}
+		}
+		stream_take(&alice, mono_ms_now() + 2);
+		take_acks(&alice, &ai, acked, &nacked, aj);
+		stream_take(&carol, mono_ms_now());
+		if (!killed && nacked >= DK_ACKED && olen == 0) {
+			/* A burst of DK_BURST, and the kill at once: it lands
+			 * while alice's handler is posting them. */
+			char *burst = xcalloc(DK_BURST, 16);
+			size_t blen = 0;
+			for (int i = 0; i < DK_BURST && sent < FLOOD_MAX; i++)
+				blen += (size_t)snprintf(burst + blen, 16, "SAY a-%ld\n", sent++);
+			send_all(alice.ls.fd, burst, blen, "alice");
+			free(burst);
+			ck_assert_int_eq(kill(old, SIGKILL), 0);
+			killed = true;
+		}
+		if (killed) {
+			stream_take(&alice, mono_ms_now() + 10);
+			stream_take(&carol, mono_ms_now() + 10);
+		}
+	}
+	take_acks(&alice, &ai, acked, &nacked, aj);
+	ck_assert_msg(killed, "the flood ended before the daemon was killed");
+
+	/* A new daemon; carol resumes from the last event she saw whole. */
+	wait_child_titled(d->pid, "lchatd: daemon", dm.sid, 10000);
+	sock_wait_connectable(d->sock, 10000);
+	uint64_t last = cj;
+	for (size_t i = 0; i < carol.lines.n; i++)
+		last = line_seq(carol.lines.v[i]);
+	char join[64];
+	snprintf(join, sizeof(join), "JOIN carol %" PRIu64, last);
+	uint64_t cj2 = stream_join(&carol2, d->sock, join);
+	struct tclient *a2 = tc_connect(d->sock);
+	tc_join(a2, "alice");
+	tc_send(a2, "SAY after");
+	uint64_t after = tc_ack(a2, "SAY");
+	for (deadline = mono_ms_now() + TC_TIMEOUT;
+	     carol2.lines.n == 0 || line_seq(carol2.lines.v[carol2.lines.n - 1]) < after; ) {
+		ck_assert_msg(mono_ms_now() < deadline && !carol2.ls.eof,
+			      "carol, resumed, did not get alice's message after the restart");
+		stream_take(&carol2, deadline);
+	}
+
+	/* carol's whole stream: before the crash, then resumed. */
+	struct lines all = { 0 };
+	for (size_t i = 0; i < carol.lines.n; i++)
+		lines_add(&all, carol.lines.v[i]);
+	for (size_t i = 0; i < carol2.lines.n; i++)
+		if (line_seq(carol2.lines.v[i]) != cj2)
+			lines_add(&all, carol2.lines.v[i]);
+	uint64_t prev = cj;
+	long next_a = 0;
+	bool after_seen = false;
+	for (size_t i = 0; i < all.n; i++) {
+		const char *l = all.v[i];
+		uint64_t seq;
+		long n;
+
+		ck_assert_msg(line_matches(l, "EV [0-9]+ [0-9]+ "), "carol got '%s'", l);
+		seq = line_seq(l);
+		/* Her own join after the restart is acknowledged, not sent. */
+		ck_assert_msg(seq == prev + 1 || (seq == prev + 2 && prev + 1 == cj2),
+			      "carol: seq %" PRIu64 " after %" PRIu64 " ('%s')", seq, prev, l);
+		prev = seq;
+		if (sscanf(l, "EV %*u %*d MSG alice a-%ld", &n) == 1) {
+			ck_assert_msg(n == next_a, "carol: a-%ld where a-%ld was due", n, next_a);
+			ck_assert_msg(n >= nacked || acked[n] == seq, "carol: a-%ld has seq %"
+				      PRIu64 " but was acknowledged as %" PRIu64, n, seq, acked[n]);
+			next_a++;
+		}
+		after_seen |= line_matches(l, "EV [0-9]+ [0-9]+ MSG alice after$");
+	}
+	ck_assert_msg(next_a >= nacked, "carol got a-0 to a-%ld, but a-%ld was acknowledged "
+		      "(seq %" PRIu64 ")", next_a - 1, nacked - 1, acked[nacked - 1]);
+	ck_assert(after_seen);
+	ck_assert_int_eq(lines_count(&all, "EV [0-9]+ [0-9]+ LEAVE alice [^ ]+ lost$"), 1);
+	ck_assert_int_eq(lines_count(&all, "EV [0-9]+ [0-9]+ LEAVE carol [^ ]+ lost$"), 1);
+	lines_free(&all);
+	lines_free(&carol.lines);
+	lines_free(&alice.lines);
+	lines_free(&carol2.lines);
+	linesock_close(&carol.ls);
+	linesock_close(&alice.ls);
+	linesock_close(&carol2.ls);
+	tc_close(a2);
+	free(acked);
+	lchatd_stop_ok(d);
+}
+END_TEST
+
 int main(void)
 {
 	const struct harness_case cases[] = {
 		{ "sender_killed_mid_flood", test_sender_killed_mid_flood, 120 },
 		{ "receiver_killed_mid_broadcast", test_receiver_killed_mid_broadcast, 120 },
+		{ "sender_crashed_mid_flood", test_sender_crashed_mid_flood, 120 },
+		{ "receiver_crashed_mid_broadcast", test_receiver_crashed_mid_broadcast, 120 },
 		{ "handler_crash", test_handler_crash, 120 },
 		{ "lines_before_eof_are_served", test_lines_before_eof_are_served, 120 },
+		{ "client_closes_while_written_to", test_client_closes_while_written_to, 120 },
+		{ "daemon_killed_mid_flood", test_daemon_killed_mid_flood, 120 },
 	};
 
 	return harness_run(harness_suite("faults", cases, HARNESS_NCASES(cases)));
