@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "flood.h"
 #include "procs.h"
 
 #define CONF "motd = \"\"\nrate_limit = 100000\nrate_burst = 100000\n" \
@@ -30,106 +31,6 @@
 /* alice's flood: fast (bursts of 100 every 2 ms), yet below `history`, so
  * that a slow observer never lags. */
 #define FLOOD_MAX 30000
-
-/* What an observer saw of the room. */
-struct seen {
-	uint64_t last_seq;        /* every event must be last_seq + 1 */
-	long next[2];             /* next expected message number of a and b */
-	int lost;                 /* LEAVE events for `victim` (reason: below) */
-	int closed;               /* posters (alice, bob) that left, closed */
-	const char *reason;       /* the victim's LEAVE reason; NULL: lost */
-};
-
-/* Read the observer's next event and account for it. Messages are
- * "SAY <tag>-<n>": each tag's numbers must come in order from 0. */
-static void observe(struct tclient *obs, struct seen *s, const char *victim)
-{
-	const char *line = tc_expect(obs, "EV [0-9]+ [0-9]+ ", TC_TIMEOUT);
-	uint64_t seq = line_seq(line);
-	char who[64], tag;
-	long n;
-
-	ck_assert_msg(seq == s->last_seq + 1, "observer: seq %" PRIu64 " after %" PRIu64
-		      " (%s)", seq, s->last_seq, line);
-	s->last_seq = seq;
-	if (sscanf(line, "EV %*u %*d MSG %63s %c-%ld", who, &tag, &n) == 3) {
-		int i = tag == 'a' ? 0 : 1;
-		ck_assert_msg(n == s->next[i], "observer: %c-%ld where %c-%ld was due (%s)",
-			      tag, n, tag, s->next[i], line);
-		s->next[i]++;
-	} else if (line_matches(line, "EV [0-9]+ [0-9]+ LEAVE (alice|bob) [^ ]+ closed$")) {
-		s->closed++;        /* a poster that finished */
-	} else if (line_matches(line, "EV [0-9]+ [0-9]+ LEAVE ")) {
-		char re[128];
-		snprintf(re, sizeof(re), "EV [0-9]+ [0-9]+ LEAVE %s [^ ]+ %s$", victim,
-			 s->reason ? s->reason : "lost");
-		ck_assert_msg(line_matches(line, re), "observer: unexpected %s", line);
-		s->lost++;
-	}
-}
-
-/* A child process joins as `name` and posts "SAY <tag>-<n>" for n from 0
- * to count - 1, in bursts of 100 with pause_ms between them, reading (and
- * dropping) everything it receives, as a client that keeps up would. It
- * stops when the connection ends; with wait_acks it stays until all its
- * messages are acknowledged and exits 0, or 1 if that takes over 60 s. */
-static pid_t post_from_child(const char *sock, const char *name, char tag,
-			     long count, int pause_ms, bool wait_acks)
-{
-	pid_t pid = fork();
-
-	ck_assert_int_ge(pid, 0);
-	if (pid > 0)
-		return pid;
-	struct linesock ls;
-	if (!linesock_open(&ls, sock))
-		_exit(2);
-	char buf[4096];
-	int len = snprintf(buf, sizeof(buf), "JOIN %s\n", name);
-	if (send(ls.fd, buf, (size_t)len, MSG_NOSIGNAL) != len)
-		_exit(2);
-	long acks = 0;
-	for (long n = 0; n < count; ) {
-		len = 0;
-		for (int i = 0; i < 100 && n < count; i++)
-			len += snprintf(buf + len, sizeof(buf) - (size_t)len, "SAY %c-%ld\n", tag, n++);
-		for (int off = 0; off < len; ) {
-			ssize_t w = send(ls.fd, buf + off, (size_t)(len - off), MSG_NOSIGNAL);
-			if (w < 0 && errno != EAGAIN && errno != EINTR)
-				_exit(0);        /* the connection ended */
-			off += w > 0 ? (int)w : 0;
-			char *line;
-			size_t n_len;
-			while ((line = linesock_read(&ls, mono_ms_now(), &n_len)) != NULL) {
-				acks += strncmp(line, "OK SAY ", 7) == 0;
-				free(line);
-			}
-			if (ls.eof)
-				_exit(0);
-		}
-		if (pause_ms)
-			sleep_ms(pause_ms);
-	}
-	int64_t deadline = mono_ms_now() + 60000;
-	while (wait_acks && acks < count) {
-		size_t n_len;
-		char *line = linesock_read(&ls, deadline, &n_len);
-		if (!line)
-			_exit(1);
-		acks += strncmp(line, "OK SAY ", 7) == 0;
-		free(line);
-	}
-	_exit(0);
-}
-
-static void assert_child_exit_0(pid_t pid)
-{
-	int status;
-
-	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-		      "poster child ended with status 0x%x", status);
-}
 
 /* Join `name` and see the observer told; s->last_seq moves past it. */
 static struct tclient *join_seen(struct lchatd *d, struct tclient *obs,
