@@ -481,8 +481,11 @@ static int loop_timeout(struct daemon *d)
 /* ---- set-up ---------------------------------------------------------- */
 
 /* The wake-up signal is blocked too: the daemon is no member, but a
- * stray one must not kill it. It is read and ignored. */
-static const int daemon_signals[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP, WAKE_SIGNAL };
+ * stray one must not kill it. It is read and ignored, and so are SIGUSR1
+ * and SIGUSR2 (SIGUSR1 is the supervisor's; one sent to the daemon by
+ * mistake must not take the whole room down). */
+static const int daemon_signals[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP, WAKE_SIGNAL,
+				      SIGUSR1, SIGUSR2 };
 
 static int lookup_group(const char *name, gid_t *gid)
 {

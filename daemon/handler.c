@@ -581,9 +581,10 @@ static int isolate(const struct handler_args *a, int *fd)
 		_exit(1);
 	log_reopen();
 
-	/* SIGINT and SIGHUP (a terminal's, or the daemon's) are read and
-	 * ignored: only the daemon's SIGTERM ends a handler. */
-	static const int sigs[] = { WAKE_SIGNAL, SIGTERM, SIGINT, SIGHUP };
+	/* SIGINT and SIGHUP (a terminal's, or the daemon's), SIGUSR1 and
+	 * SIGUSR2 are read and ignored: only the daemon's SIGTERM ends a
+	 * handler, and a stray signal must not disconnect a user. */
+	static const int sigs[] = { WAKE_SIGNAL, SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2 };
 	return signalfd_for(SIG_SETMASK, sigs, sizeof(sigs) / sizeof(sigs[0]));
 }
 

@@ -152,7 +152,9 @@ static int start_daemon(struct supervisor *s, char *err, size_t errlen)
 	return rc;
 }
 
-static const int supervisor_signals[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGUSR1 };
+/* SIGUSR2 means nothing here: it is read and ignored, so that a stray one
+ * (meant for another program) does not end lchatd. */
+static const int supervisor_signals[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2 };
 
 /* Reap every child that is done. Returns true when none are left. */
 static bool reap(struct supervisor *s)
