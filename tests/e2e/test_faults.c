@@ -16,7 +16,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -25,6 +27,7 @@
 #include "harness.h"
 #include "flood.h"
 #include "procs.h"
+#include "room.h"
 
 #define CONF "motd = \"\"\nrate_limit = 100000\nrate_burst = 100000\n" \
 	     "history = 65536\nmax_users_per_uid = 50\n"
@@ -325,6 +328,107 @@ START_TEST(test_client_closes_while_written_to)
 }
 END_TEST
 
+/* The room's header, mapped read-only from state_dir/room: the test reads
+ * who holds the room's lock. glibc keeps the owner's thread id in a
+ * mutex's __data.__owner while it is held (robust mutexes rely on it). */
+static const struct room_header *map_room_header(const struct lchatd *d)
+{
+	char path[PATH_MAX + 8];
+	int fd;
+	void *p;
+
+	snprintf(path, sizeof(path), "%s/room", d->state);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	ck_assert_msg(fd >= 0, "%s: %s", path, strerror(errno));
+	p = mmap(NULL, sizeof(struct room_header), PROT_READ, MAP_SHARED, fd, 0);
+	ck_assert_msg(p != MAP_FAILED, "mmap %s: %s", path, strerror(errno));
+	close(fd);
+	return p;
+}
+
+static pid_t lock_owner(const struct room_header *h)
+{
+	return (pid_t)*(const volatile int *)&h->lock.__data.__owner;
+}
+
+/* Stop pid and wait until it is stopped. */
+static void stop_process(pid_t pid)
+{
+	int64_t deadline = mono_ms_now() + TC_TIMEOUT;
+	struct pstat ps;
+
+	ck_assert_int_eq(kill(pid, SIGSTOP), 0);
+	while (pstat_read(pid, &ps) && ps.state != 'T' && ps.state != 't') {
+		ck_assert_msg(mono_ms_now() < deadline, "process %d does not stop", (int)pid);
+		sleep_ms(0);
+	}
+}
+
+/* alice floods; her handler is caught (stopped) while it holds the room's
+ * lock, in the middle of posting a message, and dies there by sig. The
+ * next locker recovers the lock (EOWNERDEAD): nothing half-written shows,
+ * nothing is lost or doubled, the room goes on. */
+static void lock_holder_killed(int sig)
+{
+	struct lchatd *d = lchatd_start(CONF);
+	const struct room_header *hdr = map_room_header(d);
+	struct tclient *obs;
+	struct seen s = { 0 };
+	int attempts = 0;
+	bool caught = false;
+
+	s.last_seq = join_observer(d, &obs);
+	pid_t alice = post_from_child(d->sock, "alice", 'a', FLOOD_MAX, 2, false);
+	pid_t handler = lchatd_handler_pid(d, "alice");
+	observe(obs, &s, "alice");      /* her join */
+	while (!caught) {
+		ck_assert_msg(attempts < 20000 && s.lost == 0, "alice's handler was never caught "
+			      "holding the room's lock (%d tries, a-%ld)", attempts, s.next[0]);
+		attempts++;
+		stop_process(handler);
+		caught = lock_owner(hdr) == handler;
+		if (caught)
+			ck_assert_int_eq(kill(handler, sig), 0);
+		ck_assert_int_eq(kill(handler, SIGCONT), 0);
+		if (!caught && attempts % 10 == 0)
+			observe(obs, &s, "alice");     /* keep up with her */
+	}
+	while (s.lost == 0)
+		observe(obs, &s, "alice");
+	assert_child_exit_0(alice);
+	ck_assert_msg(lchatd_log_has(d, "room lock holder died; recovered", TC_TIMEOUT),
+		      "the daemon's log does not say the room's lock was recovered");
+	assert_death_logged(d, handler, "alice", sig);
+
+	/* The room goes on: a join and a message, in order after the rest. */
+	struct tclient *again = tc_connect(d->sock);
+	ck_assert_uint_eq(tc_join(again, "alice"), s.last_seq + 1);
+	tc_send(again, "SAY a-%ld", s.next[0]);
+	observe(obs, &s, "alice");
+	observe(obs, &s, "alice");
+	ck_assert_uint_eq(tc_ack(again, "SAY"), s.last_seq);
+	tc_send(obs, "WHO");
+	tc_expect(obs, "WHO ", TC_TIMEOUT);
+	tc_expect(obs, "WHO ", TC_TIMEOUT);
+	tc_expect(obs, "OK WHO 2$", TC_TIMEOUT);
+	tc_expect_silence(obs);
+	munmap((void *)hdr, sizeof(*hdr));
+	lchatd_stop_ok(d);
+}
+
+START_TEST(test_lock_holder_killed)
+{
+	lock_holder_killed(SIGKILL);
+}
+END_TEST
+
+START_TEST(test_lock_holder_crashed)
+{
+	let_segv_kill();
+	lock_holder_killed(SIGSEGV);
+}
+END_TEST
+
 /* A client's view of the room through a raw connection: every line, to
  * the end of the connection. */
 struct stream {
@@ -530,6 +634,8 @@ int main(void)
 		{ "receiver_crashed_mid_broadcast", test_receiver_crashed_mid_broadcast, 120 },
 		{ "handler_crash", test_handler_crash, 120 },
 		{ "lines_before_eof_are_served", test_lines_before_eof_are_served, 120 },
+		{ "lock_holder_killed", test_lock_holder_killed, 120 },
+		{ "lock_holder_crashed", test_lock_holder_crashed, 120 },
 		{ "client_closes_while_written_to", test_client_closes_while_written_to, 120 },
 		{ "daemon_killed_mid_flood", test_daemon_killed_mid_flood, 120 },
 	};
