@@ -286,6 +286,9 @@ START_TEST(test_client_closes_while_written_to)
 
 	s.last_seq = join_observer(d, &obs);
 	pid_t dmn = lchatd_daemon_pid(d);
+	int fds[64];
+	char targets[64][256];
+	int dmn_fds = proc_fds(dmn, fds, targets, 64);
 	ck_assert(linesock_open(&erin, d->sock));
 	send_all(erin.fd, "JOIN erin\n", 10, "erin");
 	while ((line = linesock_read(&erin, mono_ms_now() + TC_TIMEOUT, &len)) &&
@@ -322,6 +325,7 @@ START_TEST(test_client_closes_while_written_to)
 	ck_assert_msg(!proc_alive(handler), "erin's handler %d is still running", (int)handler);
 	ck_assert_int_eq(count_children(dmn, 'Z'), 0);
 	ck_assert_int_eq(count_children(dmn, 0), 1);      /* the observer's */
+	ck_assert_int_eq(proc_fds(dmn, fds, targets, 64), dmn_fds);   /* none leaked */
 	ck_assert_msg(!lchatd_log_has(d, "crashed|exited with status", 0),
 		      "a handler died badly when its client closed under it");
 	lchatd_stop_ok(d);

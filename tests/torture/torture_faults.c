@@ -39,6 +39,17 @@ static int log_count(const struct lchatd *d, const char *re)
 	return n;
 }
 
+/* How many descriptors pid has open. */
+static int fd_count(pid_t pid)
+{
+	static int fds[1024];
+	static char targets[1024][256];
+	int n = proc_fds(pid, fds, targets, 1024);
+
+	ck_assert_msg(n >= 0, "process %d is gone", (int)pid);
+	return n;
+}
+
 /* Wait until the daemon has `want` children and no zombies. */
 static void wait_children(pid_t dmn, int want, int timeout_ms)
 {
@@ -81,7 +92,7 @@ START_TEST(test_handlers_killed_at_once)
 	bool joined[MANY] = { false };
 	uint64_t last = tc_join(obs, "observer");
 	pid_t mine = lchatd_handler_pid(d, "observer");
-	int n, killed = 0;
+	int n, killed = 0, dmn_fds = fd_count(dmn);
 
 	for (int i = 0; i < MANY; i++)
 		c[i] = rawc_connect(d->sock);
@@ -129,6 +140,7 @@ START_TEST(test_handlers_killed_at_once)
 	wait_children(dmn, 1, 30000);
 	ck_assert_int_eq(lchatd_daemon_pid(d), dmn);
 	ck_assert_int_eq(log_count(d, "crashed: killed by signal 9"), MANY);
+	ck_assert_int_eq(fd_count(dmn), dmn_fds);     /* no descriptor leaked */
 
 	/* Every slot is free again: 200 new users join. */
 	for (int i = 0; i < MANY; i++)
@@ -154,6 +166,7 @@ START_TEST(test_handlers_killed_at_once)
 	for (int k = 0; k < MANY; k++)
 		expect_next(obs, &last, EV "LEAVE fk-v[0-9]{3} [^ ]+ closed$");
 	wait_children(dmn, 1, 30000);
+	ck_assert_int_eq(fd_count(dmn), dmn_fds);
 	tc_close(obs);
 	lchatd_stop_ok(d);
 }
@@ -281,6 +294,9 @@ START_TEST(test_signal_storm)
 	storm_add(&st, lchatd_handler_pid(d, "bob"), handler_only, 3);
 	for (int t = 0; t < st.n; t++)
 		ck_assert(pstat_read(st.pid[t], &before[t]));
+	int fds_before[3];
+	for (int t = 0; t < 3; t++)
+		fds_before[t] = fd_count(st.pid[t]);
 	ck_assert(pipe2(stop, O_CLOEXEC) == 0 && pipe2(count, O_CLOEXEC) == 0);
 	pid_t storm = storm_from_child(&st, stop, count);
 	close(stop[0]);
@@ -323,6 +339,10 @@ START_TEST(test_signal_storm)
 			      now.state != 'Z', "process %d did not survive the storm",
 			      (int)st.pid[t]);
 	}
+	/* The control connection was opened after the count. */
+	ck_assert_int_eq(fd_count(d->pid), fds_before[0]);
+	ck_assert_int_eq(fd_count(dmn), fds_before[1] + 1);
+	ck_assert_int_eq(fd_count(st.pid[2]), fds_before[2]);
 	ck_assert_int_eq(status_value(ctl, "restarts"), 0);
 	ck_assert_int_eq(status_value(ctl, "reloads"), STORM_RELOADS);
 	ck_assert_int_eq(log_count(d, "reload \\(on SIGHUP\\)"), STORM_RELOADS);
