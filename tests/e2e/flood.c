@@ -12,8 +12,9 @@
 #include <unistd.h>
 
 /* Read the observer's next event and account for it. Messages are
- * "SAY <tag>-<n>": each tag's numbers must come in order from 0. */
-void observe(struct tclient *obs, struct seen *s, const char *victim)
+ * "SAY <tag>-<n>": each tag's numbers must come in order from 0. Returns
+ * the line (valid until the next read). */
+const char *observe(struct tclient *obs, struct seen *s, const char *victim)
 {
 	const char *line = tc_expect(obs, "EV [0-9]+ [0-9]+ ", TC_TIMEOUT);
 	uint64_t seq = line_seq(line);
@@ -37,6 +38,7 @@ void observe(struct tclient *obs, struct seen *s, const char *victim)
 		ck_assert_msg(line_matches(line, re), "observer: unexpected %s", line);
 		s->lost++;
 	}
+	return line;
 }
 
 /* A child process joins as `name` and posts "SAY <tag>-<n>" for n from 0

@@ -24,8 +24,9 @@ struct seen {
 
 /* Read the observer's next event and account for it; fails the test on
  * a gap, a repeat, a message out of order or an unexpected LEAVE. The
- * posters' tags are 'a' and 'b' (their names alice and bob). */
-void observe(struct tclient *obs, struct seen *s, const char *victim);
+ * posters' tags are 'a' and 'b' (their names alice and bob). Returns the
+ * line, valid until the next read. */
+const char *observe(struct tclient *obs, struct seen *s, const char *victim);
 
 /* A child process joins as `name` and posts "SAY <tag>-<n>" for n from 0
  * to count - 1, in bursts of 100 with pause_ms between them, reading (and
