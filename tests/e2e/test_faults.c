@@ -380,14 +380,18 @@ static void lock_holder_killed(int sig)
 	struct seen s = { 0 };
 	int attempts = 0;
 	bool caught = false;
+	int64_t deadline = mono_ms_now() + 60000;
 
 	s.last_seq = join_observer(d, &obs);
-	pid_t alice = post_from_child(d->sock, "alice", 'a', FLOOD_MAX, 2, false);
+	/* Unpaced, so that her handler is busy posting (paced, it is mostly
+	 * idle and is seldom caught on a loaded machine). */
+	pid_t alice = post_from_child(d->sock, "alice", 'a', FLOOD_MAX, 0, false);
 	pid_t handler = lchatd_handler_pid(d, "alice");
 	observe(obs, &s, "alice");      /* her join */
 	while (!caught) {
-		ck_assert_msg(attempts < 20000 && s.lost == 0, "alice's handler was never caught "
-			      "holding the room's lock (%d tries, a-%ld)", attempts, s.next[0]);
+		ck_assert_msg(attempts < 20000 && s.lost == 0 && mono_ms_now() < deadline,
+			      "alice's handler was never caught holding the room's lock (%d tries, "
+			      "a-%ld)", attempts, s.next[0]);
 		attempts++;
 		stop_process(handler);
 		caught = lock_owner(hdr) == handler;
