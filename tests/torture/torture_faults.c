@@ -85,7 +85,8 @@ START_TEST(test_handlers_killed_at_once)
 {
 	/* Exactly enough slots: the new users below fit only if every slot
 	 * of the dead handlers was freed. */
-	struct lchatd *d = lchatd_start("motd = \"\"\nmax_users = 201\nmax_users_per_uid = 201\n");
+	struct lchatd *d = lchatd_start("motd = \"\"\nmax_users = 201\nmax_users_per_uid = 201\n"
+					"max_unjoined = 201\nmax_unjoined_per_uid = 201\n");
 	pid_t dmn = wait_no_handlers(d), kids[512];
 	struct tclient *obs = tc_connect(d->sock);
 	struct rawc *c[MANY];
