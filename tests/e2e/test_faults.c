@@ -327,7 +327,9 @@ START_TEST(test_client_closes_while_written_to)
 	ck_assert_msg(!proc_alive(handler), "erin's handler %d is still running", (int)handler);
 	ck_assert_int_eq(count_children(dmn, 'Z'), 0);
 	ck_assert_int_eq(count_children(dmn, 0), 1);      /* the observer's */
-	ck_assert_int_eq(proc_fds(dmn, fds, targets, 64), dmn_fds);   /* none leaked */
+	/* None leaked (the first count may have caught a control connection
+	 * of the harness that was closing). */
+	ck_assert_int_le(proc_fds(dmn, fds, targets, 64), dmn_fds);
 	ck_assert_msg(!lchatd_log_has(d, "crashed|exited with status", 0),
 		      "a handler died badly when its client closed under it");
 	lchatd_stop_ok(d);
