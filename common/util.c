@@ -93,7 +93,7 @@ bool uid_of_login(const char *login, uid_t *uid)
 bool for_each_account(bool (*fn)(const char *login, uid_t uid, void *arg), void *arg)
 {
 	struct passwd pw, *res;
-	size_t size = 4096;
+	size_t size = 1024;
 	char *buf = malloc(size);
 	bool hit = false;
 	int rc;

@@ -171,7 +171,7 @@ static void start_handler(struct daemon *d, int fd, const struct ucred *cred)
 	s->gen++;
 	s->uid = cred->uid;
 	s->connected_ms = now_ms();
-	s->name[0] = s->key[0] = s->login[0] = '\0';
+	s->name[0] = s->key[0] = s->skeleton[0] = s->login[0] = '\0';
 	moderation_init_slot(s, &d->sanctions, now);
 	atomic_store(&s->pid, 0);
 	atomic_store(&s->wake, 0);

@@ -264,6 +264,8 @@ static void cmd_join(struct handler *h, const struct command *c)
 	}
 	memcpy(name, want, want_len);
 	name[want_len] = '\0';
+	char skeleton[NAME_MAX_LEN + 1];
+	name_skeleton(name, skeleton);
 
 	struct room *r = h->room;
 	room_lock(r);
@@ -277,7 +279,7 @@ static void cmd_join(struct handler *h, const struct command *c)
 		reply(h, "ERR name-taken the name %s is already in use; choose another", name);
 		return;
 	}
-	other = room_find_confusable_locked(r, name, h->uid);
+	other = room_find_confusable_locked(r, skeleton, h->uid);
 	if (other >= 0) {
 		char like[NAME_MAX_LEN + 1];
 		snprintf(like, sizeof(like), "%s", room_slot(r, (uint32_t)other)->name);
@@ -289,6 +291,7 @@ static void cmd_join(struct handler *h, const struct command *c)
 	struct room_slot *s = h->me;
 	snprintf(s->name, sizeof(s->name), "%s", name);
 	name_key(name, s->key);
+	memcpy(s->skeleton, skeleton, sizeof(s->skeleton));
 	s->joined_ms = now_ms();
 	atomic_store(&s->active_ms, s->joined_ms);
 	atomic_store(&s->state, SLOT_JOINED);

@@ -19,7 +19,7 @@
 #include "wake.h"
 
 #define ROOM_MAGIC   0x316d727461686c63ULL   /* "chatrm1" */
-#define ROOM_VERSION 2
+#define ROOM_VERSION 3
 
 static size_t round_up(size_t n, size_t to)
 {
@@ -312,14 +312,14 @@ int room_find_locked(struct room *r, const char *name)
 	return -1;
 }
 
-int room_find_confusable_locked(struct room *r, const char *name, uid_t uid)
+int room_find_confusable_locked(struct room *r, const char *skeleton, uid_t uid)
 {
 	uint32_t hw = atomic_load(&r->hdr->high_water);
 
 	for (uint32_t i = 0; i < hw && i < r->max_users; i++) {
 		struct room_slot *s = &r->slots[i];
 		if (atomic_load(&s->state) == SLOT_JOINED && s->uid != uid &&
-		    name_confusable(s->name, name))
+		    strcmp(s->skeleton, skeleton) == 0)
 			return (int)i;
 	}
 	return -1;

@@ -55,6 +55,7 @@ struct room_slot {
 	char kick_text[200];         /* the BYE's text, written before `kicked` */
 	char name[NAME_MAX_LEN + 1];
 	char key[NAME_MAX_LEN + 1];  /* name_key(name) */
+	char skeleton[NAME_MAX_LEN + 1];  /* name_skeleton(name) */
 	char login[LOGIN_MAX + 1];
 } __attribute__((aligned(64)));
 
@@ -179,9 +180,9 @@ bool room_slot_muted(struct room_slot *s, int64_t now_ms);
 
 /* Index of a joined member named `name` (any case), or -1. Lock held. */
 int room_find_locked(struct room *r, const char *name);
-/* The slot of a member of another uid whose name is confusable with name
- * (name_confusable(): the same skeleton), or -1. A user's own sessions may
- * have look-alike names: they show the same login. Lock held. */
-int room_find_confusable_locked(struct room *r, const char *name, uid_t uid);
+/* The slot of a member of another uid whose name has this skeleton
+ * (name_skeleton(): a look-alike), or -1. A user's own sessions may have
+ * look-alike names: they show the same login. Lock held. */
+int room_find_confusable_locked(struct room *r, const char *skeleton, uid_t uid);
 
 #endif
