@@ -189,9 +189,12 @@ build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(COMMON_SRC)
 fuzz: $(FUZZ_BIN)
 	@set -e; for f in $(FUZZ_BIN); do \
 		n=$${f#build/fuzz/fuzz_}; mkdir -p build/fuzz/corpus-$$n; \
-		echo "=== fuzz $$n for $(FUZZ_SECONDS) s"; \
-		$$f -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1 \
-			build/fuzz/corpus-$$n tests/fuzz/corpus/$$n; \
+		echo "=== fuzz $$n for $(FUZZ_SECONDS) s (log: build/fuzz/$$n.log)"; \
+		if ! $$f -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1 \
+			build/fuzz/corpus-$$n tests/fuzz/corpus/$$n > build/fuzz/$$n.log 2>&1; then \
+			tail -n 80 build/fuzz/$$n.log; echo "fuzz $$n: FAILED"; exit 1; \
+		fi; \
+		grep -E '^(Done|stat::number_of_executed_units|stat::peak_rss_mb)' build/fuzz/$$n.log; \
 	done
 
 # make torture: the long part of the hardening suite (docs/hardening.md):
