@@ -197,21 +197,35 @@ static void send_message(struct conn *c, int phase, bool flush)
 		flush_out(c);
 }
 
+/* The decimal number at p (before end) into *v: the byte after its digits,
+ * or NULL if there are none. strtoul() was a third of the client's time. */
+static const char *parse_dec(const char *p, const char *end, uint64_t *v)
+{
+	const char *start = p;
+	uint64_t x = 0;
+
+	while (p < end && *p >= '0' && *p <= '9')
+		x = x * 10 + (uint64_t)(*p++ - '0');
+	if (p == start)
+		return NULL;
+	*v = x;
+	return p;
+}
+
 static void deliver(struct conn *c, const char *p, const char *end, uint64_t now)
 {
-	unsigned long v[5];
-	char *e;
+	uint64_t v[5];
 	const char *q = p + 2;
 
 	if (c->sender)
 		return;
 	for (int i = 0; i < 5; i++) {
-		v[i] = strtoul(q, &e, 10);
-		if (e == q || e >= end || *e != '.') {
+		q = parse_dec(q, end, &v[i]);
+		if (!q || q >= end || *q != '.') {
 			note_error("malformed payload");
 			return;
 		}
-		q = e + 1;
+		q++;
 	}
 	if (v[0] != run_id)
 		return;                 /* an earlier run's message (history) */
@@ -253,6 +267,19 @@ static const char *find(const char *p, size_t len, const char *needle)
 	return memmem(p, len, needle, strlen(needle));
 }
 
+/* The payload's "@@" in a line: memchr, cheaper than memmem() per line. */
+static const char *find_payload(const char *p, size_t len)
+{
+	const char *end = p + len, *at;
+
+	while ((at = memchr(p, '@', (size_t)(end - p))) && at + 1 < end) {
+		if (at[1] == '@')
+			return at;
+		p = at + 1;
+	}
+	return NULL;
+}
+
 static void conn_name(const struct conn *c, char *buf, size_t len)
 {
 	/* Unique per run: the previous run's members may still be leaving. */
@@ -277,8 +304,9 @@ static void on_line(struct conn *c, const char *line, size_t len, uint64_t now)
 	switch (proto) {
 	case P_LCHAT:
 		if (len > 3 && memcmp(line, "EV ", 3) == 0) {
-			uint64_t seq = strtoull(line + 3, NULL, 10);
-			if (seq > c->joinseq && (m = find(line, len, "@@")))
+			uint64_t seq = 0;
+			if (parse_dec(line + 3, line + len, &seq) && seq > c->joinseq &&
+			    (m = find_payload(line, len)))
 				deliver(c, m, line + len, now);
 		} else if (len >= 5 && memcmp(line, "HELLO", 5) == 0) {
 			conn_name(c, name, sizeof(name));
