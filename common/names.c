@@ -2,6 +2,7 @@
  * case-insensitive comparison and look-alike skeletons. */
 #include "names.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "util.h"
@@ -108,22 +109,81 @@ static bool is_others_login(const char *login, uid_t uid)
 	return uid_of_login(login, &owner) && owner != uid;
 }
 
-struct like_login {
+/* The skeletons of every account's login, sorted, for the look-alike
+ * check: built by names_load_accounts() in the daemon before it forks the
+ * handlers, which share it unchanged (no private pages, no password
+ * database walk per JOIN). */
+struct account_skeleton {
 	char skeleton[NAME_MAX_LEN + 1];
 	uid_t uid;
 };
 
-/* for_each_account(): an account of another uid whose login looks like the
- * name. Logins longer than a name cannot. */
-static bool login_looks_like(const char *login, uid_t owner, void *arg)
-{
-	const struct like_login *like = arg;
-	char skel[NAME_MAX_LEN + 1];
+static struct {
+	struct account_skeleton *v;
+	size_t n, cap;
+	bool failed;
+} accounts;
 
-	if (owner == like->uid || strlen(login) > NAME_MAX_LEN)
-		return false;
-	name_skeleton(login, skel);
-	return strcmp(skel, like->skeleton) == 0;
+static bool add_account(const char *login, uid_t uid, void *arg)
+{
+	(void)arg;
+	if (strlen(login) > NAME_MAX_LEN)
+		return false;       /* longer than any name: cannot look like one */
+	if (accounts.n == accounts.cap) {
+		size_t cap = accounts.cap ? accounts.cap * 2 : 256;
+		struct account_skeleton *v = realloc(accounts.v, cap * sizeof(*v));
+		if (!v) {
+			accounts.failed = true;
+			return true;    /* stop the walk */
+		}
+		accounts.v = v;
+		accounts.cap = cap;
+	}
+	name_skeleton(login, accounts.v[accounts.n].skeleton);
+	accounts.v[accounts.n++].uid = uid;
+	return false;
+}
+
+static int cmp_account(const void *a, const void *b)
+{
+	return strcmp(((const struct account_skeleton *)a)->skeleton,
+		      ((const struct account_skeleton *)b)->skeleton);
+}
+
+long names_load_accounts(void)
+{
+	names_free_accounts();
+	for_each_account(add_account, NULL);
+	if (accounts.failed) {
+		names_free_accounts();
+		return -1;
+	}
+	qsort(accounts.v, accounts.n, sizeof(*accounts.v), cmp_account);
+	return (long)accounts.n;
+}
+
+void names_free_accounts(void)
+{
+	free(accounts.v);
+	memset(&accounts, 0, sizeof(accounts));
+}
+
+/* An account of another uid whose login has this skeleton. */
+static bool login_looks_like(const char *skeleton, uid_t uid)
+{
+	size_t lo = 0, hi = accounts.n;
+
+	while (lo < hi) {           /* the first entry not below skeleton */
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(accounts.v[mid].skeleton, skeleton) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < accounts.n && strcmp(accounts.v[lo].skeleton, skeleton) == 0; lo++)
+		if (accounts.v[lo].uid != uid)
+			return true;
+	return false;
 }
 
 enum name_error name_check_for_uid(const char *name, size_t n, uid_t uid)
@@ -143,9 +203,9 @@ enum name_error name_check_for_uid(const char *name, size_t n, uid_t uid)
 	uid_t owner;
 	if ((uid_of_login(exact, &owner) || uid_of_login(lower, &owner)) && owner == uid)
 		return NAME_OK;	/* one's own login */
-	struct like_login like = { .uid = uid };
-	name_skeleton(exact, like.skeleton);
-	if (for_each_account(login_looks_like, &like))
+	char skeleton[NAME_MAX_LEN + 1];
+	name_skeleton(exact, skeleton);
+	if (login_looks_like(skeleton, uid))
 		return NAME_OTHERS_LOGIN;
 	return NAME_OK;
 }

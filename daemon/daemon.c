@@ -26,6 +26,7 @@
 #include "handler.h"
 #include "log.h"
 #include "moderation.h"
+#include "names.h"
 #include "proctitle.h"
 #include "readiness.h"
 #include "room.h"
@@ -392,6 +393,21 @@ static int lookup_group(const char *name, gid_t *gid);
 
 /* Reload the configuration file: swap in what may change at run time,
  * report what needs a restart. The same for SIGHUP and RELOAD. */
+/* The accounts' login skeletons, for the look-alike name check: read
+ * here, before any handler is forked, so that handlers share the table
+ * instead of each walking the password database. Accounts made later
+ * count from the next reload or restart (exact logins always count). */
+static void load_accounts(const char *when)
+{
+	long n = names_load_accounts();
+
+	if (n < 0)
+		log_msg(LOG_WARNING, "%s: out of memory reading the accounts; "
+			"look-alike logins are not checked", when);
+	else
+		log_msg(LOG_INFO, "%s: %ld accounts read for the look-alike check", when, n);
+}
+
 static void reload(struct daemon *d, const char *by, char *reply, size_t len)
 {
 	struct lchat_config fresh;
@@ -411,6 +427,7 @@ static void reload(struct daemon *d, const char *by, char *reply, size_t len)
 		snprintf(reply, len, "ERR bad-config %s", clean);
 		return;
 	}
+	load_accounts("reload");
 	bool group_changed = strcmp(fresh.admin_group, d->cfg->admin_group) != 0;
 	config_apply_reload(d->cfg, &fresh, changed, sizeof(changed), restart, sizeof(restart));
 	config_free(&fresh);
@@ -591,6 +608,7 @@ int daemon_main(struct lchat_config *cfg, int ready_fd, unsigned restarts, int64
 	proctitle_set("lchatd: daemon");
 	if (chdir("/") < 0 || setup(&d, ready_fd) < 0)
 		return 1;
+	load_accounts("start");
 	log_msg(LOG_NOTICE, "ready: users on %s, control on %s (restarts so far: %u)",
 		cfg->socket, cfg->control_socket, restarts);
 	readiness_ok(ready_fd);

@@ -384,10 +384,18 @@ START_TEST(test_login_lookalikes)
 	root_login(root, sizeof(root));
 	if (strcmp(root, "root") != 0)
 		return;
+	/* Before the accounts are read, only exact logins count. */
+	ck_assert_int_eq(name_check_for_uid(S("r00t"), 1000), NAME_OK);
+	ck_assert_int_gt(names_load_accounts(), 0);
 	ck_assert_int_eq(name_check_for_uid(S("r00t"), 1000), NAME_OTHERS_LOGIN);
 	ck_assert_int_eq(name_check_for_uid(S("R0OT"), 1000), NAME_OTHERS_LOGIN);
 	ck_assert_int_eq(name_check_for_uid(S("r0ot"), 0), NAME_OK);
 	ck_assert_int_eq(name_check_for_uid(S("r00ts"), 1000), NAME_OK);
+	/* Reading them again replaces the table. */
+	ck_assert_int_gt(names_load_accounts(), 0);
+	ck_assert_int_eq(name_check_for_uid(S("r00t"), 1000), NAME_OTHERS_LOGIN);
+	names_free_accounts();
+	ck_assert_int_eq(name_check_for_uid(S("r00t"), 1000), NAME_OK);
 }
 END_TEST
 
