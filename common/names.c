@@ -77,12 +77,15 @@ static void copy_name(const char *name, size_t n, char *out)
 
 static bool is_reserved(const char *name, size_t n)
 {
-	char exact[NAME_MAX_LEN + 1];
+	char exact[NAME_MAX_LEN + 1], skeleton[NAME_MAX_LEN + 1], reserved[NAME_MAX_LEN + 1];
 
 	copy_name(name, n, exact);
-	for (size_t i = 0; i < ARRAY_LEN(reserved_names); i++)
-		if (name_confusable(exact, reserved_names[i]))
+	name_skeleton(exact, skeleton);
+	for (size_t i = 0; i < ARRAY_LEN(reserved_names); i++) {
+		name_skeleton(reserved_names[i], reserved);
+		if (strcmp(skeleton, reserved) == 0)
 			return true;
+	}
 	return false;
 }
 

@@ -14,42 +14,6 @@
 #include "harness.h"
 #include "runcmd.h"
 
-long proc_cpu_ms(pid_t pid)
-{
-	char path[64], buf[1024];
-	unsigned long ut, st;
-	const char *p;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if (!read_small(path, buf, sizeof(buf)) || !(p = strrchr(buf, ')')))
-		return -1;
-	/* after the name: 3 state ... 14 utime, 15 stime */
-	if (sscanf(p + 1, " %*c %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %lu %lu", &ut, &st) != 2)
-		return -1;
-	return (long)((ut + st) * 1000 / (unsigned long)sysconf(_SC_CLK_TCK));
-}
-
-int proc_nfds(pid_t pid)
-{
-	static int fds[4096];
-	static char targets[4096][256];
-
-	return proc_fds(pid, fds, targets, 4096);
-}
-
-long proc_pss_kb(pid_t pid)
-{
-	char path[64], buf[4096];
-	const char *p;
-	long kb;
-
-	snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", (int)pid);
-	if (!read_small(path, buf, sizeof(buf)) || !(p = strstr(buf, "\nPss:")) ||
-	    sscanf(p + 5, "%ld", &kb) != 1)
-		return -1;
-	return kb;
-}
-
 long cpu_over(pid_t pid, int ms)
 {
 	long before = proc_cpu_ms(pid);

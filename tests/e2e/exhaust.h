@@ -1,6 +1,6 @@
 /* exhaust.h - helpers of the exhaustion tests (test_exhaust.c and
- * torture_exhaustion.c): a process's CPU time and open descriptors from
- * /proc, a child that talks to the room as another uid, and latency
+ * torture_exhaustion.c): CPU time over an interval (procfs.h reads
+ * /proc), a child that talks to the room as another uid, and latency
  * percentiles. */
 #ifndef LCHAT_E2E_EXHAUST_H
 #define LCHAT_E2E_EXHAUST_H
@@ -9,15 +9,11 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "procfs.h"
+
 /* The uid that the "other user" of these tests runs as (nobody). */
 #define OTHER_UID 65534
 
-/* User plus system CPU time of pid in milliseconds, -1 if it is gone. */
-long proc_cpu_ms(pid_t pid);
-/* Number of open descriptors of pid (up to 4096), -1 if it is gone. */
-int proc_nfds(pid_t pid);
-/* Proportional set size of pid in kB (smaps_rollup), -1 if it is gone. */
-long proc_pss_kb(pid_t pid);
 /* Sample pid's CPU time over ms milliseconds (sleeping meanwhile: nothing
  * else is awaited); returns the CPU milliseconds it used. */
 long cpu_over(pid_t pid, int ms);

@@ -299,3 +299,40 @@ size_t pset_kill(struct pset *s, int sig)
 		}
 	return alive;
 }
+
+long proc_rollup_kb(pid_t pid, const char *field)
+{
+	char path[64], buf[4096];
+	size_t flen = strlen(field);
+
+	snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", (int)pid);
+	if (!read_small(path, buf, sizeof(buf)))
+		return -1;
+	for (const char *p = buf; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		if (strncmp(p, field, flen) == 0 && p[flen] == ':')
+			return atol(p + flen + 1);
+	return -1;
+}
+
+long proc_cpu_ms(pid_t pid)
+{
+	char path[64], buf[1024];
+	unsigned long ut, st;
+	const char *p;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (!read_small(path, buf, sizeof(buf)) || !(p = strrchr(buf, ')')))
+		return -1;
+	/* after the name: 3 state ... 14 utime, 15 stime */
+	if (sscanf(p + 1, " %*c %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %lu %lu", &ut, &st) != 2)
+		return -1;
+	return (long)((ut + st) * 1000 / (unsigned long)sysconf(_SC_CLK_TCK));
+}
+
+int proc_nfds(pid_t pid)
+{
+	static int fds[4096];
+	static char targets[4096][256];
+
+	return proc_fds(pid, fds, targets, 4096);
+}

@@ -1,6 +1,6 @@
 /* procfs.h - the e2e tests' /proc readers, in one place for the harness,
  * procs.c and the tests: a process's stat fields, title, comm, cwd,
- * descriptors and memory; the process table; children found by title; and
+ * descriptors, memory and CPU time; the process table; children found by title; and
  * sets of processes that tell a reused pid apart by its start time. */
 #ifndef LCHAT_E2E_PROCFS_H
 #define LCHAT_E2E_PROCFS_H
@@ -37,6 +37,12 @@ bool proc_cwd(pid_t pid, char *buf, size_t len);
 int proc_fds(pid_t pid, int *fds, char (*targets)[256], int max);
 /* A field of /proc/PID/status in kB (VmRSS, VmHWM, ...); -1 if absent. */
 long proc_status_kb(pid_t pid, const char *field);
+/* A field of /proc/PID/smaps_rollup ("Pss", "Rss"...) in kB, -1 if absent. */
+long proc_rollup_kb(pid_t pid, const char *field);
+/* User plus system CPU time of pid in milliseconds, -1 if it is gone. */
+long proc_cpu_ms(pid_t pid);
+/* Number of open descriptors of pid (up to 4096), -1 if it is gone. */
+int proc_nfds(pid_t pid);
 /* Read a small file into buf (NUL-terminated, at most len - 1 bytes). */
 bool read_small(const char *path, char *buf, size_t len);
 

@@ -2,7 +2,6 @@
  * configuration errors, socket safety, a second instance, process titles
  * and the process tree, many clients at once, crash recovery and restart,
  * shutdown, and what each process holds. */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -161,25 +160,14 @@ static void check_not_holding(pid_t pid, const char *sock, const char *what)
 /* No descriptor of pid refers to path. */
 static void check_no_fd_to(pid_t pid, const char *path, const char *what)
 {
-	char dir[64], link[PATH_MAX], target[PATH_MAX];
-	struct dirent *e;
-	DIR *dp;
+	static int fds[256];
+	static char targets[256][256];
+	int n = proc_fds(pid, fds, targets, 256);
 
-	snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)pid);
-	dp = opendir(dir);
-	ck_assert_msg(dp != NULL, "%s: %s", dir, strerror(errno));
-	while ((e = readdir(dp)) != NULL) {
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(link, sizeof(link), "%s/%s", dir, e->d_name);
-		ssize_t n = readlink(link, target, sizeof(target) - 1);
-		if (n < 0)
-			continue;
-		target[n] = '\0';
-		ck_assert_msg(strcmp(target, path) != 0, "%s kept an inherited descriptor %s on %s",
-			      what, e->d_name, path);
-	}
-	closedir(dp);
+	ck_assert_msg(n >= 0, "%s (%d) is gone", what, (int)pid);
+	for (int i = 0; i < n; i++)
+		ck_assert_msg(strcmp(targets[i], path) != 0, "%s kept an inherited descriptor %d on %s",
+			      what, fds[i], path);
 }
 
 static void check_detached(pid_t pid, const char *what)

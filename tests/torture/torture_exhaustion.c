@@ -213,9 +213,9 @@ struct mem {
 static void mem_sample(struct mem *m, pid_t dmn, const pid_t *h)
 {
 	m->daemon_rss = proc_status_kb(dmn, "VmRSS");
-	m->daemon_pss = proc_pss_kb(dmn);
+	m->daemon_pss = proc_rollup_kb(dmn, "Pss");
 	for (int i = 0; i < 3; i++)
-		m->handler_pss[i] = proc_pss_kb(h[i]);
+		m->handler_pss[i] = proc_rollup_kb(h[i], "Pss");
 	ck_assert(m->daemon_rss > 0 && m->daemon_pss > 0);
 }
 

@@ -180,21 +180,6 @@ static void wait_room_for(pid_t daemon, int joining, int max_users)
 
 /* ---- measuring ---------------------------------------------------------- */
 
-/* A field of /proc/PID/smaps_rollup in kB, -1 if absent. */
-static long rollup_kb(pid_t pid, const char *field)
-{
-	char path[64], buf[4096];
-	size_t flen = strlen(field);
-
-	snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", (int)pid);
-	if (!read_small(path, buf, sizeof(buf)))
-		return -1;
-	for (const char *p = buf; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
-		if (strncmp(p, field, flen) == 0 && p[flen] == ':')
-			return atol(p + flen + 1);
-	return -1;
-}
-
 /* The daemon's open descriptors; fd_list/fd_target keep the last list. */
 #define MAX_FDS 4096
 static int fd_list[MAX_FDS];
@@ -217,7 +202,7 @@ static struct sample take_sample(struct lchatd *d, pid_t daemon)
 
 	s.anon = proc_status_kb(daemon, "RssAnon");
 	s.rss = proc_status_kb(daemon, "VmRSS");
-	s.pss = rollup_kb(daemon, "Pss");
+	s.pss = proc_rollup_kb(daemon, "Pss");
 	s.fds = count_fds(daemon);
 	s.h_anon = m[0].tc ? proc_status_kb(lchatd_handler_pid(d, m[0].name), "RssAnon") : -1;
 	ck_assert_msg(s.anon >= 0 && s.rss >= 0 && s.fds >= 0, "cannot read the daemon's /proc");
