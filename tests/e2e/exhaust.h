@@ -10,9 +10,10 @@
 #include <sys/types.h>
 
 #include "procfs.h"
+#include "runcmd.h"
 
-/* The uid that the "other user" of these tests runs as (nobody). */
-#define OTHER_UID 65534
+/* The uid that the "other user" of these tests runs as. */
+#define OTHER_UID NOBODY
 
 /* Sample pid's CPU time over ms milliseconds (sleeping meanwhile: nothing
  * else is awaited); returns the CPU milliseconds it used. */

@@ -28,6 +28,9 @@ struct cmd_opts {
 int run_cmd(struct cmd_result *r, const struct cmd_opts *o, char *const argv[]);
 void cmd_result_free(struct cmd_result *r);
 
+/* The other user of the tests that need one (nobody's usual uid). */
+#define NOBODY 65534
+
 /* Become uid, with the same gid and no supplementary groups (needs root);
  * for a child about to run or connect as that user. 0, or -1 (errno). */
 int become_uid(uid_t uid);

@@ -28,7 +28,6 @@
 #include "runcmd.h"
 
 #define CONF "motd = \"\"\n"
-#define NOBODY 65534
 #define MAX_ARGS 32
 
 /* ---- running lchat-admin ------------------------------------------------- */

@@ -15,9 +15,9 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "runcmd.h"
 
 #define CONF "motd = \"\"\n"
-#define NOBODY 65534
 
 /* In a child running as uid NOBODY with the given supplementary groups,
  * connect to the control socket, send `send` (if not NULL), and require

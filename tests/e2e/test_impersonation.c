@@ -20,7 +20,6 @@
 #include "procs.h"
 #include "runcmd.h"
 
-#define NOBODY 65534
 
 /* ---- a connection of another uid ------------------------------------------ */
 

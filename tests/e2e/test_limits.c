@@ -112,7 +112,7 @@ static int other_uid_gets_hello(const char *sock)
 		struct rawc *c;
 		const char *line;
 
-		if (become_uid(65534) < 0)
+		if (become_uid(NOBODY) < 0)
 			_exit(2);
 		c = rawc_try_connect(sock);
 		if (!c)

@@ -21,10 +21,11 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "runcmd.h"
 #include "procs.h"
 
-/* Somebody else: the usual uid of nobody. */
-#define OTHER_UID 65534
+/* Somebody else. */
+#define OTHER_UID NOBODY
 
 /* What a path was before the start, to prove it unchanged after. */
 struct snap {
