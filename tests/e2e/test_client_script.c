@@ -498,6 +498,44 @@ START_TEST(test_kicked_and_muted_by_admin)
 }
 END_TEST
 
+/* The limits on connections not joined yet: lchat says why it was turned
+ * away (BYE busy) and exits 1; once the waiting connection is gone, it
+ * gets in. */
+START_TEST(test_refused_while_others_join)
+{
+	struct lchatd *d = lchatd_start(CONF "max_unjoined = 1\n");
+	struct tclient *obs = tc_connect(d->sock);
+	struct tclient *waiting;
+	struct lchat *l;
+
+	tc_join(obs, "observer");
+	waiting = tc_connect(d->sock);          /* greeted, never joins */
+	l = lchat_spawn(ARGS("-n", "ci", "-s", d->sock), NULL);
+	lchat_input(l, "build done\n");
+	ck_assert_int_eq(lchat_wait(l, TC_TIMEOUT), 1);
+	expect_stderr(l, "too many connections are joining right now");
+	expect_stderr(l, "(busy)");
+	lchat_free(l);
+	tc_expect_silence(obs);
+
+	tc_close(waiting);
+	/* Its handler is gone and reaped: only the observer's is left. */
+	pid_t dmn = lchatd_daemon_pid(d);
+	int64_t deadline = mono_ms_now() + TC_TIMEOUT;
+	while (count_children(dmn, 0) != 1 && mono_ms_now() < deadline)
+		sleep_ms(10);
+	ck_assert_int_eq(count_children(dmn, 0), 1);
+	l = lchat_spawn(ARGS("-n", "ci", "-s", d->sock), NULL);
+	lchat_input(l, "build done\n");
+	tc_expect(obs, "EV [0-9]+ [0-9]+ JOIN ci ", TC_TIMEOUT);
+	tc_expect(obs, "EV [0-9]+ [0-9]+ MSG ci build done$", TC_TIMEOUT);
+	ck_assert_int_eq(lchat_wait(l, TC_TIMEOUT), 0);
+	lchat_free(l);
+	tc_close(obs);
+	lchatd_stop_ok(d);
+}
+END_TEST
+
 static Suite *client_script_suite(void)
 {
 	const struct harness_case cases[] = {
@@ -510,6 +548,7 @@ static Suite *client_script_suite(void)
 		{ "exit_statuses_and_socket_choice", test_exit_statuses_and_socket_choice, 60 },
 		{ "hostile_server_plain", test_hostile_server_plain, 60 },
 		{ "kicked_and_muted_by_admin", test_kicked_and_muted_by_admin, 60 },
+		{ "refused_while_others_join", test_refused_while_others_join, 60 },
 	};
 
 	return harness_suite("client_script", cases, HARNESS_NCASES(cases));
