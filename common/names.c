@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "accounts.h"
 #include "util.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -105,110 +106,32 @@ enum name_error name_check_syntax(const char *name, size_t n)
 	return NAME_OK;
 }
 
-static bool is_others_login(const char *login, uid_t uid)
-{
-	uid_t owner;
-
-	return uid_of_login(login, &owner) && owner != uid;
-}
-
-/* The skeletons of every account's login, sorted, for the look-alike
- * check: built by names_load_accounts() in the daemon before it forks the
- * handlers, which share it unchanged (no private pages, no password
- * database walk per JOIN). */
-struct account_skeleton {
-	char skeleton[NAME_MAX_LEN + 1];
-	uid_t uid;
-};
-
-static struct {
-	struct account_skeleton *v;
-	size_t n, cap;
-	bool failed;
-} accounts;
-
-static bool add_account(const char *login, uid_t uid, void *arg)
-{
-	(void)arg;
-	if (strlen(login) > NAME_MAX_LEN)
-		return false;       /* longer than any name: cannot look like one */
-	if (accounts.n == accounts.cap) {
-		size_t cap = accounts.cap ? accounts.cap * 2 : 256;
-		struct account_skeleton *v = realloc(accounts.v, cap * sizeof(*v));
-		if (!v) {
-			accounts.failed = true;
-			return true;    /* stop the walk */
-		}
-		accounts.v = v;
-		accounts.cap = cap;
-	}
-	name_skeleton(login, accounts.v[accounts.n].skeleton);
-	accounts.v[accounts.n++].uid = uid;
-	return false;
-}
-
-static int cmp_account(const void *a, const void *b)
-{
-	return strcmp(((const struct account_skeleton *)a)->skeleton,
-		      ((const struct account_skeleton *)b)->skeleton);
-}
-
-long names_load_accounts(void)
-{
-	names_free_accounts();
-	for_each_account(add_account, NULL);
-	if (accounts.failed) {
-		names_free_accounts();
-		return -1;
-	}
-	qsort(accounts.v, accounts.n, sizeof(*accounts.v), cmp_account);
-	return (long)accounts.n;
-}
-
-void names_free_accounts(void)
-{
-	free(accounts.v);
-	memset(&accounts, 0, sizeof(accounts));
-}
-
-/* An account of another uid whose login has this skeleton. */
-static bool login_looks_like(const char *skeleton, uid_t uid)
-{
-	size_t lo = 0, hi = accounts.n;
-
-	while (lo < hi) {           /* the first entry not below skeleton */
-		size_t mid = lo + (hi - lo) / 2;
-		if (strcmp(accounts.v[mid].skeleton, skeleton) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	for (; lo < accounts.n && strcmp(accounts.v[lo].skeleton, skeleton) == 0; lo++)
-		if (accounts.v[lo].uid != uid)
-			return true;
-	return false;
-}
-
 enum name_error name_check_for_uid(const char *name, size_t n, uid_t uid)
 {
 	char exact[NAME_MAX_LEN + 1], lower[NAME_MAX_LEN + 1];
 	enum name_error err = name_check_syntax(name, n);
+	uid_t owner;
+	bool own = false;
 
 	if (err != NAME_OK)
 		return err;
 	copy_name(name, n, exact);
 	name_key(exact, lower);
-	if (is_others_login(exact, uid))
-		return NAME_OTHERS_LOGIN;
-	if (strcmp(exact, lower) != 0 && is_others_login(lower, uid))
-		return NAME_OTHERS_LOGIN;
-
-	uid_t owner;
-	if ((uid_of_login(exact, &owner) || uid_of_login(lower, &owner)) && owner == uid)
+	if (account_uid(exact, &owner)) {
+		if (owner != uid)
+			return NAME_OTHERS_LOGIN;
+		own = true;
+	}
+	if (strcmp(exact, lower) != 0 && account_uid(lower, &owner)) {
+		if (owner != uid)
+			return NAME_OTHERS_LOGIN;
+		own = true;
+	}
+	if (own)
 		return NAME_OK;	/* one's own login */
 	char skeleton[NAME_MAX_LEN + 1];
 	name_skeleton(exact, skeleton);
-	if (login_looks_like(skeleton, uid))
+	if (account_looks_like(skeleton, uid))
 		return NAME_OTHERS_LOGIN;
 	return NAME_OK;
 }

@@ -36,17 +36,11 @@ enum name_error name_check_syntax(const char *name, size_t n);
 /* Full check for a user with uid `uid`: syntax, reserved names (and their
  * look-alikes), and that the name is neither the login of another account
  * (compared case-insensitively) nor confusable with one. The user's own
- * login name is always accepted. Exact logins are looked up when asked;
- * look-alike logins are found in the table names_load_accounts() made
- * (none before it is called). */
+ * login name is always accepted. Logins are looked up in the accounts
+ * table (accounts.h), and exact ones the table lacks in the name service;
+ * look-alike logins are found in the table only (none before
+ * accounts_load()). */
 enum name_error name_check_for_uid(const char *name, size_t n, uid_t uid);
-
-/* Walk the password database (getpwent: only the accounts it enumerates
- * count) and keep every login's skeleton, for the look-alike check.
- * Replaces the table a previous call made. Returns the number of
- * accounts, or -1 (out of memory: no table). */
-long names_load_accounts(void);
-void names_free_accounts(void);
 
 /* Lower-case comparison key of a valid name into key (NAME_MAX_LEN + 1). */
 void name_key(const char *name, char *key);

@@ -48,12 +48,9 @@ int64_t mono_ms(void)
 	return clock_ms(CLOCK_MONOTONIC);
 }
 
-/* The password database, by login (login != NULL) or by uid: the uid and
- * the login name (into name, if given) of the account, or false if there
- * is none or the lookup fails. The buffer is on the heap and grows on
- * ERANGE: a 16 KiB one on the stack made every lchatd handler keep stack
- * pages it used once. */
-static bool pw_find(const char *login, uid_t uid, uid_t *uid_out, char *name, size_t len)
+/* The buffer is on the heap and grows on ERANGE: a 16 KiB one on the
+ * stack made every lchatd handler keep stack pages it used once. */
+bool passwd_find(const char *login, uid_t uid, uid_t *uid_out, char *name, size_t len)
 {
 	struct passwd pw, *res = NULL;
 	size_t size = 1024;
@@ -81,13 +78,13 @@ static bool pw_find(const char *login, uid_t uid, uid_t *uid_out, char *name, si
 
 void login_of_uid(uid_t uid, char *buf, size_t len)
 {
-	if (!pw_find(NULL, uid, NULL, buf, len))
+	if (!passwd_find(NULL, uid, NULL, buf, len))
 		snprintf(buf, len, "uid%u", (unsigned)uid);
 }
 
 bool uid_of_login(const char *login, uid_t *uid)
 {
-	return pw_find(login, 0, uid, NULL, 0);
+	return passwd_find(login, 0, uid, NULL, 0);
 }
 
 bool for_each_account(bool (*fn)(const char *login, uid_t uid, void *arg), void *arg)

@@ -12,6 +12,10 @@ int write_all(int fd, const void *buf, size_t n);
 /* Milliseconds: wall clock (for event times) and monotonic (for timers). */
 int64_t now_ms(void);
 int64_t mono_ms(void);
+/* The password database, by login (login != NULL) or by uid: the uid and
+ * the login name (into name, if given) of the account, or false if there
+ * is none or the lookup fails. */
+bool passwd_find(const char *login, uid_t uid, uid_t *uid_out, char *name, size_t len);
 /* Login name for uid into buf; "uid<N>" if the account has no name. */
 void login_of_uid(uid_t uid, char *buf, size_t len);
 /* The uid of the account named login; false if there is none (or the

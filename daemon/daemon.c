@@ -22,6 +22,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "accounts.h"
 #include "control.h"
 #include "handler.h"
 #include "log.h"
@@ -393,19 +394,19 @@ static int lookup_group(const char *name, gid_t *gid);
 
 /* Reload the configuration file: swap in what may change at run time,
  * report what needs a restart. The same for SIGHUP and RELOAD. */
-/* The accounts' login skeletons, for the look-alike name check: read
- * here, before any handler is forked, so that handlers share the table
- * instead of each walking the password database. Accounts made later
- * count from the next reload or restart (exact logins always count). */
+/* The accounts table (accounts.h): read here, before any handler is
+ * forked, so that handlers share it instead of each asking the name
+ * service. Accounts made later count for look-alikes from the next
+ * reload or restart (exact logins always count). */
 static void load_accounts(const char *when)
 {
-	long n = names_load_accounts();
+	long n = accounts_load();
 
 	if (n < 0)
 		log_msg(LOG_WARNING, "%s: out of memory reading the accounts; "
 			"look-alike logins are not checked", when);
 	else
-		log_msg(LOG_INFO, "%s: %ld accounts read for the look-alike check", when, n);
+		log_msg(LOG_INFO, "%s: %ld accounts read", when, n);
 }
 
 static void reload(struct daemon *d, const char *by, char *reply, size_t len)

@@ -23,6 +23,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "accounts.h"
 #include "buffer.h"
 #include "duration.h"
 #include "log.h"
@@ -717,7 +718,7 @@ static int watch(struct handler *h)
 /* A login as the protocol can carry it: printable ASCII, no spaces. */
 static void safe_login(uid_t uid, char *buf, size_t len)
 {
-	login_of_uid(uid, buf, len);
+	account_login(uid, buf, len);
 	for (const char *p = buf; *p; p++)
 		if (*p <= ' ' || *p > '~') {
 			snprintf(buf, len, "uid%u", (unsigned)uid);
@@ -744,6 +745,7 @@ void handler_main(const struct handler_args *a)
 	h.gen = h.me->gen;
 	h.uid = a->uid;
 	atomic_store(&h.me->pid, getpid());
+	accounts_isolate_lookups();
 	safe_login(a->uid, h.login, sizeof(h.login));
 	snprintf(h.me->login, sizeof(h.me->login), "%s", h.login);
 	proctitle_set("lchatd: (%s)", h.login);

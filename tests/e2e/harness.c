@@ -1600,3 +1600,12 @@ void lchatd_set_exec_hook(void (*hook)(const struct lchatd *d, void *arg), void 
 	exec_hook = hook;
 	exec_hook_arg = arg;
 }
+
+int asan_options_add(const char *opt)
+{
+	const char *asan = getenv("ASAN_OPTIONS");
+	char opts[1024];
+
+	snprintf(opts, sizeof(opts), "%s%s%s", asan ? asan : "", asan && *asan ? ":" : "", opt);
+	return setenv("ASAN_OPTIONS", opts, 1);
+}

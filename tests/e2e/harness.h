@@ -63,6 +63,9 @@ struct lchatd *lchatd_start_at(const char *extra_config, const char *label);
  * as another user, or under resource limits. It may only _exit() on
  * failure. NULL: none (the default). Stays set until changed. */
 void lchatd_set_exec_hook(void (*hook)(const struct lchatd *d, void *arg), void *arg);
+/* Add opt ("name=value") to ASAN_OPTIONS, for the programs this process
+ * execs (an exec hook's tool; harmless without sanitizers). 0 or -1. */
+int asan_options_add(const char *opt);
 
 /* SIGTERM the supervisor, wait for it (then SIGKILL), make sure no process
  * of its tree is left, remove the directory. Returns 0 if the supervisor

@@ -539,13 +539,10 @@ static void as_limited_user(const struct lchatd *d, void *arg)
 {
 	rlim_t n = *(const rlim_t *)arg;
 	struct rlimit rl = { n, n };
-	const char *asan = getenv("ASAN_OPTIONS");
-	char opts[512];
 
 	/* LeakSanitizer's check at exit starts a thread, which this limit
 	 * refuses to a handler that exits while the others are at it. */
-	snprintf(opts, sizeof(opts), "%s%sdetect_leaks=0", asan ? asan : "", asan ? ":" : "");
-	if (chown(d->dir, DAEMON_UID, OTHER_UID) < 0 || setenv("ASAN_OPTIONS", opts, 1) < 0 ||
+	if (chown(d->dir, DAEMON_UID, OTHER_UID) < 0 || asan_options_add("detect_leaks=0") < 0 ||
 	    setgroups(0, NULL) < 0 || setresgid(OTHER_UID, OTHER_UID, OTHER_UID) < 0 ||
 	    setrlimit(RLIMIT_NPROC, &rl) < 0 ||
 	    setresuid(DAEMON_UID, DAEMON_UID, DAEMON_UID) < 0) {

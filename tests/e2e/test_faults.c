@@ -75,12 +75,9 @@ static void join_erin(struct linesock *erin, struct lchatd *d)
 
 static void let_segv_kill(void)
 {
-	const char *asan = getenv("ASAN_OPTIONS");
 	struct rlimit none = { 0, 0 };
-	char opts[512];
 
-	snprintf(opts, sizeof(opts), "%s%shandle_segv=0", asan ? asan : "", asan ? ":" : "");
-	setenv("ASAN_OPTIONS", opts, 1);
+	asan_options_add("handle_segv=0");
 	ck_assert_int_eq(setrlimit(RLIMIT_CORE, &none), 0);
 }
 

@@ -331,12 +331,65 @@ START_TEST(test_socket_passing)
 }
 END_TEST
 
+/* lchatd's environment: the password database enumerates nothing. */
+static void without_enumeration(const struct lchatd *d, void *arg)
+{
+	const char *bin = getenv("LCHAT_BIN");
+	char shim[PATH_MAX];
+
+	(void)d;
+	(void)arg;
+	snprintf(shim, sizeof(shim), "%s/../tests/nss_noenum.so", bin && *bin ? bin : "build/bin");
+	if (access(shim, R_OK) < 0 || setenv("LD_PRELOAD", shim, 1) < 0 ||
+	    asan_options_add("verify_asan_link_order=0") < 0) {
+		fprintf(stderr, "test: no %s: %s\n", shim, strerror(errno));
+		_exit(2);
+	}
+}
+
+/* A name service that answers lookups but does not enumerate (LDAP
+ * through sssd, by default): the daemon reads no account, so every login
+ * is asked of the name service, by the handlers (each in a short-lived
+ * child). Logins still show, and another account's login is still
+ * refused as a name while one's own is taken. */
+START_TEST(test_names_without_enumeration)
+{
+	struct lchatd *d;
+	struct tclient *carol;
+	struct linesock m;
+
+	lchatd_set_exec_hook(without_enumeration, NULL);
+	d = lchatd_start(NULL);
+	lchatd_set_exec_hook(NULL, NULL);
+	ck_assert(lchatd_log_has(d, "start: 0 accounts read", 5000));
+	carol = tc_connect(d->sock);
+	tc_join(carol, "carol");
+	connect_as(&m, d->dir, d->sock, NOBODY);
+	free(ls_expect(&m, "HELLO lchat/1 .* login=nobody "));
+	ls_send(&m, "JOIN root\n");
+	free(ls_expect(&m, "ERR name-others-login "));
+	ls_send(&m, "JOIN ROOT\n");
+	free(ls_expect(&m, "ERR name-others-login "));
+	ls_send(&m, "JOIN nobody\n");
+	free(ls_expect(&m, "OK JOIN nobody [0-9]+$"));
+	tc_expect(carol, "EV [0-9]+ [0-9]+ JOIN nobody nobody$", TC_TIMEOUT);
+	ls_send(&m, "SAY hello\n");
+	free(ls_expect(&m, "OK SAY [0-9]+$"));
+	tc_expect(carol, "EV [0-9]+ [0-9]+ MSG nobody hello$", TC_TIMEOUT);
+	linesock_close(&m);
+	tc_expect(carol, "EV [0-9]+ [0-9]+ LEAVE nobody ", TC_TIMEOUT);
+	tc_close(carol);
+	lchatd_stop_ok(d);
+}
+END_TEST
+
 int main(void)
 {
 	const struct harness_case cases[] = {
 		{ "names_refused", test_names_refused, 30 },
 		{ "lookalike_of_member", test_lookalike_of_member, 30 },
 		{ "socket_passing", test_socket_passing, 30 },
+		{ "names_without_enumeration", test_names_without_enumeration, 30 },
 	};
 
 	return harness_run(harness_suite("impersonation", cases, HARNESS_NCASES(cases)));

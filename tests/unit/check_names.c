@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "check_main.h"
+#include "accounts.h"
 #include "names.h"
 
 #define NAME_32 "abcdefghijklmnopqrstuvwxyz012345"
@@ -386,15 +387,15 @@ START_TEST(test_login_lookalikes)
 		return;
 	/* Before the accounts are read, only exact logins count. */
 	ck_assert_int_eq(name_check_for_uid(S("r00t"), 1000), NAME_OK);
-	ck_assert_int_gt(names_load_accounts(), 0);
+	ck_assert_int_gt(accounts_load(), 0);
 	ck_assert_int_eq(name_check_for_uid(S("r00t"), 1000), NAME_OTHERS_LOGIN);
 	ck_assert_int_eq(name_check_for_uid(S("R0OT"), 1000), NAME_OTHERS_LOGIN);
 	ck_assert_int_eq(name_check_for_uid(S("r0ot"), 0), NAME_OK);
 	ck_assert_int_eq(name_check_for_uid(S("r00ts"), 1000), NAME_OK);
 	/* Reading them again replaces the table. */
-	ck_assert_int_gt(names_load_accounts(), 0);
+	ck_assert_int_gt(accounts_load(), 0);
 	ck_assert_int_eq(name_check_for_uid(S("r00t"), 1000), NAME_OTHERS_LOGIN);
-	names_free_accounts();
+	accounts_free();
 	ck_assert_int_eq(name_check_for_uid(S("r00t"), 1000), NAME_OK);
 }
 END_TEST

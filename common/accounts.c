@@ -1,0 +1,252 @@
+/* accounts.c - the accounts table and the lookups it cannot answer (see
+ * accounts.h). */
+#include "accounts.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "names.h"
+#include "util.h"
+
+/* How long a lookup in a child may take before it counts as failed (a
+ * name service that hangs, an LDAP server that does not answer). */
+#define LOOKUP_TIMEOUT_MS 10000
+
+struct account {
+	char login[NAME_MAX_LEN + 1];
+	char skeleton[NAME_MAX_LEN + 1];
+	uid_t uid;
+	uint32_t order;     /* enumeration order: getpwuid answers the first */
+};
+
+static struct {
+	struct account *v;      /* sorted by skeleton, then login */
+	uint32_t *by_uid;       /* indexes into v, sorted by uid, then order */
+	size_t n, cap;
+	bool failed;
+	bool isolate;
+} table;
+
+static bool add_account(const char *login, uid_t uid, void *arg)
+{
+	(void)arg;
+	if (strlen(login) > NAME_MAX_LEN)
+		return false;       /* asked of the name service when needed */
+	if (table.n == table.cap) {
+		size_t cap = table.cap ? table.cap * 2 : 256;
+		struct account *v = realloc(table.v, cap * sizeof(*v));
+		if (!v) {
+			table.failed = true;
+			return true;    /* stop the walk */
+		}
+		table.v = v;
+		table.cap = cap;
+	}
+	struct account *a = &table.v[table.n];
+	snprintf(a->login, sizeof(a->login), "%s", login);
+	name_skeleton(login, a->skeleton);
+	a->uid = uid;
+	a->order = (uint32_t)table.n++;
+	return false;
+}
+
+static int cmp_skeleton(const void *x, const void *y)
+{
+	const struct account *a = x, *b = y;
+	int c = strcmp(a->skeleton, b->skeleton);
+
+	return c ? c : strcmp(a->login, b->login);
+}
+
+static int cmp_uid(const void *x, const void *y)
+{
+	const struct account *a = &table.v[*(const uint32_t *)x];
+	const struct account *b = &table.v[*(const uint32_t *)y];
+
+	if (a->uid != b->uid)
+		return a->uid < b->uid ? -1 : 1;
+	return a->order < b->order ? -1 : a->order > b->order;
+}
+
+long accounts_load(void)
+{
+	accounts_free();
+	for_each_account(add_account, NULL);
+	if (!table.failed && table.n > 0)
+		table.by_uid = malloc(table.n * sizeof(*table.by_uid));
+	if (table.failed || (table.n > 0 && !table.by_uid)) {
+		accounts_free();
+		return -1;
+	}
+	if (table.n == 0)
+		return 0;
+	qsort(table.v, table.n, sizeof(*table.v), cmp_skeleton);
+	for (size_t i = 0; i < table.n; i++)
+		table.by_uid[i] = (uint32_t)i;
+	qsort(table.by_uid, table.n, sizeof(*table.by_uid), cmp_uid);
+	return (long)table.n;
+}
+
+void accounts_free(void)
+{
+	bool isolate = table.isolate;
+
+	free(table.v);
+	free(table.by_uid);
+	memset(&table, 0, sizeof(table));
+	table.isolate = isolate;
+}
+
+void accounts_isolate_lookups(void)
+{
+	table.isolate = true;
+}
+
+/* ---- the name service, here or in a child ----------------------------- */
+
+struct answer {
+	int found;
+	uid_t uid;
+	char login[NAME_MAX_LEN + 1];
+};
+
+static void ask_here(const char *login, uid_t uid, struct answer *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->found = passwd_find(login, uid, &a->uid, a->login, sizeof(a->login));
+}
+
+/* Read the child's answer within the timeout: true if it came whole. */
+static bool read_answer(int fd, struct answer *a)
+{
+	int64_t deadline = mono_ms() + LOOKUP_TIMEOUT_MS;
+	size_t got = 0;
+
+	while (got < sizeof(*a)) {
+		int64_t left = deadline - mono_ms();
+		if (left <= 0)
+			return false;
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		int n = poll(&p, 1, (int)left);
+		if (n < 0 && errno != EINTR)
+			return false;
+		if (n <= 0)
+			continue;
+		ssize_t r = read(fd, (char *)a + got, sizeof(*a) - got);
+		if (r < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (r <= 0)
+			return false;
+		got += (size_t)r;
+	}
+	return true;
+}
+
+/* Ask the name service by login (login != NULL) or by uid. */
+static void ask(const char *login, uid_t uid, struct answer *a)
+{
+	int p[2];
+
+	if (!table.isolate || pipe2(p, O_CLOEXEC) < 0) {
+		ask_here(login, uid, a);
+		return;
+	}
+	pid_t pid = fork();
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		ask_here(login, uid, a);
+		return;
+	}
+	if (pid == 0) {
+		close(p[0]);
+		ask_here(login, uid, a);
+		_exit(write_all(p[1], a, sizeof(*a)) == 0 ? 0 : 1);
+	}
+	close(p[1]);
+	bool whole = read_answer(p[0], a);
+	close(p[0]);
+	if (!whole) {
+		kill(pid, SIGKILL);
+		memset(a, 0, sizeof(*a));   /* counts as a failed lookup */
+	}
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	a->login[sizeof(a->login) - 1] = '\0';
+}
+
+/* ---- lookups ----------------------------------------------------------- */
+
+/* The first entry whose skeleton is not below `skeleton`. */
+static size_t first_with_skeleton(const char *skeleton)
+{
+	size_t lo = 0, hi = table.n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(table.v[mid].skeleton, skeleton) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+void account_login(uid_t uid, char *buf, size_t len)
+{
+	size_t lo = 0, hi = table.n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (table.v[table.by_uid[mid]].uid < uid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < table.n && table.v[table.by_uid[lo]].uid == uid) {
+		snprintf(buf, len, "%s", table.v[table.by_uid[lo]].login);
+		return;
+	}
+	struct answer a;
+	ask(NULL, uid, &a);
+	if (a.found)
+		snprintf(buf, len, "%s", a.login);
+	else
+		snprintf(buf, len, "uid%u", (unsigned)uid);
+}
+
+bool account_uid(const char *login, uid_t *uid)
+{
+	if (strlen(login) <= NAME_MAX_LEN) {
+		char skeleton[NAME_MAX_LEN + 1];
+		name_skeleton(login, skeleton);
+		for (size_t i = first_with_skeleton(skeleton);
+		     i < table.n && strcmp(table.v[i].skeleton, skeleton) == 0; i++)
+			if (strcmp(table.v[i].login, login) == 0) {
+				*uid = table.v[i].uid;
+				return true;
+			}
+	}
+	struct answer a;
+	ask(login, 0, &a);
+	if (a.found)
+		*uid = a.uid;
+	return a.found;
+}
+
+bool account_looks_like(const char *skeleton, uid_t uid)
+{
+	for (size_t i = first_with_skeleton(skeleton);
+	     i < table.n && strcmp(table.v[i].skeleton, skeleton) == 0; i++)
+		if (table.v[i].uid != uid)
+			return true;
+	return false;
+}

@@ -1,0 +1,38 @@
+/* accounts.h - the password database as lchat reads it.
+ *
+ * The daemon reads every account the database enumerates (login, uid and
+ * the login's look-alike skeleton) into a table before it forks handlers,
+ * and again at each reload; handlers share the table read-only. Lookups
+ * the table cannot answer (an account created since, or a database that
+ * does not enumerate, such as LDAP through sssd by default) go to the
+ * name service. A handler asks for those to run in a short-lived child
+ * (accounts_isolate_lookups): the name service's allocations (stdio
+ * buffers, varlink and JSON state) would otherwise stay in the handler's
+ * heap as private pages for its whole life, about 24 KiB per user. */
+#ifndef LCHAT_ACCOUNTS_H
+#define LCHAT_ACCOUNTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Read the table, replacing the one a previous call made. Returns the
+ * number of accounts, or -1 (out of memory: no table, every lookup goes
+ * to the name service). */
+long accounts_load(void);
+void accounts_free(void);
+
+/* From now on, lookups the table cannot answer run in a child process
+ * (falling back to this process if it cannot fork). */
+void accounts_isolate_lookups(void);
+
+/* The login of uid into buf; "uid<N>" if the account has no name. */
+void account_login(uid_t uid, char *buf, size_t len);
+/* The uid of the account named login (exactly); false if there is none. */
+bool account_uid(const char *login, uid_t *uid);
+/* Is there an account of another uid than `uid` whose login has this
+ * skeleton (name_skeleton)? Table only: look-alikes cannot be asked of
+ * the name service. */
+bool account_looks_like(const char *skeleton, uid_t uid);
+
+#endif
