@@ -32,7 +32,6 @@ static struct {
 	uint32_t *by_uid;       /* indexes into v, sorted by uid, then order */
 	size_t n, cap;
 	bool failed;
-	bool isolate;
 } table;
 
 static bool add_account(const char *login, uid_t uid, void *arg)
@@ -97,17 +96,9 @@ long accounts_load(void)
 
 void accounts_free(void)
 {
-	bool isolate = table.isolate;
-
 	free(table.v);
 	free(table.by_uid);
 	memset(&table, 0, sizeof(table));
-	table.isolate = isolate;
-}
-
-void accounts_isolate_lookups(void)
-{
-	table.isolate = true;
 }
 
 /* ---- the name service, here or in a child ----------------------------- */
@@ -150,12 +141,13 @@ static bool read_answer(int fd, struct answer *a)
 	return true;
 }
 
-/* Ask the name service by login (login != NULL) or by uid. */
+/* Ask the name service by login (login != NULL) or by uid, in a child
+ * (here if there can be no child). */
 static void ask(const char *login, uid_t uid, struct answer *a)
 {
 	int p[2];
 
-	if (!table.isolate || pipe2(p, O_CLOEXEC) < 0) {
+	if (pipe2(p, O_CLOEXEC) < 0) {
 		ask_here(login, uid, a);
 		return;
 	}
@@ -167,7 +159,11 @@ static void ask(const char *login, uid_t uid, struct answer *a)
 		return;
 	}
 	if (pid == 0) {
-		close(p[0]);
+		/* Hold nothing of the caller's (a client's socket would stay
+		 * open past the caller's death while the lookup hangs). */
+		if (p[1] > 3)
+			close_range(3, (unsigned)p[1] - 1, 0);
+		close_range((unsigned)p[1] + 1, ~0U, 0);
 		ask_here(login, uid, a);
 		_exit(write_all(p[1], a, sizeof(*a)) == 0 ? 0 : 1);
 	}

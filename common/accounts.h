@@ -5,10 +5,11 @@
  * and again at each reload; handlers share the table read-only. Lookups
  * the table cannot answer (an account created since, or a database that
  * does not enumerate, such as LDAP through sssd by default) go to the
- * name service. A handler asks for those to run in a short-lived child
- * (accounts_isolate_lookups): the name service's allocations (stdio
- * buffers, varlink and JSON state) would otherwise stay in the handler's
- * heap as private pages for its whole life, about 24 KiB per user. */
+ * name service, in a short-lived child of the caller: the name service's
+ * allocations (stdio buffers, varlink and JSON state) would otherwise stay
+ * in a handler's heap as private pages for its whole life, about 24 KiB
+ * per user. (Nothing here writes a global after accounts_load(): a flag
+ * set in each handler would cost it a private page too.) */
 #ifndef LCHAT_ACCOUNTS_H
 #define LCHAT_ACCOUNTS_H
 
@@ -21,10 +22,6 @@
  * to the name service). */
 long accounts_load(void);
 void accounts_free(void);
-
-/* From now on, lookups the table cannot answer run in a child process
- * (falling back to this process if it cannot fork). */
-void accounts_isolate_lookups(void);
 
 /* The login of uid into buf; "uid<N>" if the account has no name. */
 void account_login(uid_t uid, char *buf, size_t len);

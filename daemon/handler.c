@@ -745,7 +745,6 @@ void handler_main(const struct handler_args *a)
 	h.gen = h.me->gen;
 	h.uid = a->uid;
 	atomic_store(&h.me->pid, getpid());
-	accounts_isolate_lookups();
 	safe_login(a->uid, h.login, sizeof(h.login));
 	snprintf(h.me->login, sizeof(h.me->login), "%s", h.login);
 	proctitle_set("lchatd: (%s)", h.login);
