@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "accounts.h"
-#include "util.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 #define STR_(x) #x
@@ -58,15 +57,6 @@ void name_skeleton(const char *name, char *out)
 		out[o++] = c;
 	}
 	out[o] = '\0';
-}
-
-bool name_confusable(const char *a, const char *b)
-{
-	char sa[NAME_MAX_LEN + 1], sb[NAME_MAX_LEN + 1];
-
-	name_skeleton(a, sa);
-	name_skeleton(b, sb);
-	return strcmp(sa, sb) == 0;
 }
 
 /* n bytes of name, NUL-terminated, into out (NAME_MAX_LEN + 1; n fits). */

@@ -53,9 +53,6 @@ void name_key(const char *name, char *key);
  * together in proportional fonts. */
 void name_skeleton(const char *name, char *out);
 
-/* True if two names have the same skeleton (the same name included). */
-bool name_confusable(const char *a, const char *b);
-
 /* True if two valid names are the same name (case-insensitive). */
 bool name_equal(const char *a, const char *b);
 

@@ -29,7 +29,7 @@ bool uid_of_login(const char *login, uid_t *uid);
 bool for_each_account(bool (*fn)(const char *login, uid_t uid, void *arg), void *arg);
 /* Load the C library's name-service modules (passwd lookups) now, so that
  * processes forked later share their pages instead of each loading and
- * relocating its own copy (about 40 KiB per lchatd handler). */
+ * relocating its own copy (about 40 KiB per process that looks up). */
 void nss_preload(void);
 /* Ignore SIGPIPE in this process (writes then fail with EPIPE). */
 int ignore_sigpipe(void);

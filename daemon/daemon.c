@@ -392,8 +392,6 @@ static int status_hook(void *ctx, struct buffer *out)
 
 static int lookup_group(const char *name, gid_t *gid);
 
-/* Reload the configuration file: swap in what may change at run time,
- * report what needs a restart. The same for SIGHUP and RELOAD. */
 /* The accounts table (accounts.h): read here, before any handler is
  * forked, so that handlers share it instead of each asking the name
  * service. Accounts made later count for look-alikes from the next
@@ -403,12 +401,14 @@ static void load_accounts(const char *when)
 	long n = accounts_load();
 
 	if (n < 0)
-		log_msg(LOG_WARNING, "%s: out of memory reading the accounts; "
-			"look-alike logins are not checked", when);
+		log_msg(LOG_WARNING, "%s: out of memory reading the accounts; logins are "
+			"asked of the name service, look-alike logins are not checked", when);
 	else
 		log_msg(LOG_INFO, "%s: %ld accounts read", when, n);
 }
 
+/* Reload the configuration file: swap in what may change at run time,
+ * report what needs a restart. The same for SIGHUP and RELOAD. */
 static void reload(struct daemon *d, const char *by, char *reply, size_t len)
 {
 	struct lchat_config fresh;

@@ -128,8 +128,9 @@ int main(int argc, char **argv)
 		return EXIT_START;
 	}
 	umask(022);
-	/* Before any fork: handlers look up logins, and sharing the loaded
-	 * modules saves memory per user (docs/performance.md). */
+	/* Before any fork: the daemon, the handlers and their lookup
+	 * children (common/accounts.c) then share the loaded modules instead
+	 * of each loading its own (docs/performance.md, step 1). */
 	nss_preload();
 	int rc;
 	if (foreground) {
