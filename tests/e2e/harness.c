@@ -769,18 +769,25 @@ static void stop_leftovers(void)
 			lchatd_stop(running[i]);
 }
 
-/* The readiness probe of the user socket: connect and wait (until
- * deadline) for the first line or the end. Once either came, the daemon
- * has accepted the connection and has forked its handler, if it forked
- * one (the greeting comes from the handler). 1: so; 0: no connection;
- * -1: connected, but nothing came in time. */
-static int probe_user_socket(const char *path, int64_t deadline)
+/* A readiness probe: connect, send `say` if given, and wait (until
+ * deadline) for the first line or, with to_eof, for the end.
+ * On the user socket, once a line came, the daemon has accepted the
+ * connection and has forked its handler, if it forked one (the greeting
+ * comes from the handler). On the control socket, "QUIT" and the end mean
+ * the daemon has closed its side: a test that counts the daemon's
+ * descriptors does not find the probe's among them.
+ * 1: so; 0: no connection; -1: connected, but nothing came in time. */
+static int probe_socket(const char *path, const char *say, bool to_eof, int64_t deadline)
 {
 	int fd = sock_connect(path, 0);
 	int rc = 0;
 
 	if (fd >= 0) {
 		rc = -1;
+		/* A refused connection may be closed already: its reply is read below. */
+		if (say && send(fd, say, strlen(say), MSG_NOSIGNAL) < 0 && errno != EPIPE &&
+		    errno != ECONNRESET)
+			FAIL("probe of %s: send: %s", path, strerror(errno));
 		for (;;) {
 			struct pollfd pfd = { fd, POLLIN, 0 };
 			char buf[512];
@@ -791,7 +798,7 @@ static int probe_user_socket(const char *path, int64_t deadline)
 			n = read(fd, buf, sizeof(buf));
 			if (n < 0 && errno == EINTR)
 				continue;
-			if (n <= 0 || memchr(buf, '\n', (size_t)n)) {
+			if (n <= 0 || (!to_eof && memchr(buf, '\n', (size_t)n))) {
 				rc = 1;
 				break;
 			}
@@ -891,7 +898,7 @@ struct lchatd *lchatd_start_at(const char *extra_config, const char *label)
 	deadline = mono_ms_now() + START_DEADLINE_MS;
 	for (;;) {
 		if (!user_ok) {
-			int probe = probe_user_socket(d->sock, deadline);
+			int probe = probe_socket(d->sock, NULL, false, deadline);
 
 			if (probe < 0) {
 				lchatd_dump_log(d);
@@ -900,8 +907,17 @@ struct lchatd *lchatd_start_at(const char *extra_config, const char *label)
 			}
 			user_ok = probe > 0;
 		}
-		if (user_ok && sock_can_connect(d->ctl))
-			break;
+		if (user_ok) {
+			int probe = probe_socket(d->ctl, "QUIT\n", true, deadline);
+
+			if (probe < 0) {
+				lchatd_dump_log(d);
+				FAIL("lchatd's control socket did not close the connection after QUIT "
+				     "within %d ms", START_DEADLINE_MS);
+			}
+			if (probe > 0)
+				break;
+		}
 		if (waitpid(d->pid, &status, WNOHANG) == d->pid) {
 			lchatd_dump_log(d);
 			FAIL("lchatd -f exited before its sockets accepted connections "

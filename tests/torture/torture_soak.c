@@ -190,6 +190,16 @@ static int count_fds(pid_t pid)
 	return proc_fds(pid, fd_list, fd_target, MAX_FDS);
 }
 
+/* The last list, as " fd->target" pairs. */
+static void fd_list_text(int n, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	for (int i = 0; i < n; i++) {
+		size_t used = strlen(buf);
+		snprintf(buf + used, len - used, " %d->%s", fd_list[i], fd_target[i]);
+	}
+}
+
 struct sample {
 	long anon, rss, pss;       /* kB */
 	long h_anon;               /* member 0's handler, kB */
@@ -256,6 +266,8 @@ START_TEST(test_soak)
 	pid_t daemon = wait_no_handlers(d);
 	int base_fds = count_fds(daemon);
 	ck_assert_int_gt(base_fds, 0);
+	char base_list[2048];
+	fd_list_text(base_fds, base_list, sizeof(base_list));
 
 	for (int i = 0; i < nm; i++)
 		join_member(d->sock, i);
@@ -311,12 +323,10 @@ START_TEST(test_soak)
 		if ((fds = count_fds(daemon)) == base_fds)
 			break;
 	if (fds != base_fds) {
-		char list[2048] = "";
-		for (int i = 0; i < fds; i++) {
-			size_t used = strlen(list);
-			snprintf(list + used, sizeof(list) - used, " %d->%s", fd_list[i], fd_target[i]);
-		}
-		ck_abort_msg("daemon has %d descriptors, %d before the soak:%s", fds, base_fds, list);
+		char list[2048];
+		fd_list_text(fds, list, sizeof(list));
+		ck_abort_msg("daemon has %d descriptors, %d before the soak; now:%s; before:%s",
+			     fds, base_fds, list, base_list);
 	}
 	struct sample after = take_sample(d, daemon);
 
