@@ -559,7 +559,15 @@ static void add_proc(pid_t pid, struct procstat *ps, bool mem)
 				st = strtoull(q + 1, NULL, 10);
 		}
 	}
-	ps->cpu_s += (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+	/* schedstat's first field is the time on a CPU in ns; utime and
+	 * stime are in ticks of 10 ms, too coarse for a handler's share of a
+	 * phase of a second or less. */
+	snprintf(path, sizeof(path), "/proc/%d/schedstat", (int)pid);
+	char run[64];
+	if (read_file(path, run, sizeof(run)) && run[0] >= '0' && run[0] <= '9')
+		ps->cpu_s += (double)strtoull(run, NULL, 10) / 1e9;
+	else
+		ps->cpu_s += (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
 	ps->nproc++;
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
 	if (read_file(path, buf, sizeof(buf))) {

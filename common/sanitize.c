@@ -19,7 +19,8 @@ struct cp_range {
 #define STR_(x) #x
 #define STR(x) STR_(x)
 
-/* Beyond C0, DEL, C1 and the noncharacters, which are tested directly. */
+/* Beyond C0, DEL, C1 and the noncharacters, which are tested directly.
+ * Both tables are in ascending order (in_ranges() relies on it). */
 static const struct cp_range forbidden_ranges[] = {
 	{ 0x061C, 0x061C },	/* arabic letter mark */
 	{ 0x180E, 0x180E },	/* mongolian vowel separator */
@@ -56,10 +57,11 @@ static const struct cp_range invisible_ranges[] = {
 	{ 0xE0100, 0xE01EF },
 };
 
+/* The tables are in ascending order: stop at the first range above cp. */
 static bool in_ranges(uint32_t cp, const struct cp_range *r, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		if (cp >= r[i].lo && cp <= r[i].hi)
+	for (size_t i = 0; i < n && cp >= r[i].lo; i++)
+		if (cp <= r[i].hi)
 			return true;
 	return false;
 }
@@ -121,6 +123,8 @@ bool codepoint_is_forbidden(uint32_t cp)
 
 bool codepoint_is_invisible(uint32_t cp)
 {
+	if (cp < invisible_ranges[0].lo)
+		return codepoint_is_forbidden(cp);
 	return codepoint_is_forbidden(cp) ||
 	       in_ranges(cp, invisible_ranges, ARRAY_LEN(invisible_ranges));
 }
@@ -131,6 +135,15 @@ enum text_error text_check(const char *s, size_t n, size_t *bad_offset)
 	size_t i = 0, run = 0;	/* nonspacing code points in a row */
 
 	while (i < n) {
+		/* Printable ASCII, most of any text: allowed, spacing, and
+		 * visible unless a space. */
+		unsigned char b = (unsigned char)s[i];
+		if (b >= 0x20 && b < 0x7F) {
+			visible |= b != ' ';
+			run = 0;
+			i++;
+			continue;
+		}
 		uint32_t cp;
 		size_t len = utf8_decode(s + i, n - i, &cp);
 		enum text_error err = TEXT_OK;
