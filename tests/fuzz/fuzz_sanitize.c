@@ -10,6 +10,8 @@
  *     C1, ESC or DEL in it, and text_check() takes it (or finds it empty);
  *   - sanitizing it again changes nothing;
  *   - text with nothing forbidden and no flood of marks is kept byte for byte;
+ *   - text_check() gives the verdict and the offset of a model that decodes
+ *     every code point (text_check() takes printable ASCII on a fast path);
  *   - with a small outcap (exactly that many bytes allocated, so ASan sees
  *     any write past it) the output is NUL-terminated, a prefix of the
  *     full output that ends on a piece boundary (no split UTF-8 sequence,
@@ -111,6 +113,35 @@ static int is_clean(const char *s, size_t n)
 	return 1;
 }
 
+/* text_check() one code point at a time: the first fault and its offset
+ * (0 for TEXT_EMPTY, nothing visible). */
+static enum text_error model_check(const char *s, size_t n, size_t *bad)
+{
+	size_t run = 0;
+	int visible = 0;
+
+	for (size_t i = 0; i < n;) {
+		uint32_t cp;
+		size_t l = utf8_decode(s + i, n - i, &cp);
+		enum text_error e = TEXT_OK;
+
+		if (l == 0)
+			e = TEXT_BAD_UTF8;
+		else if (codepoint_is_forbidden(cp))
+			e = TEXT_CONTROL;
+		else if ((run = codepoint_is_nonspacing(cp) ? run + 1 : 0) > TEXT_MAX_NONSPACING)
+			e = TEXT_MARKS;
+		if (e != TEXT_OK) {
+			*bad = i;
+			return e;
+		}
+		visible |= cp != ' ' && !codepoint_is_invisible(cp);
+		i += l;
+	}
+	*bad = 0;
+	return visible ? TEXT_OK : TEXT_EMPTY;   /* the offset only matters if not OK */
+}
+
 /* Sanitize into exactly outcap bytes and check the truncation rules. */
 static void check_small(const char *s, size_t n, const char *full, const size_t *bound,
 			size_t nbound, size_t outcap)
@@ -154,6 +185,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		assert(na == n && memcmp(a, s, n) == 0); /* clean text is kept */
 	if (text_check(s, n, NULL) == TEXT_OK)
 		assert(is_clean(s, n));
+	size_t off, model_off;
+	enum text_error te = text_check(s, n, &off);
+	assert(te == model_check(s, n, &model_off) && (te == TEXT_OK || off == model_off));
 
 	/* outcap 0 writes nothing at all. */
 	assert(text_sanitize(s, n, NULL, 0) == 0);
