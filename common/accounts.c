@@ -10,11 +10,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "names.h"
 #include "util.h"
+
+/* Where the files database keeps the accounts: a change to it (an account
+ * added, renamed or removed: useradd, usermod and vipw all write it) makes
+ * the table stale. */
+#define PASSWD_FILE "/etc/passwd"
 
 /* How long a lookup in a child may take before it counts as failed (a
  * name service that hangs, an LDAP server that does not answer). */
@@ -32,6 +38,8 @@ static struct {
 	uint32_t *by_uid;       /* indexes into v, sorted by uid, then order */
 	size_t n, cap;
 	bool failed;
+	bool file_seen;         /* PASSWD_FILE existed when the table was read */
+	struct stat file;       /* and was this */
 } table;
 
 static bool add_account(const char *login, uid_t uid, void *arg)
@@ -78,6 +86,8 @@ static int cmp_uid(const void *x, const void *y)
 long accounts_load(void)
 {
 	accounts_free();
+	/* Before the read: a change made during it shows at the next check. */
+	table.file_seen = stat(PASSWD_FILE, &table.file) == 0;
 	for_each_account(add_account, NULL);
 	if (!table.failed && table.n > 0)
 		table.by_uid = malloc(table.n * sizeof(*table.by_uid));
@@ -92,6 +102,21 @@ long accounts_load(void)
 		table.by_uid[i] = (uint32_t)i;
 	qsort(table.by_uid, table.n, sizeof(*table.by_uid), cmp_uid);
 	return (long)table.n;
+}
+
+bool accounts_stale(void)
+{
+	struct stat st;
+	bool seen = stat(PASSWD_FILE, &st) == 0;
+
+	if (seen != table.file_seen)
+		return true;
+	return seen && (st.st_dev != table.file.st_dev || st.st_ino != table.file.st_ino ||
+			st.st_size != table.file.st_size ||
+			st.st_mtim.tv_sec != table.file.st_mtim.tv_sec ||
+			st.st_mtim.tv_nsec != table.file.st_mtim.tv_nsec ||
+			st.st_ctim.tv_sec != table.file.st_ctim.tv_sec ||
+			st.st_ctim.tv_nsec != table.file.st_ctim.tv_nsec);
 }
 
 void accounts_free(void)

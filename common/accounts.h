@@ -2,7 +2,9 @@
  *
  * The daemon reads every account the database enumerates (login, uid and
  * the login's look-alike skeleton) into a table before it forks handlers,
- * and again at each reload; handlers share the table read-only. Lookups
+ * again at each reload, and again before it forks the next handler once
+ * /etc/passwd has changed (accounts_stale()); handlers share the table
+ * read-only. Lookups
  * the table cannot answer (an account created since, or a database that
  * does not enumerate, such as LDAP through sssd by default) go to the
  * name service, in a short-lived child of the caller: the name service's
@@ -22,6 +24,9 @@
  * to the name service). */
 long accounts_load(void);
 void accounts_free(void);
+/* Has /etc/passwd changed (or come or gone) since the table was read?
+ * One stat(); changes to other databases (LDAP, sssd) need a reload. */
+bool accounts_stale(void);
 
 /* The login of uid into buf; "uid<N>" if the account has no name. */
 void account_login(uid_t uid, char *buf, size_t len);

@@ -201,6 +201,23 @@ static void start_handler(struct daemon *d, int fd, const struct ucred *cred)
 	d->handlers++;
 }
 
+/* The accounts table (accounts.h): read here, before any handler is
+ * forked, so that handlers share it instead of each asking the name
+ * service. It is read again at each reload and, before the next handler
+ * is forked, when /etc/passwd has changed; accounts of other databases
+ * made later count for look-alikes from the next reload (exact logins
+ * always count). */
+static void load_accounts(const char *when)
+{
+	long n = accounts_load();
+
+	if (n < 0)
+		log_msg(LOG_WARNING, "%s: out of memory reading the accounts; logins are "
+			"asked of the name service, look-alike logins are not checked", when);
+	else
+		log_msg(LOG_INFO, "%s: %ld accounts read", when, n);
+}
+
 static void accept_users(struct daemon *d)
 {
 	for (int i = 0; i < ACCEPT_BATCH; i++) {
@@ -220,6 +237,10 @@ static void accept_users(struct daemon *d)
 			close(fd);
 			continue;
 		}
+		/* A renamed account must not keep its old login (nor may
+		 * its old login stay its own) in handlers forked from now. */
+		if (accounts_stale())
+			load_accounts("/etc/passwd changed");
 		start_handler(d, fd, &cred);
 	}
 }
@@ -391,21 +412,6 @@ static int status_hook(void *ctx, struct buffer *out)
 }
 
 static int lookup_group(const char *name, gid_t *gid);
-
-/* The accounts table (accounts.h): read here, before any handler is
- * forked, so that handlers share it instead of each asking the name
- * service. Accounts made later count for look-alikes from the next
- * reload or restart (exact logins always count). */
-static void load_accounts(const char *when)
-{
-	long n = accounts_load();
-
-	if (n < 0)
-		log_msg(LOG_WARNING, "%s: out of memory reading the accounts; logins are "
-			"asked of the name service, look-alike logins are not checked", when);
-	else
-		log_msg(LOG_INFO, "%s: %ld accounts read", when, n);
-}
 
 /* Reload the configuration file: swap in what may change at run time,
  * report what needs a restart. The same for SIGHUP and RELOAD. */

@@ -331,20 +331,51 @@ START_TEST(test_socket_passing)
 }
 END_TEST
 
-/* lchatd's environment: the password database enumerates nothing. */
-static void without_enumeration(const struct lchatd *d, void *arg)
+/* Preload the test shim build/tests/NAME.so in lchatd's environment (an
+ * exec hook's work). */
+static void preload_shim(const char *name)
 {
 	const char *bin = getenv("LCHAT_BIN");
 	char shim[PATH_MAX];
 
-	(void)d;
-	(void)arg;
-	snprintf(shim, sizeof(shim), "%s/../tests/nss_noenum.so", bin && *bin ? bin : "build/bin");
+	snprintf(shim, sizeof(shim), "%s/../tests/%s.so", bin && *bin ? bin : "build/bin", name);
 	if (access(shim, R_OK) < 0 || setenv("LD_PRELOAD", shim, 1) < 0 ||
 	    asan_options_add("verify_asan_link_order=0") < 0) {
 		fprintf(stderr, "test: no %s: %s\n", shim, strerror(errno));
 		_exit(2);
 	}
+}
+
+/* lchatd's environment: the password database enumerates nothing. */
+static void without_enumeration(const struct lchatd *d, void *arg)
+{
+	(void)d;
+	(void)arg;
+	preload_shim("nss_noenum");
+}
+
+/* lchatd's environment: the password database is the file `arg`. */
+static void with_passwd_file(const struct lchatd *d, void *arg)
+{
+	(void)d;
+	if (setenv("LCHAT_TEST_PASSWD", arg, 1) < 0)
+		_exit(2);
+	preload_shim("nss_file");
+}
+
+/* Replace the password file with `text` as vipw and useradd do: a new
+ * file renamed over the old one. */
+static void passwd_replace(const char *path, const char *text)
+{
+	char tmp[PATH_MAX];
+	int fd;
+
+	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	ck_assert_msg(fd >= 0, "%s: %s", tmp, strerror(errno));
+	ck_assert(write(fd, text, strlen(text)) == (ssize_t)strlen(text));
+	ck_assert(close(fd) == 0);
+	ck_assert_msg(rename(tmp, path) == 0, "rename to %s: %s", path, strerror(errno));
 }
 
 /* A name service that answers lookups but does not enumerate (LDAP
@@ -383,6 +414,63 @@ START_TEST(test_names_without_enumeration)
 }
 END_TEST
 
+#define PW_ROOT "root:x:0:0:root:/root:/bin/sh\n"
+#define PW_LINE(login, uid) login ":x:" #uid ":" #uid "::/nonexistent:/usr/sbin/nologin\n"
+
+/* Accounts change while lchatd runs, with no reload: uid 65534 is renamed
+ * from "nobody" to "renamed1" and a new account takes the name "nobody"
+ * (the file is replaced, as vipw does); then an account "alice" is
+ * appended in place. The next connection of uid 65534 shows its new
+ * login, may not take its old one (now another's), and a look-alike of
+ * the appended account is refused: the table is read again when
+ * /etc/passwd changes, before the next handler is forked. */
+START_TEST(test_renamed_account)
+{
+	char dir[] = "/tmp/lchat-passwd.XXXXXX", path[PATH_MAX];
+	struct lchatd *d;
+	struct tclient *root;
+	struct linesock m;
+
+	ck_assert(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof(path), "%s/passwd", dir);
+	passwd_replace(path, PW_ROOT PW_LINE("nobody", 65534));
+	lchatd_set_exec_hook(with_passwd_file, path);
+	d = lchatd_start(NULL);
+	lchatd_set_exec_hook(NULL, NULL);
+	ck_assert(lchatd_log_has(d, "start: 2 accounts read", 5000));
+	connect_as(&m, d->dir, d->sock, NOBODY);
+	free(ls_expect(&m, "HELLO lchat/1 .* login=nobody "));
+	linesock_close(&m);
+
+	passwd_replace(path, PW_ROOT PW_LINE("renamed1", 65534) PW_LINE("nobody", 64000));
+	connect_as(&m, d->dir, d->sock, NOBODY);
+	free(ls_expect(&m, "HELLO lchat/1 .* login=renamed1 "));
+	ck_assert(lchatd_log_has(d, "/etc/passwd changed: 3 accounts read", 5000));
+	ls_send(&m, "JOIN nobody\n");
+	free(ls_expect(&m, "ERR name-others-login "));
+	ls_send(&m, "JOIN renamed1\n");
+	free(ls_expect(&m, "OK JOIN renamed1 [0-9]+$"));
+
+	/* In place, same inode: the size and times tell. */
+	int fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+	ck_assert(fd >= 0);
+	ck_assert(write(fd, PW_LINE("alice", 64002), strlen(PW_LINE("alice", 64002))) > 0);
+	ck_assert(close(fd) == 0);
+	root = tc_connect(d->sock);
+	ck_assert(lchatd_log_has(d, "/etc/passwd changed: 4 accounts read", 5000));
+	tc_send(root, "JOIN a1ice");
+	tc_expect(root, "ERR name-others-login ", TC_TIMEOUT);
+	tc_join(root, "carol");
+	ls_send(&m, "SAY still here\n");
+	free(ls_expect(&m, "OK SAY [0-9]+$"));
+	tc_expect(root, "EV [0-9]+ [0-9]+ MSG renamed1 still here$", TC_TIMEOUT);
+	linesock_close(&m);
+	tc_close(root);
+	lchatd_stop_ok(d);
+	ck_assert(unlink(path) == 0 && rmdir(dir) == 0);
+}
+END_TEST
+
 int main(void)
 {
 	const struct harness_case cases[] = {
@@ -390,6 +478,7 @@ int main(void)
 		{ "lookalike_of_member", test_lookalike_of_member, 30 },
 		{ "socket_passing", test_socket_passing, 30 },
 		{ "names_without_enumeration", test_names_without_enumeration, 30 },
+		{ "renamed_account", test_renamed_account, 30 },
 	};
 
 	return harness_run(harness_suite("impersonation", cases, HARNESS_NCASES(cases)));
