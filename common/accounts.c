@@ -92,7 +92,13 @@ long accounts_load(void)
 	if (!table.failed && table.n > 0)
 		table.by_uid = malloc(table.n * sizeof(*table.by_uid));
 	if (table.failed || (table.n > 0 && !table.by_uid)) {
+		/* No table, but the file stays seen: no new try, and no
+		 * warning, at every connection until it changes. */
+		struct stat file = table.file;
+		bool seen = table.file_seen;
 		accounts_free();
+		table.file = file;
+		table.file_seen = seen;
 		return -1;
 	}
 	if (table.n == 0)

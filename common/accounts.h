@@ -4,13 +4,12 @@
  * the login's look-alike skeleton) into a table before it forks handlers,
  * again at each reload, and again before it forks the next handler once
  * /etc/passwd has changed (accounts_stale()); handlers share the table
- * read-only. Lookups
- * the table cannot answer (an account created since, or a database that
- * does not enumerate, such as LDAP through sssd by default) go to the
- * name service, in a short-lived child of the caller: the name service's
- * allocations (stdio buffers, varlink and JSON state) would otherwise stay
- * in a handler's heap as private pages for its whole life, about 24 KiB
- * per user. (Nothing here writes a global after accounts_load(): a flag
+ * read-only. Lookups the table cannot answer (an account created since,
+ * or a database that does not enumerate, such as LDAP through sssd by
+ * default) go to the name service, in a short-lived child of the caller:
+ * the name service's allocations (stdio buffers, varlink and JSON state)
+ * would otherwise stay in a handler's heap as private pages for its whole
+ * life, about 24 KiB per user. (Nothing here writes a global after accounts_load(): a flag
  * set in each handler would cost it a private page too.) */
 #ifndef LCHAT_ACCOUNTS_H
 #define LCHAT_ACCOUNTS_H
