@@ -38,9 +38,13 @@ static struct {
 	uint32_t *by_uid;       /* indexes into v, sorted by uid, then order */
 	size_t n, cap;
 	bool failed;
-	bool file_seen;         /* PASSWD_FILE existed when the table was read */
-	struct stat file;       /* and was this */
 } table;
+
+/* PASSWD_FILE as accounts_load() last found it (before its read). */
+static struct {
+	bool seen;              /* it existed */
+	struct stat st;
+} passwd_file;
 
 static bool add_account(const char *login, uid_t uid, void *arg)
 {
@@ -86,19 +90,15 @@ static int cmp_uid(const void *x, const void *y)
 long accounts_load(void)
 {
 	accounts_free();
-	/* Before the read: a change made during it shows at the next check. */
-	table.file_seen = stat(PASSWD_FILE, &table.file) == 0;
+	/* Before the read: a change made during it shows at the next check.
+	 * Kept when the read fails (no new try, and no warning, at every
+	 * connection until the file changes). */
+	passwd_file.seen = stat(PASSWD_FILE, &passwd_file.st) == 0;
 	for_each_account(add_account, NULL);
 	if (!table.failed && table.n > 0)
 		table.by_uid = malloc(table.n * sizeof(*table.by_uid));
 	if (table.failed || (table.n > 0 && !table.by_uid)) {
-		/* No table, but the file stays seen: no new try, and no
-		 * warning, at every connection until it changes. */
-		struct stat file = table.file;
-		bool seen = table.file_seen;
 		accounts_free();
-		table.file = file;
-		table.file_seen = seen;
 		return -1;
 	}
 	if (table.n == 0)
@@ -115,14 +115,16 @@ bool accounts_stale(void)
 	struct stat st;
 	bool seen = stat(PASSWD_FILE, &st) == 0;
 
-	if (seen != table.file_seen)
+	const struct stat *was = &passwd_file.st;
+
+	if (seen != passwd_file.seen)
 		return true;
-	return seen && (st.st_dev != table.file.st_dev || st.st_ino != table.file.st_ino ||
-			st.st_size != table.file.st_size ||
-			st.st_mtim.tv_sec != table.file.st_mtim.tv_sec ||
-			st.st_mtim.tv_nsec != table.file.st_mtim.tv_nsec ||
-			st.st_ctim.tv_sec != table.file.st_ctim.tv_sec ||
-			st.st_ctim.tv_nsec != table.file.st_ctim.tv_nsec);
+	return seen && (st.st_dev != was->st_dev || st.st_ino != was->st_ino ||
+			st.st_size != was->st_size ||
+			st.st_mtim.tv_sec != was->st_mtim.tv_sec ||
+			st.st_mtim.tv_nsec != was->st_mtim.tv_nsec ||
+			st.st_ctim.tv_sec != was->st_ctim.tv_sec ||
+			st.st_ctim.tv_nsec != was->st_ctim.tv_nsec);
 }
 
 void accounts_free(void)

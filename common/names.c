@@ -2,7 +2,6 @@
  * case-insensitive comparison and look-alike skeletons. */
 #include "names.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 #include "accounts.h"
@@ -100,22 +99,21 @@ enum name_error name_check_for_uid(const char *name, size_t n, uid_t uid)
 {
 	char exact[NAME_MAX_LEN + 1], lower[NAME_MAX_LEN + 1];
 	enum name_error err = name_check_syntax(name, n);
-	uid_t owner;
 	bool own = false;
 
 	if (err != NAME_OK)
 		return err;
 	copy_name(name, n, exact);
 	name_key(exact, lower);
-	if (account_uid(exact, &owner)) {
-		if (owner != uid)
-			return NAME_OTHERS_LOGIN;
-		own = true;
-	}
-	if (strcmp(exact, lower) != 0 && account_uid(lower, &owner)) {
-		if (owner != uid)
-			return NAME_OTHERS_LOGIN;
-		own = true;
+	/* The name as given, then in lower case (if that differs). */
+	const char *logins[] = { exact, lower };
+	for (size_t i = 0; i < (strcmp(exact, lower) != 0 ? 2u : 1u); i++) {
+		uid_t owner;
+		if (account_uid(logins[i], &owner)) {
+			if (owner != uid)
+				return NAME_OTHERS_LOGIN;
+			own = true;
+		}
 	}
 	if (own)
 		return NAME_OK;	/* one's own login */

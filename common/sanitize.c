@@ -123,8 +123,6 @@ bool codepoint_is_forbidden(uint32_t cp)
 
 bool codepoint_is_invisible(uint32_t cp)
 {
-	if (cp < invisible_ranges[0].lo)
-		return codepoint_is_forbidden(cp);
 	return codepoint_is_forbidden(cp) ||
 	       in_ranges(cp, invisible_ranges, ARRAY_LEN(invisible_ranges));
 }
