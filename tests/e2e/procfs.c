@@ -37,11 +37,12 @@ bool pstat_read(pid_t pid, struct pstat *ps)
 		return false;
 	memset(ps, 0, sizeof(*ps));
 	ps->pid = pid;
-	/* 3 state, 4 ppid, 5 pgrp, 6 session, 7 tty_nr, 8..21 skipped, 22 starttime */
-	return sscanf(p + 1, " %c %d %d %d %d %*s %*s %*s %*s %*s %*s %*s %*s %*s"
-		      " %*s %*s %*s %*s %*s %llu",
+	/* 3 state, 4 ppid, 5 pgrp, 6 session, 7 tty_nr, 8..13 skipped, 14 utime,
+	 * 15 stime, 16..21 skipped, 22 starttime */
+	return sscanf(p + 1, " %c %d %d %d %d %*s %*s %*s %*s %*s %*s %llu %llu"
+		      " %*s %*s %*s %*s %*s %*s %llu",
 		      &ps->state, &ps->ppid, &ps->pgrp, &ps->sid, &ps->tty_nr,
-		      &ps->start) == 6;
+		      &ps->utime, &ps->stime, &ps->start) == 8;
 }
 
 bool proc_alive(pid_t pid)
@@ -316,17 +317,11 @@ long proc_rollup_kb(pid_t pid, const char *field)
 
 long proc_cpu_ms(pid_t pid)
 {
-	char path[64], buf[1024];
-	unsigned long ut, st;
-	const char *p;
+	struct pstat ps;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if (!read_small(path, buf, sizeof(buf)) || !(p = strrchr(buf, ')')))
+	if (!pstat_read(pid, &ps))
 		return -1;
-	/* after the name: 3 state ... 14 utime, 15 stime */
-	if (sscanf(p + 1, " %*c %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %lu %lu", &ut, &st) != 2)
-		return -1;
-	return (long)((ut + st) * 1000 / (unsigned long)sysconf(_SC_CLK_TCK));
+	return (long)((ps.utime + ps.stime) * 1000 / (unsigned long long)sysconf(_SC_CLK_TCK));
 }
 
 int proc_nfds(pid_t pid)

@@ -14,6 +14,7 @@ struct pstat {
 	pid_t pid, ppid, pgrp, sid;
 	char state;
 	int tty_nr;
+	unsigned long long utime, stime;   /* CPU time in clock ticks (fields 14, 15) */
 	unsigned long long start;   /* start time (field 22): tells a reused pid apart */
 };
 

@@ -161,6 +161,25 @@ void rawc_close(struct rawc *c)
 	free(c);
 }
 
+struct rawc *rawc_connect_when_free(const char *sock, const char *refusal, int timeout_ms)
+{
+	int64_t deadline = wall_ms() + timeout_ms;
+
+	for (;;) {
+		struct rawc *c = rawc_connect(sock);
+		const char *line = rawc_line(c, TC_TIMEOUT);
+
+		ck_assert_msg(line != NULL, "no greeting within %d ms", TC_TIMEOUT);
+		if (strncmp(line, "HELLO lchat/1 ", 14) == 0)
+			return c;
+		ck_assert_msg(re_contains(line, refusal), "unexpected greeting '%s'", line);
+		rawc_close(c);
+		ck_assert_msg(wall_ms() < deadline, "still '%s' %d ms after a place was freed",
+			      refusal, timeout_ms);
+		sleep_ms(20);
+	}
+}
+
 /* ---- process sets (what a launch left running) ---------------------------- */
 
 static bool pset_has_session(const struct pset *s, pid_t sid)
@@ -646,6 +665,31 @@ uint64_t join_collect(struct tclient *tc, const char *args, struct lines *out)
 	tc_send(tc, "PING join-sync-%u", sync);
 	expect_collect(tc, want, out, TC_TIMEOUT);
 	return seq;
+}
+
+/* ---- a detached process ------------------------------------------------------ */
+
+void assert_detached(pid_t pid, const char *what)
+{
+	int fds[256];
+	char (*targets)[256] = calloc(256, 256);
+	struct pstat ps;
+	char cwd[PATH_MAX];
+	int n;
+
+	ck_assert(targets != NULL);
+	ck_assert_msg(pstat_read(pid, &ps), "%s %d is gone", what, (int)pid);
+	ck_assert_msg(ps.tty_nr == 0, "%s %d has a controlling terminal (tty_nr %d)",
+		      what, (int)pid, ps.tty_nr);
+	ck_assert_msg(proc_cwd(pid, cwd, sizeof(cwd)), "%s %d: no cwd", what, (int)pid);
+	ck_assert_msg(strcmp(cwd, "/") == 0, "%s %d: cwd is %s, not /", what, (int)pid, cwd);
+	n = proc_fds(pid, fds, targets, 256);
+	ck_assert_msg(n >= 3, "%s %d: only %d descriptors", what, (int)pid, n);
+	for (int i = 0; i < 3; i++)
+		ck_assert_msg(fds[i] == i && strcmp(targets[i], "/dev/null") == 0,
+			      "%s %d: descriptor %d is %s, not /dev/null", what, (int)pid,
+			      fds[i], targets[i]);
+	free(targets);
 }
 
 /* ---- soft failures ------------------------------------------------------------ */

@@ -127,6 +127,10 @@ void rawc_expect_eof(struct rawc *c, int timeout_ms);
 /* Send bytes / one line ("\n" added). */
 void rawc_send(struct rawc *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void rawc_close(struct rawc *c);
+/* Connect until the greeting is a HELLO, not a refusal matching `refusal`
+ * (a place is freed by then): abort after timeout_ms, or on any other
+ * greeting. */
+struct rawc *rawc_connect_when_free(const char *sock, const char *refusal, int timeout_ms);
 
 /* ---- joining without tc_join() ------------------------------------------- */
 
@@ -156,6 +160,12 @@ const char *lines_show(const struct lines *l);
 void lines_add(struct lines *l, const char *line);
 void lines_free(struct lines *l);
 
+/* ---- a detached process ---------------------------------------------------- */
+
+/* pid (what: "the daemon", ...) has no controlling terminal, its cwd is /
+ * and its descriptors 0-2 are on /dev/null. */
+void assert_detached(pid_t pid, const char *what);
+
 /* ---- failures that should not stop a test -------------------------------- */
 
 /* A test calls soft_reset() first, soft_fail() for a failure after which
@@ -182,6 +192,8 @@ const char *soft_failures(void);
 #define rawc_expect(...) (harness_at(__FILE__, __LINE__), rawc_expect(__VA_ARGS__))
 #define rawc_expect_eof(...) (harness_at(__FILE__, __LINE__), rawc_expect_eof(__VA_ARGS__))
 #define rawc_send(...) (harness_at(__FILE__, __LINE__), rawc_send(__VA_ARGS__))
+#define rawc_connect_when_free(...) (harness_at(__FILE__, __LINE__), rawc_connect_when_free(__VA_ARGS__))
+#define assert_detached(...) (harness_at(__FILE__, __LINE__), assert_detached(__VA_ARGS__))
 #endif
 
 #endif

@@ -34,27 +34,6 @@
 #define IDLE_MS 2000
 #define IDLE_CPU_MS 200
 
-/* Connect until the greeting is a HELLO and not `refusal` (the daemon
- * frees a place only once it has reaped a handler). */
-static struct rawc *connect_when_free(const char *sock, const char *refusal, int timeout_ms)
-{
-	int64_t deadline = wall_ms() + timeout_ms;
-
-	for (;;) {
-		struct rawc *c = rawc_connect(sock);
-		const char *line = rawc_line(c, TC_TIMEOUT);
-
-		ck_assert_msg(line != NULL, "no greeting within %d ms", TC_TIMEOUT);
-		if (strncmp(line, "HELLO lchat/1 ", 14) == 0)
-			return c;
-		ck_assert_msg(re_contains(line, refusal), "unexpected greeting '%s'", line);
-		rawc_close(c);
-		ck_assert_msg(wall_ms() < deadline, "still '%s' %d ms after a place was freed",
-			      refusal, timeout_ms);
-		sleep_ms(20);
-	}
-}
-
 /* A connection's greeting must be the refusal `re`, then the end. */
 static void expect_refused(const char *sock, const char *re)
 {
@@ -302,7 +281,7 @@ START_TEST(test_flood_one_uid)
 		if (f.fd[i] >= 0)
 			close(f.fd[i]);
 	tc_close(ctl);
-	struct rawc *again = connect_when_free(d->sock, "^BYE too-many-connections ", 10000);
+	struct rawc *again = rawc_connect_when_free(d->sock, "^BYE too-many-connections ", 10000);
 	rawc_send(again, "JOIN ex-after");
 	rawc_expect(again, "OK JOIN ex-after [0-9]+$", TC_TIMEOUT);
 	tc_expect(watcher, EV "JOIN ex-after ", TC_TIMEOUT);
@@ -378,7 +357,7 @@ START_TEST(test_unjoined_per_uid)
 	ck_assert_msg(took >= 2900, "BYE join-timeout after %" PRId64 " ms; join_timeout is 3 s",
 		      took);
 	/* Their handlers go, and the uid may connect again. */
-	struct rawc *n = connect_when_free(d->sock, "^BYE too-many-unjoined ", 10000);
+	struct rawc *n = rawc_connect_when_free(d->sock, "^BYE too-many-unjoined ", 10000);
 	rawc_send(n, "JOIN ex-late");
 	rawc_expect(n, "OK JOIN ex-late [0-9]+$", TC_TIMEOUT);
 	tc_expect(m, EV "JOIN ex-late ", TC_TIMEOUT);
@@ -591,7 +570,7 @@ START_TEST(test_fork_fails)
 
 	/* A handler goes: the daemon serves again. */
 	tc_close(c);
-	struct rawc *n = connect_when_free(d->sock, "^BYE unavailable ", 10000);
+	struct rawc *n = rawc_connect_when_free(d->sock, "^BYE unavailable ", 10000);
 	rawc_send(n, "JOIN ex-third");
 	rawc_expect(n, "OK JOIN ex-third [0-9]+$", TC_TIMEOUT);
 	tc_expect(a, EV "JOIN ex-third ", TC_TIMEOUT);
@@ -667,7 +646,7 @@ START_TEST(test_fds_run_out)
 
 	/* One administrator leaves: a user gets in again. */
 	tc_close(ctl1);
-	struct rawc *n = connect_when_free(d->sock, "^BYE unavailable ", 10000);
+	struct rawc *n = rawc_connect_when_free(d->sock, "^BYE unavailable ", 10000);
 	rawc_send(n, "JOIN ex-third");
 	rawc_expect(n, "OK JOIN ex-third [0-9]+$", TC_TIMEOUT);
 	tc_expect(a, EV "JOIN ex-third ", TC_TIMEOUT);

@@ -60,21 +60,6 @@ static bool fds_hold(const struct fdset *f, const char *target)
 	return false;
 }
 
-/* fds 0-2 on /dev/null; no controlling terminal; cwd /. */
-static void check_detached(pid_t pid, const struct fdset *f, const char *what)
-{
-	struct pstat ps;
-	char cwd[PATH_MAX];
-
-	ck_assert_msg(pstat_read(pid, &ps), "%s %d is gone", what, (int)pid);
-	ck_assert_msg(ps.tty_nr == 0, "%s %d has a controlling terminal", what, (int)pid);
-	ck_assert_msg(proc_cwd(pid, cwd, sizeof(cwd)) && strcmp(cwd, "/") == 0,
-		      "%s %d: cwd is %s, not /", what, (int)pid, cwd);
-	for (int i = 0; i < 3; i++)
-		ck_assert_msg(f->n > i && f->fd[i] == i && strcmp(f->target[i], "/dev/null") == 0,
-			      "%s %d: stdio not on /dev/null:%s", what, (int)pid, fds_show(f));
-}
-
 /* A handler: exactly 0-2, its socket as 3, the eventfd as 4, a signalfd
  * and an epoll set. Its socket into sock. */
 static void check_handler(pid_t h, char *sock, size_t len)
@@ -82,7 +67,7 @@ static void check_handler(pid_t h, char *sock, size_t len)
 	struct fdset f;
 
 	fds_read(h, &f, "handler");
-	check_detached(h, &f, "handler");
+	assert_detached(h, "handler");
 	ck_assert_msg(f.n == 7 && f.fd[3] == 3 && is_socket(f.target[3]) && f.fd[4] == 4 &&
 		      strcmp(f.target[4], "anon_inode:[eventfd]") == 0 &&
 		      fds_hold(&f, "anon_inode:[signalfd]") && fds_hold(&f, "anon_inode:[eventpoll]"),
@@ -101,8 +86,8 @@ static int check_generation(pid_t sup, pid_t dmn)
 
 	fds_read(dmn, &fd_dmn, "daemon");
 	fds_read(sup, &fd_sup, "supervisor");
-	check_detached(dmn, &fd_dmn, "daemon");
-	check_detached(sup, &fd_sup, "supervisor");
+	assert_detached(dmn, "daemon");
+	assert_detached(sup, "supervisor");
 	for (int i = 0; i < n; i++) {
 		check_handler(kids[i], socks[i], sizeof(socks[i]));
 		for (int k = 0; k < i; k++)

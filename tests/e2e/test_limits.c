@@ -18,27 +18,6 @@
 
 #define EV "EV [0-9]+ [0-9]+ "
 
-/* Connect until the greeting is a HELLO and not `refusal` (the daemon
- * frees a slot only when it has reaped the handler). */
-static struct rawc *connect_when_free(const char *sock, const char *refusal, int timeout_ms)
-{
-	int64_t deadline = wall_ms() + timeout_ms;
-
-	for (;;) {
-		struct rawc *c = rawc_connect(sock);
-		const char *line = rawc_line(c, TC_TIMEOUT);
-
-		ck_assert_msg(line != NULL, "no greeting within %d ms", TC_TIMEOUT);
-		if (strncmp(line, "HELLO lchat/1 ", 14) == 0)
-			return c;
-		ck_assert_msg(re_contains(line, refusal), "unexpected greeting '%s'", line);
-		rawc_close(c);
-		ck_assert_msg(wall_ms() < deadline, "still '%s' %d ms after a place was freed",
-			      refusal, timeout_ms);
-		sleep_ms(20);
-	}
-}
-
 /* ---- max_users ---------------------------------------------------------- */
 
 START_TEST(test_max_users)
@@ -79,7 +58,7 @@ START_TEST(test_max_users)
 	tc_expect(a, "OK QUIT$", TC_TIMEOUT);
 	tc_expect_eof(a, TC_TIMEOUT);
 	tc_expect(b, EV "LEAVE pa-one [^ ]+ quit bye$", TC_TIMEOUT);
-	n = connect_when_free(d->sock, "^BYE full( |$)", 10000);
+	n = rawc_connect_when_free(d->sock, "^BYE full( |$)", 10000);
 	rawc_send(n, "JOIN pa-three");
 	rawc_expect(n, "OK JOIN pa-three [0-9]+$", TC_TIMEOUT);
 	tc_expect(b, EV "JOIN pa-three ", TC_TIMEOUT);
@@ -154,7 +133,7 @@ START_TEST(test_max_users_per_uid)
 	tc_expect(b, "PONG fine$", TC_TIMEOUT);
 
 	tc_close(b);
-	n = connect_when_free(d->sock, "^BYE too-many-connections( |$)", 10000);
+	n = rawc_connect_when_free(d->sock, "^BYE too-many-connections( |$)", 10000);
 	r = rawc_connect(d->sock);
 	rawc_expect(r, "BYE too-many-connections( |$)", TC_TIMEOUT);
 	rawc_close(r);

@@ -170,29 +170,6 @@ static void check_no_fd_to(pid_t pid, const char *path, const char *what)
 			      what, fds[i], path);
 }
 
-static void check_detached(pid_t pid, const char *what)
-{
-	int fds[256];
-	char (*targets)[256] = calloc(256, 256);
-	struct pstat ps;
-	char cwd[PATH_MAX];
-	int n;
-
-	ck_assert(targets != NULL);
-	ck_assert_msg(pstat_read(pid, &ps), "%s %d is gone", what, (int)pid);
-	ck_assert_msg(ps.tty_nr == 0, "%s %d has a controlling terminal (tty_nr %d)",
-		      what, (int)pid, ps.tty_nr);
-	ck_assert_msg(proc_cwd(pid, cwd, sizeof(cwd)), "%s %d: no cwd", what, (int)pid);
-	ck_assert_msg(strcmp(cwd, "/") == 0, "%s %d: cwd is %s, not /", what, (int)pid, cwd);
-	n = proc_fds(pid, fds, targets, 256);
-	ck_assert_msg(n >= 3, "%s %d: only %d descriptors", what, (int)pid, n);
-	for (int i = 0; i < 3; i++)
-		ck_assert_msg(fds[i] == i && strcmp(targets[i], "/dev/null") == 0,
-			      "%s %d: descriptor %d is %s, not /dev/null", what, (int)pid,
-			      fds[i], targets[i]);
-	free(targets);
-}
-
 /* Expect the greeting on a raw connection made right after start-up. */
 static void expect_hellos(const char *sock, const char *ctl)
 {
@@ -1063,9 +1040,9 @@ START_TEST(test_daemonized)
 
 	check_title(b->sup, "lchatd: supervisor");
 	check_title(dmn, "lchatd: daemon");
-	check_detached(b->sup, "the supervisor");
-	check_detached(dmn, "the daemon");
-	check_detached(h, "a handler");
+	assert_detached(b->sup, "the supervisor");
+	assert_detached(dmn, "the daemon");
+	assert_detached(h, "a handler");
 	check_handler_fds(h, std_ok, 1, NULL, 0);
 	ck_assert(pstat_read(b->sup, &sup) && pstat_read(dmn, &dm));
 	ck_assert_msg(sup.sid == b->sup, "the supervisor does not lead a session of its own");
