@@ -42,19 +42,17 @@ int buffer_append(struct buffer *b, const void *p, size_t n)
 	return 0;
 }
 
-int buffer_printf_line(struct buffer *b, const char *fmt, ...)
+int buffer_vprintf_line(struct buffer *b, const char *fmt, va_list ap)
 {
-	va_list ap, again;
+	va_list again;
 
 	/* Format straight into the free space; only a line that does not fit
 	 * is formatted a second time, after the buffer grows. */
 	if (buffer_reserve(b, 256) < 0)
 		return -1;
-	va_start(ap, fmt);
 	va_copy(again, ap);
 	size_t room = b->cap - b->len;
 	int n = vsnprintf(b->data + b->len, room, fmt, ap);
-	va_end(ap);
 	if (n >= 0 && (size_t)n >= room) {      /* it was cut short */
 		if (buffer_reserve(b, (size_t)n + 2) < 0)
 			n = -1;
@@ -67,6 +65,16 @@ int buffer_printf_line(struct buffer *b, const char *fmt, ...)
 	b->data[b->len + (size_t)n] = '\n';
 	b->len += (size_t)n + 1;
 	return 0;
+}
+
+int buffer_printf_line(struct buffer *b, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	int rc = buffer_vprintf_line(b, fmt, ap);
+	va_end(ap);
+	return rc;
 }
 
 int buffer_flush(struct buffer *b, int fd)

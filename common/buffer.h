@@ -3,6 +3,7 @@
 #ifndef LCHAT_BUFFER_H
 #define LCHAT_BUFFER_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdbool.h>
 
@@ -24,6 +25,8 @@ int buffer_append(struct buffer *b, const void *p, size_t n);
 /* Append one printf-formatted line and its "\n". -1 if out of memory. */
 int buffer_printf_line(struct buffer *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+int buffer_vprintf_line(struct buffer *b, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
 /* Send what is queued with one write. Returns 0 when progress was made or
  * nothing is left, 1 if the socket is full (EAGAIN), -1 on error (errno). */
 int buffer_flush(struct buffer *b, int fd);

@@ -143,27 +143,32 @@ bool name_equal(const char *a, const char *b)
 	}
 }
 
-const char *name_error_code(enum name_error e)
+enum reply_code name_error_reply(enum name_error e)
 {
 	switch (e) {
 	case NAME_OK:
-		return "ok";
+		return CODE_OK;
 	case NAME_EMPTY:
-		return "name-empty";
+		return CODE_NAME_EMPTY;
 	case NAME_TOO_LONG:
-		return "name-too-long";
+		return CODE_NAME_TOO_LONG;
 	case NAME_BAD_CHAR:
-		return "name-bad-char";
+		return CODE_NAME_BAD_CHAR;
 	case NAME_BAD_START:
-		return "name-bad-start";
+		return CODE_NAME_BAD_START;
 	case NAME_RESERVED:
-		return "name-reserved";
+		return CODE_NAME_RESERVED;
 	case NAME_OTHERS_LOGIN:
-		return "name-others-login";
+		return CODE_NAME_OTHERS_LOGIN;
 	case NAME_CONFUSABLE:
-		return "name-confusable";
+		return CODE_NAME_CONFUSABLE;
 	}
-	return "unknown";
+	return CODE_COUNT;
+}
+
+const char *name_error_code(enum name_error e)
+{
+	return code_word(name_error_reply(e));
 }
 
 const char *name_error_message(enum name_error e)

@@ -17,6 +17,8 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "codes.h"
+
 #define NAME_MAX_LEN 32
 
 enum name_error {
@@ -56,6 +58,8 @@ void name_skeleton(const char *name, char *out);
 /* True if two valid names are the same name (case-insensitive). */
 bool name_equal(const char *a, const char *b);
 
+/* The reply code of a name_error (codes.h), its word, and a sentence. */
+enum reply_code name_error_reply(enum name_error e);
 const char *name_error_code(enum name_error e);
 const char *name_error_message(enum name_error e);
 

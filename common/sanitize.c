@@ -171,21 +171,26 @@ enum text_error text_check(const char *s, size_t n, size_t *bad_offset)
 	return TEXT_OK;
 }
 
-const char *text_error_code(enum text_error e)
+enum reply_code text_error_reply(enum text_error e)
 {
 	switch (e) {
 	case TEXT_OK:
-		return "ok";
+		return CODE_OK;
 	case TEXT_BAD_UTF8:
-		return "bad-utf8";
+		return CODE_BAD_UTF8;
 	case TEXT_CONTROL:
-		return "bad-char";
+		return CODE_BAD_CHAR;
 	case TEXT_EMPTY:
-		return "empty";
+		return CODE_EMPTY;
 	case TEXT_MARKS:
-		return "too-many-marks";
+		return CODE_TOO_MANY_MARKS;
 	}
-	return "unknown";
+	return CODE_COUNT;
+}
+
+const char *text_error_code(enum text_error e)
+{
+	return code_word(text_error_reply(e));
 }
 
 const char *text_error_message(enum text_error e)

@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <stdbool.h>
 
+#include "codes.h"
+
 /* Decode one UTF-8 sequence at s (n bytes available). Strict: rejects
  * overlong forms, surrogates, code points above U+10FFFF and truncated
  * sequences. Returns the sequence length (1-4) and stores the code point in
@@ -54,7 +56,9 @@ enum text_error {
  * *bad_offset (if not NULL) gets the byte offset of the first bad byte. */
 enum text_error text_check(const char *s, size_t n, size_t *bad_offset);
 
-/* Short stable machine code and a human sentence for a text_error. */
+/* The reply code of a text_error (codes.h), its word, and a human
+ * sentence. */
+enum reply_code text_error_reply(enum text_error e);
 const char *text_error_code(enum text_error e);
 const char *text_error_message(enum text_error e);
 

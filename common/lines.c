@@ -1,0 +1,289 @@
+/* lines.c - formatting and parsing the lines a server sends. */
+#include "lines.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "buffer.h"
+#include "protocol.h"
+#include "version.h"
+#include "words.h"
+
+static const char *const line_words[SL_COUNT] = {
+	[SL_UNKNOWN] = "", [SL_HELLO] = "HELLO", [SL_EVENT] = "EV", [SL_OK] = "OK",
+	[SL_ERR] = "ERR", [SL_BYE] = "BYE", [SL_MOTD] = "MOTD", [SL_WHO] = "WHO",
+	[SL_PONG] = "PONG", [SL_STATUS] = "STATUS", [SL_SANCTION] = "SANCTION",
+};
+
+const char *server_line_word(enum server_line_type t)
+{
+	return (unsigned)t < SL_COUNT ? line_words[t] : "";
+}
+
+/* ---- events --------------------------------------------------------- */
+
+static const char *const kind_names[] = {
+	[EV_NONE] = "NONE", [EV_JOIN] = "JOIN", [EV_LEAVE] = "LEAVE",
+	[EV_MSG] = "MSG", [EV_ACTION] = "ACTION", [EV_PRIV] = "PRIV",
+	[EV_NOTICE] = "NOTICE",
+};
+
+static const char *const reason_names[] = {
+	[LEAVE_QUIT] = "quit", [LEAVE_CLOSED] = "closed", [LEAVE_LOST] = "lost",
+	[LEAVE_LAGGED] = "lagged", [LEAVE_TIMEOUT] = "timeout",
+	[LEAVE_SHUTDOWN] = "shutdown", [LEAVE_KICKED] = "kicked",
+	[LEAVE_BANNED] = "banned",
+};
+
+const char *event_kind_name(enum event_kind k)
+{
+	if ((unsigned)k < sizeof(kind_names) / sizeof(kind_names[0]))
+		return kind_names[k];
+	return "NONE";
+}
+
+const char *leave_reason_name(enum leave_reason r)
+{
+	if ((unsigned)r < sizeof(reason_names) / sizeof(reason_names[0]))
+		return reason_names[r];
+	return "lost";
+}
+
+enum verb event_ack_verb(enum event_kind k)
+{
+	switch (k) {
+	case EV_MSG: return VERB_SAY;
+	case EV_ACTION: return VERB_ME;
+	case EV_PRIV: return VERB_PRIV;
+	default: return VERB_UNKNOWN;
+	}
+}
+
+size_t proto_format_event(char *out, size_t outcap, uint64_t seq, int64_t ms,
+			  enum event_kind kind, const char *name,
+			  const char *login, int reason,
+			  const char *text, size_t text_len)
+{
+	const char *ev = line_words[SL_EVENT], *kn = event_kind_name(kind);
+	int n;
+	int tl = (int)text_len;
+
+	if (!text)
+		tl = 0;
+	switch (kind) {
+	case EV_JOIN:
+		n = snprintf(out, outcap, "%s %" PRIu64 " %" PRId64 " %s %s %s\n",
+			     ev, seq, ms, kn, name, login);
+		break;
+	case EV_LEAVE:
+		n = snprintf(out, outcap, "%s %" PRIu64 " %" PRId64 " %s %s %s %s%s%.*s\n",
+			     ev, seq, ms, kn, name, login,
+			     leave_reason_name((enum leave_reason)reason),
+			     tl ? " " : "", tl, text ? text : "");
+		break;
+	case EV_MSG:
+	case EV_ACTION:
+	case EV_PRIV:
+		n = snprintf(out, outcap, "%s %" PRIu64 " %" PRId64 " %s %s %.*s\n",
+			     ev, seq, ms, kn, name, tl, text ? text : "");
+		break;
+	case EV_NOTICE:
+		n = snprintf(out, outcap, "%s %" PRIu64 " %" PRId64 " %s %.*s\n",
+			     ev, seq, ms, kn, tl, text ? text : "");
+		break;
+	default:
+		return 0;
+	}
+	if (n < 0 || (size_t)n >= outcap)
+		return 0;
+	return (size_t)n;
+}
+
+static enum event_kind kind_from(const char *w, size_t n)
+{
+	for (size_t k = EV_JOIN; k < sizeof(kind_names) / sizeof(kind_names[0]); k++)
+		if (proto_word_is(w, n, kind_names[k]))
+			return (enum event_kind)k;
+	return EV_NONE;
+}
+
+static bool parse_event(const char *p, const char *e, struct server_line *sl)
+{
+	size_t n;
+	const char *w;
+	int words;
+
+	w = proto_next_word(&p, e, &n);
+	if (!proto_parse_u64(w, n, &sl->seq))
+		return false;
+	w = proto_next_word(&p, e, &n);
+	if (!proto_parse_i64(w, n, &sl->ms))
+		return false;
+	w = proto_next_word(&p, e, &n);
+	sl->kind = kind_from(w, n);
+	switch (sl->kind) {
+	case EV_JOIN: words = 2; break;
+	case EV_LEAVE: words = 3; break;
+	case EV_MSG: case EV_ACTION: case EV_PRIV: words = 1; break;
+	case EV_NOTICE: words = 0; break;
+	default: return false;
+	}
+	for (int i = 0; i < words; i++) {
+		if (p >= e && !(sl->kind == EV_JOIN && i == 1))
+			return false;
+		sl->word[i] = proto_next_word(&p, e, &sl->word_len[i]);
+		if (sl->word_len[i] == 0)
+			return false;
+	}
+	sl->rest = p;
+	sl->rest_len = (size_t)(e - p);
+	return true;
+}
+
+/* ---- replies -------------------------------------------------------- */
+
+/* "WORD FIRST" and, if fmt is not NULL, a space and the formatted rest. */
+static int vline(struct buffer *out, enum server_line_type t, const char *first,
+		 const char *fmt, va_list ap)
+{
+	if (!fmt)
+		return buffer_printf_line(out, "%s %s", line_words[t], first);
+	/* The prefix is taken back if the rest cannot be added: nothing
+	 * sends a line cut short. */
+	const char *w = line_words[t];
+	size_t wn = strlen(w), fn = strlen(first), plen = wn + fn + 2;
+	if (buffer_reserve(out, plen) < 0)
+		return -1;
+	memcpy(out->data + out->len, w, wn);
+	out->data[out->len + wn] = ' ';
+	memcpy(out->data + out->len + wn + 1, first, fn);
+	out->data[out->len + plen - 1] = ' ';
+	out->len += plen;
+	if (buffer_vprintf_line(out, fmt, ap) < 0) {
+		out->len -= plen;
+		return -1;
+	}
+	return 0;
+}
+
+int line_ok(struct buffer *out, enum verb v, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	int rc = vline(out, SL_OK, verb_name(v), fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+int line_err(struct buffer *out, enum reply_code c, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	int rc = vline(out, SL_ERR, code_word(c), fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+int line_bye(struct buffer *out, enum reply_code c, const char *text)
+{
+	return buffer_printf_line(out, "%s %s %s", line_words[SL_BYE], code_word(c), text);
+}
+
+size_t line_bye_format(char *out, size_t cap, enum reply_code c, const char *text)
+{
+	int n = snprintf(out, cap, "%s %s %s\n", line_words[SL_BYE], code_word(c), text);
+
+	if (n < 0 || cap == 0)
+		return 0;
+	return (size_t)n < cap ? (size_t)n : cap - 1;
+}
+
+int line_pong(struct buffer *out, const char *token, size_t len)
+{
+	if (token)
+		return buffer_printf_line(out, "%s %.*s", line_words[SL_PONG], (int)len, token);
+	return buffer_printf_line(out, "%s", line_words[SL_PONG]);
+}
+
+int line_hello(struct buffer *out, const char *proto_name, const char *login, long max_line)
+{
+	return buffer_printf_line(out, "%s %s/%d lchatd/%s login=%s max_line=%ld",
+				  line_words[SL_HELLO], proto_name, PROTO_VERSION,
+				  LCHAT_VERSION, login, max_line);
+}
+
+int line_motd(struct buffer *out, const char *text)
+{
+	return buffer_printf_line(out, "%s %s", line_words[SL_MOTD], text);
+}
+
+int line_who(struct buffer *out, const char *name, const char *login, int64_t idle_s,
+	     int64_t joined_ms)
+{
+	return buffer_printf_line(out, "%s %s %s %" PRId64 " %" PRId64, line_words[SL_WHO],
+				  name, login, idle_s, joined_ms);
+}
+
+/* ---- parsing -------------------------------------------------------- */
+
+bool proto_parse_server_line(const char *line, size_t len, struct server_line *sl)
+{
+	const char *p = line, *e = line + len;
+	size_t n;
+	const char *w;
+
+	memset(sl, 0, sizeof(*sl));
+	w = proto_next_word(&p, e, &n);
+	for (unsigned t = SL_HELLO; t < SL_COUNT; t++)
+		if (proto_word_is(w, n, line_words[t]))
+			sl->type = (enum server_line_type)t;
+	switch (sl->type) {
+	case SL_UNKNOWN:
+		return false;
+	case SL_EVENT:
+		return parse_event(p, e, sl);
+	case SL_OK: case SL_ERR: case SL_BYE: case SL_HELLO: case SL_STATUS: case SL_SANCTION:
+		if (p >= e)
+			return false;
+		sl->word[0] = proto_next_word(&p, e, &sl->word_len[0]);
+		break;
+	case SL_WHO:
+		for (int i = 0; i < 3; i++) {
+			if (p >= e)
+				return false;
+			sl->word[i] = proto_next_word(&p, e, &sl->word_len[i]);
+		}
+		break;
+	default:
+		break;
+	}
+	if (sl->type == SL_OK) {
+		struct command c;
+		sl->verb = proto_parse_command(sl->word[0], sl->word_len[0], &c);
+	} else if (sl->type == SL_ERR || sl->type == SL_BYE) {
+		sl->code_known = code_from_word(sl->word[0], sl->word_len[0], &sl->code);
+	}
+	sl->rest = p;
+	sl->rest_len = (size_t)(e - p);
+	return true;
+}
+
+bool proto_hello_ok(const char *word, size_t len, const char *proto_name)
+{
+	size_t n = strlen(proto_name);
+
+	if (len <= n + 1 || memcmp(word, proto_name, n) != 0 || word[n] != '/')
+		return false;
+	/* The major version: digits up to the end or a '.'. */
+	size_t i = n + 1;
+	unsigned long major = 0;
+	while (i < len && word[i] >= '0' && word[i] <= '9' && major < 1000)
+		major = major * 10 + (unsigned long)(word[i++] - '0');
+	if (i == n + 1 || (i < len && word[i] != '.'))
+		return false;
+	return major == PROTO_VERSION;
+}

@@ -1,0 +1,130 @@
+/* lines.h - every kind of line a server sends (docs/protocol.md), each
+ * with its formatter and its parser side by side: events (EV), replies
+ * (OK, ERR, BYE, PONG), the greeting (HELLO), MOTD and WHO. The control
+ * socket's longer replies (its WHO, SANCTION, STATUS) are in reply.h.
+ *
+ * Formatters append one line and its "\n" to a buffer and return 0, or -1
+ * when out of memory. */
+#ifndef LCHAT_LINES_H
+#define LCHAT_LINES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "codes.h"
+#include "verbs.h"
+
+struct buffer;
+
+/* The first word of each kind of server line. */
+enum server_line_type {
+	SL_UNKNOWN = 0,
+	SL_HELLO,      /* HELLO lchat/1 server-version key=value... */
+	SL_EVENT,      /* EV ... */
+	SL_OK,         /* OK VERB ... */
+	SL_ERR,        /* ERR code text */
+	SL_BYE,        /* BYE code text */
+	SL_MOTD,       /* MOTD text */
+	SL_WHO,        /* WHO name login idle-seconds joined-ms */
+	SL_PONG,       /* PONG [token] */
+	SL_STATUS,     /* control: STATUS key value (reply.h) */
+	SL_SANCTION,   /* control: SANCTION kind login uid left [reason] */
+	SL_COUNT
+};
+const char *server_line_word(enum server_line_type t);
+
+/* ---- events --------------------------------------------------------- */
+
+enum event_kind {
+	EV_NONE = 0,
+	EV_JOIN,       /* EV seq ms JOIN name login */
+	EV_LEAVE,      /* EV seq ms LEAVE name login reason [text] */
+	EV_MSG,        /* EV seq ms MSG name text */
+	EV_ACTION,     /* EV seq ms ACTION name text */
+	EV_PRIV,       /* EV seq ms PRIV name text (to one member only) */
+	EV_NOTICE,     /* EV seq ms NOTICE text */
+};
+
+/* Why a member left. */
+enum leave_reason {
+	LEAVE_QUIT = 0,   /* sent QUIT */
+	LEAVE_CLOSED,     /* closed the connection */
+	LEAVE_LOST,       /* handler died, or the daemon restarted */
+	LEAVE_LAGGED,     /* did not read fast enough */
+	LEAVE_TIMEOUT,    /* (reserved) */
+	LEAVE_SHUTDOWN,   /* the server shut down */
+	LEAVE_KICKED,     /* removed by an administrator */
+	LEAVE_BANNED,     /* banned by an administrator */
+};
+
+const char *event_kind_name(enum event_kind k);
+const char *leave_reason_name(enum leave_reason r);
+/* The verb whose acknowledgement ("OK SAY seq") stands for a member's own
+ * event of this kind, or VERB_UNKNOWN (joins and leaves are acknowledged
+ * otherwise). */
+enum verb event_ack_verb(enum event_kind k);
+
+/* Format one event line, "\n" included, into out (outcap bytes). `name`
+ * is the member's name (unused for NOTICE), `login` the login for
+ * JOIN/LEAVE, `text` the text (or NULL). Returns the length, or 0 if it
+ * does not fit. */
+size_t proto_format_event(char *out, size_t outcap, uint64_t seq, int64_t ms,
+			  enum event_kind kind, const char *name,
+			  const char *login, int reason,
+			  const char *text, size_t text_len);
+
+/* ---- replies -------------------------------------------------------- */
+
+/* "OK VERB" and, if fmt is not NULL, a space and the formatted rest. */
+int line_ok(struct buffer *out, enum verb v, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* "ERR code text". */
+int line_err(struct buffer *out, enum reply_code c, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* "BYE code text". */
+int line_bye(struct buffer *out, enum reply_code c, const char *text);
+/* The same into out (cap bytes), for a connection refused before it has a
+ * buffer; returns the length, cut to fit. */
+size_t line_bye_format(char *out, size_t cap, enum reply_code c, const char *text);
+/* "PONG [TOKEN]". */
+int line_pong(struct buffer *out, const char *token, size_t len);
+/* "HELLO proto/VERSION lchatd/RELEASE login=LOGIN max_line=N". */
+int line_hello(struct buffer *out, const char *proto_name, const char *login, long max_line);
+/* "MOTD text". */
+int line_motd(struct buffer *out, const char *text);
+/* "WHO name login idle-seconds joined-ms". */
+int line_who(struct buffer *out, const char *name, const char *login, int64_t idle_s,
+	     int64_t joined_ms);
+
+/* ---- parsing server lines (clients, tests, admin) -------------------- */
+
+struct server_line {
+	enum server_line_type type;
+	/* SL_EVENT */
+	uint64_t seq;
+	int64_t ms;
+	enum event_kind kind;
+	/* SL_OK: the verb acknowledged (VERB_UNKNOWN if not one we know). */
+	enum verb verb;
+	/* SL_ERR, SL_BYE: the code, if known (code_known). */
+	enum reply_code code;
+	bool code_known;
+	/* Words and rest-of-line, as pointers into the parsed line. For an
+	 * event: word[0] = name (or NULL for NOTICE), word[1] = login,
+	 * word[2] = reason; rest = text. For OK: word[0] = verb, rest = the
+	 * remainder. For ERR/BYE: word[0] = code, rest = text. For
+	 * STATUS and SANCTION: word[0] = the first word, rest = the rest. */
+	const char *word[3];
+	size_t word_len[3];
+	const char *rest;
+	size_t rest_len;
+};
+
+/* Parse one server line (without its "\n"). Returns false if malformed. */
+bool proto_parse_server_line(const char *line, size_t len, struct server_line *sl);
+/* Does a HELLO's first word name protocol proto_name at our major
+ * version ("lchat/1", "lchat-control/1.2")? */
+bool proto_hello_ok(const char *word, size_t len, const char *proto_name);
+
+#endif
