@@ -32,7 +32,6 @@
 #include "protocol.h"
 #include "sanitize.h"
 #include "util.h"
-#include "version.h"
 #include "wake.h"
 
 /* Stop pulling events from the log while this much output is unsent. */
@@ -81,9 +80,10 @@ struct handler {
 	int64_t tokens_ms;
 };
 
-/* Queue one reply line; a handler out of memory closes the connection. */
-#define reply(h, ...) do { \
-	if (buffer_printf_line(&(h)->out, __VA_ARGS__) < 0) \
+/* Queue one reply line (lines.h); a handler out of memory closes the
+ * connection: reply(h, line_err(&h->out, CODE_X, "...")). */
+#define reply(h, queued) do { \
+	if ((queued) < 0) \
 		(h)->closing = true; \
 } while (0)
 
@@ -94,9 +94,9 @@ static void start_closing(struct handler *h)
 	h->close_deadline = mono_ms() + CLOSE_FLUSH_MS;
 }
 
-static void close_with(struct handler *h, const char *code, const char *text)
+static void close_with(struct handler *h, enum reply_code code, const char *text)
 {
-	reply(h, "BYE %s %s", code, text);
+	reply(h, line_bye(&h->out, code, text));
 	start_closing(h);
 }
 
@@ -136,7 +136,7 @@ static void check_kicked(struct handler *h)
 	h->left = true;
 	log_msg(LOG_NOTICE, "%s: %s (login %s, uid %u)", kind == KICK_BANNED ? "banned" : "kicked",
 		h->joined ? h->me->name : "(not joined)", h->login, (unsigned)h->uid);
-	close_with(h, kind == KICK_BANNED ? "banned" : "kicked", h->me->kick_text);
+	close_with(h, kind == KICK_BANNED ? CODE_BANNED : CODE_KICKED, h->me->kick_text);
 }
 
 /* ---- events out ------------------------------------------------------ */
@@ -187,10 +187,9 @@ static bool drain(struct handler *h)
 			/* Our own event: an acknowledgement where its echo
 			 * would be (joins and leaves are acknowledged
 			 * elsewhere). */
-			if (info.kind == EV_MSG || info.kind == EV_ACTION || info.kind == EV_PRIV)
-				reply(h, "OK %s %" PRIu64,
-				      info.kind == EV_MSG ? "SAY" :
-				      info.kind == EV_ACTION ? "ME" : "PRIV", info.seq);
+			enum verb ack = event_ack_verb(info.kind);
+			if (ack != VERB_UNKNOWN)
+				reply(h, line_ok(&h->out, ack, "%" PRIu64, info.seq));
 			continue;
 		}
 		if (info.target && !is_mine(h, info.target, info.target_gen))
@@ -204,7 +203,7 @@ lagged:
 		h->me->name, (unsigned)h->uid, r->history);
 	leave(h, LEAVE_LAGGED, NULL, 0);
 	drop_unsent(h);
-	close_with(h, "lagged", "you fell too far behind the room and missed messages");
+	close_with(h, CODE_LAGGED, "you fell too far behind the room and missed messages");
 	return false;
 }
 
@@ -234,7 +233,7 @@ static void send_motd(struct handler *h)
 		const char *nl = strchr(p, '\n');
 		size_t n = nl ? (size_t)(nl - p) : strlen(p);
 		text_sanitize(p, n, clean, sizeof(clean));
-		reply(h, "MOTD %s", clean);
+		reply(h, line_motd(&h->out, clean));
 		p = nl ? nl + 1 : p + n;
 	}
 }
@@ -246,21 +245,22 @@ static void cmd_join(struct handler *h, const struct command *c)
 	bool resume = false;
 
 	if (h->joined) {
-		reply(h, "ERR already-joined you are already in the room as %s", h->me->name);
+		reply(h, line_err(&h->out, CODE_ALREADY_JOINED, "you are already in the room as %s",
+				  h->me->name));
 		return;
 	}
 	const char *want = c->arg ? c->arg : h->login;
 	size_t want_len = c->arg ? c->arg_len : strlen(h->login);
 	if (c->text) {
 		if (!proto_parse_u64(c->text, c->text_len, &last)) {
-			reply(h, "ERR bad-argument usage: JOIN [NAME [LAST-SEQ]]");
+			reply(h, line_err(&h->out, CODE_BAD_ARGUMENT, "usage: %s", verb_usage(c->verb)));
 			return;
 		}
 		resume = true;
 	}
 	enum name_error ne = name_check_for_uid(want, want_len, h->uid);
 	if (ne != NAME_OK) {
-		reply(h, "ERR %s %s", name_error_code(ne), name_error_message(ne));
+		reply(h, line_err(&h->out, name_error_reply(ne), "%s", name_error_message(ne)));
 		return;
 	}
 	memcpy(name, want, want_len);
@@ -277,7 +277,8 @@ static void cmd_join(struct handler *h, const struct command *c)
 	int other = room_find_locked(r, name);
 	if (other >= 0) {
 		room_unlock(r);
-		reply(h, "ERR name-taken the name %s is already in use; choose another", name);
+		reply(h, line_err(&h->out, CODE_NAME_TAKEN,
+				  "the name %s is already in use; choose another", name));
 		return;
 	}
 	other = room_find_confusable_locked(r, skeleton, h->uid);
@@ -285,8 +286,9 @@ static void cmd_join(struct handler *h, const struct command *c)
 		char like[NAME_MAX_LEN + 1];
 		snprintf(like, sizeof(like), "%s", room_slot(r, (uint32_t)other)->name);
 		room_unlock(r);
-		reply(h, "ERR %s the name %s looks too much like %s, who is in the room; "
-		      "choose another", name_error_code(NAME_CONFUSABLE), name, like);
+		reply(h, line_err(&h->out, name_error_reply(NAME_CONFUSABLE),
+				  "the name %s looks too much like %s, who is in the room; "
+				  "choose another", name, like));
 		return;
 	}
 	struct room_slot *s = h->me;
@@ -324,7 +326,7 @@ static void cmd_join(struct handler *h, const struct command *c)
 	if (resume)
 		start = last + 1 < seq ? last + 1 : seq;
 	h->cursor = start > oldest ? start : oldest;
-	reply(h, "OK JOIN %s %" PRIu64, name, seq);
+	reply(h, line_ok(&h->out, VERB_JOIN, "%s %" PRIu64, name, seq));
 	send_motd(h);
 }
 
@@ -333,20 +335,14 @@ static void cmd_message(struct handler *h, const struct command *c)
 {
 	enum event_kind kind = c->verb == VERB_SAY ? EV_MSG :
 			       c->verb == VERB_ME ? EV_ACTION : EV_PRIV;
-	const char *usage = c->verb == VERB_SAY ? "SAY TEXT" :
-			    c->verb == VERB_ME ? "ME TEXT" : "PRIV NAME TEXT";
 
-	if (!h->joined) {
-		reply(h, "ERR not-joined JOIN the room first");
-		return;
-	}
 	if (kind == EV_PRIV && (!c->arg || c->arg_len == 0 || c->arg_len > NAME_MAX_LEN || !c->text)) {
-		reply(h, "ERR bad-argument usage: %s", usage);
+		reply(h, line_err(&h->out, CODE_BAD_ARGUMENT, "usage: %s", verb_usage(c->verb)));
 		return;
 	}
 	enum text_error te = c->text ? text_check(c->text, c->text_len, NULL) : TEXT_EMPTY;
 	if (te != TEXT_OK) {
-		reply(h, "ERR %s %s", text_error_code(te), text_error_message(te));
+		reply(h, line_err(&h->out, text_error_reply(te), "%s", text_error_message(te)));
 		return;
 	}
 	int64_t now = now_ms();
@@ -355,14 +351,15 @@ static void cmd_message(struct handler *h, const struct command *c)
 		char left[24];
 		duration_format(until == INT64_MAX ? 0 : (until - now + 999) / 1000, left, sizeof(left));
 		if (until == INT64_MAX)
-			reply(h, "ERR muted an administrator muted you; not sent");
+			reply(h, line_err(&h->out, CODE_MUTED, "an administrator muted you; not sent"));
 		else
-			reply(h, "ERR muted an administrator muted you for %s more; not sent", left);
+			reply(h, line_err(&h->out, CODE_MUTED,
+					  "an administrator muted you for %s more; not sent", left));
 		return;
 	}
 	if (!rate_ok(h)) {
-		reply(h, "ERR rate-limited at most %ld messages per second; not sent",
-		      h->cfg->rate_limit);
+		reply(h, line_err(&h->out, CODE_RATE_LIMITED,
+				  "at most %ld messages per second; not sent", h->cfg->rate_limit));
 		return;
 	}
 	struct room_event ev = {
@@ -382,8 +379,8 @@ static void cmd_message(struct handler *h, const struct command *c)
 		int t = room_find_locked(r, target);
 		if (t < 0) {
 			room_unlock(r);
-			reply(h, "ERR no-such-user nobody called %s is in the room",
-			      name_check_syntax(target, c->arg_len) == NAME_OK ? target : "that");
+			reply(h, line_err(&h->out, CODE_NO_SUCH_USER, "nobody called %s is in the room",
+					  name_check_syntax(target, c->arg_len) == NAME_OK ? target : "that"));
 			return;
 		}
 		ev.target = (uint32_t)t + 1;
@@ -402,13 +399,42 @@ static void cmd_message(struct handler *h, const struct command *c)
 			(int)c->text_len, c->text);
 }
 
-static void cmd_who(struct handler *h)
+static void cmd_who(struct handler *h, const struct command *c)
 {
-	if (!h->joined)
-		reply(h, "ERR not-joined JOIN the room first");
-	else if (room_format_who(h->room, &h->out) < 0)
+	(void)c;
+	if (room_format_who(h->room, &h->out) < 0)
 		h->closing = true;
 }
+
+static void cmd_ping(struct handler *h, const struct command *c)
+{
+	reply(h, proto_reply_pong(&h->out, c));
+}
+
+static void cmd_quit(struct handler *h, const struct command *c)
+{
+	/* The events the member was here for, up to its LEAVE, come before
+	 * the OK; nothing comes after it. */
+	leave(h, LEAVE_QUIT, c->text, c->text_len);
+	if (h->joined && !drain(h))
+		return;     /* lagged: BYE lagged instead */
+	reply(h, line_ok(&h->out, VERB_QUIT, NULL));
+	start_closing(h);
+}
+
+/* The user socket's verbs (verbs.h has their words and usage). */
+static const struct {
+	void (*fn)(struct handler *h, const struct command *c);
+	bool must_join;
+} commands[VERB_COUNT] = {
+	[VERB_JOIN] = { cmd_join, false },
+	[VERB_SAY] = { cmd_message, true },
+	[VERB_ME] = { cmd_message, true },
+	[VERB_PRIV] = { cmd_message, true },
+	[VERB_WHO] = { cmd_who, true },
+	[VERB_PING] = { cmd_ping, false },
+	[VERB_QUIT] = { cmd_quit, false },
+};
 
 static void handle_line(struct handler *h, const char *line, size_t len)
 {
@@ -416,35 +442,16 @@ static void handle_line(struct handler *h, const char *line, size_t len)
 
 	if (!proto_accept_line(line, len, &h->out, &h->closing))
 		return;
-	switch (proto_parse_command(line, len, &c)) {
-	case VERB_JOIN:
-		cmd_join(h, &c);
-		break;
-	case VERB_SAY:
-	case VERB_ME:
-	case VERB_PRIV:
-		cmd_message(h, &c);
-		break;
-	case VERB_WHO:
-		cmd_who(h);
-		break;
-	case VERB_PING:
-		if (proto_reply_pong(&h->out, &c) < 0)
-			h->closing = true;
-		break;
-	case VERB_QUIT:
-		/* The events the member was here for, up to its LEAVE, come
-		 * before the OK; nothing comes after it. */
-		leave(h, LEAVE_QUIT, c.text, c.text_len);
-		if (h->joined && !drain(h))
-			break;      /* lagged: BYE lagged instead */
-		reply(h, "OK QUIT");
-		start_closing(h);
-		break;
-	default:
-		reply(h, "ERR unknown-command unknown command; the commands are "
-		      "JOIN, SAY, ME, PRIV, WHO, PING and QUIT");
-		break;
+	enum verb v = proto_parse_command(line, len, &c);
+	if (!verb_on(v, SOCK_USER) || !commands[v].fn) {
+		char list[256];
+		verb_list(SOCK_USER, list, sizeof(list));
+		reply(h, line_err(&h->out, CODE_UNKNOWN_COMMAND,
+				  "unknown command; the commands are %s", list));
+	} else if (commands[v].must_join && !h->joined) {
+		reply(h, line_err(&h->out, CODE_NOT_JOINED, "JOIN the room first"));
+	} else {
+		commands[v].fn(h, &c);
 	}
 }
 
@@ -484,8 +491,8 @@ static void process_input(struct handler *h)
 			return;
 		}
 		if (st == LINE_TOO_LONG)
-			reply(h, "ERR line-too-long lines are at most %ld bytes; line dropped",
-			      h->cfg->max_line);
+			reply(h, line_err(&h->out, CODE_LINE_TOO_LONG,
+					  "lines are at most %ld bytes; line dropped", h->cfg->max_line));
 		else
 			handle_line(h, line, len);
 		if (h->joined && !h->closing && !drain(h))
@@ -611,14 +618,13 @@ static void run(struct handler *h)
 {
 	bool eof = false;
 
-	reply(h, "HELLO %s/%d lchatd/%s login=%s max_line=%ld", PROTO_NAME,
-	      PROTO_VERSION, LCHAT_VERSION, h->login, h->cfg->max_line);
+	reply(h, line_hello(&h->out, PROTO_NAME, h->login, h->cfg->max_line));
 	for (;;) {
 		if (h->shutting_down && !h->closing) {
 			if (h->joined)
 				drain(h);
 			h->left = true;     /* the room is closing, not the user */
-			close_with(h, "shutdown", "the server is shutting down");
+			close_with(h, CODE_SHUTDOWN, "the server is shutting down");
 		}
 		if (h->joined && !h->closing)
 			drain(h);
@@ -636,7 +642,7 @@ static void run(struct handler *h)
 		}
 		wake_members(h);
 		if (!h->closing && !h->joined && mono_ms() >= h->join_deadline)
-			close_with(h, "join-timeout", "no JOIN in time; goodbye");
+			close_with(h, CODE_JOIN_TIMEOUT, "no JOIN in time; goodbye");
 		if (buffer_flush(&h->out, h->fd) < 0) {
 			if (!h->closing)
 				leave(h, LEAVE_CLOSED, NULL, 0);
