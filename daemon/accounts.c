@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "passwd.h"
 #include "util.h"
 
 /* Where the files database keeps the accounts: a change to it (an account
