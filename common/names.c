@@ -1,10 +1,8 @@
-/* names.c - chat name syntax, reserved names, the login-name rule,
- * case-insensitive comparison and look-alike skeletons. */
+/* names.c - chat name syntax, reserved names, case-insensitive
+ * comparison, look-alike skeletons and the name error codes. */
 #include "names.h"
 
 #include <string.h>
-
-#include "accounts.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 #define STR_(x) #x
@@ -92,35 +90,6 @@ enum name_error name_check_syntax(const char *name, size_t n)
 		return NAME_BAD_START;
 	if (is_reserved(name, n))
 		return NAME_RESERVED;
-	return NAME_OK;
-}
-
-enum name_error name_check_for_uid(const char *name, size_t n, uid_t uid)
-{
-	char exact[NAME_MAX_LEN + 1], lower[NAME_MAX_LEN + 1];
-	enum name_error err = name_check_syntax(name, n);
-	bool own = false;
-
-	if (err != NAME_OK)
-		return err;
-	copy_name(name, n, exact);
-	name_key(exact, lower);
-	/* The name as given, then in lower case (if that differs). */
-	const char *logins[] = { exact, lower };
-	for (size_t i = 0; i < (strcmp(exact, lower) != 0 ? 2u : 1u); i++) {
-		uid_t owner;
-		if (account_uid(logins[i], &owner)) {
-			if (owner != uid)
-				return NAME_OTHERS_LOGIN;
-			own = true;
-		}
-	}
-	if (own)
-		return NAME_OK;	/* one's own login */
-	char skeleton[NAME_MAX_LEN + 1];
-	name_skeleton(exact, skeleton);
-	if (account_looks_like(skeleton, uid))
-		return NAME_OTHERS_LOGIN;
 	return NAME_OK;
 }
 

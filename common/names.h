@@ -8,14 +8,19 @@
  * ASCII has look-alikes too: "a1ice" or "aIice" for "alice", "adm1n" for
  * "admin". name_skeleton() maps a name to what it looks like, and two names
  * with the same skeleton are confusable: a name may not be confusable with
- * a reserved name, with another account's login name, or (the daemon's
- * rule, room.c) with the name of another user's member of the room. */
+ * a reserved name, with another account's login name, or with the name of
+ * another user's member of the room.
+ *
+ * This file holds the pure rules (syntax, reserved names, keys, skeletons,
+ * error codes and messages) and uses no state. The two rules that need the
+ * daemon's state are the daemon's: another account's login in
+ * daemon/accounts.c (name_check_for_uid()), another user's member in
+ * daemon/room.c. */
 #ifndef LCHAT_NAMES_H
 #define LCHAT_NAMES_H
 
 #include <stddef.h>
 #include <stdbool.h>
-#include <sys/types.h>
 
 #include "codes.h"
 
@@ -34,15 +39,6 @@ enum name_error {
 
 /* Check the syntax and the reserved list; n is the length in bytes. */
 enum name_error name_check_syntax(const char *name, size_t n);
-
-/* Full check for a user with uid `uid`: syntax, reserved names (and their
- * look-alikes), and that the name is neither the login of another account
- * (compared case-insensitively) nor confusable with one. The user's own
- * login name is always accepted. Logins are looked up in the accounts
- * table (accounts.h), and exact ones the table lacks in the name service;
- * look-alike logins are found in the table only (none before
- * accounts_load()). */
-enum name_error name_check_for_uid(const char *name, size_t n, uid_t uid);
 
 /* Lower-case comparison key of a valid name into key (NAME_MAX_LEN + 1). */
 void name_key(const char *name, char *key);

@@ -22,6 +22,7 @@
 #include "duration.h"
 #include "log.h"
 #include "moderation.h"
+#include "passwd.h"
 #include "protocol.h"
 #include "sanitize.h"
 #include "sockets.h"

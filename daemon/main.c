@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "passwd.h"
 #include "proctitle.h"
 #include "readiness.h"
 #include "supervisor.h"

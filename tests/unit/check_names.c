@@ -1,5 +1,6 @@
 /* check_names.c - unit tests for common/names.c: name syntax, reserved
- * names, the login-name rule and case-insensitive keys. */
+ * names and case-insensitive keys; and for the login-name rule
+ * (name_check_for_uid(), daemon/accounts.c). */
 #include <check.h>
 #include <pwd.h>
 #include <string.h>

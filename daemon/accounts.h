@@ -10,13 +10,19 @@
  * the name service's allocations (stdio buffers, varlink and JSON state)
  * would otherwise stay in a handler's heap as private pages for its whole
  * life, about 24 KiB per user. (Nothing here writes a global after accounts_load(): a flag
- * set in each handler would cost it a private page too.) */
+ * set in each handler would cost it a private page too.)
+ *
+ * On the table rests the login-name rule (name_check_for_uid()): a chat
+ * name may not be, or look like, another account's login. The rules that
+ * need no accounts are in common/names.h. */
 #ifndef LCHAT_ACCOUNTS_H
 #define LCHAT_ACCOUNTS_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
+
+#include "names.h"
 
 /* Read the table, replacing the one a previous call made. Returns the
  * number of accounts, or -1 (out of memory: no table, every lookup goes
@@ -35,5 +41,14 @@ bool account_uid(const char *login, uid_t *uid);
  * skeleton (name_skeleton)? Table only: look-alikes cannot be asked of
  * the name service. */
 bool account_looks_like(const char *skeleton, uid_t uid);
+
+/* Full check of a chat name for a user with uid `uid`: the rules of
+ * names.h (syntax, reserved names and their look-alikes), and that the
+ * name is neither the login of another account (compared
+ * case-insensitively) nor confusable with one. The user's own login name
+ * is always accepted. Logins are looked up in the table, and exact ones
+ * the table lacks in the name service; look-alike logins are found in the
+ * table only (none before accounts_load()). */
+enum name_error name_check_for_uid(const char *name, size_t n, uid_t uid);
 
 #endif

@@ -1,5 +1,5 @@
-/* accounts.c - the accounts table and the lookups it cannot answer (see
- * accounts.h). */
+/* accounts.c - the accounts table, the lookups it cannot answer, and the
+ * login-name rule that rests on them (see accounts.h). */
 #include "accounts.h"
 
 #include <errno.h>
@@ -14,7 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "names.h"
+#include "passwd.h"
 #include "util.h"
 
 /* Where the files database keeps the accounts: a change to it (an account
@@ -278,4 +278,36 @@ bool account_looks_like(const char *skeleton, uid_t uid)
 		if (table.v[i].uid != uid)
 			return true;
 	return false;
+}
+
+/* ---- the login-name rule ----------------------------------------------- */
+
+enum name_error name_check_for_uid(const char *name, size_t n, uid_t uid)
+{
+	char exact[NAME_MAX_LEN + 1], lower[NAME_MAX_LEN + 1];
+	enum name_error err = name_check_syntax(name, n);
+	bool own = false;
+
+	if (err != NAME_OK)
+		return err;
+	memcpy(exact, name, n);     /* n fits: name_check_syntax() said so */
+	exact[n] = '\0';
+	name_key(exact, lower);
+	/* The name as given, then in lower case (if that differs). */
+	const char *logins[] = { exact, lower };
+	for (size_t i = 0; i < (strcmp(exact, lower) != 0 ? 2u : 1u); i++) {
+		uid_t owner;
+		if (account_uid(logins[i], &owner)) {
+			if (owner != uid)
+				return NAME_OTHERS_LOGIN;
+			own = true;
+		}
+	}
+	if (own)
+		return NAME_OK;	/* one's own login */
+	char skeleton[NAME_MAX_LEN + 1];
+	name_skeleton(exact, skeleton);
+	if (account_looks_like(skeleton, uid))
+		return NAME_OTHERS_LOGIN;
+	return NAME_OK;
 }
