@@ -83,6 +83,7 @@ static void report(int ready_fd, const char *fmt, ...)
 
 static int free_slot(struct daemon *d)
 {
+	/* All max_users, not ROOM_FOREACH_SLOT: a free slot may lie beyond. */
 	for (uint32_t i = 0; i < d->room.max_users; i++)
 		if (d->slot_pid[i] == 0)
 			return (int)i;
@@ -98,10 +99,8 @@ struct conn_counts {
 
 static void count_connections(struct daemon *d, uid_t uid, struct conn_counts *c)
 {
-	uint32_t hw = atomic_load(&d->room.hdr->high_water);
-
 	memset(c, 0, sizeof(*c));
-	for (uint32_t i = 0; i < hw; i++) {
+	ROOM_FOREACH_SLOT(&d->room, i) {
 		if (d->slot_pid[i] == 0)
 			continue;
 		const struct room_slot *s = room_slot(&d->room, i);
@@ -249,9 +248,7 @@ static void accept_users(struct daemon *d)
 
 static int slot_of_pid(struct daemon *d, pid_t pid)
 {
-	uint32_t hw = atomic_load(&d->room.hdr->high_water);
-
-	for (uint32_t i = 0; i < hw; i++)
+	ROOM_FOREACH_SLOT(&d->room, i)
 		if (d->slot_pid[i] == pid)
 			return (int)i;
 	return -1;
@@ -316,6 +313,7 @@ static void reap_children(struct daemon *d)
 
 static void signal_handlers(struct daemon *d, int sig)
 {
+	/* All max_users, not ROOM_FOREACH_SLOT: no bound that handlers can write. */
 	for (uint32_t i = 0; i < d->room.max_users; i++)
 		if (d->slot_pid[i] > 0)
 			kill(d->slot_pid[i], sig);
@@ -381,8 +379,7 @@ static int status_hook(void *ctx, struct buffer *out)
 	unsigned users = 0;
 	long mem = pss_kib(d->self);
 
-	uint32_t hw = atomic_load(&d->room.hdr->high_water);
-	for (uint32_t i = 0; i < hw && i < d->room.max_users; i++) {
+	ROOM_FOREACH_SLOT(&d->room, i) {
 		users += atomic_load(&room_slot(&d->room, i)->state) == SLOT_JOINED;
 		if (d->slot_pid[i] > 0)
 			mem += pss_kib(d->slot_pid[i]);

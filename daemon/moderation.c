@@ -18,8 +18,7 @@ static bool connection_of(struct room_slot *s, uid_t uid, uint32_t *st)
 void moderation_set_mute(struct room *r, uid_t uid, int64_t muted_until, const char *notice)
 {
 	room_lock(r);
-	uint32_t hw = atomic_load(&r->hdr->high_water);
-	for (uint32_t i = 0; i < hw && i < r->max_users; i++) {
+	ROOM_FOREACH_SLOT(r, i) {
 		struct room_slot *s = room_slot(r, i);
 		uint32_t st;
 		if (!connection_of(s, uid, &st))
@@ -42,8 +41,7 @@ unsigned moderation_close_uid(struct room *r, uid_t uid, const char *reason, con
 	unsigned n = 0;
 
 	room_lock(r);
-	uint32_t hw = atomic_load(&r->hdr->high_water);
-	for (uint32_t i = 0; i < hw && i < r->max_users; i++) {
+	ROOM_FOREACH_SLOT(r, i) {
 		struct room_slot *s = room_slot(r, i);
 		uint32_t st;
 		if (!connection_of(s, uid, &st) || atomic_load(&s->kicked) != KICK_NONE)

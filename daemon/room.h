@@ -160,6 +160,19 @@ static inline struct room_slot *room_slot(struct room *r, uint32_t i)
 {
 	return &r->slots[i];
 }
+
+/* The end of the slots that may be in use: min(high_water, max_users). */
+static inline uint32_t room_slots_end(struct room *r)
+{
+	uint32_t hw = atomic_load(&r->hdr->high_water);
+
+	return hw < r->max_users ? hw : r->max_users;
+}
+/* Walk the slots that may be in use, i from 0 to room_slots_end(r) (read
+ * once, before the first). */
+#define ROOM_FOREACH_SLOT(r, i) \
+	for (uint32_t i = 0, i##_end_ = room_slots_end(r); i < i##_end_; i++)
+
 struct buffer;
 /* Append one "WHO name login idle joined-ms" line per member and the
  * closing "OK WHO count" to out. Takes the lock. -1 if out of memory. */
