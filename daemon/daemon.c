@@ -169,20 +169,12 @@ static void start_handler(struct daemon *d, int fd, const struct ucred *cred)
 		return;
 	}
 	struct room_slot *s = room_slot(&d->room, (uint32_t)slot);
-	s->gen++;
-	s->uid = cred->uid;
-	s->connected_ms = now_ms();
-	s->name[0] = s->key[0] = s->skeleton[0] = s->login[0] = '\0';
+	room_slot_claim(&d->room, (uint32_t)slot, cred->uid);
 	moderation_init_slot(s, &d->sanctions, now);
-	atomic_store(&s->pid, 0);
-	atomic_store(&s->wake, 0);
-	atomic_store(&s->state, SLOT_CONNECTED);
-	if ((uint32_t)slot >= atomic_load(&d->room.hdr->high_water))
-		atomic_store(&d->room.hdr->high_water, (uint32_t)slot + 1);
 
 	pid_t pid = fork();
 	if (pid < 0) {
-		atomic_store(&s->state, SLOT_FREE);
+		room_slot_release(&d->room, (uint32_t)slot);
 		log_limited(&d->last_error_log, LOG_ERR, "fork: %s; refusing connections", strerror(errno));
 		socket_refuse(fd, "unavailable", "the server cannot take more users right now");
 		return;
@@ -263,17 +255,14 @@ static void release_slot(struct daemon *d, uint32_t i)
 	struct room_slot *s = room_slot(&d->room, i);
 
 	room_lock(&d->room);
-	atomic_store(&s->pid, 0);
-	if (atomic_load(&s->state) == SLOT_JOINED && !d->stopping) {
+	if (room_slot_release(&d->room, i) == SLOT_JOINED && !d->stopping) {
 		struct room_event ev = {
 			.kind = EV_LEAVE, .name = s->name, .login = s->login,
 			.reason = LEAVE_LOST,
 		};
-		atomic_store(&s->state, SLOT_FREE);
 		room_append_locked(&d->room, &ev);
 		room_wake_members_locked(&d->room, -1);
 	}
-	atomic_store(&s->state, SLOT_FREE);
 	room_unlock(&d->room);
 }
 

@@ -379,13 +379,56 @@ uint64_t room_kick_locked(struct room *r, uint32_t i, enum kick_kind kind,
 			.text = text, .text_len = text ? strlen(text) : 0,
 		};
 		seq = room_append_locked(r, &ev);
-		atomic_store(&s->state, SLOT_LEFT);
+		room_slot_leave_locked(r, i);
 		room_wake_members_locked(r, (int)i);
 	}
 	snprintf(s->kick_text, sizeof(s->kick_text), "%s", bye_text);
 	atomic_store(&s->kicked, (uint32_t)kind);
 	wake_slot_forced(s);
 	return seq;
+}
+
+void room_slot_claim(struct room *r, uint32_t i, uid_t uid)
+{
+	struct room_slot *s = &r->slots[i];
+
+	s->gen++;
+	s->uid = uid;
+	s->connected_ms = now_ms();
+	s->name[0] = s->key[0] = s->skeleton[0] = s->login[0] = '\0';
+	atomic_store(&s->pid, 0);
+	atomic_store(&s->wake, 0);
+	atomic_store(&s->state, SLOT_CONNECTED);
+	if (i >= atomic_load(&r->hdr->high_water))
+		atomic_store(&r->hdr->high_water, i + 1);
+}
+
+void room_slot_join_locked(struct room *r, uint32_t i, const char *name,
+			   const char *skeleton)
+{
+	struct room_slot *s = &r->slots[i];
+
+	snprintf(s->name, sizeof(s->name), "%s", name);
+	name_key(name, s->key);
+	memcpy(s->skeleton, skeleton, sizeof(s->skeleton));
+	s->joined_ms = now_ms();
+	atomic_store(&s->active_ms, s->joined_ms);
+	atomic_store(&s->state, SLOT_JOINED);
+}
+
+void room_slot_leave_locked(struct room *r, uint32_t i)
+{
+	atomic_store(&r->slots[i].state, SLOT_LEFT);
+}
+
+enum slot_state room_slot_release(struct room *r, uint32_t i)
+{
+	struct room_slot *s = &r->slots[i];
+
+	atomic_store(&s->pid, 0);
+	enum slot_state was = (enum slot_state)atomic_load(&s->state);
+	atomic_store(&s->state, SLOT_FREE);
+	return was;
 }
 
 bool room_slot_muted(struct room_slot *s, int64_t now)
