@@ -53,6 +53,24 @@ unsigned moderation_close_uid(struct room *r, uid_t uid, const char *reason, con
 	return n;
 }
 
+bool moderation_kick(struct room *r, const char *name, const char *reason,
+		     const char *bye, struct kicked_member *out)
+{
+	room_lock(r);
+	int i = room_find_locked(r, name);
+	if (i < 0) {
+		room_unlock(r);
+		return false;
+	}
+	struct room_slot *s = room_slot(r, (uint32_t)i);
+	out->uid = s->uid;
+	snprintf(out->name, sizeof(out->name), "%s", s->name);
+	snprintf(out->login, sizeof(out->login), "%s", s->login);
+	out->seq = room_kick_locked(r, (uint32_t)i, KICK_KICKED, reason, bye);
+	room_unlock(r);
+	return true;
+}
+
 void moderation_init_slot(struct room_slot *s, const struct sanctions *list, int64_t now)
 {
 	const struct sanction *m = sanctions_find(list, SANCTION_MUTE, s->uid, now);
