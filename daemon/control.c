@@ -222,25 +222,15 @@ static void cmd_kick(struct control *c, struct control_conn *cc, const struct co
 	snprintf(bye, sizeof(bye), "you were removed by an administrator%s%s",
 		 reason[0] ? ": " : "", reason);
 
-	room_lock(c->room);
-	int i = room_find_locked(c->room, name);
-	if (i < 0) {
-		room_unlock(c->room);
+	struct kicked_member k;
+	if (!moderation_kick(c->room, name, reason[0] ? reason : NULL, bye, &k)) {
 		creply(cc, "ERR no-such-user nobody called %s is in the room",
 		       name_check_syntax(name, strlen(name)) == NAME_OK ? name : "that");
 		return;
 	}
-	struct room_slot *s = room_slot(c->room, (uint32_t)i);
-	char login[LOGIN_MAX + 1];
-	unsigned uid = s->uid;
-	snprintf(name, sizeof(name), "%s", s->name);
-	snprintf(login, sizeof(login), "%s", s->login);
-	uint64_t seq = room_kick_locked(c->room, (uint32_t)i, KICK_KICKED,
-					reason[0] ? reason : NULL, bye);
-	room_unlock(c->room);
-	log_msg(LOG_NOTICE, "kick: %s (login %s, uid %u) by %s (uid %u)%s%s", name, login, uid,
-		cc->login, (unsigned)cc->uid, reason[0] ? ": " : "", reason);
-	creply(cc, "OK KICK %s %" PRIu64, name, seq);
+	log_msg(LOG_NOTICE, "kick: %s (login %s, uid %u) by %s (uid %u)%s%s", k.name, k.login,
+		(unsigned)k.uid, cc->login, (unsigned)cc->uid, reason[0] ? ": " : "", reason);
+	creply(cc, "OK KICK %s %" PRIu64, k.name, k.seq);
 }
 
 /* TARGET of MUTE, BAN and the rest: a member's name (when member_names),

@@ -83,6 +83,7 @@ static void report(int ready_fd, const char *fmt, ...)
 
 static int free_slot(struct daemon *d)
 {
+	/* All max_users, not ROOM_FOREACH_SLOT: a free slot may lie beyond. */
 	for (uint32_t i = 0; i < d->room.max_users; i++)
 		if (d->slot_pid[i] == 0)
 			return (int)i;
@@ -98,10 +99,8 @@ struct conn_counts {
 
 static void count_connections(struct daemon *d, uid_t uid, struct conn_counts *c)
 {
-	uint32_t hw = atomic_load(&d->room.hdr->high_water);
-
 	memset(c, 0, sizeof(*c));
-	for (uint32_t i = 0; i < hw; i++) {
+	ROOM_FOREACH_SLOT(&d->room, i) {
 		if (d->slot_pid[i] == 0)
 			continue;
 		const struct room_slot *s = room_slot(&d->room, i);
@@ -172,20 +171,12 @@ static void start_handler(struct daemon *d, int fd, const struct ucred *cred)
 		return;
 	}
 	struct room_slot *s = room_slot(&d->room, (uint32_t)slot);
-	s->gen++;
-	s->uid = cred->uid;
-	s->connected_ms = now_ms();
-	s->name[0] = s->key[0] = s->skeleton[0] = s->login[0] = '\0';
+	room_slot_claim(&d->room, (uint32_t)slot, cred->uid);
 	moderation_init_slot(s, &d->sanctions, now);
-	atomic_store(&s->pid, 0);
-	atomic_store(&s->wake, 0);
-	atomic_store(&s->state, SLOT_CONNECTED);
-	if ((uint32_t)slot >= atomic_load(&d->room.hdr->high_water))
-		atomic_store(&d->room.hdr->high_water, (uint32_t)slot + 1);
 
 	pid_t pid = fork();
 	if (pid < 0) {
-		atomic_store(&s->state, SLOT_FREE);
+		room_slot_release(&d->room, (uint32_t)slot);
 		log_limited(&d->last_error_log, LOG_ERR, "fork: %s; refusing connections", strerror(errno));
 		socket_refuse(fd, CODE_UNAVAILABLE, "the server cannot take more users right now");
 		return;
@@ -251,9 +242,7 @@ static void accept_users(struct daemon *d)
 
 static int slot_of_pid(struct daemon *d, pid_t pid)
 {
-	uint32_t hw = atomic_load(&d->room.hdr->high_water);
-
-	for (uint32_t i = 0; i < hw; i++)
+	ROOM_FOREACH_SLOT(&d->room, i)
 		if (d->slot_pid[i] == pid)
 			return (int)i;
 	return -1;
@@ -268,17 +257,14 @@ static void release_slot(struct daemon *d, uint32_t i)
 	struct room_slot *s = room_slot(&d->room, i);
 
 	room_lock(&d->room);
-	atomic_store(&s->pid, 0);
-	if (atomic_load(&s->state) == SLOT_JOINED && !d->stopping) {
+	if (room_slot_release(&d->room, i) == SLOT_JOINED && !d->stopping) {
 		struct room_event ev = {
 			.kind = EV_LEAVE, .name = s->name, .login = s->login,
 			.reason = LEAVE_LOST,
 		};
-		atomic_store(&s->state, SLOT_FREE);
 		room_append_locked(&d->room, &ev);
 		room_wake_members_locked(&d->room, -1);
 	}
-	atomic_store(&s->state, SLOT_FREE);
 	room_unlock(&d->room);
 }
 
@@ -318,6 +304,7 @@ static void reap_children(struct daemon *d)
 
 static void signal_handlers(struct daemon *d, int sig)
 {
+	/* All max_users, not ROOM_FOREACH_SLOT: no bound that handlers can write. */
 	for (uint32_t i = 0; i < d->room.max_users; i++)
 		if (d->slot_pid[i] > 0)
 			kill(d->slot_pid[i], sig);
@@ -383,8 +370,7 @@ static int status_hook(void *ctx, struct buffer *out)
 	unsigned users = 0;
 	long mem = pss_kib(d->self);
 
-	uint32_t hw = atomic_load(&d->room.hdr->high_water);
-	for (uint32_t i = 0; i < hw && i < d->room.max_users; i++) {
+	ROOM_FOREACH_SLOT(&d->room, i) {
 		users += atomic_load(&room_slot(&d->room, i)->state) == SLOT_JOINED;
 		if (d->slot_pid[i] > 0)
 			mem += pss_kib(d->slot_pid[i]);

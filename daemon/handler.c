@@ -118,7 +118,7 @@ static void leave(struct handler *h, enum leave_reason why, const char *text, si
 		return;
 	}
 	h->leave_seq = room_append_locked(h->room, &ev);
-	atomic_store(&h->me->state, SLOT_LEFT);
+	room_slot_leave_locked(h->room, h->slot);
 	room_wake_members_locked(h->room, (int)h->slot);
 	room_unlock(h->room);
 	log_msg(LOG_INFO, "leave: %s (login %s, uid %u): %s", h->me->name,
@@ -291,13 +291,7 @@ static void cmd_join(struct handler *h, const struct command *c)
 				  "choose another", name, like));
 		return;
 	}
-	struct room_slot *s = h->me;
-	snprintf(s->name, sizeof(s->name), "%s", name);
-	name_key(name, s->key);
-	memcpy(s->skeleton, skeleton, sizeof(s->skeleton));
-	s->joined_ms = now_ms();
-	atomic_store(&s->active_ms, s->joined_ms);
-	atomic_store(&s->state, SLOT_JOINED);
+	room_slot_join_locked(r, h->slot, name, skeleton);
 	struct room_event ev = {
 		.kind = EV_JOIN, .origin = h->slot + 1, .name = name, .login = h->login,
 	};

@@ -18,8 +18,7 @@ static bool connection_of(struct room_slot *s, uid_t uid, uint32_t *st)
 void moderation_set_mute(struct room *r, uid_t uid, int64_t muted_until, const char *notice)
 {
 	room_lock(r);
-	uint32_t hw = atomic_load(&r->hdr->high_water);
-	for (uint32_t i = 0; i < hw && i < r->max_users; i++) {
+	ROOM_FOREACH_SLOT(r, i) {
 		struct room_slot *s = room_slot(r, i);
 		uint32_t st;
 		if (!connection_of(s, uid, &st))
@@ -42,8 +41,7 @@ unsigned moderation_close_uid(struct room *r, uid_t uid, const char *reason, con
 	unsigned n = 0;
 
 	room_lock(r);
-	uint32_t hw = atomic_load(&r->hdr->high_water);
-	for (uint32_t i = 0; i < hw && i < r->max_users; i++) {
+	ROOM_FOREACH_SLOT(r, i) {
 		struct room_slot *s = room_slot(r, i);
 		uint32_t st;
 		if (!connection_of(s, uid, &st) || atomic_load(&s->kicked) != KICK_NONE)
@@ -53,6 +51,24 @@ unsigned moderation_close_uid(struct room *r, uid_t uid, const char *reason, con
 	}
 	room_unlock(r);
 	return n;
+}
+
+bool moderation_kick(struct room *r, const char *name, const char *reason,
+		     const char *bye, struct kicked_member *out)
+{
+	room_lock(r);
+	int i = room_find_locked(r, name);
+	if (i < 0) {
+		room_unlock(r);
+		return false;
+	}
+	struct room_slot *s = room_slot(r, (uint32_t)i);
+	out->uid = s->uid;
+	snprintf(out->name, sizeof(out->name), "%s", s->name);
+	snprintf(out->login, sizeof(out->login), "%s", s->login);
+	out->seq = room_kick_locked(r, (uint32_t)i, KICK_KICKED, reason, bye);
+	room_unlock(r);
+	return true;
 }
 
 void moderation_init_slot(struct room_slot *s, const struct sanctions *list, int64_t now)

@@ -19,6 +19,20 @@ void moderation_set_mute(struct room *r, uid_t uid, int64_t muted_until, const c
 /* Close every connection of uid as banned; returns how many. */
 unsigned moderation_close_uid(struct room *r, uid_t uid, const char *reason, const char *bye);
 
+/* The member a kick closed, as the room knew it. */
+struct kicked_member {
+	char name[NAME_MAX_LEN + 1];
+	char login[LOGIN_MAX + 1];
+	uid_t uid;
+	uint64_t seq;        /* its LEAVE; 0 if it was being closed already */
+};
+
+/* Close the connection of the member called name (any case) as kicked:
+ * its LEAVE carries reason (NULL: none), its BYE bye. False if nobody is
+ * called that. */
+bool moderation_kick(struct room *r, const char *name, const char *reason,
+		     const char *bye, struct kicked_member *out);
+
 /* A new connection's slot takes the uid's mute, if any. */
 void moderation_init_slot(struct room_slot *s, const struct sanctions *list, int64_t now);
 

@@ -66,11 +66,7 @@ static int init_mutex(pthread_mutex_t *m)
 /* Announce members a dead daemon left in the table, then clear it. */
 static void clear_leftover_members(struct room *r)
 {
-	uint32_t hw = atomic_load(&r->hdr->high_water);
-
-	if (hw > r->max_users)
-		hw = r->max_users;
-	for (uint32_t i = 0; i < hw; i++) {
+	ROOM_FOREACH_SLOT(r, i) {
 		struct room_slot *s = &r->slots[i];
 		if (atomic_load(&s->state) == SLOT_JOINED) {
 			struct room_event ev = {
@@ -83,7 +79,8 @@ static void clear_leftover_members(struct room *r)
 	}
 	/* Generations survive: records in the kept ring name their sender and
 	 * target by (slot, generation), and a new occupant of a slot must not
-	 * pass for the old one. */
+	 * pass for the old one. All max_users slots, not ROOM_FOREACH_SLOT: the
+	 * whole table is cleared, whatever the high water says. */
 	for (uint32_t i = 0; i < r->max_users; i++) {
 		uint32_t gen = r->slots[i].gen;
 		memset(&r->slots[i], 0, sizeof(r->slots[i]));
@@ -188,8 +185,7 @@ void room_lock(struct room *r)
 		 * which would leave that member asleep: wake everyone. */
 		log_msg(LOG_WARNING, "room lock holder died; recovered");
 		pthread_mutex_consistent(&r->hdr->lock);
-		uint32_t hw = atomic_load(&r->hdr->high_water);
-		for (uint32_t i = 0; i < hw && i < r->max_users; i++)
+		ROOM_FOREACH_SLOT(r, i)
 			if (atomic_load(&r->slots[i].state) == SLOT_JOINED)
 				wake_slot_forced(&r->slots[i]);
 		if (r->bcast_fd >= 0)
@@ -251,15 +247,13 @@ uint64_t room_post(struct room *r, const struct room_event *ev)
 
 void room_wake_members_locked(struct room *r, int except)
 {
-	uint32_t hw = atomic_load(&r->hdr->high_water);
-
 	atomic_store(&r->hdr->woken_seq, atomic_load(&r->hdr->next_seq));
 	atomic_store(&r->hdr->woken_ms, mono_ms());
 	if (r->bcast_fd >= 0) {
 		wake_broadcast(r->bcast_fd);
 		return;
 	}
-	for (uint32_t i = 0; i < hw && i < r->max_users; i++) {
+	ROOM_FOREACH_SLOT(r, i) {
 		struct room_slot *s = &r->slots[i];
 		if ((int)i == except || atomic_load_explicit(&s->state,
 				memory_order_relaxed) != SLOT_JOINED)
@@ -301,10 +295,9 @@ bool room_read(struct room *r, uint64_t seq, struct room_rec_info *info,
 int room_find_locked(struct room *r, const char *name)
 {
 	char key[NAME_MAX_LEN + 1];
-	uint32_t hw = atomic_load(&r->hdr->high_water);
 
 	name_key(name, key);
-	for (uint32_t i = 0; i < hw && i < r->max_users; i++) {
+	ROOM_FOREACH_SLOT(r, i) {
 		struct room_slot *s = &r->slots[i];
 		if (atomic_load(&s->state) == SLOT_JOINED && strcmp(s->key, key) == 0)
 			return (int)i;
@@ -314,9 +307,7 @@ int room_find_locked(struct room *r, const char *name)
 
 int room_find_confusable_locked(struct room *r, const char *skeleton, uid_t uid)
 {
-	uint32_t hw = atomic_load(&r->hdr->high_water);
-
-	for (uint32_t i = 0; i < hw && i < r->max_users; i++) {
+	ROOM_FOREACH_SLOT(r, i) {
 		struct room_slot *s = &r->slots[i];
 		if (atomic_load(&s->state) == SLOT_JOINED && s->uid != uid &&
 		    strcmp(s->skeleton, skeleton) == 0)
@@ -332,8 +323,9 @@ static int format_who(struct room *r, struct buffer *out, bool admin)
 	int rc = 0;
 
 	room_lock(r);
-	uint32_t hw = atomic_load(&r->hdr->high_water);
-	for (uint32_t i = 0; i < hw && i < r->max_users && rc == 0; i++) {
+	ROOM_FOREACH_SLOT(r, i) {
+		if (rc != 0)
+			break;
 		struct room_slot *s = &r->slots[i];
 		if (atomic_load(&s->state) != SLOT_JOINED)
 			continue;
@@ -387,13 +379,56 @@ uint64_t room_kick_locked(struct room *r, uint32_t i, enum kick_kind kind,
 			.text = text, .text_len = text ? strlen(text) : 0,
 		};
 		seq = room_append_locked(r, &ev);
-		atomic_store(&s->state, SLOT_LEFT);
+		room_slot_leave_locked(r, i);
 		room_wake_members_locked(r, (int)i);
 	}
 	snprintf(s->kick_text, sizeof(s->kick_text), "%s", bye_text);
 	atomic_store(&s->kicked, (uint32_t)kind);
 	wake_slot_forced(s);
 	return seq;
+}
+
+void room_slot_claim(struct room *r, uint32_t i, uid_t uid)
+{
+	struct room_slot *s = &r->slots[i];
+
+	s->gen++;
+	s->uid = uid;
+	s->connected_ms = now_ms();
+	s->name[0] = s->key[0] = s->skeleton[0] = s->login[0] = '\0';
+	atomic_store(&s->pid, 0);
+	atomic_store(&s->wake, 0);
+	atomic_store(&s->state, SLOT_CONNECTED);
+	if (i >= atomic_load(&r->hdr->high_water))
+		atomic_store(&r->hdr->high_water, i + 1);
+}
+
+void room_slot_join_locked(struct room *r, uint32_t i, const char *name,
+			   const char *skeleton)
+{
+	struct room_slot *s = &r->slots[i];
+
+	snprintf(s->name, sizeof(s->name), "%s", name);
+	name_key(name, s->key);
+	memcpy(s->skeleton, skeleton, sizeof(s->skeleton));
+	s->joined_ms = now_ms();
+	atomic_store(&s->active_ms, s->joined_ms);
+	atomic_store(&s->state, SLOT_JOINED);
+}
+
+void room_slot_leave_locked(struct room *r, uint32_t i)
+{
+	atomic_store(&r->slots[i].state, SLOT_LEFT);
+}
+
+enum slot_state room_slot_release(struct room *r, uint32_t i)
+{
+	struct room_slot *s = &r->slots[i];
+
+	atomic_store(&s->pid, 0);
+	enum slot_state was = (enum slot_state)atomic_load(&s->state);
+	atomic_store(&s->state, SLOT_FREE);
+	return was;
 }
 
 bool room_slot_muted(struct room_slot *s, int64_t now)

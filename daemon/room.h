@@ -160,6 +160,36 @@ static inline struct room_slot *room_slot(struct room *r, uint32_t i)
 {
 	return &r->slots[i];
 }
+
+/* The end of the slots that may be in use: min(high_water, max_users). */
+static inline uint32_t room_slots_end(struct room *r)
+{
+	uint32_t hw = atomic_load(&r->hdr->high_water);
+
+	return hw < r->max_users ? hw : r->max_users;
+}
+/* Walk the slots that may be in use, i from 0 to room_slots_end(r) (read
+ * once, before the first). */
+#define ROOM_FOREACH_SLOT(r, i) \
+	for (uint32_t i = 0, i##_end_ = room_slots_end(r); i < i##_end_; i++)
+
+/* A slot's life: FREE -> claim -> CONNECTED -> join -> JOINED -> leave ->
+ * LEFT -> release -> FREE (release from any state). Only these change a
+ * slot's state, its generation and the high water. */
+
+/* The daemon takes free slot i for a new connection of uid: a new
+ * generation, no name yet, state CONNECTED, within the high water. No
+ * lock: only the daemon writes a slot that has no handler. */
+void room_slot_claim(struct room *r, uint32_t i, uid_t uid);
+/* Slot i's handler joins as name (its name_skeleton() given). Lock held. */
+void room_slot_join_locked(struct room *r, uint32_t i, const char *name,
+			   const char *skeleton);
+/* The member of slot i has left (its LEAVE is written). Lock held. */
+void room_slot_leave_locked(struct room *r, uint32_t i);
+/* The daemon frees slot i, whose handler has died or never started.
+ * Returns the state it was in. Lock held if the handler ran. */
+enum slot_state room_slot_release(struct room *r, uint32_t i);
+
 struct buffer;
 /* Append one "WHO name login idle joined-ms" line per member and the
  * closing "OK WHO count" to out. Takes the lock. -1 if out of memory. */
