@@ -277,7 +277,13 @@ void session_flush(struct session *s)
 			char why[256];
 
 			snprintf(why, sizeof(why), "connection lost (%s)", strerror(errno));
-			lost(s, why, true);
+			/* A server that refused us (BYE busy) closed before
+			 * reading what we sent: its reason is waiting to be
+			 * read, and says more than EPIPE does. */
+			s->out.off = s->out.len = 0;
+			session_read(s);
+			if (s->fd >= 0)
+				lost(s, why, true);
 			return;
 		}
 	}
