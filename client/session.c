@@ -156,14 +156,26 @@ static void send_line(struct session *s, const char *fmt, ...)
 	session_flush(s);
 }
 
+/* "VERB [WORD] [TEXT]" (verbs.h), each part left out when NULL or empty. */
+static void send_cmd(struct session *s, enum verb v, const char *word, const char *text)
+{
+	bool w = word && word[0], t = text && text[0];
+
+	send_line(s, "%s%s%s%s%s", verb_name(v), w ? " " : "", w ? word : "", t ? " " : "",
+		  t ? text : "");
+}
+
 static void send_pending(struct session *s, struct pending *p)
 {
 	switch (p->verb) {
-	case VERB_SAY: send_line(s, "SAY %s", p->text); break;
-	case VERB_ME: send_line(s, "ME %s", p->text); break;
-	case VERB_PRIV: send_line(s, "PRIV %s %s", p->target, p->text); break;
-	case VERB_WHO: send_line(s, "WHO"); break;
-	default: break;
+	case VERB_SAY: case VERB_ME: case VERB_WHO:
+		send_cmd(s, p->verb, NULL, p->text);
+		break;
+	case VERB_PRIV:
+		send_cmd(s, p->verb, p->target, p->text);
+		break;
+	default:
+		break;
 	}
 	p->sent = true;
 }
@@ -173,12 +185,10 @@ static void send_join(struct session *s)
 	s->state = ST_JOINING;
 	s->resuming = s->ever_joined;
 	s->resume_from = s->last_seq;
-	if (s->resuming)
-		send_line(s, "JOIN %s %" PRIu64, s->name, s->last_seq);
-	else if (s->name[0])
-		send_line(s, "JOIN %s", s->name);
-	else
-		send_line(s, "JOIN");
+	char last[24];
+
+	snprintf(last, sizeof(last), "%" PRIu64, s->last_seq);
+	send_cmd(s, VERB_JOIN, s->name, s->resuming ? last : NULL);
 }
 
 static int connect_now(struct session *s)
@@ -404,9 +414,13 @@ static void on_unknown(struct session *s, const char *line, size_t len)
 	uint64_t seq = 0;
 	const char *sp;
 
-	if (len > 3 && memcmp(line, "EV ", 3) == 0) {
-		sp = memchr(line + 3, ' ', len - 3);
-		if (sp && proto_parse_u64(line + 3, (size_t)(sp - line - 3), &seq)) {
+	const char *p = line, *e = line + len;
+	size_t n;
+	const char *w = proto_next_word(&p, e, &n);
+
+	if (proto_word_is(w, n, server_line_word(SL_EVENT)) && p < e) {
+		sp = memchr(p, ' ', (size_t)(e - p));
+		if (sp && proto_parse_u64(p, (size_t)(sp - p), &seq)) {
 			if (seq <= s->last_seq)
 				return;
 			s->last_seq = seq;
@@ -436,15 +450,13 @@ static void on_join_refused(struct session *s, const struct server_line *sl)
 
 static void on_ok(struct session *s, const struct server_line *sl)
 {
-	const char *v = sl->word[0];
-	size_t vn = sl->word_len[0];
 	uint64_t seq = 0;
 	const char *sp = memrchr(sl->rest, ' ', sl->rest_len);
 	const char *num = sp ? sp + 1 : sl->rest;
 	size_t numlen = (size_t)(sl->rest + sl->rest_len - num);
 	bool has_seq = proto_parse_u64(num, numlen, &seq);
 
-	if (vn == 4 && memcmp(v, "JOIN", 4) == 0 && s->state == ST_JOINING) {
+	if (sl->verb == VERB_JOIN && s->state == ST_JOINING) {
 		size_t nn = sp ? (size_t)(sp - sl->rest) : 0;
 
 		if (nn > 0 && nn <= NAME_MAX_LEN) {
@@ -463,14 +475,14 @@ static void on_ok(struct session *s, const struct server_line *sl)
 		else if (!s->ever_joined)
 			session_status(s, "joined as %s", s->name);
 		s->ever_joined = true;
-		send_line(s, "PING " SYNC_TOKEN);
+		send_cmd(s, VERB_PING, NULL, SYNC_TOKEN);
 		return;
 	}
-	if (vn == 4 && memcmp(v, "QUIT", 4) == 0) {
+	if (sl->verb == VERB_QUIT) {
 		lost(s, "left", false);
 		return;
 	}
-	if (vn == 3 && memcmp(v, "WHO", 3) == 0) {
+	if (sl->verb == VERB_WHO) {
 		struct pending *p = s->head && s->head->verb == VERB_WHO ? pending_pop(s) : NULL;
 
 		if (!s->script) {
@@ -497,9 +509,8 @@ static void on_ok(struct session *s, const struct server_line *sl)
 	struct pending *p = s->head;
 	if (!p || !p->sent)
 		return;
-	if ((p->verb == VERB_SAY && vn == 3 && memcmp(v, "SAY", 3) == 0) ||
-	    (p->verb == VERB_ME && vn == 2 && memcmp(v, "ME", 2) == 0) ||
-	    (p->verb == VERB_PRIV && vn == 4 && memcmp(v, "PRIV", 4) == 0)) {
+	if (p->verb == sl->verb && (p->verb == VERB_SAY || p->verb == VERB_ME ||
+				     p->verb == VERB_PRIV)) {
 		pending_pop(s);
 		if (has_seq && seq > s->last_seq)
 			s->last_seq = seq;
@@ -521,7 +532,7 @@ static void on_err(struct session *s, const struct server_line *sl)
 	clean(sl->word[0], sl->word_len[0], code, sizeof(code));
 	clean(sl->rest, sl->rest_len, text, sizeof(text));
 	p = s->head && s->head->sent ? s->head : NULL;
-	if (p && s->script && strcmp(code, "rate-limited") == 0) {
+	if (p && s->script && sl->code_known && sl->code == CODE_RATE_LIMITED) {
 		/* Scripting: nothing is lost, it goes again a little later. */
 		p->sent = false;
 		s->resend_delay = s->resend_delay ? s->resend_delay * 2 : 200;
@@ -546,23 +557,16 @@ static void on_err(struct session *s, const struct server_line *sl)
  * kick or ban, or anything this client does not know, ends the client. */
 static void on_bye(struct session *s, const struct server_line *sl)
 {
-	static const char *const transient[] = {
-		"shutdown", "lagged", "unavailable", "full", "too-many-connections", "join-timeout",
-		"too-many-unjoined", "busy",
-	};
 	char code[64], text[1024], why[1200];
-	bool again = false;
+	bool known = sl->code_known, again = known && code_transient(sl->code);
 
 	clean(sl->word[0], sl->word_len[0], code, sizeof(code));
 	clean(sl->rest, sl->rest_len, text, sizeof(text));
-	for (size_t i = 0; i < sizeof(transient) / sizeof(transient[0]); i++)
-		if (strcmp(code, transient[i]) == 0)
-			again = true;
-	if (strcmp(code, "kicked") == 0)
+	if (known && sl->code == CODE_KICKED)
 		snprintf(why, sizeof(why), "you were kicked from the room: %s", text);
-	else if (strcmp(code, "banned") == 0)
+	else if (known && sl->code == CODE_BANNED)
 		snprintf(why, sizeof(why), "you are banned from the room: %s", text);
-	else if (strcmp(code, "shutdown") == 0)
+	else if (known && sl->code == CODE_SHUTDOWN)
 		snprintf(why, sizeof(why), "the server is shutting down");
 	else
 		snprintf(why, sizeof(why), "the server closed the connection: %s (%s)", text, code);
@@ -571,11 +575,7 @@ static void on_bye(struct session *s, const struct server_line *sl)
 
 static void on_hello(struct session *s, const struct server_line *sl)
 {
-	char word[64];
-
-	clean(sl->word[0], sl->word_len[0], word, sizeof(word));
-	if (strncmp(word, PROTO_NAME "/", sizeof(PROTO_NAME)) != 0 ||
-	    atoi(word + sizeof(PROTO_NAME)) != PROTO_VERSION) {
+	if (!proto_hello_ok(sl->word[0], sl->word_len[0], PROTO_NAME)) {
 		s->ever_joined = false;
 		lost(s, "the server speaks another protocol version", true);
 	}
@@ -775,10 +775,7 @@ void session_quit(struct session *s, const char *reason)
 		s->done = true;
 		return;
 	}
-	if (reason && reason[0])
-		send_line(s, "QUIT %s", reason);
-	else
-		send_line(s, "QUIT");
+	send_cmd(s, VERB_QUIT, NULL, reason);
 	if (s->fd >= 0) {
 		s->state = ST_QUITTING;
 		s->quit_at = mono_ms() + QUIT_WAIT_MS;
