@@ -112,27 +112,29 @@ bool name_equal(const char *a, const char *b)
 	}
 }
 
+/* Each name_error's reply code and sentence. */
+static const struct {
+	enum reply_code code;
+	const char *message;
+} name_errors[] = {
+	[NAME_OK] = { CODE_OK, "the name is acceptable" },
+	[NAME_EMPTY] = { CODE_NAME_EMPTY, "the name is empty" },
+	[NAME_TOO_LONG] = { CODE_NAME_TOO_LONG, "names are at most " STR(NAME_MAX_LEN) " characters" },
+	[NAME_BAD_CHAR] = { CODE_NAME_BAD_CHAR,
+			    "names may contain only letters, digits, '.', '-' and '_'" },
+	[NAME_BAD_START] = { CODE_NAME_BAD_START, "names must start with a letter or a digit" },
+	[NAME_RESERVED] = { CODE_NAME_RESERVED,
+			    "that name is reserved, or looks like a reserved name" },
+	[NAME_OTHERS_LOGIN] = { CODE_NAME_OTHERS_LOGIN,
+				"that name is, or looks like, another user's login name" },
+	[NAME_CONFUSABLE] = { CODE_NAME_CONFUSABLE,
+			      "that name looks like the name of another user in the room" },
+};
+#define N_NAME_ERRORS (sizeof(name_errors) / sizeof(name_errors[0]))
+
 enum reply_code name_error_reply(enum name_error e)
 {
-	switch (e) {
-	case NAME_OK:
-		return CODE_OK;
-	case NAME_EMPTY:
-		return CODE_NAME_EMPTY;
-	case NAME_TOO_LONG:
-		return CODE_NAME_TOO_LONG;
-	case NAME_BAD_CHAR:
-		return CODE_NAME_BAD_CHAR;
-	case NAME_BAD_START:
-		return CODE_NAME_BAD_START;
-	case NAME_RESERVED:
-		return CODE_NAME_RESERVED;
-	case NAME_OTHERS_LOGIN:
-		return CODE_NAME_OTHERS_LOGIN;
-	case NAME_CONFUSABLE:
-		return CODE_NAME_CONFUSABLE;
-	}
-	return CODE_COUNT;
+	return (unsigned)e < N_NAME_ERRORS ? name_errors[e].code : CODE_COUNT;
 }
 
 const char *name_error_code(enum name_error e)
@@ -142,23 +144,5 @@ const char *name_error_code(enum name_error e)
 
 const char *name_error_message(enum name_error e)
 {
-	switch (e) {
-	case NAME_OK:
-		return "the name is acceptable";
-	case NAME_EMPTY:
-		return "the name is empty";
-	case NAME_TOO_LONG:
-		return "names are at most " STR(NAME_MAX_LEN) " characters";
-	case NAME_BAD_CHAR:
-		return "names may contain only letters, digits, '.', '-' and '_'";
-	case NAME_BAD_START:
-		return "names must start with a letter or a digit";
-	case NAME_RESERVED:
-		return "that name is reserved, or looks like a reserved name";
-	case NAME_OTHERS_LOGIN:
-		return "that name is, or looks like, another user's login name";
-	case NAME_CONFUSABLE:
-		return "that name looks like the name of another user in the room";
-	}
-	return "unknown name error";
+	return (unsigned)e < N_NAME_ERRORS ? name_errors[e].message : "unknown name error";
 }

@@ -171,21 +171,24 @@ enum text_error text_check(const char *s, size_t n, size_t *bad_offset)
 	return TEXT_OK;
 }
 
+/* Each text_error's reply code and sentence. */
+static const struct {
+	enum reply_code code;
+	const char *message;
+} text_errors[] = {
+	[TEXT_OK] = { CODE_OK, "text is acceptable" },
+	[TEXT_BAD_UTF8] = { CODE_BAD_UTF8, "text is not valid UTF-8" },
+	[TEXT_CONTROL] = { CODE_BAD_CHAR,
+			   "text contains a control character, escape sequence or bidi control" },
+	[TEXT_EMPTY] = { CODE_EMPTY, "text is empty" },
+	[TEXT_MARKS] = { CODE_TOO_MANY_MARKS, "text stacks more than " STR(TEXT_MAX_NONSPACING)
+			 " combining marks or zero-width characters in a row" },
+};
+#define N_TEXT_ERRORS (sizeof(text_errors) / sizeof(text_errors[0]))
+
 enum reply_code text_error_reply(enum text_error e)
 {
-	switch (e) {
-	case TEXT_OK:
-		return CODE_OK;
-	case TEXT_BAD_UTF8:
-		return CODE_BAD_UTF8;
-	case TEXT_CONTROL:
-		return CODE_BAD_CHAR;
-	case TEXT_EMPTY:
-		return CODE_EMPTY;
-	case TEXT_MARKS:
-		return CODE_TOO_MANY_MARKS;
-	}
-	return CODE_COUNT;
+	return (unsigned)e < N_TEXT_ERRORS ? text_errors[e].code : CODE_COUNT;
 }
 
 const char *text_error_code(enum text_error e)
@@ -195,20 +198,7 @@ const char *text_error_code(enum text_error e)
 
 const char *text_error_message(enum text_error e)
 {
-	switch (e) {
-	case TEXT_OK:
-		return "text is acceptable";
-	case TEXT_BAD_UTF8:
-		return "text is not valid UTF-8";
-	case TEXT_CONTROL:
-		return "text contains a control character, escape sequence or bidi control";
-	case TEXT_EMPTY:
-		return "text is empty";
-	case TEXT_MARKS:
-		return "text stacks more than " STR(TEXT_MAX_NONSPACING)
-		       " combining marks or zero-width characters in a row";
-	}
-	return "unknown text error";
+	return (unsigned)e < N_TEXT_ERRORS ? text_errors[e].message : "unknown text error";
 }
 
 /* The visible stand-in for a forbidden code point: "^X" for C0 and DEL,
