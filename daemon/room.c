@@ -333,8 +333,7 @@ static int format_who(struct room *r, struct buffer *out, bool admin)
 		if (idle < 0)
 			idle = 0;
 		if (!admin) {
-			rc = buffer_printf_line(out, "WHO %s %s %" PRId64 " %" PRId64, s->name,
-						s->login, idle, s->joined_ms);
+			rc = line_who(out, s->name, s->login, idle, s->joined_ms);
 		} else {
 			int64_t until = atomic_load(&s->muted_until);
 			char muted[24] = "-";
@@ -350,7 +349,7 @@ static int format_who(struct room *r, struct buffer *out, bool admin)
 	}
 	room_unlock(r);
 	if (rc == 0)
-		rc = buffer_printf_line(out, "OK WHO %u", count);
+		rc = line_ok(out, VERB_WHO, "%u", count);
 	return rc;
 }
 
