@@ -126,7 +126,7 @@ static int socket_from_config(const char *conf, char **sock)
 	struct lchat_config cfg;
 	char err[512];
 
-	if (config_load(conf, &cfg, err, sizeof(err)) < 0) {
+	if (config_load_sockets(conf, &cfg, err, sizeof(err)) < 0) {
 		fprintf(stderr, "lchat-admin: %s\n", err);
 		config_free(&cfg);
 		return ADM_CONFIG;

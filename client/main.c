@@ -58,7 +58,7 @@ static int find_socket(const char *opt, const char *conf_path, bool conf_given, 
 			/* No configuration at all: the built-in default. */
 			if (config_defaults(&cfg) < 0)
 				return EXIT_RUNTIME;
-		} else if (config_load(conf_path, &cfg, err, sizeof(err)) < 0) {
+		} else if (config_load_sockets(conf_path, &cfg, err, sizeof(err)) < 0) {
 			fprintf(stderr, "lchat: %s\n", err);
 			config_free(&cfg);
 			return EXIT_CONFIG;

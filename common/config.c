@@ -169,6 +169,7 @@ struct load_ctx {
 	char *err;
 	size_t errlen;
 	int failed;		/* an error is already in err */
+	bool sockets_only;	/* check the socket paths only (config_load_sockets) */
 };
 
 /* libconfuse's error callback gets only the cfg_t, which has no user
@@ -310,11 +311,19 @@ static int check_motd(cfg_t *c, const char *name, const char *val)
 	}
 }
 
+/* A client reading the sockets only: is this option none of its business? */
+static bool not_checked(bool is_socket)
+{
+	return cur_load && cur_load->sockets_only && !is_socket;
+}
+
 static int validate_str(cfg_t *c, cfg_opt_t *opt)
 {
 	const struct str_opt *o = find_str_opt(cfg_opt_name(opt));
 	const char *val = cfg_opt_getnstr(opt, 0);
 
+	if (not_checked(o->check == check_socket))
+		return 0;
 	return o->check(c, o->name, val ? val : "");
 }
 
@@ -330,7 +339,7 @@ static int validate_int(cfg_t *c, cfg_opt_t *opt)
 	long v = cfg_opt_getnint(opt, 0);
 	char buf[32];
 
-	if (v >= o->min && v <= o->max)
+	if ((v >= o->min && v <= o->max) || not_checked(false))
 		return 0;
 	snprintf(buf, sizeof(buf), "%ld", v);
 	range_error(c, o, buf);
@@ -346,6 +355,10 @@ static int parse_int(cfg_t *c, cfg_opt_t *opt, const char *val, void *result)
 	char *end;
 	long v;
 
+	if (not_checked(false)) {
+		*(long *)result = o->def;
+		return 0;
+	}
 	if (*digits < '0' || *digits > '9') {
 		cfg_error(c, "%s must be a whole number, not \"%s\"", o->name, val);
 		return -1;
@@ -430,7 +443,7 @@ fail:
 	return NULL;
 }
 
-static cfg_t *new_parser(void)
+static cfg_t *new_parser(bool sockets_only)
 {
 	cfg_opt_t opts[NSTR + NINT + NBOOL + 1];
 	size_t n = 0;
@@ -447,7 +460,8 @@ static cfg_t *new_parser(void)
 					       bool_opts[i].def ? cfg_true : cfg_false, CFGF_NONE);
 	opts[n] = (cfg_opt_t)CFG_END();
 
-	c = cfg_init(opts, CFGF_NONE);	/* copies opts */
+	/* copies opts */
+	c = cfg_init(opts, sockets_only ? CFGF_IGNORE_UNKNOWN : CFGF_NONE);
 	if (!c)
 		return NULL;
 	cfg_set_error_function(c, on_cfg_error);
@@ -501,11 +515,11 @@ static int cross_check(const struct lchat_config *cfg, const char *path,
 	return 0;
 }
 
-static int parse_text(const char *path, const char *text,
+static int parse_text(const char *path, const char *text, bool sockets_only,
 		      struct lchat_config *out, char *err, size_t errlen)
 {
-	struct load_ctx ctx = { path, text, err, errlen, 0 };
-	cfg_t *c = new_parser();
+	struct load_ctx ctx = { path, text, err, errlen, 0, sockets_only };
+	cfg_t *c = new_parser(sockets_only);
 	int rc;
 
 	if (!c) {
@@ -522,7 +536,7 @@ static int parse_text(const char *path, const char *text,
 	} else if (extract(c, out) < 0) {
 		set_err(err, errlen, "%s: %s", path, strerror(ENOMEM));
 		rc = -1;
-	} else if (cross_check(out, path, err, errlen) < 0) {
+	} else if (!sockets_only && cross_check(out, path, err, errlen) < 0) {
 		config_free(out);
 		rc = -1;
 	}
@@ -534,7 +548,8 @@ static int parse_text(const char *path, const char *text,
  * own strings (fresh, or config_free'd). On failure cfg holds the
  * defaults (or zeroes, if even they could not be allocated); either way
  * config_free(cfg) is safe. */
-int config_load(const char *path, struct lchat_config *cfg, char *err, size_t errlen)
+static int load(const char *path, bool sockets_only, struct lchat_config *cfg,
+		char *err, size_t errlen)
 {
 	struct lchat_config loaded;
 	char *text;
@@ -548,7 +563,7 @@ int config_load(const char *path, struct lchat_config *cfg, char *err, size_t er
 	text = read_text(path, err, errlen);
 	if (!text)
 		return -1;
-	rc = parse_text(path, text, &loaded, err, errlen);
+	rc = parse_text(path, text, sockets_only, &loaded, err, errlen);
 	free(text);
 	if (rc < 0)
 		return -1;
@@ -562,6 +577,16 @@ int config_load(const char *path, struct lchat_config *cfg, char *err, size_t er
 	config_free(cfg);
 	*cfg = loaded;
 	return 0;
+}
+
+int config_load(const char *path, struct lchat_config *cfg, char *err, size_t errlen)
+{
+	return load(path, false, cfg, err, errlen);
+}
+
+int config_load_sockets(const char *path, struct lchat_config *cfg, char *err, size_t errlen)
+{
+	return load(path, true, cfg, err, errlen);
 }
 
 /* ---- reload ----------------------------------------------------------- */

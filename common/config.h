@@ -37,6 +37,12 @@ int config_defaults(struct lchat_config *cfg);
  * line when known, and the reason. */
 int config_load(const char *path, struct lchat_config *cfg, char *err, size_t errlen);
 
+/* The same for the client and the admin tool, which use only the socket
+ * paths: the other options are not checked (a value out of range, an
+ * unknown option: the daemon's problem, not theirs, and they take the
+ * default), only the file's syntax and the two sockets. */
+int config_load_sockets(const char *path, struct lchat_config *cfg, char *err, size_t errlen);
+
 void config_free(struct lchat_config *cfg);
 
 /* Reload: take the options of `fresh` (a freshly loaded config) that may
