@@ -562,7 +562,12 @@ static void on_bye(struct session *s, const struct server_line *sl)
 
 	clean(sl->word[0], sl->word_len[0], code, sizeof(code));
 	clean(sl->rest, sl->rest_len, text, sizeof(text));
-	if (known && sl->code == CODE_KICKED)
+	/* lchatd's texts speak to the user already ("you are banned from the
+	 * room for 1d"); said again after our own words they repeat. */
+	bool sentence = strncmp(text, "you ", 4) == 0;
+	if (known && (sl->code == CODE_KICKED || sl->code == CODE_BANNED) && sentence)
+		snprintf(why, sizeof(why), "%s", text);
+	else if (known && sl->code == CODE_KICKED)
 		snprintf(why, sizeof(why), "you were kicked from the room: %s", text);
 	else if (known && sl->code == CODE_BANNED)
 		snprintf(why, sizeof(why), "you are banned from the room: %s", text);

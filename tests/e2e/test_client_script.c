@@ -462,6 +462,44 @@ static void admin_ok(struct lchatd *d, const char *verb, const char *arg, const 
 	cmd_result_free(&r);
 }
 
+/* lchatd's BYE texts already speak to the user: lchat says them once,
+ * without its own words in front ("you are banned from the room: you are
+ * banned from the room for 1d" was said before). */
+START_TEST(test_bye_said_once)
+{
+	struct lchatd *d = lchatd_start(CONF);
+	struct tclient *alice = tc_connect(d->sock);
+	struct lchat *l;
+	char *err;
+
+	tc_join(alice, "alice");
+	l = lchat_spawn(ARGS("-n", "bot", "-s", d->sock, "--listen", "-H"), NULL);
+	tc_expect(alice, "EV [0-9]+ [0-9]+ JOIN bot ", TC_TIMEOUT);
+	admin_ok(d, "kick", "bot", "enough of that");
+	tc_expect(alice, "EV [0-9]+ [0-9]+ LEAVE bot [^ ]+ kicked ", TC_TIMEOUT);
+	ck_assert_int_eq(lchat_wait(l, TC_TIMEOUT), 4);
+	err = lchat_stderr(l);
+	ck_assert_msg(strstr(err, "lchat: you were removed by an administrator: enough of that\n") &&
+		      !strstr(err, "kicked from the room"), "stderr: %s", err);
+	free(err);
+	lchat_free(l);
+
+	l = lchat_spawn(ARGS("-n", "bot", "-s", d->sock, "--listen", "-H"), NULL);
+	tc_expect(alice, "EV [0-9]+ [0-9]+ JOIN bot ", TC_TIMEOUT);
+	char me[24];
+	snprintf(me, sizeof(me), "#%u", (unsigned)getuid());
+	admin_ok(d, "ban", me, "1d");
+	ck_assert_int_eq(lchat_wait(l, TC_TIMEOUT), 4);
+	err = lchat_stderr(l);
+	ck_assert_msg(strstr(err, "lchat: you are banned from the room for 1d\n") &&
+		      !strstr(err, "room: you are banned"), "stderr: %s", err);
+	free(err);
+	lchat_free(l);
+	tc_close(alice);
+	lchatd_stop_ok(d);
+}
+END_TEST
+
 /* An administrator's kick ends lchat with status 4 and the reason, and it
  * does not reconnect; a muted lchat says its lines were not sent. */
 START_TEST(test_kicked_and_muted_by_admin)
@@ -549,6 +587,7 @@ static Suite *client_script_suite(void)
 		{ "hostile_server_plain", test_hostile_server_plain, 60 },
 		{ "kicked_and_muted_by_admin", test_kicked_and_muted_by_admin, 60 },
 		{ "refused_while_others_join", test_refused_while_others_join, 60 },
+		{ "bye_said_once", test_bye_said_once, 60 },
 	};
 
 	return harness_suite("client_script", cases, HARNESS_NCASES(cases));
