@@ -159,7 +159,7 @@ static void accept_one(struct control *c)
 		char why[256];
 		snprintf(why, sizeof(why), "only root and members of group %s may use the control socket",
 			 c->cfg->admin_group);
-		socket_refuse(fd, "permission-denied", why);
+		socket_refuse(fd, CODE_PERMISSION_DENIED, why);
 		return;
 	}
 	struct control_conn *cc = NULL;
@@ -167,7 +167,7 @@ static void accept_one(struct control *c)
 		if (c->conn[i].fd < 0)
 			cc = &c->conn[i];
 	if (!cc || linebuf_init(&cc->in, (size_t)c->cfg->max_line) < 0) {
-		socket_refuse(fd, "busy", "too many control connections; try again");
+		socket_refuse(fd, CODE_BUSY, "too many control connections; try again");
 		return;
 	}
 	cc->fd = fd;

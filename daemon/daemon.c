@@ -114,8 +114,9 @@ static void count_connections(struct daemon *d, uid_t uid, struct conn_counts *c
 	}
 }
 
-/* The limits on connections: a refusal (its BYE code and text) or NULL. */
-static const char *over_limits(struct daemon *d, const struct ucred *cred, const char **text)
+/* The limits on connections: a refusal (its BYE code and text), or
+ * CODE_OK. */
+static enum reply_code over_limits(struct daemon *d, const struct ucred *cred, const char **text)
 {
 	struct conn_counts c;
 
@@ -124,7 +125,7 @@ static const char *over_limits(struct daemon *d, const struct ucred *cred, const
 		log_limited(&d->last_limit_log, LOG_NOTICE, "uid %u refused: %ld connections already",
 			    (unsigned)cred->uid, c.of_uid);
 		*text = "you have too many connections open already";
-		return "too-many-connections";
+		return CODE_TOO_MANY_CONNECTIONS;
 	}
 	/* Connections that never JOIN each hold a slot and a process:
 	 * one uid may not hold many, nor all uids together. */
@@ -133,16 +134,16 @@ static const char *over_limits(struct daemon *d, const struct ucred *cred, const
 			    "uid %u refused: %ld connections not joined yet",
 			    (unsigned)cred->uid, c.unjoined_of_uid);
 		*text = "you have too many connections that have not joined yet";
-		return "too-many-unjoined";
+		return CODE_TOO_MANY_UNJOINED;
 	}
 	if (c.unjoined >= d->cfg->max_unjoined) {
 		log_limited(&d->last_limit_log, LOG_NOTICE,
 			    "uid %u refused: %ld connections not joined yet in all",
 			    (unsigned)cred->uid, c.unjoined);
 		*text = "too many connections are joining right now; try again in a moment";
-		return "busy";
+		return CODE_BUSY;
 	}
-	return NULL;
+	return CODE_OK;
 }
 
 static void start_handler(struct daemon *d, int fd, const struct ucred *cred)
@@ -150,7 +151,7 @@ static void start_handler(struct daemon *d, int fd, const struct ucred *cred)
 	int slot = free_slot(d);
 
 	if (slot < 0) {
-		socket_refuse(fd, "full", "the room is full; try again later");
+		socket_refuse(fd, CODE_FULL, "the room is full; try again later");
 		return;
 	}
 	int64_t now = now_ms();
@@ -161,11 +162,12 @@ static void start_handler(struct daemon *d, int fd, const struct ucred *cred)
 		snprintf(why, sizeof(why), "you are banned from the room %s", text);
 		log_limited(&d->last_error_log, LOG_NOTICE, "uid %u (%s) refused: banned",
 			    (unsigned)cred->uid, ban->login);
-		socket_refuse(fd, "banned", why);
+		socket_refuse(fd, CODE_BANNED, why);
 		return;
 	}
-	const char *text, *code = over_limits(d, cred, &text);
-	if (code) {
+	const char *text;
+	enum reply_code code = over_limits(d, cred, &text);
+	if (code != CODE_OK) {
 		socket_refuse(fd, code, text);
 		return;
 	}
@@ -185,7 +187,7 @@ static void start_handler(struct daemon *d, int fd, const struct ucred *cred)
 	if (pid < 0) {
 		atomic_store(&s->state, SLOT_FREE);
 		log_limited(&d->last_error_log, LOG_ERR, "fork: %s; refusing connections", strerror(errno));
-		socket_refuse(fd, "unavailable", "the server cannot take more users right now");
+		socket_refuse(fd, CODE_UNAVAILABLE, "the server cannot take more users right now");
 		return;
 	}
 	if (pid == 0) {

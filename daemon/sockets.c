@@ -13,6 +13,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "lines.h"
 #include "util.h"
 
 static int check_dir(const char *dir, const struct stat *st, bool shared,
@@ -149,12 +150,11 @@ int socket_listen(const char *path, mode_t mode, gid_t gid, char *err, size_t er
 	return fd;
 }
 
-void socket_refuse(int fd, const char *code, const char *text)
+void socket_refuse(int fd, enum reply_code code, const char *text)
 {
 	char line[512];
-	int n = snprintf(line, sizeof(line), "BYE %s %s\n", code, text);
-	ssize_t w = send(fd, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1,
-			 MSG_DONTWAIT | MSG_NOSIGNAL);
+	size_t n = line_bye_format(line, sizeof(line), code, text);
+	ssize_t w = send(fd, line, n, MSG_DONTWAIT | MSG_NOSIGNAL);
 
 	(void)w;    /* a peer that cannot take one line loses only the reason */
 	close(fd);
@@ -175,7 +175,7 @@ int socket_accept(int listen_fd, int *spare_fd)
 		close(*spare_fd);
 		fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
 		if (fd >= 0)
-			socket_refuse(fd, "unavailable", "the server is out of file descriptors");
+			socket_refuse(fd, CODE_UNAVAILABLE, "the server is out of file descriptors");
 		*spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 		errno = EMFILE;
 		return -1;

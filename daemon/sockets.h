@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "codes.h"
+
 /* Make sure the directory that will hold socket `path` exists and is safe:
  * created 0755 if missing; refused if it is a symlink, not a directory, not
  * owned by us or root, or writable by others. */
@@ -25,7 +27,7 @@ int socket_listen(const char *path, mode_t mode, gid_t gid, char *err, size_t er
 int socket_accept(int listen_fd, int *spare_fd);
 
 /* Send "BYE code text" without blocking, then close fd. */
-void socket_refuse(int fd, const char *code, const char *text);
+void socket_refuse(int fd, enum reply_code code, const char *text);
 
 /* Create a private directory (mode) if missing, refusing symlinks and
  * directories owned by someone else. */
