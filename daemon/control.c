@@ -415,7 +415,6 @@ static void cmd_bans(struct control *c, struct control_conn *cc)
 static void control_line(struct control *c, struct control_conn *cc, const char *line, size_t len)
 {
 	struct command cmd;
-	char reply[1200];
 
 	if (!proto_accept_line(line, len, &cc->out, &cc->closing))
 		return;
@@ -451,8 +450,7 @@ static void control_line(struct control *c, struct control_conn *cc, const char 
 		creply(cc, "OK STATUS");
 		break;
 	case VERB_RELOAD:
-		c->hooks.reload(c->hooks.ctx, cc->login, reply, sizeof(reply));
-		creply(cc, "%s", reply);
+		(void)c->hooks.reload(c->hooks.ctx, cc->login, &cc->out, &cc->closing);
 		break;
 	case VERB_SHUTDOWN:
 		if (!text_ok(cc, cmd.text, cmd.text_len, false))
