@@ -107,7 +107,7 @@ static void put_padded(const struct field *f, int w)
 	printf("%*s", (int)f->n < w ? w - (int)f->n : 0, "");
 }
 
-static int report_who(const struct reply *r, bool json)
+int report_who(const struct reply *r, bool json)
 {
 	struct who_row *rows = alloc_rows(r, sizeof(*rows));
 	int wname = 4, wlogin = 5;
@@ -173,7 +173,7 @@ static int report_who(const struct reply *r, bool json)
 
 /* ---- bans -------------------------------------------------------------- */
 
-static int report_bans(const struct reply *r, bool json)
+int report_bans(const struct reply *r, bool json)
 {
 	struct sanction_row *rows = alloc_rows(r, sizeof(*rows));
 	int wlogin = 5;
@@ -265,7 +265,7 @@ static void status_human(const struct field *key, const struct field *val)
 	}
 }
 
-static int report_status(const struct reply *r, bool json)
+int report_status(const struct reply *r, bool json)
 {
 	if (json)
 		printf("{");
@@ -326,7 +326,7 @@ static void list_json(const struct field *f)
 	printf("]");
 }
 
-static int report_reload(const struct reply *r, bool json)
+int report_reload(const struct reply *r, bool json)
 {
 	struct field changed, restart;
 
@@ -356,71 +356,95 @@ static int report_reload(const struct reply *r, bool json)
 
 /* ---- one-line results ------------------------------------------------------- */
 
-int report(enum admin_verb verb, const struct reply *r, bool json)
+/* Print the n words after "OK VERB" (the last keeps the rest of the line),
+ * sanitized, between the n + 1 texts of `around`. */
+static int print_fields(const struct reply *r, int n, const char *const around[])
+{
+	struct field f[4];
+
+	if (n > 4 || ok_fields(r, f, n) < n)
+		return bad_reply("reply", r->last);
+	for (int i = 0; i < n; i++) {
+		fputs(around[i], stdout);
+		put_safe(&f[i]);
+	}
+	fputs(around[n], stdout);
+	return ADM_OK;
+}
+
+int report_notice(const struct reply *r, bool json)
+{
+	(void)json;
+	return print_fields(r, 1, (const char *const[]){ "notice posted (seq ", ")\n" });
+}
+
+int report_kick(const struct reply *r, bool json)
+{
+	(void)json;
+	return print_fields(r, 2, (const char *const[]){ "kicked ", " (seq ", ")\n" });
+}
+
+/* OK MUTE login uid seconds|forever, and for a ban sessions-closed. */
+static int report_sanctioned(const struct reply *r, const char *done, bool ban)
 {
 	struct field f[4];
 	char dur[32];
-	bool forever;
-	int n;
+	int n = ban ? 4 : 3;
 
-	switch (verb) {
-	case AV_WHO: return report_who(r, json);
-	case AV_BANS: return report_bans(r, json);
-	case AV_STATUS: return report_status(r, json);
-	case AV_RELOAD: return report_reload(r, json);
-	case AV_NOTICE:
-		if (ok_fields(r, f, 1) < 1)
-			return bad_reply("reply", r->last);
-		printf("notice posted (seq ");
-		put_safe(&f[0]);
-		printf(")\n");
-		return ADM_OK;
-	case AV_KICK:
-		if (ok_fields(r, f, 2) < 2)
-			return bad_reply("reply", r->last);
-		printf("kicked ");
-		put_safe(&f[0]);
-		printf(" (seq ");
-		put_safe(&f[1]);
-		printf(")\n");
-		return ADM_OK;
-	case AV_MUTE:
-	case AV_BAN:
-		n = verb == AV_BAN ? 4 : 3;
-		if (ok_fields(r, f, n) < n)
-			return bad_reply("reply", r->last);
-		forever = fmt_secs_field(&f[2], dur, sizeof(dur));
-		printf("%s ", verb == AV_BAN ? "banned" : "muted");
-		put_safe(&f[0]);
-		printf(" (uid ");
-		put_safe(&f[1]);
-		printf(") %s%s", forever ? "" : "for ", dur);
-		if (verb == AV_BAN) {
-			printf("; sessions closed: ");
-			put_safe(&f[3]);
-		}
-		printf("\n");
-		return ADM_OK;
-	case AV_UNMUTE:
-	case AV_UNBAN:
-		if (ok_fields(r, f, 2) < 2)
-			return bad_reply("reply", r->last);
-		printf("%s ", verb == AV_UNBAN ? "unbanned" : "unmuted");
-		put_safe(&f[0]);
-		printf(" (uid ");
-		put_safe(&f[1]);
-		printf(")\n");
-		return ADM_OK;
-	case AV_SHUTDOWN:
-		printf("lchatd is shutting down\n");
-		return ADM_OK;
-	case AV_PING:
-		if (r->sl.type != SL_PONG)
-			return bad_reply("reply", r->last);
-		printf("lchatd is alive\n");
-		return ADM_OK;
-	case AV_NONE:
-		break;
+	if (ok_fields(r, f, n) < n)
+		return bad_reply("reply", r->last);
+	bool forever = fmt_secs_field(&f[2], dur, sizeof(dur));
+	printf("%s ", done);
+	put_safe(&f[0]);
+	printf(" (uid ");
+	put_safe(&f[1]);
+	printf(") %s%s", forever ? "" : "for ", dur);
+	if (ban) {
+		printf("; sessions closed: ");
+		put_safe(&f[3]);
 	}
-	return ADM_FAIL;
+	printf("\n");
+	return ADM_OK;
+}
+
+int report_mute(const struct reply *r, bool json)
+{
+	(void)json;
+	return report_sanctioned(r, "muted", false);
+}
+
+int report_ban(const struct reply *r, bool json)
+{
+	(void)json;
+	return report_sanctioned(r, "banned", true);
+}
+
+/* OK UNMUTE|UNBAN login uid */
+int report_unmute(const struct reply *r, bool json)
+{
+	(void)json;
+	return print_fields(r, 2, (const char *const[]){ "unmuted ", " (uid ", ")\n" });
+}
+
+int report_unban(const struct reply *r, bool json)
+{
+	(void)json;
+	return print_fields(r, 2, (const char *const[]){ "unbanned ", " (uid ", ")\n" });
+}
+
+int report_shutdown(const struct reply *r, bool json)
+{
+	(void)r;
+	(void)json;
+	printf("lchatd is shutting down\n");
+	return ADM_OK;
+}
+
+int report_ping(const struct reply *r, bool json)
+{
+	(void)json;
+	if (r->sl.type != SL_PONG)
+		return bad_reply("reply", r->last);
+	printf("lchatd is alive\n");
+	return ADM_OK;
 }
