@@ -1,33 +1,110 @@
-/* command.c - argv to control-socket command (see command.h). Arguments
- * may not smuggle in a line end (which would be a second command), and
- * one-word arguments (names, logins) may not contain spaces. */
+/* command.c - lchat-admin's table of verbs, and argv to control-socket
+ * command (see command.h). Arguments may not smuggle in a line end (which
+ * would be a second command), and one-word arguments (names, logins) may
+ * not contain spaces.
+ *
+ * A new verb is a row here (and its AV_ name in command.h), with a report
+ * function in report.c if it prints more than the others do. */
 #include "command.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
-#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "duration.h"
+#include "report.h"
 
-static const struct {
-	const char *name;
-	enum admin_verb verb;
-} verbs[] = {
-	{ "notice", AV_NOTICE }, { "who", AV_WHO }, { "kick", AV_KICK },
-	{ "mute", AV_MUTE }, { "unmute", AV_UNMUTE }, { "ban", AV_BAN },
-	{ "unban", AV_UNBAN }, { "bans", AV_BANS }, { "status", AV_STATUS },
-	{ "reload", AV_RELOAD }, { "shutdown", AV_SHUTDOWN }, { "ping", AV_PING },
+/* The ones that take NAME, LOGIN or #UID. */
+#define TARGET "NAME|LOGIN|#UID"
+#define LOGIN_TARGET "LOGIN|#UID"
+
+/* In the order of --help. */
+static const struct admin_verb_info verbs[AV_COUNT] = {
+	[AV_NOTICE] = {
+		"notice", "TEXT...", "[TEXT...]", "post a notice (no TEXT: one per line of stdin)",
+		VERB_NOTICE, 1, -1, NULL, DUR_NONE, true, NULL, report_notice,
+	},
+	[AV_WHO] = {
+		"who", "", NULL, "who is in the room",
+		VERB_WHO, 0, 0, NULL, DUR_NONE, false, NULL, report_who,
+	},
+	[AV_KICK] = {
+		"kick", "NAME [REASON...]", NULL, "close a member's connection",
+		VERB_KICK, 1, -1, "name", DUR_NONE, false, NULL, report_kick,
+	},
+	[AV_MUTE] = {
+		"mute", TARGET " [DURATION]", NULL, "stop a user speaking (default: forever)",
+		VERB_MUTE, 1, 2, "target", DUR_OPTIONAL, false, NULL, report_mute,
+	},
+	[AV_UNMUTE] = {
+		"unmute", TARGET, NULL, NULL,
+		VERB_UNMUTE, 1, 1, "target", DUR_NONE, false, NULL, report_unmute,
+	},
+	[AV_BAN] = {
+		"ban", LOGIN_TARGET " [DURATION] [REASON...]", NULL,
+		"keep a user out (default: forever)",
+		VERB_BAN, 1, -1, "target", DUR_OR_REASON, false, NULL, report_ban,
+	},
+	[AV_UNBAN] = {
+		"unban", LOGIN_TARGET, NULL, NULL,
+		VERB_UNBAN, 1, 1, "target", DUR_NONE, false, NULL, report_unban,
+	},
+	[AV_BANS] = {
+		"bans", "", NULL, "bans and mutes in force",
+		VERB_BANS, 0, 0, NULL, DUR_NONE, false, NULL, report_bans,
+	},
+	[AV_STATUS] = {
+		"status", "", NULL, "the daemon's state",
+		VERB_STATUS, 0, 0, NULL, DUR_NONE, false, NULL, report_status,
+	},
+	[AV_RELOAD] = {
+		"reload", "", NULL, "re-read the configuration (as SIGHUP does)",
+		VERB_RELOAD, 0, 0, NULL, DUR_NONE, false,
+		"the configuration was not reloaded; the old one stays in force", report_reload,
+	},
+	[AV_SHUTDOWN] = {
+		"shutdown", "[MESSAGE...]", NULL, "tell the room, then stop lchatd",
+		VERB_SHUTDOWN, 0, -1, NULL, DUR_NONE, false, NULL, report_shutdown,
+	},
+	[AV_PING] = {
+		"ping", "[TOKEN]", "", "is lchatd answering?",
+		VERB_PING, 0, 1, "token", DUR_NONE, false, NULL, report_ping,
+	},
 };
+
+const struct admin_verb_info *admin_verb_info(enum admin_verb v)
+{
+	return v > AV_NONE && v < AV_COUNT ? &verbs[v] : NULL;
+}
 
 enum admin_verb admin_verb_lookup(const char *word)
 {
-	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
-		if (strcmp(verbs[i].name, word) == 0)
-			return verbs[i].verb;
+	for (unsigned v = AV_NONE + 1; v < AV_COUNT; v++)
+		if (strcmp(verbs[v].name, word) == 0)
+			return (enum admin_verb)v;
 	return AV_NONE;
+}
+
+/* "name args" into buf: how the verb is typed. */
+static const char *synopsis(const char *name, const char *args, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s%s%s", name, args[0] ? " " : "", args);
+	return buf;
+}
+
+void admin_verbs_help(FILE *f)
+{
+	for (unsigned v = AV_NONE + 1; v < AV_COUNT; v++) {
+		const struct admin_verb_info *i = &verbs[v];
+		char syn[128];
+		synopsis(i->name, i->help_args ? i->help_args : i->args, syn, sizeof(syn));
+		if (i->help)
+			fprintf(f, "  %-26s  %s\n", syn, i->help);
+		else
+			fprintf(f, "  %s\n", syn);
+	}
 }
 
 __attribute__((format(printf, 3, 4)))
@@ -84,108 +161,48 @@ static int check_word(const char *what, const char *s, char *err, size_t errlen)
 	return 0;
 }
 
-/* Expected argument counts per verb: min, max (-1: any). */
-static int check_count(enum admin_verb v, int argc, char *err, size_t errlen)
-{
-	static const struct { enum admin_verb v; int min, max; const char *usage; } n[] = {
-		{ AV_NOTICE, 1, -1, "notice TEXT..." },
-		{ AV_WHO, 0, 0, "who" },
-		{ AV_KICK, 1, -1, "kick NAME [REASON...]" },
-		{ AV_MUTE, 1, 2, "mute NAME|LOGIN|#UID [DURATION]" },
-		{ AV_UNMUTE, 1, 1, "unmute NAME|LOGIN|#UID" },
-		{ AV_BAN, 1, -1, "ban LOGIN|#UID [DURATION] [REASON...]" },
-		{ AV_UNBAN, 1, 1, "unban LOGIN|#UID" },
-		{ AV_BANS, 0, 0, "bans" },
-		{ AV_STATUS, 0, 0, "status" },
-		{ AV_RELOAD, 0, 0, "reload" },
-		{ AV_SHUTDOWN, 0, -1, "shutdown [MESSAGE...]" },
-		{ AV_PING, 0, 1, "ping [TOKEN]" },
-	};
-	for (size_t i = 0; i < sizeof(n) / sizeof(n[0]); i++)
-		if (n[i].v == v) {
-			if (argc < n[i].min || (n[i].max >= 0 && argc > n[i].max))
-				return usage_err(err, errlen, "usage: lchat-admin %s", n[i].usage);
-			return 0;
-		}
-	return usage_err(err, errlen, "unknown command");
-}
-
+/* The command is the control verb, then: the one-word argument, if the
+ * verb has one; the duration in seconds, if it takes one; the other words
+ * as they are. */
 int admin_build_command(enum admin_verb verb, int argc, char *const argv[], char *outbuf,
 			size_t outcap, char *err, size_t errlen)
 {
+	const struct admin_verb_info *v = admin_verb_info(verb);
 	struct out o = { outbuf, outcap, 0, outcap == 0 };
-	int64_t secs = 0;
-	char num[32];
+	char syn[128], num[32];
+	int next = 0;
 
 	if (outcap)
 		outbuf[0] = '\0';
-	if (check_count(verb, argc, err, errlen) < 0)
-		return -1;
+	if (!v)
+		return usage_err(err, errlen, "unknown command");
+	if (argc < v->min || (v->max >= 0 && argc > v->max))
+		return usage_err(err, errlen, "usage: lchat-admin %s",
+				 synopsis(v->name, v->args, syn, sizeof(syn)));
 	for (int i = 0; i < argc; i++)
 		if (has_line_end(argv[i]))
 			return usage_err(err, errlen, "an argument may not contain a line end");
-	switch (verb) {
-	case AV_NOTICE:
-		put(&o, "NOTICE");
-		put_words(&o, 0, argc, argv);
-		break;
-	case AV_WHO: put(&o, "WHO"); break;
-	case AV_BANS: put(&o, "BANS"); break;
-	case AV_STATUS: put(&o, "STATUS"); break;
-	case AV_RELOAD: put(&o, "RELOAD"); break;
-	case AV_SHUTDOWN:
-		put(&o, "SHUTDOWN");
-		put_words(&o, 0, argc, argv);
-		break;
-	case AV_PING:
-		put(&o, "PING");
-		if (argc && check_word("token", argv[0], err, errlen) < 0)
+	put(&o, verb_name(v->sends));
+	if (v->word && argc > 0) {
+		if (check_word(v->word, argv[0], err, errlen) < 0)
 			return -1;
-		put_words(&o, 0, argc, argv);
-		break;
-	case AV_KICK:
-		if (check_word("name", argv[0], err, errlen) < 0)
-			return -1;
-		put(&o, "KICK");
-		put_words(&o, 0, argc, argv);
-		break;
-	case AV_UNMUTE:
-	case AV_UNBAN:
-		if (check_word("target", argv[0], err, errlen) < 0)
-			return -1;
-		put(&o, verb == AV_UNMUTE ? "UNMUTE " : "UNBAN ");
-		put(&o, argv[0]);
-		break;
-	case AV_MUTE:
-		if (check_word("target", argv[0], err, errlen) < 0)
-			return -1;
-		if (argc == 2 && !duration_parse(argv[1], &secs))
+		put_words(&o, 0, 1, argv);
+		next = 1;
+	}
+	if (v->duration != DUR_NONE) {
+		/* A word that does not read as a duration is an error (mute),
+		 * or starts the reason of a ban that has no end. */
+		int64_t secs = 0;
+		if (next < argc && duration_parse(argv[next], &secs))
+			next++;
+		else if (next < argc && v->duration == DUR_OPTIONAL)
 			return usage_err(err, errlen,
 					 "bad duration '%s' (examples: 90s, 10m, 1h30m, 2d, forever)",
-					 argv[1]);
+					 argv[next]);
 		snprintf(num, sizeof(num), " %" PRId64, secs);
-		put(&o, "MUTE ");
-		put(&o, argv[0]);
 		put(&o, num);
-		break;
-	case AV_BAN: {
-		/* The second word is the duration if it reads as one; otherwise
-		 * it starts the reason and the ban has no end. */
-		int reason = 1;
-		if (check_word("target", argv[0], err, errlen) < 0)
-			return -1;
-		if (argc >= 2 && duration_parse(argv[1], &secs))
-			reason = 2;
-		snprintf(num, sizeof(num), " %" PRId64, secs);
-		put(&o, "BAN ");
-		put(&o, argv[0]);
-		put(&o, num);
-		put_words(&o, reason, argc, argv);
-		break;
 	}
-	case AV_NONE:
-		return usage_err(err, errlen, "unknown command");
-	}
+	put_words(&o, next, argc, argv);
 	if (o.over)
 		return usage_err(err, errlen, "the command is too long");
 	return 0;

@@ -12,7 +12,6 @@
 #include <unistd.h>
 
 #include "exitcodes.h"
-#include "reply.h"
 #include "safe.h"
 #include "util.h"
 
@@ -69,29 +68,15 @@ static enum read_status read_line(struct ctl_conn *c, int64_t deadline, char **l
 
 bool ctl_protocol_ok(const char *word, size_t len)
 {
-	static const char want[] = CONTROL_PROTO_NAME "/";
-	size_t n = sizeof(want) - 1;
-
-	if (len <= n || memcmp(word, want, n) != 0)
-		return false;
-	/* The major version: digits up to the end or a '.'. */
-	size_t i = n;
-	unsigned long major = 0;
-	while (i < len && word[i] >= '0' && word[i] <= '9' && major < 1000)
-		major = major * 10 + (unsigned long)(word[i++] - '0');
-	if (i == n || (i < len && word[i] != '.'))
-		return false;
-	return major == PROTO_VERSION;
+	return proto_hello_ok(word, len, CONTROL_PROTO_NAME);
 }
 
 /* What a BYE in place of the greeting means for our exit status. */
 static int bye_exit(const struct server_line *sl)
 {
-	struct field code = { sl->word[0], sl->word_len[0] };
-
-	if (field_is(code, "permission-denied"))
+	if (sl->code_known && sl->code == CODE_PERMISSION_DENIED)
 		return ADM_DENIED;
-	if (field_is(code, "busy"))
+	if (sl->code_known && sl->code == CODE_BUSY)
 		return ADM_CONNECT;
 	return ADM_FAIL;
 }
@@ -174,14 +159,16 @@ static int send_line(struct ctl_conn *c, const char *line)
 	return rc;
 }
 
-/* Is this line the end of a reply? */
+/* Is this line the end of a reply: does it start with the word of one of
+ * the lines that end one (whatever its case)? */
 static bool is_last(const char *line, size_t len)
 {
-	static const char *const ends[] = { "OK", "ERR", "BYE", "PONG" };
+	static const enum server_line_type ends[] = { SL_OK, SL_ERR, SL_BYE, SL_PONG };
 
 	for (size_t i = 0; i < sizeof(ends) / sizeof(ends[0]); i++) {
-		size_t n = strlen(ends[i]);
-		if (len >= n && strncasecmp(line, ends[i], n) == 0 && (len == n || line[n] == ' '))
+		const char *w = server_line_word(ends[i]);
+		size_t n = strlen(w);
+		if (len >= n && strncasecmp(line, w, n) == 0 && (len == n || line[n] == ' '))
 			return true;
 	}
 	return false;

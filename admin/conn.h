@@ -41,7 +41,8 @@ void reply_free(struct reply *r);
 /* Say QUIT (best effort: the daemon may be gone after SHUTDOWN), close. */
 void ctl_close(struct ctl_conn *c);
 
-/* Is the hello's protocol word "lchat-control/1" or "lchat-control/1.x"? */
+/* Is the hello's protocol word "lchat-control/1" or "lchat-control/1.x"?
+ * (proto_hello_ok of lines.h, kept under this name for the tests.) */
 bool ctl_protocol_ok(const char *word, size_t len);
 
 #endif

@@ -15,31 +15,21 @@
 #include "conn.h"
 #include "duration.h"
 #include "exitcodes.h"
-#include "report.h"
 #include "util.h"
 #include "version.h"
 
 #define DEFAULT_TIMEOUT_S 10
 #define TIMEOUT_MAX_S 3600
 
+/* --help: the verbs come from the table in command.c. */
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: lchat-admin [-s SOCKET | -c CONFIG] [--json] [-t SECONDS] VERB [ARGS]\n"
 		"\n"
-		"Verbs:\n"
-		"  notice [TEXT...]            post a notice (no TEXT: one per line of stdin)\n"
-		"  who                         who is in the room\n"
-		"  kick NAME [REASON...]       close a member's connection\n"
-		"  mute NAME|LOGIN|#UID [DURATION]    stop a user speaking (default: forever)\n"
-		"  unmute NAME|LOGIN|#UID\n"
-		"  ban LOGIN|#UID [DURATION] [REASON...]  keep a user out (default: forever)\n"
-		"  unban LOGIN|#UID\n"
-		"  bans                        bans and mutes in force\n"
-		"  status                      the daemon's state\n"
-		"  reload                      re-read the configuration (as SIGHUP does)\n"
-		"  shutdown [MESSAGE...]       tell the room, then stop lchatd\n"
-		"  ping                        is lchatd answering?\n"
+		"Verbs:\n");
+	admin_verbs_help(f);
+	fprintf(f,
 		"\n"
 		"Options:\n"
 		"  -s, --socket PATH   the control socket (default: control_socket of the config)\n"
@@ -90,8 +80,9 @@ static void cmds_free(struct cmds *c)
 	free(c->v);
 }
 
-/* `notice` without text: each non-blank line of stdin is one notice. */
-static int notices_from_stdin(struct cmds *c, char *line, size_t cap)
+/* A verb that reads stdin (notice), given no words: each non-blank line
+ * of stdin is one command. */
+static int lines_from_stdin(struct cmds *c, enum admin_verb verb, char *line, size_t cap)
 {
 	char *in = NULL, err[256];
 	size_t incap = 0;
@@ -105,7 +96,7 @@ static int notices_from_stdin(struct cmds *c, char *line, size_t cap)
 		if (strspn(in, " \t") == (size_t)n)
 			continue;
 		char *words[] = { in };
-		if (admin_build_command(AV_NOTICE, 1, words, line, cap, err, sizeof(err)) < 0)
+		if (admin_build_command(verb, 1, words, line, cap, err, sizeof(err)) < 0)
 			rc = usage_error("%s", err);
 		else if (cmds_add(c, line) < 0)
 			rc = ADM_FAIL;
@@ -115,8 +106,12 @@ static int notices_from_stdin(struct cmds *c, char *line, size_t cap)
 		rc = ADM_FAIL;
 	}
 	free(in);
-	if (rc == ADM_OK && c->n == 0)
-		rc = usage_error("%s", "no notice text (give TEXT, or lines on stdin)");
+	if (rc == ADM_OK && c->n == 0) {
+		char msg[128];
+		snprintf(msg, sizeof(msg), "no %s text (give TEXT, or lines on stdin)",
+			 admin_verb_info(verb)->name);
+		rc = usage_error("%s", msg);
+	}
 	return rc;
 }
 
@@ -141,7 +136,7 @@ static int socket_from_config(const char *conf, char **sock)
 }
 
 /* Connect, run each command, QUIT. Stops at the first failure. */
-static int converse(const char *sock, int timeout_ms, enum admin_verb verb,
+static int converse(const char *sock, int timeout_ms, const struct admin_verb_info *verb,
 		    const struct cmds *c, bool json)
 {
 	struct ctl_conn conn;
@@ -151,9 +146,9 @@ static int converse(const char *sock, int timeout_ms, enum admin_verb verb,
 		struct reply r;
 		rc = ctl_command(&conn, c->v[i], &r);
 		if (rc == ADM_OK)
-			rc = report(verb, &r, json);
-		else if (verb == AV_RELOAD && r.sl.type == SL_ERR)
-			fprintf(stderr, "lchat-admin: the configuration was not reloaded; the old one stays in force\n");
+			rc = verb->report(&r, json);
+		else if (verb->on_error && r.sl.type == SL_ERR)
+			fprintf(stderr, "lchat-admin: %s\n", verb->on_error);
 		reply_free(&r);
 	}
 	ctl_close(&conn);
@@ -231,8 +226,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "lchat-admin: out of memory\n");
 		return ADM_FAIL;
 	}
-	if (verb == AV_NOTICE && nargs == 0)
-		rc = notices_from_stdin(&cmds, line, cap);
+	if (admin_verb_info(verb)->stdin_lines && nargs == 0)
+		rc = lines_from_stdin(&cmds, verb, line, cap);
 	else if (admin_build_command(verb, nargs, args, line, cap, err, sizeof(err)) < 0)
 		rc = usage_error("%s", err);
 	else if (cmds_add(&cmds, line) < 0)
@@ -247,7 +242,7 @@ int main(int argc, char **argv)
 			rc = socket_from_config(conf ? conf : LCHAT_DEFAULT_CONFIG, &sock);
 	}
 	if (rc == ADM_OK)
-		rc = converse(sock, (int)(timeout_s * 1000), verb, &cmds, json);
+		rc = converse(sock, (int)(timeout_s * 1000), admin_verb_info(verb), &cmds, json);
 	free(sock);
 	cmds_free(&cmds);
 	return rc;

@@ -65,18 +65,21 @@ static void fmt_secs(int64_t s, char *buf, size_t len)
 		duration_format(s, buf, len);
 }
 
-/* "forever" or a duration from a field holding seconds (0: forever) or
- * "forever". */
-static void fmt_secs_field(const struct field *f, char *buf, size_t len)
+/* A duration for people from a field holding seconds or "forever"
+ * (reply.h); 0 seconds has no end too. Returns whether it has none. */
+static bool fmt_secs_field(const struct field *f, char *buf, size_t len)
 {
-	uint64_t s;
+	bool forever = false;
+	int64_t s = 0;
 
-	if (field_is(*f, "forever"))
-		snprintf(buf, len, "forever");
-	else if (proto_parse_u64(f->s, f->n, &s) && s <= INT64_MAX)
-		duration_format((int64_t)s, buf, len);
-	else
+	if (!parse_time_left(*f, &forever, &s)) {
 		snprintf(buf, len, "?");
+		return false;
+	}
+	if (forever)
+		s = 0;
+	duration_format(s, buf, len);     /* 0: "forever" */
+	return s <= 0;
 }
 
 /* Zeroed room for a row per line of r (one at least: no lines is no
@@ -104,7 +107,7 @@ static void put_padded(const struct field *f, int w)
 	printf("%*s", (int)f->n < w ? w - (int)f->n : 0, "");
 }
 
-static int report_who(const struct reply *r, bool json)
+int report_who(const struct reply *r, bool json)
 {
 	struct who_row *rows = alloc_rows(r, sizeof(*rows));
 	int wname = 4, wlogin = 5;
@@ -170,7 +173,7 @@ static int report_who(const struct reply *r, bool json)
 
 /* ---- bans -------------------------------------------------------------- */
 
-static int report_bans(const struct reply *r, bool json)
+int report_bans(const struct reply *r, bool json)
 {
 	struct sanction_row *rows = alloc_rows(r, sizeof(*rows));
 	int wlogin = 5;
@@ -235,53 +238,26 @@ static int report_bans(const struct reply *r, bool json)
 
 /* ---- status ------------------------------------------------------------ */
 
-enum unit { U_TEXT, U_SECONDS, U_KIB };
-
-/* How to show the keys people look at; others are shown as they come. */
-static const struct {
-	const char *key, *label;
-	enum unit unit;
-} status_keys[] = {
-	{ "version", "version", U_TEXT },
-	{ "pid", "daemon pid", U_TEXT },
-	{ "supervisor-pid", "supervisor pid", U_TEXT },
-	{ "uptime", "up", U_SECONDS },
-	{ "daemon-uptime", "daemon up", U_SECONDS },
-	{ "restarts", "restarts", U_TEXT },
-	{ "users", "users", U_TEXT },
-	{ "connections", "connections", U_TEXT },
-	{ "max-users", "max users", U_TEXT },
-	{ "messages", "messages", U_TEXT },
-	{ "last-seq", "last seq", U_TEXT },
-	{ "memory-kib", "memory", U_KIB },
-	{ "bans", "bans", U_TEXT },
-	{ "mutes", "mutes", U_TEXT },
-	{ "reloads", "reloads", U_TEXT },
-	{ "config", "config", U_TEXT },
-};
-
+/* The keys this program knows get their label and unit from the table in
+ * reply.c; others are shown as they come. */
 static void status_human(const struct field *key, const struct field *val)
 {
-	const char *label = NULL;
-	enum unit unit = U_TEXT;
+	enum status_key k;
+	enum status_unit unit = UNIT_TEXT;
 	uint64_t n;
 
-	for (size_t i = 0; i < sizeof(status_keys) / sizeof(status_keys[0]); i++)
-		if (field_is(*key, status_keys[i].key)) {
-			label = status_keys[i].label;
-			unit = status_keys[i].unit;
-		}
-	if (label)
-		printf("%-15s ", label);
-	else {
+	if (status_key_find(*key, &k)) {
+		unit = status_key_unit(k);
+		printf("%-15s ", status_key_label(k));
+	} else {
 		put_padded(key, 15);
 		printf(" ");
 	}
-	if (unit == U_SECONDS && proto_parse_u64(val->s, val->n, &n) && n <= INT64_MAX) {
+	if (unit == UNIT_SECONDS && proto_parse_u64(val->s, val->n, &n) && n <= INT64_MAX) {
 		char buf[32];
 		fmt_secs((int64_t)n, buf, sizeof(buf));
 		printf("%s\n", buf);
-	} else if (unit == U_KIB && proto_parse_u64(val->s, val->n, &n)) {
+	} else if (unit == UNIT_KIB && proto_parse_u64(val->s, val->n, &n)) {
 		printf("%" PRIu64 " KiB\n", n);
 	} else {
 		put_safe(val);
@@ -289,7 +265,7 @@ static void status_human(const struct field *key, const struct field *val)
 	}
 }
 
-static int report_status(const struct reply *r, bool json)
+int report_status(const struct reply *r, bool json)
 {
 	if (json)
 		printf("{");
@@ -333,7 +309,7 @@ static void list_human(const struct field *f)
 static void list_json(const struct field *f)
 {
 	printf("[");
-	if (!field_is(*f, "-")) {
+	if (!field_is_none(*f)) {
 		const char *p = f->s, *e = f->s + f->n;
 		bool first = true;
 		while (p < e) {
@@ -350,17 +326,11 @@ static void list_json(const struct field *f)
 	printf("]");
 }
 
-static bool is_none(const struct field *f)
-{
-	return f->n == 0 || field_is(*f, "-");
-}
-
-static int report_reload(const struct reply *r, bool json)
+int report_reload(const struct reply *r, bool json)
 {
 	struct field changed, restart;
 
-	if (!find_key_value(r->sl.rest, r->sl.rest_len, "changed", &changed) ||
-	    !find_key_value(r->sl.rest, r->sl.rest_len, "restart-needed", &restart))
+	if (!parse_reload_reply(r->sl.rest, r->sl.rest_len, &changed, &restart))
 		return bad_reply("reply", r->last);
 	if (json) {
 		printf("{\"changed\": ");
@@ -371,12 +341,12 @@ static int report_reload(const struct reply *r, bool json)
 		return ADM_OK;
 	}
 	printf("configuration reloaded; changed: ");
-	if (is_none(&changed))
+	if (field_is_none(changed))
 		printf("nothing");
 	else
 		list_human(&changed);
 	printf("\n");
-	if (!is_none(&restart)) {
+	if (!field_is_none(restart)) {
 		printf("restart lchatd for these to take effect: ");
 		list_human(&restart);
 		printf("\n");
@@ -386,70 +356,95 @@ static int report_reload(const struct reply *r, bool json)
 
 /* ---- one-line results ------------------------------------------------------- */
 
-int report(enum admin_verb verb, const struct reply *r, bool json)
+/* Print the n words after "OK VERB" (the last keeps the rest of the line),
+ * sanitized, between the n + 1 texts of `around`. */
+static int print_fields(const struct reply *r, int n, const char *const around[])
+{
+	struct field f[4];
+
+	if (n > 4 || ok_fields(r, f, n) < n)
+		return bad_reply("reply", r->last);
+	for (int i = 0; i < n; i++) {
+		fputs(around[i], stdout);
+		put_safe(&f[i]);
+	}
+	fputs(around[n], stdout);
+	return ADM_OK;
+}
+
+int report_notice(const struct reply *r, bool json)
+{
+	(void)json;
+	return print_fields(r, 1, (const char *const[]){ "notice posted (seq ", ")\n" });
+}
+
+int report_kick(const struct reply *r, bool json)
+{
+	(void)json;
+	return print_fields(r, 2, (const char *const[]){ "kicked ", " (seq ", ")\n" });
+}
+
+/* OK MUTE login uid seconds|forever, and for a ban sessions-closed. */
+static int report_sanctioned(const struct reply *r, const char *done, bool ban)
 {
 	struct field f[4];
 	char dur[32];
-	int n;
+	int n = ban ? 4 : 3;
 
-	switch (verb) {
-	case AV_WHO: return report_who(r, json);
-	case AV_BANS: return report_bans(r, json);
-	case AV_STATUS: return report_status(r, json);
-	case AV_RELOAD: return report_reload(r, json);
-	case AV_NOTICE:
-		if (ok_fields(r, f, 1) < 1)
-			return bad_reply("reply", r->last);
-		printf("notice posted (seq ");
-		put_safe(&f[0]);
-		printf(")\n");
-		return ADM_OK;
-	case AV_KICK:
-		if (ok_fields(r, f, 2) < 2)
-			return bad_reply("reply", r->last);
-		printf("kicked ");
-		put_safe(&f[0]);
-		printf(" (seq ");
-		put_safe(&f[1]);
-		printf(")\n");
-		return ADM_OK;
-	case AV_MUTE:
-	case AV_BAN:
-		n = verb == AV_BAN ? 4 : 3;
-		if (ok_fields(r, f, n) < n)
-			return bad_reply("reply", r->last);
-		fmt_secs_field(&f[2], dur, sizeof(dur));
-		printf("%s ", verb == AV_BAN ? "banned" : "muted");
-		put_safe(&f[0]);
-		printf(" (uid ");
-		put_safe(&f[1]);
-		printf(") %s%s", strcmp(dur, "forever") == 0 ? "" : "for ", dur);
-		if (verb == AV_BAN) {
-			printf("; sessions closed: ");
-			put_safe(&f[3]);
-		}
-		printf("\n");
-		return ADM_OK;
-	case AV_UNMUTE:
-	case AV_UNBAN:
-		if (ok_fields(r, f, 2) < 2)
-			return bad_reply("reply", r->last);
-		printf("%s ", verb == AV_UNBAN ? "unbanned" : "unmuted");
-		put_safe(&f[0]);
-		printf(" (uid ");
-		put_safe(&f[1]);
-		printf(")\n");
-		return ADM_OK;
-	case AV_SHUTDOWN:
-		printf("lchatd is shutting down\n");
-		return ADM_OK;
-	case AV_PING:
-		if (r->sl.type != SL_PONG)
-			return bad_reply("reply", r->last);
-		printf("lchatd is alive\n");
-		return ADM_OK;
-	case AV_NONE:
-		break;
+	if (ok_fields(r, f, n) < n)
+		return bad_reply("reply", r->last);
+	bool forever = fmt_secs_field(&f[2], dur, sizeof(dur));
+	printf("%s ", done);
+	put_safe(&f[0]);
+	printf(" (uid ");
+	put_safe(&f[1]);
+	printf(") %s%s", forever ? "" : "for ", dur);
+	if (ban) {
+		printf("; sessions closed: ");
+		put_safe(&f[3]);
 	}
-	return ADM_FAIL;
+	printf("\n");
+	return ADM_OK;
+}
+
+int report_mute(const struct reply *r, bool json)
+{
+	(void)json;
+	return report_sanctioned(r, "muted", false);
+}
+
+int report_ban(const struct reply *r, bool json)
+{
+	(void)json;
+	return report_sanctioned(r, "banned", true);
+}
+
+/* OK UNMUTE|UNBAN login uid */
+int report_unmute(const struct reply *r, bool json)
+{
+	(void)json;
+	return print_fields(r, 2, (const char *const[]){ "unmuted ", " (uid ", ")\n" });
+}
+
+int report_unban(const struct reply *r, bool json)
+{
+	(void)json;
+	return print_fields(r, 2, (const char *const[]){ "unbanned ", " (uid ", ")\n" });
+}
+
+int report_shutdown(const struct reply *r, bool json)
+{
+	(void)r;
+	(void)json;
+	printf("lchatd is shutting down\n");
+	return ADM_OK;
+}
+
+int report_ping(const struct reply *r, bool json)
+{
+	(void)json;
+	if (r->sl.type != SL_PONG)
+		return bad_reply("reply", r->last);
+	printf("lchatd is alive\n");
+	return ADM_OK;
 }

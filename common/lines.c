@@ -144,8 +144,7 @@ static bool parse_event(const char *p, const char *e, struct server_line *sl)
 
 /* ---- replies -------------------------------------------------------- */
 
-/* "WORD FIRST" and, if fmt is not NULL, a space and the formatted rest. */
-static int vline(struct buffer *out, enum server_line_type t, const char *first,
+int line_vformat(struct buffer *out, enum server_line_type t, const char *first,
 		 const char *fmt, va_list ap)
 {
 	if (!fmt)
@@ -173,7 +172,7 @@ int line_ok(struct buffer *out, enum verb v, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	int rc = vline(out, SL_OK, verb_name(v), fmt, ap);
+	int rc = line_vformat(out, SL_OK, verb_name(v), fmt, ap);
 	va_end(ap);
 	return rc;
 }
@@ -183,7 +182,7 @@ int line_err(struct buffer *out, enum reply_code c, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	int rc = vline(out, SL_ERR, code_word(c), fmt, ap);
+	int rc = line_vformat(out, SL_ERR, code_word(c), fmt, ap);
 	va_end(ap);
 	return rc;
 }

@@ -8,6 +8,7 @@
 #ifndef LCHAT_LINES_H
 #define LCHAT_LINES_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -82,6 +83,11 @@ int line_ok(struct buffer *out, enum verb v, const char *fmt, ...)
 /* "ERR code text". */
 int line_err(struct buffer *out, enum reply_code c, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* "WORD FIRST" (WORD: the line type's) and, if fmt is not NULL, a space
+ * and the formatted rest: the shape of OK, ERR and the control socket's
+ * STATUS. Nothing is queued if the whole line cannot be. */
+int line_vformat(struct buffer *out, enum server_line_type t, const char *first,
+		 const char *fmt, va_list ap) __attribute__((format(printf, 4, 0)));
 /* "BYE code text". */
 int line_bye(struct buffer *out, enum reply_code c, const char *text);
 /* The same into out (cap bytes), for a connection refused before it has a

@@ -1,52 +1,83 @@
-/* reply.c - split the control socket's reply lines into fields (see
- * reply.h). The framing and the OK/ERR/BYE lines are common/protocol.c's;
- * these are the admin-only lines it does not know. */
+/* reply.c - the control socket's longer reply lines, formatted and split
+ * into fields (see reply.h). Each of their words is written here once. */
 #include "reply.h"
 
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
-#include "protocol.h"
+#include "buffer.h"
+#include "words.h"
 
-/* The next space-separated word of [*p, e); advances *p past it and one
- * space. An empty word (two spaces) is returned as such. */
+/* Nothing: a member who may speak, an empty list of options. */
+static const char none_word[] = "-";
+/* A mute or ban with no end. */
+static const char forever_word[] = "forever";
+/* The two lists of OK RELOAD. */
+static const char changed_key[] = "changed";
+static const char restart_key[] = "restart-needed";
+
+static const struct {
+	const char *word, *label;
+	enum status_unit unit;
+} status_keys[STATUS_KEY_COUNT] = {
+	[STATUS_VERSION] = { "version", "version", UNIT_TEXT },
+	[STATUS_PID] = { "pid", "daemon pid", UNIT_TEXT },
+	[STATUS_SUPERVISOR_PID] = { "supervisor-pid", "supervisor pid", UNIT_TEXT },
+	[STATUS_UPTIME] = { "uptime", "up", UNIT_SECONDS },
+	[STATUS_DAEMON_UPTIME] = { "daemon-uptime", "daemon up", UNIT_SECONDS },
+	[STATUS_RESTARTS] = { "restarts", "restarts", UNIT_TEXT },
+	[STATUS_USERS] = { "users", "users", UNIT_TEXT },
+	[STATUS_CONNECTIONS] = { "connections", "connections", UNIT_TEXT },
+	[STATUS_MAX_USERS] = { "max-users", "max users", UNIT_TEXT },
+	[STATUS_MESSAGES] = { "messages", "messages", UNIT_TEXT },
+	[STATUS_LAST_SEQ] = { "last-seq", "last seq", UNIT_TEXT },
+	[STATUS_MEMORY_KIB] = { "memory-kib", "memory", UNIT_KIB },
+	[STATUS_BANS] = { "bans", "bans", UNIT_TEXT },
+	[STATUS_MUTES] = { "mutes", "mutes", UNIT_TEXT },
+	[STATUS_RELOADS] = { "reloads", "reloads", UNIT_TEXT },
+	[STATUS_CONFIG] = { "config", "config", UNIT_TEXT },
+};
+
+/* The next space-separated word of [*p, e) (words.h), as a field. An
+ * empty word (two spaces) is returned as such. */
 static struct field next_field(const char **p, const char *e)
 {
-	struct field f = { *p, 0 };
-	const char *sp = memchr(*p, ' ', (size_t)(e - *p));
+	struct field f;
 
-	f.n = (size_t)((sp ? sp : e) - *p);
-	*p = sp ? sp + 1 : e;
+	f.s = proto_next_word(p, e, &f.n);
 	return f;
 }
 
 bool field_is(struct field f, const char *s)
 {
-	return f.n == strlen(s) && memcmp(f.s, s, f.n) == 0;
+	return proto_word_is(f.s, f.n, s);
+}
+
+bool field_is_none(struct field f)
+{
+	return f.n == 0 || field_is(f, none_word);
 }
 
 static bool field_u64(struct field f, uint64_t *v)
 {
-	return f.n > 0 && proto_parse_u64(f.s, f.n, v);
+	return proto_parse_u64(f.s, f.n, v);
 }
 
 static bool field_i64(struct field f, int64_t *v)
 {
-	uint64_t u;
-
-	if (!field_u64(f, &u) || u > INT64_MAX)
-		return false;
-	*v = (int64_t)u;
-	return true;
+	return proto_parse_i64(f.s, f.n, v);
 }
 
-/* Split exactly n words (no rest) from [p, e), after checking the first
- * is `verb`. */
-static bool split(const char *line, size_t len, const char *verb, struct field *w, int n,
+/* Split exactly n words (no rest) from the line, after checking that its
+ * first word is line type t's. */
+static bool split(const char *line, size_t len, enum server_line_type t, struct field *w, int n,
 		  struct field *rest)
 {
 	const char *p = line, *e = line + len;
 
-	if (!field_is(next_field(&p, e), verb))
+	if (!field_is(next_field(&p, e), server_line_word(t)))
 		return false;
 	for (int i = 0; i < n; i++) {
 		if (p >= e)
@@ -64,26 +95,68 @@ static bool split(const char *line, size_t len, const char *verb, struct field *
 	return true;
 }
 
+/* ---- time left ---------------------------------------------------------- */
+
+const char *reply_time_left(int64_t s, char *buf, size_t len)
+{
+	if (s == REPLY_FOREVER)
+		snprintf(buf, len, "%s", forever_word);
+	else
+		snprintf(buf, len, "%" PRId64, s);
+	return buf;
+}
+
+bool parse_time_left(struct field f, bool *forever, int64_t *s)
+{
+	*forever = field_is(f, forever_word);
+	return *forever || field_i64(f, s);
+}
+
+/* ---- WHO ------------------------------------------------------------------ */
+
+int line_who_admin(struct buffer *out, const char *name, const char *login, uint64_t uid,
+		   int64_t idle_s, int64_t joined_ms, int64_t connected_ms, int64_t muted_s)
+{
+	char muted[24];
+
+	if (muted_s == 0)
+		snprintf(muted, sizeof(muted), "%s", none_word);
+	else
+		reply_time_left(muted_s, muted, sizeof(muted));
+	return buffer_printf_line(out, "%s %s %s %" PRIu64 " %" PRId64 " %" PRId64 " %" PRId64 " %s",
+				  server_line_word(SL_WHO), name, login, uid, idle_s, joined_ms,
+				  connected_ms, muted);
+}
+
 bool parse_who_line(const char *line, size_t len, struct who_row *w)
 {
 	struct field f[7];
 
 	memset(w, 0, sizeof(*w));
-	if (!split(line, len, "WHO", f, 7, NULL))
+	if (!split(line, len, SL_WHO, f, 7, NULL))
 		return false;
 	w->name = f[0];
 	w->login = f[1];
 	if (!field_u64(f[2], &w->uid) || !field_i64(f[3], &w->idle_s) ||
 	    !field_i64(f[4], &w->joined_ms) || !field_i64(f[5], &w->connected_ms))
 		return false;
-	if (field_is(f[6], "-"))
+	if (field_is(f[6], none_word))
 		return true;
 	w->muted = true;
-	if (field_is(f[6], "forever"))
-		w->muted_forever = true;
-	else if (!field_i64(f[6], &w->muted_s))
-		return false;
-	return true;
+	return parse_time_left(f[6], &w->muted_forever, &w->muted_s);
+}
+
+/* ---- SANCTION -------------------------------------------------------------- */
+
+int line_sanction(struct buffer *out, const char *kind, const char *login, uint64_t uid,
+		  int64_t left_s, const char *reason)
+{
+	char left[24];
+	bool why = reason && reason[0];
+
+	return buffer_printf_line(out, "%s %s %s %" PRIu64 " %s%s%s", server_line_word(SL_SANCTION),
+				  kind, login, uid, reply_time_left(left_s, left, sizeof(left)),
+				  why ? " " : "", why ? reason : "");
 }
 
 bool parse_sanction_line(const char *line, size_t len, struct sanction_row *s)
@@ -91,22 +164,71 @@ bool parse_sanction_line(const char *line, size_t len, struct sanction_row *s)
 	struct field f[4];
 
 	memset(s, 0, sizeof(*s));
-	if (!split(line, len, "SANCTION", f, 4, &s->reason))
+	if (!split(line, len, SL_SANCTION, f, 4, &s->reason))
 		return false;
 	s->kind = f[0];
 	s->login = f[1];
 	if (!field_u64(f[2], &s->uid))
 		return false;
-	if (field_is(f[3], "forever"))
-		s->forever = true;
-	else if (!field_i64(f[3], &s->left_s))
-		return false;
-	return true;
+	return parse_time_left(f[3], &s->forever, &s->left_s);
+}
+
+/* ---- STATUS ------------------------------------------------------------------ */
+
+const char *status_key_word(enum status_key k)
+{
+	return (unsigned)k < STATUS_KEY_COUNT ? status_keys[k].word : "";
+}
+
+const char *status_key_label(enum status_key k)
+{
+	return (unsigned)k < STATUS_KEY_COUNT ? status_keys[k].label : "";
+}
+
+enum status_unit status_key_unit(enum status_key k)
+{
+	return (unsigned)k < STATUS_KEY_COUNT ? status_keys[k].unit : UNIT_TEXT;
+}
+
+bool status_key_find(struct field f, enum status_key *k)
+{
+	for (unsigned i = 0; i < STATUS_KEY_COUNT; i++)
+		if (field_is(f, status_keys[i].word)) {
+			*k = (enum status_key)i;
+			return true;
+		}
+	return false;
+}
+
+int line_status(struct buffer *out, enum status_key k, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	int rc = line_vformat(out, SL_STATUS, status_key_word(k), fmt, ap);
+	va_end(ap);
+	return rc;
 }
 
 bool parse_status_line(const char *line, size_t len, struct field *key, struct field *value)
 {
-	return split(line, len, "STATUS", key, 1, value);
+	return split(line, len, SL_STATUS, key, 1, value);
+}
+
+/* ---- OK RELOAD ------------------------------------------------------------------ */
+
+int line_ok_reload(struct buffer *out, const char *changed, const char *restart_needed)
+{
+	return line_ok(out, VERB_RELOAD, "%s=%s %s=%s", changed_key,
+		       changed[0] ? changed : none_word, restart_key,
+		       restart_needed[0] ? restart_needed : none_word);
+}
+
+bool parse_reload_reply(const char *s, size_t n, struct field *changed,
+			struct field *restart_needed)
+{
+	return find_key_value(s, n, changed_key, changed) &&
+	       find_key_value(s, n, restart_key, restart_needed);
 }
 
 bool find_key_value(const char *s, size_t n, const char *key, struct field *value)

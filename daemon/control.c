@@ -3,6 +3,10 @@
  * same line protocol. The daemon serves it in its own loop, so
  * every connection is non-blocking and its output bounded.
  *
+ * One function per verb, dispatched through the table `commands`; the
+ * verbs' words and usage are common/verbs.c's, and every reply line is
+ * made by a formatter of lines.h or reply.h.
+ *
  * Access is decided from the kernel's view of the peer (SO_PEERCRED and
  * SO_PEERGROUPS), whatever the socket file's mode: root, the daemon's own
  * user, and members of admin_group. */
@@ -24,10 +28,10 @@
 #include "moderation.h"
 #include "passwd.h"
 #include "protocol.h"
+#include "reply.h"
 #include "sanitize.h"
 #include "sockets.h"
 #include "util.h"
-#include "version.h"
 
 /* A control client that lets this much output pile up is dropped. */
 #define CONTROL_OUT_MAX (1024 * 1024)
@@ -112,11 +116,24 @@ void control_free(struct control *c)
 	free(c);
 }
 
-/* Queue one reply line; out of memory closes the connection. */
-#define creply(cc, ...) do { \
-	if (buffer_printf_line(&(cc)->out, __VA_ARGS__) < 0) \
-		(cc)->closing = true; \
-} while (0)
+/* rc is a formatter's (lines.h, reply.h): out of memory queueing a reply
+ * closes the connection. */
+static void queued(struct control_conn *cc, int rc)
+{
+	if (rc < 0)
+		cc->closing = true;
+}
+
+/* Queue "OK VERB ..." or "ERR code ...". */
+#define reply_ok(cc, verb, ...) queued(cc, line_ok(&(cc)->out, verb, __VA_ARGS__))
+#define reply_err(cc, code, ...) queued(cc, line_err(&(cc)->out, code, __VA_ARGS__))
+
+/* "ERR bad-argument usage: KICK NAME [REASON]", from the verb table, and
+ * `more` after it. */
+static void usage_error(struct control_conn *cc, enum verb v, const char *more)
+{
+	reply_err(cc, CODE_BAD_ARGUMENT, "usage: %s%s", verb_usage(v), more);
+}
 
 /* Is the peer allowed? root, our own uid, or a member of admin_group. */
 static bool peer_is_admin(struct control *c, int fd, const struct ucred *cred)
@@ -176,8 +193,7 @@ static void accept_one(struct control *c)
 	snprintf(cc->login, sizeof(cc->login), "%s", login);
 	cc->closing = false;
 	memset(&cc->out, 0, sizeof(cc->out));
-	creply(cc, "HELLO %s/%d lchatd/%s login=%s max_line=%ld", CONTROL_PROTO_NAME,
-	       PROTO_VERSION, LCHAT_VERSION, login, c->cfg->max_line);
+	queued(cc, line_hello(&cc->out, CONTROL_PROTO_NAME, login, c->cfg->max_line));
 }
 
 /* Text from an admin (a reason, a notice) follows the rules of message
@@ -188,7 +204,7 @@ static bool text_ok(struct control_conn *cc, const char *text, size_t len, bool 
 		return true;
 	enum text_error te = text ? text_check(text, len, NULL) : TEXT_EMPTY;
 	if (te != TEXT_OK) {
-		creply(cc, "ERR %s %s", text_error_code(te), text_error_message(te));
+		reply_err(cc, text_error_reply(te), "%s", text_error_message(te));
 		return false;
 	}
 	return true;
@@ -202,7 +218,7 @@ static void cmd_notice(struct control *c, struct control_conn *cc, const struct 
 	uint64_t seq = room_post(c->room, &ev);
 	log_msg(LOG_NOTICE, "notice by %s (uid %u): %.*s", cc->login, (unsigned)cc->uid,
 		(int)cmd->text_len, cmd->text);
-	creply(cc, "OK NOTICE %" PRIu64, seq);
+	reply_ok(cc, VERB_NOTICE, "%" PRIu64, seq);
 }
 
 static void cmd_kick(struct control *c, struct control_conn *cc, const struct command *cmd)
@@ -210,7 +226,7 @@ static void cmd_kick(struct control *c, struct control_conn *cc, const struct co
 	char name[NAME_MAX_LEN + 1], reason[SANCTION_REASON_MAX + 1] = "", bye[200];
 
 	if (!cmd->arg || cmd->arg_len > NAME_MAX_LEN) {
-		creply(cc, "ERR bad-argument usage: KICK NAME [REASON]");
+		usage_error(cc, VERB_KICK, "");
 		return;
 	}
 	if (!text_ok(cc, cmd->text, cmd->text_len, false))
@@ -224,13 +240,13 @@ static void cmd_kick(struct control *c, struct control_conn *cc, const struct co
 
 	struct kicked_member k;
 	if (!moderation_kick(c->room, name, reason[0] ? reason : NULL, bye, &k)) {
-		creply(cc, "ERR no-such-user nobody called %s is in the room",
-		       name_check_syntax(name, strlen(name)) == NAME_OK ? name : "that");
+		reply_err(cc, CODE_NO_SUCH_USER, "nobody called %s is in the room",
+			  name_check_syntax(name, strlen(name)) == NAME_OK ? name : "that");
 		return;
 	}
 	log_msg(LOG_NOTICE, "kick: %s (login %s, uid %u) by %s (uid %u)%s%s", k.name, k.login,
 		(unsigned)k.uid, cc->login, (unsigned)cc->uid, reason[0] ? ": " : "", reason);
-	creply(cc, "OK KICK %s %" PRIu64, k.name, k.seq);
+	reply_ok(cc, VERB_KICK, "%s %" PRIu64, k.name, k.seq);
 }
 
 /* TARGET of MUTE, BAN and the rest: a member's name (when member_names),
@@ -241,7 +257,7 @@ static bool resolve_target(struct control *c, struct control_conn *cc, const str
 	char t[64];
 
 	if (!cmd->arg || cmd->arg_len >= sizeof(t)) {
-		creply(cc, "ERR bad-argument usage: %s TARGET ...", verb_name(cmd->verb));
+		reply_err(cc, CODE_BAD_ARGUMENT, "usage: %s TARGET ...", verb_name(cmd->verb));
 		return false;
 	}
 	memcpy(t, cmd->arg, cmd->arg_len);
@@ -268,8 +284,8 @@ static bool resolve_target(struct control *c, struct control_conn *cc, const str
 		snprintf(login, len, "%s", t);
 		return true;
 	}
-	creply(cc, "ERR no-such-user no member, login or #uid matches %s",
-	       name_check_syntax(t, strlen(t)) == NAME_OK ? t : "that");
+	reply_err(cc, CODE_NO_SUCH_USER, "no member, login or #uid matches %s",
+		  name_check_syntax(t, strlen(t)) == NAME_OK ? t : "that");
 	return false;
 }
 
@@ -284,14 +300,13 @@ static bool parse_duration_reason(struct control_conn *cc, const struct command 
 	const char *sp = p ? memchr(p, ' ', (size_t)(e - p)) : NULL;
 	size_t n = p ? (size_t)((sp ? sp : e) - p) : 0;
 	if (!p || !proto_parse_u64(p, n, &v) || v > (uint64_t)DURATION_MAX_S) {
-		creply(cc, "ERR bad-argument usage: %s TARGET SECONDS%s (0: no end)",
-		       verb_name(cmd->verb), cmd->verb == VERB_BAN ? " [REASON]" : "");
+		usage_error(cc, cmd->verb, " (0: no end)");
 		return false;
 	}
 	*seconds = (int64_t)v;
 	if (sp) {
 		if (cmd->verb != VERB_BAN) {
-			creply(cc, "ERR bad-argument usage: MUTE TARGET SECONDS");
+			usage_error(cc, cmd->verb, "");
 			return false;
 		}
 		if (!text_ok(cc, sp + 1, (size_t)(e - sp - 1), true))
@@ -314,7 +329,7 @@ static bool add_sanction(struct control *c, struct control_conn *cc, const struc
 		return false;
 	x->until_ms = *secs ? now + *secs * 1000 : 0;
 	if (sanctions_set(c->sanctions, x) < 0) {
-		creply(cc, "ERR unavailable out of memory");
+		reply_err(cc, CODE_UNAVAILABLE, "out of memory");
 		return false;
 	}
 	sanctions_save(c->sanctions);
@@ -324,16 +339,14 @@ static bool add_sanction(struct control *c, struct control_conn *cc, const struc
 	return true;
 }
 
-/* "OK MUTE|BAN login uid seconds|forever" */
-static void sanction_reply(struct control_conn *cc, const struct sanction *x, int64_t secs,
-			   const char *more)
+/* "OK MUTE|BAN login uid seconds|forever" (secs 0: forever), then more. */
+static void sanction_reply(struct control_conn *cc, const struct command *cmd,
+			   const struct sanction *x, int64_t secs, const char *more)
 {
-	const char *verb = x->kind == SANCTION_MUTE ? "MUTE" : "BAN";
+	char left[24];
 
-	if (secs)
-		creply(cc, "OK %s %s %u %" PRId64 "%s", verb, x->login, (unsigned)x->uid, secs, more);
-	else
-		creply(cc, "OK %s %s %u forever%s", verb, x->login, (unsigned)x->uid, more);
+	reply_ok(cc, cmd->verb, "%s %u %s%s", x->login, (unsigned)x->uid,
+		 reply_time_left(secs ? secs : REPLY_FOREVER, left, sizeof(left)), more);
 }
 
 static void cmd_mute(struct control *c, struct control_conn *cc, const struct command *cmd)
@@ -346,7 +359,7 @@ static void cmd_mute(struct control *c, struct control_conn *cc, const struct co
 		return;
 	snprintf(notice, sizeof(notice), "you have been muted by an administrator %s", text);
 	moderation_set_mute(c->room, x.uid, sanction_mute_value(&x), notice);
-	sanction_reply(cc, &x, secs, "");
+	sanction_reply(cc, cmd, &x, secs, "");
 }
 
 static void cmd_unsanction(struct control *c, struct control_conn *cc, const struct command *cmd,
@@ -358,8 +371,8 @@ static void cmd_unsanction(struct control *c, struct control_conn *cc, const str
 	if (!resolve_target(c, cc, cmd, kind == SANCTION_MUTE, &uid, login, sizeof(login)))
 		return;
 	if (!sanctions_remove(c->sanctions, kind, uid)) {
-		creply(cc, "ERR not-%s %s is not %s", kind == SANCTION_MUTE ? "muted" : "banned",
-		       login, kind == SANCTION_MUTE ? "muted" : "banned");
+		reply_err(cc, kind == SANCTION_MUTE ? CODE_NOT_MUTED : CODE_NOT_BANNED, "%s is not %s",
+			  login, kind == SANCTION_MUTE ? "muted" : "banned");
 		return;
 	}
 	sanctions_save(c->sanctions);
@@ -367,7 +380,17 @@ static void cmd_unsanction(struct control *c, struct control_conn *cc, const str
 		moderation_set_mute(c->room, uid, 0, "an administrator lifted your mute; you may speak again");
 	log_msg(LOG_NOTICE, "un%s: login %s (uid %u) by %s (uid %u)", sanction_kind_name(kind),
 		login, (unsigned)uid, cc->login, (unsigned)cc->uid);
-	creply(cc, "OK UN%s %s %u", kind == SANCTION_MUTE ? "MUTE" : "BAN", login, (unsigned)uid);
+	reply_ok(cc, cmd->verb, "%s %u", login, (unsigned)uid);
+}
+
+static void cmd_unmute(struct control *c, struct control_conn *cc, const struct command *cmd)
+{
+	cmd_unsanction(c, cc, cmd, SANCTION_MUTE);
+}
+
+static void cmd_unban(struct control *c, struct control_conn *cc, const struct command *cmd)
+{
+	cmd_unsanction(c, cc, cmd, SANCTION_BAN);
 }
 
 static void cmd_ban(struct control *c, struct control_conn *cc, const struct command *cmd)
@@ -381,10 +404,10 @@ static void cmd_ban(struct control *c, struct control_conn *cc, const struct com
 	snprintf(bye, sizeof(bye), "you are banned from the room %s", text);
 	unsigned closed = moderation_close_uid(c->room, x.uid, x.reason[0] ? x.reason : NULL, bye);
 	snprintf(more, sizeof(more), " %u", closed);
-	sanction_reply(cc, &x, secs, more);
+	sanction_reply(cc, cmd, &x, secs, more);
 }
 
-static void cmd_bans(struct control *c, struct control_conn *cc)
+static void cmd_bans(struct control *c, struct control_conn *cc, const struct command *cmd)
 {
 	int64_t now = now_ms();
 	size_t n = 0;
@@ -393,78 +416,87 @@ static void cmd_bans(struct control *c, struct control_conn *cc)
 		const struct sanction *x = &c->sanctions->v[i];
 		if (x->until_ms && x->until_ms <= now)
 			continue;
-		char left[24] = "forever";
-		if (x->until_ms)
-			snprintf(left, sizeof(left), "%" PRId64, (x->until_ms - now + 999) / 1000);
-		creply(cc, "SANCTION %s %s %u %s%s%s", sanction_kind_name(x->kind), x->login,
-		       (unsigned)x->uid, left, x->reason[0] ? " " : "", x->reason);
+		int64_t left = x->until_ms ? (x->until_ms - now + 999) / 1000 : REPLY_FOREVER;
+		queued(cc, line_sanction(&cc->out, sanction_kind_name(x->kind), x->login, x->uid,
+					 left, x->reason));
 		n++;
 	}
-	creply(cc, "OK BANS %zu", n);
+	reply_ok(cc, cmd->verb, "%zu", n);
 }
+
+static void cmd_who(struct control *c, struct control_conn *cc, const struct command *cmd)
+{
+	(void)cmd;
+	queued(cc, room_format_who_admin(c->room, &cc->out));
+}
+
+static void cmd_status(struct control *c, struct control_conn *cc, const struct command *cmd)
+{
+	queued(cc, c->hooks.status(c->hooks.ctx, &cc->out));
+	reply_ok(cc, cmd->verb, NULL);
+}
+
+static void cmd_reload(struct control *c, struct control_conn *cc, const struct command *cmd)
+{
+	(void)cmd;
+	(void)c->hooks.reload(c->hooks.ctx, cc->login, &cc->out, &cc->closing);
+}
+
+static void cmd_shutdown(struct control *c, struct control_conn *cc, const struct command *cmd)
+{
+	if (!text_ok(cc, cmd->text, cmd->text_len, false))
+		return;
+	log_msg(LOG_NOTICE, "shutdown requested by %s (uid %u)", cc->login, (unsigned)cc->uid);
+	reply_ok(cc, cmd->verb, NULL);
+	c->hooks.shutdown(c->hooks.ctx, cmd->text, cmd->text ? cmd->text_len : 0);
+}
+
+static void cmd_ping(struct control *c, struct control_conn *cc, const struct command *cmd)
+{
+	(void)c;
+	queued(cc, proto_reply_pong(&cc->out, cmd));
+}
+
+static void cmd_quit(struct control *c, struct control_conn *cc, const struct command *cmd)
+{
+	(void)c;
+	reply_ok(cc, cmd->verb, NULL);
+	cc->closing = true;
+}
+
+/* What the control socket does for each verb: a row per verb it takes
+ * (verb_on(v, SOCK_CONTROL)); any other is an unknown command. */
+typedef void control_fn(struct control *c, struct control_conn *cc, const struct command *cmd);
+static control_fn *const commands[VERB_COUNT] = {
+	[VERB_NOTICE] = cmd_notice,
+	[VERB_WHO] = cmd_who,
+	[VERB_KICK] = cmd_kick,
+	[VERB_MUTE] = cmd_mute,
+	[VERB_UNMUTE] = cmd_unmute,
+	[VERB_BAN] = cmd_ban,
+	[VERB_UNBAN] = cmd_unban,
+	[VERB_BANS] = cmd_bans,
+	[VERB_STATUS] = cmd_status,
+	[VERB_RELOAD] = cmd_reload,
+	[VERB_SHUTDOWN] = cmd_shutdown,
+	[VERB_PING] = cmd_ping,
+	[VERB_QUIT] = cmd_quit,
+};
 
 static void control_line(struct control *c, struct control_conn *cc, const char *line, size_t len)
 {
 	struct command cmd;
-	char reply[1200];
 
 	if (!proto_accept_line(line, len, &cc->out, &cc->closing))
 		return;
-	switch (proto_parse_command(line, len, &cmd)) {
-	case VERB_NOTICE:
-		cmd_notice(c, cc, &cmd);
-		break;
-	case VERB_WHO:
-		if (room_format_who_admin(c->room, &cc->out) < 0)
-			cc->closing = true;
-		break;
-	case VERB_KICK:
-		cmd_kick(c, cc, &cmd);
-		break;
-	case VERB_MUTE:
-		cmd_mute(c, cc, &cmd);
-		break;
-	case VERB_UNMUTE:
-		cmd_unsanction(c, cc, &cmd, SANCTION_MUTE);
-		break;
-	case VERB_BAN:
-		cmd_ban(c, cc, &cmd);
-		break;
-	case VERB_UNBAN:
-		cmd_unsanction(c, cc, &cmd, SANCTION_BAN);
-		break;
-	case VERB_BANS:
-		cmd_bans(c, cc);
-		break;
-	case VERB_STATUS:
-		if (c->hooks.status(c->hooks.ctx, &cc->out) < 0)
-			cc->closing = true;
-		creply(cc, "OK STATUS");
-		break;
-	case VERB_RELOAD:
-		c->hooks.reload(c->hooks.ctx, cc->login, reply, sizeof(reply));
-		creply(cc, "%s", reply);
-		break;
-	case VERB_SHUTDOWN:
-		if (!text_ok(cc, cmd.text, cmd.text_len, false))
-			break;
-		log_msg(LOG_NOTICE, "shutdown requested by %s (uid %u)", cc->login, (unsigned)cc->uid);
-		creply(cc, "OK SHUTDOWN");
-		c->hooks.shutdown(c->hooks.ctx, cmd.text, cmd.text ? cmd.text_len : 0);
-		break;
-	case VERB_PING:
-		if (proto_reply_pong(&cc->out, &cmd) < 0)
-			cc->closing = true;
-		break;
-	case VERB_QUIT:
-		creply(cc, "OK QUIT");
-		cc->closing = true;
-		break;
-	default:
-		creply(cc, "ERR unknown-command the control commands are NOTICE, WHO, KICK, MUTE, "
-		       "UNMUTE, BAN, UNBAN, BANS, STATUS, RELOAD, SHUTDOWN, PING and QUIT");
-		break;
+	enum verb v = proto_parse_command(line, len, &cmd);
+	if (verb_on(v, SOCK_CONTROL) && commands[v]) {
+		commands[v](c, cc, &cmd);
+		return;
 	}
+	char list[256];
+	verb_list(SOCK_CONTROL, list, sizeof(list));
+	reply_err(cc, CODE_UNKNOWN_COMMAND, "the control commands are %s", list);
 }
 
 static void conn_readable(struct control *c, struct control_conn *cc)
@@ -485,7 +517,7 @@ static void conn_readable(struct control *c, struct control_conn *cc)
 	enum line_status st;
 	while (!cc->closing && (st = linebuf_next(&cc->in, &line, &len)) != LINE_NONE) {
 		if (st == LINE_TOO_LONG)
-			creply(cc, "ERR line-too-long lines are at most %ld bytes", c->cfg->max_line);
+			reply_err(cc, CODE_LINE_TOO_LONG, "lines are at most %ld bytes", c->cfg->max_line);
 		else
 			control_line(c, cc, line, len);
 	}

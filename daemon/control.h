@@ -20,8 +20,9 @@ struct control_hooks {
 	void *ctx;
 	/* STATUS: append the "STATUS key value" lines. -1 if out of memory. */
 	int (*status)(void *ctx, struct buffer *out);
-	/* RELOAD: put the reply line ("OK RELOAD ..." or "ERR ...") in reply. */
-	void (*reload)(void *ctx, const char *by, char *reply, size_t len);
+	/* RELOAD: reload the configuration; true if it was taken. Queues the
+	 * reply (OK RELOAD or ERR bad-config) on out; *oom if that failed. */
+	bool (*reload)(void *ctx, const char *by, struct buffer *out, bool *oom);
 	/* SHUTDOWN: stop once the replies are sent, telling the room msg. */
 	void (*shutdown)(void *ctx, const char *msg, size_t len);
 };

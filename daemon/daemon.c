@@ -30,6 +30,7 @@
 #include "names.h"
 #include "proctitle.h"
 #include "readiness.h"
+#include "reply.h"
 #include "room.h"
 #include "sanctions.h"
 #include "sanitize.h"
@@ -375,35 +376,45 @@ static int status_hook(void *ctx, struct buffer *out)
 		if (d->slot_pid[i] > 0)
 			mem += pss_kib(d->slot_pid[i]);
 	}
-	struct { const char *key; long long v; } nums[] = {
-		{ "pid", d->self }, { "supervisor-pid", getppid() },
-		{ "uptime", (now - d->lchatd_started_ms) / 1000 },
-		{ "daemon-uptime", (now - d->started_ms) / 1000 },
-		{ "restarts", d->restarts }, { "users", users }, { "connections", d->handlers },
-		{ "max-users", d->cfg->max_users },
-		{ "messages", (long long)atomic_load(&d->room.hdr->messages) },
-		{ "last-seq", (long long)room_head(&d->room) - 1 },
-		{ "memory-kib", mem },
-		{ "bans", (long long)sanctions_count(&d->sanctions, SANCTION_BAN) },
-		{ "mutes", (long long)sanctions_count(&d->sanctions, SANCTION_MUTE) },
-		{ "reloads", d->reloads },
+	long long num[STATUS_KEY_COUNT] = {
+		[STATUS_PID] = d->self, [STATUS_SUPERVISOR_PID] = getppid(),
+		[STATUS_UPTIME] = (now - d->lchatd_started_ms) / 1000,
+		[STATUS_DAEMON_UPTIME] = (now - d->started_ms) / 1000,
+		[STATUS_RESTARTS] = d->restarts, [STATUS_USERS] = users,
+		[STATUS_CONNECTIONS] = d->handlers, [STATUS_MAX_USERS] = d->cfg->max_users,
+		[STATUS_MESSAGES] = (long long)atomic_load(&d->room.hdr->messages),
+		[STATUS_LAST_SEQ] = (long long)room_head(&d->room) - 1,
+		[STATUS_MEMORY_KIB] = mem,
+		[STATUS_BANS] = (long long)sanctions_count(&d->sanctions, SANCTION_BAN),
+		[STATUS_MUTES] = (long long)sanctions_count(&d->sanctions, SANCTION_MUTE),
+		[STATUS_RELOADS] = d->reloads,
 	};
-	if (buffer_printf_line(out, "STATUS version %s", LCHAT_VERSION) < 0)
-		return -1;
-	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++)
-		if (buffer_printf_line(out, "STATUS %s %lld", nums[i].key, nums[i].v) < 0)
-			return -1;
 	const char *conf = d->cfg->path ? d->cfg->path : "-";
 	char clean[1024];
 	text_sanitize(conf, strlen(conf), clean, sizeof(clean));
-	return buffer_printf_line(out, "STATUS config %s", clean);
+	/* Every key, in the table's order (reply.h); two are text. */
+	for (unsigned k = 0; k < STATUS_KEY_COUNT; k++) {
+		int rc;
+		if (k == STATUS_VERSION)
+			rc = line_status(out, k, "%s", LCHAT_VERSION);
+		else if (k == STATUS_CONFIG)
+			rc = line_status(out, k, "%s", clean);
+		else
+			rc = line_status(out, k, "%lld", num[k]);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
 }
 
 static int lookup_group(const char *name, gid_t *gid);
 
 /* Reload the configuration file: swap in what may change at run time,
- * report what needs a restart. The same for SIGHUP and RELOAD. */
-static void reload(struct daemon *d, const char *by, char *reply, size_t len)
+ * report what needs a restart. The same for SIGHUP and RELOAD. Returns
+ * true if the configuration was taken. The reply (OK RELOAD, or ERR
+ * bad-config) is queued on out unless it is NULL; *oom is set if that
+ * failed. */
+static bool reload(struct daemon *d, const char *by, struct buffer *out, bool *oom)
 {
 	struct lchat_config fresh;
 	char err[1024], clean[1024], changed[512], restart[512];
@@ -419,8 +430,9 @@ static void reload(struct daemon *d, const char *by, char *reply, size_t len)
 		config_free(&fresh);
 		log_msg(LOG_ERR, "reload (%s) refused: %s; the running configuration stays", by, err);
 		text_sanitize(err, strlen(err), clean, sizeof(clean));
-		snprintf(reply, len, "ERR bad-config %s", clean);
-		return;
+		if (out && line_err(out, CODE_BAD_CONFIG, "%s", clean) < 0)
+			*oom = true;
+		return false;
 	}
 	load_accounts("reload");
 	bool group_changed = strcmp(fresh.admin_group, d->cfg->admin_group) != 0;
@@ -434,20 +446,22 @@ static void reload(struct daemon *d, const char *by, char *reply, size_t len)
 	d->reloads++;
 	log_msg(LOG_NOTICE, "reload (%s): changed: %s; need a restart: %s", by,
 		changed[0] ? changed : "none", restart[0] ? restart : "none");
-	snprintf(reply, len, "OK RELOAD changed=%s restart-needed=%s",
-		 changed[0] ? changed : "-", restart[0] ? restart : "-");
+	if (out && line_ok_reload(out, changed, restart) < 0)
+		*oom = true;
+	return true;
 }
 
-static void reload_hook(void *ctx, const char *by, char *reply, size_t len)
+static bool reload_hook(void *ctx, const char *by, struct buffer *out, bool *oom)
 {
 	struct daemon *d = ctx;
 	char who[128];
 
 	snprintf(who, sizeof(who), "by %s", by);
-	reload(d, who, reply, len);
 	/* The supervisor keeps its own copy, to start the next daemon with. */
-	if (strncmp(reply, "OK", 2) == 0)
-		kill(getppid(), SIGUSR1);
+	if (!reload(d, who, out, oom))
+		return false;
+	kill(getppid(), SIGUSR1);
+	return true;
 }
 
 static void shutdown_hook(void *ctx, const char *msg, size_t len)
@@ -629,10 +643,9 @@ int daemon_main(struct lchat_config *cfg, int ready_fd, unsigned restarts, int64
 				if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT)
 					stop = true;
 				else if (si.ssi_signo == SIGHUP) {
-					char reply[1200];
-					reload(&d, "on SIGHUP", reply, sizeof(reply));
+					bool taken = reload(&d, "on SIGHUP", NULL, NULL);
 					/* A SIGHUP not from the supervisor: tell it. */
-					if ((pid_t)si.ssi_pid != getppid() && strncmp(reply, "OK", 2) == 0)
+					if (taken && (pid_t)si.ssi_pid != getppid())
 						kill(getppid(), SIGUSR1);
 				}
 			}

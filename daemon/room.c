@@ -2,6 +2,8 @@
  * the coalesced wake-up of members. See room.h for the layout. */
 #include "room.h"
 
+#include "reply.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -336,14 +338,10 @@ static int format_who(struct room *r, struct buffer *out, bool admin)
 			rc = line_who(out, s->name, s->login, idle, s->joined_ms);
 		} else {
 			int64_t until = atomic_load(&s->muted_until);
-			char muted[24] = "-";
-			if (until == INT64_MAX)
-				snprintf(muted, sizeof(muted), "forever");
-			else if (until > now)
-				snprintf(muted, sizeof(muted), "%" PRId64, (until - now + 999) / 1000);
-			rc = buffer_printf_line(out, "WHO %s %s %u %" PRId64 " %" PRId64 " %" PRId64 " %s",
-						s->name, s->login, (unsigned)s->uid, idle,
-						s->joined_ms, s->connected_ms, muted);
+			int64_t muted = until == INT64_MAX ? REPLY_FOREVER :
+					until > now ? (until - now + 999) / 1000 : 0;
+			rc = line_who_admin(out, s->name, s->login, s->uid, idle, s->joined_ms,
+					    s->connected_ms, muted);
 		}
 		count++;
 	}

@@ -15,6 +15,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "lines.h"
 #include "util.h"
 
 static int check_dir(const char *dir, const struct stat *st, bool shared,

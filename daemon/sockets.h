@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "codes.h"
+
 /* Make sure the directory that will hold socket `path` exists and is safe:
  * created 0755 if missing; refused if it is a symlink, not a directory, not
  * owned by us or root, or writable by others. */
