@@ -254,7 +254,7 @@ void ctl_close(struct ctl_conn *c)
 {
 	if (c->fd >= 0) {
 		/* The daemon may have closed already (SHUTDOWN): errors are moot. */
-		if (!c->eof && send_line(c, "QUIT") == 0) {
+		if (!c->eof && send_line(c, verb_name(VERB_QUIT)) == 0) {
 			char *line;
 			size_t len;
 			int64_t deadline = mono_ms() + c->timeout_ms;

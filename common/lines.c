@@ -187,6 +187,11 @@ int line_err(struct buffer *out, enum reply_code c, const char *fmt, ...)
 	return rc;
 }
 
+int line_usage(struct buffer *out, enum verb v, const char *more)
+{
+	return line_err(out, CODE_BAD_ARGUMENT, "usage: %s %s%s", verb_name(v), verb_args(v), more);
+}
+
 int line_bye(struct buffer *out, enum reply_code c, const char *text)
 {
 	return buffer_printf_line(out, "%s %s %s", line_words[SL_BYE], code_word(c), text);

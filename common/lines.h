@@ -88,6 +88,8 @@ int line_err(struct buffer *out, enum reply_code c, const char *fmt, ...)
  * STATUS. Nothing is queued if the whole line cannot be. */
 int line_vformat(struct buffer *out, enum server_line_type t, const char *first,
 		 const char *fmt, va_list ap) __attribute__((format(printf, 4, 0)));
+/* "ERR bad-argument usage: VERB ARGS" from the verb table, then `more`. */
+int line_usage(struct buffer *out, enum verb v, const char *more);
 /* "BYE code text". */
 int line_bye(struct buffer *out, enum reply_code c, const char *text);
 /* The same into out (cap bytes), for a connection refused before it has a

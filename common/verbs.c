@@ -12,28 +12,28 @@
 /* In the order the lists of commands give them. */
 static const struct verb_row {
 	const char *name;
-	const char *usage;      /* the verb and its arguments */
+	const char *args;       /* its arguments, for usage errors */
 	unsigned sockets;
 	bool word_arg;          /* a first word argument, then the text */
 } verbs[VERB_COUNT] = {
 	[VERB_UNKNOWN] = { "UNKNOWN", "", 0, false },
-	[VERB_JOIN] = { "JOIN", "JOIN [NAME [LAST-SEQ]]", SOCK_USER, true },
-	[VERB_SAY] = { "SAY", "SAY TEXT", SOCK_USER, false },
-	[VERB_ME] = { "ME", "ME TEXT", SOCK_USER, false },
-	[VERB_PRIV] = { "PRIV", "PRIV NAME TEXT", SOCK_USER, true },
-	[VERB_NOTICE] = { "NOTICE", "NOTICE TEXT", SOCK_CONTROL, false },
-	[VERB_WHO] = { "WHO", "WHO", BOTH, false },
-	[VERB_KICK] = { "KICK", "KICK NAME [REASON]", SOCK_CONTROL, true },
-	[VERB_MUTE] = { "MUTE", "MUTE TARGET SECONDS", SOCK_CONTROL, true },
-	[VERB_UNMUTE] = { "UNMUTE", "UNMUTE TARGET", SOCK_CONTROL, true },
-	[VERB_BAN] = { "BAN", "BAN TARGET SECONDS [REASON]", SOCK_CONTROL, true },
-	[VERB_UNBAN] = { "UNBAN", "UNBAN TARGET", SOCK_CONTROL, true },
-	[VERB_BANS] = { "BANS", "BANS", SOCK_CONTROL, false },
-	[VERB_STATUS] = { "STATUS", "STATUS", SOCK_CONTROL, false },
-	[VERB_RELOAD] = { "RELOAD", "RELOAD", SOCK_CONTROL, false },
-	[VERB_SHUTDOWN] = { "SHUTDOWN", "SHUTDOWN [MESSAGE]", SOCK_CONTROL, false },
-	[VERB_PING] = { "PING", "PING [TOKEN]", BOTH, false },
-	[VERB_QUIT] = { "QUIT", "QUIT [REASON]", BOTH, false },
+	[VERB_JOIN] = { "JOIN", "[NAME [LAST-SEQ]]", SOCK_USER, true },
+	[VERB_SAY] = { "SAY", "TEXT", SOCK_USER, false },
+	[VERB_ME] = { "ME", "TEXT", SOCK_USER, false },
+	[VERB_PRIV] = { "PRIV", "NAME TEXT", SOCK_USER, true },
+	[VERB_NOTICE] = { "NOTICE", "TEXT", SOCK_CONTROL, false },
+	[VERB_WHO] = { "WHO", "", BOTH, false },
+	[VERB_KICK] = { "KICK", "NAME [REASON]", SOCK_CONTROL, true },
+	[VERB_MUTE] = { "MUTE", "TARGET SECONDS", SOCK_CONTROL, true },
+	[VERB_UNMUTE] = { "UNMUTE", "TARGET", SOCK_CONTROL, true },
+	[VERB_BAN] = { "BAN", "TARGET SECONDS [REASON]", SOCK_CONTROL, true },
+	[VERB_UNBAN] = { "UNBAN", "TARGET", SOCK_CONTROL, true },
+	[VERB_BANS] = { "BANS", "", SOCK_CONTROL, false },
+	[VERB_STATUS] = { "STATUS", "", SOCK_CONTROL, false },
+	[VERB_RELOAD] = { "RELOAD", "", SOCK_CONTROL, false },
+	[VERB_SHUTDOWN] = { "SHUTDOWN", "[MESSAGE]", SOCK_CONTROL, false },
+	[VERB_PING] = { "PING", "[TOKEN]", BOTH, false },
+	[VERB_QUIT] = { "QUIT", "[REASON]", BOTH, false },
 };
 
 const char *verb_name(enum verb v)
@@ -46,9 +46,9 @@ bool verb_on(enum verb v, enum verb_socket sock)
 	return (unsigned)v < VERB_COUNT && (verbs[v].sockets & (unsigned)sock);
 }
 
-const char *verb_usage(enum verb v)
+const char *verb_args(enum verb v)
 {
-	return (unsigned)v < VERB_COUNT ? verbs[v].usage : "";
+	return (unsigned)v < VERB_COUNT ? verbs[v].args : "";
 }
 
 size_t verb_list(enum verb_socket sock, char *out, size_t cap)

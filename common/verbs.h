@@ -56,8 +56,8 @@ enum verb proto_parse_command(const char *line, size_t len, struct command *cmd)
 const char *verb_name(enum verb v);
 /* Does the socket `sock` take verb v? */
 bool verb_on(enum verb v, enum verb_socket sock);
-/* "KICK NAME [REASON]": the verb and its arguments, for usage errors. */
-const char *verb_usage(enum verb v);
+/* "NAME [REASON]": the verb's arguments, for usage errors (line_usage()). */
+const char *verb_args(enum verb v);
 /* "JOIN, SAY, ME, PRIV, WHO, PING and QUIT": the verbs one socket takes,
  * into out (cap bytes, cut if it does not fit). Returns the length. */
 size_t verb_list(enum verb_socket sock, char *out, size_t cap);

@@ -132,7 +132,7 @@ static void queued(struct control_conn *cc, int rc)
  * `more` after it. */
 static void usage_error(struct control_conn *cc, enum verb v, const char *more)
 {
-	reply_err(cc, CODE_BAD_ARGUMENT, "usage: %s%s", verb_usage(v), more);
+	queued(cc, line_usage(&cc->out, v, more));
 }
 
 /* Is the peer allowed? root, our own uid, or a member of admin_group. */

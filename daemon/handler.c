@@ -253,7 +253,7 @@ static void cmd_join(struct handler *h, const struct command *c)
 	size_t want_len = c->arg ? c->arg_len : strlen(h->login);
 	if (c->text) {
 		if (!proto_parse_u64(c->text, c->text_len, &last)) {
-			reply(h, line_err(&h->out, CODE_BAD_ARGUMENT, "usage: %s", verb_usage(c->verb)));
+			reply(h, line_usage(&h->out, c->verb, ""));
 			return;
 		}
 		resume = true;
@@ -331,7 +331,7 @@ static void cmd_message(struct handler *h, const struct command *c)
 			       c->verb == VERB_ME ? EV_ACTION : EV_PRIV;
 
 	if (kind == EV_PRIV && (!c->arg || c->arg_len == 0 || c->arg_len > NAME_MAX_LEN || !c->text)) {
-		reply(h, line_err(&h->out, CODE_BAD_ARGUMENT, "usage: %s", verb_usage(c->verb)));
+		reply(h, line_usage(&h->out, c->verb, ""));
 		return;
 	}
 	enum text_error te = c->text ? text_check(c->text, c->text_len, NULL) : TEXT_EMPTY;
