@@ -160,7 +160,58 @@ static int converse(const char *sock, int timeout_ms, const struct admin_verb_in
 	return rc;
 }
 
-int main(int argc, char **argv)
+/* Options may come anywhere, as util-linux tools allow ("lchat-admin who
+ * --json"), yet a notice's TEXT may start with '-': after the verb only
+ * lchat-admin's own options, written out whole ("-t 5", "--timeout=5",
+ * not "-t5"), are taken out of the words, and "--" ends them. out
+ * (2 * argc + 1 entries) gets argv[0], the options, then the verb and its
+ * words, for getopt with "+". Returns the new argc, or -i if argv[i] is
+ * an option whose argument is missing. */
+static int hoist_options(int argc, char **argv, char **out)
+{
+	static const char *const with_arg[] = { "-s", "-c", "-t", "--socket", "--config",
+						"--timeout" };
+	static const char *const flags[] = { "-j", "--json", "-h", "--help", "-V", "--version" };
+	char **words = out + argc + 1;
+	int nopt = 1, nword = 0;
+	bool verb_seen = false, ended = false;
+
+	out[0] = argv[0];
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		bool opt = !ended && !verb_seen && a[0] == '-', takes = false;
+
+		if (!ended && strcmp(a, "--") == 0) {
+			ended = true;
+			continue;
+		}
+		for (size_t k = 0; !ended && k < sizeof(with_arg) / sizeof(with_arg[0]); k++) {
+			size_t n = strlen(with_arg[k]);
+			if (strcmp(a, with_arg[k]) == 0)
+				opt = takes = true;
+			else if (n > 2 && strncmp(a, with_arg[k], n) == 0 && a[n] == '=')
+				opt = true;
+		}
+		for (size_t k = 0; !ended && k < sizeof(flags) / sizeof(flags[0]); k++)
+			opt |= strcmp(a, flags[k]) == 0;
+		if (opt) {
+			out[nopt++] = argv[i];
+			if (takes && i + 1 == argc)
+				return -i;	/* its argument is missing */
+			if (takes)
+				out[nopt++] = argv[++i];
+		} else {
+			verb_seen = true;
+			words[nword++] = argv[i];
+		}
+	}
+	memmove(out + nopt, words, (size_t)nword * sizeof(*out));
+	out[nopt + nword] = NULL;
+	return nopt + nword;
+}
+
+/* lchat-admin once its options come first. */
+static int run(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "socket", required_argument, NULL, 's' },
@@ -180,7 +231,8 @@ int main(int argc, char **argv)
 		perror("lchat-admin: sigaction");
 		return ADM_FAIL;
 	}
-	/* "+": options end at the verb, so that TEXT may start with '-'. */
+	/* "+": options end at the verb (hoist_options() brought the later
+	 * ones before it), so that TEXT may start with '-'. */
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "+s:c:jt:hV", longopts, NULL)) != -1) {
 		switch (opt) {
@@ -245,5 +297,23 @@ int main(int argc, char **argv)
 		rc = converse(sock, (int)(timeout_s * 1000), admin_verb_info(verb), &cmds, json);
 	free(sock);
 	cmds_free(&cmds);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	char **hoisted = calloc((size_t)argc * 2 + 1, sizeof(*hoisted));
+	int n, rc;
+
+	if (!hoisted) {
+		fprintf(stderr, "lchat-admin: out of memory\n");
+		return ADM_FAIL;
+	}
+	n = hoist_options(argc, argv, hoisted);
+	if (n < 0)
+		rc = usage_error("option %s needs an argument", argv[-n]);
+	else
+		rc = run(n, hoisted);
+	free(hoisted);
 	return rc;
 }

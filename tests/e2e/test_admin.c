@@ -281,6 +281,41 @@ END_TEST
 
 /* ---- who ---------------------------------------------------------------------- */
 
+/* Options may come after the verb (util-linux style); after it only
+ * lchat-admin's own options are taken, so a notice may start with '-',
+ * and "--" ends the options. */
+START_TEST(test_options_anywhere)
+{
+	struct lchatd *d = lchatd_start(CONF);
+	struct tclient *a = tc_connect(d->sock);
+	struct cmd_result r;
+
+	tc_join(a, "alice");
+	admin(&r, d, "who", "--json", NULL);
+	ck_exit(&r, 0);
+	ck_assert_msg(r.out[0] == '[' && strstr(r.out, "\"alice\""), "stdout '%s'", r.out);
+	cmd_result_free(&r);
+	admin(&r, d, "status", "--timeout=3", "--json", NULL);
+	ck_exit(&r, 0);
+	ck_assert_msg(r.out[0] == '{', "stdout '%s'", r.out);
+	cmd_result_free(&r);
+	admin(&r, d, "notice", "-5", "degrees", "outside", NULL);
+	ck_exit(&r, 0);
+	cmd_result_free(&r);
+	tc_expect(a, "EV [0-9]+ [0-9]+ NOTICE -5 degrees outside$", TC_TIMEOUT);
+	admin(&r, d, "notice", "--", "--json", "is", "text", "-t", "too", NULL);
+	ck_exit(&r, 0);
+	cmd_result_free(&r);
+	tc_expect(a, "EV [0-9]+ [0-9]+ NOTICE --json is text -t too$", TC_TIMEOUT);
+	admin(&r, d, "who", "-t", NULL);
+	ck_exit(&r, 2);
+	ck_assert_msg(strstr(r.err, "option -t needs an argument"), "stderr '%s'", r.err);
+	cmd_result_free(&r);
+	tc_close(a);
+	lchatd_stop_ok(d);
+}
+END_TEST
+
 START_TEST(test_who_table_and_json)
 {
 	struct lchatd *d = lchatd_start(CONF);
@@ -810,6 +845,7 @@ int main(void)
 		{ "socket_from_config", test_socket_from_config, 60 },
 		{ "notice_from_args_and_stdin", test_notice_from_args_and_stdin, 60 },
 		{ "who_table_and_json", test_who_table_and_json, 60 },
+		{ "options_anywhere", test_options_anywhere, 60 },
 		{ "kick", test_kick, 60 },
 		{ "status_text_and_json", test_status_text_and_json, 60 },
 		{ "reload_motd_and_restart_needed", test_reload_motd_and_restart_needed, 60 },
