@@ -23,6 +23,7 @@ static const struct verb_row {
 	[VERB_PRIV] = { "PRIV", "PRIV NAME TEXT", SOCK_USER, true },
 	[VERB_NOTICE] = { "NOTICE", "NOTICE TEXT", SOCK_CONTROL, false },
 	[VERB_WHO] = { "WHO", "WHO", BOTH, false },
+	[VERB_NICK] = { "NICK", "NICK NAME", SOCK_USER, true },
 	[VERB_KICK] = { "KICK", "KICK NAME [REASON]", SOCK_CONTROL, true },
 	[VERB_MUTE] = { "MUTE", "MUTE TARGET SECONDS", SOCK_CONTROL, true },
 	[VERB_UNMUTE] = { "UNMUTE", "UNMUTE TARGET", SOCK_CONTROL, true },
