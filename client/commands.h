@@ -11,6 +11,7 @@ enum input_kind {
 	IN_ME,          /* /me TEXT */
 	IN_MSG,         /* /msg NAME TEXT */
 	IN_WHO,         /* /who (also /names) */
+	IN_NICK,        /* /nick NAME */
 	IN_QUIT,        /* /quit [REASON] (also /exit) */
 	IN_HELP,        /* /help */
 	IN_UNKNOWN,     /* an unknown /command: nothing is sent */
@@ -19,7 +20,7 @@ enum input_kind {
 
 struct input {
 	enum input_kind kind;
-	const char *arg;        /* IN_MSG: the name; IN_UNKNOWN: the command */
+	const char *arg;        /* IN_MSG, IN_NICK: the name; IN_UNKNOWN: the command */
 	size_t arg_len;
 	const char *text;       /* the text to send, the reason, or NULL */
 	size_t text_len;

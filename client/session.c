@@ -23,9 +23,9 @@
  * reply. */
 struct pending {
 	struct pending *next;
-	enum verb verb;         /* VERB_SAY, VERB_ME, VERB_PRIV, VERB_WHO, VERB_QUIT */
+	enum verb verb;         /* VERB_SAY, VERB_ME, VERB_PRIV, VERB_WHO, VERB_NICK */
 	char *target;           /* PRIV: the recipient */
-	char *text;
+	char *text;             /* NICK: the new name */
 	bool sent;              /* on the current connection */
 };
 
@@ -173,6 +173,9 @@ static void send_pending(struct session *s, struct pending *p)
 		break;
 	case VERB_PRIV:
 		send_cmd(s, p->verb, p->target, p->text);
+		break;
+	case VERB_NICK:
+		send_cmd(s, p->verb, p->text, NULL);
 		break;
 	default:
 		break;
@@ -448,6 +451,28 @@ static void on_join_refused(struct session *s, const struct server_line *sl)
 	session_status(s, "type another name and press Enter (Ctrl-D or Ctrl-C to give up)");
 }
 
+/* OK NICK <name> <seq> (sp: the space before the seq), where our NICK
+ * event would be: we are called name from now on, here and when we
+ * rejoin. */
+static void on_nick_ok(struct session *s, const struct server_line *sl, const char *sp,
+		       uint64_t seq)
+{
+	size_t nn = sp ? (size_t)(sp - sl->rest) : 0;
+	struct pending *p = s->head && s->head->sent && s->head->verb == VERB_NICK ?
+			    pending_pop(s) : NULL;
+
+	if (p)
+		pending_free(p);
+	if (nn == 0 || nn > NAME_MAX_LEN)
+		return;
+	memcpy(s->name, sl->rest, nn);
+	s->name[nn] = '\0';
+	if (seq > s->last_seq)
+		s->last_seq = seq;
+	s->resend_delay = 0;
+	session_status(s, "you are now known as %s", s->name);
+}
+
 static void on_ok(struct session *s, const struct server_line *sl)
 {
 	uint64_t seq = 0;
@@ -505,6 +530,10 @@ static void on_ok(struct session *s, const struct server_line *sl)
 			pending_free(p);
 		return;
 	}
+	if (sl->verb == VERB_NICK) {
+		on_nick_ok(s, sl, sp, has_seq ? seq : 0);
+		return;
+	}
 	/* OK SAY / ME / PRIV <seq>: our message went out with that seq. */
 	struct pending *p = s->head;
 	if (!p || !p->sent)
@@ -545,6 +574,8 @@ static void on_err(struct session *s, const struct server_line *sl)
 		p = pending_pop(s);
 	if (p && (p->verb == VERB_SAY || p->verb == VERB_ME || p->verb == VERB_PRIV))
 		session_status(s, "not sent: %s (%s)", text, code);
+	else if (p && p->verb == VERB_NICK)
+		session_status(s, "name not changed: %s (%s)", text, code);
 	else
 		session_status(s, "error: %s (%s)", text, code);
 	if (s->script && s->exit_code < EXIT_RUNTIME)
@@ -761,6 +792,7 @@ void session_input(struct session *s, const char *line, size_t len)
 	case IN_ME: push(s, VERB_ME, NULL, 0, in.text, in.text_len); break;
 	case IN_MSG: push(s, VERB_PRIV, in.arg, in.arg_len, in.text, in.text_len); break;
 	case IN_WHO: push(s, VERB_WHO, NULL, 0, NULL, 0); break;
+	case IN_NICK: push(s, VERB_NICK, NULL, 0, in.arg, in.arg_len); break;
 	default: break;
 	}
 }
