@@ -17,6 +17,10 @@ const char *const input_help[] = {
 	NULL,
 };
 
+const char *const input_commands[] = {
+	"/help", "/me", "/msg", "/nick", "/quit", "/who", NULL,
+};
+
 /* Skip spaces from s up to e. */
 static const char *skip_sp(const char *s, const char *e)
 {

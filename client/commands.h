@@ -32,5 +32,8 @@ enum input_kind input_parse(const char *line, size_t len, struct input *in);
 
 /* The /help text, one command per line. */
 extern const char *const input_help[];
+/* The commands by their main names ("/me", ...; no aliases), as Tab
+ * completes them; NULL-terminated. */
+extern const char *const input_commands[];
 
 #endif
