@@ -14,7 +14,6 @@
 #include <unistd.h>
 
 #include "harness.h"
-#include "procs.h"
 #include "tmux.h"
 
 /* No MOTD, generous rate limits: streams are exact, and only the rate
