@@ -10,10 +10,15 @@ const char *const input_help[] = {
 	"/me ACTION         an action: * you ACTION",
 	"/msg NAME TEXT     a private message to NAME only",
 	"/who               who is in the room, and idle how long",
+	"/nick NAME         change your name in the room",
 	"/quit [REASON]     leave (also Ctrl-D on an empty line, or Ctrl-C)",
 	"/help              this list",
 	"//TEXT             say /TEXT (a line that starts with a slash)",
 	NULL,
+};
+
+const char *const input_commands[] = {
+	"/help", "/me", "/msg", "/nick", "/quit", "/who", NULL,
 };
 
 /* Skip spaces from s up to e. */
@@ -87,6 +92,17 @@ enum input_kind input_parse(const char *line, size_t len, struct input *in)
 	}
 	if (is(w, in->arg_len, "who") || is(w, in->arg_len, "names"))
 		return in->kind = IN_WHO;
+	if (is(w, in->arg_len, "nick")) {
+		const char *n = skip_sp(p, e), *ne = word_end(n, e);
+
+		in->arg = n;
+		in->arg_len = (size_t)(ne - n);
+		if (in->arg_len == 0 || skip_sp(ne, e) != e) {
+			in->usage = "/nick NAME";
+			return in->kind = IN_USAGE;
+		}
+		return in->kind = IN_NICK;
+	}
 	if (is(w, in->arg_len, "quit") || is(w, in->arg_len, "exit")) {
 		rest(in, p, e);
 		return in->kind = IN_QUIT;

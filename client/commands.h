@@ -11,6 +11,7 @@ enum input_kind {
 	IN_ME,          /* /me TEXT */
 	IN_MSG,         /* /msg NAME TEXT */
 	IN_WHO,         /* /who (also /names) */
+	IN_NICK,        /* /nick NAME */
 	IN_QUIT,        /* /quit [REASON] (also /exit) */
 	IN_HELP,        /* /help */
 	IN_UNKNOWN,     /* an unknown /command: nothing is sent */
@@ -19,7 +20,7 @@ enum input_kind {
 
 struct input {
 	enum input_kind kind;
-	const char *arg;        /* IN_MSG: the name; IN_UNKNOWN: the command */
+	const char *arg;        /* IN_MSG, IN_NICK: the name; IN_UNKNOWN: the command */
 	size_t arg_len;
 	const char *text;       /* the text to send, the reason, or NULL */
 	size_t text_len;
@@ -31,5 +32,8 @@ enum input_kind input_parse(const char *line, size_t len, struct input *in);
 
 /* The /help text, one command per line. */
 extern const char *const input_help[];
+/* The commands by their main names ("/me", ...; no aliases), as Tab
+ * completes them; NULL-terminated. */
+extern const char *const input_commands[];
 
 #endif

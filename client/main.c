@@ -153,6 +153,7 @@ int main(int argc, char **argv)
 		return EXIT_RUNTIME;
 	}
 	s.no_history = no_history;
+	s.track_members = interactive;     /* Tab completes their names */
 	if (session_start(&s) < 0) {
 		fprintf(stderr, "lchat: cannot connect to %s: %s\n", sock, strerror(errno));
 		rc = EXIT_RUNTIME;

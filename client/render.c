@@ -235,6 +235,10 @@ int render_event(struct buffer *out, const struct server_line *sl,
 		}
 		r |= put(out, ")");
 		break;
+	case EV_NICK:
+		r |= put_name(out, "-!- ", name, nlen, " is now known as ", o);
+		r |= put_name(out, "", sl->word[2], sl->word_len[2], "", o);
+		break;
 	case EV_NOTICE:
 		/* A banner no user line can have: users' lines start with
 		 * "<name>", " * name" or "*name*". */

@@ -23,9 +23,9 @@
  * reply. */
 struct pending {
 	struct pending *next;
-	enum verb verb;         /* VERB_SAY, VERB_ME, VERB_PRIV, VERB_WHO, VERB_QUIT */
+	enum verb verb;         /* VERB_SAY, VERB_ME, VERB_PRIV, VERB_WHO, VERB_NICK */
 	char *target;           /* PRIV: the recipient */
-	char *text;
+	char *text;             /* NICK: the new name */
 	bool sent;              /* on the current connection */
 };
 
@@ -121,6 +121,8 @@ void session_free(struct session *s)
 	linebuf_free(&s->in);
 	buffer_free(&s->out);
 	buffer_free(&s->who);
+	namelist_free(&s->who_names);
+	namelist_free(&s->members);
 }
 
 static void finish(struct session *s, int code)
@@ -174,6 +176,9 @@ static void send_pending(struct session *s, struct pending *p)
 	case VERB_PRIV:
 		send_cmd(s, p->verb, p->target, p->text);
 		break;
+	case VERB_NICK:
+		send_cmd(s, p->verb, p->text, NULL);
+		break;
 	default:
 		break;
 	}
@@ -216,6 +221,8 @@ static int connect_now(struct session *s)
 	s->out.off = s->out.len = 0;
 	s->who.off = s->who.len = 0;
 	s->who_rows = 0;
+	s->who_quiet = 0;
+	namelist_free(&s->who_names);
 	send_join(s);
 	return 0;
 }
@@ -374,6 +381,30 @@ static void check_gap(struct session *s, uint64_t seq)
 			       seq - s->resume_from - 2, s->resume_from, seq);
 }
 
+/* Keep the member list current: joins, leaves and renames. (Those in the
+ * history before a JOIN's WHO change a list that WHO then replaces.) */
+static void track_member(struct session *s, const struct server_line *sl)
+{
+	int r = 0;
+
+	switch (sl->kind) {
+	case EV_JOIN:
+		r = namelist_add(&s->members, sl->word[0], sl->word_len[0]);
+		break;
+	case EV_LEAVE:
+		namelist_remove(&s->members, sl->word[0], sl->word_len[0]);
+		break;
+	case EV_NICK:
+		namelist_remove(&s->members, sl->word[0], sl->word_len[0]);
+		r = namelist_add(&s->members, sl->word[2], sl->word_len[2]);
+		break;
+	default:
+		break;
+	}
+	if (r < 0)
+		session_status(s, "out of memory");
+}
+
 static void on_event(struct session *s, const struct server_line *sl)
 {
 	struct buffer b = { 0 };
@@ -385,6 +416,7 @@ static void on_event(struct session *s, const struct server_line *sl)
 	if (s->syncing)
 		check_gap(s, sl->seq);
 	s->last_seq = sl->seq;
+	track_member(s, sl);
 	history = s->syncing && sl->seq < s->join_seq;
 	if (history) {
 		if (s->script && s->no_history)
@@ -448,6 +480,31 @@ static void on_join_refused(struct session *s, const struct server_line *sl)
 	session_status(s, "type another name and press Enter (Ctrl-D or Ctrl-C to give up)");
 }
 
+/* OK NICK <name> <seq> (sp: the space before the seq), where our NICK
+ * event would be: we are called name from now on, here and when we
+ * rejoin. */
+static void on_nick_ok(struct session *s, const struct server_line *sl, const char *sp,
+		       uint64_t seq)
+{
+	size_t nn = sp ? (size_t)(sp - sl->rest) : 0;
+	struct pending *p = s->head && s->head->sent && s->head->verb == VERB_NICK ?
+			    pending_pop(s) : NULL;
+
+	if (p)
+		pending_free(p);
+	if (nn == 0 || nn > NAME_MAX_LEN)
+		return;
+	namelist_remove(&s->members, s->name, strlen(s->name));
+	if (namelist_add(&s->members, sl->rest, nn) < 0)
+		session_status(s, "out of memory");
+	memcpy(s->name, sl->rest, nn);
+	s->name[nn] = '\0';
+	if (seq > s->last_seq)
+		s->last_seq = seq;
+	s->resend_delay = 0;
+	session_status(s, "you are now known as %s", s->name);
+}
+
 static void on_ok(struct session *s, const struct server_line *sl)
 {
 	uint64_t seq = 0;
@@ -475,6 +532,12 @@ static void on_ok(struct session *s, const struct server_line *sl)
 		else if (!s->ever_joined)
 			session_status(s, "joined as %s", s->name);
 		s->ever_joined = true;
+		if (s->track_members) {
+			/* Who is in the room, for Tab; not shown. Its answer
+			 * comes before any WHO the user asks for. */
+			s->who_quiet++;
+			send_cmd(s, VERB_WHO, NULL, NULL);
+		}
 		send_cmd(s, VERB_PING, NULL, SYNC_TOKEN);
 		return;
 	}
@@ -483,6 +546,15 @@ static void on_ok(struct session *s, const struct server_line *sl)
 		return;
 	}
 	if (sl->verb == VERB_WHO) {
+		/* Every WHO refreshes the member list (events keep it
+		 * current in between); only the user's are shown. */
+		namelist_move(&s->members, &s->who_names);
+		if (s->who_quiet) {
+			s->who_quiet--;
+			s->who.off = s->who.len = 0;
+			s->who_rows = 0;
+			return;
+		}
 		struct pending *p = s->head && s->head->verb == VERB_WHO ? pending_pop(s) : NULL;
 
 		if (!s->script) {
@@ -503,6 +575,10 @@ static void on_ok(struct session *s, const struct server_line *sl)
 		s->who_rows = 0;
 		if (p)
 			pending_free(p);
+		return;
+	}
+	if (sl->verb == VERB_NICK) {
+		on_nick_ok(s, sl, sp, has_seq ? seq : 0);
 		return;
 	}
 	/* OK SAY / ME / PRIV <seq>: our message went out with that seq. */
@@ -545,6 +621,8 @@ static void on_err(struct session *s, const struct server_line *sl)
 		p = pending_pop(s);
 	if (p && (p->verb == VERB_SAY || p->verb == VERB_ME || p->verb == VERB_PRIV))
 		session_status(s, "not sent: %s (%s)", text, code);
+	else if (p && p->verb == VERB_NICK)
+		session_status(s, "name not changed: %s (%s)", text, code);
 	else
 		session_status(s, "error: %s (%s)", text, code);
 	if (s->script && s->exit_code < EXIT_RUNTIME)
@@ -592,6 +670,10 @@ static void on_who(struct session *s, const struct server_line *sl)
 	char name[64], login[64], when[32], iso[40];
 	struct buffer b = { 0 };
 
+	if (namelist_add(&s->who_names, sl->word[0], sl->word_len[0]) < 0)
+		session_status(s, "out of memory");
+	if (s->who_quiet)
+		return;         /* our own WHO: not shown */
 	clean(sl->word[0], sl->word_len[0], name, sizeof(name));
 	clean(sl->word[1], sl->word_len[1], login, sizeof(login));
 	proto_parse_u64(sl->word[2], sl->word_len[2], &idle);
@@ -766,6 +848,7 @@ void session_input(struct session *s, const char *line, size_t len)
 	case IN_ME: push(s, VERB_ME, NULL, 0, in.text, in.text_len); break;
 	case IN_MSG: push(s, VERB_PRIV, in.arg, in.arg_len, in.text, in.text_len); break;
 	case IN_WHO: push(s, VERB_WHO, NULL, 0, NULL, 0); break;
+	case IN_NICK: push(s, VERB_NICK, NULL, 0, in.arg, in.arg_len); break;
 	default: break;
 	}
 }

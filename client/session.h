@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "buffer.h"
+#include "complete.h"
 #include "names.h"
 #include "protocol.h"
 #include "render.h"
@@ -55,6 +56,7 @@ struct session {
 	const char *sock_path;
 	bool script;             /* the scripting mode (plain lines, stderr) */
 	bool no_history;         /* scripting: do not print history */
+	bool track_members;      /* keep `members` (for Tab): a quiet WHO after each JOIN */
 	struct render_opts ropts;
 	struct session_ui ui;
 
@@ -77,6 +79,9 @@ struct session {
 	struct pending *head, *tail;   /* commands awaiting their reply */
 	struct buffer who;       /* WHO rows until OK WHO */
 	unsigned who_rows;
+	unsigned who_quiet;      /* our own WHOs not answered yet: not printed */
+	struct namelist who_names;   /* the names of the WHO rows until OK WHO */
+	struct namelist members; /* who is in the room: the last WHO, then events */
 
 	int delay_ms;            /* the next reconnect delay */
 	int64_t retry_at;        /* ST_DOWN: when to reconnect (mono ms), 0: never */

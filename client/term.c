@@ -1,7 +1,8 @@
 /* term.c - the interactive interface on GNU readline's callback interface
  * (why readline: term.h). Asynchronous output: save the line and the
  * cursor, clear the prompt and the line, print (folded to the screen's
- * width, wrap.h), restore, redisplay. */
+ * width, wrap.h), restore, redisplay. Tab completes names and /commands
+ * (complete.h), never file names. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include <readline/history.h>
 #include <readline/readline.h>
 
+#include "complete.h"
 #include "session.h"
 #include "term.h"
 #include "wrap.h"
@@ -22,6 +24,8 @@ static struct {
 	bool bell;         /* a real terminal: "\a" and cursor movement */
 	bool in_handler;   /* inside on_line: readline is between lines */
 	char prompt[NAME_MAX_LEN + 32];
+	struct completion tab;     /* the cycle of repeated Tabs */
+	struct completion listed;  /* readline's own completion commands' */
 } T;
 
 /* readline has an input line (installed, and no Ctrl-D yet). */
@@ -86,6 +90,71 @@ static void on_line(char *line)
 	free(line);
 }
 
+/* ---- Tab ---------------------------------------------------------------- */
+
+/* Tab: complete the word before the cursor; Tab again at once puts the
+ * next candidate in its place, round and round, as irssi does. Nothing to
+ * complete rings the bell and changes nothing. */
+static int on_tab(int count, int key)
+{
+	(void)count;
+	(void)key;
+	bool again = rl_last_func == on_tab && T.tab.n > 0 &&
+		     (size_t)rl_point == T.tab.start + T.tab.len;
+
+	if (!again && (T.asking || complete_start(&T.tab, rl_line_buffer, (size_t)rl_end,
+						  (size_t)rl_point, &T.s->members,
+						  T.s->name) == 0)) {
+		rl_ding();
+		return 0;
+	}
+	const char *cand = complete_next(&T.tab);
+	rl_begin_undo_group();
+	rl_delete_text((int)T.tab.start, rl_point);
+	rl_point = (int)T.tab.start;
+	rl_insert_text(cand);
+	rl_end_undo_group();
+	return 0;
+}
+
+/* The candidates one by one for rl_completion_matches(), without what
+ * follows them (readline adds a space). */
+static char *listed_entry(const char *text, int state)
+{
+	static size_t i;
+
+	(void)text;
+	if (state == 0)
+		i = 0;
+	if (i >= T.listed.n)
+		return NULL;
+	const char *c = T.listed.cands[i++];
+	size_t n = strlen(c);
+	while (n > 0 && c[n - 1] == ' ')
+		n--;
+	return strndup(c, n);
+}
+
+/* readline's own completion commands (M-? lists, M-* inserts, a Tab bound
+ * to complete in ~/.inputrc) offer the same candidates; never file names. */
+static char **attempted(const char *text, int start, int end)
+{
+	(void)start;
+	rl_attempted_completion_over = 1;
+	if (T.asking || complete_start(&T.listed, rl_line_buffer, (size_t)rl_end, (size_t)end,
+				       &T.s->members, T.s->name) == 0)
+		return NULL;
+	return rl_completion_matches(text, listed_entry);
+}
+
+/* Nothing: what readline would otherwise complete (file names). */
+static char *no_entry(const char *text, int state)
+{
+	(void)text;
+	(void)state;
+	return NULL;
+}
+
 void term_start(struct session *s, bool bell)
 {
 	T.s = s;
@@ -94,8 +163,14 @@ void term_start(struct session *s, bool bell)
 	rl_catch_signals = 0;
 	rl_catch_sigwinch = 0;
 	rl_change_environment = 0;
+	rl_attempted_completion_function = attempted;
+	rl_completion_entry_function = no_entry;
+	rl_completer_word_break_characters = " ";   /* words as complete.c sees them */
+	rl_sort_completion_matches = 0;             /* complete.c's order */
 	make_prompt(T.prompt, sizeof(T.prompt));
 	rl_callback_handler_install(T.prompt, on_line);
+	/* After the install, which reads ~/.inputrc: Tab is ours. */
+	rl_bind_key('\t', on_tab);
 	T.installed = true;
 }
 
@@ -107,6 +182,8 @@ void term_end(void)
 	 * shell's prompt starts on a fresh line. */
 	rl_callback_handler_remove();
 	T.installed = false;
+	complete_free(&T.tab);
+	complete_free(&T.listed);
 	fputs("\n", stdout);
 	fflush(stdout);
 }

@@ -27,7 +27,7 @@ const char *server_line_word(enum server_line_type t)
 static const char *const kind_names[] = {
 	[EV_NONE] = "NONE", [EV_JOIN] = "JOIN", [EV_LEAVE] = "LEAVE",
 	[EV_MSG] = "MSG", [EV_ACTION] = "ACTION", [EV_PRIV] = "PRIV",
-	[EV_NOTICE] = "NOTICE",
+	[EV_NOTICE] = "NOTICE", [EV_NICK] = "NICK",
 };
 
 static const char *const reason_names[] = {
@@ -57,6 +57,7 @@ enum verb event_ack_verb(enum event_kind k)
 	case EV_MSG: return VERB_SAY;
 	case EV_ACTION: return VERB_ME;
 	case EV_PRIV: return VERB_PRIV;
+	case EV_NICK: return VERB_NICK;
 	default: return VERB_UNKNOWN;
 	}
 }
@@ -93,6 +94,12 @@ size_t proto_format_event(char *out, size_t outcap, uint64_t seq, int64_t ms,
 		n = snprintf(out, outcap, "%s %" PRIu64 " %" PRId64 " %s %.*s\n",
 			     ev, seq, ms, kn, tl, text ? text : "");
 		break;
+	case EV_NICK:
+		if (tl == 0)
+			return 0;       /* no new name: not a line anyone could parse */
+		n = snprintf(out, outcap, "%s %" PRIu64 " %" PRId64 " %s %s %s %.*s\n",
+			     ev, seq, ms, kn, name, login, tl, text ? text : "");
+		break;
 	default:
 		return 0;
 	}
@@ -126,6 +133,7 @@ static bool parse_event(const char *p, const char *e, struct server_line *sl)
 	switch (sl->kind) {
 	case EV_JOIN: words = 2; break;
 	case EV_LEAVE: words = 3; break;
+	case EV_NICK: words = 3; break;   /* old-name login new-name */
 	case EV_MSG: case EV_ACTION: case EV_PRIV: words = 1; break;
 	case EV_NOTICE: words = 0; break;
 	default: return false;

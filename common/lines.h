@@ -45,6 +45,7 @@ enum event_kind {
 	EV_ACTION,     /* EV seq ms ACTION name text */
 	EV_PRIV,       /* EV seq ms PRIV name text (to one member only) */
 	EV_NOTICE,     /* EV seq ms NOTICE text */
+	EV_NICK,       /* EV seq ms NICK old-name login new-name */
 };
 
 /* Why a member left. */
@@ -61,15 +62,15 @@ enum leave_reason {
 
 const char *event_kind_name(enum event_kind k);
 const char *leave_reason_name(enum leave_reason r);
-/* The verb whose acknowledgement ("OK SAY seq") stands for a member's own
- * event of this kind, or VERB_UNKNOWN (joins and leaves are acknowledged
- * otherwise). */
+/* The verb whose acknowledgement ("OK SAY seq", "OK NICK new-name seq")
+ * stands for a member's own event of this kind, or VERB_UNKNOWN (joins and
+ * leaves are acknowledged otherwise). */
 enum verb event_ack_verb(enum event_kind k);
 
 /* Format one event line, "\n" included, into out (outcap bytes). `name`
- * is the member's name (unused for NOTICE), `login` the login for
- * JOIN/LEAVE, `text` the text (or NULL). Returns the length, or 0 if it
- * does not fit. */
+ * is the member's name (unused for NOTICE; the old name for NICK), `login`
+ * the login for JOIN/LEAVE/NICK, `text` the text (or NULL; the new name
+ * for NICK). Returns the length, or 0 if it does not fit. */
 size_t proto_format_event(char *out, size_t outcap, uint64_t seq, int64_t ms,
 			  enum event_kind kind, const char *name,
 			  const char *login, int reason,
@@ -119,8 +120,8 @@ struct server_line {
 	enum reply_code code;
 	bool code_known;
 	/* Words and rest-of-line, as pointers into the parsed line. For an
-	 * event: word[0] = name (or NULL for NOTICE), word[1] = login,
-	 * word[2] = reason; rest = text. For OK: word[0] = verb, rest = the
+	 * event: word[0] = name (or NULL for NOTICE; NICK: the old name),
+	 * word[1] = login, word[2] = reason (NICK: the new name); rest = text. For OK: word[0] = verb, rest = the
 	 * remainder. For ERR/BYE: word[0] = code, rest = text. For
 	 * STATUS and SANCTION: word[0] = the first word, rest = the rest. */
 	const char *word[3];

@@ -161,6 +161,22 @@ static bool is_mine(const struct handler *h, uint32_t who, uint32_t gen)
 	return who == h->slot + 1 && gen == h->gen;
 }
 
+/* "OK NICK new-name seq" for our own NICK event, whose line (len bytes,
+ * "\n" included) was copied to the free end of the output buffer: the new
+ * name is taken from it before the reply overwrites it. */
+static void ack_nick(struct handler *h, const char *line, size_t len, uint64_t seq)
+{
+	struct server_line sl;
+	char name[NAME_MAX_LEN + 1];
+
+	if (len == 0 || !proto_parse_server_line(line, len - 1, &sl) || sl.kind != EV_NICK ||
+	    sl.word_len[2] > NAME_MAX_LEN)
+		return;     /* cannot happen: we wrote it */
+	memcpy(name, sl.word[2], sl.word_len[2]);
+	name[sl.word_len[2]] = '\0';
+	reply(h, line_ok(&h->out, VERB_NICK, "%s %" PRIu64, name, seq));
+}
+
 /* Copy new events from the log into the output buffer. Returns false if
  * we fell behind and were disconnected. */
 static bool drain(struct handler *h)
@@ -188,7 +204,9 @@ static bool drain(struct handler *h)
 			 * would be (joins and leaves are acknowledged
 			 * elsewhere). */
 			enum verb ack = event_ack_verb(info.kind);
-			if (ack != VERB_UNKNOWN)
+			if (ack == VERB_NICK)
+				ack_nick(h, dst, info.len, info.seq);
+			else if (ack != VERB_UNKNOWN)
 				reply(h, line_ok(&h->out, ack, "%" PRIu64, info.seq));
 			continue;
 		}
@@ -238,6 +256,53 @@ static void send_motd(struct handler *h)
 	}
 }
 
+/* The name rules of JOIN and NICK (docs/protocol.md), for the name `want`
+ * (len bytes): its syntax, the reserved names and other accounts' logins
+ * and their look-alikes (name_check_for_uid), then, under the room lock,
+ * that no other member has it (in any case) and that no member of another
+ * user has a name that looks like it. If h may take it, returns true with
+ * the room LOCKED and the name and its skeleton in name and skeleton: the
+ * caller takes it, writes its event and unlocks. Otherwise replies the
+ * ERR (none if an administrator has closed us: check_kicked() says
+ * goodbye) and returns false, the room unlocked. */
+static bool lock_name(struct handler *h, const char *want, size_t len,
+		      char name[NAME_MAX_LEN + 1], char skeleton[NAME_MAX_LEN + 1])
+{
+	enum name_error ne = name_check_for_uid(want, len, h->uid);
+	if (ne != NAME_OK) {
+		reply(h, line_err(&h->out, name_error_reply(ne), "%s", name_error_message(ne)));
+		return false;
+	}
+	memcpy(name, want, len);
+	name[len] = '\0';
+	name_skeleton(name, skeleton);
+
+	struct room *r = h->room;
+	room_lock(r);
+	if (atomic_load(&h->me->kicked) != KICK_NONE) {
+		room_unlock(r);   /* check_kicked() says goodbye */
+		return false;
+	}
+	int other = room_find_locked(r, name);
+	if (other >= 0 && (uint32_t)other != h->slot) {
+		room_unlock(r);
+		reply(h, line_err(&h->out, CODE_NAME_TAKEN,
+				  "the name %s is already in use; choose another", name));
+		return false;
+	}
+	other = room_find_confusable_locked(r, skeleton, h->uid);
+	if (other >= 0) {
+		char like[NAME_MAX_LEN + 1];
+		snprintf(like, sizeof(like), "%s", room_slot(r, (uint32_t)other)->name);
+		room_unlock(r);
+		reply(h, line_err(&h->out, name_error_reply(NAME_CONFUSABLE),
+				  "the name %s looks too much like %s, who is in the room; "
+				  "choose another", name, like));
+		return false;
+	}
+	return true;
+}
+
 static void cmd_join(struct handler *h, const struct command *c)
 {
 	char name[NAME_MAX_LEN + 1];
@@ -258,39 +323,10 @@ static void cmd_join(struct handler *h, const struct command *c)
 		}
 		resume = true;
 	}
-	enum name_error ne = name_check_for_uid(want, want_len, h->uid);
-	if (ne != NAME_OK) {
-		reply(h, line_err(&h->out, name_error_reply(ne), "%s", name_error_message(ne)));
-		return;
-	}
-	memcpy(name, want, want_len);
-	name[want_len] = '\0';
 	char skeleton[NAME_MAX_LEN + 1];
-	name_skeleton(name, skeleton);
-
+	if (!lock_name(h, want, want_len, name, skeleton))
+		return;
 	struct room *r = h->room;
-	room_lock(r);
-	if (atomic_load(&h->me->kicked) != KICK_NONE) {
-		room_unlock(r);   /* check_kicked() says goodbye */
-		return;
-	}
-	int other = room_find_locked(r, name);
-	if (other >= 0) {
-		room_unlock(r);
-		reply(h, line_err(&h->out, CODE_NAME_TAKEN,
-				  "the name %s is already in use; choose another", name));
-		return;
-	}
-	other = room_find_confusable_locked(r, skeleton, h->uid);
-	if (other >= 0) {
-		char like[NAME_MAX_LEN + 1];
-		snprintf(like, sizeof(like), "%s", room_slot(r, (uint32_t)other)->name);
-		room_unlock(r);
-		reply(h, line_err(&h->out, name_error_reply(NAME_CONFUSABLE),
-				  "the name %s looks too much like %s, who is in the room; "
-				  "choose another", name, like));
-		return;
-	}
 	room_slot_join_locked(r, h->slot, name, skeleton);
 	struct room_event ev = {
 		.kind = EV_JOIN, .origin = h->slot + 1, .name = name, .login = h->login,
@@ -324,6 +360,23 @@ static void cmd_join(struct handler *h, const struct command *c)
 	send_motd(h);
 }
 
+/* A muted member's message or NICK gets ERR muted, saying for how long
+ * and what did not happen (`outcome`). Returns true if muted. */
+static bool refused_muted(struct handler *h, int64_t now, const char *outcome)
+{
+	if (!room_slot_muted(h->me, now))
+		return false;
+	int64_t until = atomic_load(&h->me->muted_until);
+	char left[24];
+	duration_format(until == INT64_MAX ? 0 : (until - now + 999) / 1000, left, sizeof(left));
+	if (until == INT64_MAX)
+		reply(h, line_err(&h->out, CODE_MUTED, "an administrator muted you; %s", outcome));
+	else
+		reply(h, line_err(&h->out, CODE_MUTED,
+				  "an administrator muted you for %s more; %s", left, outcome));
+	return true;
+}
+
 /* SAY, ME and PRIV: post a message event. */
 static void cmd_message(struct handler *h, const struct command *c)
 {
@@ -340,17 +393,8 @@ static void cmd_message(struct handler *h, const struct command *c)
 		return;
 	}
 	int64_t now = now_ms();
-	if (room_slot_muted(h->me, now)) {
-		int64_t until = atomic_load(&h->me->muted_until);
-		char left[24];
-		duration_format(until == INT64_MAX ? 0 : (until - now + 999) / 1000, left, sizeof(left));
-		if (until == INT64_MAX)
-			reply(h, line_err(&h->out, CODE_MUTED, "an administrator muted you; not sent"));
-		else
-			reply(h, line_err(&h->out, CODE_MUTED,
-					  "an administrator muted you for %s more; not sent", left));
+	if (refused_muted(h, now, "not sent"))
 		return;
-	}
 	if (!rate_ok(h)) {
 		reply(h, line_err(&h->out, CODE_RATE_LIMITED,
 				  "at most %ld messages per second; not sent", h->cfg->rate_limit));
@@ -393,6 +437,49 @@ static void cmd_message(struct handler *h, const struct command *c)
 			(int)c->text_len, c->text);
 }
 
+/* NICK NAME: the member takes another name, by JOIN's rules (lock_name).
+ * The others get "EV seq ms NICK old login new"; the member gets
+ * "OK NICK new seq" where that event would be (drain, ack_nick). Like a
+ * message, it puts a line before everyone: a muted member may not, and it
+ * spends a token of the rate limit (before the name is looked up, which
+ * may ask the name service). */
+static void cmd_nick(struct handler *h, const struct command *c)
+{
+	char name[NAME_MAX_LEN + 1], skeleton[NAME_MAX_LEN + 1], old[NAME_MAX_LEN + 1];
+
+	if (!c->arg || c->arg_len == 0 || c->text) {
+		reply(h, line_usage(&h->out, c->verb, ""));
+		return;
+	}
+	snprintf(old, sizeof(old), "%s", h->me->name);
+	if (c->arg_len == strlen(old) && memcmp(c->arg, old, c->arg_len) == 0) {
+		reply(h, line_err(&h->out, CODE_NAME_TAKEN, "you are already called %s", old));
+		return;
+	}
+	if (refused_muted(h, now_ms(), "name not changed"))
+		return;
+	if (!rate_ok(h)) {
+		reply(h, line_err(&h->out, CODE_RATE_LIMITED,
+				  "at most %ld messages or name changes per second; name not changed",
+				  h->cfg->rate_limit));
+		return;
+	}
+	if (!lock_name(h, c->arg, c->arg_len, name, skeleton))
+		return;
+	struct room *r = h->room;
+	room_slot_rename_locked(r, h->slot, name, skeleton);
+	struct room_event ev = {
+		.kind = EV_NICK, .origin = h->slot + 1, .name = old, .login = h->login,
+		.text = name, .text_len = strlen(name),
+	};
+	room_append_locked(r, &ev);
+	h->wake_pending = true;   /* once per batch: wake_members() */
+	room_unlock(r);
+	proctitle_set("lchatd: %s", name);
+	log_msg(LOG_INFO, "nick: %s is now %s (login %s, uid %u)", old, name, h->login,
+		(unsigned)h->uid);
+}
+
 static void cmd_who(struct handler *h, const struct command *c)
 {
 	(void)c;
@@ -426,6 +513,7 @@ static const struct {
 	[VERB_ME] = { cmd_message, true },
 	[VERB_PRIV] = { cmd_message, true },
 	[VERB_WHO] = { cmd_who, true },
+	[VERB_NICK] = { cmd_nick, true },
 	[VERB_PING] = { cmd_ping, false },
 	[VERB_QUIT] = { cmd_quit, false },
 };

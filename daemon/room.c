@@ -400,17 +400,29 @@ void room_slot_claim(struct room *r, uint32_t i, uid_t uid)
 		atomic_store(&r->hdr->high_water, i + 1);
 }
 
+/* A slot's name and what it is compared by: its key and its skeleton. */
+static void set_name(struct room_slot *s, const char *name, const char *skeleton)
+{
+	snprintf(s->name, sizeof(s->name), "%s", name);
+	name_key(s->name, s->key);
+	snprintf(s->skeleton, sizeof(s->skeleton), "%s", skeleton);
+}
+
 void room_slot_join_locked(struct room *r, uint32_t i, const char *name,
 			   const char *skeleton)
 {
 	struct room_slot *s = &r->slots[i];
 
-	snprintf(s->name, sizeof(s->name), "%s", name);
-	name_key(name, s->key);
-	memcpy(s->skeleton, skeleton, sizeof(s->skeleton));
+	set_name(s, name, skeleton);
 	s->joined_ms = now_ms();
 	atomic_store(&s->active_ms, s->joined_ms);
 	atomic_store(&s->state, SLOT_JOINED);
+}
+
+void room_slot_rename_locked(struct room *r, uint32_t i, const char *name,
+			     const char *skeleton)
+{
+	set_name(&r->slots[i], name, skeleton);
 }
 
 void room_slot_leave_locked(struct room *r, uint32_t i)

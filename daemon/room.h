@@ -175,7 +175,8 @@ static inline uint32_t room_slots_end(struct room *r)
 
 /* A slot's life: FREE -> claim -> CONNECTED -> join -> JOINED -> leave ->
  * LEFT -> release -> FREE (release from any state). Only these change a
- * slot's state, its generation and the high water. */
+ * slot's state, its generation and the high water; a JOINED slot may be
+ * renamed. */
 
 /* The daemon takes free slot i for a new connection of uid: a new
  * generation, no name yet, state CONNECTED, within the high water. No
@@ -184,6 +185,11 @@ void room_slot_claim(struct room *r, uint32_t i, uid_t uid);
 /* Slot i's handler joins as name (its name_skeleton() given). Lock held. */
 void room_slot_join_locked(struct room *r, uint32_t i, const char *name,
 			   const char *skeleton);
+/* The member of slot i takes another name (its name_skeleton() given):
+ * name, key and skeleton change together, under the lock, so that name
+ * uniqueness holds at every moment. Lock held. */
+void room_slot_rename_locked(struct room *r, uint32_t i, const char *name,
+			     const char *skeleton);
 /* The member of slot i has left (its LEAVE is written). Lock held. */
 void room_slot_leave_locked(struct room *r, uint32_t i);
 /* The daemon frees slot i, whose handler has died or never started.

@@ -240,6 +240,60 @@ START_TEST(test_lookalike_of_member)
 }
 END_TEST
 
+/* NICK follows JOIN's rules: a member may not rename itself to a look-alike
+ * of another user's member, another account's login or a reserved name;
+ * a user's own sessions may look alike; the real login shows in the event. */
+START_TEST(test_nick_lookalike)
+{
+	struct lchatd *d = lchatd_start(NULL);
+	struct tclient *alice = tc_connect(d->sock), *carol = tc_connect(d->sock);
+	struct linesock m;
+
+	tc_join(alice, "alice");
+	tc_join(carol, "carol");
+	tc_expect(alice, "EV [0-9]+ [0-9]+ JOIN carol ", TC_TIMEOUT);
+	connect_as(&m, d->dir, d->sock, NOBODY);
+	free(ls_expect(&m, "HELLO lchat/1 .* login=nobody "));
+	ls_send(&m, "JOIN bobby\n");
+	free(ls_expect(&m, "OK JOIN bobby [0-9]+$"));
+	tc_expect(carol, "EV [0-9]+ [0-9]+ JOIN bobby nobody$", TC_TIMEOUT);
+	tc_expect(alice, "EV [0-9]+ [0-9]+ JOIN bobby nobody$", TC_TIMEOUT);
+
+	/* nobody's member may not become a look-alike of root's. */
+	ls_send(&m, "NICK a1ice\n");
+	free(ls_expect(&m, "ERR name-confusable .*alice"));
+	ls_send(&m, "NICK AIice\n");
+	free(ls_expect(&m, "ERR name-confusable .*alice"));
+	ls_send(&m, "NICK Alice\n");
+	free(ls_expect(&m, "ERR name-taken "));
+	ls_send(&m, "NICK r00t\n");
+	free(ls_expect(&m, "ERR name-others-login "));
+	ls_send(&m, "NICK adm1n\n");
+	free(ls_expect(&m, "ERR name-reserved "));
+	/* Nor root's of nobody's. */
+	tc_send(carol, "NICK b0bby");
+	tc_expect(carol, "ERR name-confusable .*bobby", TC_TIMEOUT);
+	tc_send(carol, "NICK nobody");
+	tc_expect(carol, "ERR name-others-login ", TC_TIMEOUT);
+	tc_expect_silence(alice);
+
+	/* Root's own sessions may look alike: carol becomes a1ice. */
+	tc_send(carol, "NICK a1ice");
+	tc_expect(carol, "OK NICK a1ice [0-9]+$", TC_TIMEOUT);
+	tc_expect(alice, "EV [0-9]+ [0-9]+ NICK carol root a1ice$", TC_TIMEOUT);
+	/* A name that looks like nobody else's: the real login shows. */
+	ls_send(&m, "NICK alicia\n");
+	free(ls_expect(&m, "OK NICK alicia [0-9]+$"));
+	tc_expect(alice, "EV [0-9]+ [0-9]+ NICK bobby nobody alicia$", TC_TIMEOUT);
+	tc_expect(carol, "EV [0-9]+ [0-9]+ NICK bobby nobody alicia$", TC_TIMEOUT);
+	tc_expect_silence(alice);
+	linesock_close(&m);
+	tc_close(carol);
+	tc_close(alice);
+	lchatd_stop_ok(d);
+}
+END_TEST
+
 /* ---- a connection handed to another user ---------------------------------- */
 
 /* A process of uid A (root, this test) connects and joins as "alice",
@@ -487,6 +541,7 @@ int main(void)
 	const struct harness_case cases[] = {
 		{ "names_refused", test_names_refused, 30 },
 		{ "lookalike_of_member", test_lookalike_of_member, 30 },
+		{ "nick_lookalike", test_nick_lookalike, 30 },
 		{ "socket_passing", test_socket_passing, 30 },
 		{ "names_without_enumeration", test_names_without_enumeration, 30 },
 		{ "renamed_account", test_renamed_account, 30 },

@@ -1089,6 +1089,114 @@ START_TEST(test_server_line_malformed)
 }
 END_TEST
 
+/* ---- NICK: the verb, and its event's formatter beside its parser ------- */
+
+START_TEST(test_nick_verb)
+{
+	struct command cmd;
+	static const char line[] = "nick Alice_2";
+
+	ck_assert_str_eq(verb_name(VERB_NICK), "NICK");
+	ck_assert(verb_on(VERB_NICK, SOCK_USER));
+	ck_assert(!verb_on(VERB_NICK, SOCK_CONTROL));
+	ck_assert_str_eq(verb_usage(VERB_NICK), "NICK NAME");
+	ck_assert_int_eq(proto_parse_command(line, sizeof(line) - 1, &cmd), VERB_NICK);
+	assert_field("arg", line, cmd.arg, cmd.arg_len, "Alice_2");
+	ck_assert_ptr_null(cmd.text);
+	/* A second word is the text: the handler refuses it (bad-argument). */
+	static const char two[] = "NICK a b";
+	ck_assert_int_eq(proto_parse_command(two, sizeof(two) - 1, &cmd), VERB_NICK);
+	assert_field("arg", two, cmd.arg, cmd.arg_len, "a");
+	assert_field("text", two, cmd.text, cmd.text_len, "b");
+	/* The user socket's list of commands names it. */
+	char list[256];
+	verb_list(SOCK_USER, list, sizeof(list));
+	ck_assert_msg(strstr(list, "NICK") != NULL, "NICK not in \"%s\"", list);
+	verb_list(SOCK_CONTROL, list, sizeof(list));
+	ck_assert_msg(strstr(list, "NICK") == NULL, "NICK in the control list \"%s\"", list);
+	/* A member's own NICK event is acknowledged as OK NICK. */
+	ck_assert_int_eq(event_ack_verb(EV_NICK), VERB_NICK);
+	ck_assert_str_eq(event_kind_name(EV_NICK), "NICK");
+}
+END_TEST
+
+START_TEST(test_nick_event_format)
+{
+	static const char want[] = "EV 42 1795290000123 NICK alice alogin Alice_2\n";
+	char out[128];
+
+	size_t n = proto_format_event(out, sizeof(out), 42, 1795290000123, EV_NICK, "alice",
+				      "alogin", 0, "Alice_2", 7);
+	ck_assert_uint_eq(n, sizeof(want) - 1);
+	ck_assert_str_eq(out, want);
+	/* text_len is honoured: the new name need not be NUL-terminated. */
+	n = proto_format_event(out, sizeof(out), 1, 2, EV_NICK, "a", "b", 0, "cdef", 2);
+	ck_assert_str_eq(out, "EV 1 2 NICK a b cd\n");
+	ck_assert_uint_eq(n, strlen(out));
+	/* Exactly fitting works; one byte less gives 0. */
+	memset(out, '#', sizeof(out));
+	ck_assert_uint_eq(proto_format_event(out, sizeof(want), 42, 1795290000123, EV_NICK,
+					     "alice", "alogin", 0, "Alice_2", 7), sizeof(want) - 1);
+	ck_assert_uint_eq(proto_format_event(out, sizeof(want) - 1, 42, 1795290000123, EV_NICK,
+					     "alice", "alogin", 0, "Alice_2", 7), 0);
+	/* Without a new name there is no line a client could parse. */
+	ck_assert_uint_eq(proto_format_event(out, sizeof(out), 1, 2, EV_NICK, "a", "b", 0,
+					     NULL, 0), 0);
+	ck_assert_uint_eq(proto_format_event(out, sizeof(out), 1, 2, EV_NICK, "a", "b", 0,
+					     "x", 0), 0);
+}
+END_TEST
+
+START_TEST(test_nick_event_parse)
+{
+	char out[128];
+	struct server_line sl;
+
+	size_t n = proto_format_event(out, sizeof(out), 1044, 1795290010001, EV_NICK, "alice",
+				      "alogin", 0, "alice2", 6);
+	ck_assert_uint_gt(n, 0);
+	ck_assert(proto_parse_server_line(out, n - 1, &sl));
+	ck_assert_int_eq(sl.type, SL_EVENT);
+	ck_assert_uint_eq(sl.seq, 1044);
+	ck_assert_int_eq(sl.ms, 1795290010001);
+	ck_assert_int_eq(sl.kind, EV_NICK);
+	out[n - 1] = '\0';
+	assert_field("old name", out, sl.word[0], sl.word_len[0], "alice");
+	assert_field("login", out, sl.word[1], sl.word_len[1], "alogin");
+	assert_field("new name", out, sl.word[2], sl.word_len[2], "alice2");
+	ck_assert_uint_eq(sl.rest_len, 0);
+
+	/* OK NICK carries the new name and the event's seq. */
+	static const char ok[] = "OK NICK alice2 1044";
+	ck_assert(proto_parse_server_line(ok, sizeof(ok) - 1, &sl));
+	ck_assert_int_eq(sl.type, SL_OK);
+	ck_assert_int_eq(sl.verb, VERB_NICK);
+	assert_field("rest", ok, sl.rest, sl.rest_len, "alice2 1044");
+}
+END_TEST
+
+static const char *const bad_nick_lines[] = {
+	"EV 1 2 NICK",
+	"EV 1 2 NICK ",
+	"EV 1 2 NICK alice",
+	"EV 1 2 NICK alice ",
+	"EV 1 2 NICK alice alogin",
+	"EV 1 2 NICK alice alogin ",
+	"EV 1 2 NICK alice  alice2",
+	"EV 1 2 NICK  alice alogin alice2",
+	"EV 1 2 nick alice alogin alice2",
+};
+
+START_TEST(test_nick_event_malformed)
+{
+	const char *line = bad_nick_lines[_i];
+	struct server_line sl;
+
+	ck_assert_msg(!proto_parse_server_line(line, strlen(line), &sl),
+		      "\"%s\" accepted as type %d", line, (int)sl.type);
+}
+END_TEST
+
 /* ---- the suite ------------------------------------------------------ */
 
 static Suite *protocol_suite(void)
@@ -1139,6 +1247,13 @@ static Suite *protocol_suite(void)
 	tcase_add_loop_test(tc, test_server_line_table, 0, LEN(sl_cases));
 	tcase_add_test(tc, test_server_line_event);
 	tcase_add_loop_test(tc, test_server_line_malformed, 0, LEN(bad_server_lines));
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("nick");
+	tcase_add_test(tc, test_nick_verb);
+	tcase_add_test(tc, test_nick_event_format);
+	tcase_add_test(tc, test_nick_event_parse);
+	tcase_add_loop_test(tc, test_nick_event_malformed, 0, LEN(bad_nick_lines));
 	suite_add_tcase(s, tc);
 	return s;
 }

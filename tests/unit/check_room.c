@@ -747,6 +747,42 @@ START_TEST(test_format_who)
 }
 END_TEST
 
+/* A renamed member is found by its new name (key and skeleton too), and
+ * its old name is free. */
+START_TEST(test_rename_locked)
+{
+	struct room r;
+	char sk[NAME_MAX_LEN + 1];
+
+	open_room(&r, "room", 8, 16, 64);
+	room_slot_claim(&r, 0, 1000);
+	room_slot_claim(&r, 1, 1001);
+	name_skeleton("alice", sk);
+	room_lock(&r);
+	room_slot_join_locked(&r, 0, "alice", sk);
+	name_skeleton("bob", sk);
+	room_slot_join_locked(&r, 1, "bob", sk);
+	name_skeleton("Al1ce_2", sk);
+	room_slot_rename_locked(&r, 0, "Al1ce_2", sk);
+	ck_assert_str_eq(room_slot(&r, 0)->name, "Al1ce_2");
+	ck_assert_str_eq(room_slot(&r, 0)->key, "al1ce_2");
+	ck_assert_int_eq(room_find_locked(&r, "alice"), -1);
+	ck_assert_int_eq(room_find_locked(&r, "AL1CE_2"), 0);
+	ck_assert_int_eq(room_find_locked(&r, "bob"), 1);
+	/* Its look-alikes now are those of the new name, for other users. */
+	name_skeleton("alI1e_2", sk);
+	ck_assert_int_eq(room_find_confusable_locked(&r, sk, 1001), -1);
+	name_skeleton("alIce_2", sk);
+	ck_assert_int_eq(room_find_confusable_locked(&r, sk, 1001), 0);
+	ck_assert_int_eq(room_find_confusable_locked(&r, sk, 1000), -1);
+	name_skeleton("a1ice", sk);
+	ck_assert_int_eq(room_find_confusable_locked(&r, sk, 1001), -1);
+	ck_assert_int_eq(atomic_load(&room_slot(&r, 0)->state), SLOT_JOINED);
+	room_unlock(&r);
+	room_close(&r);
+}
+END_TEST
+
 /* ---- the robust mutex ----------------------------------------------- */
 
 /* A child takes the lock and exits holding it: the next room_lock() must
@@ -1276,6 +1312,7 @@ static Suite *room_suite(void)
 	tcase_add_checked_fixture(tc, dir_clean, NULL);
 	tcase_add_test(tc, test_find_locked);
 	tcase_add_test(tc, test_format_who);
+	tcase_add_test(tc, test_rename_locked);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("robust");
