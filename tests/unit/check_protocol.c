@@ -1099,7 +1099,7 @@ START_TEST(test_nick_verb)
 	ck_assert_str_eq(verb_name(VERB_NICK), "NICK");
 	ck_assert(verb_on(VERB_NICK, SOCK_USER));
 	ck_assert(!verb_on(VERB_NICK, SOCK_CONTROL));
-	ck_assert_str_eq(verb_usage(VERB_NICK), "NICK NAME");
+	ck_assert_str_eq(verb_args(VERB_NICK), "NAME");
 	ck_assert_int_eq(proto_parse_command(line, sizeof(line) - 1, &cmd), VERB_NICK);
 	assert_field("arg", line, cmd.arg, cmd.arg_len, "Alice_2");
 	ck_assert_ptr_null(cmd.text);
