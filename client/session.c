@@ -14,6 +14,7 @@
 #include "commands.h"
 #include "sanitize.h"
 #include "session.h"
+#include "split.h"
 #include "util.h"
 
 /* The PING token that marks the end of the backlog after a JOIN. */
@@ -130,54 +131,67 @@ static void finish(struct session *s, int code)
 		s->exit_code = code;
 }
 
-/* Queue one line for the server. */
-static void send_line(struct session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void send_line(struct session *s, const char *fmt, ...)
+/* Queue one line for the server. Every command goes out through here,
+ * and none may hold a line break: the server would take what follows it
+ * as a command of its own (a pasted "QUIT" would end the session). Such
+ * a line is refused whole: -1, and nothing is sent. */
+static int send_line(struct session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int send_line(struct session *s, const char *fmt, ...)
 {
 	char line[MAX_LINE_MAX + 64];
 	va_list ap;
 	int n;
 
 	if (s->fd < 0)
-		return;
+		return -1;
 	va_start(ap, fmt);
 	n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
 	va_end(ap);
 	if (n < 0)
-		return;
+		return -1;
 	if ((size_t)n > sizeof(line) - 2)
 		n = (int)sizeof(line) - 2;
+	if (split_has_break(line, (size_t)n)) {
+		session_status(s, "not sent: a line break inside a command (a bug in lchat)");
+		return -1;
+	}
 	line[n++] = '\n';
 	if (buffer_append(&s->out, line, (size_t)n) < 0) {
 		session_status(s, "out of memory");
 		finish(s, EXIT_RUNTIME);
-		return;
+		return -1;
 	}
 	session_flush(s);
+	return 0;
 }
 
 /* "VERB [WORD] [TEXT]" (verbs.h), each part left out when NULL or empty. */
-static void send_cmd(struct session *s, enum verb v, const char *word, const char *text)
+static int send_cmd(struct session *s, enum verb v, const char *word, const char *text)
 {
 	bool w = word && word[0], t = text && text[0];
 
-	send_line(s, "%s%s%s%s%s", verb_name(v), w ? " " : "", w ? word : "", t ? " " : "",
-		  t ? text : "");
+	return send_line(s, "%s%s%s%s%s", verb_name(v), w ? " " : "", w ? word : "",
+			 t ? " " : "", t ? text : "");
 }
 
-static void send_pending(struct session *s, struct pending *p)
+/* Send a pending command; one refused by send_line() is dropped (it
+ * said why): -1. */
+static int send_pending(struct session *s, struct pending *p)
 {
+	int r = -1;
+
 	switch (p->verb) {
 	case VERB_SAY: case VERB_ME: case VERB_WHO:
-		send_cmd(s, p->verb, NULL, p->text);
+		r = send_cmd(s, p->verb, NULL, p->text);
 		break;
 	case VERB_PRIV:
-		send_cmd(s, p->verb, p->target, p->text);
+		r = send_cmd(s, p->verb, p->target, p->text);
 		break;
 	default:
 		break;
 	}
 	p->sent = true;
+	return r;
 }
 
 static void send_join(struct session *s)
@@ -695,7 +709,24 @@ static void push(struct session *s, enum verb v, const char *target, size_t tn,
 	else
 		s->head = p;
 	s->tail = p;
-	send_pending(s, p);
+	if (send_pending(s, p) < 0 && s->fd >= 0 && s->tail == p) {
+		/* Refused whole (no reply will come): not in flight. */
+		struct pending **pp = &s->head;
+
+		while (*pp != p)
+			pp = &(*pp)->next;
+		*pp = NULL;
+		s->tail = s->head;
+		while (s->tail && s->tail->next)
+			s->tail = s->tail->next;
+		pending_free(p);
+	}
+}
+
+void session_send(struct session *s, enum verb v, const char *target, size_t tn,
+		  const char *text, size_t n)
+{
+	push(s, v, target, tn, text, n);
 }
 
 static void enter_name(struct session *s, const char *line, size_t len)
@@ -720,6 +751,16 @@ void session_input(struct session *s, const char *line, size_t len)
 {
 	struct input in;
 
+	/* A line break inside a line (a CRLF line of a script, Ctrl-V
+	 * Ctrl-J) ends a line: each line is handled as typed. */
+	if (split_has_break(line, len)) {
+		size_t off = 0, n;
+		const char *l;
+
+		while ((l = split_line(line, len, &off, &n)))
+			session_input(s, l, n);
+		return;
+	}
 	if (s->state == ST_NAME_PROMPT) {
 		enter_name(s, line, len);
 		return;

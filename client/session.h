@@ -105,6 +105,10 @@ bool session_want_write(const struct session *s);
 
 /* A line the user typed (or the scripting mode read). */
 void session_input(struct session *s, const char *line, size_t len);
+/* Send a command: VERB_SAY, VERB_ME or VERB_PRIV with its text (PRIV:
+ * target, tn bytes), or VERB_WHO. */
+void session_send(struct session *s, enum verb v, const char *target, size_t tn,
+		  const char *text, size_t n);
 /* Leave: QUIT with an optional reason (NULL). */
 void session_quit(struct session *s, const char *reason);
 

@@ -347,6 +347,31 @@ START_TEST(test_unknown_lines)
 }
 END_TEST
 
+/* A line break never reaches the server inside a command: a line that
+ * holds some is one line per piece. */
+START_TEST(test_line_breaks_split_lines)
+{
+	joined(10);
+	session_input(&S, S("first\nQUIT done for today\r\n\nPRIV bob x\r/me too"));
+	expect_sent("SAY first");
+	expect_sent("SAY QUIT done for today");
+	expect_sent("SAY PRIV bob x");
+	expect_sent("ME too");
+	nothing_sent();
+	feed("OK SAY 11");
+	feed("OK SAY 12");
+	feed("OK SAY 13");
+	feed("OK ME 14");
+	ck_assert_int_eq(S.state, ST_JOINED);
+	/* Nor in a PRIV's target. */
+	session_send(&S, VERB_PRIV, S("bo\nb"), S("x"));
+	PRINTED("not sent: a line break inside a command");
+	nothing_sent();
+	ck_assert(session_ready(&S));
+	teardown();
+}
+END_TEST
+
 /* ---- leaving, losing, coming back ---- */
 
 START_TEST(test_kicked_no_reconnect)
@@ -536,6 +561,7 @@ static Suite *client_session_suite(void)
 	tc = tcase_create("events");
 	tcase_add_test(tc, test_duplicates_dropped);
 	tcase_add_test(tc, test_own_messages_on_ack);
+	tcase_add_test(tc, test_line_breaks_split_lines);
 	tcase_add_test(tc, test_unknown_command_sends_nothing);
 	tcase_add_test(tc, test_mention_rings);
 	tcase_add_test(tc, test_who_table);
