@@ -30,14 +30,22 @@ static bool editing(void)
 	return T.installed && !T.eof;
 }
 
+/* "[alice] ", "[alice (offline)] ", "[alice +5] " (5 lines wait to be
+ * sent), or "name: ". */
 static void make_prompt(char *out, size_t cap)
 {
+	const char *name = T.s->name[0] ? T.s->name : "lchat";
+	char waiting[24] = "";
+	unsigned n = session_waiting(T.s);
+
+	if (n)
+		snprintf(waiting, sizeof(waiting), " +%u", n);
 	if (T.asking)
 		snprintf(out, cap, "name: ");
 	else if (T.s->state == ST_DOWN || T.s->state == ST_JOINING)
-		snprintf(out, cap, "[%s (offline)] ", T.s->name[0] ? T.s->name : "lchat");
+		snprintf(out, cap, "[%s (offline)%s] ", name, waiting);
 	else
-		snprintf(out, cap, "[%s] ", T.s->name[0] ? T.s->name : "lchat");
+		snprintf(out, cap, "[%s%s] ", name, waiting);
 }
 
 /* Characters (not bytes) in a UTF-8 string: its width, near enough. */
@@ -72,9 +80,10 @@ static void erase_accepted(const char *line)
 static void on_line(char *line)
 {
 	if (!line) {
-		/* Ctrl-D on an empty line: leave. */
+		/* Ctrl-D on an empty line: leave (once the waiting lines
+		 * went). */
 		T.eof = true;
-		session_quit(T.s, NULL);
+		session_leave(T.s, NULL);
 		return;
 	}
 	if (line[0] && !T.asking)
