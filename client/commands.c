@@ -10,9 +10,12 @@ const char *const input_help[] = {
 	"/me ACTION         an action: * you ACTION",
 	"/msg NAME TEXT     a private message to NAME only",
 	"/who               who is in the room, and idle how long",
-	"/quit [REASON]     leave (also Ctrl-D on an empty line, or Ctrl-C)",
+	"/quit [REASON]     leave, once the lines waiting to be sent went (also Ctrl-D)",
 	"/help              this list",
 	"//TEXT             say /TEXT (a line that starts with a slash)",
+	"paste              one message per line, as text (/ is no command there);",
+	"                   more than a few lines ask first: Enter sends, Esc cancels",
+	"long message       too long for the server: offered as several, cut at spaces",
 	NULL,
 };
 

@@ -85,6 +85,7 @@ int session_init(struct session *s, const char *sock_path, const char *name, boo
 	s->ropts = *ropts;
 	s->ui = *ui;
 	s->delay_ms = RECONNECT_MIN_MS;
+	s->paste_ask = PASTE_ASK_LINES;
 	if (name)
 		snprintf(s->name, sizeof(s->name), "%s", name);
 	s->ropts.self = s->name;
@@ -119,6 +120,7 @@ void session_free(struct session *s)
 		pending_free(p);
 	free(s->quit_reason);
 	s->quit_reason = NULL;
+	paste_free(&s->held);
 	if (s->fd >= 0)
 		close(s->fd);
 	s->fd = -1;
@@ -898,9 +900,9 @@ void session_input(struct session *s, const char *line, size_t len)
 		return;
 	}
 	switch (in.kind) {
-	case IN_SAY: push(s, VERB_SAY, NULL, 0, in.text, in.text_len); break;
-	case IN_ME: push(s, VERB_ME, NULL, 0, in.text, in.text_len); break;
-	case IN_MSG: push(s, VERB_PRIV, in.arg, in.arg_len, in.text, in.text_len); break;
+	case IN_SAY: paste_message(s, VERB_SAY, NULL, 0, in.text, in.text_len); break;
+	case IN_ME: paste_message(s, VERB_ME, NULL, 0, in.text, in.text_len); break;
+	case IN_MSG: paste_message(s, VERB_PRIV, in.arg, in.arg_len, in.text, in.text_len); break;
 	case IN_WHO: push(s, VERB_WHO, NULL, 0, NULL, 0); break;
 	default: break;
 	}

@@ -15,6 +15,7 @@
 
 #include "buffer.h"
 #include "names.h"
+#include "paste.h"
 #include "protocol.h"
 #include "render.h"
 
@@ -38,6 +39,11 @@ struct session_ui {
 	/* Start (true) or stop asking for a name at the prompt; returns
 	 * false if it cannot ask (then a refused name ends the client). */
 	bool (*ask_name)(void *ctx, bool asking);
+	/* Start (true) or stop asking the user to confirm what paste.h
+	 * holds (the question is a status line before it); the answer
+	 * comes as paste_answer(). false: cannot ask (then it is sent).
+	 * NULL in the scripting mode. */
+	bool (*confirm)(void *ctx, bool asking);
 };
 
 enum session_state {
@@ -80,6 +86,8 @@ struct session {
 	size_t max_line;         /* HELLO's max_line (0: not said) */
 	bool quit_after;         /* /quit once the queue is empty */
 	char *quit_reason;
+	struct paste_batch held; /* a paste or long message being asked about */
+	unsigned paste_ask;      /* a paste of more lines asks first */
 	struct buffer who;       /* WHO rows until OK WHO */
 	unsigned who_rows;
 

@@ -29,8 +29,9 @@ bool term_want_stdin(void);
 void term_resize(void);
 /* Redraw the prompt if the session's state changed it. */
 void term_update_prompt(void);
-/* The session's print and ask_name callbacks. */
+/* The session's print, ask_name and confirm callbacks. */
 void term_print(void *ctx, const char *line, bool bell);
 bool term_ask_name(void *ctx, bool asking);
+bool term_confirm(void *ctx, bool asking);
 
 #endif
