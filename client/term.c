@@ -199,6 +199,48 @@ void term_read(void)
 		rl_callback_read_char();
 }
 
+/* Empty the line being edited (any search or half-typed key sequence
+ * ends too); the text goes to the history, so Up brings it back. */
+static void clear_line(void)
+{
+	bool searching = RL_ISSTATE(RL_STATE_ISEARCH | RL_STATE_NSEARCH);
+
+	rl_callback_sigcleanup();
+	if (!searching && rl_end > 0) {
+		char *text = rl_copy_text(0, rl_end);
+
+		if (text)
+			add_history(text);
+		free(text);
+	}
+	using_history();
+	rl_replace_line("", 1);
+	rl_point = rl_mark = 0;
+	rl_deactivate_mark();
+	rl_redisplay();
+}
+
+void term_interrupt(void)
+{
+	struct session *s = T.s;
+
+	if (s->state == ST_QUITTING) {
+		s->done = true;		/* asked twice: leave now */
+		return;
+	}
+	if (paste_held(s)) {
+		answer(false);
+		return;
+	}
+	if (editing() && (rl_end > 0 || RL_ISSTATE(RL_STATE_ISEARCH | RL_STATE_NSEARCH))) {
+		clear_line();
+		return;
+	}
+	if (session_drop_waiting(s))
+		return;
+	session_quit(s, NULL);
+}
+
 void term_resize(void)
 {
 	if (T.installed)
