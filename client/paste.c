@@ -143,8 +143,8 @@ void paste_message(struct session *s, enum verb v, const char *target, size_t tn
 		return;
 	}
 	if (ask(s)) {
-		session_status(s, "too long for the server (%zu bytes, at most %zu): send it as %zu "
-			       "messages, cut at spaces? " ANSWERS, n, limit, parts);
+		session_status(s, "too long (%zu bytes, the server takes %zu): send as %zu messages? "
+			       ANSWERS, n, limit, parts);
 		return;
 	}
 	send_held(s);
