@@ -43,6 +43,13 @@ bool split_blank(const char *s, size_t n)
 	return true;
 }
 
+/* buffer_append(), but nothing at all for no bytes (it would memcpy()
+ * to a buffer that has no memory yet). */
+static int append(struct buffer *out, const char *s, size_t n)
+{
+	return n ? buffer_append(out, s, n) : 0;
+}
+
 int split_expand_tabs(struct buffer *out, const char *s, size_t n)
 {
 	static const char spaces[SPLIT_TAB_WIDTH] = "        ";
@@ -55,13 +62,12 @@ int split_expand_tabs(struct buffer *out, const char *s, size_t n)
 		}
 		size_t pad = SPLIT_TAB_WIDTH - col % SPLIT_TAB_WIDTH;
 
-		if (buffer_append(out, s + from, i - from) < 0 ||
-		    buffer_append(out, spaces, pad) < 0)
+		if (append(out, s + from, i - from) < 0 || append(out, spaces, pad) < 0)
 			return -1;
 		col += pad;
 		from = i + 1;
 	}
-	return buffer_append(out, s + from, n - from);
+	return append(out, s + from, n - from);
 }
 
 /* Where to end a part of rest[0..r) (r > limit) at a space: the end of
