@@ -133,7 +133,7 @@ void paste_message(struct session *s, enum verb v, const char *target, size_t tn
 {
 	size_t limit = session_text_limit(s, v, tn), parts;
 
-	if (n <= limit || (parts = split_count(text, n, limit)) <= 1) {
+	if (n <= limit) {
 		session_send(s, v, target, tn, text, n);
 		return;
 	}
@@ -142,7 +142,8 @@ void paste_message(struct session *s, enum verb v, const char *target, size_t tn
 		session_status(s, "out of memory: not sent");
 		return;
 	}
-	if (ask(s)) {
+	parts = parts_of(s, s->held.head);
+	if (parts > 1 && ask(s)) {
 		session_status(s, "too long (%zu bytes, the server takes %zu): send as %zu messages? "
 			       ANSWERS, n, limit, parts);
 		return;

@@ -461,6 +461,28 @@ START_TEST(test_unknown_lines)
 }
 END_TEST
 
+/* A message over max_line is cut at spaces; with no one to ask (no
+ * confirm callback), at once. Each part waits for the one before. */
+START_TEST(test_long_message_cut)
+{
+	joined(10);
+	feed("HELLO lchat/1 lchatd/0.1.0 login=al max_line=64");
+	session_input(&S, S("/me aaaaaaaaaa bbbbbbbbbb cccccccccc dddddddddd eeeeeeeeee ffffffffff "
+			    "gggggggggg hhhhhhhhhh      "));
+	expect_sent("ME aaaaaaaaaa bbbbbbbbbb cccccccccc dddddddddd eeeeeeeeee");
+	nothing_sent();
+	feed("OK ME 11");
+	expect_sent("ME ffffffffff gggggggggg hhhhhhhhhh      ");	/* the rest fits as it is */
+	feed("OK ME 12");
+	/* Over the limit only by its trailing spaces: one part, trimmed. */
+	session_input(&S, S("/msg bob 0123456789012345678901234567890123456789012345               "));
+	expect_sent("PRIV bob 0123456789012345678901234567890123456789012345");
+	feed("OK PRIV 13");
+	ck_assert(session_ready(&S));
+	teardown();
+}
+END_TEST
+
 /* ---- leaving, losing, coming back ---- */
 
 START_TEST(test_kicked_no_reconnect)
@@ -681,6 +703,7 @@ static Suite *client_session_suite(void)
 	tcase_add_test(tc, test_leave_after_queue);
 	tcase_add_test(tc, test_line_breaks_split_lines);
 	tcase_add_test(tc, test_max_line_from_hello);
+	tcase_add_test(tc, test_long_message_cut);
 	tcase_add_test(tc, test_unknown_command_sends_nothing);
 	tcase_add_test(tc, test_mention_rings);
 	tcase_add_test(tc, test_who_table);
