@@ -162,11 +162,6 @@ bool term_want_stdin(void)
 	return editing();
 }
 
-static void answer(bool yes)
-{
-	paste_answer(T.s, yes);
-}
-
 /* Keys while a question waits, read here and not by readline: Enter
  * (alone) sends, Esc (alone) cancels; anything else, escape sequences
  * and pasted text included, is ignored. Ctrl-C comes as SIGINT
@@ -180,15 +175,15 @@ static void read_answer(void)
 		return;
 	if (n <= 0) {
 		/* The terminal is gone: cancel, and leave as Ctrl-D does. */
-		answer(false);
+		paste_answer(T.s, false);
 		T.eof = true;
 		session_leave(T.s, NULL);
 		return;
 	}
 	if ((n == 1 && (b[0] == '\r' || b[0] == '\n')) || (n == 2 && b[0] == '\r' && b[1] == '\n'))
-		answer(true);
+		paste_answer(T.s, true);
 	else if (n == 1 && b[0] == '\033')
-		answer(false);
+		paste_answer(T.s, false);
 }
 
 void term_read(void)
@@ -229,7 +224,7 @@ void term_interrupt(void)
 		return;
 	}
 	if (paste_held(s)) {
-		answer(false);
+		paste_answer(T.s, false);
 		return;
 	}
 	if (editing() && (rl_end > 0 || RL_ISSTATE(RL_STATE_ISEARCH | RL_STATE_NSEARCH))) {
