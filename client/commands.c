@@ -11,9 +11,14 @@ const char *const input_help[] = {
 	"/msg NAME TEXT     a private message to NAME only",
 	"/who               who is in the room, and idle how long",
 	"/nick NAME         change your name in the room",
-	"/quit [REASON]     leave (also Ctrl-D on an empty line, or Ctrl-C)",
+	"/quit [REASON]     leave, once the lines waiting to be sent went (also Ctrl-D)",
 	"/help              this list",
 	"//TEXT             say /TEXT (a line that starts with a slash)",
+	"Ctrl-C             clear the line; on an empty line: drop the lines waiting",
+	"                   to be sent ([you +N]), or leave if none wait",
+	"paste              one message per line, as text (/ is no command there);",
+	"                   more than a few lines ask first: Enter sends, Esc cancels",
+	"long message       too long for the server: offered as several, cut at spaces",
 	NULL,
 };
 

@@ -23,6 +23,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: lchat [-s SOCKET] [-c CONFIG] [-n NAME] [--no-history] [--listen]\n"
+		"             [--paste-lines N]\n"
 		"\n"
 		"Chat with the people on this machine (lchatd's room).\n"
 		"\n"
@@ -32,6 +33,7 @@ static void usage(FILE *f)
 		"  -n, --name NAME     the name to join with (default: your login name)\n"
 		"  -H, --no-history    scripting mode: do not print the history\n"
 		"  -l, --listen        scripting mode: stay after the end of stdin\n"
+		"      --paste-lines N a paste of more than N lines asks first (default %d)\n"
 		"  -h, --help          this help\n"
 		"  -V, --version       the version\n"
 		"\n"
@@ -39,7 +41,21 @@ static void usage(FILE *f)
 		"otherwise each stdin line is sent and events are printed one per line.\n"
 		"Exit status: 0 ok, 1 connection or runtime error, 2 usage, 3 config,\n"
 		"4 refused (name refused when not interactive, kicked, banned).\n"
-		"See lchat(1).\n");
+		"See lchat(1).\n", PASTE_ASK_LINES);
+}
+
+/* --paste-lines N: 0 to 1000000. */
+static bool parse_lines(const char *arg, unsigned *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(arg, &end, 10);
+	if (errno || end == arg || *end || arg[0] == '-' || v > 1000000)
+		return false;
+	*out = (unsigned)v;
+	return true;
 }
 
 /* Where the room is: -s, $LCHAT_SOCKET, else the config's socket. */
@@ -84,6 +100,9 @@ static bool colour_wanted(void)
 	return !(nc && nc[0]) && bell_wanted();
 }
 
+/* getopt_long's value for the options without a short form. */
+enum { OPT_PASTE_LINES = 256 };
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -92,6 +111,7 @@ int main(int argc, char **argv)
 		{ "name", required_argument, NULL, 'n' },
 		{ "no-history", no_argument, NULL, 'H' },
 		{ "listen", no_argument, NULL, 'l' },
+		{ "paste-lines", required_argument, NULL, OPT_PASTE_LINES },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -105,6 +125,7 @@ int main(int argc, char **argv)
 	struct render_opts ro = { 0 };
 	struct session_ui ui = { 0 };
 	int c, rc, sigfd;
+	unsigned paste_ask = PASTE_ASK_LINES;
 
 	setlocale(LC_ALL, "");
 	while ((c = getopt_long(argc, argv, "s:c:n:HlhV", opts, NULL)) != -1) {
@@ -114,6 +135,13 @@ int main(int argc, char **argv)
 		case 'n': name = optarg; break;
 		case 'H': no_history = true; break;
 		case 'l': listen = true; break;
+		case OPT_PASTE_LINES:
+			if (!parse_lines(optarg, &paste_ask)) {
+				fprintf(stderr, "lchat: --paste-lines takes a number of lines, "
+					"0 to 1000000\n");
+				return EXIT_USAGE;
+			}
+			break;
 		case 'h': usage(stdout); return EXIT_OK;
 		case 'V': printf("lchat %s (protocol %s/%d)\n", LCHAT_VERSION, PROTO_NAME,
 				 PROTO_VERSION); return EXIT_OK;
@@ -143,6 +171,7 @@ int main(int argc, char **argv)
 	if (interactive) {
 		ui.print = term_print;
 		ui.ask_name = term_ask_name;
+		ui.confirm = term_confirm;
 	} else {
 		ui.ctx = &sc;
 		ui.print = script_print;
@@ -154,6 +183,7 @@ int main(int argc, char **argv)
 	}
 	s.no_history = no_history;
 	s.track_members = interactive;     /* Tab completes their names */
+	s.paste_ask = paste_ask;
 	if (session_start(&s) < 0) {
 		fprintf(stderr, "lchat: cannot connect to %s: %s\n", sock, strerror(errno));
 		rc = EXIT_RUNTIME;

@@ -1,6 +1,8 @@
 /* run.c - the event loop (see run.h). No signal handlers: SIGINT, SIGTERM
  * and SIGHUP arrive on a signalfd and make the client leave with QUIT (a
- * second one leaves at once); SIGWINCH tells readline the new size. */
+ * second one leaves at once), except that SIGINT in the interactive mode
+ * is Ctrl-C, for term.c to handle; SIGWINCH tells readline the new
+ * size. */
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -15,7 +17,7 @@
 #include "term.h"
 #include "util.h"
 
-static void on_signals(struct session *s, int sigfd)
+static void on_signals(struct session *s, int sigfd, bool interactive)
 {
 	struct signalfd_siginfo si;
 
@@ -28,6 +30,8 @@ static void on_signals(struct session *s, int sigfd)
 			return;
 		if (si.ssi_signo == SIGWINCH) {
 			term_resize();
+		} else if (si.ssi_signo == SIGINT && interactive) {
+			term_interrupt();
 		} else if (s->state == ST_QUITTING) {
 			s->done = true;		/* asked twice: leave now */
 		} else {
@@ -68,7 +72,7 @@ int run_loop(struct session *s, struct script *sc, int sigfd)
 			return EXIT_RUNTIME;
 		}
 		if (p[0].revents)
-			on_signals(s, sigfd);
+			on_signals(s, sigfd, sc == NULL);
 		if (isock >= 0 && s->fd == p[isock].fd) {
 			if (p[isock].revents & POLLOUT)
 				session_flush(s);

@@ -14,6 +14,7 @@
 #include "commands.h"
 #include "sanitize.h"
 #include "session.h"
+#include "split.h"
 #include "util.h"
 
 /* The PING token that marks the end of the backlog after a JOIN. */
@@ -84,6 +85,7 @@ int session_init(struct session *s, const char *sock_path, const char *name, boo
 	s->ropts = *ropts;
 	s->ui = *ui;
 	s->delay_ms = RECONNECT_MIN_MS;
+	s->paste_ask = PASTE_ASK_LINES;
 	if (name)
 		snprintf(s->name, sizeof(s->name), "%s", name);
 	s->ropts.self = s->name;
@@ -105,6 +107,7 @@ static struct pending *pending_pop(struct session *s)
 		s->head = p->next;
 		if (!s->head)
 			s->tail = NULL;
+		s->queued--;
 	}
 	return p;
 }
@@ -115,6 +118,9 @@ void session_free(struct session *s)
 
 	while ((p = pending_pop(s)))
 		pending_free(p);
+	free(s->quit_reason);
+	s->quit_reason = NULL;
+	paste_free(&s->held);
 	if (s->fd >= 0)
 		close(s->fd);
 	s->fd = -1;
@@ -132,49 +138,61 @@ static void finish(struct session *s, int code)
 		s->exit_code = code;
 }
 
-/* Queue one line for the server. */
-static void send_line(struct session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void send_line(struct session *s, const char *fmt, ...)
+/* Queue one line for the server. Every command goes out through here,
+ * and none may hold a line break: the server would take what follows it
+ * as a command of its own (a pasted "QUIT" would end the session). Such
+ * a line is refused whole: -1, and nothing is sent. */
+static int send_line(struct session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int send_line(struct session *s, const char *fmt, ...)
 {
 	char line[MAX_LINE_MAX + 64];
 	va_list ap;
 	int n;
 
 	if (s->fd < 0)
-		return;
+		return -1;
 	va_start(ap, fmt);
 	n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
 	va_end(ap);
 	if (n < 0)
-		return;
+		return -1;
 	if ((size_t)n > sizeof(line) - 2)
 		n = (int)sizeof(line) - 2;
+	if (split_has_break(line, (size_t)n)) {
+		session_status(s, "not sent: a line break inside a command (a bug in lchat)");
+		return -1;
+	}
 	line[n++] = '\n';
 	if (buffer_append(&s->out, line, (size_t)n) < 0) {
 		session_status(s, "out of memory");
 		finish(s, EXIT_RUNTIME);
-		return;
+		return -1;
 	}
 	session_flush(s);
+	return s->fd >= 0 ? 0 : -1;	/* -1: the connection broke */
 }
 
 /* "VERB [WORD] [TEXT]" (verbs.h), each part left out when NULL or empty. */
-static void send_cmd(struct session *s, enum verb v, const char *word, const char *text)
+static int send_cmd(struct session *s, enum verb v, const char *word, const char *text)
 {
 	bool w = word && word[0], t = text && text[0];
 
-	send_line(s, "%s%s%s%s%s", verb_name(v), w ? " " : "", w ? word : "", t ? " " : "",
-		  t ? text : "");
+	return send_line(s, "%s%s%s%s%s", verb_name(v), w ? " " : "", w ? word : "",
+			 t ? " " : "", t ? text : "");
 }
 
-static void send_pending(struct session *s, struct pending *p)
+/* Send a queued command; -1 if it could not go (then it is not marked
+ * sent). */
+static int send_pending(struct session *s, struct pending *p)
 {
+	int r = -1;
+
 	switch (p->verb) {
 	case VERB_SAY: case VERB_ME: case VERB_WHO:
-		send_cmd(s, p->verb, NULL, p->text);
+		r = send_cmd(s, p->verb, NULL, p->text);
 		break;
 	case VERB_PRIV:
-		send_cmd(s, p->verb, p->target, p->text);
+		r = send_cmd(s, p->verb, p->target, p->text);
 		break;
 	case VERB_NICK:
 		send_cmd(s, p->verb, p->text, NULL);
@@ -182,7 +200,35 @@ static void send_pending(struct session *s, struct pending *p)
 	default:
 		break;
 	}
-	p->sent = true;
+	if (r == 0)
+		p->sent = true;
+	return r;
+}
+
+/* May the head of the queue go now: joined, the backlog read, not
+ * waiting to try again after a rate limit? Only the head is ever in
+ * flight, and the next command goes once it is answered, so that one
+ * that is rate-limited goes again without being overtaken. */
+static bool may_send(const struct session *s)
+{
+	return s->state == ST_JOINED && !s->syncing && !s->resend_at && s->fd >= 0 && !s->done;
+}
+
+/* Send the head of the queue if it may go. A command that cannot be
+ * sent at all (send_line said why) is dropped; one whose connection
+ * broke stays for the rejoin. Once the queue is empty, a /quit that
+ * waited for it leaves. */
+static void send_next(struct session *s)
+{
+	while (s->head && !s->head->sent && may_send(s)) {
+		if (send_pending(s, s->head) == 0 || s->fd < 0 || s->done)
+			return;
+		pending_free(pending_pop(s));
+	}
+	if (!s->head && s->quit_after && s->state == ST_JOINED) {
+		s->quit_after = false;
+		session_quit(s, s->quit_reason);
+	}
 }
 
 static void send_join(struct session *s)
@@ -264,14 +310,18 @@ static void lost(struct session *s, const char *why, bool reconnect)
 		finish(s, reconnect ? EXIT_RUNTIME : EXIT_REFUSED);
 		return;
 	}
-	/* Commands without a reply may or may not have been carried out. The
-	 * scripting mode sends them again after the rejoin (at least once);
-	 * a person is told which were not confirmed. */
+	/* A command without a reply may or may not have been carried out.
+	 * The scripting mode sends it again after the rejoin (at least once);
+	 * a person is told it was not confirmed. The lines still waiting
+	 * behind it go after the rejoin. */
+	s->resend_at = 0;
+	s->resend_delay = 0;
 	if (s->script) {
 		for (p = s->head; p; p = p->next)
 			p->sent = false;
 	} else {
-		while ((p = pending_pop(s))) {
+		while (s->head && s->head->sent) {
+			p = pending_pop(s);
 			if (p->verb == VERB_SAY || p->verb == VERB_ME || p->verb == VERB_PRIV)
 				session_status(s, "not confirmed, maybe not sent: %s", p->text);
 			pending_free(p);
@@ -358,10 +408,8 @@ static void sync_done(struct session *s)
 		session_status(s, "reconnected as %s", s->name);
 	}
 	buffer_free(&b);
-	/* The scripting mode sends again what had no reply. */
-	for (struct pending *p = s->head; p; p = p->next)
-		if (!p->sent)
-			send_pending(s, p);
+	/* What waited (or, scripting, had no reply) goes now. */
+	send_next(s);
 }
 
 /* The first event after a resumed JOIN (seq, or the join's own seq if no
@@ -575,6 +623,7 @@ static void on_ok(struct session *s, const struct server_line *sl)
 		s->who_rows = 0;
 		if (p)
 			pending_free(p);
+		send_next(s);
 		return;
 	}
 	if (sl->verb == VERB_NICK) {
@@ -593,6 +642,7 @@ static void on_ok(struct session *s, const struct server_line *sl)
 		show_own(s, p);
 		pending_free(p);
 		s->resend_delay = 0;
+		send_next(s);
 	}
 }
 
@@ -608,8 +658,9 @@ static void on_err(struct session *s, const struct server_line *sl)
 	clean(sl->word[0], sl->word_len[0], code, sizeof(code));
 	clean(sl->rest, sl->rest_len, text, sizeof(text));
 	p = s->head && s->head->sent ? s->head : NULL;
-	if (p && s->script && sl->code_known && sl->code == CODE_RATE_LIMITED) {
-		/* Scripting: nothing is lost, it goes again a little later. */
+	if (p && sl->code_known && sl->code == CODE_RATE_LIMITED) {
+		/* Nothing is lost: it goes again a little later, and what
+		 * waits behind it after it. */
 		p->sent = false;
 		s->resend_delay = s->resend_delay ? s->resend_delay * 2 : 200;
 		if (s->resend_delay > 2000)
@@ -629,6 +680,7 @@ static void on_err(struct session *s, const struct server_line *sl)
 		s->exit_code = EXIT_RUNTIME;	/* remembered for the end */
 	if (p)
 		pending_free(p);
+	send_next(s);
 }
 
 /* BYE: reconnect after the server's temporary troubles; an administrator's
@@ -656,12 +708,33 @@ static void on_bye(struct session *s, const struct server_line *sl)
 	lost(s, why, again);	/* (never reconnects while leaving) */
 }
 
+/* HELLO's max_line=N: the longest line the server takes; 0 if the
+ * greeting has none (or a value out of the protocol's range). */
+static size_t hello_max_line(const struct server_line *sl)
+{
+	static const char key[] = "max_line=";
+	const size_t kn = sizeof(key) - 1;
+	const char *p = sl->rest, *e = sl->rest + sl->rest_len, *w;
+	size_t n;
+	uint64_t v;
+
+	while (p < e) {
+		w = proto_next_word(&p, e, &n);
+		if (n > kn && memcmp(w, key, kn) == 0 && proto_parse_u64(w + kn, n - kn, &v) &&
+		    v >= MAX_LINE_MIN && v <= MAX_LINE_MAX)
+			return (size_t)v;
+	}
+	return 0;
+}
+
 static void on_hello(struct session *s, const struct server_line *sl)
 {
 	if (!proto_hello_ok(sl->word[0], sl->word_len[0], PROTO_NAME)) {
 		s->ever_joined = false;
 		lost(s, "the server speaks another protocol version", true);
+		return;
 	}
+	s->max_line = hello_max_line(sl);
 }
 
 static void on_who(struct session *s, const struct server_line *sl)
@@ -764,6 +837,7 @@ void session_read(struct session *s)
 
 /* ---- the user's side -------------------------------------------------- */
 
+/* Queue a command (it goes when those before it were answered). */
 static void push(struct session *s, enum verb v, const char *target, size_t tn,
 		 const char *text, size_t n)
 {
@@ -782,7 +856,8 @@ static void push(struct session *s, enum verb v, const char *target, size_t tn,
 	else
 		s->head = p;
 	s->tail = p;
-	send_pending(s, p);
+	s->queued++;
+	send_next(s);
 }
 
 static void enter_name(struct session *s, const char *line, size_t len)
@@ -803,10 +878,78 @@ static void enter_name(struct session *s, const char *line, size_t len)
 	send_join(s);
 }
 
+void session_send(struct session *s, enum verb v, const char *target, size_t tn,
+		  const char *text, size_t n)
+{
+	push(s, v, target, tn, text, n);
+}
+
+size_t session_text_limit(const struct session *s, enum verb v, size_t target_len)
+{
+	size_t max = s->max_line ? s->max_line : MAX_LINE_MAX;
+	size_t over = strlen(verb_name(v)) + 1 + (target_len ? target_len + 1 : 0);
+
+	return max > over + 1 ? max - over : 1;
+}
+
+unsigned session_waiting(const struct session *s)
+{
+	return s->queued - (s->head && s->head->sent ? 1 : 0);
+}
+
+unsigned session_drop_waiting(struct session *s)
+{
+	struct pending **pp = s->head && s->head->sent ? &s->head->next : &s->head, *p;
+	unsigned n = 0;
+
+	while ((p = *pp)) {
+		*pp = p->next;
+		pending_free(p);
+		n++;
+	}
+	s->tail = s->head;
+	s->queued -= n;
+	if (!s->head)
+		s->resend_at = 0;
+	if (n)
+		session_status(s, "%u waiting line%s dropped, not sent", n, n == 1 ? "" : "s");
+	send_next(s);	/* (a /quit that waited for them leaves) */
+	return n;
+}
+
+void session_leave(struct session *s, const char *reason)
+{
+	unsigned n = session_waiting(s);
+
+	if (!s->head || s->state != ST_JOINED) {
+		if (s->queued)
+			session_status(s, "%u waiting line%s not sent", s->queued,
+				       s->queued == 1 ? " was" : "s were");
+		session_quit(s, reason);
+		return;
+	}
+	free(s->quit_reason);
+	s->quit_reason = reason ? strdup(reason) : NULL;
+	s->quit_after = true;
+	if (n)
+		session_status(s, "leaving once the %u waiting line%s sent (Ctrl-C drops %s)", n,
+			       n == 1 ? " is" : "s are", n == 1 ? "it" : "them");
+}
+
 void session_input(struct session *s, const char *line, size_t len)
 {
 	struct input in;
 
+	/* A line break inside a line (a CRLF line of a script, Ctrl-V
+	 * Ctrl-J) ends a line: each line is handled as typed. */
+	if (split_has_break(line, len)) {
+		size_t off = 0, n;
+		const char *l;
+
+		while ((l = split_line(line, len, &off, &n)))
+			session_input(s, l, n);
+		return;
+	}
 	if (s->state == ST_NAME_PROMPT) {
 		enter_name(s, line, len);
 		return;
@@ -832,7 +975,7 @@ void session_input(struct session *s, const char *line, size_t len)
 	case IN_QUIT: {
 		char *reason = in.text ? strndup(in.text, in.text_len) : NULL;
 
-		session_quit(s, reason);
+		session_leave(s, reason);
 		free(reason);
 		return;
 	}
@@ -844,9 +987,9 @@ void session_input(struct session *s, const char *line, size_t len)
 		return;
 	}
 	switch (in.kind) {
-	case IN_SAY: push(s, VERB_SAY, NULL, 0, in.text, in.text_len); break;
-	case IN_ME: push(s, VERB_ME, NULL, 0, in.text, in.text_len); break;
-	case IN_MSG: push(s, VERB_PRIV, in.arg, in.arg_len, in.text, in.text_len); break;
+	case IN_SAY: paste_message(s, VERB_SAY, NULL, 0, in.text, in.text_len); break;
+	case IN_ME: paste_message(s, VERB_ME, NULL, 0, in.text, in.text_len); break;
+	case IN_MSG: paste_message(s, VERB_PRIV, in.arg, in.arg_len, in.text, in.text_len); break;
 	case IN_WHO: push(s, VERB_WHO, NULL, 0, NULL, 0); break;
 	case IN_NICK: push(s, VERB_NICK, NULL, 0, in.arg, in.arg_len); break;
 	default: break;
@@ -893,8 +1036,7 @@ void session_tick(struct session *s, int64_t now)
 	}
 	if (s->resend_at && now >= s->resend_at) {
 		s->resend_at = 0;
-		if (s->state == ST_JOINED && s->head && !s->head->sent)
-			send_pending(s, s->head);
+		send_next(s);
 	}
 	if (s->state == ST_DOWN && s->retry_at && now >= s->retry_at) {
 		s->retry_at = 0;

@@ -16,6 +16,7 @@
 #include "buffer.h"
 #include "complete.h"
 #include "names.h"
+#include "paste.h"
 #include "protocol.h"
 #include "render.h"
 
@@ -39,6 +40,11 @@ struct session_ui {
 	/* Start (true) or stop asking for a name at the prompt; returns
 	 * false if it cannot ask (then a refused name ends the client). */
 	bool (*ask_name)(void *ctx, bool asking);
+	/* Start (true) or stop asking the user to confirm what paste.h
+	 * holds (the question is a status line before it); the answer
+	 * comes as paste_answer(). false: cannot ask (then it is sent).
+	 * NULL in the scripting mode. */
+	bool (*confirm)(void *ctx, bool asking);
 };
 
 enum session_state {
@@ -76,7 +82,14 @@ struct session {
 	bool first_seen;         /* an event arrived during this sync */
 	unsigned history_shown;
 
-	struct pending *head, *tail;   /* commands awaiting their reply */
+	struct pending *head, *tail;   /* commands in order: the head in flight,
+	                                 * the rest waiting for its reply */
+	unsigned queued;         /* commands in that queue */
+	size_t max_line;         /* HELLO's max_line (0: not said) */
+	bool quit_after;         /* /quit once the queue is empty */
+	char *quit_reason;
+	struct paste_batch held; /* a paste or long message being asked about */
+	unsigned paste_ask;      /* a paste of more lines asks first */
 	struct buffer who;       /* WHO rows until OK WHO */
 	unsigned who_rows;
 	unsigned who_quiet;      /* our own WHOs not answered yet: not printed */
@@ -85,7 +98,7 @@ struct session {
 
 	int delay_ms;            /* the next reconnect delay */
 	int64_t retry_at;        /* ST_DOWN: when to reconnect (mono ms), 0: never */
-	int64_t resend_at;       /* scripting: resend after rate-limited, 0: no */
+	int64_t resend_at;       /* resend the head after rate-limited, 0: no */
 	int resend_delay;
 	int64_t quit_at;         /* ST_QUITTING: give up waiting then */
 
@@ -110,7 +123,25 @@ bool session_want_write(const struct session *s);
 
 /* A line the user typed (or the scripting mode read). */
 void session_input(struct session *s, const char *line, size_t len);
-/* Leave: QUIT with an optional reason (NULL). */
+/* Queue a command: VERB_SAY, VERB_ME or VERB_PRIV with its text (PRIV:
+ * target, tn bytes), or VERB_WHO. Commands go one at a time, each when
+ * the one before it was answered; one refused as rate-limited goes again
+ * after a back-off (0.2 s doubling up to 2 s), so none is lost or
+ * overtaken. */
+void session_send(struct session *s, enum verb v, const char *target, size_t tn,
+		  const char *text, size_t n);
+/* The most bytes of text a VERB_SAY, VERB_ME or VERB_PRIV (with a target
+ * of target_len bytes) may carry for the command to fit the server's
+ * max_line. */
+size_t session_text_limit(const struct session *s, enum verb v, size_t target_len);
+/* Commands queued and not in flight (the prompt shows them). */
+unsigned session_waiting(const struct session *s);
+/* Drop those (Ctrl-C); says how many. Returns that number. */
+unsigned session_drop_waiting(struct session *s);
+/* The user leaves (/quit, Ctrl-D): QUIT at once if nothing is queued,
+ * else once the queue is empty (session_drop_waiting() hastens it). */
+void session_leave(struct session *s, const char *reason);
+/* Leave now: QUIT with an optional reason (NULL). */
 void session_quit(struct session *s, const char *reason);
 
 /* Milliseconds until session_tick() has something to do (-1: nothing). */

@@ -2,10 +2,14 @@
  * (why readline: term.h). Asynchronous output: save the line and the
  * cursor, clear the prompt and the line, print (folded to the screen's
  * width, wrap.h), restore, redisplay. Tab completes names and /commands
- * (complete.h), never file names. */
+ * (complete.h), never file names. A paste with line breaks is taken from
+ * readline as a paste (paste.h); while the user is asked to confirm one,
+ * the keys are read here, not by readline. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <readline/history.h>
 #include <readline/readline.h>
@@ -21,9 +25,10 @@ static struct {
 	bool installed;
 	bool eof;          /* Ctrl-D on an empty line */
 	bool asking;       /* the prompt asks for a name */
+	bool confirm;      /* a question waits: Enter or Esc (paste.h) */
 	bool bell;         /* a real terminal: "\a" and cursor movement */
 	bool in_handler;   /* inside on_line: readline is between lines */
-	char prompt[NAME_MAX_LEN + 32];
+	char prompt[NAME_MAX_LEN + 64];
 	struct completion tab;     /* the cycle of repeated Tabs */
 	struct completion listed;  /* readline's own completion commands' */
 } T;
@@ -34,14 +39,24 @@ static bool editing(void)
 	return T.installed && !T.eof;
 }
 
+/* "[alice] ", "[alice (offline)] ", "[alice +5] " (5 lines wait to be
+ * sent), "[alice] Enter: send, Esc: cancel " or "name: ". */
 static void make_prompt(char *out, size_t cap)
 {
+	const char *name = T.s->name[0] ? T.s->name : "lchat";
+	char waiting[24] = "";
+	unsigned n = session_waiting(T.s);
+
+	if (n)
+		snprintf(waiting, sizeof(waiting), " +%u", n);
 	if (T.asking)
 		snprintf(out, cap, "name: ");
 	else if (T.s->state == ST_DOWN || T.s->state == ST_JOINING)
-		snprintf(out, cap, "[%s (offline)] ", T.s->name[0] ? T.s->name : "lchat");
+		snprintf(out, cap, "[%s (offline)%s] %s", name, waiting,
+			 T.confirm ? "Enter: send, Esc: cancel " : "");
 	else
-		snprintf(out, cap, "[%s] ", T.s->name[0] ? T.s->name : "lchat");
+		snprintf(out, cap, "[%s%s] %s", name, waiting,
+			 T.confirm ? "Enter: send, Esc: cancel " : "");
 }
 
 /* Characters (not bytes) in a UTF-8 string: its width, near enough. */
@@ -76,9 +91,10 @@ static void erase_accepted(const char *line)
 static void on_line(char *line)
 {
 	if (!line) {
-		/* Ctrl-D on an empty line: leave. */
+		/* Ctrl-D on an empty line: leave (once the waiting lines
+		 * went). */
 		T.eof = true;
-		session_quit(T.s, NULL);
+		session_leave(T.s, NULL);
 		return;
 	}
 	if (line[0] && !T.asking)
@@ -155,6 +171,32 @@ static char *no_entry(const char *text, int state)
 	return NULL;
 }
 
+/* The terminal marked a paste (bracketed paste, on by default in
+ * readline; \e[200~ starts one). readline inserts it at the cursor; if
+ * the line then holds a line break it is no line to edit but a paste:
+ * the line is emptied and the text, with what was typed around it, goes
+ * to paste.h, one message per line. One line stays to be edited. */
+static int on_paste(int count, int key)
+{
+	int r = rl_bracketed_paste_begin(count, key);
+	char *text;
+
+	if (!memchr(rl_line_buffer, '\n', (size_t)rl_end))
+		return r;
+	text = rl_copy_text(0, rl_end);
+	rl_deactivate_mark();
+	rl_replace_line("", 1);
+	rl_point = rl_mark = 0;
+	if (!text)
+		return 1;
+	if (T.asking)
+		session_input(T.s, text, strlen(text));	/* names, one per line */
+	else
+		paste_text(T.s, text, strlen(text));
+	free(text);
+	return r;
+}
+
 void term_start(struct session *s, bool bell)
 {
 	T.s = s;
@@ -169,9 +211,13 @@ void term_start(struct session *s, bool bell)
 	rl_sort_completion_matches = 0;             /* complete.c's order */
 	make_prompt(T.prompt, sizeof(T.prompt));
 	rl_callback_handler_install(T.prompt, on_line);
-	/* After the install, which reads ~/.inputrc: Tab is ours. */
-	rl_bind_key('\t', on_tab);
 	T.installed = true;
+	/* After the install, which reads ~/.inputrc and binds readline's own:
+	 * Tab and the start of a bracketed paste are ours. */
+	rl_bind_key('\t', on_tab);
+	rl_bind_keyseq_in_map("\033[200~", on_paste, emacs_standard_keymap);
+	rl_bind_keyseq_in_map("\033[200~", on_paste, vi_insertion_keymap);
+	rl_bind_keyseq_in_map("\033[200~", on_paste, vi_movement_keymap);
 }
 
 void term_end(void)
@@ -193,10 +239,78 @@ bool term_want_stdin(void)
 	return editing();
 }
 
+/* Keys while a question waits, read here and not by readline: Enter
+ * (alone) sends, Esc (alone) cancels; anything else, escape sequences
+ * and pasted text included, is ignored. Ctrl-C comes as SIGINT
+ * (term_interrupt). */
+static void read_answer(void)
+{
+	char b[64];
+	ssize_t n = read(STDIN_FILENO, b, sizeof(b));
+
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n <= 0) {
+		/* The terminal is gone: cancel, and leave as Ctrl-D does. */
+		paste_answer(T.s, false);
+		T.eof = true;
+		session_leave(T.s, NULL);
+		return;
+	}
+	if ((n == 1 && (b[0] == '\r' || b[0] == '\n')) || (n == 2 && b[0] == '\r' && b[1] == '\n'))
+		paste_answer(T.s, true);
+	else if (n == 1 && b[0] == '\033')
+		paste_answer(T.s, false);
+}
+
 void term_read(void)
 {
-	if (editing())
+	if (editing() && T.confirm)
+		read_answer();
+	else if (editing())
 		rl_callback_read_char();
+}
+
+/* Empty the line being edited (any search or half-typed key sequence
+ * ends too); the text goes to the history, so Up brings it back. */
+static void clear_line(void)
+{
+	bool searching = RL_ISSTATE(RL_STATE_ISEARCH | RL_STATE_NSEARCH);
+
+	rl_callback_sigcleanup();
+	if (!searching && rl_end > 0) {
+		char *text = rl_copy_text(0, rl_end);
+
+		if (text)
+			add_history(text);
+		free(text);
+	}
+	using_history();
+	rl_replace_line("", 1);
+	rl_point = rl_mark = 0;
+	rl_deactivate_mark();
+	rl_redisplay();
+}
+
+void term_interrupt(void)
+{
+	struct session *s = T.s;
+
+	if (s->state == ST_QUITTING) {
+		s->done = true;		/* asked twice: leave now */
+		return;
+	}
+	if (paste_held(s)) {
+		paste_answer(T.s, false);
+		return;
+	}
+	if (editing() && (rl_end > 0 || RL_ISSTATE(RL_STATE_ISEARCH | RL_STATE_NSEARCH))) {
+		clear_line();
+		return;
+	}
+	if (session_drop_waiting(s))
+		return;
+	session_quit(s, NULL);
 }
 
 void term_resize(void)
@@ -251,6 +365,16 @@ void term_print(void *ctx, const char *line, bool bell)
 	rl_point = point <= rl_end ? point : rl_end;
 	rl_redisplay();
 	free(saved);
+}
+
+bool term_confirm(void *ctx, bool asking)
+{
+	(void)ctx;
+	if (!editing())
+		return false;
+	T.confirm = asking;
+	term_update_prompt();
+	return true;
 }
 
 bool term_ask_name(void *ctx, bool asking)

@@ -29,8 +29,13 @@ bool term_want_stdin(void);
 void term_resize(void);
 /* Redraw the prompt if the session's state changed it. */
 void term_update_prompt(void);
-/* The session's print and ask_name callbacks. */
+/* Ctrl-C (SIGINT): cancel the question being asked; else clear the line
+ * being typed; else drop the lines waiting to be sent; else leave (on an
+ * empty line, as /quit). A second one while leaving leaves at once. */
+void term_interrupt(void);
+/* The session's print, ask_name and confirm callbacks. */
 void term_print(void *ctx, const char *line, bool bell);
 bool term_ask_name(void *ctx, bool asking);
+bool term_confirm(void *ctx, bool asking);
 
 #endif

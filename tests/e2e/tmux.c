@@ -165,6 +165,15 @@ void tmux_enter(struct tmux *t, const char *win, const char *text)
 	tmux_key(t, win, "Enter");
 }
 
+void tmux_paste(struct tmux *t, const char *win, const char *text)
+{
+	char tg[64];
+
+	TMUX(t, false, "set-buffer", "-b", "lchat-test", "--", text);
+	TMUX(t, false, "paste-buffer", "-p", "-d", "-b", "lchat-test", "-t",
+	     target(win, tg, sizeof(tg)));
+}
+
 char *tmux_screen(struct tmux *t, const char *win)
 {
 	char tg[64];

@@ -31,6 +31,10 @@ void tmux_type(struct tmux *t, const char *win, const char *text);
 void tmux_key(struct tmux *t, const char *win, const char *key);
 /* Type text and press Enter. */
 void tmux_enter(struct tmux *t, const char *win, const char *text);
+/* Paste text as a terminal does (tmux's paste-buffer -p): between the
+ * bracketed-paste marks ESC [200~ and ESC [201~ when the program asked
+ * for them (readline does), each "\n" sent as "\r". */
+void tmux_paste(struct tmux *t, const char *win, const char *text);
 /* The window's screen as text (free() it). */
 char *tmux_screen(struct tmux *t, const char *win);
 /* The screen with its colours and attributes as escape sequences. */

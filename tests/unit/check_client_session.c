@@ -263,6 +263,8 @@ START_TEST(test_duplicates_dropped)
 }
 END_TEST
 
+/* Commands go one at a time, each once the one before was answered;
+ * the user's lines wait in the queue meanwhile. */
 START_TEST(test_own_messages_on_ack)
 {
 	joined(10);
@@ -270,24 +272,136 @@ START_TEST(test_own_messages_on_ack)
 	expect_sent("SAY hello all");
 	ck_assert(!was_printed("hello all"));
 	session_input(&S, S("/me waves"));
-	expect_sent("ME waves");
 	session_input(&S, S("/msg bob psst"));
-	expect_sent("PRIV bob psst");
 	session_input(&S, S("//slash"));
-	expect_sent("SAY /slash");
+	nothing_sent();
+	ck_assert_uint_eq(session_waiting(&S), 3);
 	feed("OK SAY 11");
+	expect_sent("ME waves");
 	feed("EV 12 1795290000000 MSG bob interleaved");
 	feed("OK ME 13");
+	expect_sent("PRIV bob psst");
 	feed("OK PRIV 14");
-	feed("ERR rate-limited at most 5 messages per second; not sent");
+	expect_sent("SAY /slash");
+	ck_assert_uint_eq(session_waiting(&S), 0);
+	feed("ERR muted you are muted");
 	ck_assert_uint_eq(S.last_seq, 14);
 	ck_assert_str_eq(printed[nprinted - 5] + 8, "<alice> hello all");
 	ck_assert_str_eq(printed[nprinted - 4] + 8, "<bob> interleaved");
 	ck_assert_str_eq(printed[nprinted - 3] + 8, " * alice waves");
 	ck_assert_str_eq(printed[nprinted - 2] + 8, "-> bob: psst");
-	ck_assert_str_eq(printed[nprinted - 1] + 8,
-			 "-!- not sent: at most 5 messages per second; not sent (rate-limited)");
+	ck_assert_str_eq(printed[nprinted - 1] + 8, "-!- not sent: you are muted (muted)");
 	ck_assert(session_ready(&S));
+	teardown();
+}
+END_TEST
+
+/* Interactive too: a rate-limited line goes again after a back-off, and
+ * the lines behind it wait their turn; nothing is lost or reordered. */
+START_TEST(test_rate_limited_queue)
+{
+	joined(10);
+	session_input(&S, S("one"));
+	session_input(&S, S("two"));
+	session_input(&S, S("three"));
+	expect_sent("SAY one");
+	feed("OK SAY 11");
+	expect_sent("SAY two");
+	feed("ERR rate-limited at most 5 messages per second; not sent");
+	nothing_sent();
+	ck_assert_uint_eq(session_waiting(&S), 2);
+	ck_assert(!was_printed("not sent"));
+	ck_assert_int_ge(session_timeout(&S, mono_ms()), 0);
+	session_tick(&S, S.resend_at);
+	expect_sent("SAY two");
+	ck_assert_uint_eq(session_waiting(&S), 1);
+	feed("OK SAY 12");
+	expect_sent("SAY three");
+	feed("OK SAY 13");
+	ck_assert(session_ready(&S));
+	ck_assert_str_eq(printed[nprinted - 3] + 8, "<alice> one");
+	ck_assert_str_eq(printed[nprinted - 2] + 8, "<alice> two");
+	ck_assert_str_eq(printed[nprinted - 1] + 8, "<alice> three");
+	teardown();
+}
+END_TEST
+
+/* Ctrl-C drops what waits (not what is in flight); a /quit waits for the
+ * queue, and dropping it lets the QUIT go. */
+START_TEST(test_drop_waiting_and_leave)
+{
+	joined(10);
+	session_input(&S, S("one"));
+	session_input(&S, S("two"));
+	session_input(&S, S("three"));
+	expect_sent("SAY one");
+	session_input(&S, S("/quit bye"));
+	nothing_sent();
+	PRINTED("leaving once the 2 waiting lines are sent (Ctrl-C drops them)");
+	ck_assert_uint_eq(session_drop_waiting(&S), 2);
+	PRINTED("2 waiting lines dropped, not sent");
+	nothing_sent();
+	feed("OK SAY 11");
+	expect_sent("QUIT bye");
+	ck_assert_int_eq(S.state, ST_QUITTING);
+	ck_assert_uint_eq(session_drop_waiting(&S), 0);
+	teardown();
+}
+END_TEST
+
+/* A /quit while lines wait leaves once they went. */
+START_TEST(test_leave_after_queue)
+{
+	joined(10);
+	session_input(&S, S("one"));
+	session_input(&S, S("two"));
+	expect_sent("SAY one");
+	session_input(&S, S("/quit"));
+	feed("OK SAY 11");
+	expect_sent("SAY two");
+	feed("OK SAY 12");
+	expect_sent("QUIT");
+	teardown();
+}
+END_TEST
+
+/* A line break never reaches the server inside a command: a line that
+ * holds some is one line per piece. */
+START_TEST(test_line_breaks_split_lines)
+{
+	joined(10);
+	session_input(&S, S("first\nQUIT done for today\r\n\nPRIV bob x\r/me too"));
+	expect_sent("SAY first");
+	feed("OK SAY 11");
+	expect_sent("SAY QUIT done for today");
+	feed("OK SAY 12");
+	expect_sent("SAY PRIV bob x");
+	feed("OK SAY 13");
+	expect_sent("ME too");
+	feed("OK ME 14");
+	nothing_sent();
+	ck_assert_int_eq(S.state, ST_JOINED);
+	/* Nor in a name, nor in a PRIV's target. */
+	session_send(&S, VERB_PRIV, S("bo\nb"), S("x"));
+	PRINTED("not sent: a line break inside a command");
+	nothing_sent();
+	ck_assert(session_ready(&S));
+	teardown();
+}
+END_TEST
+
+/* HELLO's max_line sets how much text a command may carry. */
+START_TEST(test_max_line_from_hello)
+{
+	joined(10);
+	ck_assert_uint_eq(S.max_line, 1024);
+	ck_assert_uint_eq(session_text_limit(&S, VERB_SAY, 0), 1024 - 4);
+	ck_assert_uint_eq(session_text_limit(&S, VERB_PRIV, 3), 1024 - 9);
+	feed("HELLO lchat/1 lchatd/0.2 login=al feature=x max_line=100");
+	ck_assert_uint_eq(S.max_line, 100);
+	feed("HELLO lchat/1 lchatd/0.2 login=al");
+	ck_assert_uint_eq(S.max_line, 0);
+	ck_assert_uint_eq(session_text_limit(&S, VERB_ME, 0), MAX_LINE_MAX - 3);
 	teardown();
 }
 END_TEST
@@ -343,6 +457,28 @@ START_TEST(test_unknown_lines)
 	ck_assert_int_eq(count_printed("-!- server: EV 11 1795290000000 WEIRD new ^[[5mkind"), 1);
 	PRINTED("-!- server: FROB something");
 	ck_assert_uint_eq(S.last_seq, 11);
+	teardown();
+}
+END_TEST
+
+/* A message over max_line is cut at spaces; with no one to ask (no
+ * confirm callback), at once. Each part waits for the one before. */
+START_TEST(test_long_message_cut)
+{
+	joined(10);
+	feed("HELLO lchat/1 lchatd/0.1.0 login=al max_line=64");
+	session_input(&S, S("/me aaaaaaaaaa bbbbbbbbbb cccccccccc dddddddddd eeeeeeeeee ffffffffff "
+			    "gggggggggg hhhhhhhhhh      "));
+	expect_sent("ME aaaaaaaaaa bbbbbbbbbb cccccccccc dddddddddd eeeeeeeeee");
+	nothing_sent();
+	feed("OK ME 11");
+	expect_sent("ME ffffffffff gggggggggg hhhhhhhhhh      ");	/* the rest fits as it is */
+	feed("OK ME 12");
+	/* Over the limit only by its trailing spaces: one part, trimmed. */
+	session_input(&S, S("/msg bob 0123456789012345678901234567890123456789012345               "));
+	expect_sent("PRIV bob 0123456789012345678901234567890123456789012345");
+	feed("OK PRIV 13");
+	ck_assert(session_ready(&S));
 	teardown();
 }
 END_TEST
@@ -461,6 +597,32 @@ START_TEST(test_unconfirmed_reported)
 }
 END_TEST
 
+/* The lines that waited behind it are not lost with the connection: they
+ * go after the rejoin. */
+START_TEST(test_waiting_lines_survive_reconnect)
+{
+	joined(10);
+	session_input(&S, S("in flight"));
+	session_input(&S, S("waiting"));
+	expect_sent("SAY in flight");
+	hang_up();
+	PRINTED("not confirmed, maybe not sent: in flight");
+	ck_assert(!was_printed("waiting"));
+	ck_assert_uint_eq(session_waiting(&S), 1);
+	session_tick(&S, S.retry_at);
+	accept_peer();
+	expect_sent("JOIN alice 10");
+	feed("OK JOIN alice 12");
+	expect_sent("PING lchat-sync");
+	nothing_sent();
+	feed("PONG lchat-sync");
+	expect_sent("SAY waiting");
+	feed("OK SAY 13");
+	PRINTED("<alice> waiting");
+	teardown();
+}
+END_TEST
+
 /* ---- the scripting mode ---- */
 
 START_TEST(test_script_resends_rate_limited)
@@ -536,6 +698,12 @@ static Suite *client_session_suite(void)
 	tc = tcase_create("events");
 	tcase_add_test(tc, test_duplicates_dropped);
 	tcase_add_test(tc, test_own_messages_on_ack);
+	tcase_add_test(tc, test_rate_limited_queue);
+	tcase_add_test(tc, test_drop_waiting_and_leave);
+	tcase_add_test(tc, test_leave_after_queue);
+	tcase_add_test(tc, test_line_breaks_split_lines);
+	tcase_add_test(tc, test_max_line_from_hello);
+	tcase_add_test(tc, test_long_message_cut);
 	tcase_add_test(tc, test_unknown_command_sends_nothing);
 	tcase_add_test(tc, test_mention_rings);
 	tcase_add_test(tc, test_who_table);
@@ -549,6 +717,7 @@ static Suite *client_session_suite(void)
 	tcase_add_test(tc, test_resume_no_gap);
 	tcase_add_test(tc, test_resume_gap_reported);
 	tcase_add_test(tc, test_unconfirmed_reported);
+	tcase_add_test(tc, test_waiting_lines_survive_reconnect);
 	tcase_add_test(tc, test_script_resends_rate_limited);
 	tcase_add_test(tc, test_quit_waits_for_ok);
 	tcase_add_test(tc, test_quit_gives_up_waiting);
