@@ -195,7 +195,7 @@ static int send_pending(struct session *s, struct pending *p)
 		r = send_cmd(s, p->verb, p->target, p->text);
 		break;
 	case VERB_NICK:
-		send_cmd(s, p->verb, p->text, NULL);
+		r = send_cmd(s, p->verb, p->text, NULL);
 		break;
 	default:
 		break;
