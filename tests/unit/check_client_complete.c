@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "check_main.h"
 #include "commands.h"
@@ -242,12 +244,20 @@ static void feed(const char *line)
 
 /* A session with no connection (what it sends goes nowhere) that has just
  * sent JOIN as alice. */
+/* The server's end of the session's connection: what the session sends
+ * goes there, unread (commands go only on a live connection). */
+static int server_end = -1;
+
 static void joining(bool track)
 {
 	struct render_opts ro = { .colour = false };
 	struct session_ui ui = { .print = cap_print };
+	int sv[2];
 
 	ck_assert_int_eq(session_init(&S, "/nonexistent", "alice", false, &ro, &ui), 0);
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, sv), 0);
+	S.fd = sv[0];
+	server_end = sv[1];
 	S.track_members = track;
 	S.state = ST_JOINING;
 }
@@ -255,6 +265,9 @@ static void joining(bool track)
 static void teardown(void)
 {
 	session_free(&S);
+	if (server_end >= 0)
+		close(server_end);
+	server_end = -1;
 	for (int i = 0; i < nprinted; i++)
 		free(printed[i]);
 	nprinted = 0;
