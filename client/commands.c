@@ -11,6 +11,8 @@ const char *const input_help[] = {
 	"/msg NAME TEXT     a private message to NAME only",
 	"/who               who is in the room, and idle how long",
 	"/quit [REASON]     leave (also Ctrl-D on an empty line, or Ctrl-C)",
+	"/set bell VALUE    when to ring the bell: all, mentions (also private",
+	"                   messages and notices: the default) or none",
 	"/help              this list",
 	"//TEXT             say /TEXT (a line that starts with a slash)",
 	NULL,
@@ -93,5 +95,13 @@ enum input_kind input_parse(const char *line, size_t len, struct input *in)
 	}
 	if (is(w, in->arg_len, "help"))
 		return in->kind = IN_HELP;
+	if (is(w, in->arg_len, "set")) {
+		const char *n = skip_sp(p, e), *ne = word_end(n, e);
+
+		in->arg = n;
+		in->arg_len = (size_t)(ne - n);
+		rest(in, ne, e);
+		return in->kind = IN_SET;
+	}
 	return in->kind = IN_UNKNOWN;
 }

@@ -31,6 +31,7 @@ struct pending {
 
 static void print_line(struct session *s, struct buffer *b, bool bell)
 {
+	display_flush(s);
 	if (buffer_append(b, "", 1) == 0)
 		s->ui.print(s->ui.ctx, b->data + b->off, bell);
 	b->off = b->len = 0;
@@ -52,6 +53,7 @@ void session_status(struct session *s, const char *fmt, ...)
 {
 	char text[2048];
 	struct buffer b = { 0 };
+	int64_t ms = s->disp.now();
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -61,8 +63,8 @@ void session_status(struct session *s, const char *fmt, ...)
 		status_to_stderr("lchat: ", text, strlen(text));
 		return;
 	}
-	if (render_status(&b, now_ms(), text, &s->ropts) == 0)
-		print_line(s, &b, false);
+	if (render_status(&b, ms, text, &s->ropts) == 0)
+		display_line(s, &b, ms, false);
 	buffer_free(&b);
 }
 
@@ -87,6 +89,7 @@ int session_init(struct session *s, const char *sock_path, const char *name, boo
 	if (name)
 		snprintf(s->name, sizeof(s->name), "%s", name);
 	s->ropts.self = s->name;
+	display_init(&s->disp);
 	return linebuf_init(&s->in, MAX_LINE_MAX + PROTO_OVERHEAD);
 }
 
@@ -121,6 +124,7 @@ void session_free(struct session *s)
 	linebuf_free(&s->in);
 	buffer_free(&s->out);
 	buffer_free(&s->who);
+	display_free(&s->disp);
 }
 
 static void finish(struct session *s, int code)
@@ -316,14 +320,14 @@ static void show_own(struct session *s, struct pending *p)
 {
 	struct buffer b = { 0 };
 	enum event_kind k = p->verb == VERB_ME ? EV_ACTION : p->verb == VERB_PRIV ? EV_PRIV : EV_MSG;
-	int r;
+	int64_t ms = s->disp.now();
 
-	if (s->script)
-		r = render_script_own(&b, now_ms(), k, s->name, p->target, p->text);
-	else
-		r = render_own(&b, now_ms(), k, s->name, p->target, p->text, &s->ropts);
-	if (r == 0)
-		print_line(s, &b, false);
+	if (s->script) {
+		if (render_script_own(&b, ms, k, s->name, p->target, p->text) == 0)
+			print_line(s, &b, false);
+	} else if (render_own(&b, ms, k, s->name, p->target, p->text, &s->ropts) == 0) {
+		display_line(s, &b, ms, false);
+	}
 	buffer_free(&b);
 }
 
@@ -337,6 +341,7 @@ static void sync_done(struct session *s)
 	if (!s->script) {
 		const char *sep = NULL;
 
+		display_synced(s, s->history_shown);
 		if (s->resuming)
 			sep = s->history_shown ? "end of missed events" : NULL;
 		else if (s->history_shown)
@@ -378,7 +383,6 @@ static void on_event(struct session *s, const struct server_line *sl)
 {
 	struct buffer b = { 0 };
 	bool history;
-	int flags = 0, r;
 
 	if (sl->seq <= s->last_seq)
 		return;		/* seen already (a resume overlapping) */
@@ -395,15 +399,11 @@ static void on_event(struct session *s, const struct server_line *sl)
 			print_line(s, &b, false);
 	}
 	if (s->script) {
-		r = render_script_event(&b, sl);
+		if (render_script_event(&b, sl) == 0)
+			print_line(s, &b, false);
 	} else {
-		struct render_opts o = s->ropts;
-
-		o.history = history && !s->resuming;
-		r = render_event(&b, sl, &o, &flags);
+		display_event(s, sl, history);
 	}
-	if (r == 0)
-		print_line(s, &b, (flags & RENDER_MENTION) != 0);
 	buffer_free(&b);
 }
 
@@ -720,6 +720,7 @@ void session_input(struct session *s, const char *line, size_t len)
 {
 	struct input in;
 
+	display_seen(&s->disp);
 	if (s->state == ST_NAME_PROMPT) {
 		enter_name(s, line, len);
 		return;
@@ -730,6 +731,9 @@ void session_input(struct session *s, const char *line, size_t len)
 	case IN_HELP:
 		for (int i = 0; input_help[i]; i++)
 			session_status(s, "%s", input_help[i]);
+		return;
+	case IN_SET:
+		display_set(s, &in);
 		return;
 	case IN_UNKNOWN:
 		session_status(s, "unknown command /%.*s (nothing was sent; /help lists the commands, "

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "buffer.h"
+#include "display.h"
 #include "names.h"
 #include "protocol.h"
 #include "render.h"
@@ -57,6 +58,7 @@ struct session {
 	bool no_history;         /* scripting: do not print history */
 	struct render_opts ropts;
 	struct session_ui ui;
+	struct display disp;     /* day lines, folded history, unread marker, bells */
 
 	/* The connection. */
 	int fd;

@@ -118,8 +118,10 @@ bool term_want_stdin(void)
 
 void term_read(void)
 {
-	if (editing())
-		rl_callback_read_char();
+	if (!editing())
+		return;
+	display_seen(&T.s->disp);	/* at the keyboard: nothing is unread */
+	rl_callback_read_char();
 }
 
 void term_resize(void)
