@@ -15,6 +15,7 @@
 
 #include "fakesrv.h"
 #include "harness.h"
+#include "runcmd.h"
 #include "tmux.h"
 
 #define CONF "motd = \"Welcome to the display tests\"\nbacklog = 40\n"
@@ -261,17 +262,17 @@ START_TEST(test_bells)
 }
 END_TEST
 
-/* A wrong --bell is a usage error. */
+/* A wrong --bell is a usage error, said before anything else. */
 START_TEST(test_bell_option_checked)
 {
-	struct lchatd *d = lchatd_start(CONF);
-	struct tmux *t = tmux_start(d->dir);
+	struct cmd_result r;
+	struct cmd_opts o = { .timeout_ms = T_WAIT };
+	char *argv[] = { (char *)lchat_exe(), "-s", "/nonexistent/lchat.sock", "--bell=loud", NULL };
 
-	tmux_lchat(t, "alice", d->sock, "--bell=loud");
-	ck_assert_int_eq(tmux_wait_exit(t, "alice", T_WAIT), 2);
-	tmux_wait(t, "alice", "--bell is all, mentions or none, not 'loud'", 0);
-	tmux_stop(t);
-	lchatd_stop_ok(d);
+	ck_assert_int_eq(run_cmd(&r, &o, argv), 2);
+	ck_assert_msg(strstr(r.err, "lchat: --bell is all, mentions or none, not 'loud'"), "stderr: %s",
+		      r.err);
+	cmd_result_free(&r);
 }
 END_TEST
 
