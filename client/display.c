@@ -279,6 +279,12 @@ void display_seen(struct display *d)
 	d->unread = false;
 }
 
+void display_away(struct display *d)
+{
+	if (d->on)
+		d->unread = true;
+}
+
 void display_set(struct session *s, const struct input *in)
 {
 	enum bell_mode m;

@@ -97,6 +97,8 @@ void display_flush(struct session *s);
 void display_synced(struct session *s, unsigned shown);
 /* The user is at the terminal (typed): nothing is unread. */
 void display_seen(struct display *d);
+/* The terminal lost the focus: the next event comes after the marker. */
+void display_away(struct display *d);
 /* /set [NAME [VALUE]]. */
 void display_set(struct session *s, const struct input *in);
 

@@ -69,6 +69,35 @@ static void erase_accepted(const char *line)
 	fflush(stdout);
 }
 
+/* Focus reports (xterm's mode 1004, asked for in term_start): the
+ * terminal sends "ESC [ O" when it loses the focus and "ESC [ I" when it
+ * gains it; they come in as keys. Losing it puts the unread marker before
+ * the next event; gaining it is a key like any other (term_read). */
+static int on_focus_out(int count, int key)
+{
+	(void)count;
+	(void)key;
+	display_away(&T.s->disp);
+	return 0;
+}
+
+static int on_focus_in(int count, int key)
+{
+	(void)count;
+	(void)key;
+	return 0;
+}
+
+static void bind_focus_keys(void)
+{
+	Keymap maps[] = { emacs_standard_keymap, vi_insertion_keymap, vi_movement_keymap };
+
+	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
+		rl_bind_keyseq_in_map("\033[O", on_focus_out, maps[i]);
+		rl_bind_keyseq_in_map("\033[I", on_focus_in, maps[i]);
+	}
+}
+
 static void on_line(char *line)
 {
 	if (!line) {
@@ -97,6 +126,11 @@ void term_start(struct session *s, bool bell)
 	make_prompt(T.prompt, sizeof(T.prompt));
 	rl_callback_handler_install(T.prompt, on_line);
 	T.installed = true;
+	if (T.bell) {
+		bind_focus_keys();
+		fputs("\033[?1004h", stdout);	/* focus reports on */
+		fflush(stdout);
+	}
 }
 
 void term_end(void)
@@ -107,6 +141,8 @@ void term_end(void)
 	 * shell's prompt starts on a fresh line. */
 	rl_callback_handler_remove();
 	T.installed = false;
+	if (T.bell)
+		fputs("\033[?1004l", stdout);	/* focus reports off */
 	fputs("\n", stdout);
 	fflush(stdout);
 }

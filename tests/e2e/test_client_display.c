@@ -1,7 +1,8 @@
 /* test_client_display.c - end-to-end tests of what the interactive
  * client's display adds (client/wrap.c, client/display.c): long lines
  * folded between words, joins and leaves of the replayed history folded
- * into one line, the unread marker after the history, bells (tmux's
+ * into one line, the unread marker after the history and after the
+ * terminal lost the focus, bells (tmux's
  * window_bell_flag) and day lines (a fake server's event times and the
  * client's TZ straddle a local midnight).
  *
@@ -197,6 +198,51 @@ START_TEST(test_history_folded_and_unread_marker)
 }
 END_TEST
 
+/* The terminal's focus reports (xterm's mode 1004, typed into the pane
+ * here as the terminal would send them): after losing the focus, the next
+ * event comes after the unread marker; the line being typed is kept. */
+START_TEST(test_unread_marker_after_focus_loss)
+{
+	struct lchatd *d = lchatd_start(CONF);
+	struct tmux *t = tmux_start(d->dir);
+	struct tclient *bob = tc_connect(d->sock);
+	char *screen, *line;
+	int away, marker, back, col;
+
+	tc_join(bob, "bob");
+	lchat_in_room(t, "alice", d->sock, NULL);
+	tc_expect(bob, "EV [0-9]+ [0-9]+ JOIN alice ", TC_TIMEOUT);
+	tmux_type(t, "alice", "half a line");
+	tmux_wait(t, "alice", "^\\[alice\\] half a line$", T_WAIT);
+	tc_send(bob, "SAY seen live");
+	tc_ack(bob, "SAY");
+	tmux_wait(t, "alice", TS "<bob> seen live$", T_WAIT);
+	tmux_type(t, "alice", "\033[O");
+	tc_send(bob, "SAY while you were away");
+	tc_ack(bob, "SAY");
+	tmux_wait(t, "alice", TS "<bob> while you were away$", T_WAIT);
+	tmux_type(t, "alice", "\033[I");
+	tc_send(bob, "SAY welcome back");
+	tc_ack(bob, "SAY");
+	tmux_wait(t, "alice", TS "<bob> welcome back$", T_WAIT);
+
+	screen = tmux_screen(t, "alice");
+	marker = row_of(screen, "^--- unread ---$");
+	away = row_of(screen, TS "<bob> while you were away$");
+	back = row_of(screen, TS "<bob> welcome back$");
+	ck_assert_msg(marker > 0 && away == marker + 1 && back == away + 1, "rows %d %d %d:\n%s",
+		      marker, away, back, screen);
+	ck_assert_int_eq(tmux_count(t, "alice", "^--- unread ---$"), 1);
+	free(screen);
+	line = tmux_cursor_line(t, "alice", &col);
+	ck_assert_str_eq(line, "[alice] half a line");
+	free(line);
+	tmux_stop(t);
+	tc_close(bob);
+	lchatd_stop_ok(d);
+}
+END_TEST
+
 /* ---- bells --------------------------------------------------------------- */
 
 START_TEST(test_bells)
@@ -329,6 +375,7 @@ static Suite *display_suite(void)
 	const struct harness_case cases[] = {
 		{ "long_line_folds_at_words", test_long_line_folds_at_words, 60 },
 		{ "history_folded_and_unread_marker", test_history_folded_and_unread_marker, 60 },
+		{ "unread_marker_after_focus_loss", test_unread_marker_after_focus_loss, 60 },
 		{ "bells", test_bells, 60 },
 		{ "bell_option_checked", test_bell_option_checked, 60 },
 		{ "day_lines", test_day_lines, 60 },
