@@ -58,8 +58,10 @@ E2E_PRELOAD = $(patsubst tests/e2e/preload/%.c,$(B)/tests/%.so,$(wildcard tests/
 
 PROGRAMS   = $(B)/bin/lchatd $(if $(CLIENT_SRC),$(B)/bin/lchat) $(if $(ADMIN_SRC),$(B)/bin/lchat-admin)
 
-# The client's line editor (GNU readline, for its callback interface).
-CLIENT_LIBS := $(shell pkg-config --libs readline 2>/dev/null || echo -lreadline)
+# The client's line editor (GNU readline, for its callback interface), and
+# libunistring for the Unicode line-breaking rules (wrap.c; Debian's
+# libunistring-dev has no pkg-config file).
+CLIENT_LIBS := $(shell pkg-config --libs readline 2>/dev/null || echo -lreadline) -lunistring
 
 .PHONY: bench wake-bench fuzz torture torture-tests torture-fuzz
 .PHONY: check-valgrind

@@ -12,6 +12,7 @@ const char *const input_help[] = {
 	"/who               who is in the room, and idle how long",
 	"/nick NAME         change your name in the room",
 	"/quit [REASON]     leave, once the lines waiting to be sent went (also Ctrl-D)",
+	"/set bell WHEN     ring the bell for all, mentions (the default) or none",
 	"/help              this list",
 	"//TEXT             say /TEXT (a line that starts with a slash)",
 	"Ctrl-C             clear the line; on an empty line: drop the lines waiting",
@@ -114,5 +115,13 @@ enum input_kind input_parse(const char *line, size_t len, struct input *in)
 	}
 	if (is(w, in->arg_len, "help"))
 		return in->kind = IN_HELP;
+	if (is(w, in->arg_len, "set")) {
+		const char *n = skip_sp(p, e), *ne = word_end(n, e);
+
+		in->arg = n;
+		in->arg_len = (size_t)(ne - n);
+		rest(in, ne, e);
+		return in->kind = IN_SET;
+	}
 	return in->kind = IN_UNKNOWN;
 }

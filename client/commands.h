@@ -14,13 +14,14 @@ enum input_kind {
 	IN_NICK,        /* /nick NAME */
 	IN_QUIT,        /* /quit [REASON] (also /exit) */
 	IN_HELP,        /* /help */
+	IN_SET,         /* /set [NAME [VALUE]] (arg: NAME, text: VALUE) */
 	IN_UNKNOWN,     /* an unknown /command: nothing is sent */
 	IN_USAGE,       /* a known command used wrongly: usage says how */
 };
 
 struct input {
 	enum input_kind kind;
-	const char *arg;        /* IN_MSG, IN_NICK: the name; IN_UNKNOWN: the command */
+	const char *arg;        /* IN_MSG, IN_NICK: the name; IN_SET: the setting; IN_UNKNOWN: the command */
 	size_t arg_len;
 	const char *text;       /* the text to send, the reason, or NULL */
 	size_t text_len;

@@ -22,8 +22,8 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: lchat [-s SOCKET] [-c CONFIG] [-n NAME] [--no-history] [--listen]\n"
-		"             [--paste-lines N]\n"
+		"usage: lchat [-s SOCKET] [-c CONFIG] [-n NAME] [--bell=WHEN] [--no-history]\n"
+		"             [--listen] [--paste-lines N]\n"
 		"\n"
 		"Chat with the people on this machine (lchatd's room).\n"
 		"\n"
@@ -31,6 +31,9 @@ static void usage(FILE *f)
 		"                      config's socket option)\n"
 		"  -c, --config FILE   the configuration (default " LCHAT_DEFAULT_CONFIG ")\n"
 		"  -n, --name NAME     the name to join with (default: your login name)\n"
+		"      --bell=WHEN     ring the terminal bell for: mentions (of your name,\n"
+		"                      and private messages and notices: the default),\n"
+		"                      all (also every message), none\n"
 		"  -H, --no-history    scripting mode: do not print the history\n"
 		"  -l, --listen        scripting mode: stay after the end of stdin\n"
 		"      --paste-lines N a paste of more than N lines asks first (default %d)\n"
@@ -110,6 +113,7 @@ int main(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "name", required_argument, NULL, 'n' },
 		{ "no-history", no_argument, NULL, 'H' },
+		{ "bell", required_argument, NULL, 'B' },
 		{ "listen", no_argument, NULL, 'l' },
 		{ "paste-lines", required_argument, NULL, OPT_PASTE_LINES },
 		{ "help", no_argument, NULL, 'h' },
@@ -119,6 +123,7 @@ int main(int argc, char **argv)
 	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGWINCH };
 	const char *sock_opt = NULL, *conf = LCHAT_DEFAULT_CONFIG, *name = NULL;
 	bool conf_given = false, no_history = false, listen = false, interactive;
+	enum bell_mode bell = BELL_MENTIONS;
 	char *sock = NULL;
 	struct session s;
 	struct script sc;
@@ -134,6 +139,13 @@ int main(int argc, char **argv)
 		case 'c': conf = optarg; conf_given = true; break;
 		case 'n': name = optarg; break;
 		case 'H': no_history = true; break;
+		case 'B':
+			if (!bell_mode_parse(optarg, strlen(optarg), &bell)) {
+				fprintf(stderr, "lchat: --bell is all, mentions or none, not '%s'\n",
+					optarg);
+				return EXIT_USAGE;
+			}
+			break;
 		case 'l': listen = true; break;
 		case OPT_PASTE_LINES:
 			if (!parse_lines(optarg, &paste_ask)) {
@@ -184,6 +196,8 @@ int main(int argc, char **argv)
 	s.no_history = no_history;
 	s.track_members = interactive;     /* Tab completes their names */
 	s.paste_ask = paste_ask;
+	s.disp.on = interactive;
+	s.disp.bell = bell;
 	if (session_start(&s) < 0) {
 		fprintf(stderr, "lchat: cannot connect to %s: %s\n", sock, strerror(errno));
 		rc = EXIT_RUNTIME;

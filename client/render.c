@@ -23,6 +23,7 @@ static const char *const palette[NAME_PALETTE_SIZE] = {
 #define SGR_MENTION "\033[30;43m"  /* black on yellow */
 #define SGR_PRIV "\033[1;35m"
 #define SGR_STATUS "\033[36m"
+#define SGR_MARKER "\033[1;33m"     /* bold yellow: the unread marker */
 
 static char lower(char c)
 {
@@ -313,6 +314,20 @@ int render_separator(struct buffer *out, const char *text, const struct render_o
 	r |= put(out, "-- ");
 	r |= append_clean(out, text, strlen(text));
 	r |= put(out, " --");
+	if (o->colour)
+		r |= put(out, SGR_RESET);
+	return r ? -1 : 0;
+}
+
+int render_marker(struct buffer *out, const char *text, const struct render_opts *o)
+{
+	int r = 0;
+
+	if (o->colour)
+		r |= put(out, SGR_MARKER);
+	r |= put(out, "--- ");
+	r |= append_clean(out, text, strlen(text));
+	r |= put(out, " ---");
 	if (o->colour)
 		r |= put(out, SGR_RESET);
 	return r ? -1 : 0;

@@ -32,6 +32,7 @@ struct pending {
 
 static void print_line(struct session *s, struct buffer *b, bool bell)
 {
+	display_flush(s);
 	if (buffer_append(b, "", 1) == 0)
 		s->ui.print(s->ui.ctx, b->data + b->off, bell);
 	b->off = b->len = 0;
@@ -53,6 +54,7 @@ void session_status(struct session *s, const char *fmt, ...)
 {
 	char text[2048];
 	struct buffer b = { 0 };
+	int64_t ms = s->disp.now();
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -62,8 +64,8 @@ void session_status(struct session *s, const char *fmt, ...)
 		status_to_stderr("lchat: ", text, strlen(text));
 		return;
 	}
-	if (render_status(&b, now_ms(), text, &s->ropts) == 0)
-		print_line(s, &b, false);
+	if (render_status(&b, ms, text, &s->ropts) == 0)
+		display_line(s, &b, ms, false);
 	buffer_free(&b);
 }
 
@@ -89,6 +91,7 @@ int session_init(struct session *s, const char *sock_path, const char *name, boo
 	if (name)
 		snprintf(s->name, sizeof(s->name), "%s", name);
 	s->ropts.self = s->name;
+	display_init(&s->disp);
 	return linebuf_init(&s->in, MAX_LINE_MAX + PROTO_OVERHEAD);
 }
 
@@ -129,6 +132,7 @@ void session_free(struct session *s)
 	buffer_free(&s->who);
 	namelist_free(&s->who_names);
 	namelist_free(&s->members);
+	display_free(&s->disp);
 }
 
 static void finish(struct session *s, int code)
@@ -373,14 +377,14 @@ static void show_own(struct session *s, struct pending *p)
 {
 	struct buffer b = { 0 };
 	enum event_kind k = p->verb == VERB_ME ? EV_ACTION : p->verb == VERB_PRIV ? EV_PRIV : EV_MSG;
-	int r;
+	int64_t ms = s->disp.now();
 
-	if (s->script)
-		r = render_script_own(&b, now_ms(), k, s->name, p->target, p->text);
-	else
-		r = render_own(&b, now_ms(), k, s->name, p->target, p->text, &s->ropts);
-	if (r == 0)
-		print_line(s, &b, false);
+	if (s->script) {
+		if (render_script_own(&b, ms, k, s->name, p->target, p->text) == 0)
+			print_line(s, &b, false);
+	} else if (render_own(&b, ms, k, s->name, p->target, p->text, &s->ropts) == 0) {
+		display_line(s, &b, ms, false);
+	}
 	buffer_free(&b);
 }
 
@@ -394,6 +398,7 @@ static void sync_done(struct session *s)
 	if (!s->script) {
 		const char *sep = NULL;
 
+		display_synced(s, s->history_shown);
 		if (s->resuming)
 			sep = s->history_shown ? "end of missed events" : NULL;
 		else if (s->history_shown)
@@ -457,7 +462,6 @@ static void on_event(struct session *s, const struct server_line *sl)
 {
 	struct buffer b = { 0 };
 	bool history;
-	int flags = 0, r;
 
 	if (sl->seq <= s->last_seq)
 		return;		/* seen already (a resume overlapping) */
@@ -475,15 +479,11 @@ static void on_event(struct session *s, const struct server_line *sl)
 			print_line(s, &b, false);
 	}
 	if (s->script) {
-		r = render_script_event(&b, sl);
+		if (render_script_event(&b, sl) == 0)
+			print_line(s, &b, false);
 	} else {
-		struct render_opts o = s->ropts;
-
-		o.history = history && !s->resuming;
-		r = render_event(&b, sl, &o, &flags);
+		display_event(s, sl, history);
 	}
-	if (r == 0)
-		print_line(s, &b, (flags & RENDER_MENTION) != 0);
 	buffer_free(&b);
 }
 
@@ -940,6 +940,7 @@ void session_input(struct session *s, const char *line, size_t len)
 {
 	struct input in;
 
+	display_seen(&s->disp);
 	/* A line break inside a line (a CRLF line of a script, Ctrl-V
 	 * Ctrl-J) ends a line: each line is handled as typed. */
 	if (split_has_break(line, len)) {
@@ -960,6 +961,9 @@ void session_input(struct session *s, const char *line, size_t len)
 	case IN_HELP:
 		for (int i = 0; input_help[i]; i++)
 			session_status(s, "%s", input_help[i]);
+		return;
+	case IN_SET:
+		display_set(s, &in);
 		return;
 	case IN_UNKNOWN:
 		session_status(s, "unknown command /%.*s (nothing was sent; /help lists the commands, "

@@ -15,6 +15,7 @@
 
 #include "buffer.h"
 #include "complete.h"
+#include "display.h"
 #include "names.h"
 #include "paste.h"
 #include "protocol.h"
@@ -65,6 +66,7 @@ struct session {
 	bool track_members;      /* keep `members` (for Tab): a quiet WHO after each JOIN */
 	struct render_opts ropts;
 	struct session_ui ui;
+	struct display disp;     /* day lines, folded history, unread marker, bells */
 
 	/* The connection. */
 	int fd;

@@ -88,6 +88,35 @@ static void erase_accepted(const char *line)
 	fflush(stdout);
 }
 
+/* Focus reports (xterm's mode 1004, asked for in term_start): the
+ * terminal sends "ESC [ O" when it loses the focus and "ESC [ I" when it
+ * gains it; they come in as keys. Losing it puts the unread marker before
+ * the next event; gaining it is a key like any other (term_read). */
+static int on_focus_out(int count, int key)
+{
+	(void)count;
+	(void)key;
+	display_away(&T.s->disp);
+	return 0;
+}
+
+static int on_focus_in(int count, int key)
+{
+	(void)count;
+	(void)key;
+	return 0;
+}
+
+static void bind_focus_keys(void)
+{
+	Keymap maps[] = { emacs_standard_keymap, vi_insertion_keymap, vi_movement_keymap };
+
+	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
+		rl_bind_keyseq_in_map("\033[O", on_focus_out, maps[i]);
+		rl_bind_keyseq_in_map("\033[I", on_focus_in, maps[i]);
+	}
+}
+
 static void on_line(char *line)
 {
 	if (!line) {
@@ -218,6 +247,11 @@ void term_start(struct session *s, bool bell)
 	rl_bind_keyseq_in_map("\033[200~", on_paste, emacs_standard_keymap);
 	rl_bind_keyseq_in_map("\033[200~", on_paste, vi_insertion_keymap);
 	rl_bind_keyseq_in_map("\033[200~", on_paste, vi_movement_keymap);
+	if (T.bell) {
+		bind_focus_keys();
+		fputs("\033[?1004h", stdout);	/* focus reports on */
+		fflush(stdout);
+	}
 }
 
 void term_end(void)
@@ -230,6 +264,8 @@ void term_end(void)
 	T.installed = false;
 	complete_free(&T.tab);
 	complete_free(&T.listed);
+	if (T.bell)
+		fputs("\033[?1004l", stdout);	/* focus reports off */
 	fputs("\n", stdout);
 	fflush(stdout);
 }
@@ -265,9 +301,12 @@ static void read_answer(void)
 
 void term_read(void)
 {
-	if (editing() && T.confirm)
+	if (!editing())
+		return;
+	display_seen(&T.s->disp);	/* at the keyboard: nothing is unread */
+	if (T.confirm)
 		read_answer();
-	else if (editing())
+	else
 		rl_callback_read_char();
 }
 

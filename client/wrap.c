@@ -1,6 +1,9 @@
-/* wrap.c - fold a rendered line to the terminal's width, indenting the
- * continuation rows (see wrap.h). */
+/* wrap.c - fold a rendered line to the terminal's width at the line-break
+ * opportunities of the Unicode line-breaking rules (UAX #14, from
+ * libunistring), indenting the continuation rows (see wrap.h). */
+#include <stdlib.h>
 #include <string.h>
+#include <unilbrk.h>
 #include <wchar.h>
 
 #include "sanitize.h"
@@ -30,37 +33,165 @@ static size_t csi_len(const char *s)
 static const char spaces[] = "        ";
 _Static_assert(sizeof(spaces) > WRAP_INDENT, "the indent fits in spaces[]");
 
+/* One piece of the line: an escape sequence (no columns) or a character. */
+struct unit {
+	size_t off, len;      /* bytes line[off, off + len) */
+	int w;                /* columns */
+	bool csi;
+	bool space;           /* U+0020: may hang past the edge, dropped at a fold */
+	bool brk;             /* a row may start at this unit */
+	bool hang;            /* a space past the edge (not shown) */
+};
+
+/* Split line into units, and mark where UAX #14 allows a break: the
+ * rules run over the text without the escape sequences. */
+static struct unit *units_of(const char *line, size_t n, size_t *count)
+{
+	struct unit *u = malloc((n ? n : 1) * sizeof(*u));
+	char *text = malloc(n + 1), *brk = malloc(n + 1);
+	size_t *toff = malloc((n ? n : 1) * sizeof(*toff));
+	size_t i = 0, k = 0, tn = 0;
+
+	if (!u || !text || !brk || !toff) {
+		free(u);
+		u = NULL;
+		goto out;
+	}
+	while (i < n) {
+		struct unit *p = &u[k];
+		uint32_t cp;
+
+		memset(p, 0, sizeof(*p));
+		p->off = i;
+		p->len = csi_len(line + i);
+		if (p->len) {
+			p->csi = true;
+		} else {
+			p->len = utf8_decode(line + i, n - i, &cp);
+			toff[k] = tn;
+			if (p->len == 0) {
+				p->len = 1;	/* not UTF-8: one column, as is */
+				p->w = 1;
+				text[tn++] = '?';
+			} else {
+				p->w = wrap_cp_width(cp);
+				p->space = cp == ' ';
+				memcpy(text + tn, line + i, p->len);
+				tn += p->len;
+			}
+		}
+		i += p->len;
+		k++;
+	}
+	if (tn)
+		u8_possible_linebreaks((const uint8_t *)text, tn, "UTF-8", brk);
+	for (i = 0; i < k; i++)
+		if (!u[i].csi) {
+			char b = brk[toff[i]];
+
+			u[i].brk = b == UC_BREAK_POSSIBLE || b == UC_BREAK_MANDATORY ||
+				   b == UC_BREAK_HYPHENATION;
+		}
+	*count = k;
+out:
+	free(text);
+	free(brk);
+	free(toff);
+	return u;
+}
+
+/* The SGR state: the "ESC [ ... m" sequences since the last reset, to end
+ * before a fold and begin again after the indent, so that the indent is
+ * never highlighted. Empty when too long to keep (then not restored). */
+struct sgr {
+	char seq[96];
+	size_t len;
+	bool lost;
+};
+
+static void sgr_track(struct sgr *g, const char *s, size_t n)
+{
+	if (s[n - 1] != 'm')
+		return;
+	if ((n == 3) || (n == 4 && s[2] == '0')) {	/* ESC [ m, ESC [ 0 m */
+		g->len = 0;
+		g->lost = false;
+		return;
+	}
+	if (g->lost || g->len + n > sizeof(g->seq)) {
+		g->lost = true;
+		return;
+	}
+	memcpy(g->seq + g->len, s, n);
+	g->len += n;
+}
+
+/* Where the row that starts at unit start ends (the first unit of the
+ * next row, or count), marking the spaces that hang past the edge. */
+static size_t row_end(struct unit *u, size_t count, size_t start, int col, int limit)
+{
+	size_t opp = 0;
+
+	for (size_t i = start; i < count; i++) {
+		if (u[i].w == 0)
+			continue;
+		if (u[i].brk && i > start)
+			opp = i;
+		if (col + u[i].w <= limit) {
+			col += u[i].w;
+			continue;
+		}
+		if (u[i].space) {
+			u[i].hang = true;
+			continue;
+		}
+		if (opp > start)
+			return opp;
+		return i > start ? i : i + 1;	/* a word longer than the row: cut */
+	}
+	return count;
+}
+
 int wrap_line(struct buffer *out, const char *line, int cols)
 {
-	size_t n = strlen(line), i = 0;
-	int limit = cols - 1, col = 0;
+	size_t n = strlen(line), count, start = 0;
+	int limit = cols - 1, col = 0, r = 0;
+	struct sgr g = { .len = 0 };
+	struct unit *u;
 
 	if (cols < 2 * WRAP_INDENT + 2)
 		return buffer_append(out, line, n);
-	while (i < n) {
-		size_t len = csi_len(line + i);
-		uint32_t cp;
-		int w = 0;
+	u = units_of(line, n, &count);
+	if (!u)
+		return -1;
+	while (start < count && r == 0) {
+		size_t end = row_end(u, count, start, col, limit), last = start;
+		bool folded = end < count;
 
-		if (len == 0) {
-			len = utf8_decode(line + i, n - i, &cp);
-			if (len == 0) {
-				len = 1;	/* not UTF-8: one column, as is */
-				w = 1;
-			} else {
-				w = wrap_cp_width(cp);
-			}
+		/* A fold drops the spaces before it. */
+		for (size_t i = start; i < end; i++)
+			if (!u[i].csi && !u[i].space)
+				last = i + 1;
+		for (size_t i = start; i < end && r == 0; i++) {
+			if (u[i].hang || (folded && u[i].space && i >= last))
+				continue;
+			r = buffer_append(out, line + u[i].off, u[i].len);
+			if (u[i].csi)
+				sgr_track(&g, line + u[i].off, u[i].len);
 		}
-		if (w > 0 && col + w > limit) {
-			if (buffer_append(out, "\n", 1) < 0 ||
-			    buffer_append(out, spaces, WRAP_INDENT) < 0)
-				return -1;
-			col = WRAP_INDENT;
+		if (folded && r == 0) {
+			bool restore = g.len > 0 && !g.lost;
+
+			if (restore)
+				r |= buffer_append(out, "\033[0m", 4);
+			r |= buffer_append(out, "\n", 1);
+			r |= buffer_append(out, spaces, WRAP_INDENT);
+			if (restore)
+				r |= buffer_append(out, g.seq, g.len);
 		}
-		if (buffer_append(out, line + i, len) < 0)
-			return -1;
-		col += w;
-		i += len;
+		start = end;
+		col = WRAP_INDENT;
 	}
-	return 0;
+	free(u);
+	return r ? -1 : 0;
 }

@@ -25,8 +25,12 @@ int wrap_cp_width(uint32_t cp);
  * characters but the escape sequences "ESC [ ... final" the renderer
  * adds, which take no columns) to out, folded into rows of at most
  * cols - 1 columns, each row after the first starting with WRAP_INDENT
- * spaces. cols below 2 * WRAP_INDENT + 2 (or unknown, 0) folds nothing.
- * Returns 0, or -1 when out of memory. */
+ * spaces. Rows end where the Unicode line-breaking rules (UAX #14) allow,
+ * as late as fits: between words, never inside one, unless a word is
+ * longer than a row (then it is cut at the edge). The spaces at a fold
+ * are dropped. Colours (SGR) active at a fold end before it and begin
+ * again after the indent. cols below 2 * WRAP_INDENT + 2 (or unknown, 0)
+ * folds nothing. Returns 0, or -1 when out of memory. */
 int wrap_line(struct buffer *out, const char *line, int cols);
 
 #endif

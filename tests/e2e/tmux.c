@@ -261,6 +261,32 @@ char *tmux_cursor_line(struct tmux *t, const char *win, int *col)
 	return line;
 }
 
+bool tmux_bell(struct tmux *t, const char *win)
+{
+	char tg[64], *s = TMUX(t, true, "display", "-p", "-t", target(win, tg, sizeof(tg)),
+			       "#{window_bell_flag}");
+	bool rang = atoi(s) == 1;
+
+	free(s);
+	return rang;
+}
+
+void tmux_wait_bell(struct tmux *t, const char *win, int timeout_ms)
+{
+	int64_t deadline = mono_ms_now() + timeout_ms;
+
+	while (!tmux_bell(t, win)) {
+		if (ms_left(deadline) == 0) {
+			char *s = tmux_screen(t, win);
+
+			fprintf(stderr, "---- screen of %s ----\n%s---- end ----\n", win, s);
+			free(s);
+			ck_abort_msg("%s: no bell within %d ms", win, timeout_ms);
+		}
+		sleep_ms(20);
+	}
+}
+
 pid_t tmux_pane_pid(struct tmux *t, const char *win)
 {
 	char tg[64], *s = TMUX(t, true, "display", "-p", "-t", target(win, tg, sizeof(tg)),

@@ -47,6 +47,12 @@ void tmux_wait(struct tmux *t, const char *win, const char *re, int timeout_ms);
 int tmux_count(struct tmux *t, const char *win, const char *re);
 /* The line the cursor is on, and the cursor's column. */
 char *tmux_cursor_line(struct tmux *t, const char *win, int *col);
+/* Has the window rung the bell (tmux's window_bell_flag: set by a BEL from
+ * its program, as the session is detached; monitor-bell is on by
+ * default)? The flag stays set. */
+bool tmux_bell(struct tmux *t, const char *win);
+/* Wait until the window has rung the bell; fail the test otherwise. */
+void tmux_wait_bell(struct tmux *t, const char *win, int timeout_ms);
 /* The pid of the program in the window, and whether it has exited
  * (then *status gets its exit status). */
 pid_t tmux_pane_pid(struct tmux *t, const char *win);

@@ -1,6 +1,6 @@
 /* check_client_wrap.c - unit tests for client/wrap.c: lines folded to the
- * terminal's width, continuation rows indented, so that no text of a
- * message can start a row at column 0. */
+ * terminal's width at word boundaries (UAX #14), continuation rows
+ * indented, so that no text of a message can start a row at column 0. */
 #include <check.h>
 #include <locale.h>
 #include <stdio.h>
@@ -139,6 +139,142 @@ START_TEST(test_random_rows)
 }
 END_TEST
 
+/* ---- folding at word boundaries (UAX #14) ---- */
+
+/* Rows end between words; the space at the fold is dropped. */
+START_TEST(test_fold_at_words)
+{
+	char *s = fold("the quick brown fox jumps over the lazy dog", 20);
+
+	ck_assert_str_eq(s, "the quick brown fox\n    jumps over the\n    lazy dog");
+	free(s);
+	/* A number with its decimal point and unit stays whole. */
+	s = fold("[12:00] -!- cannot reconnect; next try in 0.5 s", 40);
+	ck_assert_str_eq(s, "[12:00] -!- cannot reconnect; next try\n    in 0.5 s");
+	free(s);
+	s = fold("[12:00] <bob> word001 word002 word003 word004 word005 word006", 30);
+	ck_assert_str_eq(s, "[12:00] <bob> word001 word002\n    word003 word004 word005\n"
+			 "    word006");
+	free(s);
+}
+END_TEST
+
+/* A word longer than a row is still cut at the edge, after the words
+ * that fit. */
+START_TEST(test_long_word_cut)
+{
+	char *s = fold("see abcdefghijklmnopqrstuvwxyz0123456789 ok", 20);
+
+	ck_assert_str_eq(s, "see\n    abcdefghijklmno\n    pqrstuvwxyz0123\n    456789 ok");
+	free(s);
+}
+END_TEST
+
+/* Spaces past the edge hang: they never make a row too wide, never start
+ * a row, and the padding trick's text lands indented. */
+START_TEST(test_spaces_at_fold)
+{
+	char line[256], *s;
+
+	s = fold("abcdefghij          klmnop", 20);
+	ck_assert_str_eq(s, "abcdefghij\n    klmnop");
+	free(s);
+	snprintf(line, sizeof(line), "[12:00] <mallory> hi%*s-!- NOTICE -!- reboot", 60, "");
+	s = fold(line, 40);
+	ck_assert_str_eq(s, "[12:00] <mallory> hi\n    -!- NOTICE -!- reboot");
+	free(s);
+	/* Trailing spaces of the last row that do not fit are not shown. */
+	snprintf(line, sizeof(line), "hello%*s", 40, "");
+	s = fold(line, 20);
+	ck_assert_uint_le(strlen(s), 19);
+	ck_assert_ptr_null(strchr(s, '\n'));
+	free(s);
+}
+END_TEST
+
+/* Colours on at a fold end before it and begin again after the indent:
+ * the indent is never highlighted. */
+START_TEST(test_sgr_restored_after_fold)
+{
+	char *s = fold("<bob> \033[30;43malice: look at this one\033[0m", 20);
+
+	ck_assert_str_eq(s, "<bob> \033[30;43malice: look\033[0m\n    \033[30;43mat this one\033[0m");
+	free(s);
+	/* After a reset nothing is restored. */
+	s = fold("\033[2m[12:00]\033[0m some words to fold here", 20);
+	ck_assert_str_eq(s, "\033[2m[12:00]\033[0m some words\n    to fold here");
+	free(s);
+}
+END_TEST
+
+/* Between ideographs the rules allow a break anywhere. */
+START_TEST(test_fold_cjk)
+{
+	char *s;
+
+	if (!setlocale(LC_CTYPE, "C.UTF-8") || wcwidth(0x4F60) != 2)
+		return;
+	/* 10 columns per row: 5 ideographs, then the 6th after the indent. */
+	s = fold("\xE4\xBD\xA0\xE5\xA5\xBD\xE4\xB8\x96\xE7\x95\x8C\xE4\xBD\xA0\xE5\xA5\xBD", 11);
+	ck_assert_str_eq(s, "\xE4\xBD\xA0\xE5\xA5\xBD\xE4\xB8\x96\xE7\x95\x8C\xE4\xBD\xA0\n    "
+			 "\xE5\xA5\xBD");
+	free(s);
+}
+END_TEST
+
+/* Random words: no row is too wide, every continuation row is indented,
+ * no text is lost or changed but the spaces at folds, and a row ends
+ * inside a word only when that word is longer than a row. */
+START_TEST(test_random_words)
+{
+	char line[400];
+
+	rng_state = 0xf01d;
+	for (int iter = 0; iter < 2000; iter++) {
+		int cols = 12 + (int)(rng() % 90), nw = 1 + (int)(rng() % 20);
+		size_t n = 0;
+		char *s, *p;
+
+		for (int w = 0; w < nw && n + 40 < sizeof(line); w++) {
+			int len = 1 + (int)(rng() % (rng() % 8 == 0 ? 30 : 8));
+
+			if (w)
+				line[n++] = ' ';
+			for (int i = 0; i < len; i++)
+				line[n++] = (char)('a' + rng() % 26);
+		}
+		line[n] = '\0';
+		s = fold(line, cols);
+		p = s;
+		/* o: where in line the row's text is. */
+		for (size_t row = 0, o = 0;; row++) {
+			char *nl = strchr(p, '\n');
+			size_t len = nl ? (size_t)(nl - p) : strlen(p), ind = row ? WRAP_INDENT : 0;
+
+			fast_assert(len <= (size_t)cols - 1, "row of %zu at %d columns", len, cols);
+			fast_assert(row == 0 || (strncmp(p, "    ", WRAP_INDENT) == 0 &&
+						 p[WRAP_INDENT] != ' '), "bad row");
+			fast_assert(strncmp(line + o, p + ind, len - ind) == 0, "text changed");
+			o += len - ind;
+			if (!nl) {
+				fast_assert(line[o] == '\0', "text lost");
+				break;
+			}
+			/* A fold between words dropped the spaces; one inside a
+			 * word is in a row that holds only (part of) that word. */
+			if (line[o] == ' ')
+				while (line[o] == ' ')
+					o++;
+			else
+				fast_assert(!memchr(p + ind, ' ', len - ind), "folded mid-word at %d: %s",
+					    cols, line);
+			p = nl + 1;
+		}
+		free(s);
+	}
+}
+END_TEST
+
 static Suite *wrap_suite(void)
 {
 	Suite *s = suite_create("client_wrap");
@@ -151,6 +287,12 @@ static Suite *wrap_suite(void)
 	tcase_add_test(tc, test_wide_and_marks);
 	tcase_add_test(tc, test_no_width);
 	tcase_add_test(tc, test_random_rows);
+	tcase_add_test(tc, test_fold_at_words);
+	tcase_add_test(tc, test_long_word_cut);
+	tcase_add_test(tc, test_spaces_at_fold);
+	tcase_add_test(tc, test_sgr_restored_after_fold);
+	tcase_add_test(tc, test_fold_cjk);
+	tcase_add_test(tc, test_random_words);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,390 @@
+/* test_client_display.c - end-to-end tests of what the interactive
+ * client's display adds (client/wrap.c, client/display.c): long lines
+ * folded between words, joins and leaves of the replayed history folded
+ * into one line, the unread marker after the history and after the
+ * terminal lost the focus, bells (tmux's
+ * window_bell_flag) and day lines (a fake server's event times and the
+ * client's TZ straddle a local midnight).
+ *
+ * The real lchat runs in a private tmux server (tmux.h). Names used here
+ * (alice, bob, carol, dave, crowd0..4) must not be other accounts' login
+ * names on the test machine. */
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fakesrv.h"
+#include "harness.h"
+#include "runcmd.h"
+#include "tmux.h"
+
+#define CONF "motd = \"Welcome to the display tests\"\nbacklog = 40\n"
+#define T_WAIT 8000
+/* A line of the screen: "[HH:MM] " and then the rest. */
+#define TS "^\\[[0-9][0-9]:[0-9][0-9]\\] "
+
+/* lchat as NAME (extra options) in a window named NAME, once in the room
+ * and past the history. */
+static void lchat_in_room(struct tmux *t, const char *name, const char *sock, const char *extra)
+{
+	char re[64];
+
+	tmux_lchat(t, name, sock, extra);
+	snprintf(re, sizeof(re), "you are in the room as %s", name);
+	tmux_wait(t, name, re, T_WAIT);
+}
+
+/* The screen's row (0-based) that first matches re, or -1. */
+static int row_of(const char *screen, const char *re)
+{
+	regex_t rx;
+	const char *p = screen;
+	int row = 0, found = -1;
+
+	ck_assert(regcomp(&rx, re, REG_EXTENDED | REG_NOSUB) == 0);
+	while (*p) {
+		size_t n = strcspn(p, "\n");
+		char *line = strndup(p, n);
+		bool m = regexec(&rx, line, 0, NULL, 0) == 0;
+
+		free(line);
+		if (m) {
+			found = row;
+			break;
+		}
+		p += n;
+		if (*p)
+			p++;
+		row++;
+	}
+	regfree(&rx);
+	return found;
+}
+
+/* Row i of the screen (free() it). */
+static char *row_text(const char *screen, int i)
+{
+	const char *p = screen;
+
+	while (i-- > 0 && p) {
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	ck_assert_ptr_nonnull(p);
+	return strndup(p, strcspn(p, "\n"));
+}
+
+/* ---- a long message folds between words ------------------------------- */
+
+START_TEST(test_long_line_folds_at_words)
+{
+	struct lchatd *d = lchatd_start(CONF);
+	struct tmux *t = tmux_start(d->dir);
+	struct tclient *bob = tc_connect(d->sock);
+	char msg[1024], *screen;
+	size_t n = 0;
+	int first, last, word = 1;
+
+	tc_join(bob, "bob");
+	lchat_in_room(t, "alice", d->sock, NULL);
+	tc_expect(bob, "EV [0-9]+ [0-9]+ JOIN alice ", TC_TIMEOUT);
+	/* 60 words of 7 letters and a short one at the end: 4 rows at 120
+	 * columns, wherever the rows end. */
+	for (int i = 1; i <= 60; i++)
+		n += (size_t)snprintf(msg + n, sizeof(msg) - n, "%sword%03d", i > 1 ? " " : "", i);
+	snprintf(msg + n, sizeof(msg) - n, " end.");
+	tc_send(bob, "SAY %s", msg);
+	tc_ack(bob, "SAY");
+	tmux_wait(t, "alice", "^    .*word060 end\\.$", T_WAIT);
+
+	screen = tmux_screen(t, "alice");
+	first = row_of(screen, TS "<bob> word001 ");
+	last = row_of(screen, "word060 end\\.$");
+	ck_assert_msg(first >= 0 && last > first + 1, "rows %d..%d:\n%s", first, last, screen);
+	for (int r = first; r <= last; r++) {
+		char *row = row_text(screen, r), *p = row;
+		int w;
+
+		ck_assert_int_le((int)strlen(row), TMUX_COLS - 1);
+		if (r == first) {
+			ck_assert(re_contains(row, TS "<bob> "));
+			p = strstr(row, "<bob> ") + 6;
+		} else {
+			/* Continuation rows: indented, starting with a word. */
+			ck_assert_msg(strncmp(row, "    word", 8) == 0, "row %d: \"%s\"", r, row);
+			p = row + 4;
+		}
+		/* Whole words only, in order: no row ends inside a word. */
+		while (sscanf(p, "word%03d", &w) == 1) {
+			ck_assert_msg(w == word, "row %d: word%03d where word%03d was due: \"%s\"", r, w,
+				      word, row);
+			word++;
+			p += 7;
+			ck_assert_msg(*p == ' ' || *p == '\0', "row %d ends inside a word: \"%s\"", r, row);
+			if (*p == ' ')
+				p++;
+		}
+		ck_assert_msg(*p == '\0' || (r == last && strcmp(p, "end.") == 0), "row %d: \"%s\"", r,
+			      row);
+		free(row);
+	}
+	ck_assert_int_eq(word, 61);
+	free(screen);
+	tmux_stop(t);
+	tc_close(bob);
+	lchatd_stop_ok(d);
+}
+END_TEST
+
+/* ---- the history: joins and leaves folded, the unread marker ------------ */
+
+START_TEST(test_history_folded_and_unread_marker)
+{
+	struct lchatd *d = lchatd_start(CONF);
+	struct tmux *t = tmux_start(d->dir);
+	struct tclient *bob = tc_connect(d->sock), *frank;
+	char *screen;
+	int before, summary, after, end, marker, live;
+
+	tc_join(bob, "bob");
+	tc_send(bob, "SAY before the crowd");
+	tc_ack(bob, "SAY");
+	/* 10 joins and leaves between two messages. */
+	for (int i = 0; i < 5; i++) {
+		struct tclient *c = tc_connect(d->sock);
+		char name[16], re[64];
+
+		snprintf(name, sizeof(name), "crowd%d", i);
+		tc_join(c, name);
+		tc_close(c);
+		snprintf(re, sizeof(re), "EV [0-9]+ [0-9]+ LEAVE %s ", name);
+		tc_expect_skip(bob, re, TC_TIMEOUT);
+	}
+	tc_send(bob, "SAY after the crowd");
+	tc_ack(bob, "SAY");
+
+	lchat_in_room(t, "alice", d->sock, NULL);
+	tmux_wait(t, "alice", "^-- end of history --$", T_WAIT);
+	tc_expect_skip(bob, "EV [0-9]+ [0-9]+ JOIN alice ", TC_TIMEOUT);
+	tc_send(bob, "SAY live now");
+	tc_ack(bob, "SAY");
+	tmux_wait(t, "alice", TS "<bob> live now$", T_WAIT);
+	/* Live joins and leaves are shown one by one. */
+	frank = tc_connect(d->sock);
+	tc_join(frank, "frank");
+	tc_close(frank);
+	tmux_wait(t, "alice", TS "<-- frank left", T_WAIT);
+	tmux_wait(t, "alice", TS "--> frank \\(.*\\) joined$", 0);
+
+	screen = tmux_screen(t, "alice");
+	before = row_of(screen, TS "<bob> before the crowd$");
+	summary = row_of(screen, TS "-!- 5 joins and 5 leaves \\(crowd0, crowd1, crowd2, \\+2 more\\)$");
+	after = row_of(screen, TS "<bob> after the crowd$");
+	end = row_of(screen, "^-- end of history --$");
+	marker = row_of(screen, "^--- unread ---$");
+	live = row_of(screen, TS "<bob> live now$");
+	ck_assert_msg(before >= 0 && summary == before + 1 && after == summary + 1 && end == after + 1 &&
+		      marker == end + 1 && live == marker + 1,
+		      "rows %d %d %d %d %d %d:\n%s", before, summary, after, end, marker, live, screen);
+	/* No single join or leave of the crowd is shown. */
+	ck_assert_int_eq(tmux_count(t, "alice", "crowd[0-9] \\("), 0);
+	ck_assert_int_eq(tmux_count(t, "alice", "^--- unread ---$"), 1);
+	free(screen);
+	tmux_stop(t);
+	tc_close(bob);
+	lchatd_stop_ok(d);
+}
+END_TEST
+
+/* The terminal's focus reports (xterm's mode 1004, typed into the pane
+ * here as the terminal would send them): after losing the focus, the next
+ * event comes after the unread marker; the line being typed is kept. */
+START_TEST(test_unread_marker_after_focus_loss)
+{
+	struct lchatd *d = lchatd_start(CONF);
+	struct tmux *t = tmux_start(d->dir);
+	struct tclient *bob = tc_connect(d->sock);
+	char *screen, *line;
+	int away, marker, back, col;
+
+	tc_join(bob, "bob");
+	lchat_in_room(t, "alice", d->sock, NULL);
+	tc_expect(bob, "EV [0-9]+ [0-9]+ JOIN alice ", TC_TIMEOUT);
+	tmux_type(t, "alice", "half a line");
+	tmux_wait(t, "alice", "^\\[alice\\] half a line$", T_WAIT);
+	tc_send(bob, "SAY seen live");
+	tc_ack(bob, "SAY");
+	tmux_wait(t, "alice", TS "<bob> seen live$", T_WAIT);
+	tmux_type(t, "alice", "\033[O");
+	tc_send(bob, "SAY while you were away");
+	tc_ack(bob, "SAY");
+	tmux_wait(t, "alice", TS "<bob> while you were away$", T_WAIT);
+	tmux_type(t, "alice", "\033[I");
+	tc_send(bob, "SAY welcome back");
+	tc_ack(bob, "SAY");
+	tmux_wait(t, "alice", TS "<bob> welcome back$", T_WAIT);
+
+	screen = tmux_screen(t, "alice");
+	marker = row_of(screen, "^--- unread ---$");
+	away = row_of(screen, TS "<bob> while you were away$");
+	back = row_of(screen, TS "<bob> welcome back$");
+	ck_assert_msg(marker > 0 && away == marker + 1 && back == away + 1, "rows %d %d %d:\n%s",
+		      marker, away, back, screen);
+	ck_assert_int_eq(tmux_count(t, "alice", "^--- unread ---$"), 1);
+	free(screen);
+	line = tmux_cursor_line(t, "alice", &col);
+	ck_assert_str_eq(line, "[alice] half a line");
+	free(line);
+	tmux_stop(t);
+	tc_close(bob);
+	lchatd_stop_ok(d);
+}
+END_TEST
+
+/* ---- bells --------------------------------------------------------------- */
+
+START_TEST(test_bells)
+{
+	struct lchatd *d = lchatd_start(CONF);
+	struct tmux *t = tmux_start(d->dir);
+	struct tclient *bob = tc_connect(d->sock), *ctl = ctl_connect(d->ctl);
+
+	tc_join(bob, "bob");
+	/* A mention of each and a notice in the history: no bell for those. */
+	tc_send(bob, "SAY alice, carol, dave: are you there?");
+	tc_ack(bob, "SAY");
+	tc_send(ctl, "NOTICE an old notice");
+	tc_expect(ctl, "OK NOTICE [0-9]+$", TC_TIMEOUT);
+	lchat_in_room(t, "alice", d->sock, NULL);
+	lchat_in_room(t, "carol", d->sock, "--bell=none");
+	lchat_in_room(t, "dave", d->sock, NULL);
+	tc_expect_skip(bob, "EV [0-9]+ [0-9]+ JOIN dave ", TC_TIMEOUT);
+	tc_send(bob, "SAY barrier one");
+	tc_ack(bob, "SAY");
+	tmux_wait(t, "alice", TS "<bob> barrier one$", T_WAIT);
+	tmux_wait(t, "carol", TS "<bob> barrier one$", T_WAIT);
+	tmux_wait(t, "dave", TS "<bob> barrier one$", T_WAIT);
+	tmux_wait(t, "alice", "an old notice", 0);
+	ck_assert(!tmux_bell(t, "alice"));
+	ck_assert(!tmux_bell(t, "carol"));
+	ck_assert(!tmux_bell(t, "dave"));
+
+	/* dave turns the bell off at run time. */
+	tmux_enter(t, "dave", "/set bell none");
+	tmux_wait(t, "dave", "-!- bell none$", T_WAIT);
+
+	/* A private message rings by default, not with --bell=none. */
+	tc_send(bob, "PRIV alice psst");
+	tc_ack(bob, "PRIV");
+	tc_send(bob, "PRIV carol psst");
+	tc_ack(bob, "PRIV");
+	tc_send(bob, "PRIV dave psst");
+	tc_ack(bob, "PRIV");
+	tmux_wait(t, "alice", TS "\\*bob\\* \\(private\\) psst$", T_WAIT);
+	tmux_wait_bell(t, "alice", T_WAIT);
+	/* Whatever carol's and dave's clients did with the private message
+	 * was done before they showed the next line. */
+	tc_send(bob, "SAY barrier two");
+	tc_ack(bob, "SAY");
+	tmux_wait(t, "carol", TS "\\*bob\\* \\(private\\) psst$", T_WAIT);
+	tmux_wait(t, "carol", TS "<bob> barrier two$", T_WAIT);
+	tmux_wait(t, "dave", TS "<bob> barrier two$", T_WAIT);
+	ck_assert(!tmux_bell(t, "carol"));
+	ck_assert(!tmux_bell(t, "dave"));
+
+	/* /set bell all: any message of the others rings. */
+	tmux_enter(t, "dave", "/set bell all");
+	tmux_wait(t, "dave", "-!- bell all$", T_WAIT);
+	tc_send(bob, "SAY just talking");
+	tc_ack(bob, "SAY");
+	tmux_wait(t, "dave", TS "<bob> just talking$", T_WAIT);
+	tmux_wait_bell(t, "dave", T_WAIT);
+	tmux_stop(t);
+	tc_close(ctl);
+	tc_close(bob);
+	lchatd_stop_ok(d);
+}
+END_TEST
+
+/* A wrong --bell is a usage error, said before anything else. */
+START_TEST(test_bell_option_checked)
+{
+	struct cmd_result r;
+	struct cmd_opts o = { .timeout_ms = T_WAIT };
+	char *argv[] = { (char *)lchat_exe(), "-s", "/nonexistent/lchat.sock", "--bell=loud", NULL };
+
+	ck_assert_int_eq(run_cmd(&r, &o, argv), 2);
+	ck_assert_msg(strstr(r.err, "lchat: --bell is all, mentions or none, not 'loud'"), "stderr: %s",
+		      r.err);
+	cmd_result_free(&r);
+}
+END_TEST
+
+/* ---- day lines ----------------------------------------------------------- */
+
+/* A fake server replays a history whose two messages straddle midnight in
+ * the client's zone (TZ=EST5: 04:58 and 05:01 UTC are 23:58 and 00:01
+ * there), then a live message a day later. */
+START_TEST(test_day_lines)
+{
+	char dir[] = "/tmp/lchat-display.XXXXXX", cmd[2048];
+	struct tmux *t;
+	struct fakesrv *f;
+	char *screen;
+	int d1, m1, d2, m2, end, d3, m3;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	t = tmux_start(dir);
+	f = fake_listen(dir);
+	snprintf(cmd, sizeof(cmd), "env TZ=EST5 %s -s %s -n alice", lchat_exe(), fake_path(f));
+	tmux_window(t, "alice", cmd);
+	fake_accept(f, T_WAIT);
+	fake_send(f, "HELLO lchat/1 fake/0 login=nobody max_line=1024\n");
+	fake_expect(f, "JOIN ", TC_TIMEOUT);
+	fake_send(f, "OK JOIN alice 10\n");
+	fake_expect(f, "PING lchat-sync$", TC_TIMEOUT);
+	fake_send(f, "EV 7 1583038680000 MSG bob late on the 29th\n"
+		     "EV 8 1583038860000 MSG bob early on the 1st\n"
+		     "PONG lchat-sync\n");
+	tmux_wait(t, "alice", "^-- end of history --$", T_WAIT);
+	fake_send(f, "EV 11 1583161200000 MSG bob a day later\n");
+	tmux_wait(t, "alice", "<bob> a day later$", T_WAIT);
+
+	screen = tmux_screen(t, "alice");
+	d1 = row_of(screen, "^-- Saturday 29 February 2020 --$");
+	m1 = row_of(screen, "^\\[23:58\\] <bob> late on the 29th$");
+	d2 = row_of(screen, "^-- Sunday 1 March 2020 --$");
+	m2 = row_of(screen, "^\\[00:01\\] <bob> early on the 1st$");
+	end = row_of(screen, "^-- end of history --$");
+	d3 = row_of(screen, "^-- Monday 2 March 2020 --$");
+	m3 = row_of(screen, "^\\[10:00\\] <bob> a day later$");
+	ck_assert_msg(d1 >= 0 && m1 == d1 + 1 && d2 == m1 + 1 && m2 == d2 + 1 && end == m2 + 1 &&
+		      d3 > end && m3 == d3 + 1,
+		      "rows %d %d %d %d %d %d %d:\n%s", d1, m1, d2, m2, end, d3, m3, screen);
+	free(screen);
+	tmux_stop(t);
+	fake_close(f);
+	remove_tree(dir);
+}
+END_TEST
+
+static Suite *display_suite(void)
+{
+	const struct harness_case cases[] = {
+		{ "long_line_folds_at_words", test_long_line_folds_at_words, 60 },
+		{ "history_folded_and_unread_marker", test_history_folded_and_unread_marker, 60 },
+		{ "unread_marker_after_focus_loss", test_unread_marker_after_focus_loss, 60 },
+		{ "bells", test_bells, 60 },
+		{ "bell_option_checked", test_bell_option_checked, 60 },
+		{ "day_lines", test_day_lines, 60 },
+	};
+
+	return harness_suite("client_display", cases, HARNESS_NCASES(cases));
+}
+
+int main(void)
+{
+	return harness_run(display_suite());
+}
