@@ -325,9 +325,9 @@ int render_marker(struct buffer *out, const char *text, const struct render_opts
 
 	if (o->colour)
 		r |= put(out, SGR_MARKER);
-	r |= put(out, "--- ");
+	r |= put(out, "-- ");
 	r |= append_clean(out, text, strlen(text));
-	r |= put(out, " ---");
+	r |= put(out, " --");
 	if (o->colour)
 		r |= put(out, SGR_RESET);
 	return r ? -1 : 0;

@@ -56,7 +56,8 @@ int render_own(struct buffer *out, int64_t ms, enum event_kind kind, const char 
 int render_status(struct buffer *out, int64_t ms, const char *text, const struct render_opts *o);
 /* A separator such as "-- end of history --". */
 int render_separator(struct buffer *out, const char *text, const struct render_opts *o);
-/* A marker that stands out, such as "--- unread ---" (bold yellow). */
+/* A marker that stands out, such as "-- unread --" (bold yellow), shaped
+ * like the other separators ("-- end of history --"). */
 int render_marker(struct buffer *out, const char *text, const struct render_opts *o);
 
 /* The scripting mode's line for an event: "ISO-TIME KIND fields...". */

@@ -183,14 +183,14 @@ START_TEST(test_history_folded_and_unread_marker)
 	summary = row_of(screen, TS "-!- 5 joins and 5 leaves \\(crowd0, crowd1, crowd2, \\+2 more\\)$");
 	after = row_of(screen, TS "<bob> after the crowd$");
 	end = row_of(screen, "^-- end of history --$");
-	marker = row_of(screen, "^--- unread ---$");
+	marker = row_of(screen, "^-- unread --$");
 	live = row_of(screen, TS "<bob> live now$");
 	ck_assert_msg(before >= 0 && summary == before + 1 && after == summary + 1 && end == after + 1 &&
 		      marker == end + 1 && live == marker + 1,
 		      "rows %d %d %d %d %d %d:\n%s", before, summary, after, end, marker, live, screen);
 	/* No single join or leave of the crowd is shown. */
 	ck_assert_int_eq(tmux_count(t, "alice", "crowd[0-9] \\("), 0);
-	ck_assert_int_eq(tmux_count(t, "alice", "^--- unread ---$"), 1);
+	ck_assert_int_eq(tmux_count(t, "alice", "^-- unread --$"), 1);
 	free(screen);
 	tmux_stop(t);
 	tc_close(bob);
@@ -227,12 +227,12 @@ START_TEST(test_unread_marker_after_focus_loss)
 	tmux_wait(t, "alice", TS "<bob> welcome back$", T_WAIT);
 
 	screen = tmux_screen(t, "alice");
-	marker = row_of(screen, "^--- unread ---$");
+	marker = row_of(screen, "^-- unread --$");
 	away = row_of(screen, TS "<bob> while you were away$");
 	back = row_of(screen, TS "<bob> welcome back$");
 	ck_assert_msg(marker > 0 && away == marker + 1 && back == away + 1, "rows %d %d %d:\n%s",
 		      marker, away, back, screen);
-	ck_assert_int_eq(tmux_count(t, "alice", "^--- unread ---$"), 1);
+	ck_assert_int_eq(tmux_count(t, "alice", "^-- unread --$"), 1);
 	free(screen);
 	line = tmux_cursor_line(t, "alice", &col);
 	ck_assert_str_eq(line, "[alice] half a line");

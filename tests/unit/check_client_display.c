@@ -325,7 +325,7 @@ START_TEST(test_unread_marker)
 	ev("EV 4 1796299200000 MSG bob new two", false);
 	ck_assert_int_eq(nprinted, 4);
 	LINE(0, "[12:00] <bob> old");
-	LINE(1, "--- unread ---");
+	LINE(1, "-- unread --");
 	LINE(2, "[12:00] <bob> new one");
 	LINE(3, "[12:00] <bob> new two");
 	/* Typing in between: no marker. */
