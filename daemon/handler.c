@@ -360,9 +360,10 @@ static void cmd_join(struct handler *h, const struct command *c)
 	send_motd(h);
 }
 
-/* A muted member's message or NICK gets ERR muted, saying for how long
- * and what did not happen (`outcome`). Returns true if muted. */
-static bool refused_muted(struct handler *h, int64_t now, const char *outcome)
+/* A muted member's message or NICK gets ERR muted, saying for how long.
+ * (The ERR says that nothing happened; the client says what.) Returns
+ * true if muted. */
+static bool refused_muted(struct handler *h, int64_t now)
 {
 	if (!room_slot_muted(h->me, now))
 		return false;
@@ -370,10 +371,10 @@ static bool refused_muted(struct handler *h, int64_t now, const char *outcome)
 	char left[24];
 	duration_format(until == INT64_MAX ? 0 : (until - now + 999) / 1000, left, sizeof(left));
 	if (until == INT64_MAX)
-		reply(h, line_err(&h->out, CODE_MUTED, "an administrator muted you; %s", outcome));
+		reply(h, line_err(&h->out, CODE_MUTED, "an administrator muted you"));
 	else
-		reply(h, line_err(&h->out, CODE_MUTED,
-				  "an administrator muted you for %s more; %s", left, outcome));
+		reply(h, line_err(&h->out, CODE_MUTED, "an administrator muted you for %s more",
+				  left));
 	return true;
 }
 
@@ -393,11 +394,11 @@ static void cmd_message(struct handler *h, const struct command *c)
 		return;
 	}
 	int64_t now = now_ms();
-	if (refused_muted(h, now, "not sent"))
+	if (refused_muted(h, now))
 		return;
 	if (!rate_ok(h)) {
 		reply(h, line_err(&h->out, CODE_RATE_LIMITED,
-				  "at most %ld messages per second; not sent", h->cfg->rate_limit));
+				  "at most %ld messages per second", h->cfg->rate_limit));
 		return;
 	}
 	struct room_event ev = {
@@ -456,11 +457,11 @@ static void cmd_nick(struct handler *h, const struct command *c)
 		reply(h, line_err(&h->out, CODE_NAME_TAKEN, "you are already called %s", old));
 		return;
 	}
-	if (refused_muted(h, now_ms(), "name not changed"))
+	if (refused_muted(h, now_ms()))
 		return;
 	if (!rate_ok(h)) {
 		reply(h, line_err(&h->out, CODE_RATE_LIMITED,
-				  "at most %ld messages or name changes per second; name not changed",
+				  "at most %ld messages or name changes per second",
 				  h->cfg->rate_limit));
 		return;
 	}

@@ -527,6 +527,11 @@ START_TEST(test_kicked_and_muted_by_admin)
 	lchat_input(l, "can anyone hear me\n");
 	ck_assert_int_eq(lchat_wait(l, TC_TIMEOUT), 1);
 	expect_stderr(l, "muted");
+	/* Said once: "not sent: ...; not sent (muted)" was said before. */
+	char *err = lchat_stderr(l);
+	ck_assert_msg(strstr(err, "lchat: not sent: an administrator muted you for ") &&
+		      !strstr(err, "; not sent"), "stderr: %s", err);
+	free(err);
 	tc_expect(alice, "EV [0-9]+ [0-9]+ JOIN ci ", TC_TIMEOUT);
 	tc_expect(alice, "EV [0-9]+ [0-9]+ LEAVE ci [^ ]+ quit", TC_TIMEOUT);
 	tc_expect_silence(alice);          /* the message never reached the room */
