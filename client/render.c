@@ -305,12 +305,14 @@ int render_status(struct buffer *out, int64_t ms, const char *text, const struct
 	return r ? -1 : 0;
 }
 
-int render_separator(struct buffer *out, const char *text, const struct render_opts *o)
+/* "-- TEXT --" in the colour sgr: the client's own lines between events. */
+static int framed(struct buffer *out, const char *sgr, const char *text,
+		  const struct render_opts *o)
 {
 	int r = 0;
 
 	if (o->colour)
-		r |= put(out, SGR_DIM);
+		r |= put(out, sgr);
 	r |= put(out, "-- ");
 	r |= append_clean(out, text, strlen(text));
 	r |= put(out, " --");
@@ -319,18 +321,14 @@ int render_separator(struct buffer *out, const char *text, const struct render_o
 	return r ? -1 : 0;
 }
 
+int render_separator(struct buffer *out, const char *text, const struct render_opts *o)
+{
+	return framed(out, SGR_DIM, text, o);
+}
+
 int render_marker(struct buffer *out, const char *text, const struct render_opts *o)
 {
-	int r = 0;
-
-	if (o->colour)
-		r |= put(out, SGR_MARKER);
-	r |= put(out, "-- ");
-	r |= append_clean(out, text, strlen(text));
-	r |= put(out, " --");
-	if (o->colour)
-		r |= put(out, SGR_RESET);
-	return r ? -1 : 0;
+	return framed(out, SGR_MARKER, text, o);
 }
 
 static int put_iso(struct buffer *out, int64_t ms)
