@@ -319,11 +319,13 @@ static void check_rest(struct tclient *tc, int seen)
 
 START_TEST(test_lagged)
 {
-	/* Under ASan every block the handler frees stays in the quarantine
-	 * (256 MB by default), so its RSS would count each output buffer it
-	 * ever let go of (19 MB seen on CI) and say nothing of what it holds.
-	 * No effect on the plain build. */
-	ck_assert_int_eq(asan_options_add("quarantine_size_mb=1"), 0);
+	/* The laggard's handler is measured until it exits, and under ASan a
+	 * process that exits runs LeakSanitizer's scan, which takes 5 to
+	 * 13 MB for a moment: that was the "growth" CI saw (19 MB), not what
+	 * the handler holds (under 0.5 MB without it, measured under
+	 * stress-ng). Leaks are still looked for in every other test. No
+	 * effect on the plain build. */
+	ck_assert_int_eq(asan_options_add("detect_leaks=0"), 0);
 	struct lchatd *d = lchatd_start("history = 64\nrate_limit = 100000\nrate_burst = 100000\n");
 	struct tclient *snd = tc_connect(d->sock), *rdr = tc_connect(d->sock), *ctl;
 	static uint64_t seqs[LAG_MESSAGES];
