@@ -35,6 +35,8 @@ int buffer_reserve(struct buffer *b, size_t n)
 
 int buffer_append(struct buffer *b, const void *p, size_t n)
 {
+	if (n == 0)
+		return 0;	/* an empty buffer's data is NULL: no memcpy to it */
 	if (buffer_reserve(b, n) < 0)
 		return -1;
 	memcpy(b->data + b->len, p, n);
