@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <readline/history.h>
@@ -102,6 +103,12 @@ static void make_row(struct buffer *row)
 
 	row->off = row->len = 0;
 	rl_get_screen_size(&rows, &cols);
+	if (cols <= 0) {
+		/* (readline knows the size once its handler is installed) */
+		struct winsize ws;
+
+		cols = ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0 ? ws.ws_col : 80;
+	}
 	session_status_info(T.s, &in, T.s->disp.now(), mono_ms());
 	if (status_format(row, &in, cols - 1) < 0)
 		row->len = 0;
@@ -119,7 +126,8 @@ static void put_row(struct buffer *out, const struct buffer *row, bool marks)
 
 	if (T.reverse)
 		buffer_append(out, marks ? "\001\033[7m\002" : "\033[7m", marks ? 6 : 4);
-	buffer_append(out, text, strlen(text));
+	if (text[0])
+		buffer_append(out, text, strlen(text));
 	if (T.reverse)
 		buffer_append(out, marks ? "\001\033[0m\002" : "\033[0m", marks ? 6 : 4);
 }
