@@ -23,7 +23,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: lchat [-s SOCKET] [-c CONFIG] [-n NAME] [--bell=WHEN] [--no-history]\n"
-		"             [--listen] [--paste-lines N]\n"
+		"             [--listen] [--paste-lines N] [--no-status]\n"
 		"\n"
 		"Chat with the people on this machine (lchatd's room).\n"
 		"\n"
@@ -37,6 +37,7 @@ static void usage(FILE *f)
 		"  -H, --no-history    scripting mode: do not print the history\n"
 		"  -l, --listen        scripting mode: stay after the end of stdin\n"
 		"      --paste-lines N a paste of more than N lines asks first (default %d)\n"
+		"      --no-status     no status row above the input line\n"
 		"  -h, --help          this help\n"
 		"  -V, --version       the version\n"
 		"\n"
@@ -104,7 +105,7 @@ static bool colour_wanted(void)
 }
 
 /* getopt_long's value for the options without a short form. */
-enum { OPT_PASTE_LINES = 256 };
+enum { OPT_PASTE_LINES = 256, OPT_NO_STATUS };
 
 int main(int argc, char **argv)
 {
@@ -116,13 +117,14 @@ int main(int argc, char **argv)
 		{ "bell", required_argument, NULL, 'B' },
 		{ "listen", no_argument, NULL, 'l' },
 		{ "paste-lines", required_argument, NULL, OPT_PASTE_LINES },
+		{ "no-status", no_argument, NULL, OPT_NO_STATUS },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGWINCH };
 	const char *sock_opt = NULL, *conf = LCHAT_DEFAULT_CONFIG, *name = NULL;
-	bool conf_given = false, no_history = false, listen = false, interactive;
+	bool conf_given = false, no_history = false, listen = false, interactive, status = true;
 	enum bell_mode bell = BELL_MENTIONS;
 	char *sock = NULL;
 	struct session s;
@@ -154,6 +156,7 @@ int main(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			break;
+		case OPT_NO_STATUS: status = false; break;
 		case 'h': usage(stdout); return EXIT_OK;
 		case 'V': printf("lchat %s (protocol %s/%d)\n", LCHAT_VERSION, PROTO_NAME,
 				 PROTO_VERSION); return EXIT_OK;
@@ -195,6 +198,8 @@ int main(int argc, char **argv)
 	}
 	s.no_history = no_history;
 	s.track_members = interactive;     /* Tab completes their names */
+	status = status && interactive && bell_wanted();
+	s.lag_check = status;              /* the status row shows the lag */
 	s.paste_ask = paste_ask;
 	s.disp.on = interactive;
 	s.disp.bell = bell;
@@ -203,7 +208,7 @@ int main(int argc, char **argv)
 		rc = EXIT_RUNTIME;
 	} else {
 		if (interactive)
-			term_start(&s, bell_wanted());
+			term_start(&s, bell_wanted(), status);
 		rc = run_loop(&s, interactive ? NULL : &sc, sigfd);
 		if (interactive)
 			term_end();

@@ -40,6 +40,16 @@ static void on_signals(struct session *s, int sigfd, bool interactive)
 	}
 }
 
+/* The sooner of two poll() timeouts (-1: none). */
+static int next_timeout(int a, int b)
+{
+	if (a < 0)
+		return b;
+	if (b < 0)
+		return a;
+	return a < b ? a : b;
+}
+
 int run_loop(struct session *s, struct script *sc, int sigfd)
 {
 	while (!s->done) {
@@ -64,7 +74,8 @@ int run_loop(struct session *s, struct script *sc, int sigfd)
 			iin = n;
 			p[n++] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
 		}
-		r = poll(p, (nfds_t)n, session_timeout(s, mono_ms()));
+		r = poll(p, (nfds_t)n, next_timeout(session_timeout(s, mono_ms()),
+						  sc ? -1 : term_timeout()));
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;

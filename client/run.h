@@ -1,5 +1,6 @@
 /* run.h - the client's event loop: one poll() over the signalfd, the
- * server socket and stdin, with the session's timers as the timeout. */
+ * server socket and stdin, with the session's timers (and the status
+ * row's clock) as the timeout. */
 #ifndef LCHAT_CLIENT_RUN_H
 #define LCHAT_CLIENT_RUN_H
 

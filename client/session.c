@@ -19,6 +19,8 @@
 
 /* The PING token that marks the end of the backlog after a JOIN. */
 #define SYNC_TOKEN "lchat-sync"
+/* The PING tokens that time the lag: this and a number, one per PING. */
+#define LAG_TOKEN "lchat-lag-"
 
 /* A command sent (or, in the scripting mode, to be resent) that awaits its
  * reply. */
@@ -88,6 +90,8 @@ int session_init(struct session *s, const char *sock_path, const char *name, boo
 	s->ui = *ui;
 	s->delay_ms = RECONNECT_MIN_MS;
 	s->paste_ask = PASTE_ASK_LINES;
+	s->lag_ms = -1;
+	status_room_name(sock_path, s->room, sizeof(s->room));
 	if (name)
 		snprintf(s->name, sizeof(s->name), "%s", name);
 	s->ropts.self = s->name;
@@ -303,6 +307,9 @@ static void lost(struct session *s, const char *why, bool reconnect)
 		close(s->fd);
 	s->fd = -1;
 	s->syncing = false;
+	s->members_known = false;
+	s->lag_ms = -1;
+	s->ping_sent = s->ping_due = 0;
 	if (s->state == ST_QUITTING || s->done) {
 		s->state = ST_DOWN;
 		finish(s, s->exit_code);
@@ -413,8 +420,24 @@ static void sync_done(struct session *s)
 		session_status(s, "reconnected as %s", s->name);
 	}
 	buffer_free(&b);
+	/* The lag is timed from now on. */
+	if (s->lag_check)
+		s->ping_due = mono_ms();
 	/* What waited (or, scripting, had no reply) goes now. */
 	send_next(s);
+}
+
+/* Send the next lag PING (its token numbered, so that an answer to one
+ * from before a reconnect is not taken for it). */
+static void send_lag_ping(struct session *s, int64_t now)
+{
+	char token[32];
+
+	s->ping_due = 0;
+	snprintf(token, sizeof(token), LAG_TOKEN "%u", ++s->ping_seq);
+	s->ping_sent = now;
+	if (send_cmd(s, VERB_PING, NULL, token) < 0)
+		s->ping_sent = 0;
 }
 
 /* The first event after a resumed JOIN (seq, or the join's own seq if no
@@ -597,6 +620,7 @@ static void on_ok(struct session *s, const struct server_line *sl)
 		/* Every WHO refreshes the member list (events keep it
 		 * current in between); only the user's are shown. */
 		namelist_move(&s->members, &s->who_names);
+		s->members_known = true;
 		if (s->who_quiet) {
 			s->who_quiet--;
 			s->who.off = s->who.len = 0;
@@ -764,6 +788,30 @@ static void on_who(struct session *s, const struct server_line *sl)
 	(void)buffer_printf_line(&s->who, "          %-32s %-16s %s", name, login, when);
 }
 
+/* PONG TOKEN: the end of the backlog after a JOIN, or the answer to the
+ * lag PING in flight (then the next goes LAG_PING_MS later). Other PONGs
+ * are not ours to show. */
+static void on_pong(struct session *s, const struct server_line *sl)
+{
+	char token[32];
+	int n;
+
+	if (s->syncing && sl->rest_len == strlen(SYNC_TOKEN) &&
+	    memcmp(sl->rest, SYNC_TOKEN, sl->rest_len) == 0) {
+		check_gap(s, s->join_seq);
+		sync_done(s);
+		return;
+	}
+	n = snprintf(token, sizeof(token), LAG_TOKEN "%u", s->ping_seq);
+	if (s->ping_sent && sl->rest_len == (size_t)n && memcmp(sl->rest, token, (size_t)n) == 0) {
+		int64_t now = mono_ms();
+
+		s->lag_ms = now - s->ping_sent;
+		s->ping_sent = 0;
+		s->ping_due = now + LAG_PING_MS;
+	}
+}
+
 void session_handle_line(struct session *s, const char *line, size_t len)
 {
 	struct server_line sl;
@@ -785,11 +833,7 @@ void session_handle_line(struct session *s, const char *line, size_t len)
 				       sl.rest);
 		break;
 	case SL_PONG:
-		if (s->syncing && sl.rest_len == strlen(SYNC_TOKEN) &&
-		    memcmp(sl.rest, SYNC_TOKEN, sl.rest_len) == 0) {
-			check_gap(s, s->join_seq);
-			sync_done(s);
-		}
+		on_pong(s, &sl);
 		break;
 	default:
 		on_unknown(s, line, len);
@@ -1017,6 +1061,13 @@ void session_quit(struct session *s, const char *reason)
 	}
 }
 
+/* Is a lag PING planned, and may it go when due? */
+static bool lag_ping_wanted(const struct session *s)
+{
+	return s->ping_due && !s->ping_sent && s->state == ST_JOINED && !s->syncing &&
+	       s->fd >= 0 && !s->done;
+}
+
 int session_timeout(const struct session *s, int64_t now)
 {
 	int64_t at = 0;
@@ -1027,6 +1078,8 @@ int session_timeout(const struct session *s, int64_t now)
 		at = s->quit_at;
 	else if (s->resend_at)
 		at = s->resend_at;
+	if (lag_ping_wanted(s) && (!at || s->ping_due < at))
+		at = s->ping_due;
 	if (!at)
 		return -1;
 	return at <= now ? 0 : (int)(at - now);
@@ -1042,6 +1095,8 @@ void session_tick(struct session *s, int64_t now)
 		s->resend_at = 0;
 		send_next(s);
 	}
+	if (lag_ping_wanted(s) && now >= s->ping_due)
+		send_lag_ping(s, now);
 	if (s->state == ST_DOWN && s->retry_at && now >= s->retry_at) {
 		s->retry_at = 0;
 		if (connect_now(s) < 0) {
@@ -1055,5 +1110,39 @@ void session_tick(struct session *s, int64_t now)
 		} else {
 			session_status(s, "connected again; rejoining as %s", s->name);
 		}
+	}
+}
+
+void session_status_info(const struct session *s, struct status_info *in, int64_t wall,
+			 int64_t mono)
+{
+	memset(in, 0, sizeof(*in));
+	in->now_ms = wall;
+	in->name = s->name;
+	in->room = s->room;
+	in->members = s->members_known ? (long)s->members.n : -1;
+	in->retry_ms = -1;
+	in->lag_ms = s->lag_ms;
+	in->ping_wait_ms = s->ping_sent ? mono - s->ping_sent : -1;
+	in->waiting = session_waiting(s);
+	switch (s->state) {
+	case ST_JOINED:
+		in->link = s->syncing ? STATUS_JOINING : STATUS_JOINED;
+		break;
+	case ST_JOINING:
+		in->link = STATUS_JOINING;
+		break;
+	case ST_NAME_PROMPT:
+		in->link = STATUS_NAME;
+		break;
+	case ST_QUITTING:
+		in->link = STATUS_LEAVING;
+		break;
+	case ST_DOWN:
+	default:
+		in->link = s->done ? STATUS_LEAVING : STATUS_OFFLINE;
+		if (s->retry_at)
+			in->retry_ms = s->retry_at > mono ? s->retry_at - mono : 0;
+		break;
 	}
 }

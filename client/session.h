@@ -20,6 +20,7 @@
 #include "paste.h"
 #include "protocol.h"
 #include "render.h"
+#include "status.h"
 
 /* Exit statuses (documented in lchat(1)). */
 #define EXIT_OK 0
@@ -33,6 +34,9 @@
 #define RECONNECT_MAX_MS 10000
 /* How long to wait for the server's OK QUIT before leaving anyway. */
 #define QUIT_WAIT_MS 2000
+/* With lag_check: a PING to time every this often while joined (the
+ * first as soon as the backlog is read), one at a time. */
+#define LAG_PING_MS 30000
 
 struct session_ui {
 	void *ctx;
@@ -64,6 +68,7 @@ struct session {
 	bool script;             /* the scripting mode (plain lines, stderr) */
 	bool no_history;         /* scripting: do not print history */
 	bool track_members;      /* keep `members` (for Tab): a quiet WHO after each JOIN */
+	bool lag_check;          /* time a PING every LAG_PING_MS (the status row) */
 	struct render_opts ropts;
 	struct session_ui ui;
 	struct display disp;     /* day lines, folded history, unread marker, bells */
@@ -97,6 +102,13 @@ struct session {
 	unsigned who_quiet;      /* our own WHOs not answered yet: not printed */
 	struct namelist who_names;   /* the names of the WHO rows until OK WHO */
 	struct namelist members; /* who is in the room: the last WHO, then events */
+	bool members_known;      /* a WHO was answered on this connection */
+	char room[128];          /* the room's name (status_room_name) */
+
+	int64_t lag_ms;          /* the last lag measured (ms), -1: none */
+	int64_t ping_sent;       /* when the unanswered lag PING went (mono ms), 0: none */
+	int64_t ping_due;        /* when the next one goes (mono ms), 0: not planned */
+	unsigned ping_seq;       /* its token's number */
 
 	int delay_ms;            /* the next reconnect delay */
 	int64_t retry_at;        /* ST_DOWN: when to reconnect (mono ms), 0: never */
@@ -148,8 +160,13 @@ void session_quit(struct session *s, const char *reason);
 
 /* Milliseconds until session_tick() has something to do (-1: nothing). */
 int session_timeout(const struct session *s, int64_t now);
-/* Timers: reconnect, resend, give up waiting for OK QUIT. */
+/* Timers: reconnect, resend, give up waiting for OK QUIT, the lag PING. */
 void session_tick(struct session *s, int64_t now);
+
+/* What the status row shows (status.h), at wall-clock time wall and
+ * monotonic time mono (ms). */
+void session_status_info(const struct session *s, struct status_info *in, int64_t wall,
+			 int64_t mono);
 
 /* Is nothing in flight (scripting: may the next line go)? */
 bool session_ready(const struct session *s);

@@ -4,11 +4,22 @@
  * width, wrap.h), restore, redisplay. Tab completes names and /commands
  * (complete.h), never file names. A paste with line breaks is taken from
  * readline as a paste (paste.h); while the user is asked to confirm one,
- * the keys are read here, not by readline. */
+ * the keys are read here, not by readline.
+ *
+ * The status row (status.h) is the first line of a two-line prompt:
+ * readline draws a prompt's lines before the last only when it redraws
+ * everything (rl_forced_update_display(), a new line, Ctrl-L), and never
+ * moves into them while the line is edited, so the row stays put above
+ * the input line however long that wraps. Asynchronous output clears
+ * the input rows (rl_clear_visible_line()) and the row above them,
+ * prints, and has readline redraw everything; so does a change of the
+ * row. Without the row (--no-status, TERM=dumb) the output is what it
+ * always was. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <readline/history.h>
@@ -16,7 +27,9 @@
 
 #include "complete.h"
 #include "session.h"
+#include "status.h"
 #include "term.h"
+#include "util.h"
 #include "wrap.h"
 
 /* readline's callbacks take no context, so the one interface lives here. */
@@ -28,7 +41,14 @@ static struct {
 	bool confirm;      /* a question waits: Enter or Esc (paste.h) */
 	bool bell;         /* a real terminal: "\a" and cursor movement */
 	bool in_handler;   /* inside on_line: readline is between lines */
-	char prompt[NAME_MAX_LEN + 64];
+	bool status;       /* the status row is on */
+	bool reverse;      /* in reverse video (colours allowed) */
+	bool row_shown;    /* the row is on the screen, above the input rows */
+	char line_prompt[NAME_MAX_LEN + 64];   /* the input line's prompt */
+	/* What readline has as its prompt: with the status row, the row's
+	 * line and then line_prompt; without it, the same as line_prompt. */
+	struct buffer prompt;
+	struct buffer row; /* the status row last drawn (its text) */
 	struct completion tab;     /* the cycle of repeated Tabs */
 	struct completion listed;  /* readline's own completion commands' */
 } T;
@@ -59,6 +79,74 @@ static void make_prompt(char *out, size_t cap)
 			 T.confirm ? "Enter: send, Esc: cancel " : "");
 }
 
+/* A buffer's NUL-terminated text ("" when empty: out of memory). */
+static const char *str(const struct buffer *b)
+{
+	return b->len ? b->data + b->off : "";
+}
+
+/* Is readline showing a prompt of its own (a Ctrl-R search, a numeric
+ * argument) instead of ours? Then it draws no status row itself. */
+static bool readline_message(void)
+{
+	return rl_display_prompt != rl_prompt;
+}
+
+/* The status row's text for now, the width of the screen (NUL-
+ * terminated; the blanks that pad it are left out: written blanks are
+ * text to a terminal that reflows its rows when it narrows (tmux, VTE),
+ * which would fold a row of them in two). */
+static void make_row(struct buffer *row)
+{
+	struct status_info in;
+	int rows, cols;
+
+	row->off = row->len = 0;
+	rl_get_screen_size(&rows, &cols);
+	if (cols <= 0) {
+		/* (readline knows the size once its handler is installed) */
+		struct winsize ws;
+
+		cols = ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0 ? ws.ws_col : 80;
+	}
+	session_status_info(T.s, &in, T.s->disp.now(), mono_ms());
+	if (status_format(row, &in, cols - 1) < 0)
+		row->len = 0;
+	while (row->len > 0 && row->data[row->len - 1] == ' ')
+		row->len--;
+	if (buffer_append(row, "", 1) < 0)
+		row->len = 0;
+}
+
+/* row (NUL-terminated) as it is drawn, in reverse video if allowed; with
+ * readline's marks around the escape sequences (\001, \002) if marks. */
+static void put_row(struct buffer *out, const struct buffer *row, bool marks)
+{
+	const char *text = str(row);
+
+	if (T.reverse)
+		buffer_append(out, marks ? "\001\033[7m\002" : "\033[7m", marks ? 6 : 4);
+	if (text[0])
+		buffer_append(out, text, strlen(text));
+	if (T.reverse)
+		buffer_append(out, marks ? "\001\033[0m\002" : "\033[0m", marks ? 6 : 4);
+}
+
+/* The prompt readline is to have (and, with the status row, its text in
+ * row): make_prompt()'s line, after the row's line. */
+static void make_full_prompt(struct buffer *out, struct buffer *row)
+{
+	out->off = out->len = 0;
+	if (T.status) {
+		make_row(row);
+		put_row(out, row, true);
+		buffer_append(out, "\n", 1);
+	}
+	buffer_append(out, T.line_prompt, strlen(T.line_prompt));
+	if (buffer_append(out, "", 1) < 0)
+		out->len = 0;
+}
+
 /* Characters (not bytes) in a UTF-8 string: its width, near enough. */
 static size_t chars(const char *s)
 {
@@ -75,14 +163,15 @@ static size_t chars(const char *s)
 static void erase_accepted(const char *line)
 {
 	int rows, cols;
-	size_t width = chars(T.prompt) + chars(line), n;
+	size_t width = chars(T.line_prompt) + chars(line), n;
 
 	if (!T.bell)
 		return;
 	rl_get_screen_size(&rows, &cols);
 	if (cols <= 0)
 		return;
-	n = width / (size_t)cols + 1;
+	n = width / (size_t)cols + 1 + (T.row_shown ? 1 : 0);
+	T.row_shown = false;	/* (readline draws it again after on_line) */
 	while (n--)
 		fputs("\033[A\r\033[2K", stdout);
 	fflush(stdout);
@@ -121,7 +210,13 @@ static void on_line(char *line)
 {
 	if (!line) {
 		/* Ctrl-D on an empty line: leave (once the waiting lines
-		 * went). */
+		 * went). readline ended the line and draws the prompt again
+		 * once this returns: with the row, the old one goes (and
+		 * term_end() leaves only the last line). */
+		if (T.status) {
+			erase_accepted("");
+			T.row_shown = true;
+		}
 		T.eof = true;
 		session_leave(T.s, NULL);
 		return;
@@ -132,6 +227,8 @@ static void on_line(char *line)
 	T.in_handler = true;
 	session_input(T.s, line, strlen(line));
 	T.in_handler = false;
+	/* readline draws its prompt again once this returns, the row too. */
+	T.row_shown = T.status;
 	free(line);
 }
 
@@ -226,10 +323,60 @@ static int on_paste(int count, int key)
 	return r;
 }
 
-void term_start(struct session *s, bool bell)
+/* With the status row: clear the input rows and the row above them; the
+ * cursor ends at the start of the row, where output may go. */
+static void hide(void)
+{
+	rl_clear_visible_line();
+	if (T.row_shown)
+		fputs("\r\033[A\033[2K", stdout);
+	T.row_shown = false;
+	fflush(stdout);
+}
+
+/* Draw the status row (as it is now) and the input line below it, from
+ * the cursor's row on. readline draws the row as its prompt's first line,
+ * unless it shows a prompt of its own (a search): then the row is drawn
+ * here and readline's prompt, the search's, below it. */
+static void show(void)
+{
+	struct buffer want = { 0 }, row = { 0 };
+
+	make_full_prompt(&want, &row);
+	if (readline_message()) {
+		struct buffer b = { 0 };
+
+		put_row(&b, &row, false);
+		if (buffer_append(&b, "\r\n", 2) == 0)
+			fwrite(b.data, 1, b.len, stdout);
+		buffer_free(&b);
+	} else if (strcmp(str(&want), str(&T.prompt)) != 0) {
+		buffer_free(&T.prompt);
+		T.prompt = want;
+		want = (struct buffer){ 0 };
+		rl_set_prompt(str(&T.prompt));
+	}
+	buffer_free(&T.row);
+	T.row = row;
+	rl_forced_update_display();
+	T.row_shown = true;
+	buffer_free(&want);
+	fflush(stdout);
+}
+
+static void redraw(void)
+{
+	hide();
+	show();
+}
+
+void term_start(struct session *s, bool bell, bool status)
 {
 	T.s = s;
 	T.bell = bell;
+	/* The row needs a terminal that moves its cursor. */
+	T.status = status && bell;
+	T.reverse = s->ropts.colour;
 	rl_readline_name = "lchat";
 	rl_catch_signals = 0;
 	rl_catch_sigwinch = 0;
@@ -238,9 +385,11 @@ void term_start(struct session *s, bool bell)
 	rl_completion_entry_function = no_entry;
 	rl_completer_word_break_characters = " ";   /* words as complete.c sees them */
 	rl_sort_completion_matches = 0;             /* complete.c's order */
-	make_prompt(T.prompt, sizeof(T.prompt));
-	rl_callback_handler_install(T.prompt, on_line);
+	make_prompt(T.line_prompt, sizeof(T.line_prompt));
+	make_full_prompt(&T.prompt, &T.row);
+	rl_callback_handler_install(str(&T.prompt), on_line);
 	T.installed = true;
+	T.row_shown = T.status;
 	/* After the install, which reads ~/.inputrc and binds readline's own:
 	 * Tab and the start of a bracketed paste are ours. */
 	rl_bind_key('\t', on_tab);
@@ -258,12 +407,21 @@ void term_end(void)
 {
 	if (!T.installed)
 		return;
+	/* The status row goes: the input line is drawn again where it
+	 * was, without it. */
+	if (T.row_shown && !readline_message()) {
+		hide();
+		rl_set_prompt(T.line_prompt);
+		rl_forced_update_display();
+	}
 	/* Leave the half-typed line on the screen and end it, so that the
 	 * shell's prompt starts on a fresh line. */
 	rl_callback_handler_remove();
 	T.installed = false;
 	complete_free(&T.tab);
 	complete_free(&T.listed);
+	buffer_free(&T.prompt);
+	buffer_free(&T.row);
 	if (T.bell)
 		fputs("\033[?1004l", stdout);	/* focus reports off */
 	fputs("\n", stdout);
@@ -354,33 +512,71 @@ void term_interrupt(void)
 
 void term_resize(void)
 {
-	if (T.installed)
-		rl_resize_terminal();
+	if (!T.installed)
+		return;
+	/* readline lays its rows out again for the new width; then the row
+	 * above them is drawn again at that width. */
+	rl_resize_terminal();
+	if (T.status && editing() && !T.in_handler)
+		redraw();
+}
+
+int term_timeout(void)
+{
+	struct status_info in;
+
+	if (!T.status || !editing())
+		return -1;
+	session_status_info(T.s, &in, T.s->disp.now(), mono_ms());
+	return status_next_change(&in);
 }
 
 void term_update_prompt(void)
 {
-	char p[sizeof(T.prompt)];
+	char p[sizeof(T.line_prompt)];
+	struct buffer want = { 0 }, row = { 0 };
 
 	if (!editing())
 		return;
 	make_prompt(p, sizeof(p));
-	if (strcmp(p, T.prompt) == 0)
+	if (!T.status) {
+		if (strcmp(p, T.line_prompt) == 0)
+			return;
+		snprintf(T.line_prompt, sizeof(T.line_prompt), "%s", p);
+		make_full_prompt(&T.prompt, &T.row);
+		rl_set_prompt(str(&T.prompt));
+		rl_redisplay();
 		return;
-	snprintf(T.prompt, sizeof(T.prompt), "%s", p);
-	rl_set_prompt(T.prompt);
-	rl_redisplay();
+	}
+	snprintf(T.line_prompt, sizeof(T.line_prompt), "%s", p);
+	make_full_prompt(&want, &row);
+	if (T.in_handler) {
+		/* readline draws the prompt once on_line returns. */
+		if (strcmp(str(&want), str(&T.prompt)) != 0) {
+			buffer_free(&T.prompt);
+			T.prompt = want;
+			want = (struct buffer){ 0 };
+			rl_set_prompt(str(&T.prompt));
+		}
+	} else if (readline_message() ? strcmp(str(&row), str(&T.row)) != 0 :
+		   strcmp(str(&want), str(&T.prompt)) != 0 || !T.row_shown) {
+		redraw();
+	}
+	buffer_free(&want);
+	buffer_free(&row);
 }
 
 void term_print(void *ctx, const char *line, bool bell)
 {
 	/* Is there an input line on the screen to save and restore? */
-	bool redraw = editing() && !T.in_handler;
+	bool redraw_line = editing() && !T.in_handler;
 	int point = rl_point;
 	char *saved = NULL;
 
 	(void)ctx;
-	if (redraw) {
+	if (redraw_line && T.status) {
+		hide();
+	} else if (redraw_line) {
 		saved = rl_copy_text(0, rl_end);
 		rl_set_prompt("");
 		rl_replace_line("", 0);
@@ -397,9 +593,13 @@ void term_print(void *ctx, const char *line, bool bell)
 		printf("%s%s\n", folded.data, bell && T.bell ? "\a" : "");
 	buffer_free(&folded);
 	fflush(stdout);
-	if (!redraw)
+	if (!redraw_line)
 		return;
-	rl_set_prompt(T.prompt);
+	if (T.status) {
+		show();
+		return;
+	}
+	rl_set_prompt(str(&T.prompt));
 	rl_replace_line(saved ? saved : "", 0);
 	rl_point = point <= rl_end ? point : rl_end;
 	rl_redisplay();

@@ -17,8 +17,10 @@
 
 struct session;
 
-/* Install the line handler and prepare the terminal. bell: "\a" allowed. */
-void term_start(struct session *s, bool bell);
+/* Install the line handler and prepare the terminal. bell: "\a" and
+ * cursor movement allowed. status: the status row above the input line
+ * (status.h; only with bell). */
+void term_start(struct session *s, bool bell, bool status);
 /* Remove the handler and restore the terminal (every exit path). */
 void term_end(void);
 /* Read what is waiting on stdin (one character at a time, readline's way). */
@@ -27,8 +29,12 @@ void term_read(void);
 bool term_want_stdin(void);
 /* The window changed size (SIGWINCH). */
 void term_resize(void);
-/* Redraw the prompt if the session's state changed it. */
+/* Redraw the prompt and the status row if the session's state changed
+ * them. */
 void term_update_prompt(void);
+/* Milliseconds until the status row changes by itself (its clock, a
+ * countdown), -1 if never. */
+int term_timeout(void);
 /* Ctrl-C (SIGINT): cancel the question being asked; else clear the line
  * being typed; else drop the lines waiting to be sent; else leave (on an
  * empty line, as /quit). A second one while leaving leaves at once. */

@@ -261,6 +261,25 @@ char *tmux_cursor_line(struct tmux *t, const char *win, int *col)
 	return line;
 }
 
+int tmux_cursor_row(struct tmux *t, const char *win)
+{
+	char tg[64], *pos = TMUX(t, true, "display", "-p", "-t", target(win, tg, sizeof(tg)),
+				 "#{cursor_y}");
+	int y = atoi(pos);
+
+	free(pos);
+	return y;
+}
+
+void tmux_resize(struct tmux *t, const char *win, int cols, int rows)
+{
+	char tg[64], x[16], y[16];
+
+	snprintf(x, sizeof(x), "%d", cols);
+	snprintf(y, sizeof(y), "%d", rows);
+	TMUX(t, false, "resize-window", "-t", target(win, tg, sizeof(tg)), "-x", x, "-y", y);
+}
+
 bool tmux_bell(struct tmux *t, const char *win)
 {
 	char tg[64], *s = TMUX(t, true, "display", "-p", "-t", target(win, tg, sizeof(tg)),

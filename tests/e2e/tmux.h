@@ -47,6 +47,10 @@ void tmux_wait(struct tmux *t, const char *win, const char *re, int timeout_ms);
 int tmux_count(struct tmux *t, const char *win, const char *re);
 /* The line the cursor is on, and the cursor's column. */
 char *tmux_cursor_line(struct tmux *t, const char *win, int *col);
+/* The row (0-based) the cursor is on. */
+int tmux_cursor_row(struct tmux *t, const char *win);
+/* Resize the window to cols x rows (its program gets SIGWINCH). */
+void tmux_resize(struct tmux *t, const char *win, int cols, int rows);
 /* Has the window rung the bell (tmux's window_bell_flag: set by a BEL from
  * its program, as the session is detached; monitor-bell is on by
  * default)? The flag stays set. */

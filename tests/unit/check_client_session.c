@@ -1,8 +1,9 @@
 /* check_client_session.c - unit tests for the client's session
  * (client/session.c): joining, history and its separator, duplicates
  * dropped by sequence number, acknowledgements shown as own messages,
- * errors, the name prompt, WHO, BYE handling, reconnecting with back-off
- * and the resume with gap detection. The "server" is a listening UNIX
+ * errors, the name prompt, WHO, BYE handling, reconnecting with back-off,
+ * the resume with gap detection, and the lag PING and what the status row
+ * is told. The "server" is a listening UNIX
  * socket in a temporary directory that the test accepts and drives. */
 #include <check.h>
 #include <errno.h>
@@ -623,6 +624,110 @@ START_TEST(test_waiting_lines_survive_reconnect)
 }
 END_TEST
 
+/* ---- the lag and the status row ---- */
+
+/* With lag_check, a PING is timed once the backlog is read, then every
+ * LAG_PING_MS after its answer; its PONG is shown nowhere; one from
+ * before (another token) is not taken for it. The status row's state
+ * follows the session. */
+START_TEST(test_lag_ping)
+{
+	struct status_info in;
+	int shown;
+	int64_t now;
+
+	start(false, "alice");
+	S.lag_check = true;
+	S.track_members = true;
+	expect_sent("JOIN alice");
+	feed("HELLO lchat/1 lchatd/0.1.0 login=al max_line=1024");
+	session_status_info(&S, &in, 0, mono_ms());
+	ck_assert_int_eq(in.link, STATUS_JOINING);
+	ck_assert_str_eq(in.room, "s");
+	feed("OK JOIN alice 10");
+	expect_sent("WHO");
+	expect_sent("PING lchat-sync");
+	nothing_sent();
+	feed("WHO alice al 0 1795290000000");
+	feed("WHO bob bob 5 1795290000000");
+	feed("OK WHO 2");
+	session_status_info(&S, &in, 0, mono_ms());
+	ck_assert_int_eq(in.link, STATUS_JOINING);	/* the backlog is not read */
+	feed("PONG lchat-sync");
+	session_status_info(&S, &in, 0, mono_ms());
+	ck_assert_int_eq(in.link, STATUS_JOINED);
+	ck_assert_int_eq(in.members, 2);
+	ck_assert_int_eq(in.lag_ms, -1);
+	shown = nprinted;
+	session_tick(&S, mono_ms());
+	expect_sent("PING lchat-lag-1");
+	session_status_info(&S, &in, 0, mono_ms() + 2500);
+	ck_assert_int_ge(in.ping_wait_ms, 2500);
+	ck_assert_int_eq(status_lag(&in), 2000);
+	feed("PONG lchat-lag-1");
+	ck_assert_int_ge(S.lag_ms, 0);
+	ck_assert_int_lt(S.lag_ms, 2000);
+	session_status_info(&S, &in, 0, mono_ms());
+	ck_assert_int_eq(in.ping_wait_ms, -1);
+	/* The next in LAG_PING_MS. */
+	now = mono_ms();
+	ck_assert_int_gt(session_timeout(&S, now), LAG_PING_MS - 1000);
+	ck_assert_int_le(session_timeout(&S, now), LAG_PING_MS);
+	session_tick(&S, now);
+	nothing_sent();
+	session_tick(&S, S.ping_due);
+	expect_sent("PING lchat-lag-2");
+	/* An old token, or someone else's: not this PING's answer. */
+	feed("PONG lchat-lag-1");
+	feed("PONG other");
+	ck_assert(S.ping_sent != 0);
+	/* Joins and leaves count. */
+	feed("EV 11 1795290000000 JOIN carol carol");
+	session_status_info(&S, &in, 0, mono_ms());
+	ck_assert_int_eq(in.members, 3);
+	session_input(&S, S("one"));
+	session_input(&S, S("two"));
+	expect_sent("SAY one");
+	session_status_info(&S, &in, 0, mono_ms());
+	ck_assert_uint_eq(in.waiting, 1);
+	/* No line for any of it but the join. */
+	ck_assert_int_eq(nprinted, shown + 1);
+	/* Offline: no lag, no count, the countdown. */
+	hang_up();
+	session_status_info(&S, &in, 0, mono_ms());
+	ck_assert_int_eq(in.link, STATUS_OFFLINE);
+	ck_assert_int_eq(in.members, -1);
+	ck_assert_int_eq(status_lag(&in), -1);
+	ck_assert_int_eq(in.lag_ms, -1);
+	ck_assert_int_eq(in.ping_wait_ms, -1);
+	ck_assert_int_ge(in.retry_ms, 0);
+	ck_assert_int_le(in.retry_ms, RECONNECT_MIN_MS);
+	/* Back: timed again once the backlog is read. */
+	session_tick(&S, S.retry_at);
+	accept_peer();
+	expect_sent("JOIN alice 11");
+	feed("OK JOIN alice 14");
+	expect_sent("WHO");
+	expect_sent("PING lchat-sync");
+	feed("PONG lchat-sync");
+	expect_sent("SAY two");
+	session_tick(&S, mono_ms());
+	expect_sent("PING lchat-lag-3");
+	teardown();
+}
+END_TEST
+
+/* Without lag_check (--no-status, scripts) no PING but the sync's. */
+START_TEST(test_no_lag_ping_without_status)
+{
+	joined(10);
+	session_tick(&S, mono_ms() + LAG_PING_MS + 1);
+	ck_assert_int_eq(session_timeout(&S, mono_ms()), -1);
+	nothing_sent();
+	teardown();
+}
+END_TEST
+
 /* ---- the scripting mode ---- */
 
 START_TEST(test_script_resends_rate_limited)
@@ -721,6 +826,11 @@ static Suite *client_session_suite(void)
 	tcase_add_test(tc, test_script_resends_rate_limited);
 	tcase_add_test(tc, test_quit_waits_for_ok);
 	tcase_add_test(tc, test_quit_gives_up_waiting);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("status");
+	tcase_add_test(tc, test_lag_ping);
+	tcase_add_test(tc, test_no_lag_ping_without_status);
 	suite_add_tcase(s, tc);
 	return s;
 }
