@@ -551,6 +551,17 @@ static void on_join_refused(struct session *s, const struct server_line *sl)
 	session_status(s, "type another name and press Enter (Ctrl-D or Ctrl-C to give up)");
 }
 
+
+/* The server's word for our own name goes to the prompt and the status
+ * row: take it only if it has a name's shape (a reserved name may be the
+ * user's own login), never bytes a terminal would act on. */
+static bool name_shaped(const char *w, size_t n)
+{
+	enum name_error e = name_check_syntax(w, n);
+
+	return e == NAME_OK || e == NAME_RESERVED;
+}
+
 /* OK NICK <name> <seq> (sp: the space before the seq), where our NICK
  * event would be: we are called name from now on, here and when we
  * rejoin. */
@@ -563,7 +574,7 @@ static void on_nick_ok(struct session *s, const struct server_line *sl, const ch
 
 	if (p)
 		pending_free(p);
-	if (nn == 0 || nn > NAME_MAX_LEN)
+	if (!name_shaped(sl->rest, nn))
 		return;
 	namelist_remove(&s->members, s->name, strlen(s->name));
 	if (namelist_add(&s->members, sl->rest, nn) < 0)
@@ -587,7 +598,7 @@ static void on_ok(struct session *s, const struct server_line *sl)
 	if (sl->verb == VERB_JOIN && s->state == ST_JOINING) {
 		size_t nn = sp ? (size_t)(sp - sl->rest) : 0;
 
-		if (nn > 0 && nn <= NAME_MAX_LEN) {
+		if (name_shaped(sl->rest, nn)) {
 			memcpy(s->name, sl->rest, nn);
 			s->name[nn] = '\0';
 		}

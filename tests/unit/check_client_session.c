@@ -216,6 +216,30 @@ START_TEST(test_join_default_name_and_no_history)
 }
 END_TEST
 
+/* The name in OK JOIN and OK NICK goes to the prompt: a server's escape
+ * sequence there is not taken as our name. A reserved name (it may be the
+ * user's own login) is. */
+START_TEST(test_own_name_from_server_checked)
+{
+	start(false, NULL);
+	expect_sent("JOIN");
+	feed("OK JOIN al\033[2Jice 1");
+	ck_assert_str_eq(S.name, "");
+	teardown();
+	start(false, NULL);
+	expect_sent("JOIN");
+	feed("OK JOIN admin 1");
+	ck_assert_str_eq(S.name, "admin");
+	expect_sent("PING lchat-sync");
+	feed("PONG lchat-sync");
+	session_input(&S, "/nick bob", 9);
+	expect_sent("NICK bob");
+	feed("OK NICK b\033]0;x\007ob 2");
+	ck_assert_str_eq(S.name, "admin");
+	teardown();
+}
+END_TEST
+
 START_TEST(test_name_refused_asks_again)
 {
 	start(false, "carol");
@@ -831,6 +855,7 @@ static Suite *client_session_suite(void)
 	tc = tcase_create("status");
 	tcase_add_test(tc, test_lag_ping);
 	tcase_add_test(tc, test_no_lag_ping_without_status);
+	tcase_add_test(tc, test_own_name_from_server_checked);
 	suite_add_tcase(s, tc);
 	return s;
 }
