@@ -11,26 +11,6 @@
 #include "status.h"
 #include "wrap.h"
 
-/* Columns of a sanitized (valid UTF-8) string. */
-static int columns(const char *s)
-{
-	size_t n = strlen(s), i = 0;
-	int cols = 0;
-
-	while (i < n) {
-		uint32_t cp;
-		size_t len = utf8_decode(s + i, n - i, &cp);
-
-		if (len == 0) {		/* (not after text_sanitize) */
-			len = 1;
-			cp = 0xFFFD;
-		}
-		cols += wrap_cp_width(cp);
-		i += len;
-	}
-	return cols;
-}
-
 void status_room_name(const char *sock_path, char *out, size_t cap)
 {
 	const char *base = sock_path ? strrchr(sock_path, '/') : NULL;
@@ -171,7 +151,7 @@ int status_format(struct buffer *out, const struct status_info *in, int width)
 	on[F_WAITING] = in->waiting > 0;
 
 	for (int i = 0; i < F_COUNT; i++) {
-		cols[i] = columns(f[i]);
+		cols[i] = wrap_columns(f[i]);
 		if (on[i]) {
 			total += cols[i] + (shown ? 1 : 0);
 			shown++;

@@ -18,6 +18,25 @@ int wrap_cp_width(uint32_t cp)
 	return codepoint_is_nonspacing(cp) ? 0 : 1;
 }
 
+int wrap_columns(const char *s)
+{
+	size_t n = strlen(s), i = 0;
+	int cols = 0;
+
+	while (i < n) {
+		uint32_t cp;
+		size_t len = utf8_decode(s + i, n - i, &cp);
+
+		if (len == 0) {
+			len = 1;
+			cp = 0xFFFD;
+		}
+		cols += wrap_cp_width(cp);
+		i += len;
+	}
+	return cols;
+}
+
 /* Length of the escape sequence "ESC [ params final" at s, or 0. */
 static size_t csi_len(const char *s)
 {

@@ -20,6 +20,9 @@
  * current locale; where it does not know, 0 for nonspacing code points
  * (sanitize.h) and 1 for the rest. */
 int wrap_cp_width(uint32_t cp);
+/* The columns of a NUL-terminated UTF-8 string (a byte that is not
+ * UTF-8 counts as the one-column U+FFFD that text_sanitize() makes of it). */
+int wrap_columns(const char *s);
 
 /* Append line (NUL-terminated, sanitized: valid UTF-8, no control
  * characters but the escape sequences "ESC [ ... final" the renderer
