@@ -338,11 +338,7 @@ START_TEST(test_hostile_server_sanitized)
 
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	t = tmux_start(dir);
-	f = fake_listen(dir);
-	tmux_lchat(t, "alice", fake_path(f), NULL);
-	fake_accept(f, T_WAIT);
-	fake_greet_join(f, "alice", 10);
-	tmux_wait(t, "alice", "you are in the room as alice", T_WAIT);
+	f = tmux_lchat_fake_joined(t, dir, "alice", T_WAIT);
 	fake_send(f, "MOTD \033]0;pwned title\007motd\n");
 	fake_send(f, "EV 11 1795290000000 MSG eve \033[2J\033[H cleared?\n");
 	fake_send(f, "EV 12 1795290000000 MSG eve \033]52;c;cHduZWQ=\007 clipboard\n");

@@ -425,11 +425,7 @@ START_TEST(test_lag_shown)
 
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	t = tmux_start(dir);
-	f = fake_listen(dir);
-	tmux_lchat(t, "alice", fake_path(f), NULL);
-	fake_accept(f, T_WAIT);
-	fake_greet_join(f, "alice", 10);
-	tmux_wait(t, "alice", "you are in the room as alice", T_WAIT);
+	f = tmux_lchat_fake_joined(t, dir, "alice", T_WAIT);
 	fake_expect(f, "PING lchat-lag-1$", T_WAIT);
 	/* (the room is named after the socket, fake.sock) */
 	tmux_wait(t, "alice", TS "\\[alice\\] \\[#fake\\] \\[lag [1-9]\\.0 s\\]$", T_WAIT);

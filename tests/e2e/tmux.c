@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "fakesrv.h"
 #include "harness.h"
 #include "tmux.h"
 
@@ -403,4 +404,18 @@ void tmux_stop(struct tmux *t)
 		kill(t->server, SIGKILL);
 	guardian_release(t->guardian, t->guard_fd, "tmux");
 	free(t);
+}
+
+struct fakesrv *tmux_lchat_fake_joined(struct tmux *t, const char *dir, const char *name,
+				       int timeout_ms)
+{
+	struct fakesrv *f = fake_listen(dir);
+	char re[128];
+
+	tmux_lchat(t, name, fake_path(f), NULL);
+	fake_accept(f, timeout_ms);
+	fake_greet_join(f, name, 10);
+	snprintf(re, sizeof(re), "you are in the room as %s", name);
+	tmux_wait(t, name, re, timeout_ms);
+	return f;
 }

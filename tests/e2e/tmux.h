@@ -25,6 +25,12 @@ struct tmux *tmux_start(const char *dir);
 void tmux_window(struct tmux *t, const char *name, const char *cmd);
 /* Run lchat in a new window: lchat -s SOCK -n NAME [extra]. */
 void tmux_lchat(struct tmux *t, const char *name, const char *sock, const char *extra);
+struct fakesrv;
+/* A fake server in dir and lchat in window `name` connected to it,
+ * greeted and joined as `name` (join seq 10), its screen showing it: the
+ * start of a test of the client against a server that says anything. */
+struct fakesrv *tmux_lchat_fake_joined(struct tmux *t, const char *dir, const char *name,
+				       int timeout_ms);
 /* Type text literally (no Enter). */
 void tmux_type(struct tmux *t, const char *win, const char *text);
 /* Press keys by tmux's names ("Enter", "C-d", "C-c"). */
