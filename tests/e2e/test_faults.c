@@ -319,11 +319,11 @@ START_TEST(test_client_closes_while_written_to)
 	/* Her handler is gone and reaped, and it did not die of a signal or
 	 * exit with an error. */
 	int64_t deadline = mono_ms_now() + TC_TIMEOUT;
-	while ((proc_alive(handler) || count_children(dmn, 'Z') > 0) && mono_ms_now() < deadline)
+	while ((proc_alive(handler) || count_handlers(dmn, 'Z') > 0) && mono_ms_now() < deadline)
 		sleep_ms(10);
 	ck_assert_msg(!proc_alive(handler), "erin's handler %d is still running", (int)handler);
-	ck_assert_int_eq(count_children(dmn, 'Z'), 0);
-	ck_assert_int_eq(count_children(dmn, 0), 1);      /* the observer's */
+	ck_assert_int_eq(count_handlers(dmn, 'Z'), 0);
+	ck_assert_int_eq(count_handlers(dmn, 0), 1);      /* the observer's */
 	/* None leaked (the first count may have caught a control connection
 	 * of the harness that was closing). */
 	ck_assert_int_le(proc_fds(dmn, fds, targets, 64), dmn_fds);

@@ -82,7 +82,7 @@ static int check_generation(pid_t sup, pid_t dmn)
 	pid_t kids[64];
 	char socks[64][256];
 	struct fdset fd_dmn, fd_sup;
-	int n = proc_children(dmn, kids, 64), sockets = 0;
+	int n = proc_handlers(dmn, kids, 64), sockets = 0;
 
 	fds_read(dmn, &fd_dmn, "daemon");
 	fds_read(sup, &fd_sup, "supervisor");

@@ -560,7 +560,7 @@ START_TEST(test_tree)
 	ck_assert_msg(hs.ppid == dmn && hs.sid == dm.sid,
 		      "the handler's parent %d / session %d; expected the daemon's %d / %d",
 		      (int)hs.ppid, (int)hs.sid, (int)dmn, (int)dm.sid);
-	ck_assert_int_eq(count_children(dmn, 0), 1);
+	ck_assert_int_eq(count_handlers(dmn, 0), 1);
 	tc_close(a);
 	lchatd_stop_ok(d);
 }
@@ -604,7 +604,7 @@ START_TEST(test_many_clients)
 			      line);
 		seen[i] = true;
 	}
-	kids = count_children(dmn, 0);
+	kids = count_handlers(dmn, 0);
 	ck_assert_msg(kids == MANY + 1, "the daemon has %d children for %d connections",
 		      kids, MANY + 1);
 
@@ -620,8 +620,8 @@ START_TEST(test_many_clients)
 	}
 	deadline = wall_ms() + 30000;
 	for (;;) {
-		kids = count_children(dmn, 0);
-		zombies = count_children(dmn, 'Z');
+		kids = count_handlers(dmn, 0);
+		zombies = count_handlers(dmn, 'Z');
 		if ((kids == 1 && zombies == 0) || wall_ms() >= deadline)
 			break;
 		sleep_ms(20);
@@ -635,10 +635,10 @@ START_TEST(test_many_clients)
 	tc_expect(stay, "OK WHO 1$", TC_TIMEOUT);
 	tc_close(stay);
 	deadline = wall_ms() + 10000;
-	while ((count_children(dmn, 0) != 0) && wall_ms() < deadline)
+	while ((count_handlers(dmn, 0) != 0) && wall_ms() < deadline)
 		sleep_ms(20);
-	ck_assert_msg(count_children(dmn, 0) == 0, "the daemon still has %d children",
-		      count_children(dmn, 0));
+	ck_assert_msg(count_handlers(dmn, 0) == 0, "the daemon still has %d children",
+		      count_handlers(dmn, 0));
 	lchatd_stop_ok(d);
 }
 END_TEST
@@ -842,7 +842,7 @@ START_TEST(test_daemon_killed_repeatedly)
 	tc_expect(a, "OK SAY [0-9]+$", TC_TIMEOUT);
 	tc_expect(b, EV "MSG pa-one survived$", TC_TIMEOUT);
 	ck_assert_int_eq(lchatd_daemon_pid(d), dmn);
-	kids = count_children(d->pid, 0);
+	kids = count_handlers(d->pid, 0);
 	ck_assert_msg(kids == 1, "the supervisor has %d children, expected the daemon only", kids);
 	tc_close(a);
 	tc_close(b);
