@@ -274,18 +274,17 @@ bool room_read(struct room *r, uint64_t seq, struct room_rec_info *info,
 	info->kind = (enum event_kind)rec->kind;
 	info->text_off = rec->text_off;
 	info->text_len = rec->text_len;
-	size_t n = rec->len;
+	size_t full = rec->len;
 	size_t max = r->rec_size - sizeof(struct room_rec);
-	if (n > max)
-		n = max;        /* torn read; rejected below */
-	if (n > cap)
-		n = cap;
+	if (full > max)
+		full = max;     /* torn read; rejected below */
+	size_t n = full < cap ? full : cap;
 	memcpy(out, rec->line, n);
 	info->len = n;
 	atomic_thread_fence(memory_order_acquire);
 	if (atomic_load_explicit(&rec->seq, memory_order_relaxed) != seq)
 		return false;
-	return info->text_off + info->text_len < n;   /* else torn */
+	return info->text_off + info->text_len < full;   /* else torn */
 }
 
 int room_find_locked(struct room *r, const char *name)
