@@ -501,15 +501,17 @@ static void take_acks(struct stream *st, size_t *i, uint64_t *acked, long *nacke
 	}
 }
 
-/* The daemon is SIGKILLed while alice floods. Her messages acknowledged
- * before (OK SAY <seq>) must all reach carol exactly once, with the seq of
- * the acknowledgement, when carol resumes with JOIN carol LAST-SEQ; carol's
- * stream (before and after the crash) steps by one, and alice's messages
- * in it are a gap-free prefix of what she sent. */
+/* The daemon, or the fan-out writer, is SIGKILLed while alice floods (a
+ * dead writer takes the daemon down with it, and the supervisor starts the
+ * room again). Her messages acknowledged before (OK SAY <seq>) must all
+ * reach carol exactly once, with the seq of the acknowledgement, when carol
+ * resumes with JOIN carol LAST-SEQ; carol's stream (before and after the
+ * crash) steps by one, alice's messages in it are a gap-free prefix of what
+ * she sent, and the connection ended on a whole line. */
 #define DK_ACKED 400            /* acks before the kill */
 #define DK_INFLIGHT 1000        /* unacknowledged messages at most */
 #define DK_BURST 3000           /* sent just before the kill */
-START_TEST(test_daemon_killed_mid_flood)
+static void killed_mid_flood(bool writer)
 {
 	struct lchatd *d = lchatd_start(CONF);
 	struct stream carol, alice, carol2;
@@ -524,6 +526,7 @@ START_TEST(test_daemon_killed_mid_flood)
 	pid_t old = lchatd_daemon_pid(d);
 	struct pstat dm;
 	ck_assert(pstat_read(old, &dm));
+	pid_t victim = writer ? wait_child_titled(old, "lchatd: fanout", 0, TC_TIMEOUT) : old;
 
 	/* alice posts in bursts and collects her acks; carol reads along. */
 	bool killed = false;
@@ -559,7 +562,7 @@ START_TEST(test_daemon_killed_mid_flood)
 				blen += (size_t)snprintf(burst + blen, 16, "SAY a-%ld\n", sent++);
 			send_all(alice.ls.fd, burst, blen, "alice");
 			free(burst);
-			ck_assert_int_eq(kill(old, SIGKILL), 0);
+			ck_assert_int_eq(kill(victim, SIGKILL), 0);
 			killed = true;
 		}
 		if (killed) {
@@ -568,7 +571,8 @@ START_TEST(test_daemon_killed_mid_flood)
 		}
 	}
 	take_acks(&alice, &ai, acked, &nacked, aj);
-	ck_assert_msg(killed, "the flood ended before the daemon was killed");
+	ck_assert_msg(killed, "the flood ended before the %s was killed", writer ? "writer" : "daemon");
+	ck_assert_msg(carol.ls.len == 0, "carol's connection ended in the middle of a line");
 
 	/* A new daemon; carol resumes from the last event she saw whole. */
 	wait_child_titled(d->pid, "lchatd: daemon", dm.sid, 10000);
@@ -633,7 +637,22 @@ START_TEST(test_daemon_killed_mid_flood)
 	linesock_close(&carol2.ls);
 	tc_close(a2);
 	free(acked);
+	if (writer)
+		ck_assert_msg(lchatd_log_has(d, "the fan-out writer [0-9]+ was killed by signal 9; "
+					     "restarting the room", TC_TIMEOUT),
+			      "the daemon's log does not say that the writer was killed");
 	lchatd_stop_ok(d);
+}
+
+START_TEST(test_daemon_killed_mid_flood)
+{
+	killed_mid_flood(false);
+}
+END_TEST
+
+START_TEST(test_writer_killed_mid_flood)
+{
+	killed_mid_flood(true);
 }
 END_TEST
 
@@ -650,6 +669,7 @@ int main(void)
 		{ "lock_holder_crashed", test_lock_holder_crashed, 120 },
 		{ "client_closes_while_written_to", test_client_closes_while_written_to, 120 },
 		{ "daemon_killed_mid_flood", test_daemon_killed_mid_flood, 120 },
+		{ "writer_killed_mid_flood", test_writer_killed_mid_flood, 120 },
 	};
 
 	return harness_run(harness_suite("faults", cases, HARNESS_NCASES(cases)));
