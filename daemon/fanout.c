@@ -553,8 +553,11 @@ static int isolate(const struct fanout_args *a)
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != a->daemon_pid)
 		_exit(1);
 	log_close();
-	/* Keep the socketpair (3) and the eventfd (4). */
+	/* Keep the socketpair (3) and the eventfd (4), each moved out of the
+	 * other's way first if needed. */
 	int notify = a->room->notify_fd, sock = a->sock;
+	if (sock == 4 && (sock = fcntl(sock, F_DUPFD_CLOEXEC, 5)) < 0)
+		_exit(1);
 	if (notify == 3 && (notify = fcntl(notify, F_DUPFD_CLOEXEC, 5)) < 0)
 		_exit(1);
 	if ((sock != 3 && dup3(sock, 3, O_CLOEXEC) < 0) ||

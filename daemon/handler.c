@@ -583,17 +583,20 @@ static int isolate(const struct handler_args *a, int *fd)
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != a->daemon_pid)
 		_exit(1);   /* the daemon is already gone */
 	log_close();
-	if (*fd != 3 && dup3(*fd, 3, O_CLOEXEC) < 0)
+	/* The daemon's descriptors are all above 4 or are 0-2, except
+	 * possibly these two: move each out of the way first if needed. */
+	int notify = a->notify_fd;
+	if (*fd == 4 && (*fd = fcntl(*fd, F_DUPFD_CLOEXEC, 5)) < 0)
+		_exit(1);
+	if (notify == 3 && (notify = fcntl(notify, F_DUPFD_CLOEXEC, 5)) < 0)
+		_exit(1);
+	if ((*fd != 3 && dup3(*fd, 3, O_CLOEXEC) < 0) ||
+	    (notify >= 0 && notify != 4 && dup3(notify, 4, O_CLOEXEC) < 0))
 		_exit(1);
 	*fd = 3;
-	a->room->notify_fd = -1;
-	int notify = a->notify_fd;
-	/* The writer's eventfd, kept as 4. */
-	if (notify >= 0 && notify != 4 && dup3(notify, 4, O_CLOEXEC) < 0)
-		_exit(1);
+	a->room->notify_fd = notify >= 0 ? 4 : -1;
 	if (close_range(notify >= 0 ? 5 : 4, ~0U, 0) < 0)
 		_exit(1);
-	a->room->notify_fd = notify >= 0 ? 4 : -1;
 	log_reopen();
 
 	/* SIGINT and SIGHUP (a terminal's, or the daemon's), SIGUSR1 and
