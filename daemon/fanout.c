@@ -31,6 +31,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -509,7 +510,21 @@ static bool take_messages(struct fanout *f)
 			continue;       /* cannot happen: the daemon sent it */
 		}
 		struct member *m = &f->m[msg.slot];
-		if (msg.op == FANOUT_ADD && fd >= 0) {
+		if (msg.op == FANOUT_ADD && fd < 0) {
+			/* Out of descriptors (MSG_CTRUNC): this connection
+			 * cannot be served; its handler ends it. */
+			log_msg(LOG_ERR, "fanout: a connection came without its descriptor "
+				"(RLIMIT_NOFILE too low?); closing it");
+			struct room_slot *s = room_slot(f->room, msg.slot);
+			if (s->gen == msg.gen) {
+				atomic_store(&s->done_gen, msg.gen);
+				m->gen = msg.gen;
+				wake_handler(f, msg.slot);
+				m->gen = 0;
+			}
+			continue;
+		}
+		if (msg.op == FANOUT_ADD) {
 			drop(f, msg.slot);
 			m->fd = fd;
 			m->gen = msg.gen;
@@ -570,6 +585,22 @@ static int isolate(const struct fanout_args *a)
 	return signalfd_for(SIG_SETMASK, sigs, sizeof(sigs) / sizeof(sigs[0]));
 }
 
+/* One descriptor per connection: raise the soft limit as far as the hard
+ * one allows, and say so if that is not enough for max_users. */
+static void raise_nofile(uint32_t max_users)
+{
+	struct rlimit rl;
+	rlim_t want = (rlim_t)max_users + 16;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= want)
+		return;
+	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= want ? want : rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur < want)
+		log_msg(LOG_WARNING, "fanout: RLIMIT_NOFILE allows %llu connections, not the "
+			"%u of max_users; raise the hard limit (LimitNOFILE=)",
+			(unsigned long long)(rl.rlim_cur > 16 ? rl.rlim_cur - 16 : 0), max_users);
+}
+
 static int watch(struct fanout *f, int fd, uint32_t tag)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = tag };
@@ -584,6 +615,7 @@ void fanout_main(const struct fanout_args *a)
 
 	proctitle_set("lchatd: fanout");
 	f.sigfd = isolate(a);
+	raise_nofile(r->max_users);
 	f.room = r;
 	f.sock = 3;
 	f.epfd = epoll_create1(EPOLL_CLOEXEC);

@@ -201,6 +201,8 @@ static void check_ended(struct handler *h)
 	} else if (h->shutting_down) {
 		h->left = true;     /* the room is closing, not the user */
 		close_with(h, CODE_SHUTDOWN, "the server is shutting down");
+	} else if (atomic_load(&h->me->done_gen) == h->gen) {
+		start_closing(h);   /* the writer could not take the connection */
 	}
 }
 
