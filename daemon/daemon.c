@@ -280,8 +280,9 @@ static void release_slot(struct daemon *d, uint32_t i)
 	room_lock(&d->room);
 	bool lost = room_slot_release(&d->room, i) == SLOT_JOINED && !d->stopping;
 	if (lost) {
+		/* Its own LEAVE: the writer sends it to the others only. */
 		struct room_event ev = {
-			.kind = EV_LEAVE, .name = s->name, .login = s->login,
+			.kind = EV_LEAVE, .origin = i + 1, .name = s->name, .login = s->login,
 			.reason = LEAVE_LOST,
 		};
 		room_append_locked(&d->room, &ev);

@@ -373,7 +373,11 @@ static void commit(struct fanout *f, uint32_t i, size_t n)
 	m->tail_len = rest_len;
 	if (k == 0)
 		return;
-	m->cursor = f->items[k - 1].cursor;
+	if (m->cursor != f->items[k - 1].cursor) {
+		m->cursor = f->items[k - 1].cursor;
+		atomic_store_explicit(&room_slot(f->room, i)->cursor, m->cursor,
+				      memory_order_relaxed);
+	}
 	take_queue(f, i, f->items[k - 1].qpos);
 }
 
@@ -399,8 +403,12 @@ static void serve(struct fanout *f, uint32_t i, uint64_t head, int64_t now)
 	struct member *m = &f->m[i];
 	struct room_slot *s = room_slot(r, i);
 
-	if (s->gen != m->gen)
-		return;         /* the daemon's FANOUT_RELEASE is on its way */
+	if (s->gen != m->gen || atomic_load(&s->state) == SLOT_FREE) {
+		/* The handler is gone: the daemon's FANOUT_RELEASE is on
+		 * its way, and nothing more is this connection's. */
+		m->gone = true;
+		return;
+	}
 	if (!m->close_at && atomic_load(&s->closing))
 		m->close_at = now + CLOSE_FLUSH_MS;
 	if (!m->streaming && atomic_load(&s->streaming)) {

@@ -42,6 +42,11 @@
  * longer, then exits anyway. */
 #define CLOSE_WAIT_MS (CLOSE_FLUSH_MS + 1000)
 
+/* A member this many events behind (the writer cannot send to it: its
+ * client does not read) is not read from either, so that a client that
+ * sends without reading is slowed down, not dropped for its own acks. */
+#define BEHIND_MAX 1024
+
 struct handler {
 	struct room *room;
 	const struct lchat_config *cfg;
@@ -60,6 +65,7 @@ struct handler {
 	bool eof;
 	bool posted;            /* events appended since the writer was woken */
 	int64_t join_deadline;
+	uint64_t behind_max;    /* BEHIND_MAX, or less in a short log */
 	struct linebuf in;
 	struct buffer out;      /* replies not yet in the queue */
 	double tokens;          /* rate limit bucket */
@@ -633,9 +639,15 @@ static void run(struct handler *h)
 			}
 			timeout = (int)left;
 		}
+		/* Behind: look again in a moment (the writer does not say
+		 * when it has caught up). */
+		bool behind = h->joined && room_head(h->room) -
+			atomic_load_explicit(&h->me->cursor, memory_order_relaxed) > h->behind_max;
+		if (behind && (timeout < 0 || timeout > 20))
+			timeout = 20;
 		struct pollfd p[2] = {
 			{ .fd = h->sigfd, .events = POLLIN },
-			{ .fd = h->fd, .events = POLLIN },
+			{ .fd = h->fd, .events = behind ? 0 : POLLIN },
 		};
 		int n = poll(p, 2, timeout);
 		if (n < 0) {
@@ -648,7 +660,7 @@ static void run(struct handler *h)
 		}
 		if (p[0].revents & POLLIN)
 			handle_signals(h);
-		if (p[1].revents & (POLLIN | POLLHUP | POLLERR)) {
+		if (!behind && (p[1].revents & (POLLIN | POLLHUP | POLLERR))) {
 			read_input(h);
 			process_input(h);
 		}
@@ -708,6 +720,7 @@ void handler_main(const struct handler_args *a)
 	h.tokens = (double)a->cfg->rate_burst;
 	h.tokens_ms = mono_ms();
 	h.join_deadline = mono_ms() + a->cfg->join_timeout * 1000;
+	h.behind_max = a->room->history / 2 < BEHIND_MAX ? a->room->history / 2 : BEHIND_MAX;
 	if (linebuf_init(&h.in, (size_t)a->cfg->max_line) < 0)
 		_exit(1);
 

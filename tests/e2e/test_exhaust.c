@@ -533,7 +533,7 @@ static void as_limited_user(const struct lchatd *d, void *arg)
 
 START_TEST(test_fork_fails)
 {
-	static rlim_t nproc = 2 + NPROC_HANDLERS;   /* supervisor, daemon, handlers */
+	static rlim_t nproc = 3 + NPROC_HANDLERS;   /* supervisor, daemon, writer, handlers */
 	struct tclient *a, *b, *c;
 	struct lchatd *d;
 	long cpu;
