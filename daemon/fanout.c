@@ -11,8 +11,9 @@
  * closing connection's time is up.
  *
  * A member whose socket is full is skipped until EPOLLOUT; what a partial
- * send left of one line is kept (at most a line), so the client never gets
- * half a line followed by another. When its cursor falls `history` events
+ * send left of one thing (an event's line, or one reply-queue entry of at
+ * most OUTQ_BYTES) is kept, so the client never gets half a line followed
+ * by another. When its cursor falls `history` events
  * behind, the writer writes its LEAVE, sends "BYE lagged" and closes it: the
  * log is the only buffer, and a laggard costs nothing but its cursor.
  *
@@ -397,6 +398,16 @@ static bool drained(struct fanout *f, uint32_t i, uint64_t head)
 	return !m->streaming || m->cursor >= (end && end < head ? end : head);
 }
 
+/* Nothing more goes to member i's client (it is gone): take what its
+ * handler queues, so that the handler never waits for room that will not
+ * come (it reads the end of its input next), and close once it is done. */
+static void take_all(struct fanout *f, uint32_t i)
+{
+	take_queue(f, i, atomic_load(&f->room->outq[i].head));
+	if (f->m[i].close_at)
+		finish(f, i);
+}
+
 static void serve(struct fanout *f, uint32_t i, uint64_t head, int64_t now)
 {
 	struct room *r = f->room;
@@ -423,6 +434,12 @@ static void serve(struct fanout *f, uint32_t i, uint64_t head, int64_t now)
 		finish(f, i);
 		return;
 	}
+	if (m->gone) {
+		take_all(f, i);
+		return;
+	}
+	if (m->ending)
+		take_queue(f, i, atomic_load(&r->outq[i].head));
 	for (int round = 0; round < BATCH_ROUNDS && !m->blocked; round++) {
 		bool lagged = false;
 		build(f, i, head, &lagged);
@@ -453,7 +470,9 @@ static void serve(struct fanout *f, uint32_t i, uint64_t head, int64_t now)
 		if (len < BATCH_BYTES)
 			break;
 	}
-	if (m->fd >= 0 && m->close_at && !m->blocked && drained(f, i, head))
+	if (m->gone)
+		take_all(f, i);
+	else if (m->fd >= 0 && m->close_at && !m->blocked && drained(f, i, head))
 		finish(f, i);
 }
 
