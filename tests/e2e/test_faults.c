@@ -658,6 +658,51 @@ START_TEST(test_daemon_killed_mid_flood)
 }
 END_TEST
 
+/* A client sends unknown commands without reading a reply until its
+ * socket is full, then closes: its handler's reply queue was full, the
+ * writer cannot send to it any more. The writer drops what is queued for
+ * it, the handler answers the rest into the void and ends; nobody in the
+ * room notices. */
+START_TEST(test_vanishes_with_replies_unread)
+{
+	struct lchatd *d = lchatd_start(CONF);
+	struct tclient *obs;
+	struct linesock ls;
+	static char junk[64 * 1024];
+	size_t sent = 0;
+
+	join_observer(d, &obs);
+	pid_t dmn = lchatd_daemon_pid(d);
+	ck_assert(linesock_open(&ls, d->sock));
+	for (size_t i = 0; i + 4 <= sizeof(junk); i += 4)
+		memcpy(junk + i, "FOO\n", 4);
+	for (;;) {
+		ssize_t w = send(ls.fd, junk, sizeof(junk), MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			ck_assert_msg(errno == EAGAIN, "send: %s", strerror(errno));
+			break;
+		}
+		sent += (size_t)w;
+	}
+	ck_assert_msg(sent > 64 * 1024, "only %zu bytes went before the socket was full", sent);
+	linesock_close(&ls);
+	int64_t deadline = mono_ms_now() + 60000;
+	while (count_handlers(dmn, 0) > 1 && mono_ms_now() < deadline)
+		sleep_ms(20);
+	ck_assert_msg(count_handlers(dmn, 0) == 1, "the handler of a client that vanished with "
+		      "%zu bytes of commands unanswered did not end in 60 s", sent);
+	ck_assert_msg(!lchatd_log_has(d, "crashed|exited with status", 0),
+		      "a handler crashed or failed");
+	tc_send(obs, "PING still");
+	tc_expect(obs, "PONG still$", TC_TIMEOUT);
+	tc_expect_silence(obs);
+	tc_close(obs);
+	lchatd_stop_ok(d);
+}
+END_TEST
+
 START_TEST(test_writer_killed_mid_flood)
 {
 	killed_mid_flood(true);
@@ -678,6 +723,7 @@ int main(void)
 		{ "client_closes_while_written_to", test_client_closes_while_written_to, 120 },
 		{ "daemon_killed_mid_flood", test_daemon_killed_mid_flood, 120 },
 		{ "writer_killed_mid_flood", test_writer_killed_mid_flood, 120 },
+		{ "vanishes_with_replies_unread", test_vanishes_with_replies_unread, 120 },
 	};
 
 	return harness_run(harness_suite("faults", cases, HARNESS_NCASES(cases)));
