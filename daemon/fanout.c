@@ -25,6 +25,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <liburing.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -49,7 +50,13 @@
 #define BATCH_BYTES (64 * 1024)
 /* Rounds of BATCH_BYTES one member may take in one pass. */
 #define BATCH_ROUNDS 4
+/* Things in one member's batch at most. */
 #define MAX_ITEMS 2048
+/* A round stops taking members once its arena holds this much; the rest
+ * go in the next round of the same pass. */
+#define ROUND_BYTES (4 * 1024 * 1024)
+/* Sends queued on the ring at once. */
+#define RING_ENTRIES 4096
 
 /* epoll data: member slots are below these. */
 #define TAG_SOCK   0xffffffffu
@@ -70,12 +77,23 @@ struct member {
 	size_t tail_len;
 };
 
-/* Where a batch stands after each thing in it: taking the batch's first
- * `end` bytes takes the queue up to qpos and the log up to cursor. */
+/* Where a batch stands after each thing in it: taking the batch's bytes
+ * up to `end` (an offset in the pass's arena) takes the queue up to qpos
+ * and the log up to cursor. */
 struct item {
 	size_t end;
 	uint32_t qpos;
 	uint64_t cursor;
+};
+
+/* One member's batch in this round: bytes [off, off + len) of the arena,
+ * items [i0, i0 + ni). */
+struct batch {
+	uint32_t member;
+	bool lagged;            /* the log moved past the cursor while reading */
+	size_t off, len;
+	size_t i0, ni;
+	ssize_t sent;           /* bytes the kernel took (set by the sender) */
 };
 
 struct fanout {
@@ -83,9 +101,14 @@ struct fanout {
 	int sock, sigfd, epfd;
 	struct member *m;
 	uint32_t hi;            /* members are below hi */
-	struct buffer out;      /* the batch */
-	struct item items[MAX_ITEMS];
-	size_t nitems;
+	struct buffer out;      /* the round's arena: every batch in it */
+	struct item *items;     /* the round's items */
+	size_t nitems, items_cap;
+	struct batch *batches;  /* the round's batches, one per member at most */
+	size_t nbatches;
+	bool more;              /* a member had more than a batch: go round again */
+	struct io_uring ring;
+	bool uring;             /* send through the ring, else send() each */
 	struct fanout_msg *released;   /* FANOUT_RELEASED not yet sent */
 	size_t nreleased;
 	bool sock_out;          /* sock is watched for EPOLLOUT */
@@ -253,18 +276,26 @@ static void watch_out(struct fanout *f, uint32_t i)
 
 /* ---- one member's batch ----------------------------------------------- */
 
-static void item(struct fanout *f, uint32_t qpos, uint64_t cursor)
+/* Note where batch b stands now. False if out of memory. */
+static bool item(struct fanout *f, struct batch *b, uint32_t qpos, uint64_t cursor)
 {
-	struct item *it = &f->items[f->nitems];
-
-	/* Nothing added since the last item: it moves on instead. */
-	if (f->nitems > 0 && it[-1].end == f->out.len)
-		it--;
-	else
-		f->nitems++;
-	it->end = f->out.len;
-	it->qpos = qpos;
-	it->cursor = cursor;
+	/* Nothing added since the batch's last item: it moves on instead. */
+	if (b->ni > 0 && f->items[f->nitems - 1].end == f->out.len) {
+		f->items[f->nitems - 1].qpos = qpos;
+		f->items[f->nitems - 1].cursor = cursor;
+		return true;
+	}
+	if (f->nitems == f->items_cap) {
+		size_t cap = f->items_cap ? f->items_cap * 2 : 4096;
+		struct item *v = realloc(f->items, cap * sizeof(*v));
+		if (!v)
+			return false;
+		f->items = v;
+		f->items_cap = cap;
+	}
+	f->items[f->nitems++] = (struct item){ f->out.len, qpos, cursor };
+	b->ni++;
+	return true;
 }
 
 /* Append event `seq` as member i sees it: its line, its ack, or nothing.
@@ -301,9 +332,8 @@ static bool add_event(struct fanout *f, uint32_t i, uint64_t seq)
 	return true;
 }
 
-/* Build member i's next batch in f->out and f->items. *lagged is set if
- * the log moved past the cursor while reading. */
-static void build(struct fanout *f, uint32_t i, uint64_t head, bool *lagged)
+/* Build member i's next batch at the end of the arena into b. */
+static void build(struct fanout *f, uint32_t i, uint64_t head, struct batch *b)
 {
 	struct room *r = f->room;
 	struct member *m = &f->m[i];
@@ -311,17 +341,16 @@ static void build(struct fanout *f, uint32_t i, uint64_t head, bool *lagged)
 	uint32_t qpos = atomic_load_explicit(&q->tail, memory_order_relaxed);
 	uint64_t cursor = m->cursor;
 
-	f->out.len = f->out.off = 0;
-	f->nitems = 0;
+	*b = (struct batch){ .member = i, .off = f->out.len, .i0 = f->nitems };
 	if (m->tail_len) {
-		buffer_append(&f->out, m->tail, m->tail_len);
-		item(f, qpos, cursor);
+		if (buffer_append(&f->out, m->tail, m->tail_len) < 0 || !item(f, b, qpos, cursor))
+			goto done;
 	}
 	if (m->ending || m->gone)
-		return;
+		goto done;
 	uint64_t end = atomic_load(&room_slot(r, i)->end_seq);
 	uint64_t limit = end && end < head ? end : head;
-	while (f->out.len < BATCH_BYTES && f->nitems < MAX_ITEMS - 1) {
+	while (f->out.len - b->off < BATCH_BYTES && b->ni < MAX_ITEMS - 1) {
 		struct outq_entry e;
 		if (outq_peek(q, qpos, &e)) {
 			uint64_t due = end && end < e.due ? end : e.due;
@@ -331,41 +360,47 @@ static void build(struct fanout *f, uint32_t i, uint64_t head, bool *lagged)
 				outq_copy(q, qpos, &e, f->out.data + f->out.len);
 				f->out.len += e.len;
 				qpos = e.next;
-				item(f, qpos, cursor);
+				if (!item(f, b, qpos, cursor))
+					break;
 				continue;
 			}
 		}
 		if (!m->streaming || cursor >= limit)
 			break;
 		if (!add_event(f, i, cursor)) {
-			*lagged = true;
+			b->lagged = true;
 			break;
 		}
 		cursor++;
-		item(f, qpos, cursor);
+		if (!item(f, b, qpos, cursor))
+			break;
 	}
+done:
+	b->len = f->out.len - b->off;
 }
 
-/* n bytes of the batch went out: take what they carried. A thing sent in
+/* n bytes of batch b went out: take what they carried. A thing sent in
  * part is taken too, and its rest becomes the tail. */
-static void commit(struct fanout *f, uint32_t i, size_t n)
+static void commit(struct fanout *f, const struct batch *b, size_t n)
 {
+	uint32_t i = b->member;
 	struct member *m = &f->m[i];
-	size_t k = 0;
+	const struct item *it = f->items + b->i0;
+	size_t k = 0, sent_to = b->off + n;
 
-	while (k < f->nitems && f->items[k].end <= n)
+	while (k < b->ni && it[k].end <= sent_to)
 		k++;
-	size_t start = k ? f->items[k - 1].end : 0;
+	size_t start = k ? it[k - 1].end : b->off;
 	char *rest = NULL;
 	size_t rest_len = 0;
-	if (k < f->nitems && n > start) {
-		rest_len = f->items[k].end - n;
+	if (k < b->ni && sent_to > start) {
+		rest_len = it[k].end - sent_to;
 		rest = malloc(rest_len);
 		if (!rest) {
 			m->gone = true;   /* cannot keep it: the line would break */
 			rest_len = 0;
 		} else {
-			memcpy(rest, f->out.data + n, rest_len);
+			memcpy(rest, f->out.data + sent_to, rest_len);
 		}
 		k++;
 	}
@@ -374,12 +409,12 @@ static void commit(struct fanout *f, uint32_t i, size_t n)
 	m->tail_len = rest_len;
 	if (k == 0)
 		return;
-	if (m->cursor != f->items[k - 1].cursor) {
-		m->cursor = f->items[k - 1].cursor;
+	if (m->cursor != it[k - 1].cursor) {
+		m->cursor = it[k - 1].cursor;
 		atomic_store_explicit(&room_slot(f->room, i)->cursor, m->cursor,
 				      memory_order_relaxed);
 	}
-	take_queue(f, i, f->items[k - 1].qpos);
+	take_queue(f, i, it[k - 1].qpos);
 }
 
 /* Has member i nothing left to send? */
@@ -408,7 +443,9 @@ static void take_all(struct fanout *f, uint32_t i)
 		finish(f, i);
 }
 
-static void serve(struct fanout *f, uint32_t i, uint64_t head, int64_t now)
+/* Member i before its batch is built: false if nothing is to be sent to
+ * it in this round. */
+static bool ready(struct fanout *f, uint32_t i, uint64_t head, int64_t now)
 {
 	struct room *r = f->room;
 	struct member *m = &f->m[i];
@@ -418,7 +455,7 @@ static void serve(struct fanout *f, uint32_t i, uint64_t head, int64_t now)
 		/* The handler is gone: the daemon's FANOUT_RELEASE is on
 		 * its way, and nothing more is this connection's. */
 		m->gone = true;
-		return;
+		return false;
 	}
 	if (!m->close_at && atomic_load(&s->closing))
 		m->close_at = now + CLOSE_FLUSH_MS;
@@ -432,48 +469,126 @@ static void serve(struct fanout *f, uint32_t i, uint64_t head, int64_t now)
 		drop_lagged(f, i, now);
 	if (m->close_at && now >= m->close_at) {
 		finish(f, i);
-		return;
+		return false;
 	}
 	if (m->gone) {
 		take_all(f, i);
-		return;
+		return false;
 	}
 	if (m->ending)
 		take_queue(f, i, atomic_load(&r->outq[i].head));
-	for (int round = 0; round < BATCH_ROUNDS && !m->blocked; round++) {
-		bool lagged = false;
-		build(f, i, head, &lagged);
-		size_t len = f->out.len;
-		if (len > 0) {
-			ssize_t n = 0;
-			while (!m->gone) {
-				n = send(m->fd, f->out.data, len, MSG_DONTWAIT | MSG_NOSIGNAL);
-				if (n >= 0 || errno != EINTR)
-					break;
-			}
-			if (m->gone)
-				n = (ssize_t)len;
-			else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-				n = 0;
-			else if (n < 0) {
-				m->gone = true;   /* the client is gone: its handler sees it */
-				n = (ssize_t)len;
-			}
-			commit(f, i, (size_t)n);
-			if ((size_t)n < len)
-				watch_out(f, i);
-		}
-		if (lagged) {
-			drop_lagged(f, i, now);
-			continue;
-		}
-		if (len < BATCH_BYTES)
-			break;
+	if (m->blocked)
+		return false;
+	if (m->fd >= 0 && m->close_at && drained(f, i, head)) {
+		finish(f, i);
+		return false;
 	}
+	return true;
+}
+
+/* Batch b was sent (b->sent: bytes taken, or -errno). */
+static void complete(struct fanout *f, struct batch *b, uint64_t head, int64_t now)
+{
+	uint32_t i = b->member;
+	struct member *m = &f->m[i];
+	ssize_t n = b->sent;
+
+	if (m->gone)
+		n = (ssize_t)b->len;
+	else if (n == -EAGAIN || n == -EWOULDBLOCK)
+		n = 0;
+	else if (n < 0) {
+		m->gone = true;   /* the client is gone: its handler sees it */
+		n = (ssize_t)b->len;
+	}
+	commit(f, b, (size_t)n);
+	if ((size_t)n < b->len)
+		watch_out(f, i);
+	if (b->lagged)
+		drop_lagged(f, i, now);
 	if (m->gone)
 		take_all(f, i);
 	else if (m->fd >= 0 && m->close_at && !m->blocked && drained(f, i, head))
 		finish(f, i);
+	else if (!m->blocked && (b->len >= BATCH_BYTES || b->lagged))
+		f->more = true;
+}
+
+/* ---- sending a round -------------------------------------------------- */
+
+/* One send() per batch. */
+static void send_each(struct fanout *f)
+{
+	for (size_t k = 0; k < f->nbatches; k++) {
+		struct batch *b = &f->batches[k];
+		struct member *m = &f->m[b->member];
+		ssize_t n;
+		while ((n = send(m->fd, f->out.data + b->off, b->len,
+				 MSG_DONTWAIT | MSG_NOSIGNAL)) < 0 && errno == EINTR)
+			;
+		b->sent = n >= 0 ? n : -errno;
+	}
+}
+
+/* Every batch's send queued on the ring, one io_uring_enter for up to
+ * RING_ENTRIES of them. MSG_DONTWAIT: a full socket answers -EAGAIN at
+ * once, as send() would, instead of a send parked in the kernel. */
+static bool send_ring(struct fanout *f)
+{
+	size_t k = 0, done = 0;
+
+	while (done < f->nbatches) {
+		unsigned queued = 0;
+		for (; k < f->nbatches && queued < RING_ENTRIES; k++, queued++) {
+			struct batch *b = &f->batches[k];
+			struct io_uring_sqe *sqe = io_uring_get_sqe(&f->ring);
+			if (!sqe)
+				break;
+			io_uring_prep_send(sqe, f->m[b->member].fd, f->out.data + b->off, b->len,
+					   MSG_DONTWAIT | MSG_NOSIGNAL);
+			io_uring_sqe_set_data64(sqe, k);
+		}
+		int rc;
+		while ((rc = io_uring_submit_and_wait(&f->ring, queued)) < 0 && rc == -EINTR)
+			;
+		if (rc < 0) {
+			log_msg(LOG_ERR, "fanout: io_uring_submit: %s", strerror(-rc));
+			return false;
+		}
+		for (unsigned got = 0; got < queued; ) {
+			struct io_uring_cqe *cqe;
+			rc = io_uring_wait_cqe(&f->ring, &cqe);
+			if (rc == -EINTR)
+				continue;
+			if (rc < 0) {
+				log_msg(LOG_ERR, "fanout: io_uring_wait_cqe: %s", strerror(-rc));
+				return false;
+			}
+			f->batches[io_uring_cqe_get_data64(cqe)].sent = cqe->res;
+			io_uring_cqe_seen(&f->ring, cqe);
+			got++;
+			done++;
+		}
+	}
+	return true;
+}
+
+/* Send the round's batches and take what went. */
+static void send_round(struct fanout *f, uint64_t head, int64_t now)
+{
+	if (f->nbatches == 0)
+		return;
+	if (f->uring) {
+		if (!send_ring(f))
+			_exit(1);       /* the ring failed under us: the room restarts */
+	} else {
+		send_each(f);
+	}
+	for (size_t k = 0; k < f->nbatches; k++)
+		complete(f, &f->batches[k], head, now);
+	f->nbatches = 0;
+	f->nitems = 0;
+	f->out.len = f->out.off = 0;
 }
 
 /* ---- the daemon's messages ------------------------------------------- */
@@ -571,17 +686,34 @@ static bool take_messages(struct fanout *f)
 
 /* ---- the loop -------------------------------------------------------- */
 
+/* Serve every member: rounds of batches, each sent together; a member
+ * with more than a batch waiting gets up to BATCH_ROUNDS in one pass. */
 static void pass(struct fanout *f, int64_t *next_deadline)
 {
 	uint64_t head = room_head(f->room);
 	int64_t now = mono_ms();
 
+	for (int round = 0; round < BATCH_ROUNDS; round++) {
+		f->more = false;
+		for (uint32_t i = 0; i < f->hi; i++) {
+			if (f->m[i].fd < 0 || !ready(f, i, head, now))
+				continue;
+			struct batch *b = &f->batches[f->nbatches];
+			build(f, i, head, b);
+			if (b->len > 0)
+				f->nbatches++;
+			else if (b->lagged)
+				drop_lagged(f, i, now);
+			if (f->out.len >= ROUND_BYTES)
+				send_round(f, head, now);
+		}
+		send_round(f, head, now);
+		if (!f->more)
+			break;
+	}
 	*next_deadline = 0;
 	for (uint32_t i = 0; i < f->hi; i++) {
 		struct member *m = &f->m[i];
-		if (m->fd < 0)
-			continue;
-		serve(f, i, head, now);
 		if (m->fd >= 0 && m->close_at &&
 		    (*next_deadline == 0 || m->close_at < *next_deadline))
 			*next_deadline = m->close_at;
@@ -628,6 +760,25 @@ static void raise_nofile(uint32_t max_users)
 			(unsigned long long)(rl.rlim_cur > 16 ? rl.rlim_cur - 16 : 0), max_users);
 }
 
+/* io_uring where the kernel gives one (and LCHATD_FANOUT is not "send",
+ * which the benchmarks use to compare), else one send() per member. */
+static void start_sender(struct fanout *f)
+{
+	const char *want = getenv("LCHATD_FANOUT");
+	if (want && strcmp(want, "send") == 0) {
+		log_msg(LOG_INFO, "fanout: one send() per member (LCHATD_FANOUT=send)");
+		return;
+	}
+	int rc = io_uring_queue_init(RING_ENTRIES, &f->ring, 0);
+	if (rc < 0) {
+		log_msg(LOG_NOTICE, "fanout: no io_uring (%s); one send() per member",
+			strerror(-rc));
+		return;
+	}
+	f->uring = true;
+	log_msg(LOG_INFO, "fanout: sending through io_uring");
+}
+
 static int watch(struct fanout *f, int fd, uint32_t tag)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = tag };
@@ -648,7 +799,8 @@ void fanout_main(const struct fanout_args *a)
 	f.epfd = epoll_create1(EPOLL_CLOEXEC);
 	f.m = calloc(r->max_users, sizeof(*f.m));
 	f.released = calloc(r->max_users, sizeof(*f.released));
-	if (f.sigfd < 0 || f.epfd < 0 || !f.m || !f.released ||
+	f.batches = calloc(r->max_users, sizeof(*f.batches));
+	if (f.sigfd < 0 || f.epfd < 0 || !f.m || !f.released || !f.batches ||
 	    watch(&f, f.sock, TAG_SOCK) < 0 || watch(&f, r->notify_fd, TAG_NOTIFY) < 0 ||
 	    watch(&f, f.sigfd, TAG_SIG) < 0) {
 		log_msg(LOG_ERR, "fanout: cannot start: %s", strerror(errno));
@@ -656,6 +808,7 @@ void fanout_main(const struct fanout_args *a)
 	}
 	for (uint32_t i = 0; i < r->max_users; i++)
 		f.m[i].fd = -1;
+	start_sender(&f);
 
 	for (;;) {
 		uint64_t seen = wake_writer_awake(r);
