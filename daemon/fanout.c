@@ -177,10 +177,11 @@ int fanout_read_released(int sock, uint32_t *slot, uint32_t *gen)
 
 /* ---- members --------------------------------------------------------- */
 
-static void wake_handler(struct fanout *f, uint32_t i)
+/* Signal the handler of slot i's generation gen, if it still has it. */
+static void wake_handler(struct fanout *f, uint32_t i, uint32_t gen)
 {
 	room_lock(f->room);
-	if (room_slot(f->room, i)->gen == f->m[i].gen)
+	if (room_slot(f->room, i)->gen == gen)
 		wake_slot_forced(room_slot(f->room, i));
 	room_unlock(f->room);
 }
@@ -209,7 +210,7 @@ static void finish(struct fanout *f, uint32_t i)
 	drop(f, i);
 	if (s->gen == gen) {
 		atomic_store(&s->done_gen, gen);
-		wake_handler(f, i);
+		wake_handler(f, i, gen);
 	}
 }
 
@@ -218,7 +219,7 @@ static void take_queue(struct fanout *f, uint32_t i, uint32_t pos)
 	struct outq *q = &f->room->outq[i];
 
 	if (pos != atomic_load_explicit(&q->tail, memory_order_relaxed) && outq_take(q, pos))
-		wake_handler(f, i);
+		wake_handler(f, i, f->m[i].gen);
 }
 
 /* Member i fell `history` events behind: write its LEAVE, finish the line
@@ -660,9 +661,7 @@ static bool take_messages(struct fanout *f)
 			struct room_slot *s = room_slot(f->room, msg.slot);
 			if (s->gen == msg.gen) {
 				atomic_store(&s->done_gen, msg.gen);
-				m->gen = msg.gen;
-				wake_handler(f, msg.slot);
-				m->gen = 0;
+				wake_handler(f, msg.slot, msg.gen);
 			}
 			continue;
 		}

@@ -676,8 +676,11 @@ static void finish(struct handler *h)
 	int64_t deadline = mono_ms() + CLOSE_WAIT_MS;
 	while (atomic_load(&h->me->done_gen) != h->gen) {
 		int64_t left = deadline - mono_ms();
-		if (left <= 0)
+		if (left <= 0) {
+			log_msg(LOG_WARNING, "the writer did not close the connection of uid %u "
+				"within %d ms; ending anyway", (unsigned)h->uid, CLOSE_WAIT_MS);
 			break;
+		}
 		struct pollfd p = { .fd = h->sigfd, .events = POLLIN };
 		if (poll(&p, 1, (int)left) < 0 && errno != EINTR)
 			break;

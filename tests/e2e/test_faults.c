@@ -695,6 +695,10 @@ START_TEST(test_vanishes_with_replies_unread)
 		      "%zu bytes of commands unanswered did not end in 60 s", sent);
 	ck_assert_msg(!lchatd_log_has(d, "crashed|exited with status", 0),
 		      "a handler crashed or failed");
+	/* Each probe of the harness ended, and so did this handler, when the
+	 * writer said it had closed the connection, not by timing out. */
+	ck_assert_msg(!lchatd_log_has(d, "writer did not close", 0),
+		      "a handler waited in vain for the writer to close its connection");
 	tc_send(obs, "PING still");
 	tc_expect(obs, "PONG still$", TC_TIMEOUT);
 	tc_expect_silence(obs);

@@ -6,7 +6,8 @@
  * fan-out writer's eventfd and its signalfd; no listening socket, no
  * control socket or connection, no other client's socket. The fan-out
  * writer holds 0-2, 3 its socketpair with the daemon, 4 its eventfd, its
- * signalfd, its epoll set and the client sockets, nothing else. The
+ * signalfd, its epoll set, its io_uring and the client sockets, nothing
+ * else. The
  * daemon holds no client's socket. Daemonized processes have no
  * controlling terminal, run in /, and have stdio on /dev/null; a restarted
  * daemon and its handlers too. test_process (handler_isolation,
@@ -78,14 +79,16 @@ static void check_handler(pid_t h, char *sock, size_t len)
 }
 
 /* The writer: 0-2, its socketpair as 3, the eventfd as 4, a signalfd, an
- * epoll set, and one socket per client (socks, n of them). */
+ * epoll set, its io_uring (where the kernel gives one), and one socket per
+ * client (socks, n of them). */
 static void check_writer(pid_t w, char socks[][256], int n)
 {
 	struct fdset f;
 
 	fds_read(w, &f, "fan-out writer");
 	assert_detached(w, "fan-out writer");
-	ck_assert_msg(f.n == 7 + n && f.fd[3] == 3 && is_socket(f.target[3]) && f.fd[4] == 4 &&
+	int ring = fds_hold(&f, "anon_inode:[io_uring]");
+	ck_assert_msg(f.n == 7 + ring + n && f.fd[3] == 3 && is_socket(f.target[3]) && f.fd[4] == 4 &&
 		      strcmp(f.target[4], "anon_inode:[eventfd]") == 0 &&
 		      fds_hold(&f, "anon_inode:[signalfd]") && fds_hold(&f, "anon_inode:[eventpoll]"),
 		      "the writer %d holds more or other than it needs (%d clients):%s", (int)w, n,
@@ -177,6 +180,13 @@ START_TEST(test_isolated_after_restart)
 		dmn = wait_child_titled(b->sup, "lchatd: daemon", dm.sid, 10000);
 		sock_wait_connectable(b->sock, 10000);
 		sock_wait_connectable(b->ctl, 10000);
+		/* The probes' connections count against the uid's limit
+		 * until their handlers have ended. */
+		int64_t deadline = mono_ms_now() + 10000;
+		int left;
+		while ((left = count_handlers(dmn, 0)) > 0 && mono_ms_now() < deadline)
+			sleep_ms(10);
+		ck_assert_int_eq(left, 0);
 	}
 	for (int i = 0; i < NCLIENTS; i++)
 		tc_close(c[i]);
