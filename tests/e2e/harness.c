@@ -315,19 +315,24 @@ bool linesock_open(struct linesock *ls, const char *path)
 	return true;
 }
 
-/* Take a whole line out of the buffer, or NULL. */
+/* Take a whole line out of the buffer, or NULL. (What is left moves to
+ * the front only before the next read: moving it after each line would
+ * cost the square of a read's lines.) */
 static char *linesock_split(struct linesock *ls, size_t *len)
 {
-	char *nl = ls->len ? memchr(ls->buf, '\n', ls->len) : NULL, *line;
+	char *start = ls->len ? ls->buf + ls->off : NULL;
+	char *nl = start ? memchr(start, '\n', ls->len) : NULL, *line;
 	size_t n;
 
 	if (!nl)
 		return NULL;
-	n = (size_t)(nl - ls->buf);
+	n = (size_t)(nl - start);
 	line = xcalloc(1, n + 1);
-	memcpy(line, ls->buf, n);
-	memmove(ls->buf, nl + 1, ls->len - n - 1);
+	memcpy(line, start, n);
+	ls->off += n + 1;
 	ls->len -= n + 1;
+	if (ls->len == 0)
+		ls->off = 0;
 	*len = n;
 	return line;
 }
@@ -343,6 +348,10 @@ char *linesock_read(struct linesock *ls, int64_t deadline, size_t *len)
 			return line;
 		if (ls->eof)
 			return NULL;
+		if (ls->off > 0) {
+			memmove(ls->buf, ls->buf + ls->off, ls->len);
+			ls->off = 0;
+		}
 		if (ls->cap - ls->len < 65536) {
 			char *nb = realloc(ls->buf, ls->cap + 65536);
 

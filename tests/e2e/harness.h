@@ -247,7 +247,8 @@ struct linesock {
 	int fd;
 	bool eof;               /* the peer closed (or the connection broke) */
 	char *buf;
-	size_t len, cap;
+	size_t off;             /* what is not yet taken starts at buf + off */
+	size_t len, cap;        /* len: its length */
 };
 
 /* Connect to the Unix socket at path, then make the socket non-blocking

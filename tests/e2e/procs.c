@@ -99,6 +99,11 @@ bool rawc_eof(const struct rawc *c)
 	return c->ls.eof && c->ls.len == 0;
 }
 
+bool rawc_closed(const struct rawc *c)
+{
+	return c->ls.eof;
+}
+
 const char *rawc_line(struct rawc *c, int timeout_ms)
 {
 	size_t n;

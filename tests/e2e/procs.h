@@ -118,6 +118,9 @@ int rawc_fd(const struct rawc *c);
  * which. */
 const char *rawc_line(struct rawc *c, int timeout_ms);
 bool rawc_eof(const struct rawc *c);
+/* The server closed the connection (or it broke), with or without a
+ * partial line left (rawc_eof() is false then). */
+bool rawc_closed(const struct rawc *c);
 /* Bytes received after the last complete line. */
 size_t rawc_partial(const struct rawc *c);
 /* The next line must match the extended regex re (anchored at the start). */

@@ -1,12 +1,22 @@
-/* torture_faults.c - faults at scale: 200 handlers SIGKILLed at once, and
- * a storm of signals on every lchatd process while the room floods.
+/* torture_faults.c - faults at scale: 200 handlers SIGKILLed at once, the
+ * fan-out writer SIGKILLed while it sends a flood to 200 members, and a
+ * storm of signals on every lchatd process (the writer included) while the
+ * room floods.
  *
- * Each case checks that the fault is seen where it should be (the clients
- * of the killed handlers see their connection end, the room is told), that
- * nobody else notices (an observer's events step by exactly one, every
- * poster's messages arrive in order exactly once, nobody else is
- * disconnected, the daemon is not restarted), and that nothing is left
- * (no zombies, every slot free for a new user). */
+ * The handlers and the storm: the fault is seen where it should be (the
+ * clients of the killed handlers see their connection end, the room is
+ * told), nobody else notices (an observer's events step by exactly one,
+ * every poster's messages arrive in order exactly once, nobody else is
+ * disconnected, neither the daemon nor the writer is restarted or
+ * replaced), and nothing is left (no zombies, no descriptor, every slot
+ * free for a new user).
+ *
+ * The writer: its death restarts the room (daemon.c says why), so there
+ * every connection must end, none in the middle of a line; the log says
+ * so; a new daemon comes up, every member resumes with JOIN NAME LAST-SEQ
+ * and its stream, before and after, steps by exactly one; every message a
+ * poster was acknowledged is in it exactly once, with the acknowledged
+ * seq. */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -16,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -46,6 +57,18 @@ static int fd_count(pid_t pid)
 
 	ck_assert_msg(n >= 0, "process %d is gone", (int)pid);
 	return n;
+}
+
+/* Wait until pid has `want` descriptors open. */
+static void wait_fd_count(pid_t pid, int want, int timeout_ms)
+{
+	int64_t deadline = mono_ms_now() + timeout_ms;
+	int n;
+
+	while ((n = fd_count(pid)) != want && mono_ms_now() < deadline)
+		sleep_ms(20);
+	ck_assert_msg(n == want, "process %d has %d descriptors open %d ms later; expected %d",
+		      (int)pid, n, timeout_ms, want);
 }
 
 /* Wait until the daemon has `want` children and no zombies. */
@@ -90,7 +113,9 @@ START_TEST(test_handlers_killed_at_once)
 	struct rawc *c[MANY];
 	bool joined[MANY] = { false };
 	uint64_t last = tc_join(obs, "observer");
-	pid_t mine = lchatd_handler_pid(d, "observer");
+	/* Not lchatd_handler_pid(): its probe of the control socket may still
+	 * be open in the daemon when the descriptors are counted. */
+	pid_t mine = wait_child_titled(dmn, "lchatd: observer", 0, TC_TIMEOUT);
 	int n, killed = 0, dmn_fds = fd_count(dmn);
 
 	for (int i = 0; i < MANY; i++)
@@ -139,7 +164,9 @@ START_TEST(test_handlers_killed_at_once)
 	wait_children(dmn, 1, 30000);
 	ck_assert_int_eq(lchatd_daemon_pid(d), dmn);
 	ck_assert_int_eq(log_count(d, "crashed: killed by signal 9"), MANY);
-	ck_assert_int_eq(fd_count(dmn), dmn_fds);     /* no descriptor leaked */
+	/* No descriptor leaked (once the daemon has seen lchatd_daemon_pid()'s
+	 * probe close). */
+	wait_fd_count(dmn, dmn_fds, TC_TIMEOUT);
 
 	/* Every slot is free again: 200 new users join. */
 	for (int i = 0; i < MANY; i++)
@@ -171,13 +198,412 @@ START_TEST(test_handlers_killed_at_once)
 }
 END_TEST
 
+/* ---- the fan-out writer killed at scale --------------------------------- */
+
+/* 200 members read along while alice and bob flood the room, and the
+ * writer is SIGKILLed while it is sending their burst to everybody. A dead
+ * writer takes the daemon with it and the supervisor starts the room
+ * again: every connection must end, on a whole line; every member resumes
+ * with JOIN NAME LAST-SEQ (the last event it saw whole) and gets the rest
+ * without a gap; every message a poster was acknowledged (OK SAY seq) is
+ * in every member's stream exactly once, with that seq. */
+#define WK_USERS 200
+#define WK_CONNS (WK_USERS + 2)     /* the members, then alice and bob */
+#define WK_ACKED 300                /* acks each poster has before its burst */
+#define WK_INFLIGHT 500             /* unacknowledged messages at most */
+#define WK_BURST 1500               /* each poster's burst before the kill */
+#define WK_MAX 20000                /* messages of one poster at most */
+#define WK_WAIT_MS 60000            /* for each phase: a stall, not a slow machine */
+
+/* A connection as the test reads it: its stream, checked line by line. */
+struct wk_conn {
+	struct rawc *c;
+	char name[16];
+	int poster;             /* 0: alice, 1: bob; -1: a member reading along */
+	uint64_t rejoined;      /* its resumed session's join (0: not resumed) */
+	uint64_t last;          /* the last seq it saw whole */
+	uint64_t old_last;      /* that, when its first connection ended */
+	long next[2];           /* alice's and bob's next message due */
+	int lost;               /* LEAVE ... lost events */
+	bool lost_of[WK_CONNS]; /* whose */
+	bool after;             /* alice's message after the restart */
+	bool ended;             /* the server closed the connection */
+};
+
+struct wk {
+	struct wk_conn m[WK_CONNS];
+	uint64_t *seq_of[2];    /* a poster's message n: its seq in the streams */
+	uint64_t *acked[2];     /* a poster's acknowledgements, in order */
+	long nacked[2], sent[2];
+	char out[2][1024];      /* what a poster has yet to send */
+	size_t olen[2];
+	pid_t writer;           /* killed when a member gets a burst message */
+	long burst_from[2];     /* each burst's first message (0: no burst yet) */
+	bool killed;
+	long acked_at_kill[2];
+	int64_t t_killed;
+};
+
+static const char *const wk_poster[2] = { "alice", "bob" };
+
+/* Hundreds of thousands of lines: ck_assert() would note each check
+ * (Check marks every passing assertion), so these fail only. */
+#define WK_CHECK(cond, ...) do { if (!(cond)) ck_abort_msg(__VA_ARGS__); } while (0)
+
+/* The connection of the member called name[0..len), or -1. */
+static int wk_index(const char *name, size_t len)
+{
+	if (len == 7 && strncmp(name, "wk-u", 4) == 0 && strspn(name + 4, "0123456789") >= 3)
+		return atoi(name + 4) < WK_USERS ? atoi(name + 4) : -1;
+	for (int p = 0; p < 2; p++)
+		if (len == strlen(wk_poster[p]) && strncmp(name, wk_poster[p], len) == 0)
+			return WK_USERS + p;
+	return -1;
+}
+
+/* SIGKILL the writer: at the first message of the bursts a member gets,
+ * while the writer sends them to the others. */
+static void wk_kill(struct wk *w)
+{
+	WK_CHECK(kill(w->writer, SIGKILL) == 0, "kill %d: %s", (int)w->writer, strerror(errno));
+	w->killed = true;
+	w->t_killed = mono_ms_now();
+	w->acked_at_kill[0] = w->nacked[0];
+	w->acked_at_kill[1] = w->nacked[1];
+}
+
+/* Account for line l of connection i. Its seq must follow the last one
+ * (a resumed member's own join is acknowledged, not sent); a poster's
+ * messages come in order, each once, with the same seq for everybody
+ * (a poster's own are its acknowledgements, where their echo would be). */
+static void wk_take(struct wk *w, int i, const char *l)
+{
+	struct wk_conn *m = &w->m[i];
+	uint64_t seq;
+	char *e;
+	int p = -1;
+	long n = -1;
+
+	if (m->poster >= 0 && strncmp(l, "OK SAY ", 7) == 0) {
+		seq = strtoull(l + 7, &e, 10);
+		WK_CHECK(*e == '\0' && w->nacked[m->poster] < WK_MAX, "%s got '%s'", m->name, l);
+		p = m->poster;
+		n = w->nacked[p];
+		w->acked[p][w->nacked[p]++] = seq;
+	} else {
+		WK_CHECK(strncmp(l, "EV ", 3) == 0, "%s got '%s'", m->name, l);
+		seq = strtoull(l + 3, &e, 10);
+		WK_CHECK(*e == ' ', "%s got '%s'", m->name, l);
+		(void)strtoll(e + 1, &e, 10);
+		WK_CHECK(*e == ' ', "%s got '%s'", m->name, l);
+		const char *what = e + 1;
+		size_t wl = strlen(what);
+		for (int k = 0; k < 2 && p < 0; k++) {
+			char pre[32];
+			size_t pl = (size_t)snprintf(pre, sizeof(pre), "MSG %s %c-", wk_poster[k],
+						     wk_poster[k][0]);
+			if (strncmp(what, pre, pl) == 0) {
+				n = strtol(what + pl, &e, 10);
+				WK_CHECK(*e == '\0' && n >= 0 && n < WK_MAX, "%s got '%s'", m->name, l);
+				p = k;
+			}
+		}
+		if (p >= 0) {
+			;
+		} else if (strcmp(what, "MSG alice after") == 0 && m->rejoined) {
+			m->after = true;
+		} else if (strncmp(what, "JOIN ", 5) == 0) {
+			;
+		} else if (strncmp(what, "LEAVE ", 6) == 0 && wl > 11 &&
+			   strcmp(what + wl - 5, " lost") == 0) {
+			/* Each member of the old room, once, after the restart. */
+			const char *name = what + 6;
+			int who = wk_index(name, strcspn(name, " "));
+			WK_CHECK(who >= 0 && m->rejoined && !m->lost_of[who], "%s got '%s'",
+				 m->name, l);
+			m->lost_of[who] = true;
+			m->lost++;
+		} else {
+			ck_abort_msg("%s got '%s'", m->name, l);
+		}
+	}
+	WK_CHECK(seq == m->last + 1 || (m->rejoined && seq == m->last + 2 &&
+					 m->last + 1 == m->rejoined),
+		 "%s: seq %" PRIu64 " after %" PRIu64 " ('%s')", m->name, seq, m->last, l);
+	m->last = seq;
+	if (p < 0)
+		return;
+	WK_CHECK(n == m->next[p], "%s: %c-%ld where %c-%ld was due ('%s')", m->name,
+		 wk_poster[p][0], n, wk_poster[p][0], m->next[p], l);
+	m->next[p]++;
+	if (!w->seq_of[p][n])
+		w->seq_of[p][n] = seq;
+	WK_CHECK(w->seq_of[p][n] == seq, "%s: %c-%ld has seq %" PRIu64 ", for another %" PRIu64,
+		 m->name, wk_poster[p][0], n, seq, w->seq_of[p][n]);
+	if (m->poster < 0 && w->burst_from[p] && n >= w->burst_from[p] && !w->killed)
+		wk_kill(w);
+}
+
+/* Take every whole line connection i has received. */
+static void wk_drain(struct wk *w, int i)
+{
+	struct wk_conn *m = &w->m[i];
+	const char *l;
+
+	while ((l = rawc_line(m->c, 0)) != NULL)
+		wk_take(w, i, l);
+	if (!m->ended && rawc_closed(m->c)) {
+		m->ended = true;
+		m->old_last = m->last;
+	}
+}
+
+/* Wait up to ms for lines on any open connection below `to`; take them. */
+static void wk_poll(struct wk *w, int to, int ms)
+{
+	struct pollfd p[WK_CONNS];
+	int idx[WK_CONNS], n = 0;
+
+	for (int i = 0; i < to; i++)
+		if (!w->m[i].ended) {
+			p[n] = (struct pollfd){ .fd = rawc_fd(w->m[i].c), .events = POLLIN };
+			idx[n++] = i;
+		}
+	if (n == 0)
+		return;
+	WK_CHECK(poll(p, (nfds_t)n, ms) >= 0 || errno == EINTR, "poll: %s", strerror(errno));
+	for (int k = 0; k < n; k++)
+		if (p[k].revents)
+			wk_drain(w, idx[k]);
+}
+
+/* Poster p sends on: up to WK_INFLIGHT unacknowledged, 50 at a time; a
+ * send cut short is finished before the next 50. After the kill its
+ * connection may be gone. */
+static void wk_post(struct wk *w, int p, bool killed)
+{
+	struct wk_conn *m = &w->m[WK_USERS + p];
+
+	if (m->ended)
+		return;
+	if (w->olen[p] == 0 && w->sent[p] - w->nacked[p] < WK_INFLIGHT)
+		for (int k = 0; k < 50 && w->sent[p] < WK_MAX; k++)
+			w->olen[p] += (size_t)snprintf(w->out[p] + w->olen[p],
+						       sizeof(w->out[p]) - w->olen[p], "SAY %c-%ld\n",
+						       wk_poster[p][0], w->sent[p]++);
+	if (w->olen[p] == 0)
+		return;
+	ssize_t n = send(rawc_fd(m->c), w->out[p], w->olen[p], MSG_NOSIGNAL | MSG_DONTWAIT);
+	WK_CHECK(n >= 0 || errno == EAGAIN || killed, "%s's send: %s", m->name, strerror(errno));
+	if (n > 0) {
+		memmove(w->out[p], w->out[p] + n, w->olen[p] - (size_t)n);
+		w->olen[p] -= (size_t)n;
+	}
+}
+
+/* Poster p sends WK_BURST messages at once. */
+static void wk_burst(struct wk *w, int p)
+{
+	char *b = xcalloc(WK_BURST, 16);
+	size_t len = 0;
+
+	for (int k = 0; k < WK_BURST && w->sent[p] < WK_MAX; k++)
+		len += (size_t)snprintf(b + len, 16, "SAY %c-%ld\n", wk_poster[p][0], w->sent[p]++);
+	send_all(rawc_fd(w->m[WK_USERS + p].c), b, len, wk_poster[p]);
+	free(b);
+}
+
+/* Connection i's OK JOIN (the first line after HELLO); returns its seq. */
+static uint64_t wk_joined(struct wk *w, int i)
+{
+	char re[64];
+
+	snprintf(re, sizeof(re), "OK JOIN %s [0-9]+$", w->m[i].name);
+	return line_seq(rawc_expect(w->m[i].c, re, 30000));
+}
+
+START_TEST(test_writer_killed_at_scale)
+{
+	struct lchatd *d = lchatd_start("motd = \"\"\nbacklog = 0\nhistory = 65536\n"
+					"rate_limit = 100000\nrate_burst = 100000\n"
+					"max_users = 210\nmax_users_per_uid = 210\n"
+					"max_unjoined = 210\nmax_unjoined_per_uid = 210\n");
+	pid_t dmn = wait_no_handlers(d);
+	struct wk *w = xcalloc(1, sizeof(*w));
+	struct pstat dm;
+	int64_t t0 = mono_ms_now(), deadline;
+
+	ck_assert(pstat_read(dmn, &dm));
+	w->writer = wait_child_titled(dmn, "lchatd: fanout", 0, TC_TIMEOUT);
+	for (int p = 0; p < 2; p++) {
+		w->seq_of[p] = xcalloc(WK_MAX, sizeof(uint64_t));
+		w->acked[p] = xcalloc(WK_MAX, sizeof(uint64_t));
+	}
+	for (int i = 0; i < WK_CONNS; i++) {
+		w->m[i].poster = i < WK_USERS ? -1 : i - WK_USERS;
+		if (i < WK_USERS)
+			snprintf(w->m[i].name, sizeof(w->m[i].name), "wk-u%03d", i);
+		else
+			snprintf(w->m[i].name, sizeof(w->m[i].name), "%s", wk_poster[i - WK_USERS]);
+	}
+
+	/* The members join, then the posters. */
+	for (int i = 0; i < WK_USERS; i++)
+		w->m[i].c = rawc_connect(d->sock);
+	for (int i = 0; i < WK_USERS; i++) {
+		rawc_expect(w->m[i].c, "HELLO lchat/1 ", 30000);
+		rawc_send(w->m[i].c, "JOIN %s", w->m[i].name);
+	}
+	for (int i = 0; i < WK_USERS; i++)
+		w->m[i].last = wk_joined(w, i);
+	for (int i = WK_USERS; i < WK_CONNS; i++) {
+		w->m[i].c = rawc_connect(d->sock);
+		rawc_expect(w->m[i].c, "HELLO lchat/1 ", 30000);
+		rawc_send(w->m[i].c, "JOIN %s", w->m[i].name);
+		w->m[i].last = wk_joined(w, i);
+	}
+	int64_t t_joined = mono_ms_now();
+
+	/* The flood. Once both posters have WK_ACKED acks, each sends a
+	 * burst; the writer is killed as soon as a member has a message of
+	 * it (wk_take()), while it sends the bursts to the others. */
+	deadline = mono_ms_now() + WK_WAIT_MS;
+	for (;;) {
+		int ended = 0;
+		for (int i = 0; i < WK_CONNS; i++)
+			ended += w->m[i].ended;
+		if (ended == WK_CONNS)
+			break;
+		WK_CHECK(mono_ms_now() < deadline, "%d of %d connections ended %d s into the flood "
+			 "(alice %ld sent, %ld acknowledged; bob %ld, %ld; the writer %s)", ended,
+			 WK_CONNS, WK_WAIT_MS / 1000, w->sent[0], w->nacked[0], w->sent[1],
+			 w->nacked[1], w->killed ? "killed" : "not killed yet");
+		for (int p = 0; p < 2; p++)
+			wk_post(w, p, w->killed);
+		wk_poll(w, WK_CONNS, 5);
+		if (!w->burst_from[0] && w->nacked[0] >= WK_ACKED && w->nacked[1] >= WK_ACKED &&
+		    w->olen[0] == 0 && w->olen[1] == 0) {
+			for (int p = 0; p < 2; p++) {
+				w->burst_from[p] = w->sent[p];
+				wk_burst(w, p);
+			}
+		}
+	}
+	int64_t t_ended = mono_ms_now();
+	ck_assert_msg(w->killed, "the connections ended before the writer was killed");
+
+	/* Every connection ended, none in the middle of a line. */
+	int partial = 0;
+	char partials[512] = "";
+	for (int i = 0; i < WK_CONNS; i++)
+		if (rawc_partial(w->m[i].c) > 0 && partial++ < 8)
+			snprintf(partials + strlen(partials), sizeof(partials) - strlen(partials),
+				 " %s (%zu bytes)", w->m[i].name, rawc_partial(w->m[i].c));
+	ck_assert_msg(partial == 0, "%d connections ended in the middle of a line:%s", partial,
+		      partials);
+	char re[128];
+	snprintf(re, sizeof(re), "the fan-out writer %d was killed by signal 9; restarting the "
+		 "room", (int)w->writer);
+	ck_assert_msg(lchatd_log_has(d, re, TC_TIMEOUT), "the daemon's log does not say that "
+		      "the writer was killed");
+	ck_assert_msg(lchatd_log_has(d, "stopped: the room restarts", TC_TIMEOUT),
+		      "the daemon's log does not say that the room restarts");
+
+	/* How far each got: the kill cut the burst short for some. */
+	uint64_t lo = UINT64_MAX, hi = 0;
+	for (int i = 0; i < WK_USERS; i++) {
+		lo = w->m[i].old_last < lo ? w->m[i].old_last : lo;
+		hi = w->m[i].old_last > hi ? w->m[i].old_last : hi;
+	}
+
+	/* A new daemon, with a writer; every member resumes. */
+	pid_t dmn2 = wait_child_titled(d->pid, "lchatd: daemon", dm.sid, WK_WAIT_MS);
+	wait_child_titled(dmn2, "lchatd: fanout", 0, WK_WAIT_MS);
+	sock_wait_connectable(d->sock, WK_WAIT_MS);
+	ck_assert_int_eq(lchatd_daemon_pid(d), dmn2);
+	int64_t t_restarted = mono_ms_now();
+	for (int i = 0; i < WK_CONNS; i++) {
+		rawc_close(w->m[i].c);
+		w->m[i].c = NULL;
+	}
+	for (int i = 0; i < WK_USERS; i++) {
+		w->m[i].c = rawc_connect(d->sock);
+		w->m[i].ended = false;
+	}
+	for (int i = 0; i < WK_USERS; i++) {
+		rawc_expect(w->m[i].c, "HELLO lchat/1 ", 30000);
+		rawc_send(w->m[i].c, "JOIN %s %" PRIu64, w->m[i].name, w->m[i].last);
+	}
+	for (int i = 0; i < WK_USERS; i++)
+		w->m[i].rejoined = wk_joined(w, i);
+
+	/* Once they all have, alice is back and posts; everybody gets it. */
+	struct tclient *a2 = tc_connect(d->sock);
+	tc_join(a2, "alice");
+	tc_send(a2, "SAY after");
+	uint64_t after = tc_ack(a2, "SAY");
+	deadline = mono_ms_now() + WK_WAIT_MS;
+	for (;;) {
+		int behind = 0;
+		for (int i = 0; i < WK_USERS; i++) {
+			WK_CHECK(!w->m[i].ended, "%s's resumed connection ended", w->m[i].name);
+			behind += w->m[i].last < after;
+		}
+		if (behind == 0)
+			break;
+		WK_CHECK(mono_ms_now() < deadline, "%d members, resumed, did not get alice's "
+			 "message after the restart (seq %" PRIu64 ") in %d s", behind, after,
+			 WK_WAIT_MS / 1000);
+		wk_poll(w, WK_USERS, 10);
+	}
+	int64_t t_resumed = mono_ms_now();
+
+	/* Each got every message acknowledged, and everybody's LEAVE once. */
+	for (int i = 0; i < WK_USERS; i++) {
+		struct wk_conn *m = &w->m[i];
+
+		WK_CHECK(m->after, "%s: no 'MSG alice after'", m->name);
+		for (int p = 0; p < 2; p++)
+			WK_CHECK(m->next[p] >= w->nacked[p], "%s got %c-0 to %c-%ld, but %c-%ld was "
+				 "acknowledged", m->name, wk_poster[p][0], wk_poster[p][0],
+				 m->next[p] - 1, wk_poster[p][0], w->nacked[p] - 1);
+		WK_CHECK(m->lost == WK_CONNS, "%s: %d LEAVE ... lost, not %d", m->name, m->lost,
+			 WK_CONNS);
+	}
+	for (int p = 0; p < 2; p++)
+		for (long n = 0; n < w->nacked[p]; n++)
+			WK_CHECK(w->seq_of[p][n] == w->acked[p][n], "%c-%ld was acknowledged as %"
+				 PRIu64 " but has seq %" PRIu64 " in the members' streams",
+				 wk_poster[p][0], n, w->acked[p][n], w->seq_of[p][n]);
+	fprintf(stderr, "writer_killed_at_scale: alice %ld sent, %ld acked (%ld at the kill), "
+		"bob %ld, %ld (%ld); first connections had up to seq %" PRIu64 "-%" PRIu64
+		"; joined %" PRId64 " ms, kill %" PRId64 " ms, all ended %" PRId64 " ms later, "
+		"new daemon %" PRId64 " ms later, all resumed %" PRId64 " ms later\n",
+		w->sent[0], w->nacked[0], w->acked_at_kill[0], w->sent[1], w->nacked[1],
+		w->acked_at_kill[1], lo, hi, t_joined - t0, w->t_killed - t_joined,
+		t_ended - w->t_killed, t_restarted - t_ended, t_resumed - t_restarted);
+
+	tc_close(a2);
+	for (int i = 0; i < WK_USERS; i++)
+		rawc_close(w->m[i].c);
+	for (int p = 0; p < 2; p++) {
+		free(w->seq_of[p]);
+		free(w->acked[p]);
+	}
+	free(w);
+	lchatd_stop_ok(d);
+}
+END_TEST
+
 /* ---- a signal storm during a flood -------------------------------------- */
 
 /* Signals that must not disturb anybody (lchatd.8, SIGNALS): the ones with
  * no meaning for a process, SIGUSR1 to the supervisor (re-read its copy of
  * the configuration), SIGHUP and SIGINT to a handler (only the daemon's
- * SIGTERM ends one). SIGHUP to the supervisor is sent by the test itself,
- * one at a time, and counted. */
+ * SIGTERM ends one). The fan-out writer gets only the first kind: it must
+ * neither die nor stop on any of them (daemon/fanout.c, isolate()), since
+ * its death restarts the room. SIGHUP to the supervisor is sent by the
+ * test itself, one at a time, and counted. */
 static const int any_process[] = { SIGCHLD, SIGWINCH, SIGURG, SIGCONT, SIGPIPE, SIGUSR2 };
 static const int supervisor_only[] = { SIGUSR1 };
 static const int daemon_only[] = { SIGUSR1 };
@@ -289,13 +715,18 @@ START_TEST(test_signal_storm)
 		observe(obs, &s, "nobody");
 	storm_add(&st, d->pid, supervisor_only, 1);
 	storm_add(&st, dmn, daemon_only, 1);
-	storm_add(&st, lchatd_handler_pid(d, "carol"), handler_only, 3);
-	storm_add(&st, lchatd_handler_pid(d, "alice"), handler_only, 3);
-	storm_add(&st, lchatd_handler_pid(d, "bob"), handler_only, 3);
+	storm_add(&st, wait_child_titled(dmn, "lchatd: fanout", 0, TC_TIMEOUT), NULL, 0);
+	/* (Not lchatd_handler_pid(): its probe of the control socket may
+	 * still be open in the daemon when its descriptors are counted.) */
+	storm_add(&st, wait_child_titled(dmn, "lchatd: carol", 0, TC_TIMEOUT), handler_only, 3);
+	storm_add(&st, wait_child_titled(dmn, "lchatd: alice", 0, TC_TIMEOUT), handler_only, 3);
+	storm_add(&st, wait_child_titled(dmn, "lchatd: bob", 0, TC_TIMEOUT), handler_only, 3);
 	for (int t = 0; t < st.n; t++)
 		ck_assert(pstat_read(st.pid[t], &before[t]));
-	int fds_before[3];
-	for (int t = 0; t < 3; t++)
+	/* The supervisor, the daemon, the writer and carol's handler last;
+	 * the posters' handlers end with their posters. */
+	int fds_before[4];
+	for (int t = 0; t < 4; t++)
 		fds_before[t] = fd_count(st.pid[t]);
 	ck_assert(pipe2(stop, O_CLOEXEC) == 0 && pipe2(count, O_CLOEXEC) == 0);
 	pid_t storm = storm_from_child(&st, stop, count);
@@ -338,7 +769,7 @@ START_TEST(test_signal_storm)
 	ck_assert_msg(sent < STORM_MAX, "the storm ended (%ld signals) before the flood did", sent);
 
 	/* Nobody was restarted or replaced, and the reloads were counted. */
-	for (int t = 0; t < 3; t++) {
+	for (int t = 0; t < 4; t++) {
 		struct pstat now;
 
 		ck_assert_msg(pstat_read(st.pid[t], &now) && now.start == before[t].start &&
@@ -348,7 +779,11 @@ START_TEST(test_signal_storm)
 	/* The control connection was opened after the count. */
 	ck_assert_int_eq(fd_count(d->pid), fds_before[0]);
 	ck_assert_int_eq(fd_count(dmn), fds_before[1] + 1);
-	ck_assert_int_eq(fd_count(st.pid[2]), fds_before[2]);
+	/* The writer held the posters' connections too: it lets them go once
+	 * their handlers are reaped. */
+	wait_fd_count(st.pid[2], fds_before[2] - 2, TC_TIMEOUT);
+	ck_assert_int_eq(find_child_titled(dmn, "lchatd: fanout", 0, NULL, 0), st.pid[2]);
+	ck_assert_int_eq(fd_count(st.pid[3]), fds_before[3]);
 	ck_assert_int_eq(status_value(ctl, "restarts"), 0);
 	ck_assert_int_eq(status_value(ctl, "reloads"), STORM_RELOADS);
 	ck_assert_int_eq(log_count(d, "reload \\(on SIGHUP\\)"), STORM_RELOADS);
@@ -367,6 +802,7 @@ int main(void)
 {
 	const struct harness_case cases[] = {
 		{ "handlers_killed_at_once", test_handlers_killed_at_once, 300 },
+		{ "writer_killed_at_scale", test_writer_killed_at_scale, 120 },
 		{ "signal_storm", test_signal_storm, 300 },
 	};
 
