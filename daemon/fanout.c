@@ -46,10 +46,16 @@
 #include "util.h"
 #include "wake.h"
 
-/* Bytes sent to one member in one send(): more waits for the next round. */
-#define BATCH_BYTES (64 * 1024)
+/* Bytes sent to one member in one send(): more waits for the next round.
+ * A batch is at most this plus one record or one reply-queue entry, under
+ * 33 KiB: Linux queues a UNIX stream send of up to one skb (about 36 KiB
+ * with the default buffers: half of SO_SNDBUF, and a head plus 32 KiB of
+ * pages) whole or not at all, so the sends of a pass never cut a line,
+ * and a writer killed at any moment leaves every client on a line
+ * boundary. The tail below is kept for a partial send all the same. */
+#define BATCH_BYTES (16 * 1024)
 /* Rounds of BATCH_BYTES one member may take in one pass. */
-#define BATCH_ROUNDS 4
+#define BATCH_ROUNDS 8
 /* Things in one member's batch at most. */
 #define MAX_ITEMS 2048
 /* A round stops taking members once its arena holds this much; the rest

@@ -206,12 +206,17 @@ END_TEST
  * again: every connection must end, on a whole line; every member resumes
  * with JOIN NAME LAST-SEQ (the last event it saw whole) and gets the rest
  * without a gap; every message a poster was acknowledged (OK SAY seq) is
- * in every member's stream exactly once, with that seq. */
+ * in every member's stream exactly once, with that seq. With laggards, a
+ * quarter of the members stop reading when the burst begins, the bursts
+ * are 5000 messages each and the kill waits until 4000 of them were seen:
+ * sockets are full everywhere when the writer dies, and still no line may
+ * be cut (fanout.c, BATCH_BYTES). */
+static bool wk_laggards;
 #define WK_USERS 200
 #define WK_CONNS (WK_USERS + 2)     /* the members, then alice and bob */
 #define WK_ACKED 300                /* acks each poster has before its burst */
 #define WK_INFLIGHT 500             /* unacknowledged messages at most */
-#define WK_BURST 1500               /* each poster's burst before the kill */
+#define WK_BURST (wk_laggards ? 5000 : 1500)  /* each poster's burst before the kill */
 #define WK_MAX 20000                /* messages of one poster at most */
 #define WK_WAIT_MS 60000            /* for each phase: a stall, not a slow machine */
 
@@ -340,7 +345,8 @@ static void wk_take(struct wk *w, int i, const char *l)
 		w->seq_of[p][n] = seq;
 	WK_CHECK(w->seq_of[p][n] == seq, "%s: %c-%ld has seq %" PRIu64 ", for another %" PRIu64,
 		 m->name, wk_poster[p][0], n, seq, w->seq_of[p][n]);
-	if (m->poster < 0 && w->burst_from[p] && n >= w->burst_from[p] && !w->killed)
+	if (m->poster < 0 && w->burst_from[p] && n >= w->burst_from[p] + (wk_laggards ? 4000 : 0) &&
+	    !w->killed)
 		wk_kill(w);
 }
 
@@ -365,7 +371,8 @@ static void wk_poll(struct wk *w, int to, int ms)
 	int idx[WK_CONNS], n = 0;
 
 	for (int i = 0; i < to; i++)
-		if (!w->m[i].ended) {
+		if (!w->m[i].ended && !(wk_laggards && w->burst_from[0] && !w->killed &&
+					 i < WK_USERS && i % 4 == 0)) {
 			p[n] = (struct pollfd){ .fd = rawc_fd(w->m[i].c), .events = POLLIN };
 			idx[n++] = i;
 		}
@@ -422,8 +429,9 @@ static uint64_t wk_joined(struct wk *w, int i)
 	return line_seq(rawc_expect(w->m[i].c, re, 30000));
 }
 
-START_TEST(test_writer_killed_at_scale)
+static void writer_killed_at_scale(bool laggards)
 {
+	wk_laggards = laggards;
 	struct lchatd *d = lchatd_start("motd = \"\"\nbacklog = 0\nhistory = 65536\n"
 					"rate_limit = 100000\nrate_burst = 100000\n"
 					"max_users = 210\nmax_users_per_uid = 210\n"
@@ -592,6 +600,17 @@ START_TEST(test_writer_killed_at_scale)
 	}
 	free(w);
 	lchatd_stop_ok(d);
+}
+
+START_TEST(test_writer_killed_at_scale)
+{
+	writer_killed_at_scale(false);
+}
+END_TEST
+
+START_TEST(test_writer_killed_with_laggards)
+{
+	writer_killed_at_scale(true);
 }
 END_TEST
 
@@ -803,6 +822,7 @@ int main(void)
 	const struct harness_case cases[] = {
 		{ "handlers_killed_at_once", test_handlers_killed_at_once, 300 },
 		{ "writer_killed_at_scale", test_writer_killed_at_scale, 120 },
+		{ "writer_killed_with_laggards", test_writer_killed_with_laggards, 120 },
 		{ "signal_storm", test_signal_storm, 300 },
 	};
 
