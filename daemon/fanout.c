@@ -26,6 +26,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <liburing.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -61,8 +62,15 @@
 /* A round stops taking members once its arena holds this much; the rest
  * go in the next round of the same pass. */
 #define ROUND_BYTES (4 * 1024 * 1024)
-/* Sends queued on the ring at once. */
-#define RING_ENTRIES 4096
+/* Sends queued on the ring at once (the ring's memory: 64 bytes a send
+ * and 32 a completion). */
+#define RING_ENTRIES 1024
+/* An arena or item list grown past these by a burst is given back once
+ * the pass is over, at most once a second while busy and at once when
+ * idle: the writer's memory is counted per user, and a join storm would
+ * otherwise keep megabytes. */
+#define ARENA_KEEP (256 * 1024)
+#define ITEMS_KEEP 4096
 
 /* epoll data: member slots are below these. */
 #define TAG_SOCK   0xffffffffu
@@ -113,6 +121,7 @@ struct fanout {
 	struct batch *batches;  /* the round's batches, one per member at most */
 	size_t nbatches;
 	bool more;              /* a member had more than a batch: go round again */
+	int64_t trim_after;     /* mono ms: the next trim_memory() may free */
 	struct io_uring ring;
 	bool uring;             /* send through the ring, else send() each */
 	struct fanout_msg *released;   /* FANOUT_RELEASED not yet sent */
@@ -691,6 +700,19 @@ static bool take_messages(struct fanout *f)
 
 /* ---- the loop -------------------------------------------------------- */
 
+/* Give back what a burst grew, once the round's memory is free again. */
+static void trim_memory(struct fanout *f, int64_t now, bool idle)
+{
+	if ((f->out.cap <= ARENA_KEEP && f->items_cap <= ITEMS_KEEP) || (!idle && now < f->trim_after))
+		return;
+	f->trim_after = now + 1000;
+	buffer_free(&f->out);
+	free(f->items);
+	f->items = NULL;
+	f->items_cap = 0;
+	malloc_trim(0);
+}
+
 /* Serve every member: rounds of batches, each sent together; a member
  * with more than a batch waiting gets up to BATCH_ROUNDS in one pass. */
 static void pass(struct fanout *f, int64_t *next_deadline)
@@ -725,6 +747,7 @@ static void pass(struct fanout *f, int64_t *next_deadline)
 	}
 	while (f->hi > 0 && f->m[f->hi - 1].fd < 0)
 		f->hi--;
+	trim_memory(f, now, false);
 }
 
 static int isolate(const struct fanout_args *a)
@@ -824,6 +847,7 @@ void fanout_main(const struct fanout_args *a)
 		send_released(&f);
 		int timeout = 0;
 		if (wake_writer_may_sleep(r, seen)) {
+			trim_memory(&f, mono_ms(), true);
 			timeout = -1;
 			if (deadline) {
 				int64_t left = deadline - mono_ms();
