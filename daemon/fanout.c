@@ -846,7 +846,9 @@ void fanout_main(const struct fanout_args *a)
 		pass(&f, &deadline);
 		send_released(&f);
 		int timeout = 0;
-		if (wake_writer_may_sleep(r, seen)) {
+		/* A member with more than BATCH_ROUNDS batches waiting is
+		 * served again at once: nobody will post to wake us for it. */
+		if (!f.more && wake_writer_may_sleep(r, seen)) {
 			trim_memory(&f, mono_ms(), true);
 			timeout = -1;
 			if (deadline) {
