@@ -1,10 +1,12 @@
 /* room.h - the room: one shared mapping, created by the daemon before it
  * forks anything, that every handler reads and writes directly.
  *
- *   header | member table [max_users] | ring log [history records]
+ *   header | member table [max_users] | name index | ring log [history records]
  *
  * The member table decides name uniqueness under a process-shared robust
- * mutex. The ring log holds the last `history` events, each already
+ * mutex; the name index (nameindex.h) finds its joined members by name and
+ * by look-alike skeleton without a scan.
+ * The ring log holds the last `history` events, each already
  * formatted as its wire line; a writer fills a record under the mutex and
  * publishes it by advancing next_seq. Readers need no lock: a record carries
  * its sequence number, stored last, so a reader that races with the writer
@@ -22,6 +24,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "nameindex.h"
 #include "names.h"
 #include "protocol.h"
 
@@ -92,6 +95,7 @@ struct room_header {
 struct room {
 	struct room_header *hdr;
 	struct room_slot *slots;
+	struct nameindex names;      /* in the mapping, after the slots */
 	char *ring;
 	size_t map_size;
 	uint32_t max_users;
@@ -176,7 +180,8 @@ static inline uint32_t room_slots_end(struct room *r)
 /* A slot's life: FREE -> claim -> CONNECTED -> join -> JOINED -> leave ->
  * LEFT -> release -> FREE (release from any state). Only these change a
  * slot's state, its generation and the high water; a JOINED slot may be
- * renamed. */
+ * renamed. They also keep the name index: a slot is filed there while it
+ * is JOINED. */
 
 /* The daemon takes free slot i for a new connection of uid: a new
  * generation, no name yet, state CONNECTED, within the high water. No
