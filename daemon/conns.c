@@ -177,7 +177,7 @@ static void joined(struct conns *c, uint32_t i)
 	list_unlink(c, &c->user[s->user].unjoined, true, i);
 }
 
-void conns_remove(struct conns *c, uint32_t slot)
+void conns_closed(struct conns *c, uint32_t slot)
 {
 	struct conn_slot *s = &c->slot[slot];
 	struct conn_user *u = &c->user[s->user];
@@ -187,6 +187,10 @@ void conns_remove(struct conns *c, uint32_t slot)
 		hashidx_del(&c->by_uid, hashidx_hash_u32(u->uid), s->user);
 		c->free_user[c->free_users++] = s->user;
 	}
+}
+
+void conns_freed(struct conns *c, uint32_t slot)
+{
 	list_push(c, &c->free, false, slot, HEAD);
 }
 

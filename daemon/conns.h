@@ -39,8 +39,12 @@ void conns_free(struct conns *c);
 int conns_free_slot(const struct conns *c);
 /* Free slot `slot` is claimed for a connection of uid, not joined yet. */
 void conns_add(struct conns *c, uint32_t slot, uid_t uid);
-/* Slot `slot` is free again. */
-void conns_remove(struct conns *c, uint32_t slot);
+/* The connection in slot `slot` is over (its handler reaped): it counts
+ * no more, but the slot is not free until conns_freed() says so (the
+ * fan-out writer may still hold the connection). */
+void conns_closed(struct conns *c, uint32_t slot);
+/* Slot `slot`, closed, may be handed out again. */
+void conns_freed(struct conns *c, uint32_t slot);
 /* The counts of uid's connections and of those not joined yet, with the
  * limits they are compared with (the unjoined counts are exact when they
  * reach their limits; see above). */

@@ -155,7 +155,8 @@ static void start_handler(struct daemon *d, int fd, const struct ucred *cred)
 	pid_t pid = fork();
 	if (pid < 0) {
 		room_slot_release(&d->room, (uint32_t)slot);
-		conns_remove(d->conns, (uint32_t)slot);
+		conns_closed(d->conns, (uint32_t)slot);
+		conns_freed(d->conns, (uint32_t)slot);
 		log_limited(&d->last_error_log, LOG_ERR, "fork: %s; refusing connections", strerror(errno));
 		socket_refuse(fd, CODE_UNAVAILABLE, "the server cannot take more users right now");
 		return;
@@ -271,7 +272,8 @@ static void reap_children(struct daemon *d)
 				log_msg(LOG_WARNING, "handler %d (%s, uid %u) exited with status %d",
 					(int)pid, name, (unsigned)s->uid, si.si_status);
 			release_slot(d, (uint32_t)slot);
-			conns_remove(d->conns, (uint32_t)slot);
+			conns_closed(d->conns, (uint32_t)slot);
+			conns_freed(d->conns, (uint32_t)slot);
 			d->slot_pid[slot] = 0;
 			d->handlers--;
 		}

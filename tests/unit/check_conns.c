@@ -1,7 +1,7 @@
 /* check_conns.c - the daemon's private record of its connections
  * (daemon/conns.c): free slots and the counts the connection limits are
  * judged by, against a scan of the room's table, over many random
- * accepts, joins and releases. */
+ * accepts, joins, reaped handlers and slots the writer gives back. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,7 +47,7 @@ START_TEST(test_random)
 	const uint32_t slots = 40;
 	/* uids whose records come and go; 0 and the largest too. */
 	static const uid_t uids[] = { 0, 1000, 1001, 1002, 65534, (uid_t)-2 };
-	bool used[40] = { false };
+	enum { FREE, USED, CLOSED } st[40] = { FREE };
 	uid_t uid_of[40];
 	unsigned refused_full = 0, at_limit = 0;
 	struct room r;
@@ -62,7 +62,7 @@ START_TEST(test_random)
 		unsigned dice = rng() % 8;
 		uint32_t in_use = 0;
 		for (uint32_t k = 0; k < slots; k++)
-			in_use += used[k];
+			in_use += st[k] != FREE;
 
 		if (dice < 3) {
 			/* Accept: a free slot if there is one. */
@@ -73,13 +73,14 @@ START_TEST(test_random)
 				refused_full++;
 				continue;
 			}
-			fast_assert(!used[f], "op %d: slot %d is in use", op, f);
+			fast_assert(st[f] == FREE, "op %d: slot %d is not free", op, f);
 			uid_t uid = uids[rng() % LEN(uids)];
 			room_slot_claim(&r, (uint32_t)f, uid);
 			conns_add(c, (uint32_t)f, uid);
-			used[f] = true;
+			st[f] = USED;
 			uid_of[f] = uid;
-		} else if (dice < 6 && used[i] && atomic_load(&room_slot(&r, i)->state) == SLOT_CONNECTED) {
+		} else if (dice < 6 && st[i] == USED &&
+			   atomic_load(&room_slot(&r, i)->state) == SLOT_CONNECTED) {
 			/* Its handler joins (or, now and then, leaves at once). */
 			char name[NAME_MAX_LEN + 1], sk[NAME_MAX_LEN + 1];
 			snprintf(name, sizeof(name), "s%u", i);
@@ -89,13 +90,21 @@ START_TEST(test_random)
 			if (dice == 5)
 				room_slot_leave_locked(&r, i);
 			room_unlock(&r);
-		} else if (dice >= 6 && used[i]) {
-			/* Its handler is reaped. */
+		} else if (dice == 6 && st[i] == USED) {
+			/* Its handler is reaped; the slot is free at once, or
+			 * once the writer gives it back. */
 			room_lock(&r);
 			room_slot_release(&r, i);
 			room_unlock(&r);
-			conns_remove(c, i);
-			used[i] = false;
+			conns_closed(c, i);
+			st[i] = CLOSED;
+			if (rng() % 2) {
+				conns_freed(c, i);
+				st[i] = FREE;
+			}
+		} else if (dice == 7 && st[i] == CLOSED) {
+			conns_freed(c, i);
+			st[i] = FREE;
 		}
 
 		/* The counts for a random uid, with random limits. */
@@ -105,7 +114,7 @@ START_TEST(test_random)
 		conns_count(c, &r, uid, per_uid, all, &got);
 		long of_uid = 0, unjoined_of_uid = 0, unjoined = 0;
 		for (uint32_t k = 0; k < slots; k++) {
-			if (!used[k])
+			if (st[k] != USED)
 				continue;
 			bool u = atomic_load(&room_slot(&r, k)->state) == SLOT_CONNECTED;
 			unjoined += u;
@@ -156,10 +165,14 @@ START_TEST(test_free_slots)
 	ck_assert_int_eq(got.of_uid, 1);
 	ck_assert_int_eq(got.unjoined_of_uid, 1);
 	ck_assert_int_eq(got.unjoined, 100);
-	conns_remove(c, 42);
-	ck_assert_int_eq(conns_free_slot(c), 42);
+	/* Closed, it counts no more, but is not free until freed. */
+	conns_closed(c, 42);
+	ck_assert_int_eq(conns_free_slot(c), -1);
 	conns_count(c, &r, 1042, 1, 100, &got);
 	ck_assert_int_eq(got.of_uid + got.unjoined_of_uid, 0);
+	ck_assert_int_eq(got.unjoined, 99);
+	conns_freed(c, 42);
+	ck_assert_int_eq(conns_free_slot(c), 42);
 	room_slot_claim(&r, 42, 7);
 	conns_add(c, 42, 7);
 	ck_assert_int_eq(conns_free_slot(c), -1);
