@@ -25,7 +25,7 @@ CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsu
 WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-format-truncation
 CFLAGS  ?= -O2 -g
 ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) -D_GNU_SOURCE -Icommon $(PKG_CFLAGS) -MMD -MP
-LDLIBS   = $(PKG_LIBS) -lpthread
+LDLIBS   = $(PKG_LIBS) -luring -lpthread
 # Full RELRO: every symbol is bound at start, in the daemon, before it forks.
 # Lazy binding made each handler write its own copy of lchatd's GOT page
 # and run the resolver on a deeper stack (8 KiB per user; docs/performance.md).

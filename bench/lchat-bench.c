@@ -2,26 +2,43 @@
  * IRC), one process, one epoll loop.
  *
  *   lchat-bench -p lchat|redis|irc -a ADDR [-n RECEIVERS] [-s SENDERS]
- *               [-m SAT_MSGS] [-w WINDOW] [-r LAT_RATE] [-d LAT_SECONDS]
- *               [-b BYTES] [-P SERVER_PID] [-t TIMEOUT_S] [-T TAG]
+ *               [-m SAT_MSGS] [-w WINDOW] [-r RATE[:SECONDS][,RATE[:SECONDS]...]]
+ *               [-d LAT_SECONDS] [-b BYTES] [-P SERVER_PID] [-t TIMEOUT_S]
+ *               [-T TAG] [-o NAME_OFFSET] [-g SYNC_DIR] [-J JOIN_TIMEOUT_S]
  *
  * ADDR is a UNIX socket path (lchat, redis) or a TCP port on 127.0.0.1 (irc).
  * Phases, in one run:
- *   join   connect N receivers and S senders; time until all are in
- *   mem    PSS of the server (and its child processes) per connected user
- *   sat    senders send SAT_MSGS messages as fast as they can, never more
- *          than WINDOW ahead of the slowest receiver; deliveries/s is
- *          messages x receivers / (first send .. last delivery)
- *   lat    LAT_RATE messages/s in total for LAT_SECONDS; every message
- *          carries its CLOCK_MONOTONIC send time; p50/p99/max over every
- *          delivery
+ *   join   connect N receivers and S senders; time until all are in (at
+ *          most JOIN_TIMEOUT_S, default TIMEOUT_S: then status=JOIN-FAILED
+ *          with how many got in)
+ *   sync   (-g DIR only) create DIR/ready.PID, then keep reading until
+ *          DIR/go exists: several bench processes, each with its share of
+ *          the users, start the next phases together (one process has one
+ *          descriptor per connection, and RLIMIT_NOFILE may be below N)
+ *   mem    PSS of the server's process tree per connected user
+ *   sat    senders send SAT_MSGS messages as fast as they can, each sender
+ *          never more than WINDOW of its own messages ahead of the slowest
+ *          receiver; deliveries/s is messages x receivers / (first send ..
+ *          last delivery)
+ *   lat    one phase per RATE: RATE messages/s in total for SECONDS
+ *          (default LAT_SECONDS); every message carries its CLOCK_MONOTONIC
+ *          send time; p50/p99/max over every delivery
+ * Server CPU is read before and after each phase: the time on a CPU
+ * (schedstat, ns) of every thread of SERVER_PID and of all its descendants,
+ * found afresh at each reading (so a child that appears, like lchatd's
+ * fan-out writer, counts), plus what descendants that have exited and were
+ * reaped within the tree used (their reaper's cutime + cstime) and what
+ * exited threads used (a process's utime + stime beyond its live threads').
  * Every receiver parses every message (run id, phase, sender, sequence) and
  * counts lost, duplicated and out-of-order deliveries; any of them, a
  * protocol error or a timeout makes the exit status non-zero.
- * The result is one line of key=value pairs on stdout. */
+ * The result is one line of key=value pairs on stdout: the first rate's
+ * figures as p50_us, p99_us, ... and every rate's as latRATE_p50_us, ...;
+ * after a fault, first_error= says the first one (spaces as '_'). */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <arpa/inet.h>
@@ -43,10 +60,11 @@
 
 enum proto { P_LCHAT, P_REDIS, P_IRC };
 enum cstate { C_IDLE, C_CONNECTING, C_HANDSHAKE, C_READY, C_DEAD };
-enum phase { PH_SAT = 1, PH_LAT = 2 };
+enum phase { PH_SAT = 1, PH_LAT = 2 };  /* rate k's phase is PH_LAT + k */
 
 #define LINE_MAX_BYTES 4096
 #define MAX_SENDERS 64
+#define MAX_RATES 8
 
 struct conn {
 	int fd;
@@ -66,10 +84,14 @@ static enum proto proto = P_LCHAT;
 static const char *const proto_names[] = { [P_LCHAT] = "lchat", [P_REDIS] = "redis", [P_IRC] = "irc" };
 static const char *addr;
 static uint32_t nrecv = 10, nsend = 4, msg_bytes = 100;
-static uint64_t sat_msgs = 20000, window = 256;
-static double lat_rate = 200, lat_secs = 2;
+static uint64_t sat_msgs = 20000, window = 64;
+static double lat_secs = 2;
+static struct { double rate, secs; } rates[MAX_RATES];
+static int nrates;
+static uint32_t name_offset;
+static const char *sync_dir;
 static pid_t server_pid;
-static double timeout_s = 120;
+static double timeout_s = 120, join_timeout_s;
 static const char *tag = "";
 static uint32_t run_id;
 
@@ -81,6 +103,8 @@ static char scratch[1 << 18];
 static uint64_t deliv_dup, deliv_ooo, errors, ready_count, dead_count;
 static uint64_t sent_total;          /* messages sent, all phases */
 static uint32_t sender_seq[MAX_SENDERS];
+static uint32_t min_last[MAX_SENDERS]; /* per sender: the slowest receiver's last */
+static uint64_t lat_phase;           /* the phase whose latencies are kept */
 static uint64_t last_delivery_ns;
 static uint64_t *lat_ns;             /* one per lat-phase delivery */
 static size_t lat_n, lat_cap;
@@ -243,7 +267,7 @@ static void deliver(struct conn *c, const char *p, const char *end, uint64_t now
 	c->last[s] = seq;
 	c->got++;
 	last_delivery_ns = now;
-	if (v[1] == PH_LAT) {
+	if (v[1] == lat_phase) {
 		if (lat_n == lat_cap) {
 			lat_cap = lat_cap ? lat_cap * 2 : 65536;
 			lat_ns = realloc(lat_ns, lat_cap * sizeof(*lat_ns));
@@ -283,7 +307,7 @@ static const char *find_payload(const char *p, size_t len)
 static void conn_name(const struct conn *c, char *buf, size_t len)
 {
 	/* Unique per run: the previous run's members may still be leaving. */
-	snprintf(buf, len, "%c%u_%c%c%c", c->sender ? 's' : 'r', c->id,
+	snprintf(buf, len, "%c%u_%c%c%c", c->sender ? 's' : 'r', c->id + name_offset,
 		 'a' + run_id % 26, 'a' + run_id / 26 % 26, 'a' + run_id / 676 % 26);
 }
 
@@ -448,7 +472,6 @@ static bool start_connect(struct conn *c)
 
 /* ---- the loop --------------------------------------------------------- */
 
-static int timer_fd = -1;
 #define TIMER_TAG 0xffffffffu
 
 static void poll_once(int timeout_ms)
@@ -471,13 +494,37 @@ static void poll_once(int timeout_ms)
 	}
 }
 
-static uint64_t min_received(void)
+/* min_last[s]: the last of sender s's messages that every live receiver
+ * has (sender s's own count if none is left). */
+static void min_received(void)
 {
-	uint64_t min = UINT64_MAX;
-	for (uint32_t i = 0; i < nconns; i++)
-		if (!conns[i].sender && conns[i].state != C_DEAD && conns[i].got < min)
-			min = conns[i].got;
-	return min == UINT64_MAX ? 0 : min;
+	for (uint32_t s = 0; s < nsend; s++)
+		min_last[s] = UINT32_MAX;
+	for (uint32_t i = 0; i < nconns; i++) {
+		if (conns[i].sender || conns[i].state == C_DEAD)
+			continue;
+		for (uint32_t s = 0; s < nsend; s++)
+			if (conns[i].last[s] < min_last[s])
+				min_last[s] = conns[i].last[s];
+	}
+	for (uint32_t s = 0; s < nsend; s++)
+		if (min_last[s] == UINT32_MAX)
+			min_last[s] = sender_seq[s];
+}
+
+/* The next sender, round robin from *rr, that may send: ready, its output
+ * not piling up, and fewer than `window` of its messages in flight. */
+static struct conn *sender_with_room(uint32_t *rr)
+{
+	for (uint32_t k = 0; k < nsend; k++) {
+		struct conn *c = &conns[(*rr + k) % nsend];
+		if (c->state == C_READY && c->outlen < 16384 &&
+		    sender_seq[c->id] - min_last[c->id] < window) {
+			*rr = (*rr + k + 1) % nsend;
+			return c;
+		}
+	}
+	return NULL;
 }
 
 static uint64_t receivers_total(void)
@@ -537,39 +584,69 @@ static bool read_file(const char *path, char *buf, size_t len)
 	return true;
 }
 
-static void add_proc(pid_t pid, struct procstat *ps, bool mem)
-{
-	char path[64], buf[8192];
+/* One process of the machine, from its /proc/PID/stat. */
+struct pinfo {
+	pid_t pid, ppid;
+	int8_t in;               /* in the server's tree: 0 not known yet, 1, -1 */
+	long nthreads;
+	double group_s;          /* utime + stime: every thread, live or exited */
+	double reaped_s;         /* cutime + cstime: reaped descendants */
+};
 
+static bool read_pinfo(pid_t pid, struct pinfo *pi)
+{
+	char path[64], buf[1024];
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
 	if (!read_file(path, buf, sizeof(buf)))
-		return;
+		return false;
 	char *p = strrchr(buf, ')');
-	if (!p)
-		return;
-	/* after ")": state(3) ppid(4) ... utime(14) stime(15) */
-	unsigned long long ut = 0, st = 0;
-	int field = 2;
-	for (char *q = p + 1; *q && field < 15; q++) {
-		if (*q == ' ') {
-			field++;
-			if (field == 14)
-				ut = strtoull(q + 1, NULL, 10);
-			else if (field == 15)
-				st = strtoull(q + 1, NULL, 10);
-		}
+	char state;
+	int ppid;
+	unsigned long long ut, st, cut, cst;
+	long nthreads;
+	/* after ")": state(3) ppid(4) pgrp session tty tpgid flags minflt
+	 * cminflt majflt cmajflt utime(14) stime cutime cstime(17) priority
+	 * nice num_threads(20) */
+	if (!p || sscanf(p + 1, " %c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %llu %llu %*d %*d %ld",
+			 &state, &ppid, &ut, &st, &cut, &cst, &nthreads) != 7)
+		return false;
+	double tick = (double)sysconf(_SC_CLK_TCK);
+	*pi = (struct pinfo){ .pid = pid, .ppid = ppid, .nthreads = nthreads,
+			      .group_s = (double)(ut + st) / tick, .reaped_s = (double)(cut + cst) / tick };
+	return true;
+}
+
+static int cmp_pinfo(const void *a, const void *b)
+{
+	pid_t x = ((const struct pinfo *)a)->pid, y = ((const struct pinfo *)b)->pid;
+	return x < y ? -1 : x > y;
+}
+
+static bool in_tree(struct pinfo *v, size_t n, struct pinfo *p)
+{
+	if (p->in)
+		return p->in > 0;
+	p->in = -1;             /* until known: a pid reused mid-scan makes no loop */
+	bool yes = p->pid == server_pid;
+	if (!yes && p->ppid > 0) {
+		struct pinfo key = { .pid = p->ppid };
+		struct pinfo *q = bsearch(&key, v, n, sizeof(*v), cmp_pinfo);
+		yes = q && in_tree(v, n, q);
 	}
-	/* schedstat's first field is the time on a CPU in ns; utime and
-	 * stime are in ticks of 10 ms, too coarse for a handler's share of a
-	 * phase of a second or less. */
-	snprintf(path, sizeof(path), "/proc/%d/schedstat", (int)pid);
-	char run[64];
-	if (read_file(path, run, sizeof(run)) && run[0] >= '0' && run[0] <= '9')
-		ps->cpu_s += (double)strtoull(run, NULL, 10) / 1e9;
-	else
-		ps->cpu_s += (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
-	ps->nproc++;
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	p->in = yes ? 1 : -1;
+	return yes;
+}
+
+/* One thread's time on a CPU (schedstat's first field, ns) and context
+ * switches into *ps; false if its schedstat cannot be read. */
+static bool add_thread(const char *dir, struct procstat *ps, double *cpu_s)
+{
+	char path[96], buf[2048];
+	snprintf(path, sizeof(path), "%s/schedstat", dir);
+	if (!read_file(path, buf, sizeof(buf)) || buf[0] < '0' || buf[0] > '9')
+		return false;
+	*cpu_s += (double)strtoull(buf, NULL, 10) / 1e9;
+	snprintf(path, sizeof(path), "%s/status", dir);
 	if (read_file(path, buf, sizeof(buf))) {
 		char *v = strstr(buf, "\nvoluntary_ctxt_switches:");
 		if (v)
@@ -578,8 +655,41 @@ static void add_proc(pid_t pid, struct procstat *ps, bool mem)
 		if (v)
 			ps->ivcsw += strtoull(v + 28, NULL, 10);
 	}
+	return true;
+}
+
+/* One process of the tree: its live threads' schedstat (utime and stime
+ * are in ticks of 10 ms, too coarse for a handler's share of a phase of a
+ * second or less), what its exited threads used (utime + stime beyond the
+ * live threads', less one tick of rounding), and its reaped descendants. */
+static void add_proc(const struct pinfo *pi, struct procstat *ps, bool mem)
+{
+	char dir[64], path[96], buf[4096];
+	double live = 0;
+	bool ok = true;
+
+	if (pi->nthreads <= 1) {
+		snprintf(dir, sizeof(dir), "/proc/%d", (int)pi->pid);
+		ok = add_thread(dir, ps, &live);
+	} else {
+		snprintf(dir, sizeof(dir), "/proc/%d/task", (int)pi->pid);
+		DIR *d = opendir(dir);
+		struct dirent *de;
+		ok = d != NULL;
+		while (d && (de = readdir(d))) {
+			if (de->d_name[0] < '1' || de->d_name[0] > '9')
+				continue;
+			snprintf(path, sizeof(path), "/proc/%d/task/%.20s", (int)pi->pid, de->d_name);
+			add_thread(path, ps, &live);
+		}
+		if (d)
+			closedir(d);
+	}
+	double exited = ok ? pi->group_s - live - 1.0 / (double)sysconf(_SC_CLK_TCK) : 0;
+	ps->cpu_s += (ok ? live : pi->group_s) + (exited > 0 ? exited : 0) + pi->reaped_s;
+	ps->nproc++;
 	if (mem) {
-		snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", (int)pid);
+		snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", (int)pi->pid);
 		if (read_file(path, buf, sizeof(buf))) {
 			char *v = strstr(buf, "\nPss:");
 			if (v)
@@ -588,32 +698,38 @@ static void add_proc(pid_t pid, struct procstat *ps, bool mem)
 	}
 }
 
-/* The server and its children (lchat: the daemon and its handlers). */
+/* The server and every descendant (lchat: supervisor, daemon, fan-out
+ * writer, handlers and their short-lived children), found from every
+ * process's parent at each call. */
 static struct procstat server_stat(bool mem)
 {
+	static struct pinfo *v;
+	static size_t cap;
 	struct procstat ps = { 0 };
+	size_t n = 0;
+
 	if (!server_pid)
 		return ps;
-	add_proc(server_pid, &ps, mem);
 	DIR *d = opendir("/proc");
 	if (!d)
 		return ps;
 	struct dirent *de;
-	char path[64], buf[1024];
 	while ((de = readdir(d))) {
 		if (de->d_name[0] < '1' || de->d_name[0] > '9')
 			continue;
-		snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
-		if (!read_file(path, buf, sizeof(buf)))
-			continue;
-		char *p = strrchr(buf, ')');
-		if (!p || strlen(p) < 5)
-			continue;
-		long ppid = strtol(p + 4, NULL, 10);
-		if (ppid == server_pid)
-			add_proc((pid_t)atoi(de->d_name), &ps, mem);
+		if (n == cap) {
+			cap = cap ? cap * 2 : 4096;
+			if (!(v = realloc(v, cap * sizeof(*v))))
+				die("realloc");
+		}
+		if (read_pinfo((pid_t)atoi(de->d_name), &v[n]))
+			n++;
 	}
 	closedir(d);
+	qsort(v, n, sizeof(*v), cmp_pinfo);
+	for (size_t i = 0; i < n; i++)
+		if (in_tree(v, n, &v[i]))
+			add_proc(&v[i], &ps, mem);
 	return ps;
 }
 
@@ -637,9 +753,40 @@ static int cmp_u64(const void *a, const void *b)
 static void usage(void)
 {
 	fprintf(stderr, "usage: lchat-bench -p lchat|redis|irc -a ADDR [-n RECEIVERS] [-s SENDERS]\n"
-		"       [-m SAT_MSGS] [-w WINDOW] [-r LAT_RATE] [-d LAT_SECONDS] [-b BYTES]\n"
-		"       [-P SERVER_PID] [-t TIMEOUT_S] [-T TAG]\n");
+		"       [-m SAT_MSGS] [-w WINDOW] [-r RATE[:SECONDS][,RATE[:SECONDS]...]]\n"
+		"       [-d LAT_SECONDS] [-b BYTES] [-P SERVER_PID] [-t TIMEOUT_S] [-T TAG]\n"
+		"       [-o NAME_OFFSET] [-g SYNC_DIR] [-J JOIN_TIMEOUT_S]\n");
 	exit(2);
+}
+
+/* -r 200:2,20:5 -> rates[]; a rate without seconds gets -d's (read later). */
+static void parse_rates(const char *arg)
+{
+	const char *p = arg;
+	char *end;
+
+	nrates = 0;
+	while (*p) {
+		if (nrates == MAX_RATES)
+			usage();
+		double r = strtod(p, &end), secs = -1;
+		if (end == p || r <= 0)
+			usage();
+		p = end;
+		if (*p == ':') {
+			secs = strtod(p + 1, &end);
+			if (end == p + 1 || secs < 0)
+				usage();
+			p = end;
+		}
+		rates[nrates].rate = r;
+		rates[nrates].secs = secs;
+		nrates++;
+		if (*p == ',')
+			p++;
+		else if (*p)
+			usage();
+	}
 }
 
 static void raise_nofile(void)
@@ -657,11 +804,107 @@ static void raise_nofile(void)
 	setrlimit(RLIMIT_NOFILE, &rl);
 }
 
+/* " first_error=what_went_wrong" on the result line, if anything did. */
+static void print_first_error(void)
+{
+	const char *what = errmsg_first;
+
+	if (!what && ready_count < nconns)
+		what = "timeout";
+	if (!what)
+		return;
+	printf(" first_error=");
+	for (const char *p = what; *p; p++)
+		putchar(*p == ' ' || *p == '=' ? '_' : *p);
+}
+
+/* -g DIR: say this process is in, then keep reading (the server must not
+ * find us lagging) until every process is: DIR/go. */
+static bool sync_with_others(void)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/ready.%d", sync_dir, (int)getpid());
+	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		die(path);
+	close(fd);
+	snprintf(path, sizeof(path), "%s/go", sync_dir);
+	while (access(path, F_OK) != 0) {
+		if (timed_out()) {
+			note_error("timeout waiting for the other bench processes");
+			return false;
+		}
+		poll_once(20);
+	}
+	return true;
+}
+
+/* One fixed-rate phase's figures. */
+struct lat_result {
+	uint64_t msgs, have;
+	size_t deliv;
+	double p50_us, p99_us, max_us, cpu_s, csw;
+};
+
+/* Phase PH_LAT + k: rate messages/s in total for secs seconds, round robin
+ * over the senders, then until every receiver has every message. */
+static struct lat_result lat_phase_run(int k, int timer)
+{
+	struct lat_result r = { .msgs = (uint64_t)(rates[k].rate * rates[k].secs) };
+	uint64_t base = receivers_total();
+	struct procstat t0 = server_stat(false);
+
+	lat_phase = PH_LAT + (uint64_t)k;
+	lat_n = 0;
+	if (r.msgs && !dead_count) {
+		long period = (long)(1e9 / rates[k].rate);
+		struct itimerspec its = { .it_interval = { period / 1000000000L, period % 1000000000L },
+					  .it_value = { 0, 1000000 } };
+		if (timerfd_settime(timer, 0, &its, NULL) < 0)
+			die("timerfd_settime");
+		uint64_t sent = 0;
+		struct progress prog = { 0, now_ns() };
+		while (!timed_out() && !dead_count) {
+			uint64_t ticks;
+			if (sent < r.msgs && read(timer, &ticks, sizeof(ticks)) == sizeof(ticks)) {
+				for (uint64_t i = 0; i < ticks && sent < r.msgs; i++) {
+					struct conn *c = &conns[sent % nsend];
+					send_message(c, (int)lat_phase, true);
+					sent++;
+				}
+			}
+			uint64_t have = receivers_total() - base;
+			if (sent == r.msgs && have >= r.msgs * nrecv)
+				break;
+			if (!progressing(&prog, have, "no progress for 5 s in a latency phase"))
+				break;
+			poll_once(sent < r.msgs ? 50 : 5);
+		}
+		struct itimerspec off = { 0 };
+		timerfd_settime(timer, 0, &off, NULL);
+	}
+	r.have = receivers_total() - base;
+	struct procstat t1 = server_stat(false);
+	r.cpu_s = t1.cpu_s - t0.cpu_s;
+	r.csw = r.have ? (double)((t1.vcsw + t1.ivcsw) - (t0.vcsw + t0.ivcsw)) / (double)r.have : 0;
+	r.deliv = lat_n;
+	if (lat_n) {
+		qsort(lat_ns, lat_n, sizeof(*lat_ns), cmp_u64);
+		r.p50_us = (double)lat_ns[lat_n / 2] / 1e3;
+		r.p99_us = (double)lat_ns[(size_t)((double)lat_n * 0.99)] / 1e3;
+		r.max_us = (double)lat_ns[lat_n - 1] / 1e3;
+	}
+	lat_phase = 0;
+	return r;
+}
+
 int main(int argc, char **argv)
 {
 	int opt;
+	const char *rate_arg = "200";
 
-	while ((opt = getopt(argc, argv, "p:a:n:s:m:w:r:d:b:P:t:T:")) != -1) {
+	while ((opt = getopt(argc, argv, "p:a:n:s:m:w:r:d:b:P:t:T:o:g:J:")) != -1) {
 		switch (opt) {
 		case 'p':
 			proto = !strcmp(optarg, "lchat") ? P_LCHAT : !strcmp(optarg, "redis") ? P_REDIS :
@@ -672,21 +915,29 @@ int main(int argc, char **argv)
 		case 's': nsend = (uint32_t)strtoul(optarg, NULL, 10); break;
 		case 'm': sat_msgs = strtoull(optarg, NULL, 10); break;
 		case 'w': window = strtoull(optarg, NULL, 10); break;
-		case 'r': lat_rate = strtod(optarg, NULL); break;
+		case 'r': rate_arg = optarg; break;
 		case 'd': lat_secs = strtod(optarg, NULL); break;
 		case 'b': msg_bytes = (uint32_t)strtoul(optarg, NULL, 10); break;
 		case 'P': server_pid = (pid_t)atoi(optarg); break;
 		case 't': timeout_s = strtod(optarg, NULL); break;
 		case 'T': tag = optarg; break;
+		case 'o': name_offset = (uint32_t)strtoul(optarg, NULL, 10); break;
+		case 'g': sync_dir = optarg; break;
+		case 'J': join_timeout_s = strtod(optarg, NULL); break;
 		default: usage();
 		}
 	}
+	parse_rates(rate_arg);
+	for (int k = 0; k < nrates; k++)
+		if (rates[k].secs < 0)
+			rates[k].secs = lat_secs;
 	if (!addr || nsend < 1 || nsend > MAX_SENDERS || nrecv < 1 || msg_bytes < 40 ||
-	    msg_bytes > 1000 || window < 1)
+	    msg_bytes > 1000 || window < 1 || window >= UINT32_MAX)
 		usage();
 	signal(SIGPIPE, SIG_IGN);
 	raise_nofile();
-	run_id = (uint32_t)(now_ns() / 1000 % 1000000000u) + 1;
+	/* The pid too: several processes started together are several runs. */
+	run_id = (uint32_t)((now_ns() / 1000 + (uint64_t)getpid() * 7919u) % 1000000000u) + 1;
 	deadline_ns = now_ns() + (uint64_t)(timeout_s * 1e9);
 
 	nconns = nrecv + nsend;
@@ -710,18 +961,21 @@ int main(int argc, char **argv)
 	/* ngircd listens with a short backlog; with more handshakes in flight
 	 * the kernel drops (or, with syncookies, resets) connections. */
 	uint64_t max_inflight = proto == P_IRC ? 8 : UINT64_MAX;
-	while (ready_count + dead_count < nconns && !timed_out()) {
+	uint64_t join_deadline = join_timeout_s > 0 ? t_join0 + (uint64_t)(join_timeout_s * 1e9) : deadline_ns;
+	while (ready_count + dead_count < nconns && !timed_out() && now_ns() < join_deadline) {
 		while (next < nconns && next - ready_count - dead_count < max_inflight &&
 		       start_connect(&conns[next]))
 			next++;
 		poll_once(next < nconns ? 1 : 50);
 	}
 	uint64_t t_join = now_ns() - t_join0;
-	if (ready_count < nconns) {
+	if (ready_count < nconns || (sync_dir && !sync_with_others())) {
 		fprintf(stderr, "lchat-bench: only %" PRIu64 " of %u connections got in (%s)\n",
 			ready_count, nconns, errmsg_first ? errmsg_first : "timeout");
-		printf("tag=%s proto=%s n=%u status=JOIN-FAILED ready=%" PRIu64 "\n", tag,
-		       proto_names[proto], nrecv, ready_count);
+		printf("tag=%s proto=%s n=%u s=%u conns=%u ready=%" PRIu64 " join_ms=%.1f", tag,
+		       proto_names[proto], nrecv, nsend, nconns, ready_count, (double)t_join / 1e6);
+		print_first_error();
+		printf(" status=JOIN-FAILED\n");
 		return 1;
 	}
 	/* Let the join events settle, then measure memory. */
@@ -737,32 +991,26 @@ int main(int argc, char **argv)
 	uint32_t rr = 0;
 	if (sat_msgs)
 		sat_start = now_ns();
-	uint64_t sat_sent = 0, minr = min_received();
+	uint64_t sat_sent = 0;
+	min_received();
 	while (!timed_out()) {
-		if (sat_sent < sat_msgs) {
-			bool sent_any = false;
-			if (sent_total - minr >= window)
-				minr = min_received();
-			while (sat_sent < sat_msgs && sent_total - minr < window) {
-				struct conn *c = NULL;
-				for (uint32_t k = 0; k < nsend; k++) {
-					struct conn *cand = &conns[(rr + k) % nsend];
-					if (cand->state == C_READY && cand->outlen < 16384) {
-						c = cand;
-						rr = (rr + k + 1) % nsend;
-						break;
-					}
-				}
-				if (!c)
+		bool sent_any = false, refreshed = false;
+		while (sat_sent < sat_msgs) {
+			struct conn *c = sender_with_room(&rr);
+			if (!c) {
+				if (refreshed)
 					break;
-				send_message(c, PH_SAT, false);
-				sat_sent++;
-				sent_any = true;
+				min_received();
+				refreshed = true;
+				continue;
 			}
-			if (sent_any)
-				for (uint32_t k = 0; k < nsend; k++)
-					flush_out(&conns[k]);
+			send_message(c, PH_SAT, false);
+			sat_sent++;
+			sent_any = true;
 		}
+		if (sent_any)
+			for (uint32_t k = 0; k < nsend; k++)
+				flush_out(&conns[k]);
 		uint64_t have = receivers_total() - base;
 		if (sat_sent == sat_msgs && have >= expect)
 			break;
@@ -770,82 +1018,62 @@ int main(int argc, char **argv)
 			break;
 		if (dead_count)
 			break;
-		poll_once(sat_sent < sat_msgs && sent_total - minr < window ? 0 : 5);
+		poll_once(5);
 	}
 	uint64_t sat_elapsed = last_delivery_ns > sat_start ? last_delivery_ns - sat_start : 1;
 	struct procstat st1 = server_stat(false);
 	double self_sat = self_cpu_s() - self0;
 	uint64_t sat_have = receivers_total() - base;
 
-	/* ---- latency at a fixed rate ---- */
-	uint64_t lat_msgs = (uint64_t)(lat_rate * lat_secs);
-	uint64_t lat_base = receivers_total();
-	struct procstat lt0 = server_stat(false);
-	if (lat_msgs && !dead_count) {
-		timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-		if (timer_fd < 0)
-			die("timerfd_create");
-		long period = (long)(1e9 / lat_rate);
-		struct itimerspec its = { .it_interval = { period / 1000000000L, period % 1000000000L },
-					  .it_value = { 0, 1000000 } };
-		if (timerfd_settime(timer_fd, 0, &its, NULL) < 0)
-			die("timerfd_settime");
-		struct epoll_event ev = { .events = EPOLLIN, .data.u32 = TIMER_TAG };
-		if (epoll_ctl(ep, EPOLL_CTL_ADD, timer_fd, &ev) < 0)
-			die("epoll_ctl");
-		uint64_t lat_sent = 0;
-		prog = (struct progress){ 0, now_ns() };
-		while (!timed_out() && !dead_count) {
-			uint64_t ticks;
-			if (lat_sent < lat_msgs && read(timer_fd, &ticks, sizeof(ticks)) == sizeof(ticks)) {
-				for (uint64_t k = 0; k < ticks && lat_sent < lat_msgs; k++) {
-					struct conn *c = &conns[lat_sent % nsend];
-					send_message(c, PH_LAT, true);
-					lat_sent++;
-				}
-			}
-			uint64_t have = receivers_total() - lat_base;
-			if (lat_sent == lat_msgs && have >= lat_msgs * nrecv)
-				break;
-			if (!progressing(&prog, have, "no progress for 5 s in the latency phase"))
-				break;
-			poll_once(lat_sent < lat_msgs ? 50 : 5);
-		}
-	}
-	uint64_t lat_have = receivers_total() - lat_base;
-	struct procstat lt1 = server_stat(false);
-	double lat_cpu = lt1.cpu_s - lt0.cpu_s;
-	double lat_csw = lat_have ? (double)((lt1.vcsw + lt1.ivcsw) - (lt0.vcsw + lt0.ivcsw)) / (double)lat_have : 0;
+	/* ---- latency at fixed rates ---- */
+	struct lat_result lat[MAX_RATES] = { 0 };
+	int timer = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (timer < 0)
+		die("timerfd_create");
+	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = TIMER_TAG };
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, timer, &ev) < 0)
+		die("epoll_ctl");
+	for (int k = 0; k < nrates; k++)
+		lat[k] = lat_phase_run(k, timer);
 
 	/* ---- verdict ---- */
-	uint64_t want = (sat_msgs + lat_msgs) * nrecv;
-	uint64_t got = sat_have + lat_have;
-	uint64_t lost = want > got ? want - got : 0;
-	uint64_t p50 = 0, p99 = 0, pmax = 0;
-	if (lat_n) {
-		qsort(lat_ns, lat_n, sizeof(*lat_ns), cmp_u64);
-		p50 = lat_ns[lat_n / 2];
-		p99 = lat_ns[(size_t)((double)lat_n * 0.99)];
-		pmax = lat_ns[lat_n - 1];
+	uint64_t want = sat_msgs * nrecv, got = sat_have;
+	for (int k = 0; k < nrates; k++) {
+		want += lat[k].msgs * nrecv;
+		got += lat[k].have;
 	}
+	uint64_t lost = want > got ? want - got : 0;
 	double sat_s = (double)sat_elapsed / 1e9;
 	double dps = sat_s > 0 ? (double)sat_have / sat_s : 0;
 	double cpu = st1.cpu_s - st0.cpu_s;
 	double csw = sat_have ? (double)((st1.vcsw + st1.ivcsw) - (st0.vcsw + st0.ivcsw)) / (double)sat_have : 0;
 	bool ok = lost == 0 && deliv_dup == 0 && deliv_ooo == 0 && errors == 0 && dead_count == 0;
-	printf("tag=%s proto=%s n=%u s=%u bytes=%u join_ms=%.1f procs=%u mem_kib_per_user=%.1f "
+	const struct lat_result *l0 = &lat[0];
+	printf("tag=%s proto=%s n=%u s=%u bytes=%u window=%" PRIu64 " join_ms=%.1f procs=%u "
+	       "pss_kib=%" PRIu64 " conns=%u mem_kib_per_user=%.1f "
 	       "sat_msgs=%" PRIu64 " sat_s=%.3f deliv_per_s=%.0f cpu_s=%.2f cpu_us_per_deliv=%.3f "
 	       "client_cpu_s=%.2f "
 	       "csw_per_deliv=%.4f lat_msgs=%" PRIu64 " lat_deliv=%zu p50_us=%.0f p99_us=%.0f max_us=%.0f "
-	       "lat_cpu_us_per_deliv=%.3f lat_csw_per_deliv=%.3f "
-	       "lost=%" PRIu64 " dup=%" PRIu64 " ooo=%" PRIu64 " errors=%" PRIu64 " status=%s\n",
-	       tag, proto_names[proto], nrecv, nsend,
-	       msg_bytes, (double)t_join / 1e6, mem.nproc,
-	       (double)mem.pss_kib / (double)nconns, sat_msgs, sat_s, dps, cpu,
-	       sat_have ? cpu * 1e6 / (double)sat_have : 0, self_sat, csw, lat_msgs, lat_n,
-	       (double)p50 / 1e3, (double)p99 / 1e3, (double)pmax / 1e3,
-	       lat_have ? lat_cpu * 1e6 / (double)lat_have : 0, lat_csw, lost, deliv_dup,
-	       deliv_ooo, errors, ok ? "ok" : "FAIL");
+	       "lat_cpu_us_per_deliv=%.3f lat_csw_per_deliv=%.3f",
+	       tag, proto_names[proto], nrecv, nsend, msg_bytes, window, (double)t_join / 1e6, mem.nproc,
+	       mem.pss_kib, nconns, (double)mem.pss_kib / (double)nconns, sat_msgs, sat_s, dps, cpu,
+	       sat_have ? cpu * 1e6 / (double)sat_have : 0, self_sat, csw, l0->msgs, l0->deliv,
+	       l0->p50_us, l0->p99_us, l0->max_us,
+	       l0->have ? l0->cpu_s * 1e6 / (double)l0->have : 0, l0->csw);
+	for (int k = 0; k < nrates; k++) {
+		const struct lat_result *r = &lat[k];
+		char key[32];
+		snprintf(key, sizeof(key), "lat%g_", rates[k].rate);
+		printf(" %smsgs=%" PRIu64 " %sdeliv=%zu %sp50_us=%.0f %sp99_us=%.0f %smax_us=%.0f "
+		       "%scpu_us_per_deliv=%.3f %scsw_per_deliv=%.3f",
+		       key, r->msgs, key, r->deliv, key, r->p50_us, key, r->p99_us, key, r->max_us,
+		       key, r->have ? r->cpu_s * 1e6 / (double)r->have : 0, key, r->csw);
+	}
+	printf(" lost=%" PRIu64 " dup=%" PRIu64 " ooo=%" PRIu64 " errors=%" PRIu64, lost, deliv_dup,
+	       deliv_ooo, errors);
+	if (!ok)
+		print_first_error();
+	printf(" status=%s\n", ok ? "ok" : "FAIL");
 	if (!ok && errmsg_first)
 		fprintf(stderr, "lchat-bench: first error: %s\n", errmsg_first);
 	fflush(stdout);

@@ -1,9 +1,19 @@
-/* daemon.c - the daemon: owns both sockets and the room, forks one handler
- * per connection, reaps them, serves the control socket.
+/* daemon.c - the daemon: owns both sockets and the room, forks the fan-out
+ * writer and one handler per connection, reaps them, serves the control
+ * socket.
  *
  * One poll loop over the user socket, the control socket (and its
- * connections) and a signalfd for SIGCHLD, SIGTERM, SIGINT and SIGHUP.
- * The daemon never relays messages: handlers write the room directly. */
+ * connections), the writer's socketpair and a signalfd for SIGCHLD,
+ * SIGTERM, SIGINT and SIGHUP. The daemon never relays messages: handlers
+ * append to the room, and the writer sends the room to the clients. Each
+ * accepted connection goes to a new handler (which reads it) and to the
+ * writer (which writes it); a slot is reused only once both are done.
+ *
+ * If the writer dies, the daemon exits and the supervisor starts it again.
+ * A writer killed between a send() and noting it cannot be told what that
+ * send delivered, so it cannot be replaced without risking a line lost or
+ * sent twice; the clients can: they reconnect and resume from the last
+ * sequence number they saw, which is exact. */
 #include "daemon.h"
 
 #include <errno.h>
@@ -25,10 +35,12 @@
 #include "accounts.h"
 #include "conns.h"
 #include "control.h"
+#include "fanout.h"
 #include "handler.h"
 #include "log.h"
 #include "moderation.h"
 #include "names.h"
+#include "outq.h"
 #include "proctitle.h"
 #include "readiness.h"
 #include "reply.h"
@@ -53,8 +65,12 @@ struct daemon {
 	int listen_fd;
 	int sigfd;
 	int reserve_fd;          /* spare descriptor for EMFILE at accept */
-	pid_t *slot_pid;         /* our own record of each slot's handler */
+	pid_t *slot_pid;         /* each slot's handler; 0: free; -1: the
+				  * handler is gone, the writer not done yet */
 	struct conns *conns;     /* free slots, connections per uid (conns.h) */
+	int fanout_sock;         /* the writer's socketpair */
+	pid_t fanout_pid;
+	bool fanout_died;
 	uint32_t handlers;
 	bool stopping;
 	bool stop_requested;     /* SHUTDOWN from the control socket */
@@ -150,6 +166,7 @@ static void start_handler(struct daemon *d, int fd, const struct ucred *cred)
 	struct room_slot *s = room_slot(&d->room, (uint32_t)slot);
 	room_slot_claim(&d->room, (uint32_t)slot, cred->uid);
 	conns_add(d->conns, (uint32_t)slot, cred->uid);
+	outq_reset(&d->room.outq[slot]);
 	moderation_init_slot(s, &d->sanctions, now);
 
 	pid_t pid = fork();
@@ -164,10 +181,13 @@ static void start_handler(struct daemon *d, int fd, const struct ucred *cred)
 	if (pid == 0) {
 		struct handler_args a = {
 			.room = &d->room, .cfg = d->cfg, .fd = fd, .slot = (uint32_t)slot,
-			.uid = cred->uid, .daemon_pid = d->self,
+			.uid = cred->uid, .daemon_pid = d->self, .notify_fd = d->room.notify_fd,
 		};
 		handler_main(&a);
 	}
+	if (fanout_add(d->fanout_sock, (uint32_t)slot, s->gen, fd) < 0)
+		log_limited(&d->last_error_log, LOG_ERR, "handing a connection to the writer: %s",
+			    strerror(errno));
 	close(fd);
 	d->slot_pid[slot] = pid;
 	atomic_store(&s->pid, pid);
@@ -237,15 +257,40 @@ static void release_slot(struct daemon *d, uint32_t i)
 	struct room_slot *s = room_slot(&d->room, i);
 
 	room_lock(&d->room);
-	if (room_slot_release(&d->room, i) == SLOT_JOINED && !d->stopping) {
+	bool lost = room_slot_release(&d->room, i) == SLOT_JOINED && !d->stopping;
+	if (lost) {
+		/* Its own LEAVE: the writer sends it to the others only. */
 		struct room_event ev = {
-			.kind = EV_LEAVE, .name = s->name, .login = s->login,
+			.kind = EV_LEAVE, .origin = i + 1, .name = s->name, .login = s->login,
 			.reason = LEAVE_LOST,
 		};
 		room_append_locked(&d->room, &ev);
-		room_wake_members_locked(&d->room, -1);
 	}
 	room_unlock(&d->room);
+	if (lost)
+		wake_writer(&d->room);
+	conns_closed(d->conns, i);
+	/* The slot is free once the writer has closed the connection too. */
+	if (!d->fanout_died && fanout_release(d->fanout_sock, i, s->gen) == 0) {
+		d->slot_pid[i] = -1;
+	} else {
+		d->slot_pid[i] = 0;
+		conns_freed(d->conns, i);
+	}
+}
+
+/* The writer is done with slots the daemon released. */
+static void take_released(struct daemon *d)
+{
+	uint32_t slot, gen;
+	int rc;
+
+	while ((rc = fanout_read_released(d->fanout_sock, &slot, &gen)) == 1)
+		if (slot < d->room.max_users && d->slot_pid[slot] == -1 &&
+		    room_slot(&d->room, slot)->gen == gen) {
+			d->slot_pid[slot] = 0;
+			conns_freed(d->conns, slot);
+		}
 }
 
 static void reap_children(struct daemon *d)
@@ -262,7 +307,14 @@ static void reap_children(struct daemon *d)
 			return;
 		pid_t pid = si.si_pid;
 		int slot = slot_of_pid(d, pid);
-		if (slot >= 0) {
+		if (pid == d->fanout_pid) {
+			if (!d->stopping)
+				log_msg(LOG_CRIT, "the fan-out writer %d %s %d; restarting the room",
+					(int)pid, si.si_code == CLD_EXITED ? "exited with status" :
+					"was killed by signal", si.si_status);
+			d->fanout_died = true;
+			d->fanout_pid = 0;
+		} else if (slot >= 0) {
 			const struct room_slot *s = room_slot(&d->room, (uint32_t)slot);
 			const char *name = s->name[0] ? s->name : "not joined";
 			if (si.si_code != CLD_EXITED)
@@ -272,9 +324,6 @@ static void reap_children(struct daemon *d)
 				log_msg(LOG_WARNING, "handler %d (%s, uid %u) exited with status %d",
 					(int)pid, name, (unsigned)s->uid, si.si_status);
 			release_slot(d, (uint32_t)slot);
-			conns_closed(d->conns, (uint32_t)slot);
-			conns_freed(d->conns, (uint32_t)slot);
-			d->slot_pid[slot] = 0;
 			d->handlers--;
 		}
 		while (waitpid(pid, NULL, WNOHANG) < 0 && errno == EINTR)
@@ -290,6 +339,30 @@ static void signal_handlers(struct daemon *d, int sig)
 	for (uint32_t i = 0; i < d->room.max_users; i++)
 		if (d->slot_pid[i] > 0)
 			kill(d->slot_pid[i], sig);
+}
+
+/* The writer goes last, once every handler has said goodbye through it. */
+static void stop_writer(struct daemon *d)
+{
+	if (d->fanout_pid <= 0)
+		return;
+	kill(d->fanout_pid, SIGTERM);
+	int64_t deadline = mono_ms() + SHUTDOWN_GRACE_MS;
+	while (d->fanout_pid > 0) {
+		int64_t left = deadline - mono_ms();
+		if (left <= 0) {
+			kill(d->fanout_pid, SIGKILL);
+			left = 1000;
+			deadline = mono_ms() + 60000;
+		}
+		struct pollfd p = { .fd = d->sigfd, .events = POLLIN };
+		if (poll(&p, 1, (int)left) > 0) {
+			struct signalfd_siginfo si;
+			while (read(d->sigfd, &si, sizeof(si)) > 0)
+				;
+		}
+		reap_children(d);
+	}
 }
 
 static void shutdown_room(struct daemon *d, const char *config_socket_paths[2])
@@ -324,6 +397,7 @@ static void shutdown_room(struct daemon *d, const char *config_socket_paths[2])
 		}
 		reap_children(d);
 	}
+	stop_writer(d);
 }
 
 /* ---- what the control socket asks of the daemon ---------------------- */
@@ -352,6 +426,8 @@ static int status_hook(void *ctx, struct buffer *out)
 	unsigned users = 0;
 	long mem = pss_kib(d->self);
 
+	if (d->fanout_pid > 0)
+		mem += pss_kib(d->fanout_pid);
 	ROOM_FOREACH_SLOT(&d->room, i) {
 		users += atomic_load(&room_slot(&d->room, i)->state) == SLOT_JOINED;
 		if (d->slot_pid[i] > 0)
@@ -516,6 +592,34 @@ static int lookup_group(const char *name, gid_t *gid)
 	return res ? 0 : -1;
 }
 
+/* The writer's reply queues, eventfd and socketpair, and the writer. */
+static int start_writer(struct daemon *d)
+{
+	int sv[2];
+
+	d->room.outq = outq_map(d->room.max_users);
+	if (!d->room.outq)
+		return -1;
+	d->room.notify_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (d->room.notify_fd < 0 ||
+	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return -1;
+	pid_t pid = fork();
+	if (pid < 0) {
+		close(sv[0]);
+		close(sv[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		struct fanout_args a = { .room = &d->room, .sock = sv[1], .daemon_pid = d->self };
+		fanout_main(&a);
+	}
+	close(sv[1]);
+	d->fanout_sock = sv[0];
+	d->fanout_pid = pid;
+	return 0;
+}
+
 static int setup(struct daemon *d, int ready_fd)
 {
 	const struct lchat_config *cfg = d->cfg;
@@ -538,9 +642,8 @@ static int setup(struct daemon *d, int ready_fd)
 		report(ready_fd, "%s", err);
 		return -1;
 	}
-	d->room.bcast_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (d->room.bcast_fd < 0) {
-		report(ready_fd, "eventfd: %s", strerror(errno));
+	if (start_writer(d) < 0) {
+		report(ready_fd, "starting the fan-out writer: %s", strerror(errno));
 		return -1;
 	}
 	d->slot_pid = calloc((size_t)cfg->max_users, sizeof(pid_t));
@@ -606,12 +709,14 @@ int daemon_main(struct lchat_config *cfg, int ready_fd, unsigned restarts, int64
 	close(ready_fd);
 
 	const char *paths[2] = { cfg->socket, cfg->control_socket };
-	struct pollfd pfd[3 + CONTROL_MAX_CONNS];
+	struct pollfd pfd[4 + CONTROL_MAX_CONNS];
+	int rc = 0;
 	for (;;) {
 		pfd[0] = (struct pollfd){ .fd = d.sigfd, .events = POLLIN };
 		pfd[1] = (struct pollfd){ .fd = d.listen_fd, .events = POLLIN };
-		int nc = control_pollfds(d.control, pfd + 2, CONTROL_MAX_CONNS + 1);
-		if (poll(pfd, (nfds_t)(2 + nc), loop_timeout(&d)) < 0) {
+		pfd[2] = (struct pollfd){ .fd = d.fanout_sock, .events = POLLIN };
+		int nc = control_pollfds(d.control, pfd + 3, CONTROL_MAX_CONNS + 1);
+		if (poll(pfd, (nfds_t)(3 + nc), loop_timeout(&d)) < 0) {
 			if (errno == EINTR)
 				continue;
 			log_msg(LOG_ERR, "poll: %s", strerror(errno));
@@ -632,14 +737,22 @@ int daemon_main(struct lchat_config *cfg, int ready_fd, unsigned restarts, int64
 				}
 			}
 			reap_children(&d);
+			if (d.fanout_died) {
+				/* Handlers die with us (PR_SET_PDEATHSIG); the
+				 * supervisor starts the room again. */
+				rc = 1;
+				break;
+			}
 			if (stop) {
 				shutdown_room(&d, paths);
 				break;
 			}
 		}
+		if (pfd[2].revents & (POLLIN | POLLHUP))
+			take_released(&d);
 		if (pfd[1].revents & POLLIN)
 			accept_users(&d);
-		control_handle(d.control, pfd + 2, nc);
+		control_handle(d.control, pfd + 3, nc);
 		expire_sanctions(&d);
 		if (d.stop_requested) {
 			/* The supervisor stops too, so no new daemon starts. */
@@ -653,10 +766,12 @@ int daemon_main(struct lchat_config *cfg, int ready_fd, unsigned restarts, int64
 	free(d.shutdown_msg);
 	free(d.slot_pid);
 	conns_free(d.conns);
+	outq_unmap(d.room.outq, d.room.max_users);
 	room_close(&d.room);
 	close(d.sigfd);
+	close(d.fanout_sock);
 	if (d.reserve_fd >= 0)
 		close(d.reserve_fd);
-	log_msg(LOG_NOTICE, "stopped");
-	return 0;
+	log_msg(LOG_NOTICE, rc ? "stopped: the room restarts" : "stopped");
+	return rc;
 }

@@ -1,23 +1,25 @@
 /* handler.c - one process per connection: the handshake, the user's
- * commands, and the room's events written back to the user.
+ * commands, and the user's events appended to the room.
  *
- * The loop: drain new events from the shared log into the output buffer,
- * process input lines (only while the log is drained, so every reply lands
- * after the events that came before it), flush with one write, and wait in
- * epoll for the client socket, the signalfd (a member's own wake-ups,
- * SIGTERM) and the room's broadcast eventfd.
- * A client that does not read is not read from either; once it falls more
- * than `history` events behind it is disconnected as lagged. */
+ * A handler only reads its client. It sleeps in poll() on the client
+ * socket and its signalfd, and wakes when its user sends (or for a signal:
+ * SIGTERM, and WAKE_SIGNAL from an administrator or the fan-out writer). Its
+ * replies are formatted into `out` and, after each input line, moved to the
+ * connection's reply queue (outq.h) with the sequence number before which
+ * they are due; the fan-out writer (fanout.c) sends them in order with the
+ * room's events, and turns the member's own events into its acks. A full
+ * reply queue (a client that does not read) stops the handler from reading
+ * too. At the end the handler waits, briefly, for the writer to send what
+ * is queued and close the connection. */
 #include "handler.h"
 
 #include <errno.h>
 #include <inttypes.h>
-#include <malloc.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -28,54 +30,44 @@
 #include "duration.h"
 #include "log.h"
 #include "names.h"
+#include "outq.h"
 #include "proctitle.h"
 #include "protocol.h"
 #include "sanitize.h"
 #include "util.h"
 #include "wake.h"
 
-/* Stop pulling events from the log while this much output is unsent. */
-#define OUT_SOFT_CAP (64 * 1024)
-/* In a room with more than JOIN_CROWD slots in use, a join wakes the
- * members at once only if no pass has woken them for JOIN_WAKE_MS;
- * otherwise its handler wakes them JOIN_WAKE_MS after the last pass,
- * unless another pass covered its join meanwhile. A join storm of N users
- * then costs N wake-ups per JOIN_WAKE_MS, not N per join (N squared). */
-#define JOIN_CROWD 64
-#define JOIN_WAKE_MS 100
-/* Input a handler takes in one go before it wakes the room for it. */
-#define WAKE_BATCH_BYTES (64 * 1024)
-/* How long a closing connection may take to take its last lines. */
-#define CLOSE_FLUSH_MS 2000
+/* How long the writer may take to send a closing connection's last lines
+ * (fanout.c gives up after CLOSE_FLUSH_MS); the handler waits a little
+ * longer, then exits anyway. */
+#define CLOSE_WAIT_MS (CLOSE_FLUSH_MS + 1000)
+
+/* A member this many events behind (the writer cannot send to it: its
+ * client does not read) is not read from either, so that a client that
+ * sends without reading is slowed down, not dropped for its own acks. */
+#define BEHIND_MAX 1024
 
 struct handler {
 	struct room *room;
 	const struct lchat_config *cfg;
 	struct room_slot *me;
+	struct outq *q;
 	uint32_t slot;
 	uint32_t gen;
 	int fd;
 	int sigfd;
-	int epfd;               /* client socket, signalfd, broadcast eventfd */
-	uint32_t fd_events;     /* the client socket's events in epfd */
 	uid_t uid;
 	char login[LOGIN_MAX + 1];
 	bool joined;
 	bool left;              /* our LEAVE is written, or we never joined */
-	bool closing;           /* flush the output, then exit */
-	bool input_waiting;     /* lines may wait in `in` for the output to drain */
+	bool closing;           /* take no more input; wait for the writer */
 	bool shutting_down;
-	bool wake_pending;      /* messages posted, members not woken yet */
-	int64_t join_wake_at;   /* mono ms: wake the members for our join */
-	int64_t trim_after;     /* mono ms: earliest next malloc_trim */
-	uint64_t join_seq;
-	int64_t close_deadline;
+	bool eof;
+	bool posted;            /* events appended since the writer was woken */
 	int64_t join_deadline;
-	uint64_t cursor;        /* next sequence number to read */
-	uint64_t leave_seq;     /* our LEAVE's seq once written (0: not yet):
-				 * events from it on are not ours to send */
+	uint64_t behind_max;    /* BEHIND_MAX, or less in a short log */
 	struct linebuf in;
-	struct buffer out;
+	struct buffer out;      /* replies not yet in the queue */
 	double tokens;          /* rate limit bucket */
 	int64_t tokens_ms;
 };
@@ -87,16 +79,86 @@ struct handler {
 		(h)->closing = true; \
 } while (0)
 
-/* Stop taking input; exit once the output is sent or CLOSE_FLUSH_MS pass. */
+static void handle_signals(struct handler *h);
+
+/* Is the connection over for reasons not the user's: an administrator
+ * closed it, the writer dropped it, the server is going down? */
+static bool ended_elsewhere(struct handler *h)
+{
+	return h->shutting_down || atomic_load(&h->me->kicked) != KICK_NONE ||
+	       atomic_load(&h->me->lagged);
+}
+
+/* Wait until the reply queue has `need` bytes free. Returns false if the
+ * connection ends meanwhile (the replies are then dropped). */
+static bool wait_space(struct handler *h, size_t need)
+{
+	for (;;) {
+		atomic_store(&h->q->want_space, 1);
+		if (outq_space(h->q) >= need) {
+			atomic_store(&h->q->want_space, 0);
+			return true;
+		}
+		if (ended_elsewhere(h) || h->closing)
+			return false;
+		struct pollfd p = { .fd = h->sigfd, .events = POLLIN };
+		if (poll(&p, 1, 1000) < 0 && errno != EINTR)
+			return false;
+		handle_signals(h);
+	}
+}
+
+/* Move the replies formatted in `out` to the reply queue, due after the
+ * events in the log now (before we joined, due at once), in entries of
+ * whole lines. */
+static void flush_replies(struct handler *h)
+{
+	const char *p = h->out.data + h->out.off;
+	size_t left = buffer_pending(&h->out);
+	uint64_t due = h->joined ? room_head(h->room) : 0;
+
+	while (left > 0) {
+		const char *nl = memchr(p, '\n', left);
+		size_t first = nl ? (size_t)(nl - p) + 1 : left;
+		if (first > OUTQ_ENTRY_MAX) {   /* cannot happen: replies are short */
+			p += first;
+			left -= first;
+			continue;
+		}
+		size_t space = outq_space(h->q);
+		if (space < first + OUTQ_HDR) {
+			if (!wait_space(h, first + OUTQ_HDR))
+				break;
+			continue;
+		}
+		/* As many whole lines as fit. */
+		size_t n = left, cap = space - OUTQ_HDR;
+		if (cap > OUTQ_ENTRY_MAX)
+			cap = OUTQ_ENTRY_MAX;
+		if (n > cap) {
+			n = cap;
+			while (p[n - 1] != '\n')
+				n--;
+		}
+		if (!outq_put(h->q, due, p, n))
+			break;  /* cannot happen: it fitted */
+		p += n;
+		left -= n;
+		wake_writer(h->room);
+	}
+	h->out.off = h->out.len = 0;
+}
+
+/* Take no more input: once the queue is sent the writer closes. */
 static void start_closing(struct handler *h)
 {
 	h->closing = true;
-	h->close_deadline = mono_ms() + CLOSE_FLUSH_MS;
 }
 
 static void close_with(struct handler *h, enum reply_code code, const char *text)
 {
 	reply(h, line_bye(&h->out, code, text));
+	flush_replies(h);
 	start_closing(h);
 }
 
@@ -113,116 +175,41 @@ static void leave(struct handler *h, enum leave_reason why, const char *text, si
 		.login = h->login, .reason = why, .text = text, .text_len = len,
 	};
 	room_lock(h->room);
-	if (atomic_load(&h->me->kicked) != KICK_NONE) {
-		room_unlock(h->room);   /* the admin wrote our LEAVE */
+	if (room_slot_left_locked(h->room, h->slot)) {
+		room_unlock(h->room);   /* an admin or the writer wrote our LEAVE */
 		return;
 	}
-	h->leave_seq = room_append_locked(h->room, &ev);
-	room_slot_leave_locked(h->room, h->slot);
-	room_wake_members_locked(h->room, (int)h->slot);
+	uint64_t seq = room_append_locked(h->room, &ev);
+	room_slot_leave_locked(h->room, h->slot, seq);
 	room_unlock(h->room);
+	wake_writer(h->room);
 	log_msg(LOG_INFO, "leave: %s (login %s, uid %u): %s", h->me->name,
 		h->login, (unsigned)h->uid, leave_reason_name(why));
 }
 
-/* An administrator kicked or banned us (room_kick_locked): our LEAVE is
- * written; send the events before it, then the BYE. */
-static void check_kicked(struct handler *h)
+/* An administrator kicked or banned us (room_kick_locked: our LEAVE is
+ * written), or the writer dropped us as lagged (LEAVE and BYE sent), or
+ * the server is going down: say goodbye and close. */
+static void check_ended(struct handler *h)
 {
+	if (h->closing)
+		return;
 	uint32_t kind = atomic_load(&h->me->kicked);
-
-	if (kind == KICK_NONE || h->closing)
-		return;
-	h->left = true;
-	log_msg(LOG_NOTICE, "%s: %s (login %s, uid %u)", kind == KICK_BANNED ? "banned" : "kicked",
-		h->joined ? h->me->name : "(not joined)", h->login, (unsigned)h->uid);
-	close_with(h, kind == KICK_BANNED ? CODE_BANNED : CODE_KICKED, h->me->kick_text);
-}
-
-/* ---- events out ------------------------------------------------------ */
-
-/* Forget queued output the client will never take, but finish a line
- * that is partly sent, so the BYE that follows starts on a line of its own. */
-static void drop_unsent(struct handler *h)
-{
-	struct buffer *b = &h->out;
-
-	if (b->off == 0 || b->data[b->off - 1] == '\n') {
-		b->off = b->len = 0;
-		return;
+	if (kind != KICK_NONE) {
+		h->left = true;
+		log_msg(LOG_NOTICE, "%s: %s (login %s, uid %u)",
+			kind == KICK_BANNED ? "banned" : "kicked",
+			h->joined ? h->me->name : "(not joined)", h->login, (unsigned)h->uid);
+		close_with(h, kind == KICK_BANNED ? CODE_BANNED : CODE_KICKED, h->me->kick_text);
+	} else if (atomic_load(&h->me->lagged)) {
+		h->left = true;
+		start_closing(h);
+	} else if (h->shutting_down) {
+		h->left = true;     /* the room is closing, not the user */
+		close_with(h, CODE_SHUTDOWN, "the server is shutting down");
+	} else if (atomic_load(&h->me->done_gen) == h->gen) {
+		start_closing(h);   /* the writer could not take the connection */
 	}
-	char *nl = memchr(b->data + b->off, '\n', b->len - b->off);
-	if (nl)
-		b->len = (size_t)(nl - b->data) + 1;
-}
-
-static bool is_mine(const struct handler *h, uint32_t who, uint32_t gen)
-{
-	return who == h->slot + 1 && gen == h->gen;
-}
-
-/* "OK NICK new-name seq" for our own NICK event, whose line (len bytes,
- * "\n" included) was copied to the free end of the output buffer: the new
- * name is taken from it before the reply overwrites it. */
-static void ack_nick(struct handler *h, const char *line, size_t len, uint64_t seq)
-{
-	struct server_line sl;
-	char name[NAME_MAX_LEN + 1];
-
-	if (len == 0 || !proto_parse_server_line(line, len - 1, &sl) || sl.kind != EV_NICK ||
-	    sl.word_len[2] > NAME_MAX_LEN)
-		return;     /* cannot happen: we wrote it */
-	memcpy(name, sl.word[2], sl.word_len[2]);
-	name[sl.word_len[2]] = '\0';
-	reply(h, line_ok(&h->out, VERB_NICK, "%s %" PRIu64, name, seq));
-}
-
-/* Copy new events from the log into the output buffer. Returns false if
- * we fell behind and were disconnected. */
-static bool drain(struct handler *h)
-{
-	struct room *r = h->room;
-	uint64_t head = room_head(r);
-
-	if (h->leave_seq && head > h->leave_seq)
-		head = h->leave_seq;
-	/* Checked even when the output is backed up: that is when it happens. */
-	if (h->cursor < head && h->cursor < room_oldest(r, head))
-		goto lagged;
-	while (h->cursor < head && buffer_pending(&h->out) < OUT_SOFT_CAP) {
-		if (h->cursor < room_oldest(r, head))
-			goto lagged;
-		if (buffer_reserve(&h->out, r->rec_size) < 0)
-			goto lagged;
-		struct room_rec_info info;
-		char *dst = h->out.data + h->out.len;
-		if (!room_read(r, h->cursor, &info, dst, r->rec_size))
-			goto lagged;
-		h->cursor++;
-		if (is_mine(h, info.origin, info.origin_gen)) {
-			/* Our own event: an acknowledgement where its echo
-			 * would be (joins and leaves are acknowledged
-			 * elsewhere). */
-			enum verb ack = event_ack_verb(info.kind);
-			if (ack == VERB_NICK)
-				ack_nick(h, dst, info.len, info.seq);
-			else if (ack != VERB_UNKNOWN)
-				reply(h, line_ok(&h->out, ack, "%" PRIu64, info.seq));
-			continue;
-		}
-		if (info.target && !is_mine(h, info.target, info.target_gen))
-			continue;
-		h->out.len += info.len;
-	}
-	return true;
-
-lagged:
-	log_msg(LOG_NOTICE, "%s (uid %u) fell more than %u events behind; disconnecting",
-		h->me->name, (unsigned)h->uid, r->history);
-	leave(h, LEAVE_LAGGED, NULL, 0);
-	drop_unsent(h);
-	close_with(h, CODE_LAGGED, "you fell too far behind the room and missed messages");
-	return false;
 }
 
 /* ---- commands in ----------------------------------------------------- */
@@ -332,32 +319,24 @@ static void cmd_join(struct handler *h, const struct command *c)
 		.kind = EV_JOIN, .origin = h->slot + 1, .name = name, .login = h->login,
 	};
 	uint64_t seq = room_append_locked(r, &ev);
-	int64_t woken = atomic_load(&r->hdr->woken_ms);
-	if (atomic_load(&r->hdr->high_water) <= JOIN_CROWD || mono_ms() - woken >= JOIN_WAKE_MS) {
-		room_wake_members_locked(r, (int)h->slot);
-	} else {
-		h->join_seq = seq;
-		h->join_wake_at = woken + JOIN_WAKE_MS;
-	}
 	room_unlock(r);
+	h->posted = true;
 
-	h->joined = true;
-	/* From now on broadcast wake-ups concern us. */
-	struct epoll_event be = { .events = EPOLLIN | EPOLLET, .data.fd = r->bcast_fd };
-	if (r->bcast_fd >= 0 && epoll_ctl(h->epfd, EPOLL_CTL_ADD, r->bcast_fd, &be) < 0) {
-		log_msg(LOG_ERR, "epoll_ctl: %s", strerror(errno));
-		start_closing(h);
-	}
 	proctitle_set("lchatd: %s", name);
 	log_msg(LOG_INFO, "join: %s (login %s, uid %u)", name, h->login, (unsigned)h->uid);
 
+	/* The writer streams the log from `start` once OK JOIN and the MOTD
+	 * are queued ahead of it (due at once: we are not streaming yet). */
 	uint64_t oldest = room_oldest(r, seq + 1);
 	uint64_t start = seq > (uint64_t)h->cfg->backlog ? seq - (uint64_t)h->cfg->backlog : 1;
 	if (resume)
 		start = last + 1 < seq ? last + 1 : seq;
-	h->cursor = start > oldest ? start : oldest;
 	reply(h, line_ok(&h->out, VERB_JOIN, "%s %" PRIu64, name, seq));
 	send_motd(h);
+	flush_replies(h);
+	atomic_store(&h->me->cursor, start > oldest ? start : oldest);
+	atomic_store(&h->me->streaming, 1);
+	h->joined = true;
 }
 
 /* A muted member's message or NICK gets ERR muted, saying for how long.
@@ -425,11 +404,8 @@ static void cmd_message(struct handler *h, const struct command *c)
 		ev.target = (uint32_t)t + 1;
 	}
 	room_append_locked(r, &ev);
-	if (ev.target)
-		wake_slot(room_slot(r, ev.target - 1));
-	else
-		h->wake_pending = true;   /* once per batch: wake_members() */
 	room_unlock(r);
+	h->posted = true;   /* the writer is woken once per batch of input */
 	atomic_store(&h->me->active_ms, now);
 	if (h->cfg->log_messages)
 		log_msg(LOG_INFO, "%s from %s (uid %u)%s%.*s: %.*s", verb_name(c->verb),
@@ -440,7 +416,7 @@ static void cmd_message(struct handler *h, const struct command *c)
 
 /* NICK NAME: the member takes another name, by JOIN's rules (lock_name).
  * The others get "EV seq ms NICK old login new"; the member gets
- * "OK NICK new seq" where that event would be (drain, ack_nick). Like a
+ * "OK NICK new seq" where that event would be (the writer's ack). Like a
  * message, it puts a line before everyone: a muted member may not, and it
  * spends a token of the rate limit (before the name is looked up, which
  * may ask the name service). */
@@ -474,8 +450,8 @@ static void cmd_nick(struct handler *h, const struct command *c)
 		.text = name, .text_len = strlen(name),
 	};
 	room_append_locked(r, &ev);
-	h->wake_pending = true;   /* once per batch: wake_members() */
 	room_unlock(r);
+	h->posted = true;
 	proctitle_set("lchatd: %s", name);
 	log_msg(LOG_INFO, "nick: %s is now %s (login %s, uid %u)", old, name, h->login,
 		(unsigned)h->uid);
@@ -496,10 +472,8 @@ static void cmd_ping(struct handler *h, const struct command *c)
 static void cmd_quit(struct handler *h, const struct command *c)
 {
 	/* The events the member was here for, up to its LEAVE, come before
-	 * the OK; nothing comes after it. */
+	 * the OK (the writer stops the stream there); nothing comes after. */
 	leave(h, LEAVE_QUIT, c->text, c->text_len);
-	if (h->joined && !drain(h))
-		return;     /* lagged: BYE lagged instead */
 	reply(h, line_ok(&h->out, VERB_QUIT, NULL));
 	start_closing(h);
 }
@@ -538,75 +512,53 @@ static void handle_line(struct handler *h, const char *line, size_t len)
 	}
 }
 
-/* Wake the other members once for every message posted since the last
- * call: a client that sends many lines at once costs the room one pass over
- * the member table, and each member one wake-up, for all of them. A join
- * whose wake-up was put off (JOIN_WAKE_MS) is woken for when it is due,
- * unless a pass since has covered it. */
-static void wake_members(struct handler *h)
-{
-	bool join_due = h->join_wake_at && mono_ms() >= h->join_wake_at;
-
-	if (!h->wake_pending && !join_due)
-		return;
-	room_lock(h->room);
-	if (h->wake_pending || atomic_load(&h->room->hdr->woken_seq) <= h->join_seq)
-		room_wake_members_locked(h->room, (int)h->slot);
-	room_unlock(h->room);
-	h->wake_pending = false;
-	if (join_due)
-		h->join_wake_at = 0;
-}
-
-/* Process complete input lines while the log is drained and the output is
- * not backed up. Sets input_waiting if it stopped with input unread. */
+/* Serve the complete lines received, replies queued after each. The
+ * writer is woken once for all the events they appended: a paste or a bot
+ * that sends many lines at once costs it one pass. */
 static void process_input(struct handler *h)
 {
 	char *line;
 	size_t len;
 
-	h->input_waiting = true;
-	while (!h->closing && buffer_pending(&h->out) < OUT_SOFT_CAP &&
-	       (!h->joined || h->cursor == room_head(h->room))) {
+	while (!h->closing) {
 		enum line_status st = linebuf_next(&h->in, &line, &len);
-		if (st == LINE_NONE) {
-			h->input_waiting = false;
-			return;
-		}
+		if (st == LINE_NONE)
+			break;
 		if (st == LINE_TOO_LONG)
 			reply(h, line_err(&h->out, CODE_LINE_TOO_LONG,
 					  "lines are at most %ld bytes; line dropped", h->cfg->max_line));
 		else
 			handle_line(h, line, len);
-		if (h->joined && !h->closing && !drain(h))
-			return;
+		flush_replies(h);
+		if (ended_elsewhere(h))
+			break;
+	}
+	if (h->posted) {
+		h->posted = false;
+		wake_writer(h->room);
 	}
 }
 
-/* Read what the client sent. Returns false at end of input; *got says
- * how many bytes came (0: none waiting, or no room). */
-static bool read_input(struct handler *h, size_t *got)
+/* Read what the client sent. Sets eof at end of input or on an error. */
+static void read_input(struct handler *h)
 {
 	size_t avail;
 	char *p = linebuf_space(&h->in, &avail);
 
-	*got = 0;
 	if (avail == 0)
-		return true;    /* full of lines not yet processed */
+		return;    /* full of lines not yet processed */
 	for (;;) {
 		ssize_t n = recv(h->fd, p, avail, MSG_DONTWAIT);
 		if (n > 0) {
 			linebuf_commit(&h->in, (size_t)n);
-			*got = (size_t)n;
-			return true;
+			return;
 		}
-		if (n == 0)
-			return false;
-		if (errno == EINTR)
+		if (n < 0 && errno == EINTR)
 			continue;
-		if (errno == EAGAIN || errno == EWOULDBLOCK)
-			return true;
-		return false;   /* ECONNRESET and the like: the client is gone */
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		h->eof = true;  /* end of input, or ECONNRESET and the like */
+		return;
 	}
 }
 
@@ -630,30 +582,10 @@ static void handle_signals(struct handler *h)
 	wake_ack(h->me);
 }
 
-/* An output buffer that a large drain grew (a join storm, a burst) is
- * given back once it is empty, and the heap's free pages with it, at most
- * once a second so that a busy handler does not churn. Idle handlers thus
- * keep about 4 KiB of output buffer instead of up to 64 KiB. */
-#define OUT_IDLE_CAP (16 * 1024)
-static void trim_output(struct handler *h)
-{
-	if (buffer_pending(&h->out) > 0 || h->out.cap <= OUT_IDLE_CAP)
-		return;
-	int64_t now = mono_ms();
-	if (now < h->trim_after) {
-		buffer_trim(&h->out, OUT_SOFT_CAP);
-		return;
-	}
-	h->trim_after = now + 1000;
-	buffer_free(&h->out);
-	malloc_trim(0);
-}
-
 /* ---- set-up and the loop -------------------------------------------- */
 
-/* Drop what the daemon holds: every descriptor but the client's (made 3)
- * and the room's broadcast eventfd (made 4), its signal mask and
- * dispositions. Returns the signalfd. */
+/* Drop what the daemon holds: every descriptor but the client's (made 3),
+ * its signal mask and dispositions. Returns the signalfd. */
 static int isolate(const struct handler_args *a, int *fd)
 {
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != a->daemon_pid)
@@ -661,17 +593,17 @@ static int isolate(const struct handler_args *a, int *fd)
 	log_close();
 	/* The daemon's descriptors are all above 4 or are 0-2, except
 	 * possibly these two: move each out of the way first if needed. */
-	int bcast = a->room->bcast_fd;
+	int notify = a->notify_fd;
 	if (*fd == 4 && (*fd = fcntl(*fd, F_DUPFD_CLOEXEC, 5)) < 0)
 		_exit(1);
-	if (bcast == 3 && (bcast = fcntl(bcast, F_DUPFD_CLOEXEC, 5)) < 0)
+	if (notify == 3 && (notify = fcntl(notify, F_DUPFD_CLOEXEC, 5)) < 0)
 		_exit(1);
 	if ((*fd != 3 && dup3(*fd, 3, O_CLOEXEC) < 0) ||
-	    (bcast >= 0 && bcast != 4 && dup3(bcast, 4, O_CLOEXEC) < 0))
+	    (notify >= 0 && notify != 4 && dup3(notify, 4, O_CLOEXEC) < 0))
 		_exit(1);
 	*fd = 3;
-	a->room->bcast_fd = bcast >= 0 ? 4 : -1;
-	if (close_range(bcast >= 0 ? 5 : 4, ~0U, 0) < 0)
+	a->room->notify_fd = notify >= 0 ? 4 : -1;
+	if (close_range(notify >= 0 ? 5 : 4, ~0U, 0) < 0)
 		_exit(1);
 	log_reopen();
 
@@ -682,126 +614,75 @@ static int isolate(const struct handler_args *a, int *fd)
 	return signalfd_for(SIG_SETMASK, sigs, sizeof(sigs) / sizeof(sigs[0]));
 }
 
-static int wait_timeout(const struct handler *h)
-{
-	int64_t now = mono_ms(), deadline = -1;
-
-	if (h->closing)
-		deadline = h->close_deadline;
-	else if (!h->joined)
-		deadline = h->join_deadline;
-	if (h->join_wake_at && (deadline < 0 || h->join_wake_at < deadline))
-		deadline = h->join_wake_at;
-	if (deadline < 0)
-		return -1;
-	return deadline > now ? (int)(deadline - now) : 0;
-}
-
 static void run(struct handler *h)
 {
-	bool eof = false;
-
 	reply(h, line_hello(&h->out, PROTO_NAME, h->login, h->cfg->max_line));
-	for (;;) {
-		if (h->shutting_down && !h->closing) {
-			if (h->joined)
-				drain(h);
-			h->left = true;     /* the room is closing, not the user */
-			close_with(h, CODE_SHUTDOWN, "the server is shutting down");
-		}
-		if (h->joined && !h->closing)
-			drain(h);
-		check_kicked(h);
-		process_input(h);
-		/* A client that sent many lines at once (a bot, a paste): take
-		 * what else it has sent before waking the room, so that one
-		 * pass, and one send() in each member, carries them all. */
-		for (size_t taken = 0, got = 1; got && h->wake_pending && !h->input_waiting &&
-		     !eof && !h->closing && taken < WAKE_BATCH_BYTES; taken += got) {
-			if (!read_input(h, &got))
-				eof = true;
-			else if (got)
-				process_input(h);
-		}
-		wake_members(h);
-		if (!h->closing && !h->joined && mono_ms() >= h->join_deadline)
-			close_with(h, CODE_JOIN_TIMEOUT, "no JOIN in time; goodbye");
-		if (buffer_flush(&h->out, h->fd) < 0) {
-			if (!h->closing)
-				leave(h, LEAVE_CLOSED, NULL, 0);
-			return;
-		}
-		trim_output(h);
-		if (h->closing && (buffer_pending(&h->out) == 0 || mono_ms() >= h->close_deadline))
-			return;
-		/* At end of input, lines already received are still served
-		 * (echo "SAY done" | socat ... closes at once): the member
-		 * leaves once none is waiting. */
-		if (eof && !h->closing && !h->input_waiting) {
+	flush_replies(h);
+	while (!h->closing) {
+		check_ended(h);
+		if (h->closing)
+			break;
+		if (h->eof) {
+			/* At end of input, lines already received were served
+			 * (echo "SAY done" | socat ... closes at once); a
+			 * partial last line is not a line. */
 			leave(h, LEAVE_CLOSED, NULL, 0);
 			start_closing(h);
-			continue;
+			break;
 		}
-		/* The flush made room: take more events and waiting input now,
-		 * as no wake-up may be coming for them. */
-		if (!h->closing && buffer_pending(&h->out) < OUT_SOFT_CAP &&
-		    (h->input_waiting || (h->joined && h->cursor < room_head(h->room))))
-			continue;
-
-		/* Read only what we can hold: a client whose lines wait
-		 * unprocessed (its output is backed up) is not read from. */
-		bool want_in = !eof && !h->closing && buffer_pending(&h->out) < OUT_SOFT_CAP &&
-			       linebuf_room(&h->in) > 0;
-		uint32_t want = (want_in ? EPOLLIN : 0) | (buffer_pending(&h->out) ? EPOLLOUT : 0);
-		if (want != h->fd_events) {
-			struct epoll_event ce = { .events = want, .data.fd = h->fd };
-			if (epoll_ctl(h->epfd, EPOLL_CTL_MOD, h->fd, &ce) < 0) {
-				log_msg(LOG_ERR, "epoll_ctl: %s", strerror(errno));
-				leave(h, LEAVE_LOST, NULL, 0);
-				return;
+		int timeout = -1;
+		if (!h->joined) {
+			int64_t left = h->join_deadline - mono_ms();
+			if (left <= 0) {
+				close_with(h, CODE_JOIN_TIMEOUT, "no JOIN in time; goodbye");
+				break;
 			}
-			h->fd_events = want;
+			timeout = (int)left;
 		}
-		struct epoll_event ev[3];
-		int n = epoll_wait(h->epfd, ev, 3, wait_timeout(h));
+		/* Behind: look again in a moment (the writer does not say
+		 * when it has caught up). */
+		bool behind = h->joined && room_head(h->room) -
+			atomic_load_explicit(&h->me->cursor, memory_order_relaxed) > h->behind_max;
+		if (behind && (timeout < 0 || timeout > 20))
+			timeout = 20;
+		struct pollfd p[2] = {
+			{ .fd = h->sigfd, .events = POLLIN },
+			{ .fd = h->fd, .events = behind ? 0 : POLLIN },
+		};
+		int n = poll(p, 2, timeout);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			log_msg(LOG_ERR, "epoll_wait: %s", strerror(errno));
+			log_msg(LOG_ERR, "poll: %s", strerror(errno));
 			leave(h, LEAVE_LOST, NULL, 0);
-			return;
+			start_closing(h);
+			break;
 		}
-		/* The broadcast eventfd needs nothing: the loop's top drains. */
-		for (int i = 0; i < n; i++) {
-			if (ev[i].data.fd == h->sigfd)
-				handle_signals(h);
-			if (ev[i].data.fd != h->fd ||
-			    !(ev[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
-				continue;
-			size_t got;
-			if (want_in && !read_input(h, &got))
-				eof = true;
-			else if (!want_in && (ev[i].events & EPOLLERR)) {
-				leave(h, LEAVE_CLOSED, NULL, 0);
-				return;
-			}
+		if (p[0].revents & POLLIN)
+			handle_signals(h);
+		if (!behind && (p[1].revents & (POLLIN | POLLHUP | POLLERR))) {
+			read_input(h);
+			process_input(h);
 		}
 	}
 }
 
-/* The epoll set: the client socket (its events follow what the loop
- * wants), the signalfd, and, once joined, the broadcast eventfd. */
-static int watch(struct handler *h)
+/* Tell the writer we are done, and give it a moment to send what is queued
+ * and close the connection. */
+static void finish(struct handler *h)
 {
-	struct epoll_event se = { .events = EPOLLIN, .data.fd = h->sigfd };
-	struct epoll_event ce = { .events = 0, .data.fd = h->fd };
-
-	h->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (h->epfd < 0 || epoll_ctl(h->epfd, EPOLL_CTL_ADD, h->sigfd, &se) < 0 ||
-	    epoll_ctl(h->epfd, EPOLL_CTL_ADD, h->fd, &ce) < 0)
-		return -1;
-	h->fd_events = 0;
-	return 0;
+	atomic_store(&h->me->closing, 1);
+	wake_writer(h->room);
+	int64_t deadline = mono_ms() + CLOSE_WAIT_MS;
+	while (atomic_load(&h->me->done_gen) != h->gen) {
+		int64_t left = deadline - mono_ms();
+		if (left <= 0)
+			break;
+		struct pollfd p = { .fd = h->sigfd, .events = POLLIN };
+		if (poll(&p, 1, (int)left) < 0 && errno != EINTR)
+			break;
+		handle_signals(h);
+	}
 }
 
 /* A login as the protocol can carry it: printable ASCII, no spaces. */
@@ -825,12 +706,11 @@ void handler_main(const struct handler_args *a)
 	if (h.sigfd < 0)
 		_exit(1);
 	h.fd = fd;
-	if (watch(&h) < 0)
-		_exit(1);
 	h.room = a->room;
 	h.cfg = a->cfg;
 	h.slot = a->slot;
 	h.me = room_slot(a->room, a->slot);
+	h.q = &a->room->outq[a->slot];
 	h.gen = h.me->gen;
 	h.uid = a->uid;
 	atomic_store(&h.me->pid, getpid());
@@ -840,15 +720,16 @@ void handler_main(const struct handler_args *a)
 	h.tokens = (double)a->cfg->rate_burst;
 	h.tokens_ms = mono_ms();
 	h.join_deadline = mono_ms() + a->cfg->join_timeout * 1000;
+	h.behind_max = a->room->history / 2 < BEHIND_MAX ? a->room->history / 2 : BEHIND_MAX;
 	if (linebuf_init(&h.in, (size_t)a->cfg->max_line) < 0)
 		_exit(1);
 
 	run(&h);
 	if (!h.left && h.joined)
 		leave(&h, LEAVE_CLOSED, NULL, 0);
+	finish(&h);
 	close(h.fd);
 	close(h.sigfd);
-	close(h.epfd);
 	linebuf_free(&h.in);
 	buffer_free(&h.out);
 	exit(0);

@@ -15,6 +15,7 @@ struct handler_args {
 	uint32_t slot;      /* our member slot, already SLOT_CONNECTED */
 	uid_t uid;          /* from SO_PEERCRED */
 	pid_t daemon_pid;
+	int notify_fd;      /* the writer's eventfd (wake.h) */
 };
 
 /* Serve one client until it leaves; never returns. Runs in a fresh child

@@ -17,6 +17,8 @@ static bool connection_of(struct room_slot *s, uid_t uid, uint32_t *st)
 
 void moderation_set_mute(struct room *r, uid_t uid, int64_t muted_until, const char *notice)
 {
+	bool notify = false;
+
 	room_lock(r);
 	ROOM_FOREACH_SLOT(r, i) {
 		struct room_slot *s = room_slot(r, i);
@@ -30,10 +32,12 @@ void moderation_set_mute(struct room *r, uid_t uid, int64_t muted_until, const c
 				.text = notice, .text_len = strlen(notice),
 			};
 			room_append_locked(r, &ev);
-			wake_slot(s);
+			notify = true;
 		}
 	}
 	room_unlock(r);
+	if (notify)
+		wake_writer(r);
 }
 
 unsigned moderation_close_uid(struct room *r, uid_t uid, const char *reason, const char *bye)

@@ -1,5 +1,5 @@
-/* room.c - the shared-memory room: member table, ring log, robust mutex and
- * the coalesced wake-up of members. See room.h for the layout. */
+/* room.c - the shared-memory room: member table, ring log and robust
+ * mutex. See room.h for the layout. */
 #include "room.h"
 
 #include "reply.h"
@@ -21,7 +21,7 @@
 #include "wake.h"
 
 #define ROOM_MAGIC   0x316d727461686c63ULL   /* "chatrm1" */
-#define ROOM_VERSION 4   /* 4: the name index after the slots */
+#define ROOM_VERSION 5   /* 5: the name index after the slots */
 
 static size_t round_up(size_t n, size_t to)
 {
@@ -104,7 +104,7 @@ int room_open(struct room *r, const char *path, uint32_t max_users,
 	int fd;
 
 	memset(r, 0, sizeof(*r));
-	r->bcast_fd = -1;
+	r->notify_fd = -1;
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
@@ -172,9 +172,9 @@ int room_open(struct room *r, const char *path, uint32_t max_users,
 
 void room_close(struct room *r)
 {
-	if (r->bcast_fd >= 0)
-		close(r->bcast_fd);
-	r->bcast_fd = -1;
+	if (r->notify_fd >= 0)
+		close(r->notify_fd);
+	r->notify_fd = -1;
 	if (r->hdr)
 		munmap(r->hdr, r->map_size);
 	r->hdr = NULL;
@@ -187,18 +187,17 @@ void room_lock(struct room *r)
 	if (rc == EOWNERDEAD) {
 		/* The holder died mid-update. Nothing it half-wrote is visible
 		 * (next_seq was not advanced), so the log is consistent; but it
-		 * may have set a member's wake flag and died before signalling,
-		 * which would leave that member asleep: wake everyone. It may
-		 * also have died in the middle of changing the name index:
-		 * make it anew from the table. */
+		 * may have posted, or set a handler's wake flag, and died before
+		 * waking anyone: wake the writer and every handler. It may also
+		 * have died in the middle of changing the name index: make it
+		 * anew from the table. */
 		log_msg(LOG_WARNING, "room lock holder died; recovered");
 		pthread_mutex_consistent(&r->hdr->lock);
 		nameindex_rebuild(r);
 		ROOM_FOREACH_SLOT(r, i)
-			if (atomic_load(&r->slots[i].state) == SLOT_JOINED)
+			if (atomic_load(&r->slots[i].state) != SLOT_FREE)
 				wake_slot_forced(&r->slots[i]);
-		if (r->bcast_fd >= 0)
-			wake_broadcast(r->bcast_fd);
+		wake_writer(r);
 	} else if (rc) {
 		log_msg(LOG_CRIT, "room lock: %s", strerror(rc));
 		abort();
@@ -226,7 +225,11 @@ uint64_t room_append_locked(struct room *r, const struct room_event *ev)
 	rec->target = ev->target;
 	rec->target_gen = ev->target ? r->slots[ev->target - 1].gen : 0;
 	rec->kind = (uint16_t)ev->kind;
+	rec->reason = (uint8_t)ev->reason;
+	snprintf(rec->name, sizeof(rec->name), "%s", ev->name ? ev->name : "");
+	snprintf(rec->login, sizeof(rec->login), "%s", ev->login ? ev->login : "");
 	size_t cap = r->rec_size - sizeof(struct room_rec);
+	size_t text_len = ev->text && ev->kind != EV_JOIN ? ev->text_len : 0;
 	size_t n = proto_format_event(rec->line, cap, seq, ms, ev->kind, ev->name,
 				      ev->login, ev->reason, ev->text, ev->text_len);
 	if (n == 0) {
@@ -236,7 +239,11 @@ uint64_t room_append_locked(struct room *r, const struct room_event *ev)
 				       NULL, 0, "(event too long)", 16);
 		rec->kind = EV_NOTICE;
 		rec->origin = rec->origin_gen = rec->target = rec->target_gen = 0;
+		text_len = 16;
 	}
+	/* The text is the line's last field, before its "\n". */
+	rec->text_len = (uint32_t)text_len;
+	rec->text_off = (uint32_t)(n - 1 - text_len);
 	rec->len = (uint32_t)n;
 	atomic_store_explicit(&rec->seq, seq, memory_order_release);
 	atomic_store(&r->hdr->next_seq, seq + 1);
@@ -249,26 +256,9 @@ uint64_t room_post(struct room *r, const struct room_event *ev)
 {
 	room_lock(r);
 	uint64_t seq = room_append_locked(r, ev);
-	room_wake_members_locked(r, ev->origin ? (int)ev->origin - 1 : -1);
 	room_unlock(r);
+	wake_writer(r);
 	return seq;
-}
-
-void room_wake_members_locked(struct room *r, int except)
-{
-	atomic_store(&r->hdr->woken_seq, atomic_load(&r->hdr->next_seq));
-	atomic_store(&r->hdr->woken_ms, mono_ms());
-	if (r->bcast_fd >= 0) {
-		wake_broadcast(r->bcast_fd);
-		return;
-	}
-	ROOM_FOREACH_SLOT(r, i) {
-		struct room_slot *s = &r->slots[i];
-		if ((int)i == except || atomic_load_explicit(&s->state,
-				memory_order_relaxed) != SLOT_JOINED)
-			continue;
-		wake_slot(s);
-	}
 }
 
 uint64_t room_oldest(struct room *r, uint64_t head)
@@ -289,16 +279,19 @@ bool room_read(struct room *r, uint64_t seq, struct room_rec_info *info,
 	info->target = rec->target;
 	info->target_gen = rec->target_gen;
 	info->kind = (enum event_kind)rec->kind;
-	size_t n = rec->len;
+	info->text_off = rec->text_off;
+	info->text_len = rec->text_len;
+	size_t full = rec->len;
 	size_t max = r->rec_size - sizeof(struct room_rec);
-	if (n > max)
-		n = max;        /* torn read; rejected below */
-	if (n > cap)
-		n = cap;
+	if (full > max)
+		full = max;     /* torn read; rejected below */
+	size_t n = full < cap ? full : cap;
 	memcpy(out, rec->line, n);
 	info->len = n;
 	atomic_thread_fence(memory_order_acquire);
-	return atomic_load_explicit(&rec->seq, memory_order_relaxed) == seq;
+	if (atomic_load_explicit(&rec->seq, memory_order_relaxed) != seq)
+		return false;
+	return info->text_off + info->text_len < full;   /* else torn */
 }
 
 int room_find_locked(struct room *r, const char *name)
@@ -365,15 +358,15 @@ uint64_t room_kick_locked(struct room *r, uint32_t i, enum kick_kind kind,
 
 	if (atomic_load(&s->kicked) != KICK_NONE)
 		return 0;
-	if (atomic_load(&s->state) == SLOT_JOINED) {
+	if (atomic_load(&s->state) == SLOT_JOINED && !room_slot_left_locked(r, i)) {
 		struct room_event ev = {
 			.kind = EV_LEAVE, .origin = i + 1, .name = s->name, .login = s->login,
 			.reason = kind == KICK_BANNED ? LEAVE_BANNED : LEAVE_KICKED,
 			.text = text, .text_len = text ? strlen(text) : 0,
 		};
 		seq = room_append_locked(r, &ev);
-		room_slot_leave_locked(r, i);
-		room_wake_members_locked(r, (int)i);
+		room_slot_leave_locked(r, i, seq);
+		wake_writer(r);
 	}
 	snprintf(s->kick_text, sizeof(s->kick_text), "%s", bye_text);
 	atomic_store(&s->kicked, (uint32_t)kind);
@@ -391,6 +384,11 @@ void room_slot_claim(struct room *r, uint32_t i, uid_t uid)
 	s->name[0] = s->key[0] = s->skeleton[0] = s->login[0] = '\0';
 	atomic_store(&s->pid, 0);
 	atomic_store(&s->wake, 0);
+	atomic_store(&s->cursor, 0);
+	atomic_store(&s->end_seq, 0);
+	atomic_store(&s->streaming, 0);
+	atomic_store(&s->closing, 0);
+	atomic_store(&s->lagged, 0);
 	atomic_store(&s->state, SLOT_CONNECTED);
 	if (i >= atomic_load(&r->hdr->high_water))
 		atomic_store(&r->hdr->high_water, i + 1);
@@ -431,10 +429,11 @@ void room_slot_rename_locked(struct room *r, uint32_t i, const char *name,
 	set_name(r, i, name, skeleton);
 }
 
-void room_slot_leave_locked(struct room *r, uint32_t i)
+void room_slot_leave_locked(struct room *r, uint32_t i, uint64_t seq)
 {
 	if (atomic_load(&r->slots[i].state) == SLOT_JOINED)
 		nameindex_remove(r, i);
+	atomic_store(&r->slots[i].end_seq, seq);
 	atomic_store(&r->slots[i].state, SLOT_LEFT);
 }
 

@@ -5,12 +5,15 @@
  *
  * The member table decides name uniqueness under a process-shared robust
  * mutex; the name index (nameindex.h) finds its joined members by name and
- * by look-alike skeleton without a scan.
- * The ring log holds the last `history` events, each already
- * formatted as its wire line; a writer fills a record under the mutex and
+ * by look-alike skeleton without a scan. The ring log holds the last
+ * `history` events, each with its fields
+ * (kind, origin, target, name, login, reason, text) and already formatted
+ * as its lchat/1 line; an appender fills a record under the mutex and
  * publishes it by advancing next_seq. Readers need no lock: a record carries
- * its sequence number, stored last, so a reader that races with the writer
+ * its sequence number, stored last, so a reader that races with an appender
  * recycling the slot sees the mismatch (a seqlock) and knows it fell behind.
+ * The one reader is the fan-out writer (fanout.c), which streams the log to
+ * every member; appenders wake it with wake_writer() (wake.h).
  *
  * The mapping is a file in state_dir, so history and sequence numbers
  * survive a daemon restart. */
@@ -46,7 +49,7 @@ enum kick_kind {
 
 struct room_slot {
 	_Atomic int32_t pid;
-	_Atomic uint32_t wake;       /* 1: a wake-up is pending */
+	_Atomic uint32_t wake;       /* 1: a wake-up of the handler is pending */
 	_Atomic uint32_t state;
 	uint32_t gen;                /* bumped each time the slot is reused */
 	uint32_t uid;
@@ -60,6 +63,14 @@ struct room_slot {
 	char key[NAME_MAX_LEN + 1];  /* name_key(name) */
 	char skeleton[NAME_MAX_LEN + 1];  /* name_skeleton(name) */
 	char login[LOGIN_MAX + 1];
+	/* Between the handler and the fan-out writer (fanout.c). */
+	_Atomic uint64_t cursor;     /* handler, at JOIN: the first event to send */
+	_Atomic uint64_t end_seq;    /* the member's LEAVE (under the lock), after
+				      * which nothing is its; 0: none yet */
+	_Atomic uint32_t streaming;  /* handler: OK JOIN is queued, send events */
+	_Atomic uint32_t closing;    /* handler: close once the replies are sent */
+	_Atomic uint32_t done_gen;   /* writer: it closed generation done_gen */
+	_Atomic uint32_t lagged;     /* writer: dropped as lagged, BYE sent */
 } __attribute__((aligned(64)));
 
 struct room_rec {
@@ -70,8 +81,12 @@ struct room_rec {
 	uint32_t target;             /* slot + 1, or 0 for everyone */
 	uint32_t target_gen;
 	uint16_t kind;
-	uint16_t reserved;
+	uint8_t reason;              /* LEAVE: enum leave_reason */
+	uint8_t reserved;
 	uint32_t len;                /* bytes of line, "\n" included */
+	uint32_t text_off, text_len; /* the text (NICK: the new name) in line */
+	char name[NAME_MAX_LEN + 1]; /* NICK: the old name */
+	char login[LOGIN_MAX + 1];
 	char line[];
 };
 
@@ -86,10 +101,9 @@ struct room_header {
 	_Atomic uint64_t next_seq;   /* the next event's sequence number */
 	_Atomic uint32_t high_water; /* slots [0, high_water) may be in use */
 	_Atomic uint64_t messages;   /* messages sent since the daemon started */
-	/* The last pass that woke every member: events below woken_seq have
-	 * been signalled to all, at woken_ms (monotonic). */
-	_Atomic uint64_t woken_seq;
-	_Atomic int64_t woken_ms;
+	/* Wake-ups of the fan-out writer (wake.h): bumped by every post. */
+	_Atomic uint64_t posted;
+	_Atomic uint32_t writer_sleeping;
 };
 
 struct room {
@@ -101,9 +115,10 @@ struct room {
 	uint32_t max_users;
 	uint32_t history;
 	uint32_t rec_size;
-	/* This process's descriptor of the room's broadcast eventfd (see
-	 * wake.h), or -1: then every member is signalled one by one. */
-	int bcast_fd;
+	/* The fan-out writer's eventfd (wake.h), or -1 (unit tests). */
+	int notify_fd;
+	/* The connections' reply queues (outq.h), one per slot, or NULL. */
+	struct outq *outq;
 };
 
 /* An event to append. origin/target are slot numbers + 1 (0: server,
@@ -128,19 +143,15 @@ int room_open(struct room *r, const char *path, uint32_t max_users,
 void room_close(struct room *r);
 
 /* The robust mutex: a holder that died is recovered from (EOWNERDEAD),
- * and then every member is woken, since the dead holder may have left a
- * wake-up flag set without sending its signal. */
+ * and then the writer and every handler are woken, since the dead holder
+ * may have posted without waking anyone. */
 void room_lock(struct room *r);
 void room_unlock(struct room *r);
 
 /* Append an event; the lock must be held. Returns its sequence number. */
 uint64_t room_append_locked(struct room *r, const struct room_event *ev);
-/* Append and wake the members, taking and releasing the lock. */
+/* Append and wake the writer, taking and releasing the lock. */
 uint64_t room_post(struct room *r, const struct room_event *ev);
-/* Wake every joined member (except slot `except`, -1: none, when members
- * are signalled one by one), and record the pass in woken_seq/woken_ms.
- * Lock held. */
-void room_wake_members_locked(struct room *r, int except);
 
 static inline uint64_t room_head(struct room *r)
 {
@@ -154,6 +165,7 @@ struct room_rec_info {
 	uint32_t origin, origin_gen, target, target_gen;
 	enum event_kind kind;
 	size_t len;
+	size_t text_off, text_len;   /* within the line copied */
 };
 /* Copy the record for seq (< head) to out (cap >= rec_size). Returns false
  * if the record was recycled: the reader fell behind. */
@@ -195,8 +207,14 @@ void room_slot_join_locked(struct room *r, uint32_t i, const char *name,
  * uniqueness holds at every moment. Lock held. */
 void room_slot_rename_locked(struct room *r, uint32_t i, const char *name,
 			     const char *skeleton);
-/* The member of slot i has left (its LEAVE is written). Lock held. */
-void room_slot_leave_locked(struct room *r, uint32_t i);
+/* The member of slot i has left: its LEAVE was written as `seq`, and no
+ * event from it on is the member's. Lock held. */
+void room_slot_leave_locked(struct room *r, uint32_t i, uint64_t seq);
+/* Has slot i's member left (its LEAVE written, by anyone)? Lock held. */
+static inline bool room_slot_left_locked(struct room *r, uint32_t i)
+{
+	return atomic_load(&r->slots[i].end_seq) != 0;
+}
 /* The daemon frees slot i, whose handler has died or never started.
  * Returns the state it was in. Lock held if the handler ran. */
 enum slot_state room_slot_release(struct room *r, uint32_t i);
@@ -211,7 +229,7 @@ int room_format_who_admin(struct room *r, struct buffer *out);
 
 /* Close slot i's connection for an administrator, lock held: a joined
  * member's LEAVE (reason kicked or banned, with text) is written, and its
- * handler is woken to send "BYE kicked|banned bye_text" and exit.
+ * handler is woken to queue "BYE kicked|banned bye_text" and exit.
  * Returns the LEAVE's sequence number, or 0 if the slot had not joined. */
 uint64_t room_kick_locked(struct room *r, uint32_t i, enum kick_kind kind,
 			  const char *text, const char *bye_text);

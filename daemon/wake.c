@@ -1,9 +1,4 @@
-/* wake.c - coalesced signal wake-ups of member handlers (see wake.h).
- *
- * Ordering: the writer publishes next_seq, then exchanges the slot's flag;
- * the handler clears the flag, then loads next_seq. All four are seq_cst, so
- * either the writer sees the cleared flag and signals, or the handler sees
- * the new head. */
+/* wake.c - waking the fan-out writer and the handlers (see wake.h). */
 #include "wake.h"
 
 #include <errno.h>
@@ -35,11 +30,29 @@ void wake_ack(struct room_slot *s)
 	atomic_store(&s->wake, 0);
 }
 
-void wake_broadcast(int fd)
+void wake_writer(struct room *r)
 {
 	uint64_t one = 1;
 
-	/* EAGAIN would need 2^64 - 2 writes: the counter is never read. */
-	while (write(fd, &one, sizeof(one)) < 0 && errno == EINTR)
+	atomic_fetch_add(&r->hdr->posted, 1);
+	if (r->notify_fd < 0 || atomic_exchange(&r->hdr->writer_sleeping, 0) == 0)
+		return;
+	/* EAGAIN would need 2^64 - 2 writes: the writer reads the counter. */
+	while (write(r->notify_fd, &one, sizeof(one)) < 0 && errno == EINTR)
 		;
+}
+
+bool wake_writer_may_sleep(struct room *r, uint64_t seen)
+{
+	atomic_store(&r->hdr->writer_sleeping, 1);
+	if (atomic_load(&r->hdr->posted) == seen)
+		return true;
+	atomic_store(&r->hdr->writer_sleeping, 0);
+	return false;
+}
+
+uint64_t wake_writer_awake(struct room *r)
+{
+	atomic_store(&r->hdr->writer_sleeping, 0);
+	return atomic_load(&r->hdr->posted);
 }

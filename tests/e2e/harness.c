@@ -816,7 +816,7 @@ static void wait_childless(struct lchatd *d, pid_t dmn, const char *since)
 	int64_t deadline = mono_ms_now() + START_DEADLINE_MS;
 	int kids;
 
-	while ((kids = count_children(dmn, 0)) != 0) {
+	while ((kids = count_handlers(dmn, 0)) != 0) {
 		if (mono_ms_now() >= deadline) {
 			lchatd_dump_log(d);
 			FAIL("the daemon %d still has %d children %d ms after %s (no other client "

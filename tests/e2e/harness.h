@@ -102,7 +102,7 @@ pid_t lchatd_handler_pid(struct lchatd *d, const char *name);
  * children left, so that a test finds only its own clients' handlers.
  * Returns the daemon's pid. */
 pid_t wait_no_handlers(struct lchatd *d);
-/* (count_children(), proc_title() and the other /proc readers: procfs.h.) */
+/* (count_handlers(), proc_title() and the other /proc readers: procfs.h.) */
 
 /* ---- clients ------------------------------------------------------------ */
 

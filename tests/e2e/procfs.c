@@ -188,15 +188,37 @@ long proc_status_kb(pid_t pid, const char *field)
 
 /* ---- children ----------------------------------------------------------- */
 
-int count_children(pid_t parent, char state)
+/* The daemon's fan-out writer lives as long as the daemon: not a handler. */
+static bool is_writer(const struct pstat *p)
+{
+	char title[64];
+
+	return p->state != 'Z' && proc_title(p->pid, title, sizeof(title)) &&
+	       strcmp(title, "lchatd: fanout") == 0;
+}
+
+int count_handlers(pid_t parent, char state)
 {
 	size_t n;
 	struct pstat *v = proc_list(&n);
 	int count = 0;
 
 	for (size_t i = 0; i < n; i++)
-		if (v[i].ppid == parent && (state == 0 || v[i].state == state))
+		if (v[i].ppid == parent && (state == 0 || v[i].state == state) && !is_writer(&v[i]))
 			count++;
+	free(v);
+	return count;
+}
+
+int proc_handlers(pid_t parent, pid_t *out, int max)
+{
+	size_t n;
+	struct pstat *v = proc_list(&n);
+	int count = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (v[i].ppid == parent && count < max && !is_writer(&v[i]))
+			out[count++] = v[i].pid;
 	free(v);
 	return count;
 }

@@ -47,8 +47,12 @@ int proc_nfds(pid_t pid);
 /* Read a small file into buf (NUL-terminated, at most len - 1 bytes). */
 bool read_small(const char *path, char *buf, size_t len);
 
-/* Children of parent in state `state` ('Z' for zombies), or all if 0. */
-int count_children(pid_t parent, char state);
+/* Children of parent in state `state` ('Z' for zombies), or all if 0,
+ * but the daemon's fan-out writer ("lchatd: fanout"): of a daemon, its
+ * handlers. */
+int count_handlers(pid_t parent, char state);
+/* The same as pids (zombies included); returns count. */
+int proc_handlers(pid_t parent, pid_t *out, int max);
 /* Children of parent as pids (zombies included); returns count. */
 int proc_children(pid_t parent, pid_t *out, int max);
 /* A child of parent (not a zombie, not in session not_sid unless that is

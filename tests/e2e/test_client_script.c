@@ -565,9 +565,9 @@ START_TEST(test_refused_while_others_join)
 	/* Its handler is gone and reaped: only the observer's is left. */
 	pid_t dmn = lchatd_daemon_pid(d);
 	int64_t deadline = mono_ms_now() + TC_TIMEOUT;
-	while (count_children(dmn, 0) != 1 && mono_ms_now() < deadline)
+	while (count_handlers(dmn, 0) != 1 && mono_ms_now() < deadline)
 		sleep_ms(10);
-	ck_assert_int_eq(count_children(dmn, 0), 1);
+	ck_assert_int_eq(count_handlers(dmn, 0), 1);
 	l = lchat_spawn(ARGS("-n", "ci", "-s", d->sock), NULL);
 	lchat_input(l, "build done\n");
 	tc_expect(obs, "EV [0-9]+ [0-9]+ JOIN ci ", TC_TIMEOUT);

@@ -174,7 +174,7 @@ static void flood_wave(struct flood *f, struct lchatd *d, struct tclient *ctl, p
 			if (pfd[k].revents)
 				flood_read(f, idx[k]);
 		if (mono_ms_now() >= pr->next) {
-			int c = count_children(dmn, 0);
+			int c = count_handlers(dmn, 0);
 			int64_t t = wall_ms();
 
 			if (c > pr->max_children)
@@ -288,7 +288,7 @@ START_TEST(test_flood_one_uid)
 	/* (The other handlers of the flood may still be on their way out.) */
 	int64_t gone_by = mono_ms_now() + TC_TIMEOUT;
 	int children;
-	while ((children = count_children(dmn, 0)) != 2 && mono_ms_now() < gone_by)
+	while ((children = count_handlers(dmn, 0)) != 2 && mono_ms_now() < gone_by)
 		sleep_ms(20);
 	ck_assert_msg(children == 2, "after the flood the daemon has %d children, not 2 "
 		      "(watcher, ex-after)", children);
@@ -326,11 +326,11 @@ START_TEST(test_unjoined_per_uid)
 		idle[i] = rawc_connect(d->sock);
 		rawc_expect(idle[i], "HELLO lchat/1 ", TC_TIMEOUT);
 	}
-	ck_assert_int_eq(count_children(dmn, 0), 5);
+	ck_assert_int_eq(count_handlers(dmn, 0), 5);
 	for (int i = 0; i < 5; i++)
 		expect_refused(d->sock, "BYE too-many-unjoined [a-z]");
 	/* No handler was forked for those. */
-	ck_assert_int_eq(count_children(dmn, 0), 5);
+	ck_assert_int_eq(count_handlers(dmn, 0), 5);
 
 	/* Another user gets in and talks, and the members chat on. */
 	ck_assert(chmod(d->dir, 0711) == 0);
@@ -395,7 +395,7 @@ START_TEST(test_unjoined_global)
 	int rc = other_uid_run(d->sock, "", out, sizeof(out));
 	ck_assert_msg(rc == 0 && re_contains(out, "^BYE busy [a-z][^\n]*\n$"),
 		      "the other user (rc %d) read:\n%s", rc, out);
-	ck_assert_int_eq(count_children(dmn, 0), 4);
+	ck_assert_int_eq(count_handlers(dmn, 0), 4);
 
 	/* One joins: a place for one more. */
 	rawc_send(u[0], "JOIN ex-joined");
@@ -533,7 +533,7 @@ static void as_limited_user(const struct lchatd *d, void *arg)
 
 START_TEST(test_fork_fails)
 {
-	static rlim_t nproc = 2 + NPROC_HANDLERS;   /* supervisor, daemon, handlers */
+	static rlim_t nproc = 3 + NPROC_HANDLERS;   /* supervisor, daemon, writer, handlers */
 	struct tclient *a, *b, *c;
 	struct lchatd *d;
 	long cpu;
@@ -559,7 +559,7 @@ START_TEST(test_fork_fails)
 	/* The uid has no process left: each newcomer is told so and closed. */
 	for (int i = 0; i < 20; i++)
 		expect_refused(d->sock, "BYE unavailable [a-z]");
-	ck_assert_int_eq(count_children(dmn, 0), NPROC_HANDLERS);
+	ck_assert_int_eq(count_handlers(dmn, 0), NPROC_HANDLERS);
 	ck_assert_msg(lchatd_log_has(d, "fork: .*refusing connections", 0),
 		      "the daemon did not log that fork failed");
 	cpu = cpu_over(dmn, IDLE_MS);
@@ -631,7 +631,7 @@ START_TEST(test_fds_run_out)
 	for (int i = 0; i < 20; i++)
 		expect_refused(d->sock, "BYE unavailable [a-z]");
 	expect_refused(d->ctl, "BYE unavailable [a-z]");
-	ck_assert_int_eq(count_children(dmn, 0), 2);
+	ck_assert_int_eq(count_handlers(dmn, 0), 2);
 	ck_assert_msg(lchatd_log_has(d, "out of file descriptors", 0),
 		      "the daemon did not log that it ran out of descriptors");
 	cpu = cpu_over(dmn, IDLE_MS);

@@ -12,6 +12,7 @@
  * daemon died reaches a member that resumes with LAST-SEQ exactly once. */
 #include <errno.h>
 #include <inttypes.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -317,13 +318,15 @@ START_TEST(test_client_closes_while_written_to)
 	tc_expect_silence(obs);
 
 	/* Her handler is gone and reaped, and it did not die of a signal or
-	 * exit with an error. */
+	 * exit with an error; bob's too (it ends once the writer has closed
+	 * his connection). */
 	int64_t deadline = mono_ms_now() + TC_TIMEOUT;
-	while ((proc_alive(handler) || count_children(dmn, 'Z') > 0) && mono_ms_now() < deadline)
+	while ((proc_alive(handler) || count_handlers(dmn, 'Z') > 0 || count_handlers(dmn, 0) > 1) &&
+	       mono_ms_now() < deadline)
 		sleep_ms(10);
 	ck_assert_msg(!proc_alive(handler), "erin's handler %d is still running", (int)handler);
-	ck_assert_int_eq(count_children(dmn, 'Z'), 0);
-	ck_assert_int_eq(count_children(dmn, 0), 1);      /* the observer's */
+	ck_assert_int_eq(count_handlers(dmn, 'Z'), 0);
+	ck_assert_int_eq(count_handlers(dmn, 0), 1);      /* the observer's */
 	/* None leaked (the first count may have caught a control connection
 	 * of the harness that was closing). */
 	ck_assert_int_le(proc_fds(dmn, fds, targets, 64), dmn_fds);
@@ -381,7 +384,7 @@ static void lock_holder_killed(int sig)
 	struct seen s = { 0 };
 	int attempts = 0;
 	bool caught = false;
-	int64_t deadline = mono_ms_now() + 60000;
+	int64_t deadline = mono_ms_now() + 150000;
 
 	s.last_seq = join_observer(d, &obs);
 	/* Unpaced, so that her handler is busy posting (paced, it is mostly
@@ -390,10 +393,15 @@ static void lock_holder_killed(int sig)
 	pid_t handler = lchatd_handler_pid(d, "alice");
 	observe(obs, &s, "alice");      /* her join */
 	while (!caught) {
-		ck_assert_msg(attempts < 20000 && s.lost == 0 && mono_ms_now() < deadline,
+		ck_assert_msg(attempts < 200000 && s.lost == 0 && mono_ms_now() < deadline,
 			      "alice's handler was never caught holding the room's lock (%d tries, "
 			      "a-%ld)", attempts, s.next[0]);
 		attempts++;
+		/* Stop it when it is seen in the lock (it holds the lock for
+		 * a short part of its time: a blind stop seldom lands there). */
+		for (int spin = 0; spin < 2000 && lock_owner(hdr) != handler; spin++)
+			if (spin % 16 == 15)
+				sched_yield();
 		stop_process(handler);
 		caught = lock_owner(hdr) == handler;
 		if (caught)
@@ -501,15 +509,17 @@ static void take_acks(struct stream *st, size_t *i, uint64_t *acked, long *nacke
 	}
 }
 
-/* The daemon is SIGKILLed while alice floods. Her messages acknowledged
- * before (OK SAY <seq>) must all reach carol exactly once, with the seq of
- * the acknowledgement, when carol resumes with JOIN carol LAST-SEQ; carol's
- * stream (before and after the crash) steps by one, and alice's messages
- * in it are a gap-free prefix of what she sent. */
+/* The daemon, or the fan-out writer, is SIGKILLed while alice floods (a
+ * dead writer takes the daemon down with it, and the supervisor starts the
+ * room again). Her messages acknowledged before (OK SAY <seq>) must all
+ * reach carol exactly once, with the seq of the acknowledgement, when carol
+ * resumes with JOIN carol LAST-SEQ; carol's stream (before and after the
+ * crash) steps by one, alice's messages in it are a gap-free prefix of what
+ * she sent, and the connection ended on a whole line. */
 #define DK_ACKED 400            /* acks before the kill */
 #define DK_INFLIGHT 1000        /* unacknowledged messages at most */
 #define DK_BURST 3000           /* sent just before the kill */
-START_TEST(test_daemon_killed_mid_flood)
+static void killed_mid_flood(bool writer)
 {
 	struct lchatd *d = lchatd_start(CONF);
 	struct stream carol, alice, carol2;
@@ -524,6 +534,7 @@ START_TEST(test_daemon_killed_mid_flood)
 	pid_t old = lchatd_daemon_pid(d);
 	struct pstat dm;
 	ck_assert(pstat_read(old, &dm));
+	pid_t victim = writer ? wait_child_titled(old, "lchatd: fanout", 0, TC_TIMEOUT) : old;
 
 	/* alice posts in bursts and collects her acks; carol reads along. */
 	bool killed = false;
@@ -559,7 +570,7 @@ START_TEST(test_daemon_killed_mid_flood)
 				blen += (size_t)snprintf(burst + blen, 16, "SAY a-%ld\n", sent++);
 			send_all(alice.ls.fd, burst, blen, "alice");
 			free(burst);
-			ck_assert_int_eq(kill(old, SIGKILL), 0);
+			ck_assert_int_eq(kill(victim, SIGKILL), 0);
 			killed = true;
 		}
 		if (killed) {
@@ -568,7 +579,8 @@ START_TEST(test_daemon_killed_mid_flood)
 		}
 	}
 	take_acks(&alice, &ai, acked, &nacked, aj);
-	ck_assert_msg(killed, "the flood ended before the daemon was killed");
+	ck_assert_msg(killed, "the flood ended before the %s was killed", writer ? "writer" : "daemon");
+	ck_assert_msg(carol.ls.len == 0, "carol's connection ended in the middle of a line");
 
 	/* A new daemon; carol resumes from the last event she saw whole. */
 	wait_child_titled(d->pid, "lchatd: daemon", dm.sid, 10000);
@@ -633,7 +645,67 @@ START_TEST(test_daemon_killed_mid_flood)
 	linesock_close(&carol2.ls);
 	tc_close(a2);
 	free(acked);
+	if (writer)
+		ck_assert_msg(lchatd_log_has(d, "the fan-out writer [0-9]+ was killed by signal 9; "
+					     "restarting the room", TC_TIMEOUT),
+			      "the daemon's log does not say that the writer was killed");
 	lchatd_stop_ok(d);
+}
+
+START_TEST(test_daemon_killed_mid_flood)
+{
+	killed_mid_flood(false);
+}
+END_TEST
+
+/* A client sends unknown commands without reading a reply until its
+ * socket is full, then closes: its handler's reply queue was full, the
+ * writer cannot send to it any more. The writer drops what is queued for
+ * it, the handler answers the rest into the void and ends; nobody in the
+ * room notices. */
+START_TEST(test_vanishes_with_replies_unread)
+{
+	struct lchatd *d = lchatd_start(CONF);
+	struct tclient *obs;
+	struct linesock ls;
+	static char junk[64 * 1024];
+	size_t sent = 0;
+
+	join_observer(d, &obs);
+	pid_t dmn = lchatd_daemon_pid(d);
+	ck_assert(linesock_open(&ls, d->sock));
+	for (size_t i = 0; i + 4 <= sizeof(junk); i += 4)
+		memcpy(junk + i, "FOO\n", 4);
+	for (;;) {
+		ssize_t w = send(ls.fd, junk, sizeof(junk), MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			ck_assert_msg(errno == EAGAIN, "send: %s", strerror(errno));
+			break;
+		}
+		sent += (size_t)w;
+	}
+	ck_assert_msg(sent > 64 * 1024, "only %zu bytes went before the socket was full", sent);
+	linesock_close(&ls);
+	int64_t deadline = mono_ms_now() + 60000;
+	while (count_handlers(dmn, 0) > 1 && mono_ms_now() < deadline)
+		sleep_ms(20);
+	ck_assert_msg(count_handlers(dmn, 0) == 1, "the handler of a client that vanished with "
+		      "%zu bytes of commands unanswered did not end in 60 s", sent);
+	ck_assert_msg(!lchatd_log_has(d, "crashed|exited with status", 0),
+		      "a handler crashed or failed");
+	tc_send(obs, "PING still");
+	tc_expect(obs, "PONG still$", TC_TIMEOUT);
+	tc_expect_silence(obs);
+	tc_close(obs);
+	lchatd_stop_ok(d);
+}
+END_TEST
+
+START_TEST(test_writer_killed_mid_flood)
+{
+	killed_mid_flood(true);
 }
 END_TEST
 
@@ -646,10 +718,12 @@ int main(void)
 		{ "receiver_crashed_mid_broadcast", test_receiver_crashed_mid_broadcast, 120 },
 		{ "handler_crash", test_handler_crash, 120 },
 		{ "lines_before_eof_are_served", test_lines_before_eof_are_served, 120 },
-		{ "lock_holder_killed", test_lock_holder_killed, 120 },
-		{ "lock_holder_crashed", test_lock_holder_crashed, 120 },
+		{ "lock_holder_killed", test_lock_holder_killed, 240 },
+		{ "lock_holder_crashed", test_lock_holder_crashed, 240 },
 		{ "client_closes_while_written_to", test_client_closes_while_written_to, 120 },
 		{ "daemon_killed_mid_flood", test_daemon_killed_mid_flood, 120 },
+		{ "writer_killed_mid_flood", test_writer_killed_mid_flood, 120 },
+		{ "vanishes_with_replies_unread", test_vanishes_with_replies_unread, 120 },
 	};
 
 	return harness_run(harness_suite("faults", cases, HARNESS_NCASES(cases)));

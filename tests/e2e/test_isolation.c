@@ -3,8 +3,10 @@
  *
  * A handler holds its own client socket and what it needs for the room
  * (docs/architecture.md): 0-2 on /dev/null, 3 its client socket, 4 the
- * room's broadcast eventfd, its signalfd and its epoll set; no listening
- * socket, no control socket or connection, no other client's socket. The
+ * fan-out writer's eventfd and its signalfd; no listening socket, no
+ * control socket or connection, no other client's socket. The fan-out
+ * writer holds 0-2, 3 its socketpair with the daemon, 4 its eventfd, its
+ * signalfd, its epoll set and the client sockets, nothing else. The
  * daemon holds no client's socket. Daemonized processes have no
  * controlling terminal, run in /, and have stdio on /dev/null; a restarted
  * daemon and its handlers too. test_process (handler_isolation,
@@ -60,29 +62,47 @@ static bool fds_hold(const struct fdset *f, const char *target)
 	return false;
 }
 
-/* A handler: exactly 0-2, its socket as 3, the eventfd as 4, a signalfd
- * and an epoll set. Its socket into sock. */
+/* A handler: exactly 0-2, its socket as 3, the eventfd as 4 and a
+ * signalfd. Its socket into sock. */
 static void check_handler(pid_t h, char *sock, size_t len)
 {
 	struct fdset f;
 
 	fds_read(h, &f, "handler");
 	assert_detached(h, "handler");
-	ck_assert_msg(f.n == 7 && f.fd[3] == 3 && is_socket(f.target[3]) && f.fd[4] == 4 &&
+	ck_assert_msg(f.n == 6 && f.fd[3] == 3 && is_socket(f.target[3]) && f.fd[4] == 4 &&
 		      strcmp(f.target[4], "anon_inode:[eventfd]") == 0 &&
-		      fds_hold(&f, "anon_inode:[signalfd]") && fds_hold(&f, "anon_inode:[eventpoll]"),
+		      fds_hold(&f, "anon_inode:[signalfd]"),
 		      "handler %d holds more or other than it needs:%s", (int)h, fds_show(&f));
 	snprintf(sock, len, "%s", f.target[3]);
 }
 
-/* Every handler of dmn: isolated, its socket its own (nobody else, the
- * daemon and supervisor included, holds it). Returns how many. */
+/* The writer: 0-2, its socketpair as 3, the eventfd as 4, a signalfd, an
+ * epoll set, and one socket per client (socks, n of them). */
+static void check_writer(pid_t w, char socks[][256], int n)
+{
+	struct fdset f;
+
+	fds_read(w, &f, "fan-out writer");
+	assert_detached(w, "fan-out writer");
+	ck_assert_msg(f.n == 7 + n && f.fd[3] == 3 && is_socket(f.target[3]) && f.fd[4] == 4 &&
+		      strcmp(f.target[4], "anon_inode:[eventfd]") == 0 &&
+		      fds_hold(&f, "anon_inode:[signalfd]") && fds_hold(&f, "anon_inode:[eventpoll]"),
+		      "the writer %d holds more or other than it needs (%d clients):%s", (int)w, n,
+		      fds_show(&f));
+	for (int i = 0; i < n; i++)
+		ck_assert_msg(fds_hold(&f, socks[i]), "the writer does not hold client socket %s:%s",
+			      socks[i], fds_show(&f));
+}
+
+/* Every handler of dmn: isolated, its socket its own (nobody else but the
+ * writer, the daemon and supervisor included, holds it). Returns how many. */
 static int check_generation(pid_t sup, pid_t dmn)
 {
 	pid_t kids[64];
 	char socks[64][256];
 	struct fdset fd_dmn, fd_sup;
-	int n = proc_children(dmn, kids, 64), sockets = 0;
+	int n = proc_handlers(dmn, kids, 64), sockets = 0;
 
 	fds_read(dmn, &fd_dmn, "daemon");
 	fds_read(sup, &fd_sup, "supervisor");
@@ -98,6 +118,7 @@ static int check_generation(pid_t sup, pid_t dmn)
 		ck_assert_msg(!fds_hold(&fd_sup, socks[i]), "the supervisor holds a client "
 			      "socket:%s", fds_show(&fd_sup));
 	}
+	check_writer(wait_child_titled(dmn, "lchatd: fanout", 0, TC_TIMEOUT), socks, n);
 	for (int i = 0; i < fd_sup.n; i++)
 		sockets += is_socket(fd_sup.target[i]);
 	ck_assert_msg(sockets == 0, "the supervisor holds sockets:%s", fds_show(&fd_sup));

@@ -102,8 +102,8 @@ static void check_comm(pid_t pid, const char *want)
 }
 
 /* A handler holds exactly: 0-2 (each one of std_ok[]), 3 = the client
- * socket, 4 = the room's broadcast eventfd, a signalfd and its epoll set.
- * Returns the inode text of its socket. */
+ * socket, 4 = the fan-out writer's eventfd and a signalfd. Returns the
+ * inode text of its socket. */
 static void check_handler_fds(pid_t h, const char *const *std_ok, int nstd_ok,
 			      char *sock_out, size_t sock_len)
 {
@@ -117,8 +117,8 @@ static void check_handler_fds(pid_t h, const char *const *std_ok, int nstd_ok,
 	for (int i = 0; i < n; i++)
 		used += (size_t)snprintf(all + used, sizeof(all) - used, " %d->%s",
 					 fds[i], targets[i]);
-	ck_assert_msg(n == 7, "handler %d has %d descriptors, expected 0-4, a signalfd and "
-		      "an epoll set:%s", (int)h, n, all);
+	ck_assert_msg(n == 6, "handler %d has %d descriptors, expected 0-4 and a signalfd:%s",
+		      (int)h, n, all);
 	for (int i = 0; i < 3; i++) {
 		bool ok = false;
 
@@ -131,12 +131,11 @@ static void check_handler_fds(pid_t h, const char *const *std_ok, int nstd_ok,
 	ck_assert_msg(fds[3] == 3 && strncmp(targets[3], "socket:[", 8) == 0,
 		      "handler %d: descriptor 3 is not the client socket:%s", (int)h, all);
 	ck_assert_msg(fds[4] == 4 && strcmp(targets[4], "anon_inode:[eventfd]") == 0,
-		      "handler %d: descriptor 4 is not the broadcast eventfd:%s", (int)h, all);
+		      "handler %d: descriptor 4 is not the writer's eventfd:%s", (int)h, all);
 	for (int i = 0; i < n; i++)
 		signalfds += strcmp(targets[i], "anon_inode:[signalfd]") == 0;
-	ck_assert_msg(signalfds == 1 && strcmp(targets[5], "anon_inode:[signalfd]") == 0 &&
-		      strcmp(targets[6], "anon_inode:[eventpoll]") == 0,
-		      "handler %d: expected a signalfd and an epoll set after the eventfd:%s", (int)h, all);
+	ck_assert_msg(signalfds == 1 && strcmp(targets[5], "anon_inode:[signalfd]") == 0,
+		      "handler %d: expected a signalfd after the eventfd:%s", (int)h, all);
 	if (sock_out)
 		snprintf(sock_out, sock_len, "%s", targets[3]);
 }
@@ -560,7 +559,7 @@ START_TEST(test_tree)
 	ck_assert_msg(hs.ppid == dmn && hs.sid == dm.sid,
 		      "the handler's parent %d / session %d; expected the daemon's %d / %d",
 		      (int)hs.ppid, (int)hs.sid, (int)dmn, (int)dm.sid);
-	ck_assert_int_eq(count_children(dmn, 0), 1);
+	ck_assert_int_eq(count_handlers(dmn, 0), 1);
 	tc_close(a);
 	lchatd_stop_ok(d);
 }
@@ -604,7 +603,7 @@ START_TEST(test_many_clients)
 			      line);
 		seen[i] = true;
 	}
-	kids = count_children(dmn, 0);
+	kids = count_handlers(dmn, 0);
 	ck_assert_msg(kids == MANY + 1, "the daemon has %d children for %d connections",
 		      kids, MANY + 1);
 
@@ -620,8 +619,8 @@ START_TEST(test_many_clients)
 	}
 	deadline = wall_ms() + 30000;
 	for (;;) {
-		kids = count_children(dmn, 0);
-		zombies = count_children(dmn, 'Z');
+		kids = count_handlers(dmn, 0);
+		zombies = count_handlers(dmn, 'Z');
 		if ((kids == 1 && zombies == 0) || wall_ms() >= deadline)
 			break;
 		sleep_ms(20);
@@ -635,10 +634,10 @@ START_TEST(test_many_clients)
 	tc_expect(stay, "OK WHO 1$", TC_TIMEOUT);
 	tc_close(stay);
 	deadline = wall_ms() + 10000;
-	while ((count_children(dmn, 0) != 0) && wall_ms() < deadline)
+	while ((count_handlers(dmn, 0) != 0) && wall_ms() < deadline)
 		sleep_ms(20);
-	ck_assert_msg(count_children(dmn, 0) == 0, "the daemon still has %d children",
-		      count_children(dmn, 0));
+	ck_assert_msg(count_handlers(dmn, 0) == 0, "the daemon still has %d children",
+		      count_handlers(dmn, 0));
 	lchatd_stop_ok(d);
 }
 END_TEST
@@ -842,7 +841,7 @@ START_TEST(test_daemon_killed_repeatedly)
 	tc_expect(a, "OK SAY [0-9]+$", TC_TIMEOUT);
 	tc_expect(b, EV "MSG pa-one survived$", TC_TIMEOUT);
 	ck_assert_int_eq(lchatd_daemon_pid(d), dmn);
-	kids = count_children(d->pid, 0);
+	kids = count_handlers(d->pid, 0);
 	ck_assert_msg(kids == 1, "the supervisor has %d children, expected the daemon only", kids);
 	tc_close(a);
 	tc_close(b);

@@ -317,7 +317,7 @@ START_TEST(test_leave_when_handler_killed)
 
 	/* The daemon reaps the handler: no zombie stays behind. */
 	deadline = wall_ms() + TC_TIMEOUT;
-	while ((zombies = count_children(daemon, 'Z')) > 0 && wall_ms() < deadline)
+	while ((zombies = count_handlers(daemon, 'Z')) > 0 && wall_ms() < deadline)
 		sleep_ms(10);
 	ck_assert_msg(zombies == 0, "daemon %d still has %d zombie children", (int)daemon, zombies);
 	ck_assert_int_eq(lchatd_daemon_pid(d), daemon);   /* the room survived */

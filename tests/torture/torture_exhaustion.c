@@ -329,7 +329,7 @@ START_TEST(test_stuck_readers)
 		snprintf(name, sizeof(name), "ex-stuck%d", k);
 		pid_t hs = lchatd_handler_pid(d, name);
 		/* Ours and this one's: the last one's is gone. */
-		ck_assert_int_eq(count_children(dmn, 0), 4);
+		ck_assert_int_eq(count_handlers(dmn, 0), 4);
 		if (k == STUCK - 1) {
 			/* The last one reads again once it has been dropped:
 			 * it gets the reason. */
@@ -391,7 +391,7 @@ START_TEST(test_stuck_readers)
 	/* Nothing left over: three handlers, the descriptors of before. */
 	int64_t deadline = mono_ms_now() + TC_TIMEOUT;
 	int children;
-	while ((children = count_children(dmn, 0)) != 3 && mono_ms_now() < deadline)
+	while ((children = count_handlers(dmn, 0)) != 3 && mono_ms_now() < deadline)
 		sleep_ms(20);
 	ck_assert_msg(children == 3, "the daemon has %d children, not 3", children);
 	fds1 = proc_nfds(dmn);

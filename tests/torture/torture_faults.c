@@ -55,8 +55,8 @@ static void wait_children(pid_t dmn, int want, int timeout_ms)
 	int kids, zombies;
 
 	for (;;) {
-		kids = count_children(dmn, 0);
-		zombies = count_children(dmn, 'Z');
+		kids = count_handlers(dmn, 0);
+		zombies = count_handlers(dmn, 'Z');
 		if ((kids == want && zombies == 0) || mono_ms_now() >= deadline)
 			break;
 		sleep_ms(20);
@@ -111,7 +111,7 @@ START_TEST(test_handlers_killed_at_once)
 	}
 
 	/* Every handler but the observer's, in one loop. */
-	n = proc_children(dmn, kids, 512);
+	n = proc_handlers(dmn, kids, 512);
 	ck_assert_msg(n == MANY + 1, "the daemon has %d children for %d connections", n, MANY + 1);
 	for (int i = 0; i < n; i++)
 		if (kids[i] != mine) {

@@ -171,7 +171,7 @@ static void wait_room_for(pid_t daemon, int joining, int max_users)
 	int64_t deadline = mono_ms_now() + ROUND_TIMEOUT;
 	int n;
 
-	while ((n = count_children(daemon, 0)) + joining > max_users) {
+	while ((n = count_handlers(daemon, 0)) + joining > max_users) {
 		ck_assert_msg(ms_left(deadline) > 0, "%d handlers still there after %d ms", n,
 			      ROUND_TIMEOUT);
 		sleep_ms(20);
@@ -225,7 +225,7 @@ static int zombies_reaped(pid_t daemon)
 {
 	pid_t kids[MAX_CLIENTS * 2];
 	struct pstat z[MAX_CLIENTS * 2];
-	int n = proc_children(daemon, kids, MAX_CLIENTS * 2), nz = 0;
+	int n = proc_handlers(daemon, kids, MAX_CLIENTS * 2), nz = 0;
 
 	for (int i = 0; i < n; i++)
 		if (pstat_read(kids[i], &z[nz]) && z[nz].state == 'Z')
@@ -314,8 +314,8 @@ START_TEST(test_soak)
 	for (int i = 0; i < nm; i++)
 		leave_member(i, i % 2 == 0);
 	wait_no_handlers(d);
-	ck_assert_msg(count_children(daemon, 'Z') == 0, "a zombie is left");
-	ck_assert_msg(count_children(d->pid, 'Z') == 0, "the supervisor has a zombie");
+	ck_assert_msg(count_handlers(daemon, 'Z') == 0, "a zombie is left");
+	ck_assert_msg(count_handlers(d->pid, 'Z') == 0, "the supervisor has a zombie");
 
 	/* The daemon closes a handler's descriptors as it reaps it: poll. */
 	int fds = -1;

@@ -88,7 +88,7 @@ START_TEST(test_random)
 			room_lock(&r);
 			room_slot_join_locked(&r, i, name, sk);
 			if (dice == 5)
-				room_slot_leave_locked(&r, i);
+				room_slot_leave_locked(&r, i, room_head(&r));
 			room_unlock(&r);
 		} else if (dice == 6 && st[i] == USED) {
 			/* Its handler is reaped; the slot is free at once, or

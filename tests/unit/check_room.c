@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -703,9 +704,9 @@ START_TEST(test_find_locked)
 	join_member(&r, 4, 1004, "erin");
 	join_member(&r, 5, 1005, "frank");
 	room_lock(&r);
-	room_slot_leave_locked(&r, 2);              /* left */
+	room_slot_leave_locked(&r, 2, room_head(&r));   /* left */
 	room_slot_release(&r, 4);                   /* free again */
-	room_slot_leave_locked(&r, 5);              /* left, then free */
+	room_slot_leave_locked(&r, 5, room_head(&r));   /* left, then free */
 	room_slot_release(&r, 5);
 	static const struct found found[] = {
 		{ "Alice", 0 }, { "alice", 0 }, { "ALICE", 0 }, { "aLiCe", 0 },
@@ -1034,37 +1035,23 @@ static int follow_one(struct room *r, uint64_t seq, int next_of[WRITERS],
 	return 0;
 }
 
-/* Reader 0 spins on the head; reader 1 sleeps on its signalfd and relies on
- * the coalesced wake-ups (a lost wake-up leaves it waiting while the head
- * has moved on). */
+/* Reader 0 spins on the head; reader 1 sleeps as the fan-out writer does,
+ * on the room's eventfd, and relies on wake_writer() (a lost wake-up leaves
+ * it waiting while the head has moved on). */
 static void reader_main(struct room *r, int id)
 {
 	struct room_slot *me = room_slot(r, READER_SLOT(id));
 	int next_of[WRITERS] = { 0 };
 	uint64_t cursor = 1;
 	int64_t deadline = mono_ms() + 150000;
-	int sfd = -1;
-	sigset_t set;
+	uint64_t seen = 0;
 
-	if (id == 1) {
-		sigemptyset(&set);
-		sigaddset(&set, WAKE_SIGNAL);
-		sigprocmask(SIG_BLOCK, &set, NULL);
-		sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
-		if (sfd < 0)
-			child_exit(10, "signalfd: %s", strerror(errno));
-	}
 	atomic_store(&me->pid, getpid());
-
 	while (cursor <= TOTAL) {
 		if (mono_ms() > deadline)
 			child_exit(11, "deadline at seq %" PRIu64, cursor);
-		if (id == 1) {
-			struct signalfd_siginfo si;
-			while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
-				;
-			wake_ack(me);
-		}
+		if (id == 1)
+			seen = wake_writer_awake(r);
 		uint64_t head = room_head(r);
 		if (head - cursor >= r->history)
 			child_exit(12, "fell behind: cursor %" PRIu64 " head %" PRIu64,
@@ -1074,14 +1061,19 @@ static void reader_main(struct room *r, int id)
 				sched_yield();
 				continue;
 			}
-			/* The head moved during 10 s without a signal: only a
-			 * writer stalled between publishing and kill() for
+			if (!wake_writer_may_sleep(r, seen))
+				continue;
+			/* The head moved during 10 s without a wake-up: only
+			 * a poster stalled between publishing and write() for
 			 * that long could excuse it. */
-			struct pollfd pfd = { .fd = sfd, .events = POLLIN };
-			if (poll(&pfd, 1, 10000) == 0 && room_head(r) > cursor)
-				child_exit(13, "lost wake-up: head %" PRIu64 " cursor %" PRIu64
-					   " wake flag %u", room_head(r), cursor,
-					   (unsigned)atomic_load(&me->wake));
+			struct pollfd pfd = { .fd = r->notify_fd, .events = POLLIN };
+			int n = poll(&pfd, 1, 10000);
+			if (n == 0 && room_head(r) > cursor)
+				child_exit(13, "lost wake-up: head %" PRIu64 " cursor %" PRIu64,
+					   room_head(r), cursor);
+			uint64_t count;
+			if (n == 1 && read(r->notify_fd, &count, sizeof(count)) < 0)
+				child_exit(10, "read eventfd: %s", strerror(errno));
 			continue;
 		}
 		for (; cursor < head; cursor++) {
@@ -1115,6 +1107,8 @@ START_TEST(test_concurrent_writers_and_readers)
 	pid_t readers[2], writers[WRITERS];
 
 	open_room(&r, "room", 8, 65536, 128);
+	r.notify_fd = eventfd(0, EFD_CLOEXEC);
+	ck_assert_int_ge(r.notify_fd, 0);
 	for (int w = 0; w < WRITERS; w++)
 		set_member(&r, (uint32_t)w, SLOT_CONNECTED, "", "w", 0);
 	for (int i = 0; i < 2; i++)
@@ -1135,7 +1129,7 @@ START_TEST(test_concurrent_writers_and_readers)
 		assert_child_ok(writers[w], deadline, "writer");
 	ck_assert_uint_eq(room_head(&r), TOTAL + 1);
 	assert_child_ok(readers[0], deadline, "spinning reader");
-	assert_child_ok(readers[1], deadline, "signal-driven reader");
+	assert_child_ok(readers[1], deadline, "reader woken as the writer is");
 
 	/* And the parent sees the whole log too. */
 	int next_of[WRITERS] = { 0 };
@@ -1208,10 +1202,11 @@ static char ask(int cmd, int ans, char c)
 }
 
 /* Wake the members the way writers do: with the room lock held. */
-static void wake_members(struct room *r, int except)
+/* What an administrator's kick does to a handler: wake its slot. */
+static void wake_one(struct room *r, struct room_slot *s)
 {
 	room_lock(r);
-	room_wake_members_locked(r, except);
+	wake_slot(s);
 	room_unlock(r);
 }
 
@@ -1243,47 +1238,33 @@ START_TEST(test_wake)
 	set_member(&r, 0, SLOT_JOINED, "alice", "alice", 0);
 	set_member(&r, 1, SLOT_JOINED, "bob", "bob", pid);
 
+	/* The room's events wake the writer, never a handler. */
+	post_msg(&r, 0, "server", "to all");
+	post_msg(&r, 1, "alice", "to bob");
+	ck_assert_uint_eq(atomic_load(&s->wake), 0);
+	ck_assert_int_eq(ask(cmd, ans, 'N'), 'N');
+
 	/* One wake-up: a signal, and the flag says one is pending. */
-	wake_members(&r, -1);
+	wake_one(&r, s);
 	ck_assert_uint_eq(atomic_load(&s->wake), 1);
 	ck_assert_int_eq(ask(cmd, ans, 'W'), 'S');
 	ck_assert_int_eq(ask(cmd, ans, 'N'), 'N');
 
 	/* Coalesced: a second wake before the ack sends nothing. */
-	wake_members(&r, -1);
-	post_msg(&r, 0, "server", "another");
+	wake_one(&r, s);
 	ck_assert_uint_eq(atomic_load(&s->wake), 1);
 	ck_assert_int_eq(ask(cmd, ans, 'N'), 'N');
 
 	/* After the ack the next wake signals again. */
 	ck_assert_int_eq(ask(cmd, ans, 'A'), 'A');
 	ck_assert_uint_eq(atomic_load(&s->wake), 0);
-	wake_members(&r, -1);
+	wake_one(&r, s);
 	ck_assert_uint_eq(atomic_load(&s->wake), 1);
 	ck_assert_int_eq(ask(cmd, ans, 'W'), 'S');
 	ck_assert_int_eq(ask(cmd, ans, 'A'), 'A');
 
-	/* The excepted slot (the event's own origin) is not woken. */
-	wake_members(&r, 1);
-	post_msg(&r, 2, "bob", "my own");
-	ck_assert_uint_eq(atomic_load(&s->wake), 0);
-	ck_assert_int_eq(ask(cmd, ans, 'N'), 'N');
-	post_msg(&r, 1, "alice", "to bob");
-	ck_assert_uint_eq(atomic_load(&s->wake), 1);
-	ck_assert_int_eq(ask(cmd, ans, 'W'), 'S');
-	ck_assert_int_eq(ask(cmd, ans, 'A'), 'A');
-
-	/* Only joined members are woken. */
-	atomic_store(&s->state, SLOT_CONNECTED);
-	wake_members(&r, -1);
-	atomic_store(&s->state, SLOT_LEFT);
-	wake_members(&r, -1);
-	ck_assert_uint_eq(atomic_load(&s->wake), 0);
-	ck_assert_int_eq(ask(cmd, ans, 'N'), 'N');
-	atomic_store(&s->state, SLOT_JOINED);
-
-	/* A writer that died holding the lock after setting the flag but
-	 * before signalling: the next locker wakes everyone regardless. */
+	/* A lock holder that died after setting the flag but before
+	 * signalling: the next locker wakes every handler regardless. */
 	pid_t dier = fork_child();
 	if (dier == 0) {
 		room_lock(&r);
@@ -1303,8 +1284,7 @@ START_TEST(test_wake)
 	room_lock(&r);
 	atomic_store(&s->pid, 0);
 	room_unlock(&r);
-	wake_members(&r, -1);
-	post_msg(&r, 0, "server", "after free");
+	wake_one(&r, s);
 	ck_assert_uint_eq(atomic_load(&s->wake), 0);
 	ck_assert_int_eq(ask(cmd, ans, 'N'), 'N');
 
@@ -1312,6 +1292,39 @@ START_TEST(test_wake)
 	assert_child_ok(pid, mono_ms() + 10000, "wake child");
 	close(cmd);
 	close(ans);
+	room_close(&r);
+}
+END_TEST
+
+/* The writer's eventfd is written once per sleep, and never when the
+ * writer is awake; a post that lands between its pass and its sleep keeps
+ * it awake. */
+START_TEST(test_wake_writer)
+{
+	struct room r;
+	uint64_t count;
+
+	open_room(&r, "room", 4, 16, 64);
+	r.notify_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	ck_assert_int_ge(r.notify_fd, 0);
+
+	/* Awake: posts only count. */
+	uint64_t seen = wake_writer_awake(&r);
+	post_msg(&r, 0, "server", "one");
+	ck_assert_int_lt(read(r.notify_fd, &count, sizeof(count)), 0);
+	ck_assert_int_eq(errno, EAGAIN);
+	/* Something came during the pass: no sleep. */
+	ck_assert(!wake_writer_may_sleep(&r, seen));
+	ck_assert_uint_eq(atomic_load(&r.hdr->writer_sleeping), 0);
+
+	/* Nothing came: sleep, and the next posts write the eventfd once. */
+	seen = wake_writer_awake(&r);
+	ck_assert(wake_writer_may_sleep(&r, seen));
+	post_msg(&r, 0, "server", "two");
+	post_msg(&r, 0, "server", "three");
+	ck_assert_int_eq(read(r.notify_fd, &count, sizeof(count)), (ssize_t)sizeof(count));
+	ck_assert_uint_eq(count, 1);
+	ck_assert_uint_eq(atomic_load(&r.hdr->posted), seen + 2);
 	room_close(&r);
 }
 END_TEST
@@ -1439,7 +1452,7 @@ START_TEST(test_index_names)
 
 	/* A leave forgets the name; the look-alike of the other session is
 	 * still found. */
-	room_slot_leave_locked(&r, 0);
+	room_slot_leave_locked(&r, 0, room_head(&r));
 	ck_assert_int_eq(room_find_locked(&r, "alice"), -1);
 	name_skeleton("a1ice", sk);
 	ck_assert_int_eq(room_find_confusable_locked(&r, sk, 1001), 1);
@@ -1554,7 +1567,7 @@ START_TEST(test_index_random)
 			room_slot_join_locked(&r, i, name, sk);
 			joins++;
 		} else if (st == SLOT_JOINED && go && dice < 4) {
-			room_slot_leave_locked(&r, i);
+			room_slot_leave_locked(&r, i, room_head(&r));
 		} else if (st == SLOT_JOINED && go) {
 			room_slot_release(&r, i);           /* died while a member */
 		} else if (st == SLOT_JOINED && (holder < 0 || holder == (int)i)) {
@@ -1648,7 +1661,7 @@ START_TEST(test_index_full)
 		for (uint32_t k = 0; k < users; k++) {
 			uint32_t i = order[k];
 			if (k % 2)
-				room_slot_leave_locked(&r, i);
+				room_slot_leave_locked(&r, i, room_head(&r));
 			room_slot_release(&r, i);
 			snprintf(name, sizeof(name), "u%u", i);
 			fast_assert(room_find_locked(&r, name) == -1, "%s", name);
@@ -1767,6 +1780,7 @@ static Suite *room_suite(void)
 	tcase_add_checked_fixture(tc, dir_clean, NULL);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_wake);
+	tcase_add_test(tc, test_wake_writer);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("index");

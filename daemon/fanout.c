@@ -1,0 +1,850 @@
+/* fanout.c - the fan-out writer ("lchatd: fanout"): after the daemon hands
+ * it a connection, the only process that writes to that client.
+ *
+ * One pass serves every connection: it sends what is due of the reply
+ * queue (outq.h) and the events of the room log from the member's cursor
+ * up to the head, in order (a reply due before seq goes after every event
+ * below seq), in one send() per connection. The member's own events become
+ * its acks ("OK SAY seq"); events addressed to someone else are skipped;
+ * nothing is copied per member but the batch being sent. Then it sleeps in
+ * epoll until something is posted (wake.h), a full socket drains, or a
+ * closing connection's time is up.
+ *
+ * A member whose socket is full is skipped until EPOLLOUT; what a partial
+ * send left of one thing (an event's line, or one reply-queue entry of at
+ * most OUTQ_BYTES) is kept, so the client never gets half a line followed
+ * by another. When its cursor falls `history` events
+ * behind, the writer writes its LEAVE, sends "BYE lagged" and closes it: the
+ * log is the only buffer, and a laggard costs nothing but its cursor.
+ *
+ * The writer parses nothing a client sends. If it dies, the daemon exits
+ * and the supervisor starts the room again: the clients reconnect and
+ * resume by sequence number (daemon.c says why). */
+#include "fanout.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <liburing.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "buffer.h"
+#include "log.h"
+#include "outq.h"
+#include "proctitle.h"
+#include "protocol.h"
+#include "util.h"
+#include "wake.h"
+
+/* Bytes sent to one member in one send(): more waits for the next round. */
+#define BATCH_BYTES (64 * 1024)
+/* Rounds of BATCH_BYTES one member may take in one pass. */
+#define BATCH_ROUNDS 4
+/* Things in one member's batch at most. */
+#define MAX_ITEMS 2048
+/* A round stops taking members once its arena holds this much; the rest
+ * go in the next round of the same pass. */
+#define ROUND_BYTES (4 * 1024 * 1024)
+/* Sends queued on the ring at once. */
+#define RING_ENTRIES 4096
+
+/* epoll data: member slots are below these. */
+#define TAG_SOCK   0xffffffffu
+#define TAG_NOTIFY 0xfffffffeu
+#define TAG_SIG    0xfffffffdu
+
+struct member {
+	int fd;                 /* -1: no connection */
+	uint32_t gen;
+	bool registered;        /* fd is in the epoll set */
+	bool streaming;         /* joined: events flow from cursor */
+	bool blocked;           /* socket full: wait for EPOLLOUT */
+	bool ending;            /* dropped as lagged: only the tail goes out */
+	bool gone;              /* the client is gone: take, do not send */
+	uint64_t cursor;        /* the next event to send */
+	int64_t close_at;       /* mono ms: close by then (0: not closing) */
+	char *tail;             /* the unsent rest of a line (and a BYE) */
+	size_t tail_len;
+};
+
+/* Where a batch stands after each thing in it: taking the batch's bytes
+ * up to `end` (an offset in the pass's arena) takes the queue up to qpos
+ * and the log up to cursor. */
+struct item {
+	size_t end;
+	uint32_t qpos;
+	uint64_t cursor;
+};
+
+/* One member's batch in this round: bytes [off, off + len) of the arena,
+ * items [i0, i0 + ni). */
+struct batch {
+	uint32_t member;
+	bool lagged;            /* the log moved past the cursor while reading */
+	size_t off, len;
+	size_t i0, ni;
+	ssize_t sent;           /* bytes the kernel took (set by the sender) */
+};
+
+struct fanout {
+	struct room *room;
+	int sock, sigfd, epfd;
+	struct member *m;
+	uint32_t hi;            /* members are below hi */
+	struct buffer out;      /* the round's arena: every batch in it */
+	struct item *items;     /* the round's items */
+	size_t nitems, items_cap;
+	struct batch *batches;  /* the round's batches, one per member at most */
+	size_t nbatches;
+	bool more;              /* a member had more than a batch: go round again */
+	struct io_uring ring;
+	bool uring;             /* send through the ring, else send() each */
+	struct fanout_msg *released;   /* FANOUT_RELEASED not yet sent */
+	size_t nreleased;
+	bool sock_out;          /* sock is watched for EPOLLOUT */
+};
+
+/* ---- the daemon's side ----------------------------------------------- */
+
+int fanout_add(int sock, uint32_t slot, uint32_t gen, int fd)
+{
+	struct fanout_msg msg = { FANOUT_ADD, slot, gen };
+	struct iovec iov = { &msg, sizeof(msg) };
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} c;
+	struct msghdr mh = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = c.buf, .msg_controllen = sizeof(c.buf),
+	};
+	memset(&c, 0, sizeof(c));
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	for (;;) {
+		if (sendmsg(sock, &mh, MSG_NOSIGNAL) == (ssize_t)sizeof(msg))
+			return 0;
+		if (errno != EINTR)
+			return -1;
+	}
+}
+
+int fanout_release(int sock, uint32_t slot, uint32_t gen)
+{
+	struct fanout_msg msg = { FANOUT_RELEASE, slot, gen };
+
+	for (;;) {
+		if (send(sock, &msg, sizeof(msg), MSG_NOSIGNAL) == (ssize_t)sizeof(msg))
+			return 0;
+		if (errno != EINTR)
+			return -1;
+	}
+}
+
+int fanout_read_released(int sock, uint32_t *slot, uint32_t *gen)
+{
+	struct fanout_msg msg;
+
+	for (;;) {
+		ssize_t n = recv(sock, &msg, sizeof(msg), MSG_DONTWAIT);
+		if (n == (ssize_t)sizeof(msg) && msg.op == FANOUT_RELEASED) {
+			*slot = msg.slot;
+			*gen = msg.gen;
+			return 1;
+		}
+		if (n > 0)
+			continue;       /* not ours to read: cannot happen */
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return 0;
+		return -1;              /* 0: the writer is gone */
+	}
+}
+
+/* ---- members --------------------------------------------------------- */
+
+static void wake_handler(struct fanout *f, uint32_t i)
+{
+	room_lock(f->room);
+	if (room_slot(f->room, i)->gen == f->m[i].gen)
+		wake_slot_forced(room_slot(f->room, i));
+	room_unlock(f->room);
+}
+
+/* Forget member i's connection (the handler keeps its own descriptor). */
+static void drop(struct fanout *f, uint32_t i)
+{
+	struct member *m = &f->m[i];
+
+	if (m->fd < 0)
+		return;
+	if (m->registered && epoll_ctl(f->epfd, EPOLL_CTL_DEL, m->fd, NULL) < 0)
+		log_msg(LOG_WARNING, "fanout: epoll_ctl: %s", strerror(errno));
+	close(m->fd);
+	free(m->tail);
+	memset(m, 0, sizeof(*m));
+	m->fd = -1;
+}
+
+/* Member i's connection is closed: its handler may exit. */
+static void finish(struct fanout *f, uint32_t i)
+{
+	struct room_slot *s = room_slot(f->room, i);
+	uint32_t gen = f->m[i].gen;
+
+	drop(f, i);
+	if (s->gen == gen) {
+		atomic_store(&s->done_gen, gen);
+		wake_handler(f, i);
+	}
+}
+
+static void take_queue(struct fanout *f, uint32_t i, uint32_t pos)
+{
+	struct outq *q = &f->room->outq[i];
+
+	if (pos != atomic_load_explicit(&q->tail, memory_order_relaxed) && outq_take(q, pos))
+		wake_handler(f, i);
+}
+
+/* Member i fell `history` events behind: write its LEAVE, finish the line
+ * it was sent half of, say BYE lagged, close. */
+static void drop_lagged(struct fanout *f, uint32_t i, int64_t now)
+{
+	struct room *r = f->room;
+	struct room_slot *s = room_slot(r, i);
+	struct member *m = &f->m[i];
+
+	room_lock(r);
+	if (atomic_load(&s->state) == SLOT_JOINED && !room_slot_left_locked(r, i)) {
+		struct room_event ev = {
+			.kind = EV_LEAVE, .origin = i + 1, .name = s->name, .login = s->login,
+			.reason = LEAVE_LAGGED,
+		};
+		room_slot_leave_locked(r, i, room_append_locked(r, &ev));
+	}
+	atomic_store(&s->lagged, 1);
+	wake_slot_forced(s);
+	room_unlock(r);
+	wake_writer(r);
+	log_msg(LOG_NOTICE, "%s (uid %u) fell more than %u events behind; disconnecting",
+		s->name, (unsigned)s->uid, r->history);
+
+	struct buffer bye = { 0 };
+	if (m->tail_len) {
+		char *nl = memchr(m->tail, '\n', m->tail_len);
+		if (nl)
+			m->tail_len = (size_t)(nl - m->tail) + 1;
+		buffer_append(&bye, m->tail, m->tail_len);
+	}
+	line_bye(&bye, CODE_LAGGED, "you fell too far behind the room and missed messages");
+	free(m->tail);
+	m->tail = bye.data;
+	m->tail_len = bye.len;
+	m->ending = true;
+	m->close_at = now + CLOSE_FLUSH_MS;
+	take_queue(f, i, atomic_load(&r->outq[i].head));
+}
+
+static void watch_out(struct fanout *f, uint32_t i)
+{
+	struct member *m = &f->m[i];
+	struct epoll_event ev = { .events = EPOLLOUT | EPOLLONESHOT, .data.u32 = i };
+
+	if (epoll_ctl(f->epfd, m->registered ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, m->fd, &ev) < 0) {
+		log_msg(LOG_WARNING, "fanout: epoll_ctl: %s", strerror(errno));
+		m->gone = true;     /* cannot wait for it: treat as gone */
+		return;
+	}
+	m->registered = true;
+	m->blocked = true;
+}
+
+/* ---- one member's batch ----------------------------------------------- */
+
+/* Note where batch b stands now. False if out of memory. */
+static bool item(struct fanout *f, struct batch *b, uint32_t qpos, uint64_t cursor)
+{
+	/* Nothing added since the batch's last item: it moves on instead. */
+	if (b->ni > 0 && f->items[f->nitems - 1].end == f->out.len) {
+		f->items[f->nitems - 1].qpos = qpos;
+		f->items[f->nitems - 1].cursor = cursor;
+		return true;
+	}
+	if (f->nitems == f->items_cap) {
+		size_t cap = f->items_cap ? f->items_cap * 2 : 4096;
+		struct item *v = realloc(f->items, cap * sizeof(*v));
+		if (!v)
+			return false;
+		f->items = v;
+		f->items_cap = cap;
+	}
+	f->items[f->nitems++] = (struct item){ f->out.len, qpos, cursor };
+	b->ni++;
+	return true;
+}
+
+/* Append event `seq` as member i sees it: its line, its ack, or nothing.
+ * False if the record is gone (the member fell behind). */
+static bool add_event(struct fanout *f, uint32_t i, uint64_t seq)
+{
+	struct room *r = f->room;
+	struct member *m = &f->m[i];
+	struct room_rec_info info;
+
+	if (buffer_reserve(&f->out, r->rec_size) < 0)
+		return false;
+	char *dst = f->out.data + f->out.len;
+	if (!room_read(r, seq, &info, dst, r->rec_size))
+		return false;
+	if (info.origin == i + 1 && info.origin_gen == m->gen) {
+		/* Our own event: the ack where its echo would be (joins and
+		 * leaves are acknowledged by the handler). */
+		enum verb ack = event_ack_verb(info.kind);
+		if (ack == VERB_NICK) {
+			char name[NAME_MAX_LEN + 1];
+			size_t n = info.text_len < NAME_MAX_LEN ? info.text_len : NAME_MAX_LEN;
+			memcpy(name, dst + info.text_off, n);
+			name[n] = '\0';
+			line_ok(&f->out, VERB_NICK, "%s %" PRIu64, name, seq);
+		} else if (ack != VERB_UNKNOWN) {
+			line_ok(&f->out, ack, "%" PRIu64, seq);
+		}
+		return true;
+	}
+	if (info.target && !(info.target == i + 1 && info.target_gen == m->gen))
+		return true;
+	f->out.len += info.len;
+	return true;
+}
+
+/* Build member i's next batch at the end of the arena into b. */
+static void build(struct fanout *f, uint32_t i, uint64_t head, struct batch *b)
+{
+	struct room *r = f->room;
+	struct member *m = &f->m[i];
+	struct outq *q = &r->outq[i];
+	uint32_t qpos = atomic_load_explicit(&q->tail, memory_order_relaxed);
+	uint64_t cursor = m->cursor;
+
+	*b = (struct batch){ .member = i, .off = f->out.len, .i0 = f->nitems };
+	if (m->tail_len) {
+		if (buffer_append(&f->out, m->tail, m->tail_len) < 0 || !item(f, b, qpos, cursor))
+			goto done;
+	}
+	if (m->ending || m->gone)
+		goto done;
+	uint64_t end = atomic_load(&room_slot(r, i)->end_seq);
+	uint64_t limit = end && end < head ? end : head;
+	while (f->out.len - b->off < BATCH_BYTES && b->ni < MAX_ITEMS - 1) {
+		struct outq_entry e;
+		if (outq_peek(q, qpos, &e)) {
+			uint64_t due = end && end < e.due ? end : e.due;
+			if (!m->streaming || cursor >= due) {
+				if (buffer_reserve(&f->out, e.len) < 0)
+					break;
+				outq_copy(q, qpos, &e, f->out.data + f->out.len);
+				f->out.len += e.len;
+				qpos = e.next;
+				if (!item(f, b, qpos, cursor))
+					break;
+				continue;
+			}
+		}
+		if (!m->streaming || cursor >= limit)
+			break;
+		if (!add_event(f, i, cursor)) {
+			b->lagged = true;
+			break;
+		}
+		cursor++;
+		if (!item(f, b, qpos, cursor))
+			break;
+	}
+done:
+	b->len = f->out.len - b->off;
+}
+
+/* n bytes of batch b went out: take what they carried. A thing sent in
+ * part is taken too, and its rest becomes the tail. */
+static void commit(struct fanout *f, const struct batch *b, size_t n)
+{
+	uint32_t i = b->member;
+	struct member *m = &f->m[i];
+	const struct item *it = f->items + b->i0;
+	size_t k = 0, sent_to = b->off + n;
+
+	while (k < b->ni && it[k].end <= sent_to)
+		k++;
+	size_t start = k ? it[k - 1].end : b->off;
+	char *rest = NULL;
+	size_t rest_len = 0;
+	if (k < b->ni && sent_to > start) {
+		rest_len = it[k].end - sent_to;
+		rest = malloc(rest_len);
+		if (!rest) {
+			m->gone = true;   /* cannot keep it: the line would break */
+			rest_len = 0;
+		} else {
+			memcpy(rest, f->out.data + sent_to, rest_len);
+		}
+		k++;
+	}
+	free(m->tail);
+	m->tail = rest;
+	m->tail_len = rest_len;
+	if (k == 0)
+		return;
+	if (m->cursor != it[k - 1].cursor) {
+		m->cursor = it[k - 1].cursor;
+		atomic_store_explicit(&room_slot(f->room, i)->cursor, m->cursor,
+				      memory_order_relaxed);
+	}
+	take_queue(f, i, it[k - 1].qpos);
+}
+
+/* Has member i nothing left to send? */
+static bool drained(struct fanout *f, uint32_t i, uint64_t head)
+{
+	struct member *m = &f->m[i];
+	struct outq *q = &f->room->outq[i];
+
+	if (m->tail_len)
+		return false;
+	if (m->ending || m->gone)
+		return true;
+	if (!outq_empty(q))
+		return false;
+	uint64_t end = atomic_load(&room_slot(f->room, i)->end_seq);
+	return !m->streaming || m->cursor >= (end && end < head ? end : head);
+}
+
+/* Nothing more goes to member i's client (it is gone): take what its
+ * handler queues, so that the handler never waits for room that will not
+ * come (it reads the end of its input next), and close once it is done. */
+static void take_all(struct fanout *f, uint32_t i)
+{
+	take_queue(f, i, atomic_load(&f->room->outq[i].head));
+	if (f->m[i].close_at)
+		finish(f, i);
+}
+
+/* Member i before its batch is built: false if nothing is to be sent to
+ * it in this round. */
+static bool ready(struct fanout *f, uint32_t i, uint64_t head, int64_t now)
+{
+	struct room *r = f->room;
+	struct member *m = &f->m[i];
+	struct room_slot *s = room_slot(r, i);
+
+	if (s->gen != m->gen || atomic_load(&s->state) == SLOT_FREE) {
+		/* The handler is gone: the daemon's FANOUT_RELEASE is on
+		 * its way, and nothing more is this connection's. */
+		m->gone = true;
+		return false;
+	}
+	if (!m->close_at && atomic_load(&s->closing))
+		m->close_at = now + CLOSE_FLUSH_MS;
+	if (!m->streaming && atomic_load(&s->streaming)) {
+		m->streaming = true;
+		m->cursor = atomic_load(&s->cursor);
+	}
+	uint64_t end = atomic_load(&s->end_seq);
+	if (m->streaming && !m->ending && m->cursor < room_oldest(r, head) &&
+	    !(end && m->cursor >= end))
+		drop_lagged(f, i, now);
+	if (m->close_at && now >= m->close_at) {
+		finish(f, i);
+		return false;
+	}
+	if (m->gone) {
+		take_all(f, i);
+		return false;
+	}
+	if (m->ending)
+		take_queue(f, i, atomic_load(&r->outq[i].head));
+	if (m->blocked)
+		return false;
+	if (m->fd >= 0 && m->close_at && drained(f, i, head)) {
+		finish(f, i);
+		return false;
+	}
+	return true;
+}
+
+/* Batch b was sent (b->sent: bytes taken, or -errno). */
+static void complete(struct fanout *f, struct batch *b, uint64_t head, int64_t now)
+{
+	uint32_t i = b->member;
+	struct member *m = &f->m[i];
+	ssize_t n = b->sent;
+
+	if (m->gone)
+		n = (ssize_t)b->len;
+	else if (n == -EAGAIN || n == -EWOULDBLOCK)
+		n = 0;
+	else if (n < 0) {
+		m->gone = true;   /* the client is gone: its handler sees it */
+		n = (ssize_t)b->len;
+	}
+	commit(f, b, (size_t)n);
+	if ((size_t)n < b->len)
+		watch_out(f, i);
+	if (b->lagged)
+		drop_lagged(f, i, now);
+	if (m->gone)
+		take_all(f, i);
+	else if (m->fd >= 0 && m->close_at && !m->blocked && drained(f, i, head))
+		finish(f, i);
+	else if (!m->blocked && (b->len >= BATCH_BYTES || b->lagged))
+		f->more = true;
+}
+
+/* ---- sending a round -------------------------------------------------- */
+
+/* One send() per batch. */
+static void send_each(struct fanout *f)
+{
+	for (size_t k = 0; k < f->nbatches; k++) {
+		struct batch *b = &f->batches[k];
+		struct member *m = &f->m[b->member];
+		ssize_t n;
+		while ((n = send(m->fd, f->out.data + b->off, b->len,
+				 MSG_DONTWAIT | MSG_NOSIGNAL)) < 0 && errno == EINTR)
+			;
+		b->sent = n >= 0 ? n : -errno;
+	}
+}
+
+/* Every batch's send queued on the ring, one io_uring_enter for up to
+ * RING_ENTRIES of them. MSG_DONTWAIT: a full socket answers -EAGAIN at
+ * once, as send() would, instead of a send parked in the kernel. */
+static bool send_ring(struct fanout *f)
+{
+	size_t k = 0, done = 0;
+
+	while (done < f->nbatches) {
+		unsigned queued = 0;
+		for (; k < f->nbatches && queued < RING_ENTRIES; k++, queued++) {
+			struct batch *b = &f->batches[k];
+			struct io_uring_sqe *sqe = io_uring_get_sqe(&f->ring);
+			if (!sqe)
+				break;
+			io_uring_prep_send(sqe, f->m[b->member].fd, f->out.data + b->off, b->len,
+					   MSG_DONTWAIT | MSG_NOSIGNAL);
+			io_uring_sqe_set_data64(sqe, k);
+		}
+		int rc;
+		while ((rc = io_uring_submit_and_wait(&f->ring, queued)) < 0 && rc == -EINTR)
+			;
+		if (rc < 0) {
+			log_msg(LOG_ERR, "fanout: io_uring_submit: %s", strerror(-rc));
+			return false;
+		}
+		for (unsigned got = 0; got < queued; ) {
+			struct io_uring_cqe *cqe;
+			rc = io_uring_wait_cqe(&f->ring, &cqe);
+			if (rc == -EINTR)
+				continue;
+			if (rc < 0) {
+				log_msg(LOG_ERR, "fanout: io_uring_wait_cqe: %s", strerror(-rc));
+				return false;
+			}
+			f->batches[io_uring_cqe_get_data64(cqe)].sent = cqe->res;
+			io_uring_cqe_seen(&f->ring, cqe);
+			got++;
+			done++;
+		}
+	}
+	return true;
+}
+
+/* Send the round's batches and take what went. */
+static void send_round(struct fanout *f, uint64_t head, int64_t now)
+{
+	if (f->nbatches == 0)
+		return;
+	if (f->uring) {
+		if (!send_ring(f))
+			_exit(1);       /* the ring failed under us: the room restarts */
+	} else {
+		send_each(f);
+	}
+	for (size_t k = 0; k < f->nbatches; k++)
+		complete(f, &f->batches[k], head, now);
+	f->nbatches = 0;
+	f->nitems = 0;
+	f->out.len = f->out.off = 0;
+}
+
+/* ---- the daemon's messages ------------------------------------------- */
+
+static void released(struct fanout *f, uint32_t slot, uint32_t gen)
+{
+	f->released[f->nreleased++] = (struct fanout_msg){ FANOUT_RELEASED, slot, gen };
+}
+
+static void send_released(struct fanout *f)
+{
+	size_t k = 0;
+
+	while (k < f->nreleased) {
+		ssize_t n = send(f->sock, &f->released[k], sizeof(f->released[k]),
+				 MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			break;
+		k++;
+	}
+	memmove(f->released, f->released + k, (f->nreleased - k) * sizeof(*f->released));
+	f->nreleased -= k;
+	bool want = f->nreleased > 0;
+	if (want != f->sock_out) {
+		struct epoll_event ev = { .events = EPOLLIN | (want ? EPOLLOUT : 0), .data.u32 = TAG_SOCK };
+		if (epoll_ctl(f->epfd, EPOLL_CTL_MOD, f->sock, &ev) == 0)
+			f->sock_out = want;
+	}
+}
+
+/* Take the daemon's messages. Returns false if the daemon is gone. */
+static bool take_messages(struct fanout *f)
+{
+	for (;;) {
+		struct fanout_msg msg;
+		struct iovec iov = { &msg, sizeof(msg) };
+		union {
+			struct cmsghdr h;
+			char buf[CMSG_SPACE(sizeof(int))];
+		} c;
+		struct msghdr mh = {
+			.msg_iov = &iov, .msg_iovlen = 1,
+			.msg_control = c.buf, .msg_controllen = sizeof(c.buf),
+		};
+		ssize_t n = recvmsg(f->sock, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return true;
+		if (n <= 0)
+			return false;
+		int fd = -1;
+		struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+		if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
+			memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+		if (n != (ssize_t)sizeof(msg) || msg.slot >= f->room->max_users) {
+			if (fd >= 0)
+				close(fd);
+			continue;       /* cannot happen: the daemon sent it */
+		}
+		struct member *m = &f->m[msg.slot];
+		if (msg.op == FANOUT_ADD && fd < 0) {
+			/* Out of descriptors (MSG_CTRUNC): this connection
+			 * cannot be served; its handler ends it. */
+			log_msg(LOG_ERR, "fanout: a connection came without its descriptor "
+				"(RLIMIT_NOFILE too low?); closing it");
+			struct room_slot *s = room_slot(f->room, msg.slot);
+			if (s->gen == msg.gen) {
+				atomic_store(&s->done_gen, msg.gen);
+				m->gen = msg.gen;
+				wake_handler(f, msg.slot);
+				m->gen = 0;
+			}
+			continue;
+		}
+		if (msg.op == FANOUT_ADD) {
+			drop(f, msg.slot);
+			m->fd = fd;
+			m->gen = msg.gen;
+			if (msg.slot >= f->hi)
+				f->hi = msg.slot + 1;
+			continue;
+		}
+		if (fd >= 0)
+			close(fd);
+		if (msg.op == FANOUT_RELEASE) {
+			if (m->fd >= 0 && m->gen == msg.gen)
+				drop(f, msg.slot);
+			released(f, msg.slot, msg.gen);
+		}
+	}
+}
+
+/* ---- the loop -------------------------------------------------------- */
+
+/* Serve every member: rounds of batches, each sent together; a member
+ * with more than a batch waiting gets up to BATCH_ROUNDS in one pass. */
+static void pass(struct fanout *f, int64_t *next_deadline)
+{
+	uint64_t head = room_head(f->room);
+	int64_t now = mono_ms();
+
+	for (int round = 0; round < BATCH_ROUNDS; round++) {
+		f->more = false;
+		for (uint32_t i = 0; i < f->hi; i++) {
+			if (f->m[i].fd < 0 || !ready(f, i, head, now))
+				continue;
+			struct batch *b = &f->batches[f->nbatches];
+			build(f, i, head, b);
+			if (b->len > 0)
+				f->nbatches++;
+			else if (b->lagged)
+				drop_lagged(f, i, now);
+			if (f->out.len >= ROUND_BYTES)
+				send_round(f, head, now);
+		}
+		send_round(f, head, now);
+		if (!f->more)
+			break;
+	}
+	*next_deadline = 0;
+	for (uint32_t i = 0; i < f->hi; i++) {
+		struct member *m = &f->m[i];
+		if (m->fd >= 0 && m->close_at &&
+		    (*next_deadline == 0 || m->close_at < *next_deadline))
+			*next_deadline = m->close_at;
+	}
+	while (f->hi > 0 && f->m[f->hi - 1].fd < 0)
+		f->hi--;
+}
+
+static int isolate(const struct fanout_args *a)
+{
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != a->daemon_pid)
+		_exit(1);
+	log_close();
+	/* Keep the socketpair (3) and the eventfd (4), each moved out of the
+	 * other's way first if needed. */
+	int notify = a->room->notify_fd, sock = a->sock;
+	if (sock == 4 && (sock = fcntl(sock, F_DUPFD_CLOEXEC, 5)) < 0)
+		_exit(1);
+	if (notify == 3 && (notify = fcntl(notify, F_DUPFD_CLOEXEC, 5)) < 0)
+		_exit(1);
+	if ((sock != 3 && dup3(sock, 3, O_CLOEXEC) < 0) ||
+	    (notify != 4 && dup3(notify, 4, O_CLOEXEC) < 0) ||
+	    close_range(5, ~0U, 0) < 0)
+		_exit(1);
+	a->room->notify_fd = 4;
+	log_reopen();
+	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2, WAKE_SIGNAL };
+	return signalfd_for(SIG_SETMASK, sigs, sizeof(sigs) / sizeof(sigs[0]));
+}
+
+/* One descriptor per connection: raise the soft limit as far as the hard
+ * one allows, and say so if that is not enough for max_users. */
+static void raise_nofile(uint32_t max_users)
+{
+	struct rlimit rl;
+	rlim_t want = (rlim_t)max_users + 16;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= want)
+		return;
+	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= want ? want : rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur < want)
+		log_msg(LOG_WARNING, "fanout: RLIMIT_NOFILE allows %llu connections, not the "
+			"%u of max_users; raise the hard limit (LimitNOFILE=)",
+			(unsigned long long)(rl.rlim_cur > 16 ? rl.rlim_cur - 16 : 0), max_users);
+}
+
+/* io_uring where the kernel gives one (and LCHATD_FANOUT is not "send",
+ * which the benchmarks use to compare), else one send() per member. */
+static void start_sender(struct fanout *f)
+{
+	const char *want = getenv("LCHATD_FANOUT");
+	if (want && strcmp(want, "send") == 0) {
+		log_msg(LOG_INFO, "fanout: one send() per member (LCHATD_FANOUT=send)");
+		return;
+	}
+	int rc = io_uring_queue_init(RING_ENTRIES, &f->ring, 0);
+	if (rc < 0) {
+		log_msg(LOG_NOTICE, "fanout: no io_uring (%s); one send() per member",
+			strerror(-rc));
+		return;
+	}
+	f->uring = true;
+	log_msg(LOG_INFO, "fanout: sending through io_uring");
+}
+
+static int watch(struct fanout *f, int fd, uint32_t tag)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = tag };
+
+	return epoll_ctl(f->epfd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+void fanout_main(const struct fanout_args *a)
+{
+	static struct fanout f;
+	struct room *r = a->room;
+
+	proctitle_set("lchatd: fanout");
+	f.sigfd = isolate(a);
+	raise_nofile(r->max_users);
+	f.room = r;
+	f.sock = 3;
+	f.epfd = epoll_create1(EPOLL_CLOEXEC);
+	f.m = calloc(r->max_users, sizeof(*f.m));
+	f.released = calloc(r->max_users, sizeof(*f.released));
+	f.batches = calloc(r->max_users, sizeof(*f.batches));
+	if (f.sigfd < 0 || f.epfd < 0 || !f.m || !f.released || !f.batches ||
+	    watch(&f, f.sock, TAG_SOCK) < 0 || watch(&f, r->notify_fd, TAG_NOTIFY) < 0 ||
+	    watch(&f, f.sigfd, TAG_SIG) < 0) {
+		log_msg(LOG_ERR, "fanout: cannot start: %s", strerror(errno));
+		_exit(1);
+	}
+	for (uint32_t i = 0; i < r->max_users; i++)
+		f.m[i].fd = -1;
+	start_sender(&f);
+
+	for (;;) {
+		uint64_t seen = wake_writer_awake(r);
+		if (!take_messages(&f))
+			_exit(0);       /* the daemon is gone */
+		int64_t deadline;
+		pass(&f, &deadline);
+		send_released(&f);
+		int timeout = 0;
+		if (wake_writer_may_sleep(r, seen)) {
+			timeout = -1;
+			if (deadline) {
+				int64_t left = deadline - mono_ms();
+				timeout = left <= 0 ? 0 : (int)left;
+			}
+		}
+		struct epoll_event ev[64];
+		int n = epoll_wait(f.epfd, ev, 64, timeout);
+		if (n < 0 && errno != EINTR) {
+			log_msg(LOG_ERR, "fanout: epoll_wait: %s", strerror(errno));
+			_exit(1);
+		}
+		for (int k = 0; k < n; k++) {
+			uint32_t tag = ev[k].data.u32;
+			if (tag == TAG_NOTIFY) {
+				uint64_t count;
+				while (read(r->notify_fd, &count, sizeof(count)) < 0 && errno == EINTR)
+					;
+			} else if (tag == TAG_SIG) {
+				struct signalfd_siginfo si;
+				while (read(f.sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+					if (si.ssi_signo == SIGTERM)
+						_exit(0);
+			} else if (tag < r->max_users) {
+				f.m[tag].blocked = false;
+			}
+		}
+	}
+}
