@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "accounts.h"
+#include "conns.h"
 #include "control.h"
 #include "fanout.h"
 #include "handler.h"
@@ -66,6 +67,7 @@ struct daemon {
 	int reserve_fd;          /* spare descriptor for EMFILE at accept */
 	pid_t *slot_pid;         /* each slot's handler; 0: free; -1: the
 				  * handler is gone, the writer not done yet */
+	struct conns *conns;     /* free slots, connections per uid (conns.h) */
 	int fanout_sock;         /* the writer's socketpair */
 	pid_t fanout_pid;
 	bool fanout_died;
@@ -100,34 +102,7 @@ static void report(int ready_fd, const char *fmt, ...)
 
 static int free_slot(struct daemon *d)
 {
-	/* All max_users, not ROOM_FOREACH_SLOT: a free slot may lie beyond. */
-	for (uint32_t i = 0; i < d->room.max_users; i++)
-		if (d->slot_pid[i] == 0)
-			return (int)i;
-	return -1;
-}
-
-/* What the connections open now come to, for the limits on a new one. */
-struct conn_counts {
-	long of_uid;             /* from this uid, joined or not */
-	long unjoined_of_uid;    /* from this uid, not joined yet */
-	long unjoined;           /* from anyone, not joined yet */
-};
-
-static void count_connections(struct daemon *d, uid_t uid, struct conn_counts *c)
-{
-	memset(c, 0, sizeof(*c));
-	ROOM_FOREACH_SLOT(&d->room, i) {
-		if (d->slot_pid[i] <= 0)
-			continue;
-		const struct room_slot *s = room_slot(&d->room, i);
-		bool unjoined = atomic_load(&s->state) == SLOT_CONNECTED;
-		c->unjoined += unjoined;
-		if (s->uid == uid) {
-			c->of_uid++;
-			c->unjoined_of_uid += unjoined;
-		}
-	}
+	return conns_free_slot(d->conns);
 }
 
 /* The limits on connections: a refusal (its BYE code and text), or
@@ -136,7 +111,8 @@ static enum reply_code over_limits(struct daemon *d, const struct ucred *cred, c
 {
 	struct conn_counts c;
 
-	count_connections(d, cred->uid, &c);
+	conns_count(d->conns, &d->room, cred->uid, d->cfg->max_unjoined_per_uid,
+		    d->cfg->max_unjoined, &c);
 	if (c.of_uid >= d->cfg->max_users_per_uid) {
 		log_limited(&d->last_limit_log, LOG_NOTICE, "uid %u refused: %ld connections already",
 			    (unsigned)cred->uid, c.of_uid);
@@ -189,12 +165,15 @@ static void start_handler(struct daemon *d, int fd, const struct ucred *cred)
 	}
 	struct room_slot *s = room_slot(&d->room, (uint32_t)slot);
 	room_slot_claim(&d->room, (uint32_t)slot, cred->uid);
+	conns_add(d->conns, (uint32_t)slot, cred->uid);
 	outq_reset(&d->room.outq[slot]);
 	moderation_init_slot(s, &d->sanctions, now);
 
 	pid_t pid = fork();
 	if (pid < 0) {
 		room_slot_release(&d->room, (uint32_t)slot);
+		conns_closed(d->conns, (uint32_t)slot);
+		conns_freed(d->conns, (uint32_t)slot);
 		log_limited(&d->last_error_log, LOG_ERR, "fork: %s; refusing connections", strerror(errno));
 		socket_refuse(fd, CODE_UNAVAILABLE, "the server cannot take more users right now");
 		return;
@@ -290,11 +269,14 @@ static void release_slot(struct daemon *d, uint32_t i)
 	room_unlock(&d->room);
 	if (lost)
 		wake_writer(&d->room);
+	conns_closed(d->conns, i);
 	/* The slot is free once the writer has closed the connection too. */
-	if (!d->fanout_died && fanout_release(d->fanout_sock, i, s->gen) == 0)
+	if (!d->fanout_died && fanout_release(d->fanout_sock, i, s->gen) == 0) {
 		d->slot_pid[i] = -1;
-	else
+	} else {
 		d->slot_pid[i] = 0;
+		conns_freed(d->conns, i);
+	}
 }
 
 /* The writer is done with slots the daemon released. */
@@ -305,8 +287,10 @@ static void take_released(struct daemon *d)
 
 	while ((rc = fanout_read_released(d->fanout_sock, &slot, &gen)) == 1)
 		if (slot < d->room.max_users && d->slot_pid[slot] == -1 &&
-		    room_slot(&d->room, slot)->gen == gen)
+		    room_slot(&d->room, slot)->gen == gen) {
 			d->slot_pid[slot] = 0;
+			conns_freed(d->conns, slot);
+		}
 }
 
 static void reap_children(struct daemon *d)
@@ -663,7 +647,8 @@ static int setup(struct daemon *d, int ready_fd)
 		return -1;
 	}
 	d->slot_pid = calloc((size_t)cfg->max_users, sizeof(pid_t));
-	if (!d->slot_pid) {
+	d->conns = conns_new((uint32_t)cfg->max_users);
+	if (!d->slot_pid || !d->conns) {
 		report(ready_fd, "out of memory");
 		return -1;
 	}
@@ -780,6 +765,7 @@ int daemon_main(struct lchat_config *cfg, int ready_fd, unsigned restarts, int64
 	sanctions_free(&d.sanctions);
 	free(d.shutdown_msg);
 	free(d.slot_pid);
+	conns_free(d.conns);
 	outq_unmap(d.room.outq, d.room.max_users);
 	room_close(&d.room);
 	close(d.sigfd);

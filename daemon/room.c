@@ -21,7 +21,7 @@
 #include "wake.h"
 
 #define ROOM_MAGIC   0x316d727461686c63ULL   /* "chatrm1" */
-#define ROOM_VERSION 4
+#define ROOM_VERSION 5   /* 5: the name index after the slots */
 
 static size_t round_up(size_t n, size_t to)
 {
@@ -29,7 +29,7 @@ static size_t round_up(size_t n, size_t to)
 }
 
 struct room_geometry {
-	size_t hdr_size, slots_size, rec_size, map_size;
+	size_t hdr_size, slots_size, index_size, rec_size, map_size;
 };
 
 static struct room_geometry geometry(uint32_t max_users, uint32_t history,
@@ -39,8 +39,9 @@ static struct room_geometry geometry(uint32_t max_users, uint32_t history,
 
 	g.hdr_size = round_up(sizeof(struct room_header), 4096);
 	g.slots_size = round_up((size_t)max_users * sizeof(struct room_slot), 4096);
+	g.index_size = round_up(nameindex_bytes(max_users), 4096);
 	g.rec_size = round_up(sizeof(struct room_rec) + max_line + PROTO_OVERHEAD, 64);
-	g.map_size = g.hdr_size + g.slots_size + (size_t)history * g.rec_size;
+	g.map_size = g.hdr_size + g.slots_size + g.index_size + (size_t)history * g.rec_size;
 	return g;
 }
 
@@ -65,7 +66,8 @@ static int init_mutex(pthread_mutex_t *m)
 	return rc;
 }
 
-/* Announce members a dead daemon left in the table, then clear it. */
+/* Announce members a dead daemon left in the table, then clear it (the
+ * name index is emptied with it, by room_open()). */
 static void clear_leftover_members(struct room *r)
 {
 	ROOM_FOREACH_SLOT(r, i) {
@@ -137,7 +139,8 @@ int room_open(struct room *r, const char *path, uint32_t max_users,
 
 	r->hdr = map;
 	r->slots = (struct room_slot *)((char *)map + g.hdr_size);
-	r->ring = (char *)map + g.hdr_size + g.slots_size;
+	nameindex_attach(&r->names, (char *)map + g.hdr_size + g.slots_size, max_users);
+	r->ring = (char *)map + g.hdr_size + g.slots_size + g.index_size;
 	r->map_size = g.map_size;
 	r->max_users = max_users;
 	r->history = history;
@@ -163,6 +166,7 @@ int room_open(struct room *r, const char *path, uint32_t max_users,
 		clear_leftover_members(r);
 	else
 		atomic_store(&r->hdr->high_water, 0);
+	nameindex_rebuild(r);   /* the table is empty: so is the index */
 	return 0;
 }
 
@@ -184,9 +188,12 @@ void room_lock(struct room *r)
 		/* The holder died mid-update. Nothing it half-wrote is visible
 		 * (next_seq was not advanced), so the log is consistent; but it
 		 * may have posted, or set a handler's wake flag, and died before
-		 * waking anyone: wake the writer and every handler. */
+		 * waking anyone: wake the writer and every handler. It may also
+		 * have died in the middle of changing the name index: make it
+		 * anew from the table. */
 		log_msg(LOG_WARNING, "room lock holder died; recovered");
 		pthread_mutex_consistent(&r->hdr->lock);
+		nameindex_rebuild(r);
 		ROOM_FOREACH_SLOT(r, i)
 			if (atomic_load(&r->slots[i].state) != SLOT_FREE)
 				wake_slot_forced(&r->slots[i]);
@@ -292,23 +299,12 @@ int room_find_locked(struct room *r, const char *name)
 	char key[NAME_MAX_LEN + 1];
 
 	name_key(name, key);
-	ROOM_FOREACH_SLOT(r, i) {
-		struct room_slot *s = &r->slots[i];
-		if (atomic_load(&s->state) == SLOT_JOINED && strcmp(s->key, key) == 0)
-			return (int)i;
-	}
-	return -1;
+	return nameindex_find_key(r, key);
 }
 
 int room_find_confusable_locked(struct room *r, const char *skeleton, uid_t uid)
 {
-	ROOM_FOREACH_SLOT(r, i) {
-		struct room_slot *s = &r->slots[i];
-		if (atomic_load(&s->state) == SLOT_JOINED && s->uid != uid &&
-		    strcmp(s->skeleton, skeleton) == 0)
-			return (int)i;
-	}
-	return -1;
+	return nameindex_find_skeleton(r, skeleton, uid);
 }
 
 static int format_who(struct room *r, struct buffer *out, bool admin)
@@ -398,12 +394,20 @@ void room_slot_claim(struct room *r, uint32_t i, uid_t uid)
 		atomic_store(&r->hdr->high_water, i + 1);
 }
 
-/* A slot's name and what it is compared by: its key and its skeleton. */
-static void set_name(struct room_slot *s, const char *name, const char *skeleton)
+/* A slot's name and what it is compared by: its key and its skeleton. A
+ * joined slot is filed in the name index under the new ones instead. */
+static void set_name(struct room *r, uint32_t i, const char *name, const char *skeleton)
 {
+	struct room_slot *s = &r->slots[i];
+	bool filed = atomic_load(&s->state) == SLOT_JOINED;
+
+	if (filed)
+		nameindex_remove(r, i);
 	snprintf(s->name, sizeof(s->name), "%s", name);
 	name_key(s->name, s->key);
 	snprintf(s->skeleton, sizeof(s->skeleton), "%s", skeleton);
+	if (filed)
+		nameindex_add(r, i);
 }
 
 void room_slot_join_locked(struct room *r, uint32_t i, const char *name,
@@ -411,7 +415,9 @@ void room_slot_join_locked(struct room *r, uint32_t i, const char *name,
 {
 	struct room_slot *s = &r->slots[i];
 
-	set_name(s, name, skeleton);
+	set_name(r, i, name, skeleton);
+	if (atomic_load(&s->state) != SLOT_JOINED)
+		nameindex_add(r, i);
 	s->joined_ms = now_ms();
 	atomic_store(&s->active_ms, s->joined_ms);
 	atomic_store(&s->state, SLOT_JOINED);
@@ -420,11 +426,13 @@ void room_slot_join_locked(struct room *r, uint32_t i, const char *name,
 void room_slot_rename_locked(struct room *r, uint32_t i, const char *name,
 			     const char *skeleton)
 {
-	set_name(&r->slots[i], name, skeleton);
+	set_name(r, i, name, skeleton);
 }
 
 void room_slot_leave_locked(struct room *r, uint32_t i, uint64_t seq)
 {
+	if (atomic_load(&r->slots[i].state) == SLOT_JOINED)
+		nameindex_remove(r, i);
 	atomic_store(&r->slots[i].end_seq, seq);
 	atomic_store(&r->slots[i].state, SLOT_LEFT);
 }
@@ -435,6 +443,8 @@ enum slot_state room_slot_release(struct room *r, uint32_t i)
 
 	atomic_store(&s->pid, 0);
 	enum slot_state was = (enum slot_state)atomic_load(&s->state);
+	if (was == SLOT_JOINED)
+		nameindex_remove(r, i);   /* a handler ran: the lock is held */
 	atomic_store(&s->state, SLOT_FREE);
 	return was;
 }

@@ -1,10 +1,12 @@
 /* room.h - the room: one shared mapping, created by the daemon before it
  * forks anything, that every handler reads and writes directly.
  *
- *   header | member table [max_users] | ring log [history records]
+ *   header | member table [max_users] | name index | ring log [history records]
  *
  * The member table decides name uniqueness under a process-shared robust
- * mutex. The ring log holds the last `history` events, each with its fields
+ * mutex; the name index (nameindex.h) finds its joined members by name and
+ * by look-alike skeleton without a scan. The ring log holds the last
+ * `history` events, each with its fields
  * (kind, origin, target, name, login, reason, text) and already formatted
  * as its lchat/1 line; an appender fills a record under the mutex and
  * publishes it by advancing next_seq. Readers need no lock: a record carries
@@ -25,6 +27,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "nameindex.h"
 #include "names.h"
 #include "protocol.h"
 
@@ -106,6 +109,7 @@ struct room_header {
 struct room {
 	struct room_header *hdr;
 	struct room_slot *slots;
+	struct nameindex names;      /* in the mapping, after the slots */
 	char *ring;
 	size_t map_size;
 	uint32_t max_users;
@@ -188,7 +192,8 @@ static inline uint32_t room_slots_end(struct room *r)
 /* A slot's life: FREE -> claim -> CONNECTED -> join -> JOINED -> leave ->
  * LEFT -> release -> FREE (release from any state). Only these change a
  * slot's state, its generation and the high water; a JOINED slot may be
- * renamed. */
+ * renamed. They also keep the name index: a slot is filed there while it
+ * is JOINED. */
 
 /* The daemon takes free slot i for a new connection of uid: a new
  * generation, no name yet, state CONNECTED, within the high water. No

@@ -2,7 +2,8 @@
  * file and its geometry, the ring log (sequence numbers, wrap-around,
  * recycled records), persistence across a reopen, the member table, the
  * robust mutex (holders that die), concurrent writers and lock-free readers
- * in separate processes, and the coalesced signal wake-up.
+ * in separate processes, the coalesced signal wake-up, and the name index
+ * (daemon/nameindex.c) against a scan of the table.
  *
  * Room files live in a private mkdtemp() directory, emptied before each
  * test and removed after each test case. Child processes never call Check: they report
@@ -172,6 +173,32 @@ static void set_member(struct room *r, uint32_t i, enum slot_state state,
 		atomic_store(&r->hdr->high_water, i + 1);
 }
 
+/* Slot i's handler, of uid, joins as name: the daemon's claim, then the
+ * handler's join, as lchatd does them (the name index follows). */
+static void join_member(struct room *r, uint32_t i, uid_t uid, const char *name)
+{
+	char sk[NAME_MAX_LEN + 1];
+
+	room_slot_claim(r, i, uid);
+	name_skeleton(name, sk);
+	room_lock(r);
+	room_slot_join_locked(r, i, name, sk);
+	room_unlock(r);
+}
+
+/* What room_find_locked() must answer for each name. Lock held. */
+struct found {
+	const char *name;
+	int slot;
+};
+
+static void assert_found(struct room *r, const struct found *f, size_t n)
+{
+	for (size_t k = 0; k < n; k++)
+		ck_assert_msg(room_find_locked(r, f[k].name) == f[k].slot, "%s: %d, not %d",
+			      f[k].name, room_find_locked(r, f[k].name), f[k].slot);
+}
+
 /* A child that dies with its parent, so a failing test leaves nothing. */
 static pid_t fork_child(void)
 {
@@ -244,8 +271,9 @@ START_TEST(test_open_creates_file)
 
 	open_room(&r, "room", users, history, max_line);
 	size_t rec = round_up(sizeof(struct room_rec) + max_line + PROTO_OVERHEAD, 64);
+	size_t index = round_up(nameindex_bytes(users), 4096);
 	size_t want = round_up(sizeof(struct room_header), 4096) +
-		      round_up(users * sizeof(struct room_slot), 4096) + history * rec;
+		      round_up(users * sizeof(struct room_slot), 4096) + index + history * rec;
 
 	ck_assert_int_eq(stat(room_file("room"), &st), 0);
 	ck_assert(S_ISREG(st.st_mode));
@@ -261,9 +289,12 @@ START_TEST(test_open_creates_file)
 	ck_assert_uint_eq(room_head(&r), 1);
 	ck_assert_uint_eq(atomic_load(&r.hdr->next_seq), 1);
 	ck_assert_uint_eq(atomic_load(&r.hdr->high_water), 0);
-	/* The slots and the ring sit inside the mapping, in that order. */
+	/* The slots, the name index and the ring sit inside the mapping, in
+	 * that order. */
 	ck_assert_ptr_eq((char *)r.slots, (char *)r.hdr + round_up(sizeof(struct room_header), 4096));
-	ck_assert((char *)r.ring >= (char *)(r.slots + users));
+	ck_assert((char *)r.names.by_key.cell >= (char *)(r.slots + users));
+	ck_assert((char *)r.names.by_skeleton.cell >= (char *)r.names.by_key.cell + nameindex_bytes(users) / 2);
+	ck_assert((char *)r.ring >= (char *)r.names.by_skeleton.cell + nameindex_bytes(users) / 2);
 	ck_assert_uint_eq((size_t)((char *)r.hdr + want - r.ring), history * rec);
 	for (uint32_t i = 0; i < users; i++)
 		ck_assert_uint_eq(atomic_load(&room_slot(&r, i)->state), SLOT_FREE);
@@ -665,34 +696,40 @@ START_TEST(test_find_locked)
 	ck_assert_int_eq(room_find_locked(&r, "alice"), -1);   /* empty table */
 	room_unlock(&r);
 
-	set_member(&r, 0, SLOT_JOINED, "Alice", "alice", 0);
-	set_member(&r, 1, SLOT_CONNECTED, "bob", "bob", 0);
-	set_member(&r, 2, SLOT_LEFT, "carol", "carol", 0);
-	set_member(&r, 3, SLOT_JOINED, "dave.x-9_", "dave", 0);
-	set_member(&r, 4, SLOT_FREE, "erin", "erin", 0);
-	/* Joined but beyond high_water: not in use. */
-	set_member(&r, 6, SLOT_JOINED, "frank", "frank", 0);
-	atomic_store(&r.hdr->high_water, 5);
-
+	/* Through the slots' life cycle, which keeps the name index. */
+	join_member(&r, 0, 1000, "Alice");
+	room_slot_claim(&r, 1, 1001);               /* connected, no name yet */
+	join_member(&r, 2, 1002, "carol");
+	join_member(&r, 3, 1003, "dave.x-9_");
+	join_member(&r, 4, 1004, "erin");
+	join_member(&r, 5, 1005, "frank");
 	room_lock(&r);
-	ck_assert_int_eq(room_find_locked(&r, "Alice"), 0);
-	ck_assert_int_eq(room_find_locked(&r, "alice"), 0);
-	ck_assert_int_eq(room_find_locked(&r, "ALICE"), 0);
-	ck_assert_int_eq(room_find_locked(&r, "aLiCe"), 0);
-	ck_assert_int_eq(room_find_locked(&r, "DAVE.X-9_"), 3);
-	ck_assert_int_eq(room_find_locked(&r, "bob"), -1);
-	ck_assert_int_eq(room_find_locked(&r, "carol"), -1);
-	ck_assert_int_eq(room_find_locked(&r, "erin"), -1);
-	ck_assert_int_eq(room_find_locked(&r, "frank"), -1);
-	ck_assert_int_eq(room_find_locked(&r, "alic"), -1);
-	ck_assert_int_eq(room_find_locked(&r, "alice2"), -1);
-	ck_assert_int_eq(room_find_locked(&r, "dave"), -1);
+	room_slot_leave_locked(&r, 2, room_head(&r));   /* left */
+	room_slot_release(&r, 4);                   /* free again */
+	room_slot_leave_locked(&r, 5, room_head(&r));   /* left, then free */
+	room_slot_release(&r, 5);
+	static const struct found found[] = {
+		{ "Alice", 0 }, { "alice", 0 }, { "ALICE", 0 }, { "aLiCe", 0 },
+		{ "DAVE.X-9_", 3 }, { "bob", -1 }, { "carol", -1 }, { "erin", -1 },
+		{ "frank", -1 }, { "alic", -1 }, { "alice2", -1 }, { "dave", -1 },
+	};
+	assert_found(&r, found, LEN(found));
 	room_unlock(&r);
 
-	/* A slot that is joined again is found again. */
-	atomic_store(&room_slot(&r, 1)->state, SLOT_JOINED);
+	/* A slot that joins is found; one claimed again is not, until it
+	 * joins again. */
+	char sk[NAME_MAX_LEN + 1];
+	name_skeleton("bob", sk);
 	room_lock(&r);
+	room_slot_join_locked(&r, 1, "bob", sk);
 	ck_assert_int_eq(room_find_locked(&r, "BOB"), 1);
+	room_unlock(&r);
+	room_slot_claim(&r, 4, 1004);
+	room_lock(&r);
+	ck_assert_int_eq(room_find_locked(&r, "erin"), -1);
+	name_skeleton("erin", sk);
+	room_slot_join_locked(&r, 4, "erin", sk);
+	ck_assert_int_eq(room_find_locked(&r, "Erin"), 4);
 	room_unlock(&r);
 	room_close(&r);
 }
@@ -1292,6 +1329,400 @@ START_TEST(test_wake_writer)
 }
 END_TEST
 
+/* ---- the name index ------------------------------------------------- */
+
+/* The slot of a joined member whose key is name's, by a scan of the whole
+ * table: what the index must answer. */
+static int brute_find(struct room *r, const char *name)
+{
+	char key[NAME_MAX_LEN + 1];
+
+	name_key(name, key);
+	for (uint32_t i = 0; i < r->max_users; i++) {
+		struct room_slot *s = room_slot(r, i);
+		if (atomic_load(&s->state) == SLOT_JOINED && strcmp(s->key, key) == 0)
+			return (int)i;
+	}
+	return -1;
+}
+
+/* Is got a right answer of room_find_confusable_locked(r, sk, uid)? */
+static bool confusable_right(struct room *r, const char *sk, uid_t uid, int got)
+{
+	if (got >= 0) {
+		struct room_slot *s = room_slot(r, (uint32_t)got);
+		return (uint32_t)got < r->max_users && atomic_load(&s->state) == SLOT_JOINED &&
+		       s->uid != uid && strcmp(s->skeleton, sk) == 0;
+	}
+	for (uint32_t i = 0; i < r->max_users; i++) {
+		struct room_slot *s = room_slot(r, i);
+		if (atomic_load(&s->state) == SLOT_JOINED && s->uid != uid &&
+		    strcmp(s->skeleton, sk) == 0)
+			return false;
+	}
+	return true;
+}
+
+/* One map of the index against the table: every filed slot is joined, is
+ * filed once, under the hash of its key (or skeleton), and can be reached
+ * from its home cell (no empty cell between). seen[i] counts slot i. */
+static void check_map(struct room *r, const struct hashidx *h, bool skeleton, uint32_t *seen)
+{
+	memset(seen, 0, r->max_users * sizeof(*seen));
+	for (uint32_t pos = 0; pos <= h->mask; pos++) {
+		const struct hashidx_cell *c = &h->cell[pos];
+		if (c->idx1 == 0)
+			continue;
+		uint32_t i = c->idx1 - 1;
+		fast_assert(i < r->max_users, "cell %u: slot %u out of range", pos, i);
+		struct room_slot *s = room_slot(r, i);
+		const char *field = skeleton ? s->skeleton : s->key;
+		fast_assert(atomic_load(&s->state) == SLOT_JOINED, "cell %u: slot %u (%s) is filed "
+			    "but in state %u", pos, i, field, atomic_load(&s->state));
+		fast_assert(seen[i]++ == 0, "slot %u (%s) filed twice", i, field);
+		fast_assert(c->hash == hashidx_hash_bytes(field, strlen(field)),
+			    "cell %u: slot %u filed under another hash than its %s %s", pos, i,
+			    skeleton ? "skeleton" : "key", field);
+		for (uint32_t j = c->hash & h->mask; j != pos; j = (j + 1) & h->mask)
+			fast_assert(h->cell[j].idx1 != 0, "cell %u (slot %u, home %u) is cut off "
+				    "from its home by the empty cell %u", pos, i, c->hash & h->mask, j);
+	}
+}
+
+/* The whole index against the table: exactly the joined slots are filed,
+ * in both maps, and each is found by its name and (by a uid no member
+ * has) by its skeleton. Lock held. */
+static void check_index(struct room *r)
+{
+	uint32_t *by_key = calloc(r->max_users, sizeof(*by_key));
+	uint32_t *by_skeleton = calloc(r->max_users, sizeof(*by_skeleton));
+
+	ck_assert(by_key && by_skeleton);
+	check_map(r, &r->names.by_key, false, by_key);
+	check_map(r, &r->names.by_skeleton, true, by_skeleton);
+	for (uint32_t i = 0; i < r->max_users; i++) {
+		struct room_slot *s = room_slot(r, i);
+		if (atomic_load(&s->state) != SLOT_JOINED)
+			continue;
+		fast_assert(by_key[i] == 1 && by_skeleton[i] == 1, "joined slot %u (%s) is not "
+			    "filed (by key %u, by skeleton %u)", i, s->name, by_key[i], by_skeleton[i]);
+		fast_assert(room_find_locked(r, s->name) == (int)i, "%s not found", s->name);
+		int c = room_find_confusable_locked(r, s->skeleton, (uid_t)-2);
+		fast_assert(c >= 0 && confusable_right(r, s->skeleton, (uid_t)-2, c),
+			    "skeleton %s of slot %u: got %d", s->skeleton, i, c);
+	}
+	free(by_key);
+	free(by_skeleton);
+}
+
+/* Found by name in any case, by skeleton for other uids only; forgotten
+ * at a leave, a release, a rename and a kick; the same in another
+ * process. */
+START_TEST(test_index_names)
+{
+	struct room r;
+	char sk[NAME_MAX_LEN + 1];
+
+	open_room(&r, "room", 16, 16, 64);
+	join_member(&r, 0, 1000, "Alice");
+	join_member(&r, 1, 1000, "al1ce");      /* the same uid's look-alike */
+	join_member(&r, 2, 1001, "bob");
+	join_member(&r, 3, 1002, "Mallory");
+	room_lock(&r);
+	check_index(&r);
+	static const struct found found[] = {
+		{ "ALICE", 0 }, { "aLiCe", 0 }, { "AL1CE", 1 }, { "Bob", 2 }, { "mallory", 3 },
+		{ "a1ice", -1 }, { "alice_", -1 }, { "alic", -1 }, { "", -1 },
+	};
+	assert_found(&r, found, LEN(found));
+
+	/* "a1ice" looks like both of uid 1000's names: not to uid 1000. */
+	name_skeleton("a1ice", sk);
+	ck_assert_int_eq(room_find_confusable_locked(&r, sk, 1000), -1);
+	int c = room_find_confusable_locked(&r, sk, 1001);
+	ck_assert_msg(c == 0 || c == 1, "got %d", c);
+	name_skeleton("b0b", sk);
+	ck_assert_int_eq(room_find_confusable_locked(&r, sk, 1001), -1);
+	ck_assert_int_eq(room_find_confusable_locked(&r, sk, 1000), 2);
+	name_skeleton("rnallory", sk);
+	ck_assert_int_eq(room_find_confusable_locked(&r, sk, 1000), 3);
+	ck_assert_int_eq(room_find_confusable_locked(&r, sk, 1002), -1);
+	name_skeleton("mallory2", sk);
+	ck_assert_int_eq(room_find_confusable_locked(&r, sk, 1000), -1);
+
+	/* A leave forgets the name; the look-alike of the other session is
+	 * still found. */
+	room_slot_leave_locked(&r, 0, room_head(&r));
+	ck_assert_int_eq(room_find_locked(&r, "alice"), -1);
+	name_skeleton("a1ice", sk);
+	ck_assert_int_eq(room_find_confusable_locked(&r, sk, 1001), 1);
+	/* So does the release of a member's slot (its handler died). */
+	ck_assert_int_eq(room_slot_release(&r, 1), SLOT_JOINED);
+	ck_assert_int_eq(room_find_locked(&r, "al1ce"), -1);
+	ck_assert_int_eq(room_find_confusable_locked(&r, sk, 1001), -1);
+	/* The release of the slot that left changes nothing. */
+	ck_assert_int_eq(room_slot_release(&r, 0), SLOT_LEFT);
+	check_index(&r);
+
+	/* A rename forgets the old name and its look-alikes. */
+	name_skeleton("Robert", sk);
+	room_slot_rename_locked(&r, 2, "Robert", sk);
+	ck_assert_int_eq(room_find_locked(&r, "bob"), -1);
+	ck_assert_int_eq(room_find_locked(&r, "ROBERT"), 2);
+	name_skeleton("b0b", sk);
+	ck_assert_int_eq(room_find_confusable_locked(&r, sk, 1000), -1);
+	name_skeleton("r0bert", sk);
+	ck_assert_int_eq(room_find_confusable_locked(&r, sk, 1000), 2);
+	/* Renamed to its own name in another case: found, filed once. */
+	name_skeleton("ROBERT", sk);
+	room_slot_rename_locked(&r, 2, "ROBERT", sk);
+	ck_assert_int_eq(room_find_locked(&r, "robert"), 2);
+	check_index(&r);
+
+	/* A kick makes the member leave: forgotten too. */
+	room_kick_locked(&r, 3, KICK_KICKED, "bye", "bye");
+	ck_assert_int_eq(room_find_locked(&r, "mallory"), -1);
+	name_skeleton("mallory", sk);
+	ck_assert_int_eq(room_find_confusable_locked(&r, sk, 1000), -1);
+	room_unlock(&r);
+
+	/* A name given up may be taken by another slot. */
+	join_member(&r, 4, 1003, "alice");
+	room_lock(&r);
+	ck_assert_int_eq(room_find_locked(&r, "Alice"), 4);
+	check_index(&r);
+	room_unlock(&r);
+
+	/* The index is in the shared mapping: another process finds what we
+	 * filed, and we find what it files. */
+	room_slot_claim(&r, 5, 1004);
+	pid_t pid = fork_child();
+	if (pid == 0) {
+		char csk[NAME_MAX_LEN + 1];
+		room_lock(&r);
+		int a = room_find_locked(&r, "ALICE");
+		name_skeleton("carol", csk);
+		room_slot_join_locked(&r, 5, "carol", csk);
+		room_unlock(&r);
+		child_exit(a != 4, "the child finds alice at %d, not 4", a);
+	}
+	assert_child_ok(pid, mono_ms() + 10000, "child");
+	room_lock(&r);
+	ck_assert_int_eq(room_find_locked(&r, "Carol"), 5);
+	check_index(&r);
+	room_unlock(&r);
+	room_close(&r);
+}
+END_TEST
+
+/* A name of look-alike pieces, so that keys and skeletons collide often. */
+static void random_name(char *out)
+{
+	static const char *const parts[] = {
+		"a", "A", "l", "1", "I", "i", "o", "0", "O", "rn", "m", "vv", "w", "s", "5", "b",
+	};
+	size_t n = 1 + rng() % 4;
+
+	out[0] = '\0';
+	for (size_t k = 0; k < n; k++)
+		strcat(out, parts[rng() % LEN(parts)]);
+}
+
+/* 100,000 random claims, joins, renames, leaves and releases, as the
+ * daemon and handlers do them, in a small table (so that cells collide
+ * and runs grow and shrink): after each, random lookups agree with a scan
+ * of the table; now and then, and at the end, the whole index is checked
+ * against the table. */
+START_TEST(test_index_random)
+{
+	const uint32_t users = 48;
+	struct room r;
+	char name[NAME_MAX_LEN + 1], sk[NAME_MAX_LEN + 1];
+	unsigned joins = 0, most = 0;
+
+	open_room(&r, "room", users, 16, 64);
+	rng_state = 0x1dec0de5;
+	for (int op = 0; op < 100000; op++) {
+		/* Phases that fill the table and phases that empty it. */
+		bool filling = (op / 5000) % 2 == 0;
+		uint32_t i = rng() % users;
+		struct room_slot *s = room_slot(&r, i);
+		uint32_t st = atomic_load(&s->state);
+		unsigned dice = rng() % 8;
+
+		if (st == SLOT_FREE) {
+			if (filling || dice < 3)
+				room_slot_claim(&r, i, 1000 + rng() % 4);
+			continue;
+		}
+		room_lock(&r);
+		random_name(name);
+		name_skeleton(name, sk);
+		int holder = brute_find(&r, name);
+		/* Going away: rarely while filling, often while emptying. */
+		bool go = rng() % 16 < (filling ? 1u : 8u);
+		if (st == SLOT_CONNECTED && go && dice < 2) {
+			room_slot_release(&r, i);           /* died before joining */
+		} else if (st == SLOT_CONNECTED && holder < 0) {
+			room_slot_join_locked(&r, i, name, sk);
+			joins++;
+		} else if (st == SLOT_JOINED && go && dice < 4) {
+			room_slot_leave_locked(&r, i, room_head(&r));
+		} else if (st == SLOT_JOINED && go) {
+			room_slot_release(&r, i);           /* died while a member */
+		} else if (st == SLOT_JOINED && (holder < 0 || holder == (int)i)) {
+			room_slot_rename_locked(&r, i, name, sk);
+		} else if (st == SLOT_LEFT) {
+			room_slot_release(&r, i);
+		}
+
+		/* Lookups of a random name, and of what slot i is now. */
+		random_name(name);
+		name_skeleton(name, sk);
+		int got = room_find_locked(&r, name);
+		fast_assert(got == brute_find(&r, name), "op %d: %s: index %d, scan %d", op, name,
+			    got, brute_find(&r, name));
+		uid_t uid = 1000 + rng() % 5;
+		got = room_find_confusable_locked(&r, sk, uid);
+		fast_assert(confusable_right(&r, sk, uid, got), "op %d: skeleton %s, uid %u: %d",
+			    op, sk, (unsigned)uid, got);
+		if (atomic_load(&s->state) == SLOT_JOINED) {
+			fast_assert(room_find_locked(&r, s->name) == (int)i, "op %d: %s", op, s->name);
+			got = room_find_confusable_locked(&r, s->skeleton, uid);
+			fast_assert(confusable_right(&r, s->skeleton, uid, got), "op %d", op);
+		} else if (s->name[0]) {
+			got = room_find_locked(&r, s->name);
+			fast_assert(got != (int)i, "op %d: slot %u (%s) in state %u is found", op, i,
+				    s->name, atomic_load(&s->state));
+		}
+		unsigned members = 0;
+		for (uint32_t k = 0; k < users; k++)
+			members += atomic_load(&room_slot(&r, k)->state) == SLOT_JOINED;
+		if (members > most)
+			most = members;
+		if (op % 1000 == 0)
+			check_index(&r);
+		room_unlock(&r);
+	}
+	room_lock(&r);
+	check_index(&r);
+	room_unlock(&r);
+	/* The run did what it is meant to: many joins, a table nearly full. */
+	ck_assert_msg(joins > 5000, "only %u joins", joins);
+	ck_assert_msg(most >= users - 4, "at most %u members at once", most);
+	room_close(&r);
+}
+END_TEST
+
+/* Tables full to max_users: every member is found; then they go, in a
+ * random order, and the index empties with them. Sizes that are not a
+ * power of two, and the smallest. */
+START_TEST(test_index_full)
+{
+	static const uint32_t sizes[] = { 1, 2, 3, 1000 };
+	char name[NAME_MAX_LEN + 1], sk[NAME_MAX_LEN + 1];
+
+	rng_state = 0xf011;
+	for (size_t z = 0; z < LEN(sizes); z++) {
+		const uint32_t users = sizes[z];
+		struct room r;
+		char file[32];
+
+		snprintf(file, sizeof(file), "room%u", users);
+		open_room(&r, file, users, 16, 64);
+		for (uint32_t i = 0; i < users; i++) {
+			snprintf(name, sizeof(name), "U%u", i);
+			join_member(&r, i, 1000 + i % 8, name);
+		}
+		room_lock(&r);
+		check_index(&r);
+		for (uint32_t i = 0; i < users; i++) {
+			/* "u%u" are different skeletons: the digits 0, 1 and 5
+			 * become letters, the others stay digits. */
+			snprintf(name, sizeof(name), "u%u", i);
+			name_skeleton(name, sk);
+			fast_assert(room_find_locked(&r, name) == (int)i, "%s", name);
+			fast_assert(room_find_confusable_locked(&r, sk, 1000 + (i + 1) % 8) == (int)i,
+				    "%s", name);
+			fast_assert(users < 8 || room_find_confusable_locked(&r, sk, 1000 + i % 8) == -1,
+				    "%s", name);
+		}
+		ck_assert_int_eq(room_find_locked(&r, "nobody"), -1);
+		/* Everyone leaves or dies, in a random order. */
+		uint32_t *order = malloc(users * sizeof(*order));
+		ck_assert_ptr_nonnull(order);
+		for (uint32_t i = 0; i < users; i++)
+			order[i] = i;
+		for (uint32_t i = users; i > 1; i--) {
+			uint32_t j = rng() % i, t = order[i - 1];
+			order[i - 1] = order[j];
+			order[j] = t;
+		}
+		for (uint32_t k = 0; k < users; k++) {
+			uint32_t i = order[k];
+			if (k % 2)
+				room_slot_leave_locked(&r, i, room_head(&r));
+			room_slot_release(&r, i);
+			snprintf(name, sizeof(name), "u%u", i);
+			fast_assert(room_find_locked(&r, name) == -1, "%s", name);
+			if (k % 97 == 0 || k + 1 == users)
+				check_index(&r);
+		}
+		free(order);
+		for (uint32_t pos = 0; pos <= r.names.by_key.mask; pos++)
+			fast_assert(r.names.by_key.cell[pos].idx1 == 0 &&
+				    r.names.by_skeleton.cell[pos].idx1 == 0, "cell %u", pos);
+		room_unlock(&r);
+		room_close(&r);
+	}
+}
+END_TEST
+
+/* The index matches the table after a restart (the table is cleared) and
+ * after a lock holder died in the middle of changing it (made anew). */
+START_TEST(test_index_rebuilt)
+{
+	struct room r;
+
+	open_room(&r, "room", 8, 16, 64);
+	join_member(&r, 0, 1000, "alice");
+	join_member(&r, 1, 1001, "bob");
+	room_close(&r);
+
+	/* A restart: the members the dead daemon left are gone, from the
+	 * index too. */
+	open_room(&r, "room", 8, 16, 64);
+	room_lock(&r);
+	ck_assert_int_eq(room_find_locked(&r, "alice"), -1);
+	check_index(&r);
+	room_unlock(&r);
+	join_member(&r, 1, 1000, "alice");
+	join_member(&r, 2, 1001, "bob");
+	room_slot_claim(&r, 3, 1002);
+
+	/* A handler joins and dies holding the lock, with the index torn
+	 * (here: emptied); the next locker makes it anew. */
+	pid_t pid = fork_child();
+	if (pid == 0) {
+		char sk[NAME_MAX_LEN + 1];
+		name_skeleton("carol", sk);
+		room_lock(&r);
+		room_slot_join_locked(&r, 3, "carol", sk);
+		hashidx_clear(&r.names.by_key);
+		hashidx_clear(&r.names.by_skeleton);
+		_exit(0);
+	}
+	assert_child_ok(pid, mono_ms() + 10000, "dying lock holder");
+	room_lock(&r);
+	ck_assert_int_eq(room_find_locked(&r, "alice"), 1);
+	ck_assert_int_eq(room_find_locked(&r, "bob"), 2);
+	ck_assert_int_eq(room_find_locked(&r, "carol"), 3);
+	check_index(&r);
+	room_unlock(&r);
+	room_close(&r);
+}
+END_TEST
+
 /* ---- the suite ------------------------------------------------------ */
 
 static Suite *room_suite(void)
@@ -1350,6 +1781,16 @@ static Suite *room_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_wake);
 	tcase_add_test(tc, test_wake_writer);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("index");
+	tcase_add_unchecked_fixture(tc, dir_setup, dir_teardown);
+	tcase_add_checked_fixture(tc, dir_clean, NULL);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_index_names);
+	tcase_add_test(tc, test_index_random);
+	tcase_add_test(tc, test_index_full);
+	tcase_add_test(tc, test_index_rebuilt);
 	suite_add_tcase(s, tc);
 	return s;
 }
