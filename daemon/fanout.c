@@ -131,26 +131,40 @@ struct fanout {
 
 /* ---- the daemon's side ----------------------------------------------- */
 
-int fanout_add(int sock, uint32_t slot, uint32_t gen, int fd)
-{
-	struct fanout_msg msg = { FANOUT_ADD, slot, gen };
-	struct iovec iov = { &msg, sizeof(msg) };
+/* A fanout_msg with room for one descriptor beside it. */
+struct msg_buf {
+	struct fanout_msg msg;
+	struct iovec iov;
 	union {
 		struct cmsghdr h;
 		char buf[CMSG_SPACE(sizeof(int))];
 	} c;
-	struct msghdr mh = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = c.buf, .msg_controllen = sizeof(c.buf),
+	struct msghdr mh;
+};
+
+static void msg_buf_init(struct msg_buf *b)
+{
+	memset(b, 0, sizeof(*b));
+	b->iov = (struct iovec){ &b->msg, sizeof(b->msg) };
+	b->mh = (struct msghdr){
+		.msg_iov = &b->iov, .msg_iovlen = 1,
+		.msg_control = b->c.buf, .msg_controllen = sizeof(b->c.buf),
 	};
-	memset(&c, 0, sizeof(c));
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+}
+
+int fanout_add(int sock, uint32_t slot, uint32_t gen, int fd)
+{
+	struct msg_buf b;
+
+	msg_buf_init(&b);
+	b.msg = (struct fanout_msg){ FANOUT_ADD, slot, gen };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&b.mh);
 	cm->cmsg_level = SOL_SOCKET;
 	cm->cmsg_type = SCM_RIGHTS;
 	cm->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
 	for (;;) {
-		if (sendmsg(sock, &mh, MSG_NOSIGNAL) == (ssize_t)sizeof(msg))
+		if (sendmsg(sock, &b.mh, MSG_NOSIGNAL) == (ssize_t)sizeof(b.msg))
 			return 0;
 		if (errno != EINTR)
 			return -1;
@@ -641,17 +655,10 @@ static void send_released(struct fanout *f)
 static bool take_messages(struct fanout *f)
 {
 	for (;;) {
-		struct fanout_msg msg;
-		struct iovec iov = { &msg, sizeof(msg) };
-		union {
-			struct cmsghdr h;
-			char buf[CMSG_SPACE(sizeof(int))];
-		} c;
-		struct msghdr mh = {
-			.msg_iov = &iov, .msg_iovlen = 1,
-			.msg_control = c.buf, .msg_controllen = sizeof(c.buf),
-		};
-		ssize_t n = recvmsg(f->sock, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+		struct msg_buf b;
+		msg_buf_init(&b);
+		ssize_t n = recvmsg(f->sock, &b.mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+		const struct fanout_msg msg = b.msg;
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
@@ -659,7 +666,7 @@ static bool take_messages(struct fanout *f)
 		if (n <= 0)
 			return false;
 		int fd = -1;
-		struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+		struct cmsghdr *cm = CMSG_FIRSTHDR(&b.mh);
 		if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
 			memcpy(&fd, CMSG_DATA(cm), sizeof(int));
 		if (n != (ssize_t)sizeof(msg) || msg.slot >= f->room->max_users) {
