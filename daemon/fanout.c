@@ -1,21 +1,24 @@
 /* fanout.c - the fan-out writer ("lchatd: fanout"): after the daemon hands
  * it a connection, the only process that writes to that client.
  *
- * One pass serves every connection: it sends what is due of the reply
- * queue (outq.h) and the events of the room log from the member's cursor
- * up to the head, in order (a reply due before seq goes after every event
- * below seq), in one send() per connection. The member's own events become
- * its acks ("OK SAY seq"); events addressed to someone else are skipped;
- * nothing is copied per member but the batch being sent. Then it sleeps in
- * epoll until something is posted (wake.h), a full socket drains, or a
- * closing connection's time is up.
+ * One pass serves every connection, in rounds: for each member it builds
+ * a batch of what is due of its reply queue (outq.h) and of the room log
+ * from its cursor up to the head, in order (a reply due before seq goes
+ * after every event below seq), then sends every batch of the round at
+ * once: one IORING_OP_SEND per member, all in one io_uring_enter (or one
+ * send() each where the kernel gives no ring). The member's own events
+ * become its acks ("OK SAY seq"); events addressed to someone else are
+ * skipped; nothing is copied per member but the batch being sent. Then it
+ * sleeps in epoll until something is posted (wake.h), a full socket
+ * drains, or a closing connection's time is up.
  *
- * A member whose socket is full is skipped until EPOLLOUT; what a partial
- * send left of one thing (an event's line, or one reply-queue entry of at
- * most OUTQ_BYTES) is kept, so the client never gets half a line followed
- * by another. When its cursor falls `history` events
- * behind, the writer writes its LEAVE, sends "BYE lagged" and closes it: the
- * log is the only buffer, and a laggard costs nothing but its cursor.
+ * A member whose socket is full is skipped until EPOLLOUT. Sends are
+ * small enough (BATCH_BYTES) that the kernel takes each whole or not at
+ * all; should one be cut anyway, the rest of the thing it cut is kept as
+ * the member's tail and goes first, so a client never gets half a line
+ * followed by another. When a member's cursor falls `history` events
+ * behind, the writer writes its LEAVE, sends "BYE lagged" and closes it:
+ * the log is the only buffer, and a laggard costs nothing but its cursor.
  *
  * The writer parses nothing a client sends. If it dies, the daemon exits
  * and the supervisor starts the room again: the clients reconnect and
@@ -418,6 +421,8 @@ static void commit(struct fanout *f, const struct batch *b, size_t n)
 	const struct item *it = f->items + b->i0;
 	size_t k = 0, sent_to = b->off + n;
 
+	if (n == 0)
+		return;         /* nothing went: the tail, if any, stays */
 	while (k < b->ni && it[k].end <= sent_to)
 		k++;
 	size_t start = k ? it[k - 1].end : b->off;
