@@ -17,18 +17,25 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define OUTQ_BYTES 8192
+/* One page per connection, header included: a queue is counted in the
+ * memory of every user, and replies are short (a WHO of many members
+ * goes through in turns, as the writer takes it). */
+#define OUTQ_BYTES (4096 - 16)
 #define OUTQ_HDR 12      /* an entry's header: due, len */
 /* How long the writer tries to send a closing connection's last lines. */
 #define CLOSE_FLUSH_MS 2000
 
+/* head and tail are positions modulo 2 * OUTQ_BYTES (the ring's size is
+ * no power of two, so free-running counters would jump at their wrap): a
+ * position p is ring[p % OUTQ_BYTES], and head - tail (mod 2 * OUTQ_BYTES)
+ * is the bytes queued, 0 to OUTQ_BYTES. */
 struct outq {
-	_Atomic uint32_t head;       /* bytes put, free-running */
-	_Atomic uint32_t tail;       /* bytes taken, free-running */
+	_Atomic uint32_t head;       /* where the producer puts next */
+	_Atomic uint32_t tail;       /* where the consumer takes next */
 	_Atomic uint32_t want_space; /* 1: the handler waits for room */
 	uint32_t pad;
 	char ring[OUTQ_BYTES];
-};
+} __attribute__((aligned(4096)));
 
 /* An entry as the writer sees it, without taking it. */
 struct outq_entry {
@@ -53,7 +60,7 @@ bool outq_put(struct outq *q, uint64_t due, const char *lines, size_t len);
 /* Producer: bytes free now. */
 size_t outq_space(struct outq *q);
 
-/* Consumer: the entry at position `pos` (a tail, or a previous entry's
+/* Consumer: the entry at position `pos` (the tail, or a previous entry's
  * next), false if none. outq_copy copies its lines to out. */
 bool outq_peek(struct outq *q, uint32_t pos, struct outq_entry *e);
 void outq_copy(struct outq *q, uint32_t pos, const struct outq_entry *e, char *out);
