@@ -64,14 +64,14 @@
 #define MAX_ITEMS 2048
 /* A round stops taking members once its arena holds this much; the rest
  * go in the next round of the same pass. */
-#define ROUND_BYTES (4 * 1024 * 1024)
+#define ROUND_BYTES (256 * 1024)
 /* Sends queued on the ring at once (the ring's memory: 64 bytes a send
  * and 32 a completion). */
 #define RING_ENTRIES 1024
 /* An arena or item list grown past these by a burst is given back once
  * the writer has been idle for IDLE_TRIM_MS: its memory is counted per
  * user, and a join storm would otherwise keep megabytes. */
-#define ARENA_KEEP (256 * 1024)
+#define ARENA_KEEP (512 * 1024)
 #define ITEMS_KEEP 4096
 #define IDLE_TRIM_MS 1000
 
@@ -81,7 +81,9 @@
 #define TAG_SIG    0xfffffffdu
 
 struct member {
-	int fd;                 /* -1: no connection */
+	int fd;                 /* the client's socket; 0: no connection (0 is
+				 * /dev/null here, and the table stays untouched,
+				 * unpaid memory, until a slot is used) */
 	uint32_t gen;
 	bool registered;        /* fd is in the epoll set */
 	bool streaming;         /* joined: events flow from cursor */
@@ -222,14 +224,13 @@ static void drop(struct fanout *f, uint32_t i)
 {
 	struct member *m = &f->m[i];
 
-	if (m->fd < 0)
+	if (m->fd <= 0)
 		return;
 	if (m->registered && epoll_ctl(f->epfd, EPOLL_CTL_DEL, m->fd, NULL) < 0)
 		log_msg(LOG_WARNING, "fanout: epoll_ctl: %s", strerror(errno));
 	close(m->fd);
 	free(m->tail);
 	memset(m, 0, sizeof(*m));
-	m->fd = -1;
 }
 
 /* Member i's connection is closed: its handler may exit. */
@@ -513,7 +514,7 @@ static bool ready(struct fanout *f, uint32_t i, uint64_t head, int64_t now)
 		take_queue(f, i, atomic_load(&r->outq[i].head));
 	if (m->blocked)
 		return false;
-	if (m->fd >= 0 && m->close_at && drained(f, i, head)) {
+	if (m->fd > 0 && m->close_at && drained(f, i, head)) {
 		finish(f, i);
 		return false;
 	}
@@ -542,7 +543,7 @@ static void complete(struct fanout *f, struct batch *b, uint64_t head, int64_t n
 		drop_lagged(f, i, now);
 	if (m->gone)
 		take_all(f, i);
-	else if (m->fd >= 0 && m->close_at && !m->blocked && drained(f, i, head))
+	else if (m->fd > 0 && m->close_at && !m->blocked && drained(f, i, head))
 		finish(f, i);
 	else if (!m->blocked && (b->len >= BATCH_BYTES || b->lagged))
 		f->more = true;
@@ -702,7 +703,7 @@ static bool take_messages(struct fanout *f)
 		if (fd >= 0)
 			close(fd);
 		if (msg.op == FANOUT_RELEASE) {
-			if (m->fd >= 0 && m->gen == msg.gen)
+			if (m->fd > 0 && m->gen == msg.gen)
 				drop(f, msg.slot);
 			released(f, msg.slot, msg.gen);
 		}
@@ -740,7 +741,7 @@ static void pass(struct fanout *f, int64_t *next_deadline)
 	for (int round = 0; round < BATCH_ROUNDS; round++) {
 		f->more = false;
 		for (uint32_t i = 0; i < f->hi; i++) {
-			if (f->m[i].fd < 0 || !ready(f, i, head, now))
+			if (f->m[i].fd <= 0 || !ready(f, i, head, now))
 				continue;
 			struct batch *b = &f->batches[f->nbatches];
 			build(f, i, head, b);
@@ -758,11 +759,11 @@ static void pass(struct fanout *f, int64_t *next_deadline)
 	*next_deadline = 0;
 	for (uint32_t i = 0; i < f->hi; i++) {
 		struct member *m = &f->m[i];
-		if (m->fd >= 0 && m->close_at &&
+		if (m->fd > 0 && m->close_at &&
 		    (*next_deadline == 0 || m->close_at < *next_deadline))
 			*next_deadline = m->close_at;
 	}
-	while (f->hi > 0 && f->m[f->hi - 1].fd < 0)
+	while (f->hi > 0 && f->m[f->hi - 1].fd <= 0)
 		f->hi--;
 }
 
@@ -850,8 +851,6 @@ void fanout_main(const struct fanout_args *a)
 		log_msg(LOG_ERR, "fanout: cannot start: %s", strerror(errno));
 		_exit(1);
 	}
-	for (uint32_t i = 0; i < r->max_users; i++)
-		f.m[i].fd = -1;
 	start_sender(&f);
 
 	for (;;) {
