@@ -210,12 +210,14 @@ int fanout_read_released(int sock, uint32_t *slot, uint32_t *gen)
 
 /* ---- members --------------------------------------------------------- */
 
-/* Signal the handler of slot i's generation gen, if it still has it. */
+/* Signal the handler of slot i's generation gen, if it still has it and
+ * has no signal pending (wake.h): a handler waiting for room while a long
+ * WHO goes out is signalled once per wait, not once per entry taken. */
 static void wake_handler(struct fanout *f, uint32_t i, uint32_t gen)
 {
 	room_lock(f->room);
 	if (room_slot(f->room, i)->gen == gen)
-		wake_slot_forced(room_slot(f->room, i));
+		wake_slot(room_slot(f->room, i));
 	room_unlock(f->room);
 }
 
@@ -271,7 +273,7 @@ static void drop_lagged(struct fanout *f, uint32_t i, int64_t now)
 		room_slot_leave_locked(r, i, room_append_locked(r, &ev));
 	}
 	atomic_store(&s->lagged, 1);
-	wake_slot_forced(s);
+	wake_slot(s);
 	room_unlock(r);
 	wake_writer(r);
 	log_msg(LOG_NOTICE, "%s (uid %u) fell more than %u events behind; disconnecting",
