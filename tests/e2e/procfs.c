@@ -188,12 +188,17 @@ long proc_status_kb(pid_t pid, const char *field)
 
 /* ---- children ----------------------------------------------------------- */
 
-/* The daemon's fan-out writer lives as long as the daemon: not a handler. */
+/* The daemon's fan-out writer lives as long as the daemon: not a handler.
+ * By its comm, which the kernel keeps beside the task (its cmdline is read
+ * from its memory, and a read can come back empty while the writer maps or
+ * unmaps memory); by its title too where that can be read. */
 static bool is_writer(const struct pstat *p)
 {
-	char title[64];
+	char comm[32], title[64];
 
-	return p->state != 'Z' && proc_title(p->pid, title, sizeof(title)) &&
+	if (p->state == 'Z' || !proc_comm(p->pid, comm, sizeof(comm)) || strcmp(comm, "fanout") != 0)
+		return false;
+	return !proc_title(p->pid, title, sizeof(title)) || title[0] == '\0' ||
 	       strcmp(title, "lchatd: fanout") == 0;
 }
 
