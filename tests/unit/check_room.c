@@ -1725,14 +1725,26 @@ END_TEST
 
 /* ---- the suite ------------------------------------------------------ */
 
+/* A test case of the suite, with a fresh room directory around it (and
+ * Check's timeout, in seconds, when timeout is not 0). */
+static TCase *room_tcase(Suite *s, const char *name, int timeout)
+{
+	TCase *tc = tcase_create(name);
+
+	tcase_add_unchecked_fixture(tc, dir_setup, dir_teardown);
+	tcase_add_checked_fixture(tc, dir_clean, NULL);
+	if (timeout)
+		tcase_set_timeout(tc, timeout);
+	suite_add_tcase(s, tc);
+	return tc;
+}
+
 static Suite *room_suite(void)
 {
 	Suite *s = suite_create("room");
 	TCase *tc;
 
-	tc = tcase_create("log");
-	tcase_add_unchecked_fixture(tc, dir_setup, dir_teardown);
-	tcase_add_checked_fixture(tc, dir_clean, NULL);
+	tc = room_tcase(s, "log", 0);
 	tcase_add_test(tc, test_open_creates_file);
 	tcase_add_test(tc, test_open_errors);
 	tcase_add_test(tc, test_open_foreign_file);
@@ -1740,58 +1752,35 @@ static Suite *room_suite(void)
 	tcase_add_test(tc, test_append_too_long);
 	tcase_add_test(tc, test_oldest);
 	tcase_add_test(tc, test_ring_wrap);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("persistence");
-	tcase_add_unchecked_fixture(tc, dir_setup, dir_teardown);
-	tcase_add_checked_fixture(tc, dir_clean, NULL);
+	tc = room_tcase(s, "persistence", 0);
 	tcase_add_test(tc, test_reopen_same_geometry);
 	tcase_add_test(tc, test_reopen_announces_lost_members);
 	tcase_add_test(tc, test_reopen_keeps_generations_unique);
 	tcase_add_test(tc, test_reopen_other_geometry);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("members");
-	tcase_add_unchecked_fixture(tc, dir_setup, dir_teardown);
-	tcase_add_checked_fixture(tc, dir_clean, NULL);
+	tc = room_tcase(s, "members", 0);
 	tcase_add_test(tc, test_find_locked);
 	tcase_add_test(tc, test_format_who);
 	tcase_add_test(tc, test_rename_locked);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("robust");
-	tcase_add_unchecked_fixture(tc, dir_setup, dir_teardown);
-	tcase_add_checked_fixture(tc, dir_clean, NULL);
-	tcase_set_timeout(tc, 120);
+	tc = room_tcase(s, "robust", 120);
 	tcase_add_test(tc, test_lock_holder_exits);
 	tcase_add_test(tc, test_lock_holder_dies_mid_record);
 	tcase_add_test(tc, test_kill_while_appending);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("concurrency");
-	tcase_add_unchecked_fixture(tc, dir_setup, dir_teardown);
-	tcase_add_checked_fixture(tc, dir_clean, NULL);
-	tcase_set_timeout(tc, 200);
+	tc = room_tcase(s, "concurrency", 200);
 	tcase_add_test(tc, test_concurrent_writers_and_readers);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("wake");
-	tcase_add_unchecked_fixture(tc, dir_setup, dir_teardown);
-	tcase_add_checked_fixture(tc, dir_clean, NULL);
-	tcase_set_timeout(tc, 120);
+	tc = room_tcase(s, "wake", 120);
 	tcase_add_test(tc, test_wake);
 	tcase_add_test(tc, test_wake_writer);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("index");
-	tcase_add_unchecked_fixture(tc, dir_setup, dir_teardown);
-	tcase_add_checked_fixture(tc, dir_clean, NULL);
-	tcase_set_timeout(tc, 120);
+	tc = room_tcase(s, "index", 120);
 	tcase_add_test(tc, test_index_names);
 	tcase_add_test(tc, test_index_random);
 	tcase_add_test(tc, test_index_full);
 	tcase_add_test(tc, test_index_rebuilt);
-	suite_add_tcase(s, tc);
 	return s;
 }
 
