@@ -61,6 +61,7 @@ static const struct str_opt str_opts[] = {
 	STR_OPT(socket, "/run/lchat/lchat.sock", check_socket, RESTART),
 	STR_OPT(control_socket, "/run/lchat/control.sock", check_socket, RESTART),
 	STR_OPT(admin_group, "adm", check_nonempty, RELOAD),
+	STR_OPT(user, "_lchat", check_nonempty, RESTART),
 	STR_OPT(state_dir, "/var/lib/lchat", check_abs_path, RESTART),
 	STR_OPT(motd, "", check_motd, RELOAD),
 };

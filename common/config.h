@@ -12,6 +12,7 @@ struct lchat_config {
 	char *socket;            /* user socket path */
 	char *control_socket;    /* admin control socket path */
 	char *admin_group;       /* group allowed on the control socket */
+	char *user;              /* the unprivileged user lchatd runs as */
 	char *state_dir;         /* room log file, pid file */
 	char *motd;              /* message of the day, may hold "\n"; may be "" */
 	long max_users;          /* connections at once (joined or joining) */

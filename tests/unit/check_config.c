@@ -518,7 +518,7 @@ START_TEST(test_line_numbers_in_installed_conf)
 		config_free(&c);
 		tried++;
 	}
-	ck_assert_int_eq(tried, 15);   /* every option but motd */
+	ck_assert_int_eq(tried, 16);   /* every option but motd */
 }
 END_TEST
 
