@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cut.h"
 #include "duration.h"
 #include "exitcodes.h"
 #include "json.h"
@@ -60,7 +61,7 @@ static void put_json(const struct field *f)
 static void fmt_secs(int64_t s, char *buf, size_t len)
 {
 	if (s <= 0)
-		snprintf(buf, len, "0s");
+		text_printf(buf, len, "0s");
 	else
 		duration_format(s, buf, len);
 }
@@ -73,7 +74,7 @@ static bool fmt_secs_field(const struct field *f, char *buf, size_t len)
 	int64_t s = 0;
 
 	if (!parse_time_left(*f, &forever, &s)) {
-		snprintf(buf, len, "?");
+		text_printf(buf, len, "?");
 		return false;
 	}
 	if (forever)
@@ -153,11 +154,11 @@ int report_who(const struct reply *r, bool json)
 			struct tm tm;
 			fmt_secs(w->idle_s, idle, sizeof(idle));
 			if (!localtime_r(&t, &tm) || !strftime(since, sizeof(since), "%Y-%m-%d %H:%M", &tm))
-				snprintf(since, sizeof(since), "?");
+				text_printf(since, sizeof(since), "?");
 			if (!w->muted)
-				snprintf(muted, sizeof(muted), "-");
+				text_printf(muted, sizeof(muted), "-");
 			else if (w->muted_forever)
-				snprintf(muted, sizeof(muted), "forever");
+				text_printf(muted, sizeof(muted), "forever");
 			else
 				fmt_secs(w->muted_s, muted, sizeof(muted));
 			/* Names and logins are plain words; sanitized all the same. */
@@ -216,7 +217,7 @@ int report_bans(const struct reply *r, bool json)
 			struct sanction_row *s = &rows[i];
 			char left[32];
 			if (s->forever)
-				snprintf(left, sizeof(left), "forever");
+				text_printf(left, sizeof(left), "forever");
 			else
 				fmt_secs(s->left_s, left, sizeof(left));
 			put_padded(&s->kind, 4);

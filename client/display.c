@@ -8,6 +8,7 @@
 
 #include "commands.h"
 #include "display.h"
+#include "cut.h"
 #include "render.h"
 #include "sanitize.h"
 #include "session.h"
@@ -73,7 +74,7 @@ void format_day(int64_t ms, char *out, size_t cap)
 	struct tm tm;
 
 	if (!local_tm(ms, &tm) || strftime(out, cap, "%A %-d %B %Y", &tm) == 0)
-		snprintf(out, cap, "another day");
+		text_printf(out, cap, "another day");
 }
 
 bool day_line_due(int prev_day, int64_t ms, int64_t now)
@@ -122,9 +123,7 @@ void jl_run_summary(const struct jl_run *r, char *out, size_t cap)
 
 /* Append to out, cut at cap. */
 #define ADD(...) do { \
-		int k_ = snprintf(out + len, cap - len, __VA_ARGS__); \
-		if (k_ > 0) \
-			len += (size_t)k_ < cap - len ? (size_t)k_ : cap - len - 1; \
+		len += text_printf(out + len, cap - len, __VA_ARGS__); \
 	} while (0)
 
 	if (cap == 0)

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "render.h"
+#include "cut.h"
 #include "sanitize.h"
 
 /* Twelve of the 16 standard colours, readable on dark and light
@@ -107,7 +108,7 @@ void format_clock(int64_t ms, char *out, size_t cap)
 	struct tm tm;
 
 	if (!localtime_r(&t, &tm) || strftime(out, cap, "[%H:%M] ", &tm) == 0)
-		snprintf(out, cap, "[--:--] ");
+		text_printf(out, cap, "[--:--] ");
 }
 
 void format_iso(int64_t ms, char *out, size_t cap)
@@ -116,19 +117,19 @@ void format_iso(int64_t ms, char *out, size_t cap)
 	struct tm tm;
 
 	if (!gmtime_r(&t, &tm) || strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(out, cap, "1970-01-01T00:00:00Z");
+		text_printf(out, cap, "1970-01-01T00:00:00Z");
 }
 
 void format_idle(uint64_t s, char *out, size_t cap)
 {
 	if (s < 60)
-		snprintf(out, cap, "%us", (unsigned)s);
+		text_printf(out, cap, "%us", (unsigned)s);
 	else if (s < 3600)
-		snprintf(out, cap, "%um", (unsigned)(s / 60));
+		text_printf(out, cap, "%um", (unsigned)(s / 60));
 	else if (s < 86400)
-		snprintf(out, cap, "%uh%02um", (unsigned)(s / 3600), (unsigned)(s % 3600 / 60));
+		text_printf(out, cap, "%uh%02um", (unsigned)(s / 3600), (unsigned)(s % 3600 / 60));
 	else
-		snprintf(out, cap, "%llud%uh", (unsigned long long)(s / 86400),
+		text_printf(out, cap, "%llud%uh", (unsigned long long)(s / 86400),
 			 (unsigned)(s % 86400 / 3600));
 }
 

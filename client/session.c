@@ -14,6 +14,7 @@
 #include "commands.h"
 #include "sanitize.h"
 #include "session.h"
+#include "cut.h"
 #include "split.h"
 #include "util.h"
 
@@ -60,7 +61,7 @@ void session_status(struct session *s, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
+	text_vprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
 	if (s->script) {
 		status_to_stderr("lchat: ", text, strlen(text));
@@ -93,7 +94,7 @@ int session_init(struct session *s, const char *sock_path, const char *name, boo
 	s->lag_ms = -1;
 	status_room_name(sock_path, s->room, sizeof(s->room));
 	if (name)
-		snprintf(s->name, sizeof(s->name), "%s", name);
+		text_printf(s->name, sizeof(s->name), "%s", name);
 	s->ropts.self = s->name;
 	display_init(&s->disp);
 	return linebuf_init(&s->in, MAX_LINE_MAX + PROTO_OVERHEAD);
@@ -160,12 +161,8 @@ static int send_line(struct session *s, const char *fmt, ...)
 	if (s->fd < 0)
 		return -1;
 	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
+	n = (int)text_vprintf(line, sizeof(line) - 1, fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		return -1;
-	if ((size_t)n > sizeof(line) - 2)
-		n = (int)sizeof(line) - 2;
 	if (split_has_break(line, (size_t)n)) {
 		session_status(s, "not sent: a line break inside a command (a bug in lchat)");
 		return -1;
@@ -246,7 +243,7 @@ static void send_join(struct session *s)
 	s->resume_from = s->last_seq;
 	char last[24];
 
-	snprintf(last, sizeof(last), "%" PRIu64, s->last_seq);
+	text_printf(last, sizeof(last), "%" PRIu64, s->last_seq);
 	send_cmd(s, VERB_JOIN, s->name, s->resuming ? last : NULL);
 }
 
@@ -354,7 +351,7 @@ void session_flush(struct session *s)
 		if (r < 0) {
 			char why[256];
 
-			snprintf(why, sizeof(why), "connection lost (%s)", strerror(errno));
+			text_printf(why, sizeof(why), "connection lost (%s)", strerror(errno));
 			/* A server that refused us (BYE busy) closed before
 			 * reading what we sent: its reason is waiting to be
 			 * read, and says more than EPIPE does. */
@@ -434,7 +431,7 @@ static void send_lag_ping(struct session *s, int64_t now)
 	char token[32];
 
 	s->ping_due = 0;
-	snprintf(token, sizeof(token), LAG_TOKEN "%u", ++s->ping_seq);
+	text_printf(token, sizeof(token), LAG_TOKEN "%u", ++s->ping_seq);
 	s->ping_sent = now;
 	if (send_cmd(s, VERB_PING, NULL, token) < 0)
 		s->ping_sent = 0;
@@ -731,15 +728,15 @@ static void on_bye(struct session *s, const struct server_line *sl)
 	 * room for 1d"); said again after our own words they repeat. */
 	bool sentence = strncmp(text, "you ", 4) == 0;
 	if (known && (sl->code == CODE_KICKED || sl->code == CODE_BANNED) && sentence)
-		snprintf(why, sizeof(why), "%s", text);
+		text_printf(why, sizeof(why), "%s", text);
 	else if (known && sl->code == CODE_KICKED)
-		snprintf(why, sizeof(why), "you were kicked from the room: %s", text);
+		text_printf(why, sizeof(why), "you were kicked from the room: %s", text);
 	else if (known && sl->code == CODE_BANNED)
-		snprintf(why, sizeof(why), "you are banned from the room: %s", text);
+		text_printf(why, sizeof(why), "you are banned from the room: %s", text);
 	else if (known && sl->code == CODE_SHUTDOWN)
-		snprintf(why, sizeof(why), "the server is shutting down");
+		text_printf(why, sizeof(why), "the server is shutting down");
 	else
-		snprintf(why, sizeof(why), "the server closed the connection: %s (%s)", text, code);
+		text_printf(why, sizeof(why), "the server closed the connection: %s (%s)", text, code);
 	lost(s, why, again);	/* (never reconnects while leaving) */
 }
 
@@ -871,7 +868,7 @@ void session_read(struct session *s)
 				continue;
 			if (errno == EAGAIN)
 				return;
-			snprintf(why, sizeof(why), "connection lost (%s)", strerror(errno));
+			text_printf(why, sizeof(why), "connection lost (%s)", strerror(errno));
 			lost(s, why, true);
 			return;
 		}
@@ -1113,7 +1110,7 @@ void session_tick(struct session *s, int64_t now)
 		if (connect_now(s) < 0) {
 			char why[256];
 
-			snprintf(why, sizeof(why), "cannot reconnect to %s: %s", s->sock_path,
+			text_printf(why, sizeof(why), "cannot reconnect to %s: %s", s->sock_path,
 				 strerror(errno));
 			next_delay(s);
 			session_status(s, "%s; next try in %.2g s", why, s->delay_ms / 1000.0);

@@ -9,6 +9,7 @@
 #include "render.h"
 #include "sanitize.h"
 #include "status.h"
+#include "cut.h"
 #include "wrap.h"
 
 void status_room_name(const char *sock_path, char *out, size_t cap)
@@ -24,7 +25,7 @@ void status_room_name(const char *sock_path, char *out, size_t cap)
 		n -= 5;
 	text_sanitize(base, n, out, cap);
 	if (!out[0])
-		snprintf(out, cap, "lchat");
+		text_printf(out, cap, "lchat");
 }
 
 int64_t status_lag(const struct status_info *in)
@@ -43,9 +44,9 @@ void status_lag_text(int64_t ms, char *out, size_t cap)
 	if (ms < 0)
 		ms = 0;
 	if (ms < 10000)
-		snprintf(out, cap, "lag %d.%d s", (int)(ms / 1000), (int)(ms % 1000 / 100));
+		text_printf(out, cap, "lag %d.%d s", (int)(ms / 1000), (int)(ms % 1000 / 100));
 	else
-		snprintf(out, cap, "lag %" PRId64 " s", ms / 1000);
+		text_printf(out, cap, "lag %" PRId64 " s", ms / 1000);
 }
 
 /* The fields, in the order they are shown. */
@@ -62,33 +63,33 @@ static void room_field(const struct status_info *in, const char *room, char *out
 	switch (in->link) {
 	case STATUS_JOINED:
 		if (in->members >= 0)
-			snprintf(what, sizeof(what), ": %ld %s", in->members,
+			text_printf(what, sizeof(what), ": %ld %s", in->members,
 				 in->members == 1 ? "person" : "people");
 		break;
 	case STATUS_JOINING:
-		snprintf(what, sizeof(what), ": joining");
+		text_printf(what, sizeof(what), ": joining");
 		break;
 	case STATUS_NAME:
-		snprintf(what, sizeof(what), ": choose a name");
+		text_printf(what, sizeof(what), ": choose a name");
 		break;
 	case STATUS_OFFLINE:
 		if (in->retry_ms < 0) {
-			snprintf(what, sizeof(what), ": offline");
+			text_printf(what, sizeof(what), ": offline");
 		} else {
 			int64_t secs = (in->retry_ms + 999) / 1000;
 
 			if (secs > 0)
-				snprintf(what, sizeof(what), ": offline, reconnecting in %" PRId64 " s",
+				text_printf(what, sizeof(what), ": offline, reconnecting in %" PRId64 " s",
 					 secs);
 			else
-				snprintf(what, sizeof(what), ": offline, reconnecting");
+				text_printf(what, sizeof(what), ": offline, reconnecting");
 		}
 		break;
 	case STATUS_LEAVING:
-		snprintf(what, sizeof(what), ": leaving");
+		text_printf(what, sizeof(what), ": leaving");
 		break;
 	}
-	snprintf(out, cap, "[#%s%s]", room, what);
+	text_printf(out, cap, "[#%s%s]", room, what);
 }
 
 /* Append s to out, cut at *left columns (never inside a character);
@@ -131,12 +132,12 @@ int status_format(struct buffer *out, const struct status_info *in, int width)
 	text_sanitize(in->room ? in->room : "", in->room ? strlen(in->room) : 0, room,
 		      sizeof(room));
 	if (!room[0])
-		snprintf(room, sizeof(room), "lchat");
+		text_printf(room, sizeof(room), "lchat");
 
 	format_clock(in->now_ms, f[F_CLOCK], sizeof(f[F_CLOCK]));
 	f[F_CLOCK][strcspn(f[F_CLOCK], " ")] = '\0';	/* "[05:44]" */
 	on[F_CLOCK] = true;
-	snprintf(f[F_NAME], sizeof(f[F_NAME]), "[%s]", name);
+	text_printf(f[F_NAME], sizeof(f[F_NAME]), "[%s]", name);
 	on[F_NAME] = name[0] != '\0';
 	room_field(in, room, f[F_ROOM], sizeof(f[F_ROOM]));
 	on[F_ROOM] = true;
@@ -144,10 +145,10 @@ int status_format(struct buffer *out, const struct status_info *in, int width)
 		char t[32];
 
 		status_lag_text(lag, t, sizeof(t));
-		snprintf(f[F_LAG], sizeof(f[F_LAG]), "[%s]", t);
+		text_printf(f[F_LAG], sizeof(f[F_LAG]), "[%s]", t);
 		on[F_LAG] = true;
 	}
-	snprintf(f[F_WAITING], sizeof(f[F_WAITING]), "[%u waiting]", in->waiting);
+	text_printf(f[F_WAITING], sizeof(f[F_WAITING]), "[%u waiting]", in->waiting);
 	on[F_WAITING] = in->waiting > 0;
 
 	for (int i = 0; i < F_COUNT; i++) {

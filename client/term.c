@@ -29,6 +29,7 @@
 #include "session.h"
 #include "status.h"
 #include "term.h"
+#include "cut.h"
 #include "util.h"
 #include "wrap.h"
 
@@ -68,14 +69,14 @@ static void make_prompt(char *out, size_t cap)
 	unsigned n = session_waiting(T.s);
 
 	if (n)
-		snprintf(waiting, sizeof(waiting), " +%u", n);
+		text_printf(waiting, sizeof(waiting), " +%u", n);
 	if (T.asking)
-		snprintf(out, cap, "name: ");
+		text_printf(out, cap, "name: ");
 	else if (T.s->state == ST_DOWN || T.s->state == ST_JOINING)
-		snprintf(out, cap, "[%s (offline)%s] %s", name, waiting,
+		text_printf(out, cap, "[%s (offline)%s] %s", name, waiting,
 			 T.confirm ? "Enter: send, Esc: cancel " : "");
 	else
-		snprintf(out, cap, "[%s%s] %s", name, waiting,
+		text_printf(out, cap, "[%s%s] %s", name, waiting,
 			 T.confirm ? "Enter: send, Esc: cancel " : "");
 }
 
@@ -542,13 +543,13 @@ void term_update_prompt(void)
 	if (!T.status) {
 		if (strcmp(p, T.line_prompt) == 0)
 			return;
-		snprintf(T.line_prompt, sizeof(T.line_prompt), "%s", p);
+		text_printf(T.line_prompt, sizeof(T.line_prompt), "%s", p);
 		make_full_prompt(&T.prompt, &T.row);
 		rl_set_prompt(str(&T.prompt));
 		rl_redisplay();
 		return;
 	}
-	snprintf(T.line_prompt, sizeof(T.line_prompt), "%s", p);
+	text_printf(T.line_prompt, sizeof(T.line_prompt), "%s", p);
 	make_full_prompt(&want, &row);
 	if (T.in_handler) {
 		/* readline draws the prompt once on_line returns. */

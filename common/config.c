@@ -3,6 +3,7 @@
  * Errors read "FILE:LINE: reason" (no LINE when it is not known).
  * Not thread-safe: libconfuse's lexer is global state. */
 #include "config.h"
+#include "cut.h"
 #include "protocol.h"
 
 #include <confuse.h>
@@ -126,7 +127,7 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...)
 	if (!err || errlen == 0)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
+	text_vprintf(err, errlen, fmt, ap);
 	va_end(ap);
 }
 
@@ -251,7 +252,7 @@ static void on_cfg_error(cfg_t *c, const char *fmt, va_list ap)
 
 	if (!x || x->failed)
 		return;
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	text_vprintf(msg, sizeof(msg), fmt, ap);
 	if (c && c->line > 0)
 		set_err(x->err, x->errlen, "%s:%d: %s", x->path,
 			real_line(x->text, c->line), msg);
@@ -342,7 +343,7 @@ static int validate_int(cfg_t *c, cfg_opt_t *opt)
 
 	if ((v >= o->min && v <= o->max) || not_checked(false))
 		return 0;
-	snprintf(buf, sizeof(buf), "%ld", v);
+	text_printf(buf, sizeof(buf), "%ld", v);
 	range_error(c, o, buf);
 	return -1;
 }
@@ -597,7 +598,7 @@ static void list_add(char *list, size_t len, const char *name)
 {
 	size_t used = strlen(list);
 
-	snprintf(list + used, len > used ? len - used : 0, "%s%s", used ? "," : "", name);
+	text_printf(list + used, len > used ? len - used : 0, "%s%s", used ? "," : "", name);
 }
 
 /* An option that differs after a reload: name it in `changed` if a reload

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "buffer.h"
+#include "cut.h"
 #include "protocol.h"
 #include "version.h"
 #include "words.h"
@@ -207,11 +208,13 @@ int line_bye(struct buffer *out, enum reply_code c, const char *text)
 
 size_t line_bye_format(char *out, size_t cap, enum reply_code c, const char *text)
 {
-	int n = snprintf(out, cap, "%s %s %s\n", line_words[SL_BYE], code_word(c), text);
-
-	if (n < 0 || cap == 0)
+	if (cap < 2)
 		return 0;
-	return (size_t)n < cap ? (size_t)n : cap - 1;
+	/* Cut on a character boundary, and still a line. */
+	size_t n = text_printf(out, cap - 1, "%s %s %s", line_words[SL_BYE], code_word(c), text);
+	out[n++] = '\n';
+	out[n] = '\0';
+	return n;
 }
 
 int line_pong(struct buffer *out, const char *token, size_t len)

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "buffer.h"
+#include "cut.h"
 #include "words.h"
 
 /* Nothing: a member who may speak, an empty list of options. */
@@ -100,9 +101,9 @@ static bool split(const char *line, size_t len, enum server_line_type t, struct 
 const char *reply_time_left(int64_t s, char *buf, size_t len)
 {
 	if (s == REPLY_FOREVER)
-		snprintf(buf, len, "%s", forever_word);
+		text_printf(buf, len, "%s", forever_word);
 	else
-		snprintf(buf, len, "%" PRId64, s);
+		text_printf(buf, len, "%" PRId64, s);
 	return buf;
 }
 
@@ -120,7 +121,7 @@ int line_who_admin(struct buffer *out, const char *name, const char *login, uint
 	char muted[24];
 
 	if (muted_s == 0)
-		snprintf(muted, sizeof(muted), "%s", none_word);
+		text_printf(muted, sizeof(muted), "%s", none_word);
 	else
 		reply_time_left(muted_s, muted, sizeof(muted));
 	return buffer_printf_line(out, "%s %s %s %" PRIu64 " %" PRId64 " %" PRId64 " %" PRId64 " %s",

@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cut.h"
 #include "passwd.h"
 #include "util.h"
 
@@ -62,7 +63,7 @@ static bool add_account(const char *login, uid_t uid, void *arg)
 		table.cap = cap;
 	}
 	struct account *a = &table.v[table.n];
-	snprintf(a->login, sizeof(a->login), "%s", login);
+	text_printf(a->login, sizeof(a->login), "%s", login);
 	name_skeleton(login, a->skeleton);
 	a->uid = uid;
 	a->order = (uint32_t)table.n++;
@@ -241,15 +242,15 @@ void account_login(uid_t uid, char *buf, size_t len)
 			hi = mid;
 	}
 	if (lo < table.n && table.v[table.by_uid[lo]].uid == uid) {
-		snprintf(buf, len, "%s", table.v[table.by_uid[lo]].login);
+		text_printf(buf, len, "%s", table.v[table.by_uid[lo]].login);
 		return;
 	}
 	struct answer a;
 	ask(NULL, uid, &a);
 	if (a.found)
-		snprintf(buf, len, "%s", a.login);
+		text_printf(buf, len, "%s", a.login);
 	else
-		snprintf(buf, len, "uid%u", (unsigned)uid);
+		text_printf(buf, len, "uid%u", (unsigned)uid);
 }
 
 bool account_uid(const char *login, uid_t *uid)

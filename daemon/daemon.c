@@ -35,6 +35,7 @@
 #include "accounts.h"
 #include "conns.h"
 #include "control.h"
+#include "cut.h"
 #include "fanout.h"
 #include "handler.h"
 #include "log.h"
@@ -93,7 +94,7 @@ static void report(int ready_fd, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	text_vprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	readiness_fail(ready_fd, msg);
 }
@@ -151,7 +152,7 @@ static void start_handler(struct daemon *d, int fd, const struct ucred *cred)
 	if (ban) {
 		char why[256], text[200];
 		moderation_describe(ban, now, text, sizeof(text));
-		snprintf(why, sizeof(why), "you are banned from the room %s", text);
+		text_printf(why, sizeof(why), "you are banned from the room %s", text);
 		log_limited(&d->last_error_log, LOG_NOTICE, "uid %u (%s) refused: banned",
 			    (unsigned)cred->uid, ban->login);
 		socket_refuse(fd, CODE_BANNED, why);
@@ -408,7 +409,7 @@ static long pss_kib(pid_t pid)
 	char path[64], line[256];
 	long kib = 0;
 
-	snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", (int)pid);
+	text_printf(path, sizeof(path), "/proc/%d/smaps_rollup", (int)pid);
 	FILE *f = fopen(path, "re");
 	if (!f)
 		return 0;
@@ -479,7 +480,7 @@ static bool reload(struct daemon *d, const char *by, struct buffer *out, bool *o
 
 	int rc = config_load(d->cfg->path, &fresh, err, sizeof(err));
 	if (rc == 0 && lookup_group(fresh.admin_group, &gid) < 0) {
-		snprintf(err, sizeof(err), "%s: admin_group: no such group '%s'",
+		text_printf(err, sizeof(err), "%s: admin_group: no such group '%s'",
 			 d->cfg->path, fresh.admin_group);
 		rc = -1;
 	}
@@ -513,7 +514,7 @@ static bool reload_hook(void *ctx, const char *by, struct buffer *out, bool *oom
 	struct daemon *d = ctx;
 	char who[128];
 
-	snprintf(who, sizeof(who), "by %s", by);
+	text_printf(who, sizeof(who), "by %s", by);
 	/* The supervisor keeps its own copy, to start the next daemon with. */
 	if (!reload(d, who, out, oom))
 		return false;
@@ -636,7 +637,7 @@ static int setup(struct daemon *d, int ready_fd)
 		report(ready_fd, "admin_group: no such group '%s'", cfg->admin_group);
 		return -1;
 	}
-	snprintf(path, sizeof(path), "%s/room", cfg->state_dir);
+	text_printf(path, sizeof(path), "%s/room", cfg->state_dir);
 	if (room_open(&d->room, path, (uint32_t)cfg->max_users, (uint32_t)cfg->history,
 		      (uint32_t)cfg->max_line, err, sizeof(err)) < 0) {
 		report(ready_fd, "%s", err);

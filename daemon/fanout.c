@@ -43,6 +43,7 @@
 #include <unistd.h>
 
 #include "buffer.h"
+#include "cut.h"
 #include "log.h"
 #include "outq.h"
 #include "proctitle.h"
@@ -352,9 +353,7 @@ static bool add_event(struct fanout *f, uint32_t i, uint64_t seq)
 		enum verb ack = event_ack_verb(info.kind);
 		if (ack == VERB_NICK) {
 			char name[NAME_MAX_LEN + 1];
-			size_t n = info.text_len < NAME_MAX_LEN ? info.text_len : NAME_MAX_LEN;
-			memcpy(name, dst + info.text_off, n);
-			name[n] = '\0';
+			text_copy(name, sizeof(name), dst + info.text_off, info.text_len);
 			line_ok(&f->out, VERB_NICK, "%s %" PRIu64, name, seq);
 		} else if (ack != VERB_UNKNOWN) {
 			line_ok(&f->out, ack, "%" PRIu64, seq);

@@ -27,6 +27,7 @@
 
 #include "accounts.h"
 #include "buffer.h"
+#include "cut.h"
 #include "duration.h"
 #include "log.h"
 #include "names.h"
@@ -280,7 +281,7 @@ static bool lock_name(struct handler *h, const char *want, size_t len,
 	other = room_find_confusable_locked(r, skeleton, h->uid);
 	if (other >= 0) {
 		char like[NAME_MAX_LEN + 1];
-		snprintf(like, sizeof(like), "%s", room_slot(r, (uint32_t)other)->name);
+		text_printf(like, sizeof(like), "%s", room_slot(r, (uint32_t)other)->name);
 		room_unlock(r);
 		reply(h, line_err(&h->out, name_error_reply(NAME_CONFUSABLE),
 				  "the name %s looks too much like %s, who is in the room; "
@@ -428,7 +429,7 @@ static void cmd_nick(struct handler *h, const struct command *c)
 		reply(h, line_usage(&h->out, c->verb, ""));
 		return;
 	}
-	snprintf(old, sizeof(old), "%s", h->me->name);
+	text_printf(old, sizeof(old), "%s", h->me->name);
 	if (c->arg_len == strlen(old) && memcmp(c->arg, old, c->arg_len) == 0) {
 		reply(h, line_err(&h->out, CODE_NAME_TAKEN, "you are already called %s", old));
 		return;
@@ -694,7 +695,7 @@ static void safe_login(uid_t uid, char *buf, size_t len)
 	account_login(uid, buf, len);
 	for (const char *p = buf; *p; p++)
 		if (*p <= ' ' || *p > '~') {
-			snprintf(buf, len, "uid%u", (unsigned)uid);
+			text_printf(buf, len, "uid%u", (unsigned)uid);
 			return;
 		}
 }
@@ -718,7 +719,7 @@ void handler_main(const struct handler_args *a)
 	h.uid = a->uid;
 	atomic_store(&h.me->pid, getpid());
 	safe_login(a->uid, h.login, sizeof(h.login));
-	snprintf(h.me->login, sizeof(h.me->login), "%s", h.login);
+	text_printf(h.me->login, sizeof(h.me->login), "%s", h.login);
 	proctitle_set("lchatd: (%s)", h.login);
 	h.tokens = (double)a->cfg->rate_burst;
 	h.tokens_ms = mono_ms();

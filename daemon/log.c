@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cut.h"
 #include "util.h"
 
 static const char *log_ident = "lchat";
@@ -51,7 +52,7 @@ void log_msg(int prio, const char *fmt, ...)
 	char line[1024];
 
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	text_vprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
 	if (!log_stderr) {
 		syslog(prio, "%s", line);
@@ -64,12 +65,11 @@ void log_msg(int prio, const char *fmt, ...)
 	strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%S", &tm);
 	/* One write per line so lines from many processes never interleave. */
 	char out[1200];
-	int n = snprintf(out, sizeof(out), "%s %s[%d]: %s: %s\n", stamp,
-			 log_ident, (int)getpid(), prio_name(prio), line);
-	if (n > 0) {
-		if ((size_t)n >= sizeof(out))
-			n = sizeof(out) - 1;
-		ssize_t w = write(STDERR_FILENO, out, (size_t)n);
+	size_t n = text_printf(out, sizeof(out) - 1, "%s %s[%d]: %s: %s", stamp,
+			       log_ident, (int)getpid(), prio_name(prio), line);
+	out[n++] = '\n';
+	{
+		ssize_t w = write(STDERR_FILENO, out, n);
 		(void)w;
 	}
 }
@@ -84,7 +84,7 @@ void log_limited(int64_t *last, int prio, const char *fmt, ...)
 		return;
 	*last = now;
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	text_vprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
 	log_msg(prio, "%s", line);
 }

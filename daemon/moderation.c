@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cut.h"
 #include "duration.h"
 #include "util.h"
 #include "wake.h"
@@ -68,8 +69,8 @@ bool moderation_kick(struct room *r, const char *name, const char *reason,
 	}
 	struct room_slot *s = room_slot(r, (uint32_t)i);
 	out->uid = s->uid;
-	snprintf(out->name, sizeof(out->name), "%s", s->name);
-	snprintf(out->login, sizeof(out->login), "%s", s->login);
+	text_printf(out->name, sizeof(out->name), "%s", s->name);
+	text_printf(out->login, sizeof(out->login), "%s", s->login);
 	out->seq = room_kick_locked(r, (uint32_t)i, KICK_KICKED, reason, bye);
 	room_unlock(r);
 	return true;
@@ -89,11 +90,11 @@ void moderation_describe(const struct sanction *x, int64_t now, char *buf, size_
 	char left[32];
 
 	if (x->until_ms == 0)
-		snprintf(left, sizeof(left), "until further notice");
+		text_printf(left, sizeof(left), "until further notice");
 	else {
 		char d[24];
 		duration_format((x->until_ms - now + 999) / 1000, d, sizeof(d));
-		snprintf(left, sizeof(left), "for %s", d);
+		text_printf(left, sizeof(left), "for %s", d);
 	}
-	snprintf(buf, len, "%s%s%s", left, x->reason[0] ? ": " : "", x->reason);
+	text_printf(buf, len, "%s%s%s", left, x->reason[0] ? ": " : "", x->reason);
 }

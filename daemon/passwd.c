@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cut.h"
+
 /* The buffer is on the heap and grows on ERANGE: a 16 KiB one on the
  * stack made every lchatd handler keep stack pages it used once. */
 bool passwd_find(const char *login, uid_t uid, uid_t *uid_out, char *name, size_t len)
@@ -27,7 +29,7 @@ bool passwd_find(const char *login, uid_t uid, uid_t *uid_out, char *name, size_
 			if (uid_out)
 				*uid_out = res->pw_uid;
 			if (name)
-				snprintf(name, len, "%s", res->pw_name);
+				text_printf(name, len, "%s", res->pw_name);
 			found = true;
 		}
 		free(tmp);
@@ -39,7 +41,7 @@ bool passwd_find(const char *login, uid_t uid, uid_t *uid_out, char *name, size_
 void login_of_uid(uid_t uid, char *buf, size_t len)
 {
 	if (!passwd_find(NULL, uid, NULL, buf, len))
-		snprintf(buf, len, "uid%u", (unsigned)uid);
+		text_printf(buf, len, "uid%u", (unsigned)uid);
 }
 
 bool uid_of_login(const char *login, uid_t *uid)

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <sys/prctl.h>
 
+#include "cut.h"
+
 extern char **environ;
 
 static char *title_area;
@@ -58,16 +60,16 @@ void proctitle_set(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	text_vprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	/* comm is limited to 15 bytes: keep the part after "lchatd: ". */
-	const char *comm = strncmp(buf, "lchatd: ", 8) == 0 ? buf + 8 : buf;
+	const char *after = strncmp(buf, "lchatd: ", 8) == 0 ? buf + 8 : buf;
+	char comm[16];
+	text_copy_str(comm, sizeof(comm), after);   /* the kernel would cut bytes */
 	prctl(PR_SET_NAME, comm, 0, 0, 0);
 	if (!title_area || title_len < 2)
 		return;
-	size_t n = strlen(buf);
-	if (n > title_len - 1)
-		n = title_len - 1;
+	size_t n = text_cut(buf, strlen(buf), title_len - 1);
 	memcpy(title_area, buf, n);
 	memset(title_area + n, 0, title_len - n);
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cut.h"
 #include "log.h"
 #include "util.h"
 
@@ -26,8 +27,7 @@ void readiness_fail(int fd, const char *reason)
 	log_msg(LOG_ERR, "%s", reason);
 	if (fd < 0)
 		return;
-	int n = snprintf(buf, sizeof(buf), "E%s", reason);
-	write_all(fd, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
+	write_all(fd, buf, text_printf(buf, sizeof(buf), "E%s", reason));
 }
 
 int readiness_wait(int fd, int timeout_ms, char *err, size_t errlen)
@@ -41,7 +41,7 @@ int readiness_wait(int fd, int timeout_ms, char *err, size_t errlen)
 		if (deadline >= 0) {
 			int64_t l = deadline - mono_ms();
 			if (l <= 0) {
-				snprintf(err, errlen, "the daemon did not become ready in %d s",
+				text_printf(err, errlen, "the daemon did not become ready in %d s",
 					 timeout_ms / 1000);
 				return -1;
 			}
@@ -50,7 +50,7 @@ int readiness_wait(int fd, int timeout_ms, char *err, size_t errlen)
 		struct pollfd p = { .fd = fd, .events = POLLIN };
 		int r = poll(&p, 1, left);
 		if (r < 0 && errno != EINTR) {
-			snprintf(err, errlen, "readiness pipe: %s", strerror(errno));
+			text_printf(err, errlen, "readiness pipe: %s", strerror(errno));
 			return -1;
 		}
 		if (r <= 0)
@@ -68,9 +68,9 @@ int readiness_wait(int fd, int timeout_ms, char *err, size_t errlen)
 		/* End of the pipe (or a full reason): the daemon gave up. */
 		buf[got] = '\0';
 		if (got > 1 && buf[0] == 'E')
-			snprintf(err, errlen, "%s", buf + 1);
+			text_printf(err, errlen, "%s", buf + 1);
 		else
-			snprintf(err, errlen, "the daemon exited during start-up (see the system log)");
+			text_printf(err, errlen, "the daemon exited during start-up (see the system log)");
 		return -1;
 	}
 }

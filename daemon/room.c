@@ -2,6 +2,7 @@
  * mutex. See room.h for the layout. */
 #include "room.h"
 
+#include "cut.h"
 #include "reply.h"
 
 #include <errno.h>
@@ -107,11 +108,11 @@ int room_open(struct room *r, const char *path, uint32_t max_users,
 	r->notify_fd = -1;
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		text_printf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid()) {
-		snprintf(err, errlen, "%s: not a regular file owned by this user", path);
+		text_printf(err, errlen, "%s: not a regular file owned by this user", path);
 		close(fd);
 		return -1;
 	}
@@ -125,7 +126,7 @@ int room_open(struct room *r, const char *path, uint32_t max_users,
 	/* A new geometry starts from zeroes, but sequence numbers go on. */
 	if ((!keep_ring && ftruncate(fd, 0) < 0) ||
 	    ftruncate(fd, (off_t)g.map_size) < 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		text_printf(err, errlen, "%s: %s", path, strerror(errno));
 		close(fd);
 		return -1;
 	}
@@ -133,7 +134,7 @@ int room_open(struct room *r, const char *path, uint32_t max_users,
 	int map_errno = errno;
 	close(fd);
 	if (map == MAP_FAILED) {
-		snprintf(err, errlen, "%s: mmap: %s", path, strerror(map_errno));
+		text_printf(err, errlen, "%s: mmap: %s", path, strerror(map_errno));
 		return -1;
 	}
 
@@ -150,7 +151,7 @@ int room_open(struct room *r, const char *path, uint32_t max_users,
 	 * (possibly held) is simply made anew. */
 	int rc = init_mutex(&r->hdr->lock);
 	if (rc) {
-		snprintf(err, errlen, "room mutex: %s", strerror(rc));
+		text_printf(err, errlen, "room mutex: %s", strerror(rc));
 		room_close(r);
 		return -1;
 	}
@@ -226,8 +227,8 @@ uint64_t room_append_locked(struct room *r, const struct room_event *ev)
 	rec->target_gen = ev->target ? r->slots[ev->target - 1].gen : 0;
 	rec->kind = (uint16_t)ev->kind;
 	rec->reason = (uint8_t)ev->reason;
-	snprintf(rec->name, sizeof(rec->name), "%s", ev->name ? ev->name : "");
-	snprintf(rec->login, sizeof(rec->login), "%s", ev->login ? ev->login : "");
+	text_printf(rec->name, sizeof(rec->name), "%s", ev->name ? ev->name : "");
+	text_printf(rec->login, sizeof(rec->login), "%s", ev->login ? ev->login : "");
 	size_t cap = r->rec_size - sizeof(struct room_rec);
 	size_t text_len = ev->text && ev->kind != EV_JOIN ? ev->text_len : 0;
 	size_t n = proto_format_event(rec->line, cap, seq, ms, ev->kind, ev->name,
@@ -368,7 +369,7 @@ uint64_t room_kick_locked(struct room *r, uint32_t i, enum kick_kind kind,
 		room_slot_leave_locked(r, i, seq);
 		wake_writer(r);
 	}
-	snprintf(s->kick_text, sizeof(s->kick_text), "%s", bye_text);
+	text_printf(s->kick_text, sizeof(s->kick_text), "%s", bye_text);
 	atomic_store(&s->kicked, (uint32_t)kind);
 	wake_slot_forced(s);
 	return seq;
@@ -403,9 +404,9 @@ static void set_name(struct room *r, uint32_t i, const char *name, const char *s
 
 	if (filed)
 		nameindex_remove(r, i);
-	snprintf(s->name, sizeof(s->name), "%s", name);
+	text_printf(s->name, sizeof(s->name), "%s", name);
 	name_key(s->name, s->key);
-	snprintf(s->skeleton, sizeof(s->skeleton), "%s", skeleton);
+	text_printf(s->skeleton, sizeof(s->skeleton), "%s", skeleton);
 	if (filed)
 		nameindex_add(r, i);
 }

@@ -1,6 +1,7 @@
 /* sockets.c - socket directory checks, stale socket detection, listening. */
 #include "sockets.h"
 
+#include "cut.h"
 #include "lines.h"
 
 #include <errno.h>
@@ -22,20 +23,20 @@ static int check_dir(const char *dir, const struct stat *st, bool shared,
 		     char *err, size_t errlen)
 {
 	if (!S_ISDIR(st->st_mode)) {
-		snprintf(err, errlen, "%s: not a directory (a symlink or file is in the way)", dir);
+		text_printf(err, errlen, "%s: not a directory (a symlink or file is in the way)", dir);
 		return -1;
 	}
 	if (st->st_uid != geteuid() && st->st_uid != 0) {
-		snprintf(err, errlen, "%s: owned by uid %u, not by us or root; refusing to use it",
+		text_printf(err, errlen, "%s: owned by uid %u, not by us or root; refusing to use it",
 			 dir, (unsigned)st->st_uid);
 		return -1;
 	}
 	if (shared && (st->st_mode & S_IWOTH) && !(st->st_mode & S_ISVTX)) {
-		snprintf(err, errlen, "%s: writable by everyone; refusing to use it", dir);
+		text_printf(err, errlen, "%s: writable by everyone; refusing to use it", dir);
 		return -1;
 	}
 	if (!shared && (st->st_mode & (S_IWGRP | S_IWOTH))) {
-		snprintf(err, errlen, "%s: writable by group or others; refusing to use it", dir);
+		text_printf(err, errlen, "%s: writable by group or others; refusing to use it", dir);
 		return -1;
 	}
 	return 0;
@@ -48,17 +49,17 @@ static int make_dir(const char *dir, mode_t mode, bool shared, char *err, size_t
 	if (mkdir(dir, mode) == 0) {
 		/* mkdir applies the umask; set the mode we mean. */
 		if (chmod(dir, mode) < 0) {
-			snprintf(err, errlen, "%s: chmod: %s", dir, strerror(errno));
+			text_printf(err, errlen, "%s: chmod: %s", dir, strerror(errno));
 			return -1;
 		}
 		return 0;
 	}
 	if (errno != EEXIST) {
-		snprintf(err, errlen, "%s: cannot create: %s", dir, strerror(errno));
+		text_printf(err, errlen, "%s: cannot create: %s", dir, strerror(errno));
 		return -1;
 	}
 	if (lstat(dir, &st) < 0) {
-		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		text_printf(err, errlen, "%s: %s", dir, strerror(errno));
 		return -1;
 	}
 	return check_dir(dir, &st, shared, err, errlen);
@@ -68,7 +69,7 @@ int socket_dir_prepare(const char *path, char *err, size_t errlen)
 {
 	char copy[PATH_MAX];
 
-	snprintf(copy, sizeof(copy), "%s", path);
+	text_printf(copy, sizeof(copy), "%s", path);
 	return make_dir(dirname(copy), 0755, true, err, errlen);
 }
 
@@ -85,18 +86,18 @@ static int socket_alive(const char *path, char *err, size_t errlen)
 	if (lstat(path, &st) < 0)
 		return errno == ENOENT ? 0 : -1;
 	if (!S_ISSOCK(st.st_mode)) {
-		snprintf(err, errlen, "%s: exists and is not a socket; refusing to replace it", path);
+		text_printf(err, errlen, "%s: exists and is not a socket; refusing to replace it", path);
 		return -1;
 	}
 	if (st.st_uid != geteuid()) {
-		snprintf(err, errlen, "%s: socket owned by uid %u, not by us; refusing to replace it",
+		text_printf(err, errlen, "%s: socket owned by uid %u, not by us; refusing to replace it",
 			 path, (unsigned)st.st_uid);
 		return -1;
 	}
 	int fd = unix_connect(path);
 	if (fd >= 0) {
 		close(fd);
-		snprintf(err, errlen, "%s: another lchatd is already listening here", path);
+		text_printf(err, errlen, "%s: another lchatd is already listening here", path);
 		return 1;
 	}
 	return 0;
@@ -108,19 +109,19 @@ int socket_listen(const char *path, mode_t mode, gid_t gid, char *err, size_t er
 	int fd;
 
 	if (strlen(path) >= sizeof(sun.sun_path)) {
-		snprintf(err, errlen, "%s: socket path too long", path);
+		text_printf(err, errlen, "%s: socket path too long", path);
 		return -1;
 	}
 	int alive = socket_alive(path, err, errlen);
 	if (alive != 0)
 		return -1;
 	if (unlink(path) < 0 && errno != ENOENT) {
-		snprintf(err, errlen, "%s: cannot remove stale socket: %s", path, strerror(errno));
+		text_printf(err, errlen, "%s: cannot remove stale socket: %s", path, strerror(errno));
 		return -1;
 	}
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0) {
-		snprintf(err, errlen, "socket: %s", strerror(errno));
+		text_printf(err, errlen, "socket: %s", strerror(errno));
 		return -1;
 	}
 	memset(&sun, 0, sizeof(sun));
@@ -133,18 +134,18 @@ int socket_listen(const char *path, mode_t mode, gid_t gid, char *err, size_t er
 	int bind_errno = errno;
 	umask(old);
 	if (rc < 0) {
-		snprintf(err, errlen, "%s: bind: %s", path, strerror(bind_errno));
+		text_printf(err, errlen, "%s: bind: %s", path, strerror(bind_errno));
 		close(fd);
 		return -1;
 	}
 	if ((gid != (gid_t)-1 && chown(path, (uid_t)-1, gid) < 0) || chmod(path, mode) < 0) {
-		snprintf(err, errlen, "%s: setting owner/mode: %s", path, strerror(errno));
+		text_printf(err, errlen, "%s: setting owner/mode: %s", path, strerror(errno));
 		unlink(path);
 		close(fd);
 		return -1;
 	}
 	if (listen(fd, SOMAXCONN) < 0) {
-		snprintf(err, errlen, "%s: listen: %s", path, strerror(errno));
+		text_printf(err, errlen, "%s: listen: %s", path, strerror(errno));
 		unlink(path);
 		close(fd);
 		return -1;

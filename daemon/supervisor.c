@@ -21,6 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cut.h"
 #include "daemon.h"
 #include "log.h"
 #include "proctitle.h"
@@ -57,10 +58,10 @@ static int lock_pid_file(struct supervisor *s, char *err, size_t errlen)
 {
 	if (private_dir_prepare(s->cfg->state_dir, 0750, err, errlen) < 0)
 		return -1;
-	snprintf(s->pid_path, sizeof(s->pid_path), "%s/lchatd.pid", s->cfg->state_dir);
+	text_printf(s->pid_path, sizeof(s->pid_path), "%s/lchatd.pid", s->cfg->state_dir);
 	s->pid_fd = open(s->pid_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (s->pid_fd < 0) {
-		snprintf(err, errlen, "%s: %s", s->pid_path, strerror(errno));
+		text_printf(err, errlen, "%s: %s", s->pid_path, strerror(errno));
 		return -1;
 	}
 	if (flock(s->pid_fd, LOCK_EX | LOCK_NB) < 0) {
@@ -68,7 +69,7 @@ static int lock_pid_file(struct supervisor *s, char *err, size_t errlen)
 		ssize_t n = pread(s->pid_fd, other, sizeof(other) - 1, 0);
 		other[n > 0 ? n : 0] = '\0';
 		other[strcspn(other, "\n")] = '\0';
-		snprintf(err, errlen, "another lchatd (pid %s) is already running with state_dir %s",
+		text_printf(err, errlen, "another lchatd (pid %s) is already running with state_dir %s",
 			 other[0] ? other : "?", s->cfg->state_dir);
 		close(s->pid_fd);
 		s->pid_fd = -1;
@@ -77,7 +78,7 @@ static int lock_pid_file(struct supervisor *s, char *err, size_t errlen)
 	char line[32];
 	int n = snprintf(line, sizeof(line), "%d\n", (int)getpid());
 	if (ftruncate(s->pid_fd, 0) < 0 || pwrite(s->pid_fd, line, (size_t)n, 0) != n) {
-		snprintf(err, errlen, "%s: %s", s->pid_path, strerror(errno));
+		text_printf(err, errlen, "%s: %s", s->pid_path, strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -134,13 +135,13 @@ static int start_daemon(struct supervisor *s, char *err, size_t errlen)
 	int rp[2];
 
 	if (pipe2(rp, O_CLOEXEC) < 0) {
-		snprintf(err, errlen, "pipe: %s", strerror(errno));
+		text_printf(err, errlen, "pipe: %s", strerror(errno));
 		return -1;
 	}
 	s->daemon = spawn_daemon(s, rp[1]);
 	close(rp[1]);
 	if (s->daemon < 0) {
-		snprintf(err, errlen, "cannot start the daemon: %s", strerror(errno));
+		text_printf(err, errlen, "cannot start the daemon: %s", strerror(errno));
 		close(rp[0]);
 		return -1;
 	}
@@ -254,13 +255,13 @@ int supervisor_main(struct lchat_config *cfg, int ready_fd)
 	s.started_ms = now_ms();
 	proctitle_set("lchatd: supervisor");
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) {
-		snprintf(err, sizeof(err), "PR_SET_CHILD_SUBREAPER: %s", strerror(errno));
+		text_printf(err, sizeof(err), "PR_SET_CHILD_SUBREAPER: %s", strerror(errno));
 		readiness_fail(ready_fd, err);
 		return 1;
 	}
 	if ((s.sigfd = signalfd_for(SIG_BLOCK, supervisor_signals,
 				     sizeof(supervisor_signals) / sizeof(supervisor_signals[0]))) < 0) {
-		snprintf(err, sizeof(err), "signalfd: %s", strerror(errno));
+		text_printf(err, sizeof(err), "signalfd: %s", strerror(errno));
 		readiness_fail(ready_fd, err);
 		return 1;
 	}
