@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cut.h"
 #include "duration.h"
 #include "report.h"
 
@@ -90,7 +91,7 @@ enum admin_verb admin_verb_lookup(const char *word)
 /* "name args" into buf: how the verb is typed. */
 static const char *synopsis(const char *name, const char *args, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s%s%s", name, args[0] ? " " : "", args);
+	text_printf(buf, len, "%s%s%s", name, args[0] ? " " : "", args);
 	return buf;
 }
 
@@ -113,7 +114,7 @@ static int usage_err(char *err, size_t errlen, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
+	text_vprintf(err, errlen, fmt, ap);
 	va_end(ap);
 	return -1;
 }
@@ -176,6 +177,24 @@ int admin_build_command(enum admin_verb verb, int argc, char *const argv[], char
 		outbuf[0] = '\0';
 	if (!v)
 		return usage_err(err, errlen, "unknown command");
+	/* The duration (the word after the first), before the count of words:
+	 * "mute bob 2 hours" is a bad duration, not one word too many. A word
+	 * that is not written as a duration is an error (mute), or starts the
+	 * reason of a ban that has no end; one written as a duration but
+	 * malformed is an error for both (duration.h). */
+	int64_t secs = 0;
+	bool has_secs = false;
+	int at = v->word ? 1 : 0;
+	if (v->duration != DUR_NONE && at < argc) {
+		const char *w = argv[at], *x = at + 1 < argc ? argv[at + 1] : NULL;
+		enum duration_status st = duration_read(w, strlen(w), x, x ? strlen(x) : 0, &secs);
+		if (st == DURATION_OK)
+			has_secs = true;
+		else if (st != DURATION_NONE || v->duration == DUR_OPTIONAL) {
+			duration_error(st, w, strlen(w), x, x ? strlen(x) : 0, err, errlen);
+			return -1;
+		}
+	}
 	if (argc < v->min || (v->max >= 0 && argc > v->max))
 		return usage_err(err, errlen, "usage: lchat-admin %s",
 				 synopsis(v->name, v->args, syn, sizeof(syn)));
@@ -190,16 +209,8 @@ int admin_build_command(enum admin_verb verb, int argc, char *const argv[], char
 		next = 1;
 	}
 	if (v->duration != DUR_NONE) {
-		/* A word that does not read as a duration is an error (mute),
-		 * or starts the reason of a ban that has no end. */
-		int64_t secs = 0;
-		if (next < argc && duration_parse(argv[next], &secs))
-			next++;
-		else if (next < argc && v->duration == DUR_OPTIONAL)
-			return usage_err(err, errlen,
-					 "bad duration '%s' (examples: 90s, 10m, 1h30m, 2d, forever)",
-					 argv[next]);
-		snprintf(num, sizeof(num), " %" PRId64, secs);
+		next += has_secs;
+		text_printf(num, sizeof(num), " %" PRId64, secs);
 		put(&o, num);
 	}
 	put_words(&o, next, argc, argv);

@@ -13,6 +13,7 @@
 #include "command.h"
 #include "config.h"
 #include "conn.h"
+#include "cut.h"
 #include "duration.h"
 #include "exitcodes.h"
 #include "util.h"
@@ -39,7 +40,8 @@ static void usage(FILE *f)
 		"  -h, --help          this help\n"
 		"  -V, --version       the version\n"
 		"\n"
-		"Durations: 90 or 90s, 10m, 2h, 1d, 1w, combined as 1h30m; 0 or forever: no end.\n"
+		"Durations, one word: 90 or 90s, 10m, 2h, 1d, 1w, combined as 1h30m; 0 or forever:\n"
+		"no end. A word that starts with a digit but is not one is an error.\n"
 		"Exit status: 0 success; 1 the daemon refused the command (ERR) or another\n"
 		"failure; 2 usage error; 3 configuration error; 4 cannot connect to lchatd;\n"
 		"5 permission denied.\n",
@@ -108,7 +110,7 @@ static int lines_from_stdin(struct cmds *c, enum admin_verb verb, char *line, si
 	free(in);
 	if (rc == ADM_OK && c->n == 0) {
 		char msg[128];
-		snprintf(msg, sizeof(msg), "no %s text (give TEXT, or lines on stdin)",
+		text_printf(msg, sizeof(msg), "no %s text (give TEXT, or lines on stdin)",
 			 admin_verb_info(verb)->name);
 		rc = usage_error("%s", msg);
 	}
