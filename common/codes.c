@@ -31,6 +31,7 @@ static const struct {
 	[CODE_NOT_MUTED] = { "not-muted", false },
 	[CODE_NOT_BANNED] = { "not-banned", false },
 	[CODE_BAD_CONFIG] = { "bad-config", false },
+	[CODE_STORAGE] = { "storage", true },
 	[CODE_KICKED] = { "kicked", false },
 	[CODE_BANNED] = { "banned", false },
 	[CODE_LAGGED] = { "lagged", true },

@@ -37,6 +37,7 @@ enum reply_code {
 	CODE_NOT_MUTED,
 	CODE_NOT_BANNED,
 	CODE_BAD_CONFIG,
+	CODE_STORAGE,           /* a change could not be saved (disk full...) */
 	/* the end of a connection (BYE) */
 	CODE_KICKED,
 	CODE_BANNED,

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "buffer.h"
+#include "cut.h"
 #include "duration.h"
 #include "log.h"
 #include "moderation.h"
@@ -175,7 +176,7 @@ static void accept_one(struct control *c)
 		log_msg(LOG_WARNING, "control: refused uid %u (%s): not in group %s",
 			(unsigned)cred.uid, login, c->cfg->admin_group);
 		char why[256];
-		snprintf(why, sizeof(why), "only root and members of group %s may use the control socket",
+		text_printf(why, sizeof(why), "only root and members of group %s may use the control socket",
 			 c->cfg->admin_group);
 		socket_refuse(fd, CODE_PERMISSION_DENIED, why);
 		return;
@@ -190,7 +191,7 @@ static void accept_one(struct control *c)
 	}
 	cc->fd = fd;
 	cc->uid = cred.uid;
-	snprintf(cc->login, sizeof(cc->login), "%s", login);
+	text_printf(cc->login, sizeof(cc->login), "%s", login);
 	cc->closing = false;
 	memset(&cc->out, 0, sizeof(cc->out));
 	queued(cc, line_hello(&cc->out, CONTROL_PROTO_NAME, login, c->cfg->max_line));
@@ -234,8 +235,8 @@ static void cmd_kick(struct control *c, struct control_conn *cc, const struct co
 	memcpy(name, cmd->arg, cmd->arg_len);
 	name[cmd->arg_len] = '\0';
 	if (cmd->text)
-		snprintf(reason, sizeof(reason), "%.*s", (int)cmd->text_len, cmd->text);
-	snprintf(bye, sizeof(bye), "you were removed by an administrator%s%s",
+		text_printf(reason, sizeof(reason), "%.*s", (int)cmd->text_len, cmd->text);
+	text_printf(bye, sizeof(bye), "you were removed by an administrator%s%s",
 		 reason[0] ? ": " : "", reason);
 
 	struct kicked_member k;
@@ -267,7 +268,7 @@ static bool resolve_target(struct control *c, struct control_conn *cc, const str
 		int i = room_find_locked(c->room, t);
 		if (i >= 0) {
 			*uid = room_slot(c->room, (uint32_t)i)->uid;
-			snprintf(login, len, "%s", room_slot(c->room, (uint32_t)i)->login);
+			text_printf(login, len, "%s", room_slot(c->room, (uint32_t)i)->login);
 		}
 		room_unlock(c->room);
 		if (i >= 0)
@@ -281,7 +282,7 @@ static bool resolve_target(struct control *c, struct control_conn *cc, const str
 			return true;
 		}
 	} else if (uid_of_login(t, uid)) {
-		snprintf(login, len, "%s", t);
+		text_printf(login, len, "%s", t);
 		return true;
 	}
 	reply_err(cc, CODE_NO_SUCH_USER, "no member, login or #uid matches %s",
@@ -289,21 +290,32 @@ static bool resolve_target(struct control *c, struct control_conn *cc, const str
 	return false;
 }
 
-/* "SECONDS [REASON]" of MUTE and BAN. */
+/* "DURATION [REASON]" of MUTE and BAN: the duration in the grammar of
+ * duration.h (seconds, as lchat-admin sends, or "10m"), the same checks
+ * and message as lchat-admin's; the reason (BAN only) cut to fit on a
+ * character boundary. */
 static bool parse_duration_reason(struct control_conn *cc, const struct command *cmd,
 				  int64_t *seconds, char *reason, size_t len)
 {
 	const char *p = cmd->text, *e = cmd->text ? cmd->text + cmd->text_len : NULL;
-	uint64_t v;
 
 	reason[0] = '\0';
-	const char *sp = p ? memchr(p, ' ', (size_t)(e - p)) : NULL;
-	size_t n = p ? (size_t)((sp ? sp : e) - p) : 0;
-	if (!p || !proto_parse_u64(p, n, &v) || v > (uint64_t)DURATION_MAX_S) {
+	if (!p) {
 		usage_error(cc, cmd->verb, " (0: no end)");
 		return false;
 	}
-	*seconds = (int64_t)v;
+	const char *sp = memchr(p, ' ', (size_t)(e - p));
+	size_t n = (size_t)((sp ? sp : e) - p);
+	const char *next = sp ? sp + 1 : NULL;
+	const char *next_end = next ? memchr(next, ' ', (size_t)(e - next)) : NULL;
+	size_t next_n = next ? (size_t)((next_end ? next_end : e) - next) : 0;
+	enum duration_status st = duration_read(p, n, next, next_n, seconds);
+	if (st != DURATION_OK) {
+		char why[160];
+		duration_error(st, p, n, next, next_n, why, sizeof(why));
+		reply_err(cc, CODE_BAD_ARGUMENT, "%s", why);
+		return false;
+	}
 	if (sp) {
 		if (cmd->verb != VERB_BAN) {
 			usage_error(cc, cmd->verb, "");
@@ -311,12 +323,25 @@ static bool parse_duration_reason(struct control_conn *cc, const struct command 
 		}
 		if (!text_ok(cc, sp + 1, (size_t)(e - sp - 1), true))
 			return false;
-		snprintf(reason, len, "%.*s", (int)(e - sp - 1), sp + 1);
+		text_copy(reason, len, sp + 1, (size_t)(e - sp - 1));
 	}
 	return true;
 }
 
-/* MUTE and BAN: resolve the target, record the sanction and save it.
+/* A sanction that could not be saved (errno says why) was not applied
+ * either: "ERR storage the ban was not made: cannot save the sanctions
+ * file: No space left on device". */
+static void not_saved(struct control_conn *cc, enum sanction_kind kind, const char *done)
+{
+	int e = errno;
+
+	reply_err(cc, e == ENOMEM ? CODE_UNAVAILABLE : CODE_STORAGE,
+		  "the %s was not %s: cannot save the sanctions file: %s", sanction_kind_name(kind),
+		  done, strerror(e));
+}
+
+/* MUTE and BAN: resolve the target, save the sanction and record it
+ * (nothing is recorded if it could not be saved).
  * text gets how it reads to its user ("for 10m: reason"). */
 static bool add_sanction(struct control *c, struct control_conn *cc, const struct command *cmd,
 			 struct sanction *x, int64_t *secs, char *text, size_t len)
@@ -328,11 +353,10 @@ static bool add_sanction(struct control *c, struct control_conn *cc, const struc
 	    !parse_duration_reason(cc, cmd, secs, x->reason, sizeof(x->reason)))
 		return false;
 	x->until_ms = *secs ? now + *secs * 1000 : 0;
-	if (sanctions_set(c->sanctions, x) < 0) {
-		reply_err(cc, CODE_UNAVAILABLE, "out of memory");
+	if (sanctions_put(c->sanctions, x) < 0) {
+		not_saved(cc, x->kind, "made");
 		return false;
 	}
-	sanctions_save(c->sanctions);
 	moderation_describe(x, now, text, len);
 	log_msg(LOG_NOTICE, "%s: login %s (uid %u) %s by %s (uid %u)", sanction_kind_name(x->kind),
 		x->login, (unsigned)x->uid, text, cc->login, (unsigned)cc->uid);
@@ -357,7 +381,7 @@ static void cmd_mute(struct control *c, struct control_conn *cc, const struct co
 
 	if (!add_sanction(c, cc, cmd, &x, &secs, text, sizeof(text)))
 		return;
-	snprintf(notice, sizeof(notice), "you have been muted by an administrator %s", text);
+	text_printf(notice, sizeof(notice), "you have been muted by an administrator %s", text);
 	moderation_set_mute(c->room, x.uid, sanction_mute_value(&x), notice);
 	sanction_reply(cc, cmd, &x, secs, "");
 }
@@ -370,12 +394,16 @@ static void cmd_unsanction(struct control *c, struct control_conn *cc, const str
 
 	if (!resolve_target(c, cc, cmd, kind == SANCTION_MUTE, &uid, login, sizeof(login)))
 		return;
-	if (!sanctions_remove(c->sanctions, kind, uid)) {
+	int rc = sanctions_drop(c->sanctions, kind, uid);
+	if (rc < 0) {
+		not_saved(cc, kind, "lifted");
+		return;
+	}
+	if (rc == 0) {
 		reply_err(cc, kind == SANCTION_MUTE ? CODE_NOT_MUTED : CODE_NOT_BANNED, "%s is not %s",
 			  login, kind == SANCTION_MUTE ? "muted" : "banned");
 		return;
 	}
-	sanctions_save(c->sanctions);
 	if (kind == SANCTION_MUTE)
 		moderation_set_mute(c->room, uid, 0, "an administrator lifted your mute; you may speak again");
 	log_msg(LOG_NOTICE, "un%s: login %s (uid %u) by %s (uid %u)", sanction_kind_name(kind),
@@ -401,9 +429,9 @@ static void cmd_ban(struct control *c, struct control_conn *cc, const struct com
 
 	if (!add_sanction(c, cc, cmd, &x, &secs, text, sizeof(text)))
 		return;
-	snprintf(bye, sizeof(bye), "you are banned from the room %s", text);
+	text_printf(bye, sizeof(bye), "you are banned from the room %s", text);
 	unsigned closed = moderation_close_uid(c->room, x.uid, x.reason[0] ? x.reason : NULL, bye);
-	snprintf(more, sizeof(more), " %u", closed);
+	text_printf(more, sizeof(more), " %u", closed);
 	sanction_reply(cc, cmd, &x, secs, more);
 }
 

@@ -1,16 +1,20 @@
 /* sanctions.c - the ban and mute list and its file. The file has one line
  * per sanction, "ban|mute UID UNTIL-MS LOGIN [REASON]"; the reason was
- * checked like any message text when it was given. */
+ * checked like any message text when it was given. An admin's change is
+ * saved before it is made (sanctions_put(), sanctions_drop()): a change
+ * that could not be saved is not made, so memory and file never differ. */
 #include "sanctions.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "cut.h"
 #include "log.h"
 
 static const char *const kind_names[] = { [SANCTION_BAN] = "ban", [SANCTION_MUTE] = "mute" };
@@ -137,18 +141,18 @@ static bool parse_line(char *line, struct sanction *x)
 		return false;
 	x->uid = (uid_t)uid;
 	x->until_ms = until;
-	snprintf(x->login, sizeof(x->login), "%s", login);
+	text_printf(x->login, sizeof(x->login), "%s", login);
 	const char *reason = line + used;
 	while (*reason == ' ')
 		reason++;
-	snprintf(x->reason, sizeof(x->reason), "%s", reason);
+	text_printf(x->reason, sizeof(x->reason), "%s", reason);
 	return true;
 }
 
 int sanctions_load(struct sanctions *s, const char *state_dir)
 {
 	memset(s, 0, sizeof(*s));
-	snprintf(s->path, sizeof(s->path), "%s/sanctions", state_dir);
+	text_printf(s->path, sizeof(s->path), "%s/sanctions", state_dir);
 	int fd = open(s->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0) {
 		if (errno != ENOENT)
@@ -179,33 +183,120 @@ int sanctions_load(struct sanctions *s, const char *state_dir)
 	return 0;
 }
 
-int sanctions_save(const struct sanctions *s)
+/* Make the rename of a file in path's directory durable. */
+static int sync_dir_of(const char *path)
 {
-	char tmp[sizeof(s->path) + 8];
+	char dir[sizeof(((struct sanctions *)0)->path)];
+	const char *slash = strrchr(path, '/');
 
-	snprintf(tmp, sizeof(tmp), "%s.new", s->path);
+	if (!slash)
+		text_printf(dir, sizeof(dir), ".");
+	else
+		text_printf(dir, sizeof(dir), "%.*s", (int)(slash == path ? 1 : slash - path), path);
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	int rc = fsync(fd);
+	int saved = errno;
+	close(fd);
+	errno = saved;
+	return rc;
+}
+
+/* Write v[0..n) to path whole or not at all: a temporary file beside it,
+ * written, fsync'ed, renamed over it, and the directory fsync'ed. -1 with
+ * errno if the file could not be replaced (the old one is untouched). */
+static int write_list(const char *path, const struct sanction *v, size_t n)
+{
+	char tmp[sizeof(((struct sanctions *)0)->path) + 8];
+	int saved;
+
+	text_printf(tmp, sizeof(tmp), "%s.new", path);
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
-		goto fail;
+		return -1;
 	FILE *f = fdopen(fd, "w");
 	if (!f) {
+		saved = errno;
 		close(fd);
 		goto fail;
 	}
-	for (size_t i = 0; i < s->n; i++) {
-		const struct sanction *x = &s->v[i];
-		fprintf(f, "%s %u %" PRId64 " %s%s%s\n", sanction_kind_name(x->kind),
-			(unsigned)x->uid, x->until_ms, x->login, x->reason[0] ? " " : "", x->reason);
+	bool ok = true;
+	for (size_t i = 0; ok && i < n; i++) {
+		const struct sanction *x = &v[i];
+		ok = fprintf(f, "%s %u %" PRId64 " %s%s%s\n", sanction_kind_name(x->kind),
+			     (unsigned)x->uid, x->until_ms, x->login, x->reason[0] ? " " : "",
+			     x->reason) >= 0;
 	}
-	if (fflush(f) != 0 || fsync(fileno(f)) < 0) {
+	if (!ok || fflush(f) != 0 || fsync(fileno(f)) < 0) {
+		saved = errno;
 		fclose(f);
 		goto fail;
 	}
-	if (fclose(f) != 0 || rename(tmp, s->path) < 0)
+	if (fclose(f) != 0 || rename(tmp, path) < 0) {
+		saved = errno;
 		goto fail;
+	}
+	/* Renamed: the file holds the new list. A failed fsync of the
+	 * directory leaves the rename perhaps not yet on disk, which no undo
+	 * would fix; it is logged. */
+	if (sync_dir_of(path) < 0)
+		log_msg(LOG_ERR, "%s: fsync of its directory: %s", path, strerror(errno));
 	return 0;
 fail:
-	log_msg(LOG_ERR, "cannot save %s: %s", s->path, strerror(errno));
 	unlink(tmp);
+	errno = saved;
 	return -1;
+}
+
+int sanctions_save(const struct sanctions *s)
+{
+	if (write_list(s->path, s->v, s->n) < 0) {
+		log_msg(LOG_ERR, "cannot save %s: %s", s->path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Save the list s would be after change(), and make it s's only then. */
+static int commit(struct sanctions *s, const struct sanction *add, enum sanction_kind kind,
+		  uid_t uid, bool *removed)
+{
+	struct sanctions next = { .n = s->n, .cap = s->n + 1 };
+
+	next.v = malloc(next.cap * sizeof(*next.v));
+	if (!next.v)
+		return -1;
+	if (s->n)
+		memcpy(next.v, s->v, s->n * sizeof(*next.v));
+	if (add)
+		sanctions_set(&next, add);      /* room for one more: cannot fail */
+	else
+		*removed = sanctions_remove(&next, kind, uid);
+	if ((add || *removed) && write_list(s->path, next.v, next.n) < 0) {
+		int saved = errno;
+		log_msg(LOG_ERR, "cannot save %s: %s", s->path, strerror(errno));
+		free(next.v);
+		errno = saved;
+		return -1;
+	}
+	free(s->v);
+	s->v = next.v;
+	s->n = next.n;
+	s->cap = next.cap;
+	return 0;
+}
+
+int sanctions_put(struct sanctions *s, const struct sanction *add)
+{
+	return commit(s, add, add->kind, add->uid, NULL);
+}
+
+int sanctions_drop(struct sanctions *s, enum sanction_kind kind, uid_t uid)
+{
+	bool removed = false;
+
+	if (commit(s, NULL, kind, uid, &removed) < 0)
+		return -1;
+	return removed;
 }

@@ -34,15 +34,24 @@ struct sanctions {
  * do not parse are skipped and logged. -1 only if out of memory. */
 int sanctions_load(struct sanctions *s, const char *state_dir);
 void sanctions_free(struct sanctions *s);
-/* Write the list to its file (a temporary file renamed over it). */
+/* Write the list to its file, whole or not at all (a temporary file,
+ * fsync'ed, renamed over it). -1 (logged, errno set) if not written. */
 int sanctions_save(const struct sanctions *s);
+
+/* An admin's changes: add or replace `add`, or remove kind's sanction on
+ * uid, in the file first and then in memory. -1 with errno (ENOSPC, EIO,
+ * ENOMEM...) if the file could not be written: then nothing changed, in
+ * memory or in the file. sanctions_drop() returns 1 if it removed one, 0
+ * if there was none. */
+int sanctions_put(struct sanctions *s, const struct sanction *add);
+int sanctions_drop(struct sanctions *s, enum sanction_kind kind, uid_t uid);
 
 /* The sanction of this kind on uid that is in force at now_ms, or NULL. */
 const struct sanction *sanctions_find(const struct sanctions *s, enum sanction_kind kind,
 				      uid_t uid, int64_t now_ms);
-/* Add or replace; -1 if out of memory. Saved by the caller. */
+/* Add or replace in memory only (loading; tests); -1 if out of memory. */
 int sanctions_set(struct sanctions *s, const struct sanction *add);
-/* Remove; false if there was none. Saved by the caller. */
+/* Remove in memory only; false if there was none. */
 bool sanctions_remove(struct sanctions *s, enum sanction_kind kind, uid_t uid);
 /* Drop sanctions whose time is up, copying each to *gone (up to max);
  * returns how many were dropped. */

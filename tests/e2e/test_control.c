@@ -133,10 +133,10 @@ START_TEST(test_bad_admin_commands)
 	static const struct { const char *line, *reply; } bad[] = {
 		{ "KICK", "ERR bad-argument usage: KICK NAME \\[REASON\\]$" },
 		{ "KICK nobody-here", "ERR no-such-user nobody called nobody-here is in the room$" },
-		{ "MUTE alice", "ERR bad-argument usage: MUTE TARGET SECONDS \\(0: no end\\)$" },
+		{ "MUTE alice", "ERR bad-argument usage: MUTE TARGET DURATION \\(0: no end\\)$" },
 		{ "MUTE alice soon", "ERR bad-argument " },
-		{ "MUTE alice 60 too chatty", "ERR bad-argument usage: MUTE TARGET SECONDS$" },
-		{ "BAN #0 99999999999", "ERR bad-argument usage: BAN TARGET SECONDS \\[REASON\\]" },
+		{ "MUTE alice 60 too chatty", "ERR bad-argument usage: MUTE TARGET DURATION$" },
+		{ "BAN #0 99999999999", "ERR bad-argument bad duration '99999999999' \\(more than ten years\\)$" },
 		{ "BAN no-such-login-here 60", "ERR no-such-user no member, login or #uid matches " },
 		{ "BAN #abc 60", "ERR no-such-user " },
 		{ "UNBAN #0", "ERR not-banned " },
