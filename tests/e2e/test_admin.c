@@ -26,6 +26,7 @@
 #include "harness.h"
 #include "procs.h"
 #include "runcmd.h"
+#include "sanitize.h"
 
 #define CONF "motd = \"\"\n"
 #define MAX_ARGS 32
@@ -506,6 +507,238 @@ START_TEST(test_ban_and_unban)
 }
 END_TEST
 
+/* ---- sanctions that cannot be saved, long reasons, bad durations ------------ */
+
+/* The whole of a file, NUL-terminated ("" if it does not exist). */
+static char *slurp(const char *path)
+{
+	static char buf[8192];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t n = 0;
+
+	buf[0] = '\0';
+	if (fd < 0) {
+		ck_assert_int_eq(errno, ENOENT);
+		return buf;
+	}
+	ssize_t k;
+	while ((k = read(fd, buf + n, sizeof(buf) - 1 - n)) > 0)
+		n += (size_t)k;
+	close(fd);
+	buf[n] = '\0';
+	return buf;
+}
+
+/* lchatd's environment: fsync() of a file fails with ENOSPC while the
+ * file d->dir/disk-full exists (tests/e2e/preload/disk_full.c). */
+static void with_disk_full_flag(const struct lchatd *d, void *arg)
+{
+	(void)arg;
+	const char *bin = getenv("LCHAT_BIN");
+	char shim[PATH_MAX], flag[PATH_MAX];
+
+	snprintf(flag, sizeof(flag), "%s/disk-full", d->dir);
+	snprintf(shim, sizeof(shim), "%s/../tests/disk_full.so", bin && *bin ? bin : "build/bin");
+	if (access(shim, R_OK) < 0 || setenv("LD_PRELOAD", shim, 1) < 0 ||
+	    setenv("LCHAT_TEST_DISK_FULL", flag, 1) < 0 ||
+	    asan_options_add("verify_asan_link_order=0") < 0)
+		_exit(2);
+}
+
+/* issue 16 item 5: a BAN, MUTE or UNBAN that cannot be saved is an error
+ * to the admin and is not made; once there is room again, the next BAN is
+ * saved and outlives a restart. */
+START_TEST(test_sanction_not_saved_is_not_made)
+{
+	char state[] = "/tmp/lchat-sanc-XXXXXX", conf[256], flag[PATH_MAX], file[PATH_MAX];
+	struct linesock erin, again;
+	struct cmd_result r;
+
+	ck_assert_ptr_nonnull(mkdtemp(state));
+	ck_assert_int_eq(chmod(state, 0700), 0);
+	snprintf(conf, sizeof(conf), CONF "state_dir = \"%s\"\n", state);
+	snprintf(file, sizeof(file), "%s/sanctions", state);
+	lchatd_set_exec_hook(with_disk_full_flag, NULL);
+	struct lchatd *d = lchatd_start(conf);
+	lchatd_set_exec_hook(NULL, NULL);
+	snprintf(flag, sizeof(flag), "%s/disk-full", d->dir);
+	struct tclient *ctl = ctl_connect(d->ctl);
+	loosen(d);
+	erin_join(d, &erin);
+
+	/* A ban that is saved, then the disk is full. */
+	admin_says(d, "muted nobody (uid 65534) forever\n", "mute", "#65534", NULL);
+	ls_expect_skip(&erin, "erin", "EV [0-9]+ [0-9]+ NOTICE .*mute");
+	char before[8192];
+	snprintf(before, sizeof(before), "%s", slurp(file));
+	ck_assert_msg(re_contains(before, "^mute 65534 0 nobody\n$"), "'%s'", before);
+	int fd = open(flag, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+
+	admin_exits(d, 1, "storage: the ban was not made: cannot save the sanctions file: "
+		    "No space left on device", "ban", "#65534", "1h", "spam", NULL);
+	admin_exits(d, 1, "storage: the mute was not lifted", "unmute", "#65534", NULL);
+	tc_send(ctl, "BAN #65534 60 spam");
+	tc_expect(ctl, "ERR storage the ban was not made: cannot save the sanctions file: "
+		  "No space left on device$", TC_TIMEOUT);
+	tc_send(ctl, "MUTE #65534 60");
+	tc_expect(ctl, "ERR storage the mute was not made", TC_TIMEOUT);
+	/* Nothing changed: erin is in, still muted forever; the file is as it was. */
+	ls_send(&erin, "SAY hello\n");
+	ls_expect(&erin, "erin", "ERR muted ");
+	tc_send(ctl, "BANS");
+	tc_expect(ctl, "SANCTION mute nobody 65534 forever$", TC_TIMEOUT);
+	tc_expect(ctl, "OK BANS 1$", TC_TIMEOUT);
+	ck_assert_str_eq(slurp(file), before);
+
+	/* Room again: the next ban is made and saved. */
+	ck_assert_int_eq(unlink(flag), 0);
+	admin_says(d, "banned nobody (uid 65534) for 1h; sessions closed: 1\n",
+		   "ban", "#65534", "1h", "spam", NULL);
+	ls_expect_skip(&erin, "erin", "BYE banned ");
+	linesock_close(&erin);
+	tc_close(ctl);
+	lchatd_stop_ok(d);
+
+	d = lchatd_start(conf);
+	loosen(d);
+	ck_assert(nobody_connect(d->sock, &again));
+	ls_expect(&again, "erin after the restart", "BYE banned .*spam");
+	linesock_close(&again);
+	admin(&r, d, "bans", NULL);
+	ck_assert_msg(re_contains(r.out, "\nban +nobody +65534 .*spam\n"), "'%s'", r.out);
+	ck_assert_msg(re_contains(r.out, "\nmute +nobody +65534 +forever"), "'%s'", r.out);
+	cmd_result_free(&r);
+	lchatd_stop_ok(d);
+	remove_tree(state);
+}
+END_TEST
+
+/* Is s valid UTF-8 (and otherwise text a member may be sent)? */
+static void ck_utf8(const char *what, const char *s)
+{
+	size_t bad = 0;
+	enum text_error e = text_check(s, strlen(s), &bad);
+	ck_assert_msg(e != TEXT_BAD_UTF8, "%s: invalid UTF-8 at byte %zu: '%s'", what, bad, s);
+}
+
+/* The next line of ls matching re, returned (static). */
+static const char *ls_line_skip(struct linesock *ls, const char *who, const char *re)
+{
+	static char keep[4096];
+	int64_t deadline = mono_ms_now() + TC_TIMEOUT;
+	size_t len;
+
+	for (;;) {
+		char *line = linesock_read(ls, deadline, &len);
+		ck_assert_msg(line, "%s: '%s' never came", who, re);
+		bool match = line_matches(line, re);
+		if (match)
+			snprintf(keep, sizeof(keep), "%s", line);
+		free(line);
+		if (match)
+			return keep;
+	}
+}
+
+/* issue 16 item 9: kick and ban reasons over SANCTION_REASON_MAX (160)
+ * bytes of multibyte characters are cut on a character boundary: the
+ * members, the banned user and the sanctions file get valid UTF-8. */
+START_TEST(test_long_reason_cut_on_a_character)
+{
+	/* 67 x U+20AC (3 bytes): 201 bytes; 160 falls inside the 54th. Then
+	 * an "e" and a combining acute accent straddling the cut at 160 in
+	 * the second reason: 159 x "a", "e", U+0301. */
+	char euros[256] = "", accent[256];
+	for (int i = 0; i < 67; i++)
+		strcat(euros, "\xe2\x82\xac");
+	memset(accent, 'a', 159);
+	snprintf(accent + 159, sizeof(accent) - 159, "e\xcc\x81" "bcd");
+	struct lchatd *d = lchatd_start(CONF);
+	struct tclient *a = tc_connect(d->sock), *b = tc_connect(d->sock);
+	struct linesock erin;
+	tc_join(a, "alice");
+	tc_join(b, "bob");
+	tc_expect(a, "EV [0-9]+ [0-9]+ JOIN bob ", TC_TIMEOUT);
+	loosen(d);
+
+	admin_exits(d, 0, NULL, "kick", "bob", euros, NULL);
+	const char *leave = tc_expect(a, "EV [0-9]+ [0-9]+ LEAVE bob [^ ]+ kicked ", TC_TIMEOUT);
+	ck_utf8("kick LEAVE", leave);
+	ck_assert_msg(strstr(leave, "kicked \xe2\x82\xac"), "'%s'", leave);
+	const char *bye = tc_expect_skip(b, "BYE kicked ", TC_TIMEOUT);
+	ck_utf8("kick BYE", bye);
+
+	erin_join(d, &erin);
+	tc_expect(a, "EV [0-9]+ [0-9]+ JOIN erin ", TC_TIMEOUT);
+	admin_exits(d, 0, NULL, "ban", "#65534", "3d4h", euros, NULL);
+	ck_utf8("ban BYE", ls_line_skip(&erin, "erin", "BYE banned "));
+	linesock_close(&erin);
+	leave = tc_expect(a, "EV [0-9]+ [0-9]+ LEAVE erin nobody banned ", TC_TIMEOUT);
+	ck_utf8("ban LEAVE", leave);
+	/* 53 whole euro signs: 159 bytes. */
+	ck_assert_msg(re_contains(leave, "banned (\xe2\x82\xac){53}$"), "'%s'", leave);
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "%s/sanctions", d->state);
+	ck_utf8("sanctions file", slurp(path));
+
+	/* A mark is not cut from its letter: the reason ends before the "e". */
+	admin_exits(d, 0, NULL, "ban", "#65534", "1h", accent, NULL);
+	const char *file = slurp(path);
+	ck_utf8("sanctions file", file);
+	ck_assert_msg(re_contains(file, " a{159}\n"), "'%s'", file);
+	tc_expect_silence(a);
+	lchatd_stop_ok(d);
+}
+END_TEST
+
+/* issue 16 item 11: one duration grammar, one error, for ban and mute,
+ * in lchat-admin and on the control socket; a bad duration never makes a
+ * ban (let alone a permanent one). */
+START_TEST(test_bad_duration_is_one_error)
+{
+	static const struct { const char *words[2]; const char *raw, *err; } bad[] = {
+		{ { "1.5h", NULL }, "1.5h", "bad duration '1.5h' (examples: 90s, 10m, 1h30m, 2d, forever)" },
+		{ { "-5", NULL }, "-5", "bad duration '-5' (examples: 90s, 10m, 1h30m, 2d, forever)" },
+		{ { "99999999999w", NULL }, "99999999999w",
+		  "bad duration '99999999999w' (more than ten years)" },
+		{ { "2", "hours" }, "2 hours",
+		  "bad duration '2 hours' (a duration is one word: 2h, not 2 hours)" },
+	};
+	struct lchatd *d = lchatd_start(CONF);
+	struct tclient *ctl = ctl_connect(d->ctl);
+	struct cmd_result r;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char want[256];
+		snprintf(want, sizeof(want), "lchat-admin: %s\n", bad[i].err);
+		const char *verbs[] = { "ban", "mute" };
+		for (int v = 0; v < 2; v++) {
+			admin(&r, d, verbs[v], "#65534", bad[i].words[0], bad[i].words[1], NULL);
+			ck_assert_msg(r.code == 2 && strncmp(r.err, want, strlen(want)) == 0,
+				      "%s %s: exit %d, stderr '%s' (want '%s')", verbs[v], bad[i].raw,
+				      r.code, r.err, want);
+			cmd_result_free(&r);
+		}
+		tc_send(ctl, "BAN #65534 %s", bad[i].raw);
+		tc_expectf(ctl, TC_TIMEOUT, "ERR bad-argument %s$", re_quote(bad[i].err));
+		tc_send(ctl, "MUTE #65534 %s", bad[i].raw);
+		tc_expectf(ctl, TC_TIMEOUT, "ERR bad-argument %s$", re_quote(bad[i].err));
+	}
+	tc_send(ctl, "BANS");
+	tc_expect(ctl, "OK BANS 0$", TC_TIMEOUT);
+	/* The documented forms still work: a word that is not written as a
+	 * duration starts the reason of a ban with no end; the socket takes
+	 * the same grammar as lchat-admin. */
+	admin_says(d, "banned nobody (uid 65534) forever; sessions closed: 0\n",
+		   "ban", "#65534", "for", "good", NULL);
+	tc_send(ctl, "MUTE #65534 1h30m");
+	tc_expect(ctl, "OK MUTE nobody 65534 5400$", TC_TIMEOUT);
+	lchatd_stop_ok(d);
+}
+END_TEST
+
 /* ---- status --------------------------------------------------------------------------- */
 
 START_TEST(test_status_text_and_json)
@@ -852,14 +1085,17 @@ int main(void)
 		{ "reload_bad_config_keeps_the_old", test_reload_bad_config_keeps_the_old, 60 },
 		{ "sighup_reloads", test_sighup_reloads, 60 },
 		{ "shutdown_stops_everything", test_shutdown_stops_everything, 60 },
+		{ "bad_duration_is_one_error", test_bad_duration_is_one_error, 60 },
 		/* These switch uid: root only. */
 		{ "mute_unmute_and_expiry", test_mute_unmute_and_expiry, 60 },
 		{ "ban_and_unban", test_ban_and_unban, 60 },
+		{ "sanction_not_saved_is_not_made", test_sanction_not_saved_is_not_made, 60 },
+		{ "long_reason_cut_on_a_character", test_long_reason_cut_on_a_character, 60 },
 		{ "non_admin_refused", test_non_admin_refused, 60 },
 	};
 	size_t n = HARNESS_NCASES(cases);
 
 	if (geteuid() != 0)
-		n -= 3;
+		n -= 5;
 	return harness_run(harness_suite("admin", cases, n));
 }
