@@ -69,6 +69,31 @@ START_TEST(ban_duration_is_optional)
 	/* Not a duration: the reason starts there and the ban has no end. */
 	BUILDS("BAN nobody 0 spamming links", AV_BAN, "nobody", "spamming", "links", NULL);
 	BUILDS("BAN nobody 0 for good", AV_BAN, "nobody", "forever", "for", "good", NULL);
+	BUILDS("BAN nobody 0 3rd warning", AV_BAN, "nobody", "permanent", "3rd", "warning", NULL);
+}
+END_TEST
+
+/* Written as a duration but not one: the same error for ban and mute,
+ * never a ban with no end (issue 16 item 11). */
+START_TEST(bad_duration_same_for_ban_and_mute)
+{
+	static char *bad[] = { "1.5h", "-5", "99999999999w", "1h30", "3rd" };
+	char mute_err[256];
+	for (size_t i = 0; i < LEN(bad); i++) {
+		ck_assert_int_eq(BUILD(AV_MUTE, "bob", bad[i], NULL), -1);
+		snprintf(mute_err, sizeof(mute_err), "%s", err);
+		ck_assert_msg(strncmp(err, "bad duration '", 14) == 0, "%s", err);
+		ck_assert_int_eq(BUILD(AV_BAN, "bob", bad[i], NULL), -1);
+		ck_assert_str_eq(err, mute_err);
+		ck_assert_int_eq(BUILD(AV_BAN, "bob", bad[i], "spam", NULL), -1);
+		ck_assert_str_eq(err, mute_err);
+	}
+	/* "2 hours": one word too many for mute, a reason for ban, were it
+	 * not a duration split in two. */
+	ck_assert_int_eq(BUILD(AV_MUTE, "bob", "2", "hours", NULL), -1);
+	ck_assert_str_eq(err, "bad duration '2 hours' (a duration is one word: 2h, not 2 hours)");
+	ck_assert_int_eq(BUILD(AV_BAN, "bob", "2", "hours", "spam", NULL), -1);
+	ck_assert_str_eq(err, "bad duration '2 hours' (a duration is one word: 2h, not 2 hours)");
 }
 END_TEST
 
@@ -126,6 +151,7 @@ int main(void)
 	tcase_add_test(tc, simple_verbs);
 	tcase_add_test(tc, mute_durations);
 	tcase_add_test(tc, ban_duration_is_optional);
+	tcase_add_test(tc, bad_duration_same_for_ban_and_mute);
 	tcase_add_test(tc, usage_errors);
 	tcase_add_test(tc, no_second_command_smuggled);
 	tcase_add_test(tc, too_long_refused);
