@@ -17,6 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -615,6 +617,72 @@ START_TEST(test_sanction_not_saved_is_not_made)
 }
 END_TEST
 
+/* The same on a real full file system: state_dir is a small tmpfs, in a
+ * mount namespace of the test's own (the mount goes with the test's
+ * processes, pass or fail), whose room mapping is given its pages and
+ * whose free space is then filled: the sanctions file's writes fail with
+ * ENOSPC. */
+START_TEST(test_sanction_on_a_full_disk)
+{
+	char state[] = "/tmp/lchat-sanc-XXXXXX", conf[256], path[PATH_MAX];
+	struct cmd_result r;
+
+	ck_assert_ptr_nonnull(mkdtemp(state));
+	ck_assert_msg(unshare(CLONE_NEWNS) == 0, "unshare: %s", strerror(errno));
+	ck_assert_int_eq(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), 0);
+	ck_assert_msg(mount("tmpfs", state, "tmpfs", MS_NOSUID | MS_NODEV, "size=8m,mode=0700") == 0,
+		      "mount: %s", strerror(errno));
+	snprintf(conf, sizeof(conf), CONF "state_dir = \"%s\"\n", state);
+	struct lchatd *d = lchatd_start(conf);
+	struct tclient *a = tc_connect(d->sock);
+	tc_join(a, "alice");
+
+	/* The room mapping's pages, allocated now (its data kept), so that
+	 * filling the disk cannot take them from the daemon. */
+	snprintf(path, sizeof(path), "%s/room", state);
+	int fd = open(path, O_RDWR | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	struct stat st;
+	ck_assert_int_eq(fstat(fd, &st), 0);
+	ck_assert_int_eq(fallocate(fd, 0, 0, st.st_size), 0);
+	close(fd);
+	snprintf(path, sizeof(path), "%s/filler", state);
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	ck_assert_int_ge(fd, 0);
+	static char block[65536];
+	ssize_t w;
+	while ((w = write(fd, block, sizeof(block))) > 0)
+		;
+	while ((w = write(fd, block, 1)) > 0)
+		;
+	ck_assert_int_eq(errno, ENOSPC);
+
+	admin_exits(d, 1, "storage: the ban was not made: cannot save the sanctions file: "
+		    "No space left on device", "ban", "#65534", "1h", "spam", NULL);
+	admin_exits(d, 1, "storage: the mute was not made", "mute", "#65534", NULL);
+	admin(&r, d, "bans", NULL);
+	ck_assert_str_eq(r.out, "no bans or mutes in force\n");
+	cmd_result_free(&r);
+	snprintf(path, sizeof(path), "%s/sanctions", state);
+	ck_assert_int_eq(access(path, F_OK), -1);
+
+	/* Room again: saved, and there after a restart. */
+	ck_assert_int_eq(ftruncate(fd, 0), 0);
+	close(fd);
+	admin_says(d, "banned nobody (uid 65534) for 1h; sessions closed: 0\n",
+		   "ban", "#65534", "1h", "spam", NULL);
+	tc_close(a);
+	lchatd_stop_ok(d);
+	d = lchatd_start(conf);
+	admin(&r, d, "bans", NULL);
+	ck_assert_msg(re_contains(r.out, "\nban +nobody +65534 .*spam\n"), "'%s'", r.out);
+	cmd_result_free(&r);
+	lchatd_stop_ok(d);
+	ck_assert_int_eq(umount(state), 0);
+	ck_assert_int_eq(rmdir(state), 0);
+}
+END_TEST
+
 /* Is s valid UTF-8 (and otherwise text a member may be sent)? */
 static void ck_utf8(const char *what, const char *s)
 {
@@ -1090,12 +1158,13 @@ int main(void)
 		{ "mute_unmute_and_expiry", test_mute_unmute_and_expiry, 60 },
 		{ "ban_and_unban", test_ban_and_unban, 60 },
 		{ "sanction_not_saved_is_not_made", test_sanction_not_saved_is_not_made, 60 },
+		{ "sanction_on_a_full_disk", test_sanction_on_a_full_disk, 60 },
 		{ "long_reason_cut_on_a_character", test_long_reason_cut_on_a_character, 60 },
 		{ "non_admin_refused", test_non_admin_refused, 60 },
 	};
 	size_t n = HARNESS_NCASES(cases);
 
 	if (geteuid() != 0)
-		n -= 5;
+		n -= 6;
 	return harness_run(harness_suite("admin", cases, n));
 }
