@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "check_main.h"
@@ -120,6 +121,36 @@ START_TEST(test_file_round_trip)
 }
 END_TEST
 
+/* A change that cannot be saved is not made: sanctions_put() and
+ * sanctions_drop() leave the list and the file as they were. */
+START_TEST(test_unsaved_change_not_made)
+{
+	struct sanctions s;
+	struct sanction b = mk(SANCTION_BAN, 1001, 0, "alice", "spam");
+	struct sanction m = mk(SANCTION_MUTE, 1002, 0, "bob", "");
+
+	ck_assert_int_eq(sanctions_load(&s, dir), 0);
+	ck_assert_int_eq(sanctions_put(&s, &b), 0);
+	ck_assert_uint_eq(s.n, 1);
+	/* The directory goes: the file cannot be replaced. */
+	char path[128];
+	snprintf(path, sizeof(path), "%s/sanctions", dir);
+	ck_assert_int_eq(unlink(path), 0);
+	ck_assert_int_eq(rmdir(dir), 0);
+	ck_assert_int_eq(sanctions_put(&s, &m), -1);
+	ck_assert_uint_eq(s.n, 1);
+	ck_assert_ptr_null(sanctions_find(&s, SANCTION_MUTE, 1002, 0));
+	ck_assert_int_eq(sanctions_drop(&s, SANCTION_BAN, 1001), -1);
+	ck_assert_ptr_nonnull(sanctions_find(&s, SANCTION_BAN, 1001, 0));
+	/* Nothing to drop: nothing to write, no error. */
+	ck_assert_int_eq(sanctions_drop(&s, SANCTION_BAN, 9999), 0);
+	ck_assert_int_eq(mkdir(dir, 0700), 0);
+	ck_assert_int_eq(sanctions_drop(&s, SANCTION_BAN, 1001), 1);
+	ck_assert_uint_eq(s.n, 0);
+	sanctions_free(&s);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("sanctions");
@@ -128,6 +159,7 @@ int main(void)
 	tcase_add_test(tc, test_find_set_remove);
 	tcase_add_test(tc, test_expire_and_next_end);
 	tcase_add_test(tc, test_file_round_trip);
+	tcase_add_test(tc, test_unsaved_change_not_made);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
