@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "preload/lock_hold.h"
 #include "flood.h"
 #include "procs.h"
 #include "room.h"
@@ -359,60 +360,70 @@ static pid_t lock_owner(const struct room_header *h)
 	return (pid_t)*(const volatile int *)&h->lock.__data.__owner;
 }
 
-/* Stop pid and wait until it is stopped. */
-static void stop_process(pid_t pid)
+/* lchatd's environment: the lock_hold shim (tests/e2e/preload/lock_hold.c)
+ * and its control file `arg`, created here. */
+static void with_lock_hold(const struct lchatd *d, void *arg)
 {
-	int64_t deadline = mono_ms_now() + TC_TIMEOUT;
-	struct pstat ps;
+	const char *bin = getenv("LCHAT_BIN");
+	char shim[PATH_MAX];
+	int fd;
 
-	ck_assert_int_eq(kill(pid, SIGSTOP), 0);
-	while (pstat_read(pid, &ps) && ps.state != 'T' && ps.state != 't') {
-		ck_assert_msg(mono_ms_now() < deadline, "process %d does not stop", (int)pid);
-		sleep_ms(0);
-	}
+	(void)d;
+	snprintf(shim, sizeof(shim), "%s/../tests/lock_hold.so", bin && *bin ? bin : "build/bin");
+	fd = open(arg, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 || ftruncate(fd, sizeof(struct lock_hold)) < 0 || access(shim, R_OK) < 0 ||
+	    setenv("LCHAT_TEST_LOCK_HOLD", arg, 1) < 0 || setenv("LD_PRELOAD", shim, 1) < 0 ||
+	    asan_options_add("verify_asan_link_order=0") < 0)
+		_exit(2);
+	close(fd);
 }
 
-/* alice floods; her handler is caught (stopped) while it holds the room's
- * lock, in the middle of posting a message, and dies there by sig. The
- * next locker recovers the lock (EOWNERDEAD): nothing half-written shows,
- * nothing is lost or doubled, the room goes on. */
+static struct lock_hold *map_lock_hold(const char *path)
+{
+	int fd = open(path, O_RDWR | O_CLOEXEC);
+	void *p;
+
+	ck_assert_msg(fd >= 0, "%s: %s", path, strerror(errno));
+	p = mmap(NULL, sizeof(struct lock_hold), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ck_assert_msg(p != MAP_FAILED, "mmap %s: %s", path, strerror(errno));
+	close(fd);
+	return p;
+}
+
+/* alice's handler is killed by sig while it holds the room's lock: the
+ * shim stops it there (an event the test waits for, however busy the
+ * machine), and the daemon recovers the lock. */
 static void lock_holder_killed(int sig)
 {
+	char hold_path[] = "/tmp/lchat-lockhold-XXXXXX";
+	int tmp = mkstemp(hold_path);
+
+	ck_assert_msg(tmp >= 0, "mkstemp: %s", strerror(errno));
+	close(tmp);
+	lchatd_set_exec_hook(with_lock_hold, hold_path);
 	struct lchatd *d = lchatd_start(CONF);
+	lchatd_set_exec_hook(NULL, NULL);
+	struct lock_hold *hold = map_lock_hold(hold_path);
 	const struct room_header *hdr = map_room_header(d);
 	struct tclient *obs;
 	struct seen s = { 0 };
-	int attempts = 0;
-	bool caught = false;
-	int64_t deadline = mono_ms_now() + 150000;
 
 	s.last_seq = join_observer(d, &obs);
-	/* Unpaced, so that her handler is busy posting (paced, it is mostly
-	 * idle and is seldom caught on a loaded machine). */
 	pid_t alice = post_from_child(d->sock, "alice", 'a', FLOOD_MAX, 0, false);
 	pid_t handler = lchatd_handler_pid(d, "alice");
 	observe(obs, &s, "alice");      /* her join */
-	while (!caught) {
-		ck_assert_msg(attempts < 200000 && s.lost == 0 && mono_ms_now() < deadline,
-			      "alice's handler was never caught holding the room's lock (%d tries, "
-			      "a-%ld)", attempts, s.next[0]);
-		attempts++;
-		/* Stop it when it is seen in the lock (it holds the lock for
-		 * a short part of its time: a blind stop seldom lands there). */
-		for (int spin = 0; spin < 2000 && lock_owner(hdr) != handler; spin++)
-			if (spin % 16 == 15)
-				sched_yield();
-		stop_process(handler);
-		caught = lock_owner(hdr) == handler;
-		if (caught)
-			ck_assert_int_eq(kill(handler, sig), 0);
-		/* Once killed, it may already be reaped (ESRCH); a stopped
-		 * handler given SIGSEGV needs the SIGCONT to act on it. */
-		ck_assert_msg(kill(handler, SIGCONT) == 0 || (caught && errno == ESRCH),
-			      "SIGCONT to alice's handler %d: %s", (int)handler, strerror(errno));
-		if (!caught && attempts % 10 == 0)
-			observe(obs, &s, "alice");     /* keep up with her */
-	}
+
+	/* Her handler takes the lock for each message: the next time, it
+	 * stays there. */
+	atomic_store(&hold->target, handler);
+	int64_t deadline = mono_ms_now() + TC_TIMEOUT;
+	while (atomic_load(&hold->holder) != handler && mono_ms_now() < deadline)
+		sleep_ms(5);
+	ck_assert_msg(atomic_load(&hold->holder) == handler,
+		      "alice's handler %d never took the room's lock", (int)handler);
+	ck_assert_int_eq(lock_owner(hdr), handler);
+	ck_assert_int_eq(kill(handler, sig), 0);
+
 	while (s.lost == 0)
 		observe(obs, &s, "alice");
 	assert_child_exit_0(alice);
@@ -433,6 +444,8 @@ static void lock_holder_killed(int sig)
 	tc_expect(obs, "OK WHO 2$", TC_TIMEOUT);
 	tc_expect_silence(obs);
 	munmap((void *)hdr, sizeof(*hdr));
+	munmap(hold, sizeof(*hold));
+	unlink(hold_path);
 	lchatd_stop_ok(d);
 }
 
