@@ -7,7 +7,8 @@
  * mutex; the name index (nameindex.h) finds its joined members by name and
  * by look-alike skeleton without a scan. The ring log holds the last
  * `history` events, each with its fields
- * (kind, origin, target, name, login, reason, text) and already formatted
+ * (kind, origin, target, name, login, reason, text; the sender's and the
+ * target's uid and name key, by which a replay addresses it) and already formatted
  * as its lchat/1 line; an appender fills a record under the mutex and
  * publishes it by advancing next_seq. Readers need no lock: a record carries
  * its sequence number, stored last, so a reader that races with an appender
