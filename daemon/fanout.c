@@ -515,10 +515,9 @@ static bool ready(struct fanout *f, uint32_t i, uint64_t head, int64_t now)
 		m->streaming = true;
 		m->cursor = atomic_load(&s->cursor);
 		m->join_seq = atomic_load(&s->join_seq);
-		room_lock(r);   /* a NICK may be renaming it */
 		m->uid = s->uid;
-		memcpy(m->key, s->key, sizeof(m->key));
-		room_unlock(r);
+		memcpy(m->key, s->join_key, sizeof(m->key));
+		m->key[NAME_MAX_LEN] = '\0';
 	}
 	uint64_t end = atomic_load(&s->end_seq);
 	if (m->streaming && !m->ending && m->cursor < room_oldest(r, head) &&

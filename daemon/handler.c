@@ -326,6 +326,7 @@ static void cmd_join(struct handler *h, const struct command *c)
 		return;
 	struct room *r = h->room;
 	room_slot_join_locked(r, h->slot, name, skeleton);
+	memcpy(h->me->join_key, h->me->key, sizeof(h->me->join_key));
 	struct room_event ev = {
 		.kind = EV_JOIN, .origin = h->slot + 1, .name = name, .login = h->login,
 	};

@@ -68,6 +68,9 @@ struct room_slot {
 	_Atomic uint64_t cursor;     /* handler, at JOIN: the first event to send */
 	_Atomic uint64_t join_seq;   /* handler, at JOIN (before streaming): its
 				      * JOIN event; events below it are replayed */
+	char join_key[NAME_MAX_LEN + 1];  /* handler, at JOIN (before streaming):
+				      * the key it joined under (a NICK may
+				      * change `key` before the writer looks) */
 	_Atomic uint64_t end_seq;    /* the member's LEAVE (under the lock), after
 				      * which nothing is its; 0: none yet */
 	_Atomic uint32_t streaming;  /* handler: OK JOIN is queued, send events */
