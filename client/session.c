@@ -236,15 +236,21 @@ static void send_next(struct session *s)
 	}
 }
 
-static void send_join(struct session *s)
+/* JOIN, with LAST-SEQ if resuming. */
+static void send_join_as(struct session *s, bool resume)
 {
 	s->state = ST_JOINING;
-	s->resuming = s->ever_joined;
+	s->resuming = resume;
 	s->resume_from = s->last_seq;
 	char last[24];
 
 	text_printf(last, sizeof(last), "%" PRIu64, s->last_seq);
 	send_cmd(s, VERB_JOIN, s->name, s->resuming ? last : NULL);
+}
+
+static void send_join(struct session *s)
+{
+	send_join_as(s, s->ever_joined);
 }
 
 static int connect_now(struct session *s)
@@ -535,7 +541,19 @@ static void on_unknown(struct session *s, const char *line, size_t len)
 static void on_join_refused(struct session *s, const struct server_line *sl)
 {
 	char code[64], text[1024];
+	enum reply_code rc;
 
+	/* The room does not know our LAST-SEQ: it is past its last event, so
+	 * the room's state was lost and its numbers start again. Join afresh
+	 * (the backlog), counting from its numbers. */
+	if (s->resuming && code_from_word(sl->word[0], sl->word_len[0], &rc) &&
+	    rc == CODE_BAD_ARGUMENT) {
+		session_status(s, "the room no longer knows event #%" PRIu64
+			       " (its history was reset); joining without it", s->last_seq);
+		s->last_seq = 0;
+		send_join_as(s, false);
+		return;
+	}
 	clean(sl->word[0], sl->word_len[0], code, sizeof(code));
 	clean(sl->rest, sl->rest_len, text, sizeof(text));
 	session_status(s, "cannot join as %s: %s (%s)", s->name[0] ? s->name : "your login name",

@@ -8,7 +8,11 @@
  * once: one IORING_OP_SEND per member, all in one io_uring_enter (or one
  * send() each where the kernel gives no ring). The member's own events
  * become its acks ("OK SAY seq"); events addressed to someone else are
- * skipped; nothing is copied per member but the batch being sent. Then it
+ * skipped. Live events are matched to a member by (slot, generation);
+ * events replayed from before its JOIN (a resume after a reconnect, or
+ * the backlog) by uid and name key, which outlive the connection: a
+ * private message sent to this uid under this name is delivered again,
+ * and the member's own sent ones are skipped (docs/protocol.md). Nothing is copied per member but the batch being sent. Then it
  * sleeps in epoll until something is posted (wake.h), a full socket
  * drains, or a closing connection's time is up.
  *
@@ -92,6 +96,12 @@ struct member {
 	bool ending;            /* dropped as lagged: only the tail goes out */
 	bool gone;              /* the client is gone: take, do not send */
 	uint64_t cursor;        /* the next event to send */
+	/* Set when streaming starts: events below join_seq are replayed
+	 * (backlog or resume), and a private message among them is this
+	 * member's if it was sent to the same uid under the same name. */
+	uint64_t join_seq;
+	uint32_t uid;
+	char key[NAME_MAX_LEN + 1];
 	int64_t close_at;       /* mono ms: close by then (0: not closing) */
 	char *tail;             /* the unsent rest of a line (and a BYE) */
 	size_t tail_len;
@@ -360,8 +370,13 @@ static bool add_event(struct fanout *f, uint32_t i, uint64_t seq)
 		}
 		return true;
 	}
-	if (info.target && !(info.target == i + 1 && info.target_gen == m->gen))
+	if (info.target && seq < m->join_seq) {
+		/* Replayed: a uid compare first, the key only when it is ours. */
+		if (info.target_uid != m->uid || strcmp(info.target_key, m->key) != 0)
+			return true;
+	} else if (info.target && !(info.target == i + 1 && info.target_gen == m->gen)) {
 		return true;
+	}
 	f->out.len += info.len;
 	return true;
 }
@@ -498,6 +513,10 @@ static bool ready(struct fanout *f, uint32_t i, uint64_t head, int64_t now)
 	if (!m->streaming && atomic_load(&s->streaming)) {
 		m->streaming = true;
 		m->cursor = atomic_load(&s->cursor);
+		m->join_seq = atomic_load(&s->join_seq);
+		m->uid = s->uid;
+		memcpy(m->key, s->join_key, sizeof(m->key));
+		m->key[NAME_MAX_LEN] = '\0';
 	}
 	uint64_t end = atomic_load(&s->end_seq);
 	if (m->streaming && !m->ending && m->cursor < room_oldest(r, head) &&

@@ -306,7 +306,18 @@ static void cmd_join(struct handler *h, const struct command *c)
 	size_t want_len = c->arg ? c->arg_len : strlen(h->login);
 	if (c->text) {
 		if (!proto_parse_u64(c->text, c->text_len, &last)) {
-			reply(h, line_usage(&h->out, c->verb, ""));
+			reply(h, line_usage(&h->out, c->verb, " (LAST-SEQ: a number from 0)"));
+			return;
+		}
+		/* The last event the client saw is below the head: a larger
+		 * number is no event of this room (and UINT64_MAX + 1 would
+		 * wrap to a replay of the whole log). Our JOIN will be at the
+		 * head or later, so last + 1 <= its seq below. */
+		uint64_t head = room_head(h->room);
+		if (last >= head) {
+			reply(h, line_err(&h->out, CODE_BAD_ARGUMENT,
+					  "LAST-SEQ %" PRIu64 " is past the room's last event (%" PRIu64 ")",
+					  last, head - 1));
 			return;
 		}
 		resume = true;
@@ -316,6 +327,7 @@ static void cmd_join(struct handler *h, const struct command *c)
 		return;
 	struct room *r = h->room;
 	room_slot_join_locked(r, h->slot, name, skeleton);
+	memcpy(h->me->join_key, h->me->key, sizeof(h->me->join_key));
 	struct room_event ev = {
 		.kind = EV_JOIN, .origin = h->slot + 1, .name = name, .login = h->login,
 	};
@@ -335,6 +347,7 @@ static void cmd_join(struct handler *h, const struct command *c)
 	reply(h, line_ok(&h->out, VERB_JOIN, "%s %" PRIu64, name, seq));
 	send_motd(h);
 	flush_replies(h);
+	atomic_store(&h->me->join_seq, seq);
 	atomic_store(&h->me->cursor, start > oldest ? start : oldest);
 	atomic_store(&h->me->streaming, 1);
 	h->joined = true;

@@ -22,7 +22,7 @@
 #include "wake.h"
 
 #define ROOM_MAGIC   0x316d727461686c63ULL   /* "chatrm1" */
-#define ROOM_VERSION 5   /* 5: the name index after the slots */
+#define ROOM_VERSION 6   /* 6: records name sender and target by uid and key */
 
 static size_t round_up(size_t n, size_t to)
 {
@@ -225,6 +225,12 @@ uint64_t room_append_locked(struct room *r, const struct room_event *ev)
 	rec->origin_gen = ev->origin ? r->slots[ev->origin - 1].gen : 0;
 	rec->target = ev->target;
 	rec->target_gen = ev->target ? r->slots[ev->target - 1].gen : 0;
+	rec->origin_uid = ev->origin ? r->slots[ev->origin - 1].uid : 0;
+	rec->target_uid = ev->target ? r->slots[ev->target - 1].uid : 0;
+	memcpy(rec->origin_key, ev->origin ? r->slots[ev->origin - 1].key : "",
+	       ev->origin ? sizeof(rec->origin_key) : 1);
+	memcpy(rec->target_key, ev->target ? r->slots[ev->target - 1].key : "",
+	       ev->target ? sizeof(rec->target_key) : 1);
 	rec->kind = (uint16_t)ev->kind;
 	rec->reason = (uint8_t)ev->reason;
 	text_printf(rec->name, sizeof(rec->name), "%s", ev->name ? ev->name : "");
@@ -240,6 +246,7 @@ uint64_t room_append_locked(struct room *r, const struct room_event *ev)
 				       NULL, 0, "(event too long)", 16);
 		rec->kind = EV_NOTICE;
 		rec->origin = rec->origin_gen = rec->target = rec->target_gen = 0;
+		rec->origin_uid = rec->target_uid = 0;
 		text_len = 16;
 	}
 	/* The text is the line's last field, before its "\n". */
@@ -279,6 +286,13 @@ bool room_read(struct room *r, uint64_t seq, struct room_rec_info *info,
 	info->origin_gen = rec->origin_gen;
 	info->target = rec->target;
 	info->target_gen = rec->target_gen;
+	info->origin_uid = rec->origin_uid;
+	info->target_uid = rec->target_uid;
+	if (info->target) {
+		memcpy(info->origin_key, rec->origin_key, sizeof(info->origin_key));
+		memcpy(info->target_key, rec->target_key, sizeof(info->target_key));
+		info->origin_key[NAME_MAX_LEN] = info->target_key[NAME_MAX_LEN] = '\0';
+	}
 	info->kind = (enum event_kind)rec->kind;
 	info->text_off = rec->text_off;
 	info->text_len = rec->text_len;

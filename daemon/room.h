@@ -7,7 +7,8 @@
  * mutex; the name index (nameindex.h) finds its joined members by name and
  * by look-alike skeleton without a scan. The ring log holds the last
  * `history` events, each with its fields
- * (kind, origin, target, name, login, reason, text) and already formatted
+ * (kind, origin, target, name, login, reason, text; the sender's and the
+ * target's uid and name key, by which a replay addresses it) and already formatted
  * as its lchat/1 line; an appender fills a record under the mutex and
  * publishes it by advancing next_seq. Readers need no lock: a record carries
  * its sequence number, stored last, so a reader that races with an appender
@@ -65,6 +66,11 @@ struct room_slot {
 	char login[LOGIN_MAX + 1];
 	/* Between the handler and the fan-out writer (fanout.c). */
 	_Atomic uint64_t cursor;     /* handler, at JOIN: the first event to send */
+	_Atomic uint64_t join_seq;   /* handler, at JOIN (before streaming): its
+				      * JOIN event; events below it are replayed */
+	char join_key[NAME_MAX_LEN + 1];  /* handler, at JOIN (before streaming):
+				      * the key it joined under (a NICK may
+				      * change `key` before the writer looks) */
 	_Atomic uint64_t end_seq;    /* the member's LEAVE (under the lock), after
 				      * which nothing is its; 0: none yet */
 	_Atomic uint32_t streaming;  /* handler: OK JOIN is queued, send events */
@@ -80,6 +86,13 @@ struct room_rec {
 	uint32_t origin_gen;
 	uint32_t target;             /* slot + 1, or 0 for everyone */
 	uint32_t target_gen;
+	/* Who a message is from and to, in a form that outlives the
+	 * connection (a resumed session has another slot and generation):
+	 * the uid and the name's key (name_key()) at the time it was sent. */
+	uint32_t origin_uid;
+	uint32_t target_uid;
+	char origin_key[NAME_MAX_LEN + 1];
+	char target_key[NAME_MAX_LEN + 1];
 	uint16_t kind;
 	uint8_t reason;              /* LEAVE: enum leave_reason */
 	uint8_t reserved;
@@ -163,6 +176,10 @@ uint64_t room_oldest(struct room *r, uint64_t head);
 struct room_rec_info {
 	uint64_t seq;
 	uint32_t origin, origin_gen, target, target_gen;
+	uint32_t origin_uid, target_uid;
+	/* Only for a private message (target != 0): the names' keys. */
+	char origin_key[NAME_MAX_LEN + 1];
+	char target_key[NAME_MAX_LEN + 1];
 	enum event_kind kind;
 	size_t len;
 	size_t text_off, text_len;   /* within the line copied */

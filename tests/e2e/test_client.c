@@ -5,13 +5,16 @@
  * Screens are read with capture-pane and polled with deadlines. Names used
  * here (alice, bob, carol, dave, erin, observer) must not be other
  * accounts' login names on the test machine. */
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fakesrv.h"
 #include "harness.h"
+#include "procfs.h"
 #include "procs.h"
 #include "tmux.h"
 
@@ -218,6 +221,97 @@ START_TEST(test_reconnect_after_restart)
 	tc_expect_skip(erin2, "EV [0-9]+ [0-9]+ MSG alice typed while away$", TC_TIMEOUT);
 	tmux_stop(t);
 	tc_close(erin2);
+	lchatd_stop_ok(d);
+}
+END_TEST
+
+/* A private message that was in the room log but never reached alice's
+ * client (the writer stopped, then the daemon killed): after the restart
+ * the client resumes and shows it once, in its place before the public
+ * message that followed it. */
+START_TEST(test_missed_private_after_restart)
+{
+	struct lchatd *d = lchatd_start(CONF "log_messages = true\n");
+	struct tmux *t = tmux_start(d->dir);
+	struct tclient *erin = tc_connect(d->sock);
+	pid_t old, writer;
+
+	tc_join(erin, "erin");
+	lchat_in_room(t, "alice", d->sock);
+	tc_expect(erin, "EV [0-9]+ [0-9]+ JOIN alice ", TC_TIMEOUT);
+	tc_send(erin, "SAY before the break");
+	tc_ack(erin, "SAY");
+	tmux_wait(t, "alice", TS "<erin> before the break$", T_WAIT);
+
+	/* The writer stops: what erin sends now is in the log, unsent. */
+	old = lchatd_daemon_pid(d);
+	writer = wait_child_titled(old, "lchatd: fanout", 0, TC_TIMEOUT);
+	ck_assert_int_eq(kill(writer, SIGSTOP), 0);
+	tc_send(erin, "PRIV alice the missed secret");
+	tc_send(erin, "SAY public after");
+	ck_assert(lchatd_log_has(d, "PRIV from erin .* to alice: the missed secret", T_WAIT));
+	ck_assert(lchatd_log_has(d, "SAY from erin .*: public after", T_WAIT));
+	ck_assert_int_eq(kill(old, SIGKILL), 0);
+	tc_close(erin);
+	while (proc_alive(old) || proc_alive(writer))
+		sleep_ms(10);
+
+	tmux_wait(t, "alice", "-!- back in the room as alice", T_WAIT);
+	tmux_wait(t, "alice", TS "<erin> public after$", T_WAIT);
+	ck_assert_int_eq(tmux_count(t, "alice", TS "\\*erin\\* \\(private\\) the missed secret$"), 1);
+	ck_assert_int_eq(tmux_count(t, "alice", TS "<erin> before the break$"), 1);
+	{
+		char *screen = tmux_screen(t, "alice");
+		char *p = strstr(screen, "the missed secret"), *a = strstr(screen, "<erin> public after");
+
+		ck_assert(p && a && p < a);
+		free(screen);
+	}
+	tmux_stop(t);
+	lchatd_stop_ok(d);
+}
+END_TEST
+
+/* The room's state is lost (its file removed) while lchat is away: its
+ * resume is refused (LAST-SEQ past the new room's last event) and it
+ * joins afresh, and shows the new room's events, numbered from 1 again. */
+START_TEST(test_rejoin_after_state_lost)
+{
+	struct lchatd *d = lchatd_start(CONF);
+	struct tmux *t = tmux_start(d->dir);
+	struct tclient *erin = tc_connect(d->sock);
+	char path[PATH_MAX];
+	pid_t old;
+
+	tc_join(erin, "erin");
+	lchat_in_room(t, "alice", d->sock);
+	tc_expect(erin, "EV [0-9]+ [0-9]+ JOIN alice ", TC_TIMEOUT);
+	for (int i = 0; i < 8; i++) {
+		tc_send(erin, "SAY old room %d", i);
+		tc_ack(erin, "SAY");
+	}
+	tmux_wait(t, "alice", TS "<erin> old room 7$", T_WAIT);
+
+	snprintf(path, sizeof(path), "%s/room", d->state);
+	ck_assert_int_eq(unlink(path), 0);
+	old = lchatd_daemon_pid(d);
+	ck_assert_int_eq(kill(old, SIGKILL), 0);
+	tc_close(erin);
+	while (proc_alive(old))
+		sleep_ms(10);
+	sock_wait_connectable(d->sock, 10000);
+
+	erin = tc_connect(d->sock);
+	tc_join(erin, "erin");
+	tc_send(erin, "SAY new room");
+	tc_ack(erin, "SAY");
+	/* (Live or in the backlog: the number is below the old LAST-SEQ
+	 * either way, and was dropped as seen before.) */
+	tmux_wait(t, "alice", TS "<erin> new room$", T_WAIT);
+	ck_assert_int_eq(tmux_count(t, "alice", "-!- the room no longer knows event #10 "
+				    "\\(its history was reset\\); joining without it"), 1);
+	tmux_stop(t);
+	tc_close(erin);
 	lchatd_stop_ok(d);
 }
 END_TEST
@@ -449,6 +543,8 @@ static Suite *client_suite(void)
 		{ "typing_survives_incoming", test_typing_survives_incoming, 60 },
 		{ "taken_name_asked_again", test_taken_name_asked_again, 60 },
 		{ "reconnect_after_restart", test_reconnect_after_restart, 90 },
+		{ "missed_private_after_restart", test_missed_private_after_restart, 90 },
+		{ "rejoin_after_state_lost", test_rejoin_after_state_lost, 90 },
 		{ "backoff_shown", test_backoff_shown, 60 },
 		{ "commands", test_commands, 60 },
 		{ "quit_with_reason", test_quit_with_reason, 60 },

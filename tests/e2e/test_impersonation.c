@@ -8,6 +8,7 @@
  * not be other accounts' login names, nor look like one. */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -236,6 +237,48 @@ START_TEST(test_lookalike_of_member)
 	linesock_close(&m);
 	tc_close(carol);
 	tc_close(alice);
+	lchatd_stop_ok(d);
+}
+END_TEST
+
+/* A private message is replayed by uid and name: another uid that joins
+ * under the recipient's name once it is free, resuming from before the
+ * message, never gets it (docs/protocol.md: who can see a private one). */
+START_TEST(test_private_not_replayed_to_other_uid)
+{
+	struct lchatd *d = lchatd_start("motd = \"\"\n");
+	struct tclient *alice = tc_connect(d->sock), *bob = tc_connect(d->sock);
+	struct linesock m;
+	uint64_t ja, jb, p;
+	size_t len;
+	char *line, cmd[64];
+
+	ja = tc_join(alice, "alice");
+	jb = tc_join(bob, "bob");
+	tc_expect(alice, "EV [0-9]+ [0-9]+ JOIN bob ", TC_TIMEOUT);
+	tc_send(bob, "PRIV alice for root's alice only");
+	p = tc_ack(bob, "PRIV");
+	tc_expectf(alice, TC_TIMEOUT, "EV %" PRIu64 " [0-9]+ PRIV bob for root's alice only$", p);
+	tc_close(alice);
+	tc_expect(bob, "EV [0-9]+ [0-9]+ LEAVE alice ", TC_TIMEOUT);
+
+	connect_as(&m, d->dir, d->sock, NOBODY);
+	free(ls_expect(&m, "HELLO lchat/1 .* login=nobody "));
+	snprintf(cmd, sizeof(cmd), "JOIN alice %" PRIu64 "\nPING end-of-replay\n", ja);
+	ls_send(&m, cmd);
+	free(ls_expect(&m, "OK JOIN alice [0-9]+$"));
+	for (;;) {
+		line = linesock_read(&m, mono_ms_now() + TC_TIMEOUT, &len);
+		ck_assert_msg(line, "no PONG after the replay");
+		bool end = line_matches(line, "PONG end-of-replay$");
+		ck_assert_msg(!re_contains(line, " PRIV "), "nobody got %s", line);
+		free(line);
+		if (end)
+			break;
+	}
+	linesock_close(&m);
+	tc_close(bob);
+	(void)jb;
 	lchatd_stop_ok(d);
 }
 END_TEST
@@ -542,6 +585,7 @@ int main(void)
 		{ "names_refused", test_names_refused, 30 },
 		{ "lookalike_of_member", test_lookalike_of_member, 30 },
 		{ "nick_lookalike", test_nick_lookalike, 30 },
+		{ "private_not_replayed_to_other_uid", test_private_not_replayed_to_other_uid, 30 },
 		{ "socket_passing", test_socket_passing, 30 },
 		{ "names_without_enumeration", test_names_without_enumeration, 30 },
 		{ "renamed_account", test_renamed_account, 30 },

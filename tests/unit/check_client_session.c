@@ -611,6 +611,28 @@ START_TEST(test_resume_gap_reported)
 }
 END_TEST
 
+/* A LAST-SEQ the room refuses (past its last event: its state was lost)
+ * is dropped: the client joins afresh and takes the room's numbers. */
+START_TEST(test_resume_refused_joins_afresh)
+{
+	joined(500);
+	hang_up();
+	session_tick(&S, S.retry_at);
+	accept_peer();
+	expect_sent("JOIN alice 500");
+	feed("ERR bad-argument LAST-SEQ 500 is past the room's last event (3)");
+	PRINTED("the room no longer knows event #500");
+	expect_sent("JOIN alice");
+	feed("OK JOIN alice 4");
+	expect_sent("PING lchat-sync");
+	feed("EV 2 1795290000000 MSG bob after the reset");
+	feed("PONG lchat-sync");
+	PRINTED("after the reset");
+	ck_assert_uint_eq(S.last_seq, 4);
+	teardown();
+}
+END_TEST
+
 START_TEST(test_unconfirmed_reported)
 {
 	joined(10);
@@ -845,6 +867,7 @@ static Suite *client_session_suite(void)
 	tcase_add_test(tc, test_backoff_doubles_to_ten_seconds);
 	tcase_add_test(tc, test_resume_no_gap);
 	tcase_add_test(tc, test_resume_gap_reported);
+	tcase_add_test(tc, test_resume_refused_joins_afresh);
 	tcase_add_test(tc, test_unconfirmed_reported);
 	tcase_add_test(tc, test_waiting_lines_survive_reconnect);
 	tcase_add_test(tc, test_script_resends_rate_limited);
