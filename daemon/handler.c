@@ -243,29 +243,14 @@ static void send_motd(struct handler *h)
 	}
 }
 
-/* The name rules of JOIN and NICK (docs/protocol.md), for the name `want`
- * (len bytes): its syntax, the reserved names and other accounts' logins
- * and their look-alikes (name_check_for_uid), then, under the room lock,
- * that no other member has it (in any case) and that no member of another
- * user has a name that looks like it. If h may take it, returns true with
- * the room LOCKED and the name and its skeleton in name and skeleton: the
- * caller takes it, writes its event and unlocks. Otherwise replies the
- * ERR (none if an administrator has closed us: check_kicked() says
- * goodbye) and returns false, the room unlocked. */
-static bool lock_name(struct handler *h, const char *want, size_t len,
-		      char name[NAME_MAX_LEN + 1], char skeleton[NAME_MAX_LEN + 1])
+/* Under the room lock: may h take `name` (skeleton `skeleton`) as far as
+ * the room goes: no other member has it (in any case), and no member of
+ * another user has a look-alike? If not, unlocks and replies the ERR
+ * (none if an administrator has closed us: check_kicked() says goodbye). */
+static bool room_allows_locked(struct handler *h, const char *name, const char *skeleton)
 {
-	enum name_error ne = name_check_for_uid(want, len, h->uid);
-	if (ne != NAME_OK) {
-		reply(h, line_err(&h->out, name_error_reply(ne), "%s", name_error_message(ne)));
-		return false;
-	}
-	memcpy(name, want, len);
-	name[len] = '\0';
-	name_skeleton(name, skeleton);
-
 	struct room *r = h->room;
-	room_lock(r);
+
 	if (atomic_load(&h->me->kicked) != KICK_NONE) {
 		room_unlock(r);   /* check_kicked() says goodbye */
 		return false;
@@ -290,6 +275,52 @@ static bool lock_name(struct handler *h, const char *want, size_t len,
 	return true;
 }
 
+/* The name rules of JOIN and NICK (docs/protocol.md), for the name `want`
+ * (len bytes), cheapest first so that a refused name costs no process:
+ * its syntax, the reserved names and the accounts table's logins and
+ * their look-alikes (name_check_known, in memory), then the room (under
+ * its lock). Only a name that passes all of these and that the table
+ * cannot vouch for is asked of the name service (a child process), at
+ * most once per `spend` token of the connection's rate limit (a JOIN
+ * spends one here; a NICK has spent its own), and the room is checked
+ * again after it. If h may take the name, returns true with the room
+ * LOCKED and the name and its skeleton in name and skeleton: the caller
+ * takes it, writes its event and unlocks. Otherwise replies the ERR and
+ * returns false, the room unlocked. */
+static bool lock_name(struct handler *h, const char *want, size_t len, bool spend,
+		      char name[NAME_MAX_LEN + 1], char skeleton[NAME_MAX_LEN + 1])
+{
+	bool ask;
+	enum name_error ne = name_check_known(want, len, h->uid, &ask);
+	if (ne != NAME_OK) {
+		reply(h, line_err(&h->out, name_error_reply(ne), "%s", name_error_message(ne)));
+		return false;
+	}
+	memcpy(name, want, len);
+	name[len] = '\0';
+	name_skeleton(name, skeleton);
+
+	room_lock(h->room);
+	if (!room_allows_locked(h, name, skeleton))
+		return false;
+	if (!ask)
+		return true;
+	room_unlock(h->room);
+	if (spend && !rate_ok(h)) {
+		reply(h, line_err(&h->out, CODE_RATE_LIMITED,
+				  "at most %ld messages or name changes per second",
+				  h->cfg->rate_limit));
+		return false;
+	}
+	ne = name_check_service(want, len, h->uid);
+	if (ne != NAME_OK) {
+		reply(h, line_err(&h->out, name_error_reply(ne), "%s", name_error_message(ne)));
+		return false;
+	}
+	room_lock(h->room);
+	return room_allows_locked(h, name, skeleton);
+}
+
 static void cmd_join(struct handler *h, const struct command *c)
 {
 	char name[NAME_MAX_LEN + 1];
@@ -311,7 +342,7 @@ static void cmd_join(struct handler *h, const struct command *c)
 		resume = true;
 	}
 	char skeleton[NAME_MAX_LEN + 1];
-	if (!lock_name(h, want, want_len, name, skeleton))
+	if (!lock_name(h, want, want_len, true, name, skeleton))
 		return;
 	struct room *r = h->room;
 	room_slot_join_locked(r, h->slot, name, skeleton);
@@ -441,7 +472,7 @@ static void cmd_nick(struct handler *h, const struct command *c)
 				  h->cfg->rate_limit));
 		return;
 	}
-	if (!lock_name(h, c->arg, c->arg_len, name, skeleton))
+	if (!lock_name(h, c->arg, c->arg_len, false, name, skeleton))
 		return;
 	struct room *r = h->room;
 	room_slot_rename_locked(r, h->slot, name, skeleton);
