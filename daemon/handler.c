@@ -47,6 +47,12 @@
  * sends without reading is slowed down, not dropped for its own acks. */
 #define BEHIND_MAX 1024
 
+/* A token bucket: tokens left, as of ms (mono_ms()). */
+struct bucket {
+	double tokens;
+	int64_t ms;
+};
+
 struct handler {
 	struct room *room;
 	const struct lchat_config *cfg;
@@ -68,8 +74,8 @@ struct handler {
 	uint64_t behind_max;    /* BEHIND_MAX, or less in a short log */
 	struct linebuf in;
 	struct buffer out;      /* replies not yet in the queue */
-	double tokens;          /* rate limit bucket */
-	int64_t tokens_ms;
+	struct bucket rate;     /* messages and name changes */
+	struct bucket lookups;  /* JOINs that ask the name service */
 };
 
 /* Queue one reply line (lines.h); a handler out of memory closes the
@@ -214,19 +220,25 @@ static void check_ended(struct handler *h)
 
 /* ---- commands in ----------------------------------------------------- */
 
-static bool rate_ok(struct handler *h)
+/* Take a token from b (rate_limit per second, at most rate_burst kept). */
+static bool bucket_take(struct handler *h, struct bucket *b)
 {
 	int64_t now = mono_ms();
 	double rate = (double)h->cfg->rate_limit, burst = (double)h->cfg->rate_burst;
 
-	h->tokens += (double)(now - h->tokens_ms) * rate / 1000.0;
-	if (h->tokens > burst)
-		h->tokens = burst;
-	h->tokens_ms = now;
-	if (h->tokens < 1.0)
+	b->tokens += (double)(now - b->ms) * rate / 1000.0;
+	if (b->tokens > burst)
+		b->tokens = burst;
+	b->ms = now;
+	if (b->tokens < 1.0)
 		return false;
-	h->tokens -= 1.0;
+	b->tokens -= 1.0;
 	return true;
+}
+
+static bool rate_ok(struct handler *h)
+{
+	return bucket_take(h, &h->rate);
 }
 
 static void send_motd(struct handler *h)
@@ -280,9 +292,9 @@ static bool room_allows_locked(struct handler *h, const char *name, const char *
  * its syntax, the reserved names and the accounts table's logins and
  * their look-alikes (name_check_known, in memory), then the room (under
  * its lock). Only a name that passes all of these and that the table
- * cannot vouch for is asked of the name service (a child process), at
- * most once per `spend` token of the connection's rate limit (a JOIN
- * spends one here; a NICK has spent its own), and the room is checked
+ * cannot vouch for is asked of the name service (a child process), for a
+ * token of the connection's lookup bucket if `spend` (a JOIN; a NICK has
+ * spent one of its message rate limit), and the room is checked
  * again after it. If h may take the name, returns true with the room
  * LOCKED and the name and its skeleton in name and skeleton: the caller
  * takes it, writes its event and unlocks. Otherwise replies the ERR and
@@ -306,10 +318,9 @@ static bool lock_name(struct handler *h, const char *want, size_t len, bool spen
 	if (!ask)
 		return true;
 	room_unlock(h->room);
-	if (spend && !rate_ok(h)) {
+	if (spend && !bucket_take(h, &h->lookups)) {
 		reply(h, line_err(&h->out, CODE_RATE_LIMITED,
-				  "at most %ld messages or name changes per second",
-				  h->cfg->rate_limit));
+				  "at most %ld names looked up per second", h->cfg->rate_limit));
 		return false;
 	}
 	ne = name_check_service(want, len, h->uid);
@@ -751,8 +762,8 @@ void handler_main(const struct handler_args *a)
 	safe_login(a->uid, h.login, sizeof(h.login));
 	snprintf(h.me->login, sizeof(h.me->login), "%s", h.login);
 	proctitle_set("lchatd: (%s)", h.login);
-	h.tokens = (double)a->cfg->rate_burst;
-	h.tokens_ms = mono_ms();
+	h.rate.tokens = h.lookups.tokens = (double)a->cfg->rate_burst;
+	h.rate.ms = h.lookups.ms = mono_ms();
 	h.join_deadline = mono_ms() + a->cfg->join_timeout * 1000;
 	h.behind_max = a->room->history / 2 < BEHIND_MAX ? a->room->history / 2 : BEHIND_MAX;
 	if (linebuf_init(&h.in, (size_t)a->cfg->max_line) < 0)
