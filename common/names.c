@@ -25,18 +25,34 @@ static bool is_alnum(char c)
 	       (c >= '0' && c <= '9');
 }
 
+static bool is_separator(char c);
+
 static bool is_name_char(char c)
 {
-	return is_alnum(c) || c == '.' || c == '_' || c == '-';
+	return is_alnum(c) || is_separator(c);
+}
+
+/* The separators a name may contain (is_name_char()); they carry no look
+ * of their own, so the skeleton drops them: "r.oot", "root_" and "ro-ot"
+ * are all "root". */
+static bool is_separator(char c)
+{
+	return c == '.' || c == '_' || c == '-';
 }
 
 void name_skeleton(const char *name, char *out)
 {
-	size_t o = 0;
+	char bare[NAME_MAX_LEN + 1];
+	size_t n = 0, o = 0;
 
-	for (size_t i = 0; i < NAME_MAX_LEN && name[i] != '\0'; i++) {
-		char c = ascii_lower(name[i]);
-		char next = i + 1 < NAME_MAX_LEN ? ascii_lower(name[i + 1]) : '\0';
+	/* First lower case without separators, so that a pair split by one
+	 * ("r.n") still folds; then the look-alikes, left to right. */
+	for (size_t i = 0; i < NAME_MAX_LEN && name[i] != '\0'; i++)
+		if (!is_separator(name[i]))
+			bare[n++] = ascii_lower(name[i]);
+	bare[n] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		char c = bare[i], next = bare[i + 1];
 
 		if (c == 'r' && next == 'n') {
 			c = 'm';

@@ -6,8 +6,9 @@
  * case-insensitively: name_key() gives the comparison key.
  *
  * ASCII has look-alikes too: "a1ice" or "aIice" for "alice", "adm1n" for
- * "admin". name_skeleton() maps a name to what it looks like, and two names
- * with the same skeleton are confusable: a name may not be confusable with
+ * "admin", and the separators: "root.", "r.oot", "admin_", "ro-ot".
+ * name_skeleton() maps a name to what it looks like, and two names with
+ * the same skeleton are the same name to a reader, so confusable: a name may not be confusable with
  * a reserved name, with another account's login name, or with the name of
  * another user's member of the room.
  *
@@ -43,8 +44,9 @@ enum name_error name_check_syntax(const char *name, size_t n);
 /* Lower-case comparison key of a valid name into key (NAME_MAX_LEN + 1). */
 void name_key(const char *name, char *key);
 
-/* The skeleton of a name, into out (NAME_MAX_LEN + 1): lower case, then
- * each look-alike replaced by one representative, left to right:
+/* The skeleton of a name, into out (NAME_MAX_LEN + 1): lower case, the
+ * separators '.', '_' and '-' dropped, then each look-alike replaced by
+ * one representative, left to right:
  *   0 -> o     1, i (and so I), l -> l     5 -> s     rn -> m     vv -> w
  * The set is the confusions of common terminal fonts: the digits that
  * look like letters, capital I and small l, and the pairs that run

@@ -143,19 +143,23 @@ struct answer {
 	char login[NAME_MAX_LEN + 1];
 };
 
-static void ask_here(const char *login, uid_t uid, struct answer *a)
+/* The answers for login and login2 (by uid if login is NULL; a[1] is
+ * left empty if login2 is NULL). */
+static void ask_here(const char *login, const char *login2, uid_t uid, struct answer a[2])
 {
-	memset(a, 0, sizeof(*a));
-	a->found = passwd_find(login, uid, &a->uid, a->login, sizeof(a->login));
+	memset(a, 0, 2 * sizeof(*a));
+	a[0].found = passwd_find(login, uid, &a[0].uid, a[0].login, sizeof(a[0].login));
+	if (login2)
+		a[1].found = passwd_find(login2, 0, &a[1].uid, a[1].login, sizeof(a[1].login));
 }
 
-/* Read the child's answer within the timeout: true if it came whole. */
-static bool read_answer(int fd, struct answer *a)
+/* Read the child's answers within the timeout: true if they came whole. */
+static bool read_answer(int fd, struct answer a[2])
 {
 	int64_t deadline = mono_ms() + LOOKUP_TIMEOUT_MS;
 	size_t got = 0;
 
-	while (got < sizeof(*a)) {
+	while (got < 2 * sizeof(*a)) {
 		int64_t left = deadline - mono_ms();
 		if (left <= 0)
 			return false;
@@ -165,7 +169,7 @@ static bool read_answer(int fd, struct answer *a)
 			return false;
 		if (n <= 0)
 			continue;
-		ssize_t r = read(fd, (char *)a + got, sizeof(*a) - got);
+		ssize_t r = read(fd, (char *)a + got, 2 * sizeof(*a) - got);
 		if (r < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (r <= 0)
@@ -175,21 +179,21 @@ static bool read_answer(int fd, struct answer *a)
 	return true;
 }
 
-/* Ask the name service by login (login != NULL) or by uid, in a child
- * (here if there can be no child). */
-static void ask(const char *login, uid_t uid, struct answer *a)
+/* Ask the name service by login (login != NULL; and login2 if not NULL)
+ * or by uid, in one child (here if there can be no child). */
+static void ask2(const char *login, const char *login2, uid_t uid, struct answer a[2])
 {
 	int p[2];
 
 	if (pipe2(p, O_CLOEXEC) < 0) {
-		ask_here(login, uid, a);
+		ask_here(login, login2, uid, a);
 		return;
 	}
 	pid_t pid = fork();
 	if (pid < 0) {
 		close(p[0]);
 		close(p[1]);
-		ask_here(login, uid, a);
+		ask_here(login, login2, uid, a);
 		return;
 	}
 	if (pid == 0) {
@@ -198,22 +202,33 @@ static void ask(const char *login, uid_t uid, struct answer *a)
 		if (p[1] > 3)
 			close_range(3, (unsigned)p[1] - 1, 0);
 		close_range((unsigned)p[1] + 1, ~0U, 0);
-		ask_here(login, uid, a);
-		_exit(write_all(p[1], a, sizeof(*a)) == 0 ? 0 : 1);
+		ask_here(login, login2, uid, a);
+		_exit(write_all(p[1], a, 2 * sizeof(*a)) == 0 ? 0 : 1);
 	}
 	close(p[1]);
 	bool whole = read_answer(p[0], a);
 	close(p[0]);
 	if (!whole) {
 		kill(pid, SIGKILL);
-		memset(a, 0, sizeof(*a));   /* counts as a failed lookup */
+		memset(a, 0, 2 * sizeof(*a));   /* counts as a failed lookup */
 	}
 	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 		;
-	a->login[sizeof(a->login) - 1] = '\0';
+	a[0].login[sizeof(a[0].login) - 1] = a[1].login[sizeof(a[1].login) - 1] = '\0';
+}
+
+/* One login, or a uid (login NULL), asked in a child. */
+static void ask(const char *login, uid_t uid, struct answer *a)
+{
+	struct answer both[2];
+
+	ask2(login, NULL, uid, both);
+	*a = both[0];
 }
 
 /* ---- lookups ----------------------------------------------------------- */
+
+static const struct account *table_login(const char *login);
 
 /* The first entry whose skeleton is not below `skeleton`. */
 static size_t first_with_skeleton(const char *skeleton)
@@ -255,15 +270,11 @@ void account_login(uid_t uid, char *buf, size_t len)
 
 bool account_uid(const char *login, uid_t *uid)
 {
-	if (strlen(login) <= NAME_MAX_LEN) {
-		char skeleton[NAME_MAX_LEN + 1];
-		name_skeleton(login, skeleton);
-		for (size_t i = first_with_skeleton(skeleton);
-		     i < table.n && strcmp(table.v[i].skeleton, skeleton) == 0; i++)
-			if (strcmp(table.v[i].login, login) == 0) {
-				*uid = table.v[i].uid;
-				return true;
-			}
+	const struct account *known = strlen(login) <= NAME_MAX_LEN ? table_login(login) : NULL;
+
+	if (known) {
+		*uid = known->uid;
+		return true;
 	}
 	struct answer a;
 	ask(login, 0, &a);
@@ -283,32 +294,74 @@ bool account_looks_like(const char *skeleton, uid_t uid)
 
 /* ---- the login-name rule ----------------------------------------------- */
 
-enum name_error name_check_for_uid(const char *name, size_t n, uid_t uid)
+/* The name (n bytes, valid) as given and in lower case: the logins it is
+ * compared with; *count is 1 if they are the same. */
+static void login_forms(const char *name, size_t n, char exact[NAME_MAX_LEN + 1],
+			char lower[NAME_MAX_LEN + 1], size_t *count)
 {
-	char exact[NAME_MAX_LEN + 1], lower[NAME_MAX_LEN + 1];
-	enum name_error err = name_check_syntax(name, n);
-	bool own = false;
-
-	if (err != NAME_OK)
-		return err;
-	memcpy(exact, name, n);     /* n fits: name_check_syntax() said so */
+	memcpy(exact, name, n);
 	exact[n] = '\0';
 	name_key(exact, lower);
-	/* The name as given, then in lower case (if that differs). */
-	const char *logins[] = { exact, lower };
-	for (size_t i = 0; i < (strcmp(exact, lower) != 0 ? 2u : 1u); i++) {
-		uid_t owner;
-		if (account_uid(logins[i], &owner)) {
-			if (owner != uid)
-				return NAME_OTHERS_LOGIN;
-			own = true;
-		}
+	*count = strcmp(exact, lower) != 0 ? 2u : 1u;
+}
+
+/* The table's login equal to `login`, or NULL. */
+static const struct account *table_login(const char *login)
+{
+	char skeleton[NAME_MAX_LEN + 1];
+
+	name_skeleton(login, skeleton);
+	for (size_t i = first_with_skeleton(skeleton);
+	     i < table.n && strcmp(table.v[i].skeleton, skeleton) == 0; i++)
+		if (strcmp(table.v[i].login, login) == 0)
+			return &table.v[i];
+	return NULL;
+}
+
+enum name_error name_check_known(const char *name, size_t n, uid_t uid, bool *ask)
+{
+	char forms[2][NAME_MAX_LEN + 1], skeleton[NAME_MAX_LEN + 1];
+	enum name_error err = name_check_syntax(name, n);
+	size_t count;
+	bool own = false;
+
+	*ask = false;
+	if (err != NAME_OK)
+		return err;
+	login_forms(name, n, forms[0], forms[1], &count);
+	for (size_t i = 0; i < count; i++) {
+		const struct account *a = table_login(forms[i]);
+		if (a && a->uid != uid)
+			return NAME_OTHERS_LOGIN;
+		own = own || a;
 	}
 	if (own)
 		return NAME_OK;	/* one's own login */
-	char skeleton[NAME_MAX_LEN + 1];
-	name_skeleton(exact, skeleton);
+	name_skeleton(forms[0], skeleton);
 	if (account_looks_like(skeleton, uid))
 		return NAME_OTHERS_LOGIN;
+	*ask = true;    /* an exact login the table lacks may still exist */
 	return NAME_OK;
+}
+
+enum name_error name_check_service(const char *name, size_t n, uid_t uid)
+{
+	char forms[2][NAME_MAX_LEN + 1];
+	struct answer a[2];
+	size_t count;
+
+	login_forms(name, n, forms[0], forms[1], &count);
+	ask2(forms[0], count > 1 ? forms[1] : NULL, 0, a);
+	for (size_t i = 0; i < count; i++)
+		if (a[i].found && a[i].uid != uid)
+			return NAME_OTHERS_LOGIN;
+	return NAME_OK;
+}
+
+enum name_error name_check_for_uid(const char *name, size_t n, uid_t uid)
+{
+	bool unsure;
+	enum name_error err = name_check_known(name, n, uid, &unsure);
+
+	return err == NAME_OK && unsure ? name_check_service(name, n, uid) : err;
 }

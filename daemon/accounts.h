@@ -51,4 +51,15 @@ bool account_looks_like(const char *skeleton, uid_t uid);
  * table only (none before accounts_load()). */
 enum name_error name_check_for_uid(const char *name, size_t n, uid_t uid);
 
+/* name_check_for_uid() in two steps, so that a caller can make every
+ * cheap refusal before the costly one. name_check_known() forks nothing:
+ * the names.h rules, then the table (exact logins, in either case, and
+ * look-alikes). When it accepts a name the table cannot vouch for (no
+ * login of the table has it, nor is it one's own), it sets *ask: only
+ * then does name_check_service() have to ask the name service whether an
+ * account the table lacks has that exact login, in one child for both
+ * cases of the name. */
+enum name_error name_check_known(const char *name, size_t n, uid_t uid, bool *ask);
+enum name_error name_check_service(const char *name, size_t n, uid_t uid);
+
 #endif

@@ -48,6 +48,12 @@
  * sends without reading is slowed down, not dropped for its own acks. */
 #define BEHIND_MAX 1024
 
+/* A token bucket: tokens left, as of ms (mono_ms()). */
+struct bucket {
+	double tokens;
+	int64_t ms;
+};
+
 struct handler {
 	struct room *room;
 	const struct lchat_config *cfg;
@@ -69,8 +75,8 @@ struct handler {
 	uint64_t behind_max;    /* BEHIND_MAX, or less in a short log */
 	struct linebuf in;
 	struct buffer out;      /* replies not yet in the queue */
-	double tokens;          /* rate limit bucket */
-	int64_t tokens_ms;
+	struct bucket rate;     /* messages and name changes */
+	struct bucket lookups;  /* JOINs that ask the name service */
 };
 
 /* Queue one reply line (lines.h); a handler out of memory closes the
@@ -215,19 +221,25 @@ static void check_ended(struct handler *h)
 
 /* ---- commands in ----------------------------------------------------- */
 
-static bool rate_ok(struct handler *h)
+/* Take a token from b (rate_limit per second, at most rate_burst kept). */
+static bool bucket_take(struct handler *h, struct bucket *b)
 {
 	int64_t now = mono_ms();
 	double rate = (double)h->cfg->rate_limit, burst = (double)h->cfg->rate_burst;
 
-	h->tokens += (double)(now - h->tokens_ms) * rate / 1000.0;
-	if (h->tokens > burst)
-		h->tokens = burst;
-	h->tokens_ms = now;
-	if (h->tokens < 1.0)
+	b->tokens += (double)(now - b->ms) * rate / 1000.0;
+	if (b->tokens > burst)
+		b->tokens = burst;
+	b->ms = now;
+	if (b->tokens < 1.0)
 		return false;
-	h->tokens -= 1.0;
+	b->tokens -= 1.0;
 	return true;
+}
+
+static bool rate_ok(struct handler *h)
+{
+	return bucket_take(h, &h->rate);
 }
 
 static void send_motd(struct handler *h)
@@ -244,29 +256,14 @@ static void send_motd(struct handler *h)
 	}
 }
 
-/* The name rules of JOIN and NICK (docs/protocol.md), for the name `want`
- * (len bytes): its syntax, the reserved names and other accounts' logins
- * and their look-alikes (name_check_for_uid), then, under the room lock,
- * that no other member has it (in any case) and that no member of another
- * user has a name that looks like it. If h may take it, returns true with
- * the room LOCKED and the name and its skeleton in name and skeleton: the
- * caller takes it, writes its event and unlocks. Otherwise replies the
- * ERR (none if an administrator has closed us: check_kicked() says
- * goodbye) and returns false, the room unlocked. */
-static bool lock_name(struct handler *h, const char *want, size_t len,
-		      char name[NAME_MAX_LEN + 1], char skeleton[NAME_MAX_LEN + 1])
+/* Under the room lock: may h take `name` (skeleton `skeleton`) as far as
+ * the room goes: no other member has it (in any case), and no member of
+ * another user has a look-alike? If not, unlocks and replies the ERR
+ * (none if an administrator has closed us: check_kicked() says goodbye). */
+static bool room_allows_locked(struct handler *h, const char *name, const char *skeleton)
 {
-	enum name_error ne = name_check_for_uid(want, len, h->uid);
-	if (ne != NAME_OK) {
-		reply(h, line_err(&h->out, name_error_reply(ne), "%s", name_error_message(ne)));
-		return false;
-	}
-	memcpy(name, want, len);
-	name[len] = '\0';
-	name_skeleton(name, skeleton);
-
 	struct room *r = h->room;
-	room_lock(r);
+
 	if (atomic_load(&h->me->kicked) != KICK_NONE) {
 		room_unlock(r);   /* check_kicked() says goodbye */
 		return false;
@@ -289,6 +286,51 @@ static bool lock_name(struct handler *h, const char *want, size_t len,
 		return false;
 	}
 	return true;
+}
+
+/* The name rules of JOIN and NICK (docs/protocol.md), for the name `want`
+ * (len bytes), cheapest first so that a refused name costs no process:
+ * its syntax, the reserved names and the accounts table's logins and
+ * their look-alikes (name_check_known, in memory), then the room (under
+ * its lock). Only a name that passes all of these and that the table
+ * cannot vouch for is asked of the name service (a child process), for a
+ * token of the connection's lookup bucket if `spend` (a JOIN; a NICK has
+ * spent one of its message rate limit), and the room is checked
+ * again after it. If h may take the name, returns true with the room
+ * LOCKED and the name and its skeleton in name and skeleton: the caller
+ * takes it, writes its event and unlocks. Otherwise replies the ERR and
+ * returns false, the room unlocked. */
+static bool lock_name(struct handler *h, const char *want, size_t len, bool spend,
+		      char name[NAME_MAX_LEN + 1], char skeleton[NAME_MAX_LEN + 1])
+{
+	bool ask;
+	enum name_error ne = name_check_known(want, len, h->uid, &ask);
+	if (ne != NAME_OK) {
+		reply(h, line_err(&h->out, name_error_reply(ne), "%s", name_error_message(ne)));
+		return false;
+	}
+	memcpy(name, want, len);
+	name[len] = '\0';
+	name_skeleton(name, skeleton);
+
+	room_lock(h->room);
+	if (!room_allows_locked(h, name, skeleton))
+		return false;
+	if (!ask)
+		return true;
+	room_unlock(h->room);
+	if (spend && !bucket_take(h, &h->lookups)) {
+		reply(h, line_err(&h->out, CODE_RATE_LIMITED,
+				  "at most %ld names looked up per second", h->cfg->rate_limit));
+		return false;
+	}
+	ne = name_check_service(want, len, h->uid);
+	if (ne != NAME_OK) {
+		reply(h, line_err(&h->out, name_error_reply(ne), "%s", name_error_message(ne)));
+		return false;
+	}
+	room_lock(h->room);
+	return room_allows_locked(h, name, skeleton);
 }
 
 static void cmd_join(struct handler *h, const struct command *c)
@@ -323,7 +365,7 @@ static void cmd_join(struct handler *h, const struct command *c)
 		resume = true;
 	}
 	char skeleton[NAME_MAX_LEN + 1];
-	if (!lock_name(h, want, want_len, name, skeleton))
+	if (!lock_name(h, want, want_len, true, name, skeleton))
 		return;
 	struct room *r = h->room;
 	room_slot_join_locked(r, h->slot, name, skeleton);
@@ -455,7 +497,7 @@ static void cmd_nick(struct handler *h, const struct command *c)
 				  h->cfg->rate_limit));
 		return;
 	}
-	if (!lock_name(h, c->arg, c->arg_len, name, skeleton))
+	if (!lock_name(h, c->arg, c->arg_len, false, name, skeleton))
 		return;
 	struct room *r = h->room;
 	room_slot_rename_locked(r, h->slot, name, skeleton);
@@ -734,8 +776,8 @@ void handler_main(const struct handler_args *a)
 	safe_login(a->uid, h.login, sizeof(h.login));
 	text_printf(h.me->login, sizeof(h.me->login), "%s", h.login);
 	proctitle_set("lchatd: (%s)", h.login);
-	h.tokens = (double)a->cfg->rate_burst;
-	h.tokens_ms = mono_ms();
+	h.rate.tokens = h.lookups.tokens = (double)a->cfg->rate_burst;
+	h.rate.ms = h.lookups.ms = mono_ms();
 	h.join_deadline = mono_ms() + a->cfg->join_timeout * 1000;
 	h.behind_max = a->room->history / 2 < BEHIND_MAX ? a->room->history / 2 : BEHIND_MAX;
 	if (linebuf_init(&h.in, (size_t)a->cfg->max_line) < 0)

@@ -7,6 +7,7 @@
  * Runs as root (it needs another uid: nobody, 65534). Names used here must
  * not be other accounts' login names, nor look like one. */
 #include <errno.h>
+#include <pwd.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -579,6 +580,173 @@ START_TEST(test_renamed_account)
 }
 END_TEST
 
+
+/* The separators '.', '_' and '-' make no name of their own (issue 16,
+ * item 8): another user's punctuated copies of a member's name and of
+ * root's login are refused as look-alikes. */
+START_TEST(test_punctuated_lookalikes)
+{
+	static const struct {
+		const char *name, *err;
+	} cases[] = {
+		{ "root.", "name-others-login" }, { "r.oot", "name-others-login" },
+		{ "ro-ot", "name-others-login" }, { "R_O_O_T", "name-others-login" },
+		{ "admin_", "name-reserved" }, { "a.dmin", "name-reserved" },
+		{ "bob1.", "name-confusable .*bob1" }, { "bo.b1", "name-confusable .*bob1" },
+		{ "bobl-", "name-confusable .*bob1" }, { "_root", "name-bad-start" },
+	};
+	struct lchatd *d = lchatd_start(NULL);
+	struct tclient *bob = tc_connect(d->sock);
+	struct linesock m;
+
+	tc_join(bob, "bob1");
+	connect_as(&m, d->dir, d->sock, NOBODY);
+	free(ls_expect(&m, "HELLO lchat/1 .* login=nobody "));
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char cmd[64], re[64];
+
+		snprintf(cmd, sizeof(cmd), "JOIN %s\n", cases[i].name);
+		snprintf(re, sizeof(re), "ERR %s", cases[i].err);
+		ls_send(&m, cmd);
+		free(ls_expect(&m, re));
+	}
+	ls_send(&m, "JOIN bob2\n");
+	free(ls_expect(&m, "OK JOIN bob2 [0-9]+$"));
+	tc_expect(bob, "EV [0-9]+ [0-9]+ JOIN bob2 nobody$", TC_TIMEOUT);
+	tc_expect_silence(bob);
+	linesock_close(&m);
+	tc_close(bob);
+	lchatd_stop_ok(d);
+}
+END_TEST
+
+/* A copy of name with a '.' after its first letter or digit (leading
+ * separators dropped, since a name must start with one): the same name to
+ * a reader. False if that is no valid name. */
+static bool punctuated(const char *name, char *out, size_t len)
+{
+	while (*name == '.' || *name == '_' || *name == '-')
+		name++;
+	if (!*name || strlen(name) + 2 > len || strlen(name) + 1 > 32)
+		return false;
+	snprintf(out, len, "%c.%s", name[0], name + 1);
+	for (const char *p = out; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '.' || *p == '_' || *p == '-'))
+			return false;
+	return true;
+}
+
+/* Every login of the password database (the daemon's, as it runs here)
+ * but nobody's own, and every member of the room, punctuated: each is
+ * refused to nobody (as another's login, a reserved name or a look-alike
+ * of a member), and the room sees none of it. */
+START_TEST(test_every_login_and_member)
+{
+	static const char *const members[] = { "carol", "dave-x", "eve_7", "frank" };
+	struct lchatd *d = lchatd_start(NULL);
+	struct tclient *tc[4];
+	struct linesock m;
+	struct passwd *pw;
+	char v[64], cmd[80];
+	int tried = 0;
+
+	for (size_t i = 0; i < 4; i++) {
+		tc[i] = tc_connect(d->sock);
+		tc_join(tc[i], members[i]);
+	}
+	connect_as(&m, d->dir, d->sock, NOBODY);
+	free(ls_expect(&m, "HELLO lchat/1 .* login=nobody "));
+	for (size_t i = 0; i < 4; i++) {
+		ck_assert(punctuated(members[i], v, sizeof(v)));
+		snprintf(cmd, sizeof(cmd), "JOIN %s\n", v);
+		ls_send(&m, cmd);
+		free(ls_expect(&m, "ERR name-confusable "));
+	}
+	setpwent();
+	while ((pw = getpwent()) != NULL) {
+		if (pw->pw_uid == NOBODY || !punctuated(pw->pw_name, v, sizeof(v)))
+			continue;
+		snprintf(cmd, sizeof(cmd), "JOIN %s\n", v);
+		ls_send(&m, cmd);
+		char *line = ls_expect(&m, "ERR name-(others-login|reserved) ");
+		free(line);
+		tried++;
+	}
+	endpwent();
+	ck_assert_msg(tried > 0, "no login to try");
+	tc_expect_silence(tc[3]);   /* the last to join: nothing since */
+	linesock_close(&m);
+	for (size_t i = 0; i < 4; i++)
+		tc_close(tc[i]);
+	lchatd_stop_ok(d);
+}
+END_TEST
+
+/* Field 11 of /proc/PID/stat: minor faults of the children it waited for,
+ * which grows with every child it forks and reaps. */
+static unsigned long long children_faults(pid_t pid)
+{
+	char path[64], buf[1024];
+	unsigned long long v = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	ck_assert(read_small(path, buf, sizeof(buf)));
+	const char *p = strrchr(buf, ')');
+	ck_assert(p);
+	/* after ") ": state(3) ppid pgrp sid tty tpgid flags minflt cminflt(11) */
+	ck_assert(sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %llu", &v) == 1);
+	return v;
+}
+
+/* A refused JOIN costs no process (issue 16, item 7): 200 JOINs of
+ * look-alikes of root's login and of a member, from another uid, are all
+ * refused and the handler forks no name-service child for them (its
+ * children's fault count stays put); a name the accounts table cannot
+ * vouch for still is asked, in a child (the count moves). */
+START_TEST(test_refused_join_no_fork)
+{
+	static const char *const like[] = { "R00T", "r0ot", "root.", "Ro-ot", "carol.", "caro1" };
+	struct lchatd *d = lchatd_start(NULL);
+	struct tclient *carol = tc_connect(d->sock);
+	struct linesock m;
+	pid_t before[64], after[64], handler = 0;
+
+	tc_join(carol, "carol");
+	pid_t daemon = lchatd_daemon_pid(d);
+	int nb = proc_handlers(daemon, before, 64);
+	connect_as(&m, d->dir, d->sock, NOBODY);
+	free(ls_expect(&m, "HELLO lchat/1 .* login=nobody "));
+	int na = proc_handlers(daemon, after, 64);
+	for (int i = 0; i < na; i++) {
+		bool old = false;
+		for (int j = 0; j < nb; j++)
+			old = old || before[j] == after[i];
+		if (!old)
+			handler = after[i];
+	}
+	ck_assert_msg(handler > 0, "nobody's handler not found");
+	unsigned long long faults = children_faults(handler);
+	for (int i = 0; i < 200; i++) {
+		char cmd[64];
+
+		snprintf(cmd, sizeof(cmd), "JOIN %s\n", like[i % 6]);
+		ls_send(&m, cmd);
+		free(ls_expect(&m, "ERR name-(others-login|confusable) "));
+	}
+	ck_assert_msg(children_faults(handler) == faults,
+		      "200 refused JOINs forked: children's faults %llu -> %llu", faults,
+		      children_faults(handler));
+	/* The check can see a fork: a name no table login vouches for. */
+	ls_send(&m, "JOIN zq-no-such-login\n");
+	free(ls_expect(&m, "OK JOIN zq-no-such-login [0-9]+$"));
+	ck_assert_msg(children_faults(handler) > faults, "the lookup's child was not seen");
+	linesock_close(&m);
+	tc_close(carol);
+	lchatd_stop_ok(d);
+}
+END_TEST
+
 int main(void)
 {
 	const struct harness_case cases[] = {
@@ -589,6 +757,9 @@ int main(void)
 		{ "socket_passing", test_socket_passing, 30 },
 		{ "names_without_enumeration", test_names_without_enumeration, 30 },
 		{ "renamed_account", test_renamed_account, 30 },
+		{ "punctuated_lookalikes", test_punctuated_lookalikes, 30 },
+		{ "every_login_and_member", test_every_login_and_member, 60 },
+		{ "refused_join_no_fork", test_refused_join_no_fork, 60 },
 	};
 
 	return harness_run(harness_suite("impersonation", cases, HARNESS_NCASES(cases)));

@@ -156,7 +156,7 @@ END_TEST
 START_TEST(test_not_reserved)
 {
 	static const char *const ok[] = {
-		"root", "nobody", "alice", "admin_", "alll", "al", "lchat-adm",
+		"root", "nobody", "alice", "admin2", "alll", "al", "lchat-adm",
 		"system32", "operators", "everyone2", "notice.board",
 	};
 
@@ -328,7 +328,10 @@ static const struct {
 	{ "aIice", "allce" }, { "aLiCe", "allce" }, { "al1ce", "allce" },
 	{ "b0b", "bob" }, { "B0B", "bob" }, { "5am", "sam" }, { "rnary", "mary" },
 	{ "vvendy", "wendy" }, { "vvv", "wv" }, { "rnrn", "mm" }, { "rrn", "rm" },
-	{ "x.y-z_w", "x.y-z_w" }, { "0123456789", "ol234s6789" },
+	{ "x.y-z_w", "xyzw" }, { "0123456789", "ol234s6789" },
+	{ "root.", "root" }, { "r.oot", "root" }, { "_root", "root" }, { "ro-ot", "root" },
+	{ "admin_", "admln" }, { "bob1.", "bobl" }, { "r.n", "m" }, { "v-v", "w" },
+	{ "a.-_b", "ab" }, { "...", "" },
 	{ "R", "r" }, { "r", "r" }, { "v", "v" },
 };
 
@@ -358,9 +361,10 @@ static bool name_confusable(const char *a, const char *b)
 START_TEST(test_confusable)
 {
 	static const char *const like_alice[] = { "alice", "Alice", "a1ice", "aIice", "al1ce",
-						  "ALlCE", "a1Ice" };
+						  "ALlCE", "a1Ice", "alice.", "a.lice", "_alice",
+						  "al-ice", "A_L_I_C_E", "a1i.ce-" };
 	static const char *const unlike_alice[] = { "alice2", "alce", "alices", "aiice2",
-						    "a.lice", "bob" };
+						    "a.lice2", "bob" };
 
 	for (size_t i = 0; i < LEN(like_alice); i++)
 		for (size_t j = 0; j < LEN(like_alice); j++)
@@ -380,7 +384,9 @@ START_TEST(test_reserved_lookalikes)
 {
 	static const char *const bad[] = { "adm1n", "ADM1N", "N0TICE", "n0t1ce", "5erver",
 					   "5y5tem", "lchat-adrnin", "0perat0r", "a11", "AIl",
-					   "adminIstrator", "rnoderator" };
+					   "adminIstrator", "rnoderator", "admin_", "admin.",
+					   "ad-min", "a.d.m.i.n", "sys_admin", "lchat_admin",
+					   "lchatadmin", "every-one", "n.otice" };
 
 	for (size_t i = 0; i < LEN(bad); i++)
 		ck_assert_msg(name_check_syntax(bad[i], strlen(bad[i])) == NAME_RESERVED,
