@@ -273,7 +273,8 @@ START_TEST(test_open_creates_file)
 	size_t rec = round_up(sizeof(struct room_rec) + max_line + PROTO_OVERHEAD, 64);
 	size_t index = round_up(nameindex_bytes(users), 4096);
 	size_t want = round_up(sizeof(struct room_header), 4096) +
-		      round_up(users * sizeof(struct room_slot), 4096) + index + history * rec;
+		      round_up(users * sizeof(struct room_slot), 4096) + index +
+		      round_up(history * rec, 4096) + round_up(usertab_bytes(users), 4096);
 
 	ck_assert_int_eq(stat(room_file("room"), &st), 0);
 	ck_assert(S_ISREG(st.st_mode));
@@ -289,13 +290,15 @@ START_TEST(test_open_creates_file)
 	ck_assert_uint_eq(room_head(&r), 1);
 	ck_assert_uint_eq(atomic_load(&r.hdr->next_seq), 1);
 	ck_assert_uint_eq(atomic_load(&r.hdr->high_water), 0);
-	/* The slots, the name index and the ring sit inside the mapping, in
-	 * that order. */
+	/* The slots, the name index, the ring and the user table sit inside
+	 * the mapping, in that order. */
 	ck_assert_ptr_eq((char *)r.slots, (char *)r.hdr + round_up(sizeof(struct room_header), 4096));
 	ck_assert((char *)r.names.by_key.cell >= (char *)(r.slots + users));
 	ck_assert((char *)r.names.by_skeleton.cell >= (char *)r.names.by_key.cell + nameindex_bytes(users) / 2);
 	ck_assert((char *)r.ring >= (char *)r.names.by_skeleton.cell + nameindex_bytes(users) / 2);
-	ck_assert_uint_eq((size_t)((char *)r.hdr + want - r.ring), history * rec);
+	ck_assert_ptr_eq((char *)r.users, r.ring + round_up(history * rec, 4096));
+	ck_assert_uint_eq((size_t)((char *)r.hdr + want - (char *)r.users),
+			  round_up(usertab_bytes(users), 4096));
 	for (uint32_t i = 0; i < users; i++)
 		ck_assert_uint_eq(atomic_load(&room_slot(&r, i)->state), SLOT_FREE);
 
