@@ -539,6 +539,15 @@ static void on_join_refused(struct session *s, const struct server_line *sl)
 {
 	char code[64], text[1024];
 
+	if (sl->code_known && sl->code == CODE_RATE_LIMITED) {
+		/* The user's JOINs count against its rate limit (it has just
+		 * sent, or reconnected, a lot): the same JOIN a little later. */
+		s->resend_delay = s->resend_delay ? s->resend_delay * 2 : 200;
+		if (s->resend_delay > 2000)
+			s->resend_delay = 2000;
+		s->resend_at = mono_ms() + s->resend_delay;
+		return;
+	}
 	clean(sl->word[0], sl->word_len[0], code, sizeof(code));
 	clean(sl->rest, sl->rest_len, text, sizeof(text));
 	session_status(s, "cannot join as %s: %s (%s)", s->name[0] ? s->name : "your login name",
@@ -1104,7 +1113,10 @@ void session_tick(struct session *s, int64_t now)
 	}
 	if (s->resend_at && now >= s->resend_at) {
 		s->resend_at = 0;
-		send_next(s);
+		if (s->state == ST_JOINING && s->fd >= 0)
+			send_join(s);   /* a rate-limited JOIN */
+		else
+			send_next(s);
 	}
 	if (lag_ping_wanted(s) && now >= s->ping_due)
 		send_lag_ping(s, now);
