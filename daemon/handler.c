@@ -498,12 +498,14 @@ static void cmd_quit(struct handler *h, const struct command *c)
 	const char *text = c->text;
 	size_t len = c->text_len;
 
-	if (text && len > 0 && h->joined && !h->left &&
-	    (room_slot_muted(h->me, now_ms()) || !spend(h))) {
-		log_msg(LOG_INFO, "quit: the reason of uid %u dropped (%s)", (unsigned)h->uid,
-			room_slot_muted(h->me, now_ms()) ? "muted" : "rate-limited");
-		text = NULL;
-		len = 0;
+	if (text && len > 0 && h->joined && !h->left) {
+		bool muted = room_slot_muted(h->me, now_ms());
+		if (muted || !spend(h)) {
+			log_msg(LOG_INFO, "quit: the reason of uid %u dropped (%s)",
+				(unsigned)h->uid, muted ? "muted" : "rate-limited");
+			text = NULL;
+			len = 0;
+		}
 	}
 	/* The events the member was here for, up to its LEAVE, come before
 	 * the OK (the writer stops the stream there); nothing comes after. */
