@@ -21,7 +21,7 @@
 #include "wake.h"
 
 #define ROOM_MAGIC   0x316d727461686c63ULL   /* "chatrm1" */
-#define ROOM_VERSION 6   /* 6: the user table after the ring */
+#define ROOM_VERSION 7   /* 7: the user table after the ring (6 is main's records by uid and key) */
 
 static size_t round_up(size_t n, size_t to)
 {
