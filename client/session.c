@@ -541,17 +541,24 @@ static void on_unknown(struct session *s, const char *line, size_t len)
 static void on_join_refused(struct session *s, const struct server_line *sl)
 {
 	char code[64], text[1024];
-	enum reply_code rc;
 
 	/* The room does not know our LAST-SEQ: it is past its last event, so
 	 * the room's state was lost and its numbers start again. Join afresh
 	 * (the backlog), counting from its numbers. */
-	if (s->resuming && code_from_word(sl->word[0], sl->word_len[0], &rc) &&
-	    rc == CODE_BAD_ARGUMENT) {
+	if (s->resuming && sl->code_known && sl->code == CODE_BAD_ARGUMENT) {
 		session_status(s, "the room no longer knows event #%" PRIu64
 			       " (its history was reset); joining without it", s->last_seq);
 		s->last_seq = 0;
 		send_join_as(s, false);
+		return;
+	}
+	if (sl->code_known && sl->code == CODE_RATE_LIMITED) {
+		/* The user's JOINs count against its rate limit (it has just
+		 * sent, or reconnected, a lot): the same JOIN a little later. */
+		s->resend_delay = s->resend_delay ? s->resend_delay * 2 : 200;
+		if (s->resend_delay > 2000)
+			s->resend_delay = 2000;
+		s->resend_at = mono_ms() + s->resend_delay;
 		return;
 	}
 	clean(sl->word[0], sl->word_len[0], code, sizeof(code));
@@ -1119,7 +1126,10 @@ void session_tick(struct session *s, int64_t now)
 	}
 	if (s->resend_at && now >= s->resend_at) {
 		s->resend_at = 0;
-		send_next(s);
+		if (s->state == ST_JOINING && s->fd >= 0)
+			send_join(s);   /* a rate-limited JOIN */
+		else
+			send_next(s);
 	}
 	if (lag_ping_wanted(s) && now >= s->ping_due)
 		send_lag_ping(s, now);

@@ -48,12 +48,6 @@
  * sends without reading is slowed down, not dropped for its own acks. */
 #define BEHIND_MAX 1024
 
-/* A token bucket: tokens left, as of ms (mono_ms()). */
-struct bucket {
-	double tokens;
-	int64_t ms;
-};
-
 struct handler {
 	struct room *room;
 	const struct lchat_config *cfg;
@@ -75,8 +69,6 @@ struct handler {
 	uint64_t behind_max;    /* BEHIND_MAX, or less in a short log */
 	struct linebuf in;
 	struct buffer out;      /* replies not yet in the queue */
-	struct bucket rate;     /* messages and name changes */
-	struct bucket lookups;  /* JOINs that ask the name service */
 };
 
 /* Queue one reply line (lines.h); a handler out of memory closes the
@@ -221,25 +213,27 @@ static void check_ended(struct handler *h)
 
 /* ---- commands in ----------------------------------------------------- */
 
-/* Take a token from b (rate_limit per second, at most rate_burst kept). */
-static bool bucket_take(struct handler *h, struct bucket *b)
+/* The rate limit is the uid's, not the connection's: every line the user
+ * puts before the others (a message, a JOIN, a NICK, a QUIT's reason) is
+ * taken from one bucket that all its connections share and that a
+ * reconnect does not refill (usertab.h). spend() takes the room lock;
+ * spend_locked() is for callers that hold it. Over the limit, the reply
+ * is rate_refused(). */
+static bool spend_locked(struct handler *h)
 {
-	int64_t now = mono_ms();
-	double rate = (double)h->cfg->rate_limit, burst = (double)h->cfg->rate_burst;
-
-	b->tokens += (double)(now - b->ms) * rate / 1000.0;
-	if (b->tokens > burst)
-		b->tokens = burst;
-	b->ms = now;
-	if (b->tokens < 1.0)
-		return false;
-	b->tokens -= 1.0;
-	return true;
+	return room_slot_spend_locked(h->room, h->slot, h->cfg->rate_limit, h->cfg->rate_burst);
 }
 
-static bool rate_ok(struct handler *h)
+static bool spend(struct handler *h)
 {
-	return bucket_take(h, &h->rate);
+	return room_slot_spend(h->room, h->slot, h->cfg->rate_limit, h->cfg->rate_burst);
+}
+
+static void rate_refused(struct handler *h)
+{
+	reply(h, line_err(&h->out, CODE_RATE_LIMITED,
+			  "at most %ld messages, joins or name changes per second (of all your "
+			  "connections together)", h->cfg->rate_limit));
 }
 
 static void send_motd(struct handler *h)
@@ -293,14 +287,13 @@ static bool room_allows_locked(struct handler *h, const char *name, const char *
  * its syntax, the reserved names and the accounts table's logins and
  * their look-alikes (name_check_known, in memory), then the room (under
  * its lock). Only a name that passes all of these and that the table
- * cannot vouch for is asked of the name service (a child process), for a
- * token of the connection's lookup bucket if `spend` (a JOIN; a NICK has
- * spent one of its message rate limit), and the room is checked
- * again after it. If h may take the name, returns true with the room
+ * cannot vouch for is asked of the name service (a child process; the
+ * JOIN or NICK has spent a token of the uid's rate limit, so lookups are
+ * bounded per uid), and the room is checked again after it. If h may take the name, returns true with the room
  * LOCKED and the name and its skeleton in name and skeleton: the caller
  * takes it, writes its event and unlocks. Otherwise replies the ERR and
  * returns false, the room unlocked. */
-static bool lock_name(struct handler *h, const char *want, size_t len, bool spend,
+static bool lock_name(struct handler *h, const char *want, size_t len,
 		      char name[NAME_MAX_LEN + 1], char skeleton[NAME_MAX_LEN + 1])
 {
 	bool ask;
@@ -319,11 +312,6 @@ static bool lock_name(struct handler *h, const char *want, size_t len, bool spen
 	if (!ask)
 		return true;
 	room_unlock(h->room);
-	if (spend && !bucket_take(h, &h->lookups)) {
-		reply(h, line_err(&h->out, CODE_RATE_LIMITED,
-				  "at most %ld names looked up per second", h->cfg->rate_limit));
-		return false;
-	}
 	ne = name_check_service(want, len, h->uid);
 	if (ne != NAME_OK) {
 		reply(h, line_err(&h->out, name_error_reply(ne), "%s", name_error_message(ne)));
@@ -331,6 +319,29 @@ static bool lock_name(struct handler *h, const char *want, size_t len, bool spen
 	}
 	room_lock(h->room);
 	return room_allows_locked(h, name, skeleton);
+}
+
+/* A muted member's message, NICK or JOIN under a name of its choosing
+ * gets ERR muted, saying for how long (and, for a JOIN, under which name
+ * it may join: only_as). (The ERR says that nothing happened; the client
+ * says what.) Returns true if muted. The mute is the uid's: every
+ * connection of it has muted_until (moderation.h), new ones too. */
+static bool refused_muted(struct handler *h, int64_t now, const char *only_as)
+{
+	if (!room_slot_muted(h->me, now))
+		return false;
+	int64_t until = atomic_load(&h->me->muted_until);
+	char left[24];
+	duration_format(until == INT64_MAX ? 0 : (until - now + 999) / 1000, left, sizeof(left));
+	char more[NAME_MAX_LEN + 64] = "";
+	if (only_as)
+		text_printf(more, sizeof(more), "; you may join only as %s", only_as);
+	if (until == INT64_MAX)
+		reply(h, line_err(&h->out, CODE_MUTED, "an administrator muted you%s", more));
+	else
+		reply(h, line_err(&h->out, CODE_MUTED, "an administrator muted you for %s more%s",
+				  left, more));
+	return true;
 }
 
 static void cmd_join(struct handler *h, const struct command *c)
@@ -364,8 +375,20 @@ static void cmd_join(struct handler *h, const struct command *c)
 		}
 		resume = true;
 	}
+	/* The JOIN's name is a line others see: a muted user joins only
+	 * under its login name, which says nothing. */
+	if ((want_len != strlen(h->login) || memcmp(want, h->login, want_len) != 0) &&
+	    refused_muted(h, now_ms(), h->login))
+		return;
+	/* Every attempt (a JOIN and the LEAVE after it, or a refused name,
+	 * which may have asked the name service) costs what a message does:
+	 * a reconnecting user cannot flood the room with JOIN and LEAVE. */
+	if (!spend(h)) {
+		rate_refused(h);
+		return;
+	}
 	char skeleton[NAME_MAX_LEN + 1];
-	if (!lock_name(h, want, want_len, true, name, skeleton))
+	if (!lock_name(h, want, want_len, name, skeleton))
 		return;
 	struct room *r = h->room;
 	room_slot_join_locked(r, h->slot, name, skeleton);
@@ -395,24 +418,6 @@ static void cmd_join(struct handler *h, const struct command *c)
 	h->joined = true;
 }
 
-/* A muted member's message or NICK gets ERR muted, saying for how long.
- * (The ERR says that nothing happened; the client says what.) Returns
- * true if muted. */
-static bool refused_muted(struct handler *h, int64_t now)
-{
-	if (!room_slot_muted(h->me, now))
-		return false;
-	int64_t until = atomic_load(&h->me->muted_until);
-	char left[24];
-	duration_format(until == INT64_MAX ? 0 : (until - now + 999) / 1000, left, sizeof(left));
-	if (until == INT64_MAX)
-		reply(h, line_err(&h->out, CODE_MUTED, "an administrator muted you"));
-	else
-		reply(h, line_err(&h->out, CODE_MUTED, "an administrator muted you for %s more",
-				  left));
-	return true;
-}
-
 /* SAY, ME and PRIV: post a message event. */
 static void cmd_message(struct handler *h, const struct command *c)
 {
@@ -429,13 +434,8 @@ static void cmd_message(struct handler *h, const struct command *c)
 		return;
 	}
 	int64_t now = now_ms();
-	if (refused_muted(h, now))
+	if (refused_muted(h, now, NULL))
 		return;
-	if (!rate_ok(h)) {
-		reply(h, line_err(&h->out, CODE_RATE_LIMITED,
-				  "at most %ld messages per second", h->cfg->rate_limit));
-		return;
-	}
 	struct room_event ev = {
 		.kind = kind, .origin = h->slot + 1, .name = h->me->name,
 		.text = c->text, .text_len = c->text_len,
@@ -444,6 +444,11 @@ static void cmd_message(struct handler *h, const struct command *c)
 	room_lock(r);
 	if (atomic_load(&h->me->kicked) != KICK_NONE) {
 		room_unlock(r);   /* kicked meanwhile: not sent */
+		return;
+	}
+	if (!spend_locked(h)) {
+		room_unlock(r);
+		rate_refused(h);
 		return;
 	}
 	if (kind == EV_PRIV) {
@@ -489,15 +494,13 @@ static void cmd_nick(struct handler *h, const struct command *c)
 		reply(h, line_err(&h->out, CODE_NAME_TAKEN, "you are already called %s", old));
 		return;
 	}
-	if (refused_muted(h, now_ms()))
+	if (refused_muted(h, now_ms(), NULL))
 		return;
-	if (!rate_ok(h)) {
-		reply(h, line_err(&h->out, CODE_RATE_LIMITED,
-				  "at most %ld messages or name changes per second",
-				  h->cfg->rate_limit));
+	if (!spend(h)) {
+		rate_refused(h);
 		return;
 	}
-	if (!lock_name(h, c->arg, c->arg_len, false, name, skeleton))
+	if (!lock_name(h, c->arg, c->arg_len, name, skeleton))
 		return;
 	struct room *r = h->room;
 	room_slot_rename_locked(r, h->slot, name, skeleton);
@@ -525,11 +528,26 @@ static void cmd_ping(struct handler *h, const struct command *c)
 	reply(h, proto_reply_pong(&h->out, c));
 }
 
+/* QUIT [REASON]: never refused. The reason is a line the others see: a
+ * muted user's, or one over the rate limit, is dropped (the LEAVE carries
+ * no text; the OK QUIT is the same). */
 static void cmd_quit(struct handler *h, const struct command *c)
 {
+	const char *text = c->text;
+	size_t len = c->text_len;
+
+	if (text && len > 0 && h->joined && !h->left) {
+		bool muted = room_slot_muted(h->me, now_ms());
+		if (muted || !spend(h)) {
+			log_msg(LOG_INFO, "quit: the reason of uid %u dropped (%s)",
+				(unsigned)h->uid, muted ? "muted" : "rate-limited");
+			text = NULL;
+			len = 0;
+		}
+	}
 	/* The events the member was here for, up to its LEAVE, come before
 	 * the OK (the writer stops the stream there); nothing comes after. */
-	leave(h, LEAVE_QUIT, c->text, c->text_len);
+	leave(h, LEAVE_QUIT, text, len);
 	reply(h, line_ok(&h->out, VERB_QUIT, NULL));
 	start_closing(h);
 }
@@ -776,8 +794,6 @@ void handler_main(const struct handler_args *a)
 	safe_login(a->uid, h.login, sizeof(h.login));
 	text_printf(h.me->login, sizeof(h.me->login), "%s", h.login);
 	proctitle_set("lchatd: (%s)", h.login);
-	h.rate.tokens = h.lookups.tokens = (double)a->cfg->rate_burst;
-	h.rate.ms = h.lookups.ms = mono_ms();
 	h.join_deadline = mono_ms() + a->cfg->join_timeout * 1000;
 	h.behind_max = a->room->history / 2 < BEHIND_MAX ? a->room->history / 2 : BEHIND_MAX;
 	if (linebuf_init(&h.in, (size_t)a->cfg->max_line) < 0)

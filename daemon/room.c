@@ -22,7 +22,7 @@
 #include "wake.h"
 
 #define ROOM_MAGIC   0x316d727461686c63ULL   /* "chatrm1" */
-#define ROOM_VERSION 6   /* 6: records name sender and target by uid and key */
+#define ROOM_VERSION 7   /* 6: records name sender and target by uid and key; 7: the user table */
 
 static size_t round_up(size_t n, size_t to)
 {
@@ -30,7 +30,7 @@ static size_t round_up(size_t n, size_t to)
 }
 
 struct room_geometry {
-	size_t hdr_size, slots_size, index_size, rec_size, map_size;
+	size_t hdr_size, slots_size, index_size, rec_size, ring_size, users_size, map_size;
 };
 
 static struct room_geometry geometry(uint32_t max_users, uint32_t history,
@@ -42,7 +42,9 @@ static struct room_geometry geometry(uint32_t max_users, uint32_t history,
 	g.slots_size = round_up((size_t)max_users * sizeof(struct room_slot), 4096);
 	g.index_size = round_up(nameindex_bytes(max_users), 4096);
 	g.rec_size = round_up(sizeof(struct room_rec) + max_line + PROTO_OVERHEAD, 64);
-	g.map_size = g.hdr_size + g.slots_size + g.index_size + (size_t)history * g.rec_size;
+	g.ring_size = round_up((size_t)history * g.rec_size, 4096);
+	g.users_size = round_up(usertab_bytes(max_users), 4096);
+	g.map_size = g.hdr_size + g.slots_size + g.index_size + g.ring_size + g.users_size;
 	return g;
 }
 
@@ -168,6 +170,9 @@ int room_open(struct room *r, const char *path, uint32_t max_users,
 	else
 		atomic_store(&r->hdr->high_water, 0);
 	nameindex_rebuild(r);   /* the table is empty: so is the index */
+	/* Budgets start afresh with the daemon: their times are monotonic,
+	 * and no slot pins an entry any more. */
+	usertab_attach(r, r->ring + g.ring_size);
 	return 0;
 }
 
@@ -394,6 +399,9 @@ void room_slot_claim(struct room *r, uint32_t i, uid_t uid)
 	struct room_slot *s = &r->slots[i];
 
 	s->gen++;
+	if (s->user1)   /* a claim without a release (unit tests) */
+		usertab_unpin(r, s->user1 - 1);
+	s->user1 = usertab_pin(r, uid) + 1;
 	s->uid = uid;
 	s->connected_ms = now_ms();
 	s->name[0] = s->key[0] = s->skeleton[0] = s->login[0] = '\0';
@@ -461,7 +469,25 @@ enum slot_state room_slot_release(struct room *r, uint32_t i)
 	if (was == SLOT_JOINED)
 		nameindex_remove(r, i);   /* a handler ran: the lock is held */
 	atomic_store(&s->state, SLOT_FREE);
+	if (s->user1)
+		usertab_unpin(r, s->user1 - 1);
+	s->user1 = 0;
 	return was;
+}
+
+bool room_slot_spend_locked(struct room *r, uint32_t i, long rate, long burst)
+{
+	uint32_t u1 = r->slots[i].user1;
+
+	return u1 && usertab_spend_locked(r, u1 - 1, rate, burst, mono_ms());
+}
+
+bool room_slot_spend(struct room *r, uint32_t i, long rate, long burst)
+{
+	room_lock(r);
+	bool ok = room_slot_spend_locked(r, i, rate, burst);
+	room_unlock(r);
+	return ok;
 }
 
 bool room_slot_muted(struct room_slot *s, int64_t now)

@@ -2,6 +2,7 @@
  * forks anything, that every handler reads and writes directly.
  *
  *   header | member table [max_users] | name index | ring log [history records]
+ *          | user table [2 * max_users] (usertab.h)
  *
  * The member table decides name uniqueness under a process-shared robust
  * mutex; the name index (nameindex.h) finds its joined members by name and
@@ -31,6 +32,7 @@
 #include "nameindex.h"
 #include "names.h"
 #include "protocol.h"
+#include "usertab.h"
 
 #define LOGIN_MAX 32
 #define ROOM_SERVER 0   /* origin of events the daemon writes */
@@ -54,6 +56,8 @@ struct room_slot {
 	_Atomic uint32_t state;
 	uint32_t gen;                /* bumped each time the slot is reused */
 	uint32_t uid;
+	uint32_t user1;              /* its uid's entry in the user table + 1
+				      * (usertab.h), pinned by the claim; 0: none */
 	int64_t connected_ms;
 	int64_t joined_ms;
 	_Atomic int64_t active_ms;   /* last message, for idle time */
@@ -117,6 +121,9 @@ struct room_header {
 	/* Wake-ups of the fan-out writer (wake.h): bumped by every post. */
 	_Atomic uint64_t posted;
 	_Atomic uint32_t writer_sleeping;
+	/* The user table (usertab.h), the daemon's alone. */
+	uint32_t users_unused;       /* entries from here on were never used */
+	uint32_t users_lru[2];       /* unpinned entries: oldest, newest */
 };
 
 struct room {
@@ -124,6 +131,9 @@ struct room {
 	struct room_slot *slots;
 	struct nameindex names;      /* in the mapping, after the slots */
 	char *ring;
+	struct room_user *users;     /* the user table (usertab.h) */
+	uint32_t users_n;
+	struct hashidx users_by_uid;
 	size_t map_size;
 	uint32_t max_users;
 	uint32_t history;
@@ -213,8 +223,9 @@ static inline uint32_t room_slots_end(struct room *r)
  * is JOINED. */
 
 /* The daemon takes free slot i for a new connection of uid: a new
- * generation, no name yet, state CONNECTED, within the high water. No
- * lock: only the daemon writes a slot that has no handler. */
+ * generation, no name yet, state CONNECTED, within the high water, and
+ * uid's entry in the user table pinned for it. No lock: only the daemon
+ * writes a slot that has no handler. */
 void room_slot_claim(struct room *r, uint32_t i, uid_t uid);
 /* Slot i's handler joins as name (its name_skeleton() given). Lock held. */
 void room_slot_join_locked(struct room *r, uint32_t i, const char *name,
@@ -232,8 +243,9 @@ static inline bool room_slot_left_locked(struct room *r, uint32_t i)
 {
 	return atomic_load(&r->slots[i].end_seq) != 0;
 }
-/* The daemon frees slot i, whose handler has died or never started.
- * Returns the state it was in. Lock held if the handler ran. */
+/* The daemon frees slot i, whose handler has died or never started, and
+ * unpins its user entry. Returns the state it was in. Lock held if the
+ * handler ran. */
 enum slot_state room_slot_release(struct room *r, uint32_t i);
 
 struct buffer;
@@ -250,6 +262,13 @@ int room_format_who_admin(struct room *r, struct buffer *out);
  * Returns the LEAVE's sequence number, or 0 if the slot had not joined. */
 uint64_t room_kick_locked(struct room *r, uint32_t i, enum kick_kind kind,
 			  const char *text, const char *bye_text);
+
+/* Under the lock: may slot i's user put one more line before the others
+ * (a message, a JOIN, a NICK, a QUIT's reason)? Takes it from the bucket
+ * of its uid, shared by all the uid's connections (usertab.h). */
+bool room_slot_spend_locked(struct room *r, uint32_t i, long rate, long burst);
+/* The same, taking the lock. */
+bool room_slot_spend(struct room *r, uint32_t i, long rate, long burst);
 
 /* Is the member muted at wall time now_ms? */
 bool room_slot_muted(struct room_slot *s, int64_t now_ms);

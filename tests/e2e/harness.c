@@ -656,6 +656,12 @@ void write_config_file(const char *path, const char *comment, const char *sock,
 		fprintf(f, "state_dir = \"%s\"\n", state);
 	if (!config_has_key(extra, "admin_group"))
 		fprintf(f, "admin_group = \"%s\"\n", gr->gr_name);
+	/* The rate limit is per uid, and every client of a test is the same
+	 * uid: a test that does not test the limit does not meet it. */
+	if (!config_has_key(extra, "rate_limit"))
+		fprintf(f, "rate_limit = 100000\n");
+	if (!config_has_key(extra, "rate_burst"))
+		fprintf(f, "rate_burst = 100000\n");
 	if (extra)
 		fprintf(f, "%s%s", extra, extra[0] && extra[strlen(extra) - 1] != '\n' ? "\n" : "");
 	if (fclose(f) != 0)

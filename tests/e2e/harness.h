@@ -227,7 +227,9 @@ void *xcalloc(size_t n, size_t size);
 void remove_tree(const char *dir);
 /* Write an lchatd config file at path: a comment line, then socket,
  * control_socket, state_dir and admin_group (the current group) as given,
- * except for keys that extra sets, then extra's lines. */
+ * rate_limit and rate_burst 100000 (the limit is per uid, and a test's
+ * clients are all one uid), except for keys that extra sets, then extra's
+ * lines. */
 void write_config_file(const char *path, const char *comment, const char *sock,
 		       const char *ctl, const char *state, const char *extra);
 /* A Unix stream socket (SOCK_CLOEXEC | flags) and in *sa the address of

@@ -260,7 +260,8 @@ END_TEST
 /* Ctrl-C while lines wait drops them (the one in flight still goes). */
 START_TEST(test_ctrl_c_drops_waiting)
 {
-	struct lchatd *d = lchatd_start(CONF "rate_limit = 1\nrate_burst = 1\n");
+	/* The uid's bucket: the observer's JOIN, alice's, and one line. */
+	struct lchatd *d = lchatd_start(CONF "rate_limit = 1\nrate_burst = 3\n");
 	struct tmux *t = tmux_start(d->dir);
 	struct tclient *obs = observer(d);
 	static const char *const lines[] = { "drop 1", "drop 2", "drop 3", "drop 4",

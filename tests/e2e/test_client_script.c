@@ -518,12 +518,18 @@ START_TEST(test_kicked_and_muted_by_admin)
 	tc_expect_silence(alice);          /* no reconnection, no new JOIN */
 	lchat_free(l);
 
-	/* Muted (all harness clients share one uid, alice too): the line is
-	 * refused, said on stderr, and the exit status says not all was sent. */
+	/* Muted (all harness clients share one uid, alice too): it joins
+	 * only under its login (a name of its choosing is refused: exit 4),
+	 * the line is refused, said on stderr, and the exit status says not
+	 * all was sent. */
 	admin_ok(d, "mute", "alice", "1m");
 	tc_expect(alice, "EV [0-9]+ [0-9]+ NOTICE you have been muted by an administrator for 1m$",
 		  TC_TIMEOUT);
 	l = lchat_spawn(ARGS("-n", "ci", "-s", d->sock, "-H"), NULL);
+	ck_assert_int_eq(lchat_wait(l, TC_TIMEOUT), 4);
+	expect_stderr(l, "you may join only as ");
+	lchat_free(l);
+	l = lchat_spawn(ARGS("-s", d->sock, "-H"), NULL);
 	lchat_input(l, "can anyone hear me\n");
 	ck_assert_int_eq(lchat_wait(l, TC_TIMEOUT), 1);
 	expect_stderr(l, "muted");
@@ -532,8 +538,8 @@ START_TEST(test_kicked_and_muted_by_admin)
 	ck_assert_msg(strstr(err, "lchat: not sent: an administrator muted you for ") &&
 		      !strstr(err, "; not sent"), "stderr: %s", err);
 	free(err);
-	tc_expect(alice, "EV [0-9]+ [0-9]+ JOIN ci ", TC_TIMEOUT);
-	tc_expect(alice, "EV [0-9]+ [0-9]+ LEAVE ci [^ ]+ quit", TC_TIMEOUT);
+	tc_expectf(alice, TC_TIMEOUT, "EV [0-9]+ [0-9]+ JOIN %s ", re_quote(my_login()));
+	tc_expectf(alice, TC_TIMEOUT, "EV [0-9]+ [0-9]+ LEAVE %s [^ ]+ quit", re_quote(my_login()));
 	tc_expect_silence(alice);          /* the message never reached the room */
 	lchat_free(l);
 	tc_close(alice);

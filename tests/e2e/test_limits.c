@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "exhaust.h"
 #include "harness.h"
 #include "procs.h"
 #include "runcmd.h"
@@ -574,17 +575,19 @@ END_TEST
 
 /* ---- rate limit --------------------------------------------------------- */
 
+/* The limit is the uid's: the JOINs of its two connections count, its
+ * burst is shared, and another uid is not limited by it. */
 START_TEST(test_rate_limit)
 {
-	struct lchatd *d = lchatd_start("rate_limit = 2\nrate_burst = 3\n");
+	struct lchatd *d = lchatd_start("rate_limit = 2\nrate_burst = 5\n");
 	struct tclient *a = tc_connect(d->sock), *b = tc_connect(d->sock);
-	char burst[256];
+	char burst[256], out[4096];
 	size_t len = 0;
 	int64_t t0;
 	uint64_t last = 0;
 
 	tc_join(a, "pa-fast");
-	tc_join(b, "pa-calm");
+	tc_join(b, "pa-calm");        /* two JOINs: 3 of 5 left */
 	tc_expect(a, EV "JOIN pa-calm ", TC_TIMEOUT);
 	for (int i = 0; i < 10; i++)
 		len += (size_t)snprintf(burst + len, sizeof(burst) - len, "SAY r%d\n", i);
@@ -602,14 +605,21 @@ START_TEST(test_rate_limit)
 		tc_expectf(b, TC_TIMEOUT, EV "MSG pa-fast r%d$", i);
 	tc_expect_silence(b);
 
-	/* The limit is per user: the other member is not limited. */
-	len = 0;
-	for (int i = 0; i < 3; i++)
-		len += (size_t)snprintf(burst + len, sizeof(burst) - len, "SAY c%d\n", i);
-	tc_send_raw(b, burst, len);
-	for (int i = 0; i < 3; i++) {
-		tc_expect(b, "OK SAY [0-9]+$", TC_TIMEOUT);
-		tc_expectf(a, TC_TIMEOUT, EV "MSG pa-calm c%d$", i);
+	/* Another uid is not limited by this one's bucket. */
+	if (geteuid() == 0) {
+		ck_assert_int_eq(chmod(d->dir, 0711), 0);
+		ck_assert_int_eq(other_uid_run(d->sock, "JOIN pa-other\nSAY c0\nSAY c1\nSAY c2\n"
+					       "QUIT\n", out, sizeof(out)), 0);
+		ck_assert_msg(re_contains(out, "OK SAY [0-9]+\nOK SAY [0-9]+\nOK SAY [0-9]+\n"),
+			      "the other uid got: %s", out);
+		tc_expect(a, EV "JOIN pa-other ", TC_TIMEOUT);
+		for (int i = 0; i < 3; i++)
+			tc_expectf(a, TC_TIMEOUT, EV "MSG pa-other c%d$", i);
+		tc_expect(a, EV "LEAVE pa-other ", TC_TIMEOUT);
+		tc_expect(b, EV "JOIN pa-other ", TC_TIMEOUT);
+		for (int i = 0; i < 3; i++)
+			tc_expectf(b, TC_TIMEOUT, EV "MSG pa-other c%d$", i);
+		tc_expect(b, EV "LEAVE pa-other ", TC_TIMEOUT);
 	}
 
 	/* A second later the bucket holds two messages again (input timing,

@@ -224,10 +224,11 @@ START_TEST(test_nick_muted)
 }
 END_TEST
 
-/* Name changes and messages share the rate limit. */
+/* Name changes and messages share the rate limit (the uid's: the two
+ * JOINs of two() spent two of the four). */
 START_TEST(test_nick_rate_limited)
 {
-	struct lchatd *d = lchatd_start("motd = \"\"\nrate_limit = 1\nrate_burst = 2\n");
+	struct lchatd *d = lchatd_start("motd = \"\"\nrate_limit = 1\nrate_burst = 4\n");
 	struct tclient *a, *o;
 	static const char burst[] = "SAY one\nNICK alice2\nNICK alice3\nSAY two\n";
 	uint64_t last = two(d, &a, &o);
@@ -235,7 +236,8 @@ START_TEST(test_nick_rate_limited)
 	tc_send_raw(a, burst, sizeof(burst) - 1);
 	tc_expectf(a, TC_TIMEOUT, "OK SAY %" PRIu64 "$", last + 1);
 	tc_expectf(a, TC_TIMEOUT, "OK NICK alice2 %" PRIu64 "$", last + 2);
-	tc_expect(a, "ERR rate-limited at most [0-9]+ messages or name changes per second$", TC_TIMEOUT);
+	tc_expect(a, "ERR rate-limited at most [0-9]+ messages, joins or name changes per "
+		  "second", TC_TIMEOUT);
 	tc_expect(a, "ERR rate-limited( .*)?$", TC_TIMEOUT);
 	tc_expectf(o, TC_TIMEOUT, "EV %" PRIu64 " [0-9]+ MSG alice one$", last + 1);
 	tc_expectf(o, TC_TIMEOUT, "EV %" PRIu64 " [0-9]+ NICK alice %s alice2$", last + 2, LOGIN);

@@ -351,6 +351,28 @@ START_TEST(test_rate_limited_queue)
 }
 END_TEST
 
+/* A JOIN over the user's rate limit (its JOINs count, across its
+ * connections) goes again a little later; the user is not asked for
+ * another name. */
+START_TEST(test_join_rate_limited)
+{
+	start(false, "alice");
+	expect_sent("JOIN alice");
+	feed("HELLO lchat/1 lchatd/0.1.0 login=al max_line=1024");
+	feed("ERR rate-limited at most 5 messages, joins or name changes per second");
+	nothing_sent();
+	ck_assert(!asked);
+	ck_assert_int_eq(S.state, ST_JOINING);
+	ck_assert_int_ge(session_timeout(&S, mono_ms()), 0);
+	session_tick(&S, S.resend_at);
+	expect_sent("JOIN alice");
+	feed("OK JOIN alice 10");
+	expect_sent("PING lchat-sync");
+	ck_assert_int_eq(S.state, ST_JOINED);
+	teardown();
+}
+END_TEST
+
 /* Ctrl-C drops what waits (not what is in flight); a /quit waits for the
  * queue, and dropping it lets the QUIT go. */
 START_TEST(test_drop_waiting_and_leave)
@@ -850,6 +872,7 @@ static Suite *client_session_suite(void)
 	tcase_add_test(tc, test_duplicates_dropped);
 	tcase_add_test(tc, test_own_messages_on_ack);
 	tcase_add_test(tc, test_rate_limited_queue);
+	tcase_add_test(tc, test_join_rate_limited);
 	tcase_add_test(tc, test_drop_waiting_and_leave);
 	tcase_add_test(tc, test_leave_after_queue);
 	tcase_add_test(tc, test_line_breaks_split_lines);

@@ -273,7 +273,8 @@ START_TEST(test_open_creates_file)
 	size_t rec = round_up(sizeof(struct room_rec) + max_line + PROTO_OVERHEAD, 64);
 	size_t index = round_up(nameindex_bytes(users), 4096);
 	size_t want = round_up(sizeof(struct room_header), 4096) +
-		      round_up(users * sizeof(struct room_slot), 4096) + index + history * rec;
+		      round_up(users * sizeof(struct room_slot), 4096) + index +
+		      round_up(history * rec, 4096) + round_up(usertab_bytes(users), 4096);
 
 	ck_assert_int_eq(stat(room_file("room"), &st), 0);
 	ck_assert(S_ISREG(st.st_mode));
@@ -289,13 +290,15 @@ START_TEST(test_open_creates_file)
 	ck_assert_uint_eq(room_head(&r), 1);
 	ck_assert_uint_eq(atomic_load(&r.hdr->next_seq), 1);
 	ck_assert_uint_eq(atomic_load(&r.hdr->high_water), 0);
-	/* The slots, the name index and the ring sit inside the mapping, in
-	 * that order. */
+	/* The slots, the name index, the ring and the user table sit inside
+	 * the mapping, in that order. */
 	ck_assert_ptr_eq((char *)r.slots, (char *)r.hdr + round_up(sizeof(struct room_header), 4096));
 	ck_assert((char *)r.names.by_key.cell >= (char *)(r.slots + users));
 	ck_assert((char *)r.names.by_skeleton.cell >= (char *)r.names.by_key.cell + nameindex_bytes(users) / 2);
 	ck_assert((char *)r.ring >= (char *)r.names.by_skeleton.cell + nameindex_bytes(users) / 2);
-	ck_assert_uint_eq((size_t)((char *)r.hdr + want - r.ring), history * rec);
+	ck_assert_ptr_eq((char *)r.users, r.ring + round_up(history * rec, 4096));
+	ck_assert_uint_eq((size_t)((char *)r.hdr + want - (char *)r.users),
+			  round_up(usertab_bytes(users), 4096));
 	for (uint32_t i = 0; i < users; i++)
 		ck_assert_uint_eq(atomic_load(&room_slot(&r, i)->state), SLOT_FREE);
 
@@ -1723,6 +1726,89 @@ START_TEST(test_index_rebuilt)
 }
 END_TEST
 
+/* ---- the user table --------------------------------------------------- */
+
+/* Two slots of one uid share one bucket; a slot claimed again after both
+ * were released finds the bucket as it was left (a reconnect resets
+ * nothing); it fills at the rate, up to the burst. */
+START_TEST(test_users_shared_bucket)
+{
+	struct room r;
+	int64_t t = 1000000;
+
+	open_room(&r, "room", 4, 16, 256);
+	room_slot_claim(&r, 0, 1000);
+	room_slot_claim(&r, 1, 1000);
+	room_slot_claim(&r, 2, 1001);
+	ck_assert_uint_eq(r.slots[0].user1, r.slots[1].user1);
+	ck_assert_uint_ne(r.slots[0].user1, r.slots[2].user1);
+	uint32_t u = r.slots[0].user1 - 1, v = r.slots[2].user1 - 1;
+	/* burst 3, 1 a second: three, from either slot, then none. */
+	ck_assert(usertab_spend_locked(&r, u, 1, 3, t));
+	ck_assert(usertab_spend_locked(&r, u, 1, 3, t));
+	ck_assert(usertab_spend_locked(&r, u, 1, 3, t));
+	ck_assert(!usertab_spend_locked(&r, u, 1, 3, t + 999));
+	ck_assert(usertab_spend_locked(&r, v, 1, 3, t));   /* another uid's own */
+	/* Both connections go, one comes back: still empty. */
+	room_slot_release(&r, 0);
+	room_slot_release(&r, 1);
+	room_slot_claim(&r, 3, 1000);
+	ck_assert_uint_eq(r.slots[3].user1 - 1, u);
+	ck_assert(!usertab_spend_locked(&r, u, 1, 3, t + 999));
+	ck_assert(usertab_spend_locked(&r, u, 1, 3, t + 1000));
+	ck_assert(!usertab_spend_locked(&r, u, 1, 3, t + 1500));
+	/* Long after, full again, but never more than the burst. */
+	for (int i = 0; i < 3; i++)
+		ck_assert(usertab_spend_locked(&r, u, 1, 3, t + 100000));
+	ck_assert(!usertab_spend_locked(&r, u, 1, 3, t + 100000));
+	room_close(&r);
+}
+END_TEST
+
+/* Many uids come and go: the table never runs out; a uid that left keeps
+ * its entry (and its bucket) until more than max_users others came after
+ * it, and then the least recently unpinned entry is the one reused. */
+START_TEST(test_users_reuse)
+{
+	struct room r;
+	const uint32_t users = 4;
+
+	open_room(&r, "room", users, 16, 256);
+	ck_assert_uint_eq(r.users_n, 2 * users);
+	/* Slots 0..3 pinned by uids 0..3 for good. */
+	for (uint32_t i = 0; i < users; i++)
+		room_slot_claim(&r, i, i);
+	/* uid 100 comes, spends, goes. */
+	room_slot_release(&r, 0);
+	room_slot_claim(&r, 0, 100);
+	uint32_t u = r.slots[0].user1 - 1;
+	ck_assert(usertab_spend_locked(&r, u, 1, 1, 5000));
+	room_slot_release(&r, 0);
+	/* users - 1 other uids come and go: uid 100's entry is kept. */
+	for (uint32_t k = 0; k < users - 1; k++) {
+		room_slot_claim(&r, 0, 200 + k);
+		ck_assert_uint_ne(r.slots[0].user1 - 1, u);
+		room_slot_release(&r, 0);
+	}
+	room_slot_claim(&r, 0, 100);
+	ck_assert_uint_eq(r.slots[0].user1 - 1, u);
+	ck_assert(!usertab_spend_locked(&r, u, 1, 1, 5100));
+	room_slot_release(&r, 0);
+	/* Thousands more: never out of entries, never a pinned one taken. */
+	for (uint32_t k = 0; k < 5000; k++) {
+		room_slot_claim(&r, 0, 1000 + k);
+		uint32_t e = r.slots[0].user1 - 1;
+		ck_assert_uint_lt(e, r.users_n);
+		for (uint32_t i = 1; i < users; i++)
+			ck_assert_uint_ne(e, r.slots[i].user1 - 1);
+		room_slot_release(&r, 0);
+	}
+	for (uint32_t i = 1; i < users; i++)
+		ck_assert_uint_eq(r.users[r.slots[i].user1 - 1].uid, i);
+	room_close(&r);
+}
+END_TEST
+
 /* ---- the suite ------------------------------------------------------ */
 
 /* A test case of the suite, with a fresh room directory around it (and
@@ -1758,6 +1844,10 @@ static Suite *room_suite(void)
 	tcase_add_test(tc, test_reopen_announces_lost_members);
 	tcase_add_test(tc, test_reopen_keeps_generations_unique);
 	tcase_add_test(tc, test_reopen_other_geometry);
+
+	tc = room_tcase(s, "users", 0);
+	tcase_add_test(tc, test_users_shared_bucket);
+	tcase_add_test(tc, test_users_reuse);
 
 	tc = room_tcase(s, "members", 0);
 	tcase_add_test(tc, test_find_locked);
