@@ -22,7 +22,7 @@
 #include "wake.h"
 
 #define ROOM_MAGIC   0x316d727461686c63ULL   /* "chatrm1" */
-#define ROOM_VERSION 7   /* 6: records name sender and target by uid and key; 7: the user table */
+#define ROOM_VERSION 8   /* 6: records name sender and target by uid and key; 7: the user table; 8: first_seq */
 
 static size_t round_up(size_t n, size_t to)
 {
@@ -103,7 +103,7 @@ int room_open(struct room *r, const char *path, uint32_t max_users,
 	struct room_header old;
 	struct stat st;
 	bool keep_ring = false;
-	uint64_t next_seq = 1;
+	uint64_t next_seq = 1, first_seq = 1;
 	int fd;
 
 	memset(r, 0, sizeof(*r));
@@ -124,6 +124,7 @@ int room_open(struct room *r, const char *path, uint32_t max_users,
 		keep_ring = old.max_users == max_users && old.history == history &&
 			    old.rec_size == g.rec_size && old.map_size == g.map_size &&
 			    (uint64_t)st.st_size == g.map_size;
+		first_seq = keep_ring ? old.first_seq : next_seq;
 	}
 	/* A new geometry starts from zeroes, but sequence numbers go on. */
 	if ((!keep_ring && ftruncate(fd, 0) < 0) ||
@@ -164,6 +165,7 @@ int room_open(struct room *r, const char *path, uint32_t max_users,
 	r->hdr->rec_size = r->rec_size;
 	r->hdr->map_size = g.map_size;
 	atomic_store(&r->hdr->next_seq, next_seq ? next_seq : 1);
+	r->hdr->first_seq = first_seq ? first_seq : 1;
 	atomic_store(&r->hdr->messages, 0);
 	if (keep_ring)
 		clear_leftover_members(r);
@@ -276,7 +278,9 @@ uint64_t room_post(struct room *r, const struct room_event *ev)
 
 uint64_t room_oldest(struct room *r, uint64_t head)
 {
-	return head > r->history ? head - r->history + 1 : 1;
+	uint64_t oldest = head > r->history ? head - r->history + 1 : 1;
+
+	return oldest > r->hdr->first_seq ? oldest : r->hdr->first_seq;
 }
 
 bool room_read(struct room *r, uint64_t seq, struct room_rec_info *info,

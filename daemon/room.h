@@ -124,6 +124,9 @@ struct room_header {
 	/* The user table (usertab.h), the daemon's alone. */
 	uint32_t users_unused;       /* entries from here on were never used */
 	uint32_t users_lru[2];       /* unpinned entries: oldest, newest */
+	/* The first event the log may hold: where it last started empty (a
+	 * new geometry). Events before it are a hole, not a lag. */
+	uint64_t first_seq;
 };
 
 struct room {
@@ -180,7 +183,8 @@ static inline uint64_t room_head(struct room *r)
 {
 	return atomic_load(&r->hdr->next_seq);
 }
-/* Oldest sequence number still safe to read while head is `head`. */
+/* Oldest sequence number still safe to read while head is `head`: the
+ * ring's bound, or where the log last started empty (first_seq). */
 uint64_t room_oldest(struct room *r, uint64_t head);
 
 struct room_rec_info {

@@ -756,6 +756,49 @@ START_TEST(test_shutdown_tells_members)
 }
 END_TEST
 
+/* A restart with a new history (a new geometry) starts the log empty while
+ * sequence numbers go on: that hole is not a lag. A newcomer joins at once
+ * and gets what the new log holds; a member resuming from before the
+ * restart is not dropped as lagged either. */
+START_TEST(test_restart_with_new_history)
+{
+	char state[] = "/tmp/lchat-hole-XXXXXX", conf[256];
+	struct lchatd *d;
+	struct tclient *a, *b;
+	uint64_t last = 0;
+
+	ck_assert_ptr_nonnull(mkdtemp(state));
+	snprintf(conf, sizeof(conf), CONF "state_dir = \"%s\"\nhistory = 64\n", state);
+	d = lchatd_start(conf);
+	a = tc_connect(d->sock);
+	tc_join(a, "alice");
+	for (int i = 0; i < 40; i++)
+		last = say(a, "before the restart");
+	lchatd_stop_ok(d);
+
+	snprintf(conf, sizeof(conf), CONF "state_dir = \"%s\"\nhistory = 128\n", state);
+	d = lchatd_start(conf);
+	/* A newcomer: OK JOIN, then its own stream, no BYE lagged. */
+	b = tc_connect(d->sock);
+	uint64_t jb = tc_join(b, "bob");
+	ck_assert_uint_gt(jb, last);
+	/* alice resumes from an event the new log never held. */
+	a = tc_connect(d->sock);
+	tc_send(a, "JOIN alice %" PRIu64, last - 10);
+	tc_expect(a, "^OK JOIN alice [0-9]+$", TC_TIMEOUT);
+	/* It gets what the new log holds from there: bob's join. */
+	tc_expectf(a, TC_TIMEOUT, "EV %" PRIu64 " [0-9]+ JOIN bob ", jb);
+	ck_assert_uint_eq(say(a, "after the restart"), jb + 2);
+	tc_expectf(b, TC_TIMEOUT, "EV %" PRIu64 " [0-9]+ JOIN alice ", jb + 1);
+	tc_expectf(b, TC_TIMEOUT, "EV %" PRIu64 " [0-9]+ MSG alice after the restart$", jb + 2);
+	ck_assert_uint_eq(say(b, "hello"), jb + 3);
+	tc_expectf(a, TC_TIMEOUT, "EV %" PRIu64 " [0-9]+ MSG bob hello$", jb + 3);
+	tc_expect_silence(b);
+	lchatd_stop_ok(d);
+	remove_tree(state);
+}
+END_TEST
+
 static Suite *room_suite(void)
 {
 	Suite *s = suite_create("room");
@@ -783,6 +826,7 @@ static Suite *room_suite(void)
 	tcase_add_test(tc, test_name_reserved_refused);
 	tcase_add_test(tc, test_name_malformed_refused);
 	tcase_add_test(tc, test_shutdown_tells_members);
+	tcase_add_test(tc, test_restart_with_new_history);
 	suite_add_tcase(s, tc);
 	return s;
 }
