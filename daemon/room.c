@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -108,9 +109,23 @@ int room_open(struct room *r, const char *path, uint32_t max_users,
 
 	memset(r, 0, sizeof(*r));
 	r->notify_fd = -1;
+	r->lock_fd = -1;
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0) {
 		text_printf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	/* Before anything is written: a live room (its daemon, or handlers
+	 * that outlive it) keeps the lock. */
+	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno == EINTR)
+			continue;
+		if (errno == EWOULDBLOCK)
+			text_printf(err, errlen, "%s: the room is in use by another lchatd "
+				    "(its daemon or handlers still run)", path);
+		else
+			text_printf(err, errlen, "%s: flock: %s", path, strerror(errno));
+		close(fd);
 		return -1;
 	}
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid()) {
@@ -133,14 +148,24 @@ int room_open(struct room *r, const char *path, uint32_t max_users,
 		close(fd);
 		return -1;
 	}
+	/* Every page of the file now: a sparse file on a file system that
+	 * fills up later would kill whoever touches a new page with SIGBUS. */
+	int rc = posix_fallocate(fd, 0, (off_t)g.map_size);
+	if (rc) {
+		text_printf(err, errlen, "%s: cannot allocate the room's %llu bytes: %s", path,
+			    (unsigned long long)g.map_size, strerror(rc));
+		close(fd);
+		return -1;
+	}
 	void *map = mmap(NULL, g.map_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	int map_errno = errno;
-	close(fd);
 	if (map == MAP_FAILED) {
+		close(fd);
 		text_printf(err, errlen, "%s: mmap: %s", path, strerror(map_errno));
 		return -1;
 	}
 
+	r->lock_fd = fd;
 	r->hdr = map;
 	r->slots = (struct room_slot *)((char *)map + g.hdr_size);
 	nameindex_attach(&r->names, (char *)map + g.hdr_size + g.slots_size, max_users);
@@ -152,7 +177,7 @@ int room_open(struct room *r, const char *path, uint32_t max_users,
 
 	/* No other process uses the mapping yet: the mutex of a dead daemon
 	 * (possibly held) is simply made anew. */
-	int rc = init_mutex(&r->hdr->lock);
+	rc = init_mutex(&r->hdr->lock);
 	if (rc) {
 		text_printf(err, errlen, "room mutex: %s", strerror(rc));
 		room_close(r);
@@ -183,6 +208,9 @@ void room_close(struct room *r)
 	if (r->notify_fd >= 0)
 		close(r->notify_fd);
 	r->notify_fd = -1;
+	if (r->lock_fd >= 0)
+		close(r->lock_fd);
+	r->lock_fd = -1;
 	if (r->hdr)
 		munmap(r->hdr, r->map_size);
 	r->hdr = NULL;

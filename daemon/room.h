@@ -143,6 +143,10 @@ struct room {
 	uint32_t rec_size;
 	/* The fan-out writer's eventfd (wake.h), or -1 (unit tests). */
 	int notify_fd;
+	/* The room file, open and flock()ed for the daemon's lifetime (its
+	 * children inherit it): no second daemon re-initialises a live room.
+	 * -1 when closed. */
+	int lock_fd;
 	/* The connections' reply queues (outq.h), one per slot, or NULL. */
 	struct outq *outq;
 };
@@ -160,7 +164,9 @@ struct room_event {
 	size_t text_len;
 };
 
-/* Open (create or recover) the room file at path, sized for the limits.
+/* Open (create or recover) the room file at path, sized for the limits,
+ * with its space allocated (no SIGBUS on a full disk later), and locked:
+ * a room in use by another daemon is refused.
  * With the same geometry the log is kept and members left over from a
  * previous daemon are announced as lost; with a new geometry the log and
  * the table start empty (sequence numbers go on). */

@@ -3,6 +3,7 @@
  * and the process tree, many clients at once, crash recovery and restart,
  * shutdown, and what each process holds. */
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -10,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -471,6 +473,120 @@ START_TEST(test_second_instance)
 	tc_close(c);
 	tc_close(n);
 	lchatd_stop_ok(d);
+}
+END_TEST
+
+/* With the pid file removed, a second lchatd on the same state_dir (its
+ * own sockets) finds the room file locked and refuses: it does not
+ * re-initialise the live room's lock or wipe its members. */
+START_TEST(test_second_daemon_same_room)
+{
+	struct lchatd *d = lchatd_start(NULL);
+	struct tclient *a = tc_connect(d->sock), *c = tc_connect(d->sock), *n;
+	char path[PATH_MAX], left[1024], extra[PATH_MAX + 64];
+	struct run_result r;
+	struct bgd *b;
+	int rc;
+
+	tc_join(a, "pa-first");
+	tc_join(c, "pa-second");
+	tc_expect(a, EV "JOIN pa-second ", TC_TIMEOUT);
+	snprintf(path, sizeof(path), "%s/lchatd.pid", d->state);
+	ck_assert_int_eq(unlink(path), 0);
+
+	snprintf(extra, sizeof(extra), "state_dir = \"%s\"\n", d->state);
+	b = bgd_new(extra);
+	rc = bgd_start(b, &r);
+	ck_assert_msg(rc == 1, "a second lchatd on a live room: exit %d, expected 1; stderr: %s",
+		      rc, r.err);
+	ck_assert_msg(strstr(r.err, "in use by another lchatd"),
+		      "stderr does not say the room is in use: '%s'", r.err);
+	ck_assert_msg(bgd_wait_gone(b, 5000, left, sizeof(left)) == 0,
+		      "the refused lchatd left processes running:%s", left);
+	bgd_stop_ok(b);
+
+	/* The room goes on, its members and their names intact. */
+	tc_send(c, "QUIT");
+	tc_expect(a, EV "LEAVE pa-second [^ ]+ quit$", TC_TIMEOUT);
+	tc_send(a, "SAY still here");
+	tc_expect(a, "OK SAY [0-9]+$", TC_TIMEOUT);
+	n = tc_connect(d->sock);
+	tc_join(n, "pa-second");
+	tc_expect(a, EV "JOIN pa-second ", TC_TIMEOUT);
+	tc_send(n, "WHO");
+	tc_expect(n, "^WHO pa-first ", TC_TIMEOUT);
+	tc_expect(n, "^WHO pa-second ", TC_TIMEOUT);
+	tc_expect(n, "^OK WHO 2$", TC_TIMEOUT);
+	tc_close(a);
+	tc_close(c);
+	tc_close(n);
+	lchatd_stop_ok(d);
+}
+END_TEST
+
+/* state_dir on a small file system (a tmpfs in a mount namespace of the
+ * test's own: the mount goes with the test, pass or fail). Too small for
+ * the room: lchatd refuses to start, saying so, instead of dying of
+ * SIGBUS. Big enough, then filled: the room's pages were allocated at
+ * start, so the log wraps round on a full disk and nobody dies. */
+START_TEST(test_state_dir_full)
+{
+	char state[] = "/tmp/lchat-full-XXXXXX", extra[PATH_MAX + 64], path[PATH_MAX];
+	char left[1024];
+	struct run_result r;
+	struct bgd *b;
+	int rc;
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "state_dir_full: not root, cannot mount a small file system: "
+			"not tested\n");
+		return;
+	}
+	ck_assert_ptr_nonnull(mkdtemp(state));
+	ck_assert_msg(unshare(CLONE_NEWNS) == 0, "unshare: %s", strerror(errno));
+	ck_assert_int_eq(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), 0);
+	ck_assert_msg(mount("tmpfs", state, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0700") == 0,
+		      "mount: %s", strerror(errno));
+	snprintf(extra, sizeof(extra), "state_dir = \"%s\"\n", state);
+	b = bgd_new(extra);
+	rc = bgd_start(b, &r);
+	ck_assert_msg(rc == 1 && strstr(r.err, "cannot allocate the room's") &&
+		      strstr(r.err, "No space left on device"),
+		      "lchatd on a 1 MiB state_dir: exit %d, stderr '%s'", rc, r.err);
+	ck_assert_msg(bgd_wait_gone(b, 5000, left, sizeof(left)) == 0,
+		      "the refused lchatd left processes running:%s", left);
+	bgd_stop_ok(b);
+	ck_assert_int_eq(umount(state), 0);
+
+	ck_assert(mount("tmpfs", state, "tmpfs", MS_NOSUID | MS_NODEV, "size=4m,mode=0700") == 0);
+	snprintf(extra, sizeof(extra), "state_dir = \"%s\"\nhistory = 256\n", state);
+	struct lchatd *d = lchatd_start(extra);
+	struct tclient *a = tc_connect(d->sock), *o = tc_connect(d->sock);
+	tc_join(a, "pa-writer");
+	tc_join(o, "pa-reader");
+	tc_expect(a, EV "JOIN pa-reader ", TC_TIMEOUT);
+	snprintf(path, sizeof(path), "%s/filler", state);
+	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	ck_assert_int_ge(fd, 0);
+	static char block[65536];
+	while (write(fd, block, sizeof(block)) > 0)
+		;
+	while (write(fd, block, 1) > 0)
+		;
+	ck_assert_int_eq(errno, ENOSPC);
+	close(fd);
+	for (int i = 0; i < 600; i++) {
+		tc_send(a, "SAY full %d", i);
+		tc_expect(a, "^OK SAY [0-9]+$", TC_TIMEOUT);
+		tc_expectf(o, TC_TIMEOUT, EV "MSG pa-writer full %d$", i);
+	}
+	ck_assert_msg(!lchatd_log_has(d, "crashed|killed by signal", 0),
+		      "a process of lchatd died on the full disk");
+	tc_close(a);
+	tc_close(o);
+	lchatd_stop_ok(d);
+	ck_assert_int_eq(umount(state), 0);
+	ck_assert_int_eq(rmdir(state), 0);
 }
 END_TEST
 
@@ -1089,6 +1205,8 @@ int main(void)
 		{ "socket_dir_symlink", test_socket_dir_symlink, 60 },
 		{ "stale_socket", test_stale_socket_replaced, 60 },
 		{ "second_instance", test_second_instance, 90 },
+		{ "second_daemon_same_room", test_second_daemon_same_room, 90 },
+		{ "state_dir_full", test_state_dir_full, 120 },
 		{ "titles", test_titles, 60 },
 		{ "inherited_descriptors_closed", test_inherited_descriptors_closed, 60 },
 		{ "tree", test_tree, 60 },
