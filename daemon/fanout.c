@@ -12,7 +12,8 @@
  * events replayed from before its JOIN (a resume after a reconnect, or
  * the backlog) by uid and name key, which outlive the connection: a
  * private message sent to this uid under this name is delivered again,
- * and the member's own sent ones are skipped (docs/protocol.md). Nothing is copied per member but the batch being sent. Then it
+ * and the member's own sent ones are skipped (docs/protocol.md). Nothing
+ * is copied per member but the batch being sent. Then it
  * sleeps in epoll until something is posted (wake.h), a full socket
  * drains, or a closing connection's time is up.
  *

@@ -289,10 +289,10 @@ static bool room_allows_locked(struct handler *h, const char *name, const char *
  * its lock). Only a name that passes all of these and that the table
  * cannot vouch for is asked of the name service (a child process; the
  * JOIN or NICK has spent a token of the uid's rate limit, so lookups are
- * bounded per uid), and the room is checked again after it. If h may take the name, returns true with the room
- * LOCKED and the name and its skeleton in name and skeleton: the caller
- * takes it, writes its event and unlocks. Otherwise replies the ERR and
- * returns false, the room unlocked. */
+ * bounded per uid), and the room is checked again after it. If h may take
+ * the name, returns true with the room LOCKED and the name and its
+ * skeleton in name and skeleton: the caller takes it, writes its event and
+ * unlocks. Otherwise replies the ERR and returns false, the room unlocked. */
 static bool lock_name(struct handler *h, const char *want, size_t len,
 		      char name[NAME_MAX_LEN + 1], char skeleton[NAME_MAX_LEN + 1])
 {
