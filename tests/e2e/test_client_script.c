@@ -621,6 +621,8 @@ START_TEST(test_impostor_after_restart)
 	expect_stderr(l, "it runs as uid 65534, not as root");
 	err = lchat_stderr(l);
 	ck_assert_msg(!strstr(err, IMPOSTOR_TEXT), "the impostor's text on stderr: %s", err);
+	ck_assert_msg(!strstr(err, "Sanitizer") && !strstr(err, "runtime error:"),
+		      "a sanitizer report: %s", err);
 	free(err);
 	while ((line = linesock_read(&l->out, mono_ms_now() + TC_TIMEOUT, &len))) {
 		ck_assert_msg(!strstr(line, IMPOSTOR_TEXT), "the impostor's text shown: %s", line);

@@ -91,6 +91,9 @@ static void expect_refused(const char *tool, struct cmd_result *r, int code, con
 	ck_assert_msg(!strstr(r->out, IMPOSTOR_TEXT) && !strstr(r->err, IMPOSTOR_TEXT),
 		      "%s showed the impostor's text: stdout '%s', stderr '%s'", tool, r->out,
 		      r->err);
+	/* (The sanitizers' exit status is 1 too: lchat's refusal's.) */
+	ck_assert_msg(!strstr(r->err, "Sanitizer") && !strstr(r->err, "runtime error:"),
+		      "%s: a sanitizer report: %s", tool, r->err);
 	cmd_result_free(r);
 }
 
