@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "exitcodes.h"
+#include "peercheck.h"
 #include "safe.h"
 #include "util.h"
 
@@ -91,7 +92,8 @@ static void print_line_error(const char *what, enum read_status st)
 		fprintf(stderr, "lchat-admin: %s: %s\n", what, strerror(errno));
 }
 
-int ctl_open(struct ctl_conn *c, const char *path, int timeout_ms)
+int ctl_open(struct ctl_conn *c, const char *path, const struct peer_trust *trust,
+	     int timeout_ms)
 {
 	memset(c, 0, sizeof(*c));
 	c->fd = -1;
@@ -106,6 +108,14 @@ int ctl_open(struct ctl_conn *c, const char *path, int timeout_ms)
 		fprintf(stderr, "lchat-admin: cannot connect to %s: %s%s\n", path, strerror(e),
 			e == ENOENT || e == ECONNREFUSED ? " (is lchatd running?)" : "");
 		return e == EACCES || e == EPERM ? ADM_DENIED : ADM_CONNECT;
+	}
+	char why[512];
+	if (peer_check(c->fd, path, trust, why, sizeof(why)) < 0) {
+		/* Not lchatd: nothing is read from it, not even a QUIT sent. */
+		fprintf(stderr, "lchat-admin: %s\n", why);
+		close(c->fd);
+		c->fd = -1;
+		return ADM_CONNECT;
 	}
 	char *line;
 	size_t len;

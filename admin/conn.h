@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "peercheck.h"
 #include "protocol.h"
 
 struct ctl_conn {
@@ -24,9 +25,12 @@ struct reply {
 	struct server_line sl;  /* the last line; points into `last` */
 };
 
-/* Connect to path and check the greeting (HELLO lchat-control/1 ...).
- * Returns an admin_exit code; on failure a message is printed. */
-int ctl_open(struct ctl_conn *c, const char *path, int timeout_ms);
+/* Connect to path, check who the server is (peer_check() with trust:
+ * refused, ADM_CONNECT before anything is read) and the greeting (HELLO
+ * lchat-control/1 ...). Returns an admin_exit code; on failure a message
+ * is printed. */
+int ctl_open(struct ctl_conn *c, const char *path, const struct peer_trust *trust,
+	     int timeout_ms);
 
 /* Send one command line (no "\n" in it) and read its reply into r.
  * Returns ADM_OK when a reply ended in OK or PONG, ADM_FAIL for ERR (and

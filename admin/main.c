@@ -138,11 +138,11 @@ static int socket_from_config(const char *conf, char **sock)
 }
 
 /* Connect, run each command, QUIT. Stops at the first failure. */
-static int converse(const char *sock, int timeout_ms, const struct admin_verb_info *verb,
-		    const struct cmds *c, bool json)
+static int converse(const char *sock, const struct peer_trust *trust, int timeout_ms,
+		    const struct admin_verb_info *verb, const struct cmds *c, bool json)
 {
 	struct ctl_conn conn;
-	int rc = ctl_open(&conn, sock, timeout_ms);
+	int rc = ctl_open(&conn, sock, trust, timeout_ms);
 
 	for (size_t i = 0; rc == ADM_OK && i < c->n; i++) {
 		struct reply r;
@@ -295,8 +295,14 @@ static int run(int argc, char **argv)
 		else if (!sock_opt)
 			rc = socket_from_config(conf ? conf : LCHAT_DEFAULT_CONFIG, &sock);
 	}
-	if (rc == ADM_OK)
-		rc = converse(sock, (int)(timeout_s * 1000), admin_verb_info(verb), &cmds, json);
+	if (rc == ADM_OK) {
+		struct peer_trust trust;
+
+		/* The daemon's user, from the config even with -s. */
+		peer_trust_load(&trust, conf ? conf : LCHAT_DEFAULT_CONFIG);
+		rc = converse(sock, &trust, (int)(timeout_s * 1000), admin_verb_info(verb), &cmds,
+			      json);
+	}
 	free(sock);
 	cmds_free(&cmds);
 	return rc;

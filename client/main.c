@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "peercheck.h"
 #include "run.h"
 #include "script.h"
 #include "session.h"
@@ -203,7 +204,12 @@ int main(int argc, char **argv)
 	s.paste_ask = paste_ask;
 	s.disp.on = interactive;
 	s.disp.bell = bell;
-	if (session_start(&s) < 0) {
+	peer_trust_load(&s.trust, conf);	/* the daemon's user */
+	rc = session_start(&s);
+	if (rc == SESSION_REFUSED) {
+		fprintf(stderr, "lchat: %s\n", s.refused);
+		rc = EXIT_RUNTIME;
+	} else if (rc < 0) {
 		fprintf(stderr, "lchat: cannot connect to %s: %s\n", sock, strerror(errno));
 		rc = EXIT_RUNTIME;
 	} else {
@@ -212,6 +218,8 @@ int main(int argc, char **argv)
 		rc = run_loop(&s, interactive ? NULL : &sc, sigfd);
 		if (interactive)
 			term_end();
+		if (interactive && s.refused[0])	/* a reconnect found an impostor */
+			fprintf(stderr, "lchat: %s\n", s.refused);
 	}
 	session_free(&s);
 	if (!interactive)

@@ -86,6 +86,7 @@ int session_init(struct session *s, const char *sock_path, const char *name, boo
 	memset(s, 0, sizeof(*s));
 	s->fd = -1;
 	s->sock_path = sock_path;
+	peer_trust_init(&s->trust, NULL);
 	s->script = script;
 	s->ropts = *ropts;
 	s->ui = *ui;
@@ -253,12 +254,18 @@ static void send_join(struct session *s)
 	send_join_as(s, s->ever_joined);
 }
 
+/* Connect and JOIN: 0, -1 (errno), or SESSION_REFUSED: whoever listens
+ * there is not lchatd, and nothing is sent to it or read from it. */
 static int connect_now(struct session *s)
 {
 	int fd = unix_connect(s->sock_path), fl;
 
 	if (fd < 0)
 		return -1;
+	if (peer_check(fd, s->sock_path, &s->trust, s->refused, sizeof(s->refused)) < 0) {
+		close(fd);
+		return SESSION_REFUSED;
+	}
 	fl = fcntl(fd, F_GETFL);
 	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) {
 		int e = errno;
@@ -1135,7 +1142,13 @@ void session_tick(struct session *s, int64_t now)
 		send_lag_ping(s, now);
 	if (s->state == ST_DOWN && s->retry_at && now >= s->retry_at) {
 		s->retry_at = 0;
-		if (connect_now(s) < 0) {
+		int rc = connect_now(s);
+
+		if (rc == SESSION_REFUSED) {
+			/* Not a passing trouble: an impostor holds the path. */
+			session_status(s, "%s", s->refused);
+			finish(s, EXIT_RUNTIME);
+		} else if (rc < 0) {
 			char why[256];
 
 			text_printf(why, sizeof(why), "cannot reconnect to %s: %s", s->sock_path,

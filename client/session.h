@@ -18,6 +18,7 @@
 #include "display.h"
 #include "names.h"
 #include "paste.h"
+#include "peercheck.h"
 #include "protocol.h"
 #include "render.h"
 #include "status.h"
@@ -65,6 +66,7 @@ struct pending;
 struct session {
 	/* Settings. */
 	const char *sock_path;
+	struct peer_trust trust; /* whom the server may run as (peercheck.h) */
 	bool script;             /* the scripting mode (plain lines, stderr) */
 	bool no_history;         /* scripting: do not print history */
 	bool track_members;      /* keep `members` (for Tab): a quiet WHO after each JOIN */
@@ -116,16 +118,25 @@ struct session {
 	int resend_delay;
 	int64_t quit_at;         /* ST_QUITTING: give up waiting then */
 
+	char refused[512];       /* not "": why the server is not trusted */
 	bool done;
 	int exit_code;
 };
 
-/* Set up (no connection yet). name: NULL for the login name. */
+/* Set up (no connection yet). name: NULL for the login name. The server
+ * is trusted if it runs as root or as us; set s->trust (peer_trust_init)
+ * to trust the daemon's user too. */
 int session_init(struct session *s, const char *sock_path, const char *name, bool script,
 		 const struct render_opts *ropts, const struct session_ui *ui);
 void session_free(struct session *s);
 
-/* First connection: connect and send JOIN. -1 (errno) if connect fails. */
+/* session_start()'s answer when the server is not lchatd (peer_check()
+ * refused it; s->refused says why). Final: never retried. */
+#define SESSION_REFUSED (-2)
+
+/* First connection: connect, check who the server is (s->trust), and send
+ * JOIN. -1 (errno) if connect fails, SESSION_REFUSED if the server is not
+ * trusted. */
 int session_start(struct session *s);
 
 /* The socket is readable: read and handle every complete line. */

@@ -23,13 +23,16 @@
 
 typedef int str_check_fn(cfg_t *c, const char *name, const char *val);
 
-/* runtime: a reload changes the option; otherwise it needs a restart. */
+/* runtime: a reload changes the option; otherwise it needs a restart.
+ * client: lchat and lchat-admin read it too (config_load_sockets checks
+ * it): the sockets, and the daemon's user, whom they trust (peercheck.h). */
 struct str_opt {
 	const char *name;
 	const char *def;
 	size_t off;
 	str_check_fn *check;
 	bool runtime;
+	bool client;
 };
 
 struct int_opt {
@@ -49,22 +52,24 @@ struct bool_opt {
 static str_check_fn check_socket, check_abs_path, check_nonempty, check_motd;
 
 /* Option names are the struct field names. */
-#define STR_OPT(f, def, check, rt) \
-	{ #f, def, offsetof(struct lchat_config, f), check, rt }
+#define STR_OPT(f, def, check, rt, cl) \
+	{ #f, def, offsetof(struct lchat_config, f), check, rt, cl }
 #define INT_OPT(f, def, min, max, rt) \
 	{ #f, def, min, max, offsetof(struct lchat_config, f), rt }
 #define BOOL_OPT(f, def, rt) \
 	{ #f, def, offsetof(struct lchat_config, f), rt }
 #define RELOAD true
 #define RESTART false
+#define CLIENT true
+#define DAEMON false
 
 static const struct str_opt str_opts[] = {
-	STR_OPT(socket, "/run/lchat/lchat.sock", check_socket, RESTART),
-	STR_OPT(control_socket, "/run/lchat/control.sock", check_socket, RESTART),
-	STR_OPT(admin_group, "adm", check_nonempty, RELOAD),
-	STR_OPT(user, "_lchat", check_nonempty, RESTART),
-	STR_OPT(state_dir, "/var/lib/lchat", check_abs_path, RESTART),
-	STR_OPT(motd, "", check_motd, RELOAD),
+	STR_OPT(socket, "/run/lchat/lchat.sock", check_socket, RESTART, CLIENT),
+	STR_OPT(control_socket, "/run/lchat/control.sock", check_socket, RESTART, CLIENT),
+	STR_OPT(admin_group, "adm", check_nonempty, RELOAD, DAEMON),
+	STR_OPT(user, "_lchat", check_nonempty, RESTART, CLIENT),
+	STR_OPT(state_dir, "/var/lib/lchat", check_abs_path, RESTART, DAEMON),
+	STR_OPT(motd, "", check_motd, RELOAD, DAEMON),
 };
 
 static const struct int_opt int_opts[] = {
@@ -171,7 +176,7 @@ struct load_ctx {
 	char *err;
 	size_t errlen;
 	int failed;		/* an error is already in err */
-	bool sockets_only;	/* check the socket paths only (config_load_sockets) */
+	bool sockets_only;	/* check the clients' options only (config_load_sockets) */
 };
 
 /* libconfuse's error callback gets only the cfg_t, which has no user
@@ -313,10 +318,10 @@ static int check_motd(cfg_t *c, const char *name, const char *val)
 	}
 }
 
-/* A client reading the sockets only: is this option none of its business? */
-static bool not_checked(bool is_socket)
+/* A client reading its options only: is this option none of its business? */
+static bool not_checked(bool client_reads)
 {
-	return cur_load && cur_load->sockets_only && !is_socket;
+	return cur_load && cur_load->sockets_only && !client_reads;
 }
 
 static int validate_str(cfg_t *c, cfg_opt_t *opt)
@@ -324,7 +329,7 @@ static int validate_str(cfg_t *c, cfg_opt_t *opt)
 	const struct str_opt *o = find_str_opt(cfg_opt_name(opt));
 	const char *val = cfg_opt_getnstr(opt, 0);
 
-	if (not_checked(o->check == check_socket))
+	if (not_checked(o->client))
 		return 0;
 	return o->check(c, o->name, val ? val : "");
 }

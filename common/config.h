@@ -39,9 +39,10 @@ int config_defaults(struct lchat_config *cfg);
 int config_load(const char *path, struct lchat_config *cfg, char *err, size_t errlen);
 
 /* The same for the client and the admin tool, which use only the socket
- * paths: the other options are not checked (a value out of range, an
- * unknown option: the daemon's problem, not theirs, and they take the
- * default), only the file's syntax and the two sockets. */
+ * paths and `user` (the daemon's user, whom they trust: peercheck.h): the
+ * other options are not checked (a value out of range, an unknown option:
+ * the daemon's problem, not theirs, and they take the default), only the
+ * file's syntax, the two sockets and the user. */
 int config_load_sockets(const char *path, struct lchat_config *cfg, char *err, size_t errlen);
 
 void config_free(struct lchat_config *cfg);

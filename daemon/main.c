@@ -16,6 +16,7 @@
 #include "passwd.h"
 #include "proctitle.h"
 #include "readiness.h"
+#include "sockets.h"
 #include "supervisor.h"
 #include "util.h"
 #include "version.h"
@@ -29,7 +30,7 @@ static void usage(FILE *out)
 		"usage: lchatd [-f] [-n] [-c FILE]\n"
 		"  -c FILE     configuration file (default " LCHAT_DEFAULT_CONFIG ")\n"
 		"  -f          stay in the foreground, log to stderr\n"
-		"  -n          check the configuration and exit\n"
+		"  -n          check the configuration and the socket directories, exit\n"
 		"  -h, --help  show this help\n"
 		"  -V, --version  show the version\n");
 }
@@ -113,6 +114,13 @@ int main(int argc, char **argv)
 		return EXIT_CONFIG;
 	}
 	if (check_only) {
+		/* The start's own directory checks, minus the creating. */
+		if (socket_dir_check(cfg.socket, err, sizeof(err)) < 0 ||
+		    socket_dir_check(cfg.control_socket, err, sizeof(err)) < 0) {
+			fprintf(stderr, "lchatd: %s\n", err);
+			config_free(&cfg);
+			return EXIT_START;
+		}
 		printf("lchatd: %s: configuration OK\n", config_path);
 		config_free(&cfg);
 		return EXIT_OK;

@@ -8,7 +8,6 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -19,8 +18,12 @@
 #include "lines.h"
 #include "util.h"
 
-static int check_dir(const char *dir, const struct stat *st, bool shared,
-		     char *err, size_t errlen)
+/* A directory we keep things in: a real directory, ours or root's, and
+ * writable by nobody else. The socket directory too, sticky bit or not: in
+ * a directory others may write to (/tmp), anybody can bind the socket path
+ * while lchatd is down, and the clients would talk to them (issue 16 item
+ * 12; the clients check the same, common/peercheck.c). */
+static int check_dir(const char *dir, const struct stat *st, char *err, size_t errlen)
 {
 	if (!S_ISDIR(st->st_mode)) {
 		text_printf(err, errlen, "%s: not a directory (a symlink or file is in the way)", dir);
@@ -31,18 +34,17 @@ static int check_dir(const char *dir, const struct stat *st, bool shared,
 			 dir, (unsigned)st->st_uid);
 		return -1;
 	}
-	if (shared && (st->st_mode & S_IWOTH) && !(st->st_mode & S_ISVTX)) {
-		text_printf(err, errlen, "%s: writable by everyone; refusing to use it", dir);
-		return -1;
-	}
-	if (!shared && (st->st_mode & (S_IWGRP | S_IWOTH))) {
-		text_printf(err, errlen, "%s: writable by group or others; refusing to use it", dir);
+	if (st->st_mode & (S_IWGRP | S_IWOTH)) {
+		text_printf(err, errlen, "%s: writable by group or others (mode %04o%s); "
+			    "refusing to use it", dir, (unsigned)(st->st_mode & 07777),
+			    (st->st_mode & S_ISVTX) ? ", the sticky bit does not help: anyone "
+			    "could bind the socket path while lchatd is down" : "");
 		return -1;
 	}
 	return 0;
 }
 
-static int make_dir(const char *dir, mode_t mode, bool shared, char *err, size_t errlen)
+static int make_dir(const char *dir, mode_t mode, char *err, size_t errlen)
 {
 	struct stat st;
 
@@ -62,20 +64,41 @@ static int make_dir(const char *dir, mode_t mode, bool shared, char *err, size_t
 		text_printf(err, errlen, "%s: %s", dir, strerror(errno));
 		return -1;
 	}
-	return check_dir(dir, &st, shared, err, errlen);
+	return check_dir(dir, &st, err, errlen);
+}
+
+/* The directory part of a socket path, in buf. */
+static char *socket_dir(const char *path, char *buf, size_t len)
+{
+	text_printf(buf, len, "%s", path);
+	return dirname(buf);
 }
 
 int socket_dir_prepare(const char *path, char *err, size_t errlen)
 {
 	char copy[PATH_MAX];
 
-	text_printf(copy, sizeof(copy), "%s", path);
-	return make_dir(dirname(copy), 0755, true, err, errlen);
+	return make_dir(socket_dir(path, copy, sizeof(copy)), 0755, err, errlen);
+}
+
+int socket_dir_check(const char *path, char *err, size_t errlen)
+{
+	char copy[PATH_MAX];
+	const char *dir = socket_dir(path, copy, sizeof(copy));
+	struct stat st;
+
+	if (lstat(dir, &st) < 0) {
+		if (errno == ENOENT)
+			return 0;	/* the start creates it, 0755 */
+		text_printf(err, errlen, "%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	return check_dir(dir, &st, err, errlen);
 }
 
 int private_dir_prepare(const char *dir, mode_t mode, char *err, size_t errlen)
 {
-	return make_dir(dir, mode, false, err, errlen);
+	return make_dir(dir, mode, err, errlen);
 }
 
 /* Is something listening at path? 1 yes, 0 no (stale), -1 not a socket. */

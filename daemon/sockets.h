@@ -11,8 +11,13 @@
 
 /* Make sure the directory that will hold socket `path` exists and is safe:
  * created 0755 if missing; refused if it is a symlink, not a directory, not
- * owned by us or root, or writable by others. */
+ * owned by us or root, or writable by its group or others (with the sticky
+ * bit too: anyone could bind the socket path while lchatd is down). */
 int socket_dir_prepare(const char *path, char *err, size_t errlen);
+
+/* The same checks without creating anything (lchatd -n): 0 if the
+ * directory is safe or does not exist yet, -1 and err if it is unsafe. */
+int socket_dir_check(const char *path, char *err, size_t errlen);
 
 /* Bind and listen on a UNIX stream socket at path (non-blocking, CLOEXEC).
  * A live socket there is never stolen (another daemon answers: refused); a

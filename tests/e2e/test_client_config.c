@@ -1,5 +1,6 @@
 /* test_client_config.c - lchat and lchat-admin read only the options they
- * use from the config file (the socket paths): a value the daemon would
+ * use from the config file (the socket paths, and `user`, the daemon's
+ * user they trust: test_server_identity): a value the daemon would
  * refuse, or an option they do not know, is the daemon's business, and
  * both still reach the running room (issue 15, point 5). A file that does
  * not parse at all, or a bad socket path, still stops them with exit 3. */

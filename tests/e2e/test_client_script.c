@@ -1,7 +1,8 @@
 /* test_client_script.c - end-to-end tests of lchat's scripting mode (stdin
  * and stdout are pipes): lines from stdin are sent in order and nothing is
  * lost, events come out in the documented plain format, the exit statuses,
- * and a hostile server's bytes made visible. Real lchat, real lchatd.
+ * a hostile server's bytes made visible, and an impostor at the socket
+ * path refused. Real lchat, real lchatd.
  *
  * Names used here (alice, bob, carol, ci, bot, observer) must not be other
  * accounts' login names on the test machine. */
@@ -17,6 +18,7 @@
 
 #include "fakesrv.h"
 #include "harness.h"
+#include "impostor.h"
 #include "runcmd.h"
 #include "util.h"
 
@@ -585,6 +587,54 @@ START_TEST(test_refused_while_others_join)
 }
 END_TEST
 
+/* lchatd stops and somebody else (uid 65534) listens at its socket path:
+ * the reconnecting lchat refuses it for good (issue 16 item 12): status
+ * 1, why on stderr, nothing of the impostor's shown, and no more tries
+ * (it exits, though --listen would keep it). -c names no file: the
+ * daemon's user is the default, whatever /etc/lchat.conf says. */
+START_TEST(test_impostor_after_restart)
+{
+	if (geteuid() != 0) {
+		fprintf(stderr, "impostor_after_restart: not root, cannot run a server as "
+			"another uid: skipped\n");
+		return;
+	}
+	struct lchatd *d = lchatd_start(CONF);
+	struct tclient *alice = tc_connect(d->sock);
+	struct lchat *l;
+	size_t len;
+	char *line, *err;
+
+	tc_join(alice, "alice");
+	l = lchat_spawn(ARGS("-n", "bot", "-s", d->sock, "-c", "/nonexistent/lchat.conf",
+			     "--listen", "-H"), NULL);
+	lchat_close_stdin(l);
+	tc_expect(alice, "EV [0-9]+ [0-9]+ JOIN bot ", TC_TIMEOUT);
+	tc_close(alice);
+	lchatd_signal(d, SIGTERM);
+	ck_assert_int_ne(lchatd_wait_exit(d, 10000), -1);
+	ck_assert(unlink(d->sock) == 0 || errno == ENOENT);
+	pid_t impostor = impostor_start(d->sock, IMPOSTOR_USER_HELLO, NOBODY, true);
+
+	ck_assert_int_eq(lchat_wait(l, TC_TIMEOUT), 1);
+	expect_stderr(l, "refusing the server at ");
+	expect_stderr(l, "it runs as uid 65534, not as root");
+	err = lchat_stderr(l);
+	ck_assert_msg(!strstr(err, IMPOSTOR_TEXT), "the impostor's text on stderr: %s", err);
+	ck_assert_msg(!strstr(err, "Sanitizer") && !strstr(err, "runtime error:"),
+		      "a sanitizer report: %s", err);
+	free(err);
+	while ((line = linesock_read(&l->out, mono_ms_now() + TC_TIMEOUT, &len))) {
+		ck_assert_msg(!strstr(line, IMPOSTOR_TEXT), "the impostor's text shown: %s", line);
+		free(line);
+	}
+	ck_assert_msg(l->out.eof, "lchat's stdout did not end");
+	lchat_free(l);
+	impostor_stop(impostor, d->sock);
+	lchatd_stop_ok(d);
+}
+END_TEST
+
 static Suite *client_script_suite(void)
 {
 	const struct harness_case cases[] = {
@@ -599,6 +649,7 @@ static Suite *client_script_suite(void)
 		{ "kicked_and_muted_by_admin", test_kicked_and_muted_by_admin, 60 },
 		{ "refused_while_others_join", test_refused_while_others_join, 60 },
 		{ "bye_said_once", test_bye_said_once, 60 },
+		{ "impostor_after_restart", test_impostor_after_restart, 60 },
 	};
 
 	return harness_suite("client_script", cases, HARNESS_NCASES(cases));

@@ -118,9 +118,26 @@ static void sockets_in(struct bgd *b, const char *dir)
 
 /* ---- directories ------------------------------------------------------ */
 
-/* A socket directory owned by another user, or writable by everyone
- * without the sticky bit, is refused and nothing is created in it. With
- * the sticky bit (like /tmp) it is fine. */
+/* `lchatd -n` on the config of b: its exit status; *err gets stderr
+ * and stdout (free). */
+static int check_config(struct bgd *b, char **out)
+{
+	static const struct cmd_opts none;
+	char *argv[] = { (char *)lchatd_exe(), "-n", "-c", b->conf, NULL };
+	struct cmd_result r;
+	int rc = run_cmd(&r, &none, argv);
+
+	*out = xcalloc(1, strlen(r.out) + strlen(r.err) + 1);
+	strcat(strcpy(*out, r.err), r.out);
+	cmd_result_free(&r);
+	return rc;
+}
+
+/* A socket directory owned by another user, or writable by its group or
+ * by everyone, with the sticky bit (like /tmp) or not, is refused and
+ * nothing is created in it: anyone who may write there could bind the
+ * socket path while lchatd is down and the clients would talk to them
+ * (issue 16 item 12). `lchatd -n` says the same. */
 START_TEST(test_socket_dir_unsafe)
 {
 	static const struct {
@@ -129,18 +146,26 @@ START_TEST(test_socket_dir_unsafe)
 		const char *why;
 	} cases[] = {
 		{ 0755, OTHER_UID, "owned by uid 65534" },
-		{ 0777, 0, "writable by everyone" },
+		{ 0777, 0, "writable by group or others \\(mode 0777\\)" },
+		{ 01777, 0, "writable by group or others \\(mode 1777, the sticky bit does not "
+			    "help: anyone could bind the socket path while lchatd is down\\)" },
+		{ 0775, 0, "writable by group or others \\(mode 0775\\)" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct bgd *b = bgd_new(NULL);
-		char dir[PATH_MAX];
+		char dir[PATH_MAX], *out;
 		struct snap s;
 
 		snprintf(dir, sizeof(dir), "%s/sockets", b->dir);
 		make_dir(dir, cases[i].mode, cases[i].uid ? cases[i].uid : geteuid());
 		sockets_in(b, dir);
 		snap_take(&s, dir);
+		ck_assert_msg(check_config(b, &out) == 1 && strstr(out, dir) &&
+			      re_contains(out, cases[i].why),
+			      "case %zu: lchatd -n did not refuse %s with /%s/: '%s'", i, dir,
+			      cases[i].why, out);
+		free(out);
 		expect_refused(b, dir, cases[i].why);
 		snap_same(&s);
 		ck_assert_msg(!exists(b->sock) && !exists(b->ctl),
@@ -148,15 +173,18 @@ START_TEST(test_socket_dir_unsafe)
 		bgd_stop_ok(b);
 	}
 
+	/* A directory of ours that nobody else may write to is fine. */
 	struct bgd *b = bgd_new(NULL);
 	struct run_result r;
-	char dir[PATH_MAX];
+	char dir[PATH_MAX], *out;
 
 	snprintf(dir, sizeof(dir), "%s/sockets", b->dir);
-	make_dir(dir, 01777, geteuid());
+	make_dir(dir, 0750, geteuid());
 	sockets_in(b, dir);
-	ck_assert_msg(bgd_start(b, &r) == 0, "a sticky world-writable socket directory was "
-		      "refused: '%s'", r.err);
+	ck_assert_msg(check_config(b, &out) == 0 && strstr(out, "configuration OK"),
+		      "lchatd -n refused a safe socket directory: '%s'", out);
+	free(out);
+	ck_assert_msg(bgd_start(b, &r) == 0, "a safe socket directory was refused: '%s'", r.err);
 	sock_wait_connectable(b->sock, TC_TIMEOUT);
 	bgd_stop_ok(b);
 }
