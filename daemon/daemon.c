@@ -44,6 +44,7 @@
 #include "outq.h"
 #include "proctitle.h"
 #include "readiness.h"
+#include "startcheck.h"
 #include "reply.h"
 #include "room.h"
 #include "sanctions.h"
@@ -465,7 +466,6 @@ static int status_hook(void *ctx, struct buffer *out)
 	return 0;
 }
 
-static int lookup_group(const char *name, gid_t *gid);
 
 /* Reload the configuration file: swap in what may change at run time,
  * report what needs a restart. The same for SIGHUP and RELOAD. Returns
@@ -479,7 +479,7 @@ static bool reload(struct daemon *d, const char *by, struct buffer *out, bool *o
 	gid_t gid = 0;
 
 	int rc = config_load(d->cfg->path, &fresh, err, sizeof(err));
-	if (rc == 0 && lookup_group(fresh.admin_group, &gid) < 0) {
+	if (rc == 0 && group_lookup(fresh.admin_group, &gid) < 0) {
 		text_printf(err, sizeof(err), "%s: admin_group: no such group '%s'",
 			 d->cfg->path, fresh.admin_group);
 		rc = -1;
@@ -571,28 +571,6 @@ static int loop_timeout(struct daemon *d)
 static const int daemon_signals[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP, WAKE_SIGNAL,
 				      SIGUSR1, SIGUSR2 };
 
-static int lookup_group(const char *name, gid_t *gid)
-{
-	struct group gr, *res = NULL;
-	size_t size = 16384;
-	char *buf = NULL;
-	int rc;
-
-	/* A group with many members needs a larger buffer: ERANGE. */
-	do {
-		char *more = realloc(buf, size);
-		if (!more)
-			break;
-		buf = more;
-		rc = getgrnam_r(name, &gr, buf, size, &res);
-		size *= 2;
-	} while (rc == ERANGE && size <= 16 * 1024 * 1024);
-	if (res)
-		*gid = res->gr_gid;
-	free(buf);
-	return res ? 0 : -1;
-}
-
 /* The writer's reply queues, eventfd and socketpair, and the writer. */
 static int start_writer(struct daemon *d)
 {
@@ -633,7 +611,7 @@ static int setup(struct daemon *d, int ready_fd)
 		report(ready_fd, "signalfd: %s", strerror(errno));
 		return -1;
 	}
-	if (lookup_group(cfg->admin_group, &admin_gid) < 0) {
+	if (group_lookup(cfg->admin_group, &admin_gid) < 0) {
 		report(ready_fd, "admin_group: no such group '%s'", cfg->admin_group);
 		return -1;
 	}

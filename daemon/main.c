@@ -16,6 +16,7 @@
 #include "passwd.h"
 #include "proctitle.h"
 #include "readiness.h"
+#include "startcheck.h"
 #include "supervisor.h"
 #include "util.h"
 #include "version.h"
@@ -113,6 +114,13 @@ int main(int argc, char **argv)
 		return EXIT_CONFIG;
 	}
 	if (check_only) {
+		/* Everything a start checks (startcheck.c), nothing less. */
+		struct start_plan plan;
+		if (start_check(&cfg, &plan, err, sizeof(err)) < 0) {
+			fprintf(stderr, "lchatd: %s\n", err);
+			config_free(&cfg);
+			return EXIT_CONFIG;
+		}
 		printf("lchatd: %s: configuration OK\n", config_path);
 		config_free(&cfg);
 		return EXIT_OK;

@@ -19,14 +19,14 @@
 #include "lines.h"
 #include "util.h"
 
-static int check_dir(const char *dir, const struct stat *st, bool shared,
+static int check_dir(const char *dir, const struct stat *st, bool shared, uid_t uid,
 		     char *err, size_t errlen)
 {
 	if (!S_ISDIR(st->st_mode)) {
 		text_printf(err, errlen, "%s: not a directory (a symlink or file is in the way)", dir);
 		return -1;
 	}
-	if (st->st_uid != geteuid() && st->st_uid != 0) {
+	if (st->st_uid != uid && st->st_uid != 0) {
 		text_printf(err, errlen, "%s: owned by uid %u, not by us or root; refusing to use it",
 			 dir, (unsigned)st->st_uid);
 		return -1;
@@ -62,7 +62,20 @@ static int make_dir(const char *dir, mode_t mode, bool shared, char *err, size_t
 		text_printf(err, errlen, "%s: %s", dir, strerror(errno));
 		return -1;
 	}
-	return check_dir(dir, &st, shared, err, errlen);
+	return check_dir(dir, &st, shared, geteuid(), err, errlen);
+}
+
+int dir_check(const char *dir, bool shared, uid_t uid, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (lstat(dir, &st) < 0) {
+		if (errno == ENOENT)
+			return 1;
+		text_printf(err, errlen, "%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	return check_dir(dir, &st, shared, uid, err, errlen);
 }
 
 int socket_dir_prepare(const char *path, char *err, size_t errlen)

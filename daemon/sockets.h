@@ -4,6 +4,7 @@
 
 #include "codes.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -34,5 +35,9 @@ void socket_refuse(int fd, enum reply_code code, const char *text);
 /* Create a private directory (mode) if missing, refusing symlinks and
  * directories owned by someone else. */
 int private_dir_prepare(const char *dir, mode_t mode, char *err, size_t errlen);
+
+/* The checks the two above make of an existing directory, for a daemon
+ * running as uid: 0 usable, 1 missing, -1 refused (why in err). */
+int dir_check(const char *dir, bool shared, uid_t uid, char *err, size_t errlen);
 
 #endif

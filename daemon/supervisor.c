@@ -27,6 +27,7 @@
 #include "proctitle.h"
 #include "readiness.h"
 #include "sockets.h"
+#include "startcheck.h"
 #include "util.h"
 
 #define BACKOFF_MIN_MS 100
@@ -262,6 +263,16 @@ int supervisor_main(struct lchat_config *cfg, int ready_fd)
 	if ((s.sigfd = signalfd_for(SIG_BLOCK, supervisor_signals,
 				     sizeof(supervisor_signals) / sizeof(supervisor_signals[0]))) < 0) {
 		text_printf(err, sizeof(err), "signalfd: %s", strerror(errno));
+		readiness_fail(ready_fd, err);
+		return 1;
+	}
+	/* The same checks as lchatd -n; started as root, the directories
+	 * are made for `user` and root is given up here, before any daemon,
+	 * writer or handler exists. */
+	struct start_plan plan;
+	if (start_check(cfg, &plan, err, sizeof(err)) < 0 ||
+	    start_make_dirs(cfg, &plan, err, sizeof(err)) < 0 ||
+	    priv_drop(&plan, err, sizeof(err)) < 0) {
 		readiness_fail(ready_fd, err);
 		return 1;
 	}

@@ -1,0 +1,119 @@
+/* test_privileges.c - least privilege (issue 14): lchatd -n checks what a
+ * start checks, and lchatd started as root drops to `user` for good
+ * before any handler exists. The drop needs root; that case is registered
+ * only then (CI runs as root). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "runcmd.h"
+
+static void write_conf(const char *path, const char *dir, const char *extra)
+{
+	FILE *f = fopen(path, "w");
+
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "socket = \"%s/lchat.sock\"\ncontrol_socket = \"%s/control.sock\"\n"
+		"state_dir = \"%s/state\"\nuser = \"%s\"\n%s", dir, dir, dir, my_login(), extra);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+/* -n says what the start would refuse, and "configuration OK" only when a
+ * start would get past it. */
+static void check_n(const char *extra, const char *want_err)
+{
+	char dir[] = "/tmp/lchat-priv.XXXXXX", conf[128];
+	struct cmd_result r;
+	struct cmd_opts none = { 0 };
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(conf, sizeof(conf), "%s/lchat.conf", dir);
+	write_conf(conf, dir, extra);
+	char *argv[] = { (char *)lchatd_exe(), "-n", "-c", conf, NULL };
+	int code = run_cmd(&r, &none, argv);
+	if (want_err) {
+		ck_assert_msg(code != 0, "lchatd -n passed: %s", r.out);
+		ck_assert_msg(strstr(r.err, want_err), "lchatd -n: %s", r.err);
+		ck_assert_msg(!strstr(r.out, "configuration OK"), "lchatd -n: %s", r.out);
+	} else {
+		ck_assert_msg(code == 0, "lchatd -n: %d: %s", code, r.err);
+		ck_assert_msg(strstr(r.out, "configuration OK"), "lchatd -n: %s", r.out);
+	}
+	cmd_result_free(&r);
+	remove_tree(dir);
+}
+
+START_TEST(test_check_matches_start)
+{
+	check_n("admin_group = \"root\"\n", NULL);
+	check_n("admin_group = \"nosuchgroup\"\n", "no such group 'nosuchgroup'");
+	check_n("admin_group = \"root\"\nstate_dir = \"/nonexistent/dir/state\"\n",
+		"/nonexistent/dir/state");
+	check_n("admin_group = \"root\"\nsocket = \"/nonexistent/dir/lchat.sock\"\n",
+		"/nonexistent/dir");
+	if (geteuid() == 0)
+		check_n("admin_group = \"root\"\nuser = \"nosuchuser\"\n", "no such user 'nosuchuser'");
+}
+END_TEST
+
+static long status_field(pid_t pid, const char *field)
+{
+	char path[64], line[256];
+	long v = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	FILE *f = fopen(path, "r");
+	ck_assert_msg(f, "%s", path);
+	while (fgets(line, sizeof(line), f))
+		if (strncmp(line, field, strlen(field)) == 0 && line[strlen(field)] == ':')
+			v = strtol(line + strlen(field) + 1, NULL, 10);
+	fclose(f);
+	return v;
+}
+
+/* The socket directory is the harness's; handed to nobody, as a package
+ * would hand /run/lchat to _lchat. */
+static void give_dir_to_nobody(const struct lchatd *d, void *arg)
+{
+	(void)arg;
+	if (chown(d->dir, NOBODY, NOBODY) < 0)
+		_exit(120);
+}
+
+START_TEST(test_root_drops_to_user)
+{
+	lchatd_set_exec_hook(give_dir_to_nobody, NULL);
+	struct lchatd *d = lchatd_start("user = \"nobody\"\nadmin_group = \"root\"\n");
+	lchatd_set_exec_hook(NULL, NULL);
+	struct tclient *a = tc_connect(d->sock);
+	tc_join(a, "alice");
+	pid_t who[3] = { d->pid, lchatd_daemon_pid(d), lchatd_handler_pid(d, "alice") };
+	for (int i = 0; i < 3; i++) {
+		ck_assert_int_eq(status_field(who[i], "Uid"), NOBODY);
+		ck_assert_int_eq(status_field(who[i], "Gid"), NOBODY);
+	}
+	struct stat st;
+	ck_assert_int_eq(stat(d->state, &st), 0);
+	ck_assert_int_eq(st.st_uid, NOBODY);
+	tc_send(a, "SAY still here");
+	tc_ack(a, "SAY");
+	tc_close(a);
+	lchatd_stop_ok(d);
+}
+END_TEST
+
+int main(void)
+{
+	struct harness_case cases[] = {
+		{ "check_matches_start", test_check_matches_start, 60 },
+		{ "root_drops_to_user", test_root_drops_to_user, 60 },
+	};
+	size_t n = HARNESS_NCASES(cases);
+
+	if (geteuid() != 0)
+		n = 1;      /* the drop needs root */
+	return harness_run(harness_suite("privileges", cases, n));
+}
