@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../common/cut.h"
+#include "cut.h"
 #include "sockets.h"
 
 int group_lookup(const char *name, gid_t *gid)
