@@ -50,6 +50,7 @@
 #include "buffer.h"
 #include "cut.h"
 #include "log.h"
+#include "sandbox.h"
 #include "outq.h"
 #include "proctitle.h"
 #include "protocol.h"
@@ -792,6 +793,8 @@ static int isolate(const struct fanout_args *a)
 {
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != a->daemon_pid)
 		_exit(1);
+	if (sandbox_enter() < 0)
+		_exit(1);   /* no capability and no-new-privs, or no child */
 	log_close();
 	/* Keep the socketpair (3) and the eventfd (4), each moved out of the
 	 * other's way first if needed. */

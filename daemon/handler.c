@@ -30,6 +30,7 @@
 #include "cut.h"
 #include "duration.h"
 #include "log.h"
+#include "sandbox.h"
 #include "names.h"
 #include "outq.h"
 #include "proctitle.h"
@@ -664,6 +665,8 @@ static int isolate(const struct handler_args *a, int *fd)
 {
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != a->daemon_pid)
 		_exit(1);   /* the daemon is already gone */
+	if (sandbox_enter() < 0)
+		_exit(1);   /* no capability and no-new-privs, or no child */
 	log_close();
 	/* The daemon's descriptors are all above 4 or are 0-2, except
 	 * possibly these two: move each out of the way first if needed. */

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "procfs.h"
 #include "runcmd.h"
 
 static void write_conf(const char *path, const char *dir, const char *extra)
@@ -74,6 +75,56 @@ static long status_field(pid_t pid, const char *field)
 	return v;
 }
 
+/* A field of /proc/PID/status as text ("CapEff" -> "0000000000000000"). */
+static void status_text(pid_t pid, const char *field, char *out, size_t len)
+{
+	char path[64], line[256];
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	FILE *f = fopen(path, "r");
+	ck_assert_msg(f, "%s", path);
+	out[0] = '\0';
+	while (fgets(line, sizeof(line), f))
+		if (strncmp(line, field, strlen(field)) == 0 && line[strlen(field)] == ':') {
+			const char *v = line + strlen(field) + 1;
+			v += strspn(v, " \t");
+			snprintf(out, len, "%.*s", (int)strcspn(v, "\n"), v);
+		}
+	fclose(f);
+}
+
+/* A handler and the writer hold no capability and have no-new-privs,
+ * whoever the daemon runs as. */
+static void assert_children_sandboxed(struct lchatd *d, const char *member)
+{
+	pid_t daemon = lchatd_daemon_pid(d);
+	pid_t who[2] = { lchatd_handler_pid(d, member),
+			 wait_child_titled(daemon, "lchatd: fanout", 0, TC_TIMEOUT) };
+	char v[64];
+	for (int i = 0; i < 2; i++) {
+		status_text(who[i], "CapEff", v, sizeof(v));
+		ck_assert_msg(strcmp(v, "0000000000000000") == 0, "pid %d CapEff %s", (int)who[i], v);
+		status_text(who[i], "CapPrm", v, sizeof(v));
+		ck_assert_msg(strcmp(v, "0000000000000000") == 0, "pid %d CapPrm %s", (int)who[i], v);
+		status_text(who[i], "NoNewPrivs", v, sizeof(v));
+		ck_assert_msg(strcmp(v, "1") == 0, "pid %d NoNewPrivs %s", (int)who[i], v);
+	}
+}
+
+START_TEST(test_children_hold_nothing)
+{
+	/* The harness's daemon runs as whoever runs the tests (root in CI). */
+	struct lchatd *d = lchatd_start("");
+	struct tclient *a = tc_connect(d->sock);
+	tc_join(a, "alice");
+	assert_children_sandboxed(d, "alice");
+	tc_send(a, "SAY still here");
+	tc_ack(a, "SAY");
+	tc_close(a);
+	lchatd_stop_ok(d);
+}
+END_TEST
+
 /* The socket directory is the harness's; handed to nobody, as a package
  * would hand /run/lchat to _lchat. */
 static void give_dir_to_nobody(const struct lchatd *d, void *arg)
@@ -95,6 +146,7 @@ START_TEST(test_root_drops_to_user)
 		ck_assert_int_eq(status_field(who[i], "Uid"), NOBODY);
 		ck_assert_int_eq(status_field(who[i], "Gid"), NOBODY);
 	}
+	assert_children_sandboxed(d, "alice");
 	struct stat st;
 	ck_assert_int_eq(stat(d->state, &st), 0);
 	ck_assert_int_eq(st.st_uid, NOBODY);
@@ -109,11 +161,12 @@ int main(void)
 {
 	struct harness_case cases[] = {
 		{ "check_matches_start", test_check_matches_start, 60 },
+		{ "children_hold_nothing", test_children_hold_nothing, 60 },
 		{ "root_drops_to_user", test_root_drops_to_user, 60 },
 	};
 	size_t n = HARNESS_NCASES(cases);
 
 	if (geteuid() != 0)
-		n = 1;      /* the drop needs root */
+		n = 2;      /* the drop (the last) needs root */
 	return harness_run(harness_suite("privileges", cases, n));
 }
