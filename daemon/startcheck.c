@@ -122,6 +122,19 @@ int start_check(const struct lchat_config *cfg, struct start_plan *p, char *err,
 	} else {
 		p->uid = geteuid();
 		p->gid = getegid();
+		/* The control socket is given to admin_group at each start,
+		 * which only a member may do (systemd: SupplementaryGroups=). */
+		gid_t groups[NGROUPS_MAX];
+		int n = getgroups(NGROUPS_MAX, groups);
+		bool member = p->uid == 0 || p->gid == p->admin_gid;
+		for (int i = 0; i < n && !member; i++)
+			member = groups[i] == p->admin_gid;
+		if (!member) {
+			snprintf(err, errlen, "%s: admin_group: uid %u is not a member of '%s', so "
+				 "the control socket cannot be given to it",
+				 cfg->path ? cfg->path : "config", (unsigned)p->uid, cfg->admin_group);
+			return -1;
+		}
 	}
 	if (check_one(cfg->state_dir, false, p, err, errlen) < 0)
 		return -1;

@@ -24,15 +24,19 @@ static void write_conf(const char *path, const char *dir, const char *extra)
 
 /* -n says what the start would refuse, and "configuration OK" only when a
  * start would get past it. */
-static void check_n(const char *extra, const char *want_err)
+static void check_n_as(bool as_nobody, const char *extra, const char *want_err)
 {
 	char dir[] = "/tmp/lchat-priv.XXXXXX", conf[128];
 	struct cmd_result r;
-	struct cmd_opts none = { 0 };
+	struct cmd_opts none = { .as_user = as_nobody, .uid = NOBODY };
 
 	ck_assert_ptr_nonnull(mkdtemp(dir));
+	if (as_nobody)
+		ck_assert_int_eq(chown(dir, NOBODY, NOBODY), 0);
 	snprintf(conf, sizeof(conf), "%s/lchat.conf", dir);
 	write_conf(conf, dir, extra);
+	if (as_nobody)
+		ck_assert_int_eq(chmod(conf, 0644), 0);
 	char *argv[] = { (char *)lchatd_exe(), "-n", "-c", conf, NULL };
 	int code = run_cmd(&r, &none, argv);
 	if (want_err) {
@@ -47,6 +51,11 @@ static void check_n(const char *extra, const char *want_err)
 	remove_tree(dir);
 }
 
+static void check_n(const char *extra, const char *want_err)
+{
+	check_n_as(false, extra, want_err);
+}
+
 START_TEST(test_check_matches_start)
 {
 	check_n("admin_group = \"root\"\n", NULL);
@@ -56,7 +65,14 @@ START_TEST(test_check_matches_start)
 	check_n("admin_group = \"root\"\nsocket = \"/nonexistent/dir/lchat.sock\"\n",
 		"/nonexistent/dir");
 	if (geteuid() == 0)
+	{
 		check_n("admin_group = \"root\"\nuser = \"nosuchuser\"\n", "no such user 'nosuchuser'");
+		/* Not root: no drop, so the daemon must be in admin_group to
+		 * give it the control socket (a unit with User= and no
+		 * SupplementaryGroups=). */
+		check_n_as(true, "admin_group = \"root\"\n", "not a member of 'root'");
+		check_n_as(true, "admin_group = \"nogroup\"\n", NULL);
+	}
 }
 END_TEST
 
