@@ -12,6 +12,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "cut.h"
 #include "log.h"
 
 void notify(const char *fmt, ...)
@@ -36,17 +37,13 @@ void notify(const char *fmt, ...)
 	if (path[0] == '@')
 		sa.sun_path[0] = '\0';
 	va_start(ap, fmt);
-	int n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	size_t n = text_vprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		return;
-	if ((size_t)n >= sizeof(msg))
-		n = sizeof(msg) - 1;
 	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	ssize_t w = -1;
 	if (fd >= 0) {
 		do
-			w = sendto(fd, msg, (size_t)n, MSG_NOSIGNAL, (struct sockaddr *)&sa,
+			w = sendto(fd, msg, n, MSG_NOSIGNAL, (struct sockaddr *)&sa,
 				   (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len));
 		while (w < 0 && errno == EINTR);
 		close(fd);

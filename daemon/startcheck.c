@@ -130,7 +130,7 @@ int start_check(const struct lchat_config *cfg, struct start_plan *p, char *err,
 		for (int i = 0; i < n && !member; i++)
 			member = groups[i] == p->admin_gid;
 		if (!member) {
-			snprintf(err, errlen, "%s: admin_group: uid %u is not a member of '%s', so "
+			text_printf(err, errlen, "%s: admin_group: uid %u is not a member of '%s', so "
 				 "the control socket cannot be given to it",
 				 cfg->path ? cfg->path : "config", (unsigned)p->uid, cfg->admin_group);
 			return -1;
