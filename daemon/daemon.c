@@ -295,6 +295,17 @@ static void take_released(struct daemon *d)
 		}
 }
 
+/* How a child that did not exit died, for the log. SIGSYS is the
+ * seccomp filter's (sysfilter.c): the kernel's log names the call. */
+static const char *killed_by(const siginfo_t *si, char *buf, size_t len)
+{
+	if (si->si_status == SIGSYS)
+		return "killed by its sandbox (SIGSYS: a system call outside its "
+		       "seccomp allow-list; the kernel log names it)";
+	text_printf(buf, len, "killed by signal %d", si->si_status);
+	return buf;
+}
+
 static void reap_children(struct daemon *d)
 {
 	for (;;) {
@@ -309,19 +320,22 @@ static void reap_children(struct daemon *d)
 			return;
 		pid_t pid = si.si_pid;
 		int slot = slot_of_pid(d, pid);
+		char how[64];
 		if (pid == d->fanout_pid) {
-			if (!d->stopping)
-				log_msg(LOG_CRIT, "the fan-out writer %d %s %d; restarting the room",
-					(int)pid, si.si_code == CLD_EXITED ? "exited with status" :
-					"was killed by signal", si.si_status);
+			if (!d->stopping && si.si_code == CLD_EXITED)
+				log_msg(LOG_CRIT, "the fan-out writer %d exited with status %d; "
+					"restarting the room", (int)pid, si.si_status);
+			else if (!d->stopping)
+				log_msg(LOG_CRIT, "the fan-out writer %d was %s; restarting the room",
+					(int)pid, killed_by(&si, how, sizeof(how)));
 			d->fanout_died = true;
 			d->fanout_pid = 0;
 		} else if (slot >= 0) {
 			const struct room_slot *s = room_slot(&d->room, (uint32_t)slot);
 			const char *name = s->name[0] ? s->name : "not joined";
 			if (si.si_code != CLD_EXITED)
-				log_msg(LOG_WARNING, "handler %d (%s, uid %u) crashed: killed by signal %d",
-					(int)pid, name, (unsigned)s->uid, si.si_status);
+				log_msg(LOG_WARNING, "handler %d (%s, uid %u) crashed: %s",
+					(int)pid, name, (unsigned)s->uid, killed_by(&si, how, sizeof(how)));
 			else if (si.si_status != 0)
 				log_msg(LOG_WARNING, "handler %d (%s, uid %u) exited with status %d",
 					(int)pid, name, (unsigned)s->uid, si.si_status);

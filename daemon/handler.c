@@ -31,6 +31,7 @@
 #include "duration.h"
 #include "log.h"
 #include "sandbox.h"
+#include "sysfilter.h"
 #include "names.h"
 #include "outq.h"
 #include "proctitle.h"
@@ -801,6 +802,11 @@ void handler_main(const struct handler_args *a)
 	h.behind_max = a->room->history / 2 < BEHIND_MAX ? a->room->history / 2 : BEHIND_MAX;
 	if (linebuf_init(&h.in, (size_t)a->cfg->max_line) < 0)
 		_exit(1);
+	char err[200];
+	if (sysfilter_load(SANDBOX_HANDLER, err, sizeof(err)) < 0) {
+		log_msg(LOG_ERR, "handler: cannot enter the sandbox: %s", err);
+		_exit(1);
+	}
 
 	run(&h);
 	if (!h.left && h.joined)

@@ -2,6 +2,7 @@
  * start checks, and lchatd started as root drops to `user` for good
  * before any handler exists. The drop needs root; that case is registered
  * only then (CI runs as root). */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,6 +125,9 @@ static void assert_children_sandboxed(struct lchatd *d, const char *member)
 		ck_assert_msg(strcmp(v, "0000000000000000") == 0, "pid %d CapPrm %s", (int)who[i], v);
 		status_text(who[i], "NoNewPrivs", v, sizeof(v));
 		ck_assert_msg(strcmp(v, "1") == 0, "pid %d NoNewPrivs %s", (int)who[i], v);
+		/* 2: a seccomp filter (sysfilter.c). */
+		status_text(who[i], "Seccomp", v, sizeof(v));
+		ck_assert_msg(strcmp(v, "2") == 0, "pid %d Seccomp %s", (int)who[i], v);
 	}
 }
 
@@ -173,16 +177,73 @@ START_TEST(test_root_drops_to_user)
 }
 END_TEST
 
+/* lchatd's environment: the forbidden_call shim
+ * (tests/e2e/preload/forbidden_call.c) and the file it would create. */
+static void with_forbidden_call(const struct lchatd *d, void *arg)
+{
+	const char *bin = getenv("LCHAT_BIN");
+	char shim[PATH_MAX];
+
+	(void)d;
+	snprintf(shim, sizeof(shim), "%s/../tests/forbidden_call.so", bin && *bin ? bin : "build/bin");
+	if (access(shim, R_OK) < 0 || setenv("LCHAT_TEST_FORBIDDEN", arg, 1) < 0 ||
+	    setenv("LD_PRELOAD", shim, 1) < 0 || asan_options_add("verify_asan_link_order=0") < 0)
+		_exit(2);
+}
+
+/* A handler taken over to run a shell (execve, outside its allow-list)
+ * dies by SIGSYS before the shell runs; the daemon logs that one
+ * connection's crash, the room announces it lost, and goes on. */
+START_TEST(test_forbidden_call_kills_one_handler)
+{
+	char ran[64];
+	snprintf(ran, sizeof(ran), "/tmp/lchat-forbidden-%d", (int)getpid());
+	unlink(ran);
+	lchatd_set_exec_hook(with_forbidden_call, ran);
+	struct lchatd *d = lchatd_start("");
+	lchatd_set_exec_hook(NULL, NULL);
+	struct tclient *a = tc_connect(d->sock), *b = tc_connect(d->sock);
+	tc_join(a, "alice");
+	tc_join(b, "bob");
+	tc_expect(a, "^EV [0-9]+ [0-9]+ JOIN bob ", TC_TIMEOUT);
+	pid_t bob = lchatd_handler_pid(d, "bob");
+
+	tc_send(b, "SAY exec-a-shell-please");
+	char re[160];
+	snprintf(re, sizeof(re), "handler %d \\(bob, uid [0-9]+\\) crashed: killed by its sandbox "
+		 "\\(SIGSYS", (int)bob);
+	ck_assert_msg(lchatd_log_has(d, re, TC_TIMEOUT), "no SIGSYS crash of bob's handler %d",
+		      (int)bob);
+	tc_expect(a, "^EV [0-9]+ [0-9]+ LEAVE bob [^ ]+ lost", TC_TIMEOUT);
+	tc_expect_eof(b, TC_TIMEOUT);
+	ck_assert_msg(access(ran, F_OK) < 0, "the shell ran: %s exists", ran);
+	ck_assert_msg(!lchatd_log_has(d, "fan-out writer [0-9]+ (exited|was)", 0),
+		      "the writer died too");
+
+	/* The room goes on: alice speaks, a newcomer joins. */
+	tc_send(a, "SAY still here");
+	tc_ack(a, "SAY");
+	struct tclient *c = tc_connect(d->sock);
+	tc_join(c, "carol");
+	tc_close(c);
+	tc_close(b);
+	tc_close(a);
+	lchatd_stop_ok(d);
+	unlink(ran);
+}
+END_TEST
+
 int main(void)
 {
 	struct harness_case cases[] = {
 		{ "check_matches_start", test_check_matches_start, 60 },
 		{ "children_hold_nothing", test_children_hold_nothing, 60 },
+		{ "forbidden_call_kills_one_handler", test_forbidden_call_kills_one_handler, 60 },
 		{ "root_drops_to_user", test_root_drops_to_user, 60 },
 	};
 	size_t n = HARNESS_NCASES(cases);
 
 	if (geteuid() != 0)
-		n = 2;      /* the drop (the last) needs root */
+		n = 3;      /* the drop (the last) needs root */
 	return harness_run(harness_suite("privileges", cases, n));
 }
