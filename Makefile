@@ -25,7 +25,9 @@ CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsu
 WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-format-truncation
 CFLAGS  ?= -O2 -g
 ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) -D_GNU_SOURCE -Icommon $(PKG_CFLAGS) -MMD -MP
-LDLIBS   = $(PKG_LIBS) -luring -lpthread
+LDLIBS   = $(PKG_LIBS) -lpthread
+# The daemon alone sends through io_uring and loads seccomp filters.
+DAEMON_LIBS = -luring -lseccomp
 # Full RELRO: every symbol is bound at start, in the daemon, before it forks.
 # Lazy binding made each handler write its own copy of lchatd's GOT page
 # and run the resolver on a deeper stack (8 KiB per user; docs/performance.md).
@@ -74,7 +76,7 @@ $(B)/obj/%.o: %.c
 
 $(B)/bin/lchatd: $(DAEMON_OBJ) $(COMMON_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LINK_FLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(LINK_FLAGS) $(LDFLAGS) -o $@ $^ $(DAEMON_LIBS) $(LDLIBS)
 
 $(B)/bin/lchat: $(CLIENT_OBJ) $(COMMON_OBJ)
 	@mkdir -p $(dir $@)
@@ -100,7 +102,7 @@ $(B)/tests/check_admin_%: $(B)/obj/tests/unit/check_admin_%.o $(ADMIN_LIBOBJ) $(
 
 $(B)/tests/check_%: $(B)/obj/tests/unit/check_%.o $(DAEMON_LIBOBJ) $(COMMON_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LINK_FLAGS) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
+	$(CC) $(CFLAGS) $(LINK_FLAGS) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(DAEMON_LIBS) $(LDLIBS)
 
 $(B)/tests/test_%: $(B)/obj/tests/e2e/test_%.o $(E2E_LIBOBJ) $(COMMON_OBJ)
 	@mkdir -p $(dir $@)

@@ -44,6 +44,7 @@
 #include "outq.h"
 #include "proctitle.h"
 #include "readiness.h"
+#include "startcheck.h"
 #include "reply.h"
 #include "room.h"
 #include "sanctions.h"
@@ -294,6 +295,17 @@ static void take_released(struct daemon *d)
 		}
 }
 
+/* How a child that did not exit died, for the log. SIGSYS is the
+ * seccomp filter's (sysfilter.c): the kernel's log names the call. */
+static const char *killed_by(const siginfo_t *si, char *buf, size_t len)
+{
+	if (si->si_status == SIGSYS)
+		return "killed by its sandbox (SIGSYS: a system call outside its "
+		       "seccomp allow-list; the kernel log names it)";
+	text_printf(buf, len, "killed by signal %d", si->si_status);
+	return buf;
+}
+
 static void reap_children(struct daemon *d)
 {
 	for (;;) {
@@ -308,19 +320,22 @@ static void reap_children(struct daemon *d)
 			return;
 		pid_t pid = si.si_pid;
 		int slot = slot_of_pid(d, pid);
+		char how[64];
 		if (pid == d->fanout_pid) {
-			if (!d->stopping)
-				log_msg(LOG_CRIT, "the fan-out writer %d %s %d; restarting the room",
-					(int)pid, si.si_code == CLD_EXITED ? "exited with status" :
-					"was killed by signal", si.si_status);
+			if (!d->stopping && si.si_code == CLD_EXITED)
+				log_msg(LOG_CRIT, "the fan-out writer %d exited with status %d; "
+					"restarting the room", (int)pid, si.si_status);
+			else if (!d->stopping)
+				log_msg(LOG_CRIT, "the fan-out writer %d was %s; restarting the room",
+					(int)pid, killed_by(&si, how, sizeof(how)));
 			d->fanout_died = true;
 			d->fanout_pid = 0;
 		} else if (slot >= 0) {
 			const struct room_slot *s = room_slot(&d->room, (uint32_t)slot);
 			const char *name = s->name[0] ? s->name : "not joined";
 			if (si.si_code != CLD_EXITED)
-				log_msg(LOG_WARNING, "handler %d (%s, uid %u) crashed: killed by signal %d",
-					(int)pid, name, (unsigned)s->uid, si.si_status);
+				log_msg(LOG_WARNING, "handler %d (%s, uid %u) crashed: %s",
+					(int)pid, name, (unsigned)s->uid, killed_by(&si, how, sizeof(how)));
 			else if (si.si_status != 0)
 				log_msg(LOG_WARNING, "handler %d (%s, uid %u) exited with status %d",
 					(int)pid, name, (unsigned)s->uid, si.si_status);
@@ -465,7 +480,6 @@ static int status_hook(void *ctx, struct buffer *out)
 	return 0;
 }
 
-static int lookup_group(const char *name, gid_t *gid);
 
 /* Reload the configuration file: swap in what may change at run time,
  * report what needs a restart. The same for SIGHUP and RELOAD. Returns
@@ -479,7 +493,7 @@ static bool reload(struct daemon *d, const char *by, struct buffer *out, bool *o
 	gid_t gid = 0;
 
 	int rc = config_load(d->cfg->path, &fresh, err, sizeof(err));
-	if (rc == 0 && lookup_group(fresh.admin_group, &gid) < 0) {
+	if (rc == 0 && group_lookup(fresh.admin_group, &gid) < 0) {
 		text_printf(err, sizeof(err), "%s: admin_group: no such group '%s'",
 			 d->cfg->path, fresh.admin_group);
 		rc = -1;
@@ -571,28 +585,6 @@ static int loop_timeout(struct daemon *d)
 static const int daemon_signals[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP, WAKE_SIGNAL,
 				      SIGUSR1, SIGUSR2 };
 
-static int lookup_group(const char *name, gid_t *gid)
-{
-	struct group gr, *res = NULL;
-	size_t size = 16384;
-	char *buf = NULL;
-	int rc;
-
-	/* A group with many members needs a larger buffer: ERANGE. */
-	do {
-		char *more = realloc(buf, size);
-		if (!more)
-			break;
-		buf = more;
-		rc = getgrnam_r(name, &gr, buf, size, &res);
-		size *= 2;
-	} while (rc == ERANGE && size <= 16 * 1024 * 1024);
-	if (res)
-		*gid = res->gr_gid;
-	free(buf);
-	return res ? 0 : -1;
-}
-
 /* The writer's reply queues, eventfd and socketpair, and the writer. */
 static int start_writer(struct daemon *d)
 {
@@ -633,7 +625,7 @@ static int setup(struct daemon *d, int ready_fd)
 		report(ready_fd, "signalfd: %s", strerror(errno));
 		return -1;
 	}
-	if (lookup_group(cfg->admin_group, &admin_gid) < 0) {
+	if (group_lookup(cfg->admin_group, &admin_gid) < 0) {
 		report(ready_fd, "admin_group: no such group '%s'", cfg->admin_group);
 		return -1;
 	}

@@ -30,6 +30,8 @@
 #include "cut.h"
 #include "duration.h"
 #include "log.h"
+#include "sandbox.h"
+#include "sysfilter.h"
 #include "names.h"
 #include "outq.h"
 #include "proctitle.h"
@@ -664,6 +666,8 @@ static int isolate(const struct handler_args *a, int *fd)
 {
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != a->daemon_pid)
 		_exit(1);   /* the daemon is already gone */
+	if (sandbox_enter() < 0)
+		_exit(1);   /* no capability and no-new-privs, or no child */
 	log_close();
 	/* The daemon's descriptors are all above 4 or are 0-2, except
 	 * possibly these two: move each out of the way first if needed. */
@@ -798,6 +802,11 @@ void handler_main(const struct handler_args *a)
 	h.behind_max = a->room->history / 2 < BEHIND_MAX ? a->room->history / 2 : BEHIND_MAX;
 	if (linebuf_init(&h.in, (size_t)a->cfg->max_line) < 0)
 		_exit(1);
+	char err[200];
+	if (sysfilter_load(SANDBOX_HANDLER, err, sizeof(err)) < 0) {
+		log_msg(LOG_ERR, "handler: cannot enter the sandbox: %s", err);
+		_exit(1);
+	}
 
 	run(&h);
 	if (!h.left && h.joined)

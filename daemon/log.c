@@ -1,9 +1,15 @@
-/* log.c - one line per event to syslog, or to stderr in the foreground. */
+/* log.c - one line per event to syslog, or to stderr in the foreground.
+ * When stderr is journald's stream (systemd sets JOURNAL_STREAM to its
+ * "device:inode"), each line starts with its syslog priority "<N>" and
+ * carries no timestamp: journald keeps the priority (journalctl -p err)
+ * and stamps the line itself. */
 #include "log.h"
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -12,11 +18,25 @@
 
 static const char *log_ident = "lchat";
 static bool log_stderr;
+static bool log_journal;     /* stderr is journald's stream */
+
+/* Is stderr the stream named by $JOURNAL_STREAM? */
+static bool stderr_is_journal(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	if (!js || sscanf(js, "%llu:%llu", &dev, &ino) != 2 || fstat(STDERR_FILENO, &st) < 0)
+		return false;
+	return (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
+}
 
 void log_open(const char *ident, bool to_stderr)
 {
 	log_ident = ident;
 	log_stderr = to_stderr;
+	log_journal = to_stderr && stderr_is_journal();
 	if (!to_stderr)
 		openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 }
@@ -58,14 +78,18 @@ void log_msg(int prio, const char *fmt, ...)
 		syslog(prio, "%s", line);
 		return;
 	}
-	char stamp[32];
-	time_t t = time(NULL);
-	struct tm tm;
-	localtime_r(&t, &tm);
-	strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%S", &tm);
+	char stamp[40] = "";
+	if (log_journal) {
+		text_printf(stamp, sizeof(stamp), "<%d>", LOG_PRI(prio));
+	} else {
+		time_t t = time(NULL);
+		struct tm tm;
+		localtime_r(&t, &tm);
+		strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%S ", &tm);
+	}
 	/* One write per line so lines from many processes never interleave. */
 	char out[1200];
-	size_t n = text_printf(out, sizeof(out) - 1, "%s %s[%d]: %s: %s", stamp,
+	size_t n = text_printf(out, sizeof(out) - 1, "%s%s[%d]: %s: %s", stamp,
 			       log_ident, (int)getpid(), prio_name(prio), line);
 	out[n++] = '\n';
 	{

@@ -16,7 +16,7 @@
 #include "passwd.h"
 #include "proctitle.h"
 #include "readiness.h"
-#include "sockets.h"
+#include "startcheck.h"
 #include "supervisor.h"
 #include "util.h"
 #include "version.h"
@@ -114,12 +114,12 @@ int main(int argc, char **argv)
 		return EXIT_CONFIG;
 	}
 	if (check_only) {
-		/* The start's own directory checks, minus the creating. */
-		if (socket_dir_check(cfg.socket, err, sizeof(err)) < 0 ||
-		    socket_dir_check(cfg.control_socket, err, sizeof(err)) < 0) {
+		/* Everything a start checks (startcheck.c), nothing less. */
+		struct start_plan plan;
+		if (start_check(&cfg, &plan, err, sizeof(err)) < 0) {
 			fprintf(stderr, "lchatd: %s\n", err);
 			config_free(&cfg);
-			return EXIT_START;
+			return EXIT_CONFIG;
 		}
 		printf("lchatd: %s: configuration OK\n", config_path);
 		config_free(&cfg);

@@ -18,18 +18,18 @@
 #include "lines.h"
 #include "util.h"
 
-/* A directory we keep things in: a real directory, ours or root's, and
+/* A directory we keep things in: a real directory, uid's or root's, and
  * writable by nobody else. The socket directory too, sticky bit or not: in
  * a directory others may write to (/tmp), anybody can bind the socket path
  * while lchatd is down, and the clients would talk to them (issue 16 item
  * 12; the clients check the same, common/peercheck.c). */
-static int check_dir(const char *dir, const struct stat *st, char *err, size_t errlen)
+static int check_dir(const char *dir, const struct stat *st, uid_t uid, char *err, size_t errlen)
 {
 	if (!S_ISDIR(st->st_mode)) {
 		text_printf(err, errlen, "%s: not a directory (a symlink or file is in the way)", dir);
 		return -1;
 	}
-	if (st->st_uid != geteuid() && st->st_uid != 0) {
+	if (st->st_uid != uid && st->st_uid != 0) {
 		text_printf(err, errlen, "%s: owned by uid %u, not by us or root; refusing to use it",
 			 dir, (unsigned)st->st_uid);
 		return -1;
@@ -64,7 +64,20 @@ static int make_dir(const char *dir, mode_t mode, char *err, size_t errlen)
 		text_printf(err, errlen, "%s: %s", dir, strerror(errno));
 		return -1;
 	}
-	return check_dir(dir, &st, err, errlen);
+	return check_dir(dir, &st, geteuid(), err, errlen);
+}
+
+int dir_check(const char *dir, uid_t uid, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (lstat(dir, &st) < 0) {
+		if (errno == ENOENT)
+			return 1;
+		text_printf(err, errlen, "%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	return check_dir(dir, &st, uid, err, errlen);
 }
 
 /* The directory part of a socket path, in buf. */
@@ -79,21 +92,6 @@ int socket_dir_prepare(const char *path, char *err, size_t errlen)
 	char copy[PATH_MAX];
 
 	return make_dir(socket_dir(path, copy, sizeof(copy)), 0755, err, errlen);
-}
-
-int socket_dir_check(const char *path, char *err, size_t errlen)
-{
-	char copy[PATH_MAX];
-	const char *dir = socket_dir(path, copy, sizeof(copy));
-	struct stat st;
-
-	if (lstat(dir, &st) < 0) {
-		if (errno == ENOENT)
-			return 0;	/* the start creates it, 0755 */
-		text_printf(err, errlen, "%s: %s", dir, strerror(errno));
-		return -1;
-	}
-	return check_dir(dir, &st, err, errlen);
 }
 
 int private_dir_prepare(const char *dir, mode_t mode, char *err, size_t errlen)

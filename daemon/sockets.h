@@ -4,6 +4,7 @@
 
 #include "codes.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -14,10 +15,6 @@
  * owned by us or root, or writable by its group or others (with the sticky
  * bit too: anyone could bind the socket path while lchatd is down). */
 int socket_dir_prepare(const char *path, char *err, size_t errlen);
-
-/* The same checks without creating anything (lchatd -n): 0 if the
- * directory is safe or does not exist yet, -1 and err if it is unsafe. */
-int socket_dir_check(const char *path, char *err, size_t errlen);
 
 /* Bind and listen on a UNIX stream socket at path (non-blocking, CLOEXEC).
  * A live socket there is never stolen (another daemon answers: refused); a
@@ -39,5 +36,9 @@ void socket_refuse(int fd, enum reply_code code, const char *text);
 /* Create a private directory (mode) if missing, refusing symlinks and
  * directories owned by someone else. */
 int private_dir_prepare(const char *dir, mode_t mode, char *err, size_t errlen);
+
+/* The checks the two above make of an existing directory, for a daemon
+ * running as uid: 0 usable, 1 missing, -1 refused (why in err). */
+int dir_check(const char *dir, uid_t uid, char *err, size_t errlen);
 
 #endif

@@ -19,14 +19,17 @@
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cut.h"
 #include "daemon.h"
 #include "log.h"
+#include "notify.h"
 #include "proctitle.h"
 #include "readiness.h"
 #include "sockets.h"
+#include "startcheck.h"
 #include "util.h"
 
 #define BACKOFF_MIN_MS 100
@@ -186,6 +189,7 @@ static bool reap(struct supervisor *s)
 			s->backoff_ms = BACKOFF_MIN_MS;
 		s->restart_at = mono_ms() + s->backoff_ms;
 		log_msg(LOG_NOTICE, "restarting the daemon in %d ms", s->backoff_ms);
+		notify("STATUS=the daemon died; restarting it in %d ms", s->backoff_ms);
 		s->backoff_ms = s->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : s->backoff_ms * 2;
 	}
 }
@@ -206,6 +210,8 @@ static void try_restart(struct supervisor *s, bool all_reaped)
 	 * and schedules the next try for. */
 	if (start_daemon(s, err, sizeof(err)) < 0)
 		log_msg(LOG_ERR, "restart failed: %s", err);
+	else
+		notify("STATUS=serving (daemon pid %d, restarts: %u)", (int)s->daemon, s->restarts);
 }
 
 static int poll_timeout(const struct supervisor *s)
@@ -230,6 +236,22 @@ static void reload_own_copy(struct supervisor *s)
 	config_free(&fresh);
 }
 
+/* A reload, told to systemd as RELOADING=1 then READY=1. forward: ours
+ * to pass to the daemon (SIGHUP); otherwise it has already reloaded (by
+ * lchat-admin reload, which reports its own errors) and told us. */
+static void notify_reload(struct supervisor *s, bool forward)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	notify("RELOADING=1\nMONOTONIC_USEC=%llu\nSTATUS=reloading the configuration",
+	       (unsigned long long)ts.tv_sec * 1000000ULL + (unsigned long long)ts.tv_nsec / 1000);
+	reload_own_copy(s);
+	if (forward && s->daemon > 0)
+		kill(s->daemon, SIGHUP);
+	notify("READY=1\nSTATUS=serving (daemon pid %d, restarts: %u)", (int)s->daemon, s->restarts);
+}
+
 static void begin_stop(struct supervisor *s)
 {
 	if (s->stopping)
@@ -238,6 +260,7 @@ static void begin_stop(struct supervisor *s)
 	s->restart_at = 0;
 	s->kill_at = mono_ms() + STOP_TIMEOUT_MS;
 	log_msg(LOG_NOTICE, "stopping");
+	notify("STOPPING=1\nSTATUS=stopping");
 	if (s->daemon > 0)
 		kill(s->daemon, SIGTERM);
 }
@@ -265,6 +288,16 @@ int supervisor_main(struct lchat_config *cfg, int ready_fd)
 		readiness_fail(ready_fd, err);
 		return 1;
 	}
+	/* The same checks as lchatd -n; started as root, the directories
+	 * are made for `user` and root is given up here, before any daemon,
+	 * writer or handler exists. */
+	struct start_plan plan;
+	if (start_check(cfg, &plan, err, sizeof(err)) < 0 ||
+	    start_make_dirs(cfg, &plan, err, sizeof(err)) < 0 ||
+	    priv_drop(&plan, err, sizeof(err)) < 0) {
+		readiness_fail(ready_fd, err);
+		return 1;
+	}
 	if (lock_pid_file(&s, err, sizeof(err)) < 0 || start_daemon(&s, err, sizeof(err)) < 0) {
 		readiness_fail(ready_fd, err);
 		if (s.pid_fd >= 0)
@@ -273,6 +306,7 @@ int supervisor_main(struct lchat_config *cfg, int ready_fd)
 			;
 		return 1;
 	}
+	notify("READY=1\nSTATUS=serving (daemon pid %d)", (int)s.daemon);
 	if (ready_fd >= 0) {
 		readiness_ok(ready_fd);
 		close(ready_fd);
@@ -293,11 +327,9 @@ int supervisor_main(struct lchat_config *cfg, int ready_fd)
 			else if (si.ssi_signo == SIGHUP) {
 				/* The daemon reloads and reports; we keep a copy
 				 * to start the next daemon with. */
-				reload_own_copy(&s);
-				if (s.daemon > 0)
-					kill(s.daemon, SIGHUP);
+				notify_reload(&s, true);
 			} else if (si.ssi_signo == SIGUSR1) {
-				reload_own_copy(&s);   /* the daemon reloaded */
+				notify_reload(&s, false);   /* the daemon reloaded */
 			}
 		}
 		bool all_reaped = reap(&s);

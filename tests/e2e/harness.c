@@ -662,6 +662,10 @@ void write_config_file(const char *path, const char *comment, const char *sock,
 		fprintf(f, "rate_limit = 100000\n");
 	if (!config_has_key(extra, "rate_burst"))
 		fprintf(f, "rate_burst = 100000\n");
+	/* lchatd started as root drops to `user`: the tests' daemons stay
+	 * whoever runs the tests unless a test names another user. */
+	if (!config_has_key(extra, "user"))
+		fprintf(f, "user = \"%s\"\n", my_login());
 	if (extra)
 		fprintf(f, "%s%s", extra, extra[0] && extra[strlen(extra) - 1] != '\n' ? "\n" : "");
 	if (fclose(f) != 0)

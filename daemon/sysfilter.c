@@ -1,0 +1,173 @@
+/* sysfilter.c - the system calls a handler and the writer may make, and the
+ * filter that kills either for any other (see sysfilter.h).
+ *
+ * The lists are what each process was seen to make under strace through
+ * the whole test suite, by role, after its set-up:
+ *  - both: memory (malloc, malloc_trim), the log (stderr, or syslog's
+ *    AF_UNIX socket, reconnected if syslogd restarts), their signalfd and
+ *    the room's robust mutex;
+ *  - a handler: reading its client, the writer's wake-ups, and the
+ *    name-service lookup it forks (accounts.c): the child inherits the
+ *    filter, so the NSS modules' calls are here too (files read-only,
+ *    nscd/sssd/systemd-userdb over AF_UNIX, their libraries' loading);
+ *  - the writer: epoll, the descriptors handed over with SCM_RIGHTS, and
+ *    sends (io_uring's own operations are confined by the ring's
+ *    restrictions, fanout.c, since seccomp never sees them).
+ * Under AddressSanitizer the runtime (LeakSanitizer stops the world with
+ * ptrace at exit) needs far more: a sanitizer build logs what is outside
+ * the list instead of killing, and kills only the calls an intruder wants
+ * most (exec, mount, ...), so the tests' trigger works in both builds. */
+#include "sysfilter.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "cut.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SANITIZED 1
+#endif
+#endif
+
+#define CALL(name) SCMP_SYS(name)
+
+/* Both processes: memory, time, the log, signals, exit, the room's lock. */
+static const int common_calls[] = {
+	CALL(read), CALL(write), CALL(close), CALL(exit), CALL(exit_group),
+	CALL(getpid), CALL(gettid), CALL(brk), CALL(mmap), CALL(munmap),
+	CALL(mremap), CALL(madvise), CALL(futex), CALL(rt_sigreturn),
+	CALL(rt_sigprocmask), CALL(restart_syscall), CALL(clock_gettime),
+	CALL(gettimeofday), CALL(sched_yield), CALL(kill), CALL(fstat),
+	CALL(newfstatat), CALL(lseek), CALL(sendto), CALL(connect),
+	CALL(getrandom),
+};
+
+/* A handler: its client, the writer, and the forked lookup. */
+static const int handler_calls[] = {
+	CALL(poll), CALL(ppoll), CALL(recvfrom), CALL(pipe2), CALL(wait4),
+	CALL(close_range), CALL(set_robust_list), CALL(rseq), CALL(readlinkat),
+	CALL(mprotect), CALL(sendmsg), CALL(recvmsg), CALL(fcntl),
+	CALL(uname), CALL(getuid), CALL(geteuid), CALL(getgid), CALL(getegid),
+	CALL(faccessat), CALL(faccessat2), CALL(access), CALL(statx),
+	CALL(getsockopt),
+};
+
+/* The writer: epoll, hand-over, sends, io_uring. */
+static const int writer_calls[] = {
+	CALL(epoll_wait), CALL(epoll_pwait), CALL(epoll_ctl), CALL(recvmsg),
+	CALL(sendmsg), CALL(io_uring_enter),
+};
+
+/* What a sanitizer build still kills: what an intruder would want first. */
+static const int always_killed[] = {
+	CALL(execve), CALL(execveat), CALL(mount), CALL(umount2), CALL(chroot),
+	CALL(pivot_root), CALL(setuid), CALL(setgid), CALL(setresuid),
+	CALL(setresgid), CALL(setgroups), CALL(bind), CALL(listen),
+	CALL(accept), CALL(accept4), CALL(unshare), CALL(setns), CALL(init_module),
+	CALL(finit_module), CALL(kexec_load), CALL(bpf), CALL(io_uring_setup),
+	CALL(io_uring_register), CALL(open_by_handle_at), CALL(keyctl),
+	CALL(add_key), CALL(request_key),
+};
+
+static int add_list(scmp_filter_ctx ctx, uint32_t action, const int *calls, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		int rc = seccomp_rule_add(ctx, action, calls[i], 0);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+#define ADD_LIST(ctx, action, list) add_list(ctx, action, list, sizeof(list) / sizeof(list[0]))
+
+/* Calls allowed only with some arguments. */
+static int add_narrow(scmp_filter_ctx ctx, enum sandbox_role role)
+{
+	int rc;
+
+	/* Sockets of the local machine only (syslog, and for a lookup nscd,
+	 * sssd or systemd-userdb); another family is an error, not a kill,
+	 * so that an NSS module probing for the network fails its lookup. */
+	rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
+			      SCMP_A0(SCMP_CMP_EQ, AF_UNIX));
+	if (rc == 0)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT), SCMP_SYS(socket), 1,
+				      SCMP_A0(SCMP_CMP_NE, AF_UNIX));
+	if (rc < 0 || role != SANDBOX_HANDLER)
+		return rc;
+	/* The process title's name (proctitle.c), at JOIN and NICK. */
+	rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1,
+			      SCMP_A0(SCMP_CMP_EQ, PR_SET_NAME));
+	if (rc < 0)
+		return rc;
+	/* fork() for the lookup, and nothing clone() could do besides: no
+	 * thread, no namespace. glibc's fork passes exactly these flags. */
+	rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
+			      SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)(CLONE_CHILD_SETTID |
+								  CLONE_CHILD_CLEARTID | SIGCHLD)));
+	/* clone3 is what a new glibc tries first: ENOSYS sends it to clone. */
+	if (rc == 0)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+	/* The name service's files, read-only: nothing created or written. */
+	if (rc == 0)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(openat), 1,
+				      SCMP_A2(SCMP_CMP_MASKED_EQ,
+					      O_ACCMODE | O_CREAT | O_TRUNC | O_APPEND, O_RDONLY));
+	return rc;
+}
+
+int sysfilter_load(enum sandbox_role role, char *err, size_t errlen)
+{
+	/* The time zone is read now: localtime_r() in a log line would
+	 * otherwise open it at the first line. */
+	tzset();
+	time_t t = time(NULL);
+	struct tm tm;
+	localtime_r(&t, &tm);
+
+	uint32_t other = SCMP_ACT_KILL_PROCESS;
+#ifdef SANITIZED
+	other = SCMP_ACT_LOG;
+#endif
+	scmp_filter_ctx ctx = seccomp_init(other);
+	if (!ctx) {
+		text_printf(err, errlen, "seccomp_init failed");
+		return -1;
+	}
+	int rc = ADD_LIST(ctx, SCMP_ACT_ALLOW, common_calls);
+	if (rc == 0)
+		rc = role == SANDBOX_HANDLER ? ADD_LIST(ctx, SCMP_ACT_ALLOW, handler_calls)
+					     : ADD_LIST(ctx, SCMP_ACT_ALLOW, writer_calls);
+	if (rc == 0)
+		rc = add_narrow(ctx, role);
+#ifdef SANITIZED
+	if (rc == 0)
+		rc = ADD_LIST(ctx, SCMP_ACT_KILL_PROCESS, always_killed);
+#else
+	(void)always_killed;
+#endif
+	/* No-new-privs is already set (sandbox_enter): no need to ask the
+	 * library to set it again. */
+	if (rc == 0)
+		rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
+	if (rc == 0)
+		rc = seccomp_load(ctx);
+	seccomp_release(ctx);
+	if (rc < 0) {
+		text_printf(err, errlen, "seccomp filter: %s", strerror(-rc));
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,16 @@
+/* sysfilter.h - the allow-list filter of the processes that touch client
+ * bytes: a handler and the fan-out writer load it once their set-up is
+ * done, and any system call outside it kills the process (SIGSYS), which
+ * the daemon logs as that one connection's crash. */
+#ifndef LCHAT_SYSFILTER_H
+#define LCHAT_SYSFILTER_H
+
+#include <stddef.h>
+
+enum sandbox_role { SANDBOX_HANDLER, SANDBOX_WRITER };
+
+/* Load the filter of `role` (no-new-privs must be set); 0, or -1 with a
+ * message in err. */
+int sysfilter_load(enum sandbox_role role, char *err, size_t errlen);
+
+#endif
