@@ -16,6 +16,7 @@
  * row. Without the row (--no-status, TERM=dumb) the output is what it
  * always was. */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,10 @@
 #include "cut.h"
 #include "util.h"
 #include "wrap.h"
+
+/* DECAWM: the terminal's autowrap, off and on. */
+#define AUTOWRAP_OFF "\033[?7l"
+#define AUTOWRAP_ON "\033[?7h"
 
 /* readline's callbacks take no context, so the one interface lives here. */
 static struct {
@@ -423,8 +428,8 @@ void term_end(void)
 	complete_free(&T.listed);
 	buffer_free(&T.prompt);
 	buffer_free(&T.row);
-	if (T.bell)
-		fputs("\033[?1004l", stdout);	/* focus reports off */
+	if (T.bell)	/* focus reports off; autowrap on (put_rows), to be sure */
+		fputs("\033[?1004l" AUTOWRAP_ON, stdout);
 	fputs("\n", stdout);
 	fflush(stdout);
 }
@@ -567,6 +572,41 @@ void term_update_prompt(void)
 	buffer_free(&row);
 }
 
+/* Print an output line: folded to the screen's width by us (wrap.h), and
+ * on a real terminal with its autowrap off, so that the terminal never
+ * wraps a row by itself: a row we measured narrower than the terminal
+ * draws it (wrap.h: a width the C library does not know, a locale that is
+ * not the terminal's, a resize not yet seen) is clipped at the right edge
+ * instead of going on at column 0 of a row of its own, where it would pass
+ * for a line from someone else. Every row ends with "\n". Autowrap is on
+ * again before readline draws (it counts on it). A stop (Ctrl-Z) is held
+ * off until it is on again, so the shell never gets a terminal without
+ * it. */
+static void put_rows(const char *line, bool bell)
+{
+	struct buffer folded = { 0 };
+	sigset_t stop, old;
+	int rows, cols;
+	bool held;
+
+	rl_get_screen_size(&rows, &cols);
+	if (wrap_line(&folded, line, cols) < 0 || buffer_append(&folded, "", 1) < 0)
+		folded.len = 0;		/* out of memory: the line as it is */
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTSTP);
+	held = sigprocmask(SIG_BLOCK, &stop, &old) == 0;
+	if (T.bell)
+		fputs(AUTOWRAP_OFF, stdout);
+	fputs(folded.len ? folded.data : line, stdout);
+	fputs(bell && T.bell ? "\n\a" : "\n", stdout);
+	if (T.bell)
+		fputs(AUTOWRAP_ON, stdout);
+	fflush(stdout);
+	if (held && sigprocmask(SIG_SETMASK, &old, NULL) < 0)
+		abort();	/* (cannot fail: the set is valid) */
+	buffer_free(&folded);
+}
+
 void term_print(void *ctx, const char *line, bool bell)
 {
 	/* Is there an input line on the screen to save and restore? */
@@ -583,17 +623,7 @@ void term_print(void *ctx, const char *line, bool bell)
 		rl_replace_line("", 0);
 		rl_redisplay();
 	}
-	/* Folded to the screen's width by us, not by the terminal: only
-	 * real line starts reach column 0 (wrap.h). */
-	struct buffer folded = { 0 };
-	int rows, cols;
-	rl_get_screen_size(&rows, &cols);
-	if (wrap_line(&folded, line, cols) < 0 || buffer_append(&folded, "", 1) < 0)
-		printf("%s%s\n", line, bell && T.bell ? "\a" : "");
-	else
-		printf("%s%s\n", folded.data, bell && T.bell ? "\a" : "");
-	buffer_free(&folded);
-	fflush(stdout);
+	put_rows(line, bell);
 	if (!redraw_line)
 		return;
 	if (T.status) {
