@@ -1,10 +1,10 @@
 /* term.c - the interactive interface on GNU readline's callback interface
  * (why readline: term.h). Asynchronous output: save the line and the
  * cursor, clear the prompt and the line, print (folded to the screen's
- * width, wrap.h), restore, redisplay. Tab completes names and /commands
- * (complete.h), never file names. A paste with line breaks is taken from
- * readline as a paste (paste.h); while the user is asked to confirm one,
- * the keys are read here, not by readline.
+ * width, never wrapped by the terminal: rows.h), restore, redisplay. Tab
+ * completes names and /commands (complete.h), never file names. A paste
+ * with line breaks is taken from readline as a paste (paste.h); while the
+ * user is asked to confirm one, the keys are read here, not by readline.
  *
  * The status row (status.h) is the first line of a two-line prompt:
  * readline draws a prompt's lines before the last only when it redraws
@@ -16,7 +16,6 @@
  * row. Without the row (--no-status, TERM=dumb) the output is what it
  * always was. */
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,16 +26,12 @@
 #include <readline/readline.h>
 
 #include "complete.h"
+#include "rows.h"
 #include "session.h"
 #include "status.h"
 #include "term.h"
 #include "cut.h"
 #include "util.h"
-#include "wrap.h"
-
-/* DECAWM: the terminal's autowrap, off and on. */
-#define AUTOWRAP_OFF "\033[?7l"
-#define AUTOWRAP_ON "\033[?7h"
 
 /* readline's callbacks take no context, so the one interface lives here. */
 static struct {
@@ -428,8 +423,8 @@ void term_end(void)
 	complete_free(&T.listed);
 	buffer_free(&T.prompt);
 	buffer_free(&T.row);
-	if (T.bell)	/* focus reports off; autowrap on (put_rows), to be sure */
-		fputs("\033[?1004l" AUTOWRAP_ON, stdout);
+	if (T.bell)	/* focus reports off; autowrap on (rows.h), to be sure */
+		fputs("\033[?1004l" ROWS_AUTOWRAP_ON, stdout);
 	fputs("\n", stdout);
 	fflush(stdout);
 }
@@ -572,46 +567,11 @@ void term_update_prompt(void)
 	buffer_free(&row);
 }
 
-/* Print an output line: folded to the screen's width by us (wrap.h), and
- * on a real terminal with its autowrap off, so that the terminal never
- * wraps a row by itself: a row we measured narrower than the terminal
- * draws it (wrap.h: a width the C library does not know, a locale that is
- * not the terminal's, a resize not yet seen) is clipped at the right edge
- * instead of going on at column 0 of a row of its own, where it would pass
- * for a line from someone else. Every row ends with "\n". Autowrap is on
- * again before readline draws (it counts on it). A stop (Ctrl-Z) is held
- * off until it is on again, so the shell never gets a terminal without
- * it. */
-static void put_rows(const char *line, bool bell)
-{
-	struct buffer folded = { 0 };
-	sigset_t stop, old;
-	int rows, cols;
-	bool held;
-
-	rl_get_screen_size(&rows, &cols);
-	if (wrap_line(&folded, line, cols) < 0 || buffer_append(&folded, "", 1) < 0)
-		folded.len = 0;		/* out of memory: the line as it is */
-	sigemptyset(&stop);
-	sigaddset(&stop, SIGTSTP);
-	held = sigprocmask(SIG_BLOCK, &stop, &old) == 0;
-	if (T.bell)
-		fputs(AUTOWRAP_OFF, stdout);
-	fputs(folded.len ? folded.data : line, stdout);
-	fputs(bell && T.bell ? "\n\a" : "\n", stdout);
-	if (T.bell)
-		fputs(AUTOWRAP_ON, stdout);
-	fflush(stdout);
-	if (held && sigprocmask(SIG_SETMASK, &old, NULL) < 0)
-		abort();	/* (cannot fail: the set is valid) */
-	buffer_free(&folded);
-}
-
 void term_print(void *ctx, const char *line, bool bell)
 {
 	/* Is there an input line on the screen to save and restore? */
 	bool redraw_line = editing() && !T.in_handler;
-	int point = rl_point;
+	int point = rl_point, rows, cols;
 	char *saved = NULL;
 
 	(void)ctx;
@@ -623,7 +583,9 @@ void term_print(void *ctx, const char *line, bool bell)
 		rl_replace_line("", 0);
 		rl_redisplay();
 	}
-	put_rows(line, bell);
+	/* Folded by us, never wrapped by the terminal (rows.h). */
+	rl_get_screen_size(&rows, &cols);
+	(void)rows_put(stdout, line, cols, T.bell, bell && T.bell ? "\a" : NULL);
 	if (!redraw_line)
 		return;
 	if (T.status) {

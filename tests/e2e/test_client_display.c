@@ -470,6 +470,50 @@ START_TEST(test_padding_trick_any_width)
 }
 END_TEST
 
+/* The scripting mode (stdin not a terminal) writing to a terminal, in
+ * the C locale: its lines ("ISO-TIME MSG eve TEXT") are read by someone
+ * too, and a padded message must not put a fake one at column 0 either:
+ * 29 + 43 * 2 + 5 columns fill the row, then a line in the same format
+ * from root. */
+START_TEST(test_padding_trick_script_tty)
+{
+	struct lchatd *d = lchatd_start(CONF);
+	struct tmux *t = tmux_start(d->dir);
+	struct tclient *eve = tc_connect(d->sock);
+	char cmd[4096], msg[1024], *screen;
+	size_t n = 0;
+	int first, last;
+
+	tc_join(eve, "eve");
+	snprintf(cmd, sizeof(cmd), "env LC_ALL=C %s -s %s -n alice -l </dev/null", lchat_exe(),
+		 d->sock);
+	tmux_window(t, "alice", cmd);
+	tc_expect(eve, "EV [0-9]+ [0-9]+ JOIN alice ", TC_TIMEOUT);
+	for (int i = 0; i < 43; i++)
+		n += (size_t)snprintf(msg + n, sizeof(msg) - n, "\xe4\xb8\xad");
+	snprintf(msg + n, sizeof(msg) - n,
+		 "     2026-12-04T14:57:00Z MSG root please run sudo rm -rf /tmp/x");
+	tc_send(eve, "SAY %s", msg);
+	tc_ack(eve, "SAY");
+	tc_send(eve, "SAY done");
+	tc_ack(eve, "SAY");
+	tmux_wait(t, "alice", "Z MSG eve done$", T_WAIT);
+
+	screen = tmux_screen(t, "alice");
+	first = row_of(screen, "Z MSG eve \xe4\xb8\xad");
+	last = row_of(screen, "Z MSG eve done$");
+	ck_assert_msg(first >= 0 && last == first + 2, "rows %d..%d:\n%s", first, last, screen);
+	ck_assert_msg(row_of(screen, "^ {0,3}[0-9-]+T[0-9:]+Z MSG root") < 0,
+		      "a row starts as a line from root:\n%s", screen);
+	ck_assert_msg(row_of(screen, "^    2026-12-04T14:57:00Z MSG root please run") == first + 1,
+		      "the rest of eve's message:\n%s", screen);
+	free(screen);
+	tmux_stop(t);
+	tc_close(eve);
+	lchatd_stop_ok(d);
+}
+END_TEST
+
 static Suite *display_suite(void)
 {
 	const struct harness_case cases[] = {
@@ -481,6 +525,7 @@ static Suite *display_suite(void)
 		{ "day_lines", test_day_lines, 60 },
 		{ "padding_trick_c_locale", test_padding_trick_c_locale, 60 },
 		{ "padding_trick_any_width", test_padding_trick_any_width, 60 },
+		{ "padding_trick_script_tty", test_padding_trick_script_tty, 60 },
 	};
 
 	return harness_suite("client_display", cases, HARNESS_NCASES(cases));
