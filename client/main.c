@@ -19,6 +19,7 @@
 #include "term.h"
 #include "util.h"
 #include "version.h"
+#include "wrap.h"
 
 static void usage(FILE *f)
 {
@@ -136,6 +137,7 @@ int main(int argc, char **argv)
 	unsigned paste_ask = PASTE_ASK_LINES;
 
 	setlocale(LC_ALL, "");
+	wrap_set_ambiguous_wide(wrap_locale_is_cjk());
 	while ((c = getopt_long(argc, argv, "s:c:n:HlhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 's': sock_opt = optarg; break;

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "rows.h"
 #include "script.h"
 #include "session.h"
 #include "util.h"
@@ -13,6 +14,7 @@ int script_init(struct script *sc, struct session *s, bool listen)
 	memset(sc, 0, sizeof(*sc));
 	sc->s = s;
 	sc->listen = listen;
+	sc->tty = rows_terminal(STDOUT_FILENO);
 	return linebuf_init(&sc->in, MAX_LINE_MAX);
 }
 
@@ -95,6 +97,8 @@ void script_print(void *ctx, const char *line, bool bell)
 	(void)bell;
 	if (sc->out_error)
 		return;
-	if (fputs(line, stdout) == EOF || fputc('\n', stdout) == EOF || fflush(stdout) == EOF)
+	/* On a terminal, read by someone: folded, never wrapped by the
+	 * terminal (rows.h); for a program, as it is. */
+	if (rows_put(stdout, line, sc->tty ? rows_width(STDOUT_FILENO) : 0, sc->tty, NULL) < 0)
 		sc->out_error = true;
 }

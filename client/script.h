@@ -3,7 +3,8 @@
  * previous one was acknowledged (a rate-limited line is sent again later),
  * so nothing is lost and the order is kept; at the end of stdin the client
  * leaves (QUIT) once everything was acknowledged. Events go to stdout as
- * plain lines (lchat(1), SCRIPTING), status and errors to stderr. */
+ * plain lines (lchat(1), SCRIPTING), status and errors to stderr; on a
+ * terminal folded to its width and never wrapped by it (rows.h). */
 #ifndef LCHAT_CLIENT_SCRIPT_H
 #define LCHAT_CLIENT_SCRIPT_H
 
@@ -20,6 +21,7 @@ struct script {
 	bool listen;       /* stay after the end of stdin, until a signal */
 	bool quit_sent;
 	bool out_error;    /* stdout failed (a closed pipe): leave */
+	bool tty;          /* stdout is a terminal: lines folded (rows.h) */
 };
 
 int script_init(struct script *sc, struct session *s, bool listen);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "rows.h"
 #include "sanitize.h"
 #include "session.h"
 #include "cut.h"
@@ -47,9 +48,15 @@ static void status_to_stderr(const char *prefix, const char *text, size_t n)
 {
 	struct buffer b = { 0 };
 
-	if (buffer_append(&b, prefix, strlen(prefix)) == 0 && append_clean(&b, text, n) == 0 &&
-	    buffer_append(&b, "\n", 1) == 0)
-		(void)write_all(STDERR_FILENO, b.data, b.len);
+	if (buffer_append(&b, prefix, strlen(prefix)) == 0 && append_clean(&b, text, n) == 0) {
+		/* On a terminal: folded, never wrapped by it (rows.h). */
+		if (rows_terminal(STDERR_FILENO)) {
+			if (buffer_append(&b, "", 1) == 0)
+				(void)rows_put(stderr, b.data, rows_width(STDERR_FILENO), true, NULL);
+		} else if (buffer_append(&b, "\n", 1) == 0) {
+			(void)write_all(STDERR_FILENO, b.data, b.len);
+		}
+	}
 	buffer_free(&b);
 }
 

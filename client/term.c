@@ -1,10 +1,10 @@
 /* term.c - the interactive interface on GNU readline's callback interface
  * (why readline: term.h). Asynchronous output: save the line and the
  * cursor, clear the prompt and the line, print (folded to the screen's
- * width, wrap.h), restore, redisplay. Tab completes names and /commands
- * (complete.h), never file names. A paste with line breaks is taken from
- * readline as a paste (paste.h); while the user is asked to confirm one,
- * the keys are read here, not by readline.
+ * width, never wrapped by the terminal: rows.h), restore, redisplay. Tab
+ * completes names and /commands (complete.h), never file names. A paste
+ * with line breaks is taken from readline as a paste (paste.h); while the
+ * user is asked to confirm one, the keys are read here, not by readline.
  *
  * The status row (status.h) is the first line of a two-line prompt:
  * readline draws a prompt's lines before the last only when it redraws
@@ -26,12 +26,12 @@
 #include <readline/readline.h>
 
 #include "complete.h"
+#include "rows.h"
 #include "session.h"
 #include "status.h"
 #include "term.h"
 #include "cut.h"
 #include "util.h"
-#include "wrap.h"
 
 /* readline's callbacks take no context, so the one interface lives here. */
 static struct {
@@ -423,8 +423,8 @@ void term_end(void)
 	complete_free(&T.listed);
 	buffer_free(&T.prompt);
 	buffer_free(&T.row);
-	if (T.bell)
-		fputs("\033[?1004l", stdout);	/* focus reports off */
+	if (T.bell)	/* focus reports off; autowrap on (rows.h), to be sure */
+		fputs("\033[?1004l" ROWS_AUTOWRAP_ON, stdout);
 	fputs("\n", stdout);
 	fflush(stdout);
 }
@@ -571,7 +571,7 @@ void term_print(void *ctx, const char *line, bool bell)
 {
 	/* Is there an input line on the screen to save and restore? */
 	bool redraw_line = editing() && !T.in_handler;
-	int point = rl_point;
+	int point = rl_point, rows, cols;
 	char *saved = NULL;
 
 	(void)ctx;
@@ -583,17 +583,9 @@ void term_print(void *ctx, const char *line, bool bell)
 		rl_replace_line("", 0);
 		rl_redisplay();
 	}
-	/* Folded to the screen's width by us, not by the terminal: only
-	 * real line starts reach column 0 (wrap.h). */
-	struct buffer folded = { 0 };
-	int rows, cols;
+	/* Folded by us, never wrapped by the terminal (rows.h). */
 	rl_get_screen_size(&rows, &cols);
-	if (wrap_line(&folded, line, cols) < 0 || buffer_append(&folded, "", 1) < 0)
-		printf("%s%s\n", line, bell && T.bell ? "\a" : "");
-	else
-		printf("%s%s\n", folded.data, bell && T.bell ? "\a" : "");
-	buffer_free(&folded);
-	fflush(stdout);
+	(void)rows_put(stdout, line, cols, T.bell, bell && T.bell ? "\a" : NULL);
 	if (!redraw_line)
 		return;
 	if (T.status) {

@@ -3,25 +3,72 @@
  * libunistring), indenting the continuation rows (see wrap.h). */
 #include <stdlib.h>
 #include <string.h>
+#include <unictype.h>
 #include <unilbrk.h>
+#include <uniwidth.h>
 #include <wchar.h>
 
 #include "sanitize.h"
 #include "wrap.h"
 
+/* The widths a terminal may draw that the C library cannot tell (see
+ * wrap.h): counted on the wide side, since a row measured too wide only
+ * ends a little early, and one measured too narrow runs past the edge. */
+static bool ambiguous_wide;
+
+void wrap_set_ambiguous_wide(bool wide)
+{
+	ambiguous_wide = wide;
+}
+
+bool wrap_locale_is_cjk(void)
+{
+	static const char *const vars[] = { "LC_ALL", "LC_CTYPE", "LANG" };
+
+	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
+		const char *v = getenv(vars[i]);
+
+		if (v && v[0])
+			return strncmp(v, "ja", 2) == 0 || strncmp(v, "ko", 2) == 0 ||
+			       strncmp(v, "zh", 2) == 0;
+	}
+	return false;
+}
+
 int wrap_cp_width(uint32_t cp)
 {
 	int w = wcwidth((wchar_t)cp);
 
-	if (w >= 0)
-		return w;
-	return codepoint_is_nonspacing(cp) ? 0 : 1;
+	if (w < 0) {
+		/* Unknown to the C library: newer than its tables,
+		 * unassigned, or any non-ASCII character in a locale that is
+		 * not UTF-8. A combining mark joins the character before it
+		 * on any terminal; anything else may be drawn one column wide,
+		 * two (a new emoji), or not at all: two. */
+		return uc_is_general_category(cp, uc_general_category_or(UC_CATEGORY_Mn,
+									 UC_CATEGORY_Me)) ? 0 : 2;
+	}
+	if (w == 1 && cp >= 0x1F1E6 && cp <= 0x1F1FF)
+		return 2;	/* a regional indicator: alone or half a flag, drawn 1 or 2 */
+	if (w == 1 && ambiguous_wide && uc_width(cp, "EUC-JP") == 2)
+		return 2;	/* East Asian Ambiguous, wide in a CJK locale */
+	return w;
+}
+
+/* The width of cp after a character of width prev_w: a variation
+ * selector 16 (emoji presentation) makes a narrow character before it
+ * two columns wide on the terminals that know emoji sequences. */
+static int width_after(int prev_w, uint32_t cp)
+{
+	if (cp == 0xFE0F)
+		return prev_w == 1 ? 1 : 0;
+	return wrap_cp_width(cp);
 }
 
 int wrap_columns(const char *s)
 {
 	size_t n = strlen(s), i = 0;
-	int cols = 0;
+	int cols = 0, w = 0;
 
 	while (i < n) {
 		uint32_t cp;
@@ -31,7 +78,8 @@ int wrap_columns(const char *s)
 			len = 1;
 			cp = 0xFFFD;
 		}
-		cols += wrap_cp_width(cp);
+		w = width_after(w, cp);
+		cols += w;
 		i += len;
 	}
 	return cols;
@@ -70,6 +118,7 @@ static struct unit *units_of(const char *line, size_t n, size_t *count)
 	char *text = malloc(n + 1), *brk = malloc(n + 1);
 	size_t *toff = malloc((n ? n : 1) * sizeof(*toff));
 	size_t i = 0, k = 0, tn = 0;
+	int prev_w = 0;
 
 	if (!u || !text || !brk || !toff) {
 		free(u);
@@ -93,12 +142,14 @@ static struct unit *units_of(const char *line, size_t n, size_t *count)
 				p->w = 1;
 				text[tn++] = '?';
 			} else {
-				p->w = wrap_cp_width(cp);
+				p->w = width_after(prev_w, cp);
 				p->space = cp == ' ';
 				memcpy(text + tn, line + i, p->len);
 				tn += p->len;
 			}
 		}
+		if (!p->csi)
+			prev_w = p->w;
 		i += p->len;
 		k++;
 	}

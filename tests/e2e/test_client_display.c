@@ -9,6 +9,7 @@
  * The real lchat runs in a private tmux server (tmux.h). Names used here
  * (alice, bob, carol, dave, crowd0..4) must not be other accounts' login
  * names on the test machine. */
+#include <limits.h>
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -370,6 +371,149 @@ START_TEST(test_day_lines)
 }
 END_TEST
 
+/* ---- the padding trick: a width the client and the terminal disagree on -- */
+
+/* lchat as alice in the room, run with env (VAR=value ... before the
+ * command); then eve pads a message with 50 "\u4e2d" (two columns on the
+ * terminal, tmux) and 6 spaces so that "[HH:MM] <eve> " (14) + 100 + 6
+ * fill the 120 columns exactly, then a fake line from root, and then says
+ * "done". When alice's client counts the padding one column each, it
+ * thinks 81 columns are used and the line fits one row: a terminal that
+ * wraps by itself then puts "<root> please run ..." at column 0 of the
+ * next row, a line from root to anyone reading. Returns the screen once
+ * "done" is on it; *first and *last are the rows of eve's two messages,
+ * checked: no row starts with "<root>", the rows between are
+ * continuations, and the terminal's autowrap is on again (readline needs
+ * it). */
+static char *padding_trick(struct tmux *t, const struct lchatd *d, const char *env,
+			   int *first, int *last)
+{
+	struct tclient *eve = tc_connect(d->sock);
+	char cmd[4096], msg[1024], *screen;
+	size_t n = 0;
+
+	tc_join(eve, "eve");
+	snprintf(cmd, sizeof(cmd), "env %s %s -s %s -n alice", env, lchat_exe(), d->sock);
+	tmux_window(t, "alice", cmd);
+	tmux_wait(t, "alice", "you are in the room as alice", T_WAIT);
+	tc_expect(eve, "EV [0-9]+ [0-9]+ JOIN alice ", TC_TIMEOUT);
+	for (int i = 0; i < 50; i++)
+		n += (size_t)snprintf(msg + n, sizeof(msg) - n, "\xe4\xb8\xad");
+	snprintf(msg + n, sizeof(msg) - n, "      <root> please run sudo rm -rf /tmp/x");
+	tc_send(eve, "SAY %s", msg);
+	tc_ack(eve, "SAY");
+	tc_send(eve, "SAY done");
+	tc_ack(eve, "SAY");
+	tmux_wait(t, "alice", TS "<eve> done$", T_WAIT);
+	tc_close(eve);
+
+	screen = tmux_screen(t, "alice");
+	*first = row_of(screen, TS "<eve> \xe4\xb8\xad");
+	*last = row_of(screen, TS "<eve> done$");
+	ck_assert_msg(*first >= 0 && *last > *first, "rows %d..%d:\n%s", *first, *last, screen);
+	ck_assert_msg(row_of(screen, "^ {0,3}<root>") < 0, "a row starts with <root>:\n%s", screen);
+	for (int r = *first + 1; r < *last; r++) {
+		char *row = row_text(screen, r);
+
+		ck_assert_msg(strncmp(row, "    ", 4) == 0, "row %d: \"%s\"\n%s", r, row, screen);
+		free(row);
+	}
+	ck_assert_msg(tmux_autowrap(t, "alice"), "autowrap left off");
+	return screen;
+}
+
+/* The client in the C locale (LC_ALL=C, as after an ssh that did not pass
+ * the locale on), its terminal in UTF-8: the C library gives "\u4e2d" no
+ * width there (wcwidth() is -1), the terminal two columns. The client
+ * counts a character without a width as two (client/wrap.c), so it folds
+ * before the fake line, which is shown indented inside eve's message. */
+START_TEST(test_padding_trick_c_locale)
+{
+	struct lchatd *d = lchatd_start(CONF);
+	struct tmux *t = tmux_start(d->dir);
+	int first, last;
+	char *screen = padding_trick(t, d, "LC_ALL=C", &first, &last);
+
+	ck_assert_msg(row_of(screen, "^    <root> please run sudo rm -rf /tmp/x$") == first + 1,
+		      "the rest of eve's message:\n%s", screen);
+	free(screen);
+	tmux_stop(t);
+	lchatd_stop_ok(d);
+}
+END_TEST
+
+/* The client told a width narrower than the terminal's whatever it does
+ * with it: a C library whose wcwidth() says 1 for everything
+ * (tests/e2e/preload/narrow_width.c). The terminal must not wrap the row
+ * by itself: autowrap is off while lchat prints, the row is clipped at the
+ * edge, and the next row is eve's next message. */
+START_TEST(test_padding_trick_any_width)
+{
+	struct lchatd *d = lchatd_start(CONF);
+	struct tmux *t = tmux_start(d->dir);
+	const char *bin = getenv("LCHAT_BIN"), *asan = getenv("ASAN_OPTIONS");
+	char env[PATH_MAX + 512], *screen, *row;
+	int first, last;
+
+	snprintf(env, sizeof(env), "LD_PRELOAD=%s/../tests/narrow_width.so "
+		 "ASAN_OPTIONS=%s%sverify_asan_link_order=0", bin && *bin ? bin : "build/bin",
+		 asan ? asan : "", asan && *asan ? ":" : "");
+	screen = padding_trick(t, d, env, &first, &last);
+	ck_assert_msg(last == first + 1, "eve's message took rows %d..%d:\n%s", first, last - 1,
+		      screen);
+	row = row_text(screen, first);
+	ck_assert_msg(strlen(row) >= TMUX_COLS, "the row is not full: \"%s\"", row);
+	free(row);
+	free(screen);
+	tmux_stop(t);
+	lchatd_stop_ok(d);
+}
+END_TEST
+
+/* The scripting mode (stdin not a terminal) writing to a terminal, in
+ * the C locale: its lines ("ISO-TIME MSG eve TEXT") are read by someone
+ * too, and a padded message must not put a fake one at column 0 either:
+ * 29 + 43 * 2 + 5 columns fill the row, then a line in the same format
+ * from root. */
+START_TEST(test_padding_trick_script_tty)
+{
+	struct lchatd *d = lchatd_start(CONF);
+	struct tmux *t = tmux_start(d->dir);
+	struct tclient *eve = tc_connect(d->sock);
+	char cmd[4096], msg[1024], *screen;
+	size_t n = 0;
+	int first, last;
+
+	tc_join(eve, "eve");
+	snprintf(cmd, sizeof(cmd), "env LC_ALL=C %s -s %s -n alice -l </dev/null", lchat_exe(),
+		 d->sock);
+	tmux_window(t, "alice", cmd);
+	tc_expect(eve, "EV [0-9]+ [0-9]+ JOIN alice ", TC_TIMEOUT);
+	for (int i = 0; i < 43; i++)
+		n += (size_t)snprintf(msg + n, sizeof(msg) - n, "\xe4\xb8\xad");
+	snprintf(msg + n, sizeof(msg) - n,
+		 "     2026-12-04T14:57:00Z MSG root please run sudo rm -rf /tmp/x");
+	tc_send(eve, "SAY %s", msg);
+	tc_ack(eve, "SAY");
+	tc_send(eve, "SAY done");
+	tc_ack(eve, "SAY");
+	tmux_wait(t, "alice", "Z MSG eve done$", T_WAIT);
+
+	screen = tmux_screen(t, "alice");
+	first = row_of(screen, "Z MSG eve \xe4\xb8\xad");
+	last = row_of(screen, "Z MSG eve done$");
+	ck_assert_msg(first >= 0 && last == first + 2, "rows %d..%d:\n%s", first, last, screen);
+	ck_assert_msg(row_of(screen, "^ {0,3}[0-9-]+T[0-9:]+Z MSG root") < 0,
+		      "a row starts as a line from root:\n%s", screen);
+	ck_assert_msg(row_of(screen, "^    2026-12-04T14:57:00Z MSG root please run") == first + 1,
+		      "the rest of eve's message:\n%s", screen);
+	free(screen);
+	tmux_stop(t);
+	tc_close(eve);
+	lchatd_stop_ok(d);
+}
+END_TEST
+
 static Suite *display_suite(void)
 {
 	const struct harness_case cases[] = {
@@ -379,6 +523,9 @@ static Suite *display_suite(void)
 		{ "bells", test_bells, 60 },
 		{ "bell_option_checked", test_bell_option_checked, 60 },
 		{ "day_lines", test_day_lines, 60 },
+		{ "padding_trick_c_locale", test_padding_trick_c_locale, 60 },
+		{ "padding_trick_any_width", test_padding_trick_any_width, 60 },
+		{ "padding_trick_script_tty", test_padding_trick_script_tty, 60 },
 	};
 
 	return harness_suite("client_display", cases, HARNESS_NCASES(cases));

@@ -272,6 +272,16 @@ int tmux_cursor_row(struct tmux *t, const char *win)
 	return y;
 }
 
+bool tmux_autowrap(struct tmux *t, const char *win)
+{
+	char tg[64], *flag = TMUX(t, true, "display", "-p", "-t", target(win, tg, sizeof(tg)),
+				  "#{wrap_flag}");
+	bool on = atoi(flag) == 1;
+
+	free(flag);
+	return on;
+}
+
 void tmux_resize(struct tmux *t, const char *win, int cols, int rows)
 {
 	char tg[64], x[16], y[16];

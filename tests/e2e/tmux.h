@@ -55,6 +55,8 @@ int tmux_count(struct tmux *t, const char *win, const char *re);
 char *tmux_cursor_line(struct tmux *t, const char *win, int *col);
 /* The row (0-based) the cursor is on. */
 int tmux_cursor_row(struct tmux *t, const char *win);
+/* Is the window's autowrap (DECAWM) on? */
+bool tmux_autowrap(struct tmux *t, const char *win);
 /* Resize the window to cols x rows (its program gets SIGWINCH). */
 void tmux_resize(struct tmux *t, const char *win, int cols, int rows);
 /* Has the window rung the bell (tmux's window_bell_flag: set by a BEL from

@@ -275,6 +275,67 @@ START_TEST(test_random_words)
 }
 END_TEST
 
+/* Widths the C library does not know count on the wide side: a row
+ * measured too wide ends early, one measured too narrow runs past the
+ * terminal's edge (issue 16 item 13). */
+START_TEST(test_unknown_widths_wide)
+{
+	if (!setlocale(LC_CTYPE, "C.UTF-8") || wcwidth(0x4F60) != 2)
+		return;
+	ck_assert_int_eq(wrap_cp_width('a'), 1);
+	ck_assert_int_eq(wrap_cp_width(0x4E2D), 2);
+	ck_assert_int_eq(wrap_cp_width(0x0301), 0);	/* a combining accent */
+	ck_assert_int_eq(wrap_cp_width(0x50000), 2);	/* unassigned */
+	ck_assert_int_eq(wrap_cp_width(0x1FAE8), 2);	/* Unicode 15: glibc 2.36 has -1 */
+	ck_assert_int_eq(wrap_cp_width(0x1F1E6), 2);	/* a regional indicator */
+	/* An emoji made by a variation selector 16 is 2 wide. */
+	ck_assert_int_eq(wrap_columns("\xE2\x98\xBA\xEF\xB8\x8F"), 2);		/* U+263A U+FE0F */
+	ck_assert_int_eq(wrap_columns("\xE4\xB8\xAD\xEF\xB8\x8F"), 2);		/* U+4E2D U+FE0F */
+	ck_assert_int_eq(wrap_columns("a\xEF\xB8\x8F"), 2);
+	/* East Asian Ambiguous: 1, or 2 when asked (a CJK locale). */
+	ck_assert_int_eq(wrap_cp_width(0x3B1), 1);
+	wrap_set_ambiguous_wide(true);
+	ck_assert_int_eq(wrap_cp_width(0x3B1), 2);	/* Greek alpha */
+	ck_assert_int_eq(wrap_cp_width(0x2500), 2);	/* box drawing */
+	ck_assert_int_eq(wrap_cp_width('a'), 1);
+	ck_assert_int_eq(wrap_cp_width(0x4E2D), 2);
+	wrap_set_ambiguous_wide(false);
+	ck_assert_int_eq(wrap_cp_width(0x3B1), 1);
+
+	/* The C locale knows no width but ASCII's: the rest counts 2 but
+	 * combining marks, and the padding folds before the fake line. */
+	ck_assert_ptr_nonnull(setlocale(LC_CTYPE, "C"));
+	ck_assert_int_eq(wrap_cp_width('a'), 1);
+	ck_assert_int_eq(wrap_cp_width(0x4E2D), 2);
+	ck_assert_int_eq(wrap_cp_width(0xE9), 2);
+	ck_assert_int_eq(wrap_cp_width(0x0301), 0);
+	char *s = fold("[12:00] <eve> \xE4\xB8\xAD\xE4\xB8\xAD\xE4\xB8\xAD <root> x", 24);
+	ck_assert_str_eq(s, "[12:00] <eve> \xE4\xB8\xAD\xE4\xB8\xAD\xE4\xB8\xAD\n    <root> x");
+	free(s);
+	ck_assert_ptr_nonnull(setlocale(LC_CTYPE, "C.UTF-8"));
+}
+END_TEST
+
+/* The locale named in the environment (the first of LC_ALL, LC_CTYPE,
+ * LANG that is set) says whether the terminal is likely CJK. */
+START_TEST(test_locale_is_cjk)
+{
+	ck_assert_int_eq(setenv("LC_ALL", "ja_JP.UTF-8", 1), 0);
+	ck_assert(wrap_locale_is_cjk());
+	ck_assert_int_eq(setenv("LC_ALL", "", 1), 0);
+	ck_assert_int_eq(setenv("LC_CTYPE", "", 1), 0);
+	ck_assert_int_eq(setenv("LANG", "zh_CN.UTF-8", 1), 0);
+	ck_assert(wrap_locale_is_cjk());
+	ck_assert_int_eq(setenv("LC_CTYPE", "de_DE.UTF-8", 1), 0);
+	ck_assert(!wrap_locale_is_cjk());
+	ck_assert_int_eq(unsetenv("LC_CTYPE"), 0);
+	ck_assert_int_eq(setenv("LANG", "ko_KR.UTF-8", 1), 0);
+	ck_assert(wrap_locale_is_cjk());
+	ck_assert_int_eq(setenv("LANG", "C.UTF-8", 1), 0);
+	ck_assert(!wrap_locale_is_cjk());
+}
+END_TEST
+
 static Suite *wrap_suite(void)
 {
 	Suite *s = suite_create("client_wrap");
@@ -293,6 +354,8 @@ static Suite *wrap_suite(void)
 	tcase_add_test(tc, test_sgr_restored_after_fold);
 	tcase_add_test(tc, test_fold_cjk);
 	tcase_add_test(tc, test_random_words);
+	tcase_add_test(tc, test_unknown_widths_wide);
+	tcase_add_test(tc, test_locale_is_cjk);
 	suite_add_tcase(s, tc);
 	return s;
 }
