@@ -6,6 +6,8 @@
 #   make run        start lchatd in the foreground with sockets under ./run/
 #   make bench      lchat against redis pub/sub and ngircd (docs/performance.md)
 #   make install    PREFIX=/usr/local DESTDIR= (binaries, config, man pages, unit)
+#   make deb        the Debian package lchat_VERSION_ARCH.deb (debian/)
+#   make package-check  build, install, exercise and purge the package (root)
 
 PREFIX     ?= /usr/local
 BINDIR     ?= $(PREFIX)/bin
@@ -66,7 +68,7 @@ PROGRAMS   = $(B)/bin/lchatd $(if $(CLIENT_SRC),$(B)/bin/lchat) $(if $(ADMIN_SRC
 CLIENT_LIBS := $(shell pkg-config --libs readline 2>/dev/null || echo -lreadline) -lunistring
 
 .PHONY: bench wake-bench fuzz torture torture-tests torture-fuzz
-.PHONY: check-valgrind
+.PHONY: check-valgrind deb package-check
 .PHONY: all check check-unit check-e2e check-asan run install uninstall clean deps deps-check tests
 all: $(PROGRAMS)
 
@@ -241,11 +243,25 @@ install: all
 	install -m 0644 docs/lchat.1 $(DESTDIR)$(MANDIR)/man1/lchat.1
 	install -m 0644 docs/lchat.conf.5 $(DESTDIR)$(MANDIR)/man5/lchat.conf.5
 	install -m 0644 docs/lchatd.8 docs/lchat-admin.8 $(DESTDIR)$(MANDIR)/man8/
-	sed 's|@SBINDIR@|$(SBINDIR)|g' conf/lchatd.service > $(DESTDIR)$(UNITDIR)/lchatd.service
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@BINDIR@|$(BINDIR)|g' conf/lchatd.service > $(DESTDIR)$(UNITDIR)/lchatd.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/lchatd.service
 	@if [ -e $(DESTDIR)$(SYSCONFDIR)/lchat.conf ]; then \
 		echo "keeping existing $(DESTDIR)$(SYSCONFDIR)/lchat.conf"; \
 	else install -m 0644 conf/lchat.conf $(DESTDIR)$(SYSCONFDIR)/lchat.conf; fi
+
+# make deb: dpkg-buildpackage from debian/ (debian/rules calls make install
+# with PREFIX=/usr) in a copy of the tree under build/deb/, so that nothing
+# is written beside the work tree; the .deb is copied here. Needs debhelper
+# and the Build-Depends of debian/control.
+deb:
+	rm -rf build/deb && mkdir -p build/deb/lchat
+	tar --exclude=./build --exclude=./.git --exclude=./run --exclude='./*.deb' -cf - . | tar -xf - -C build/deb/lchat
+	cd build/deb/lchat && dpkg-buildpackage -us -uc -b
+	rm -f lchat_*.deb && cp build/deb/lchat_*.deb .
+
+# make package-check: scripts/ci-package (root; CI runs it).
+package-check:
+	scripts/ci-package
 
 # The configuration is left in place: it may hold the administrator's edits.
 uninstall:
