@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE.
 # lchat - build, test, install, run.
 #
 #   make            build the programs into build/bin/

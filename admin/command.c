@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* command.c - lchat-admin's table of verbs, and argv to control-socket
  * command (see command.h). Arguments may not smuggle in a line end (which
  * would be a second command), and one-word arguments (names, logins) may

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* command.h - lchat-admin's verbs, one table of them (command.c): what
  * each is called, its arguments and help, the control command it sends
  * and how its result is printed. From that table, turn the command line

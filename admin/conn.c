@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* conn.c - one control-socket conversation (see conn.h). Lines are framed
  * with common/protocol.c's linebuf and parsed with proto_parse_server_line;
  * every wait is a poll() with the reply's deadline. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* conn.h - lchat-admin's side of one control-socket conversation: connect,
  * check the greeting, send commands, read each reply to its end. */
 #ifndef LCHAT_ADMIN_CONN_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* exitcodes.h - lchat-admin's exit statuses (documented in lchat-admin(8)
  * and --help). */
 #ifndef LCHAT_ADMIN_EXITCODES_H

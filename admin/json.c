@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* json.c - JSON string escaping and number recognition (see json.h). */
 #include "json.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* json.h - the little JSON that lchat-admin --json writes. */
 #ifndef LCHAT_ADMIN_JSON_H
 #define LCHAT_ADMIN_JSON_H

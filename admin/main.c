@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* main.c - lchat-admin: the sysadmin's command-line tool. Parses the
  * command line, finds the control socket (-s, or control_socket in the
  * config), builds the command(s), then speaks to lchatd over the control

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* report.c - print each verb's result (see report.h). Everything that
  * came from the daemon is sanitized (safe.c) before it is printed. */
 #include "report.h"

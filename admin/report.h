@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* report.h - print what a successful reply means, one verb at a time:
  * a line for people, or with --json a document for programs. Each is the
  * `report` of its verb's row in command.c's table. */

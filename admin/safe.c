@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* safe.c - sanitized copies of the daemon's text (see safe.h). */
 #include "safe.h"
 

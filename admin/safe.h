@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* safe.h - text that came from the daemon, made safe to print with
  * common/sanitize.c before it reaches a terminal or a JSON document. */
 #ifndef LCHAT_ADMIN_SAFE_H

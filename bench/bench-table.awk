@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE.
 # bench-table.awk - run-bench's tables, from its results file (one
 # key=value line per run). Variables: ns, peers, rate, slow, satn, scale,
 # scale_s, scale_rate, join_secs, scale_join_secs (see run-bench).

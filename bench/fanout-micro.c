@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* fanout-micro.c - groundwork for the fan-out writer (design revision 2):
  * one writer sends one 100-byte line to each of N UNIX stream sockets per
  * round, while a second thread drains them all through epoll, as clients

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* lchat-bench.c - load generator for lchat and its peers (redis pub/sub,
  * IRC), one process, one epoll loop.
  *

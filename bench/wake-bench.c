@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* wake-bench.c - compare the two ways DESIGN.md allows to wake member
  * handlers when the room log moves: a signal read from a signalfd, or an
  * eventfd per member. Both coalesce with the same per-member flag that the

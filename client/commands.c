@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* commands.c - parsing of the user's lines into messages and /commands. */
 #include <stdbool.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* commands.h - what a line typed by the user (or read in the scripting
  * mode) means: a message, or one of the /commands. Pure parsing. */
 #ifndef LCHAT_CLIENT_COMMANDS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* complete.c - the names in the room and the Tab completion of the word
  * before the cursor (see complete.h). */
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* complete.h - Tab completion of the line being typed, as pure logic (no
  * readline here: term.c binds it to Tab). What completes is the word that
  * ends at the cursor: the name of someone in the room (not our own), or,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* display.c - day lines, folded joins and leaves, the unread marker and
  * the bell policy of the interactive display (see display.h). */
 #include <stdio.h>

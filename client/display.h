@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* display.h - what the interactive display adds around the rendered lines
  * (render.h): a line at each change of the local day, the joins and
  * leaves of a replayed history folded into one summary line per run, the

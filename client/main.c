@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* main.c - lchat, the terminal chat client: options, configuration, and
  * the choice between the interactive mode (stdin and stdout are both
  * terminals: readline, colours) and the scripting mode (plain lines).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* paste.c - pastes and over-long messages: held, asked about, sent in
  * parts (see paste.h). */
 #include <stdlib.h>

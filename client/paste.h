@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* paste.h - what the user sends as more than one message, and asking
  * first.
  *

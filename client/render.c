@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* render.c - formatting of events, own messages and status lines for the
  * terminal and for the scripting mode (see render.h). */
 #include <stdio.h>

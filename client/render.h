@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* render.h - how the client shows things: pure functions that turn server
  * lines into the text a person reads (timestamps, name colours, mention
  * highlighting, history dimming) or into the plain line format of the

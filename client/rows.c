@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* rows.c - a line on a terminal's rows, never wrapped by the terminal
  * (see rows.h). */
 #include <signal.h>

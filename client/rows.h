@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* rows.h - putting a line on a terminal's rows so that the terminal never
  * wraps one by itself: folded by us (wrap.h), and with the terminal's
  * autowrap (DECAWM) off while it is written. A row we measured narrower

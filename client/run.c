@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* run.c - the event loop (see run.h). No signal handlers: SIGINT, SIGTERM
  * and SIGHUP arrive on a signalfd and make the client leave with QUIT (a
  * second one leaves at once), except that SIGINT in the interactive mode

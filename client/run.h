@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* run.h - the client's event loop: one poll() over the signalfd, the
  * server socket and stdin, with the session's timers (and the status
  * row's clock) as the timeout. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* script.c - the scripting mode (see script.h). */
 #include <errno.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* script.h - the scripting mode, used when stdin or stdout is not a
  * terminal: lines from stdin are sent one at a time, each after the
  * previous one was acknowledged (a rate-limited line is sent again later),

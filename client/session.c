@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* session.c - the client's side of the protocol (see session.h and
  * docs/protocol.md): joining, replies matched to the commands in flight
  * (the server answers every command in order), history and resume by

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* session.h - one user's session with the room, independent of the user
  * interface: the connection, joining (and asking again for a refused
  * name), the commands in flight and their replies, duplicate suppression

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* split.c - lines of a paste, parts of an over-long message (see
  * split.h). */
 #include <string.h>

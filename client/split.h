@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* split.h - cutting what the user sends into pieces the server takes:
  * text into lines at its line breaks (a paste, a CRLF line of a script),
  * and a message longer than the server's limit into parts at spaces (a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* status.c - the status row's text (see status.h): fields in brackets,
  * dropped by importance when the row is narrow, cut and padded to the
  * exact width. Pure: no I/O, no clock of its own. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* status.h - the status row of the interactive client: one row directly
  * above the input line, as irssi and WeeChat users expect, with the time,
  * the name, the room and who is in it (or that the connection is down

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* term.c - the interactive interface on GNU readline's callback interface
  * (why readline: term.h). Asynchronous output: save the line and the
  * cursor, clear the prompt and the line, print (folded to the screen's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* term.h - the interactive interface: GNU readline's callback (alternate)
  * interface driven from our own poll() loop, so that events arriving from
  * the server are printed above the input line while the user types, and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* wrap.c - fold a rendered line to the terminal's width at the line-break
  * opportunities of the Unicode line-breaking rules (UAX #14, from
  * libunistring), indenting the continuation rows (see wrap.h). */

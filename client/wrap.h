@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* wrap.h - folding a rendered line to the terminal's width.
  *
  * A terminal wraps a long line by itself, and then the next row starts at

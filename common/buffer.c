@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* buffer.c - growable output buffer for non-blocking sockets. */
 #include "buffer.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* buffer.h - a growable output buffer: bytes queued for a non-blocking
  * socket, sent from the front as the peer reads. */
 #ifndef LCHAT_BUFFER_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* codes.c - the words of the reply codes, and which ones are transient. */
 #include "codes.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* codes.h - every reply code of the lchat protocols (docs/protocol.md):
  * the first word after ERR and BYE, once, with whether it is transient
  * (the same request, or a reconnect, may succeed later: clients retry)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* config.c - load /etc/lchat.conf with libconfuse. Two tables give each
  * option its name, default and checks; everything else is built from them.
  * Errors read "FILE:LINE: reason" (no LINE when it is not known).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* config.h - /etc/lchat.conf, loaded with libconfuse, shared by the daemon,
  * the client and the admin tool. conf/lchat.conf documents every option. */
 #ifndef LCHAT_CONFIG_H

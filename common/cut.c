@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* cut.c - cutting text on a character boundary (see cut.h). */
 #include "cut.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* cut.h - cutting text to fit a buffer without breaking it: every
  * truncation in lchat goes through here, so that a cut never falls inside
  * a UTF-8 sequence (which would send invalid UTF-8 to members, the log or

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* duration.c - parse and format human durations (duration.h). */
 #include "duration.h"
 

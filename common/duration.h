@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* duration.h - durations as people write them ("90", "90s", "10m", "2h",
  * "1d", "1h30m"): the one grammar of every duration lchat takes (the
  * control socket's MUTE and BAN, lchat-admin's mute, ban and -t), and

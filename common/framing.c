@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* framing.c - the line assembler of framing.h. */
 #include "framing.h"
 

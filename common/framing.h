@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* framing.h - lines out of a byte stream: UTF-8 text, one command or
  * event per line, lines end in "\n" (a "\r" before it is dropped). */
 #ifndef LCHAT_FRAMING_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* lines.c - formatting and parsing the lines a server sends. */
 #include "lines.h"
 

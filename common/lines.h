@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* lines.h - every kind of line a server sends (docs/protocol.md), each
  * with its formatter and its parser side by side: events (EV), replies
  * (OK, ERR, BYE, PONG), the greeting (HELLO), MOTD and WHO. The control

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* names.c - chat name syntax, reserved names, case-insensitive
  * comparison, look-alike skeletons and the name error codes. */
 #include "names.h"

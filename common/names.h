@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* names.h - the rules for chat names.
  *
  * A chat name is 1..NAME_MAX_LEN characters from [A-Za-z0-9._-], starting

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* peercheck.c - the clients' check of the server's credentials (see
  * peercheck.h). */
 #include "peercheck.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* peercheck.h - is the server at the other end of a connected UNIX socket
  * lchatd, or somebody who bound its path? lchat and lchat-admin ask right
  * after connect(), before they send or show anything: the socket's peer

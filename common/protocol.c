@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* protocol.c - the first check every incoming line gets. */
 #include "protocol.h"
 

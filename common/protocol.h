@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* protocol.h - the lchat wire protocol (docs/protocol.md), shared by the
  * daemon, the client and the admin tool: its constants here, and its
  * parts, each once:

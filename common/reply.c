@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* reply.c - the control socket's longer reply lines, formatted and split
  * into fields (see reply.h). Each of their words is written here once. */
 #include "reply.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* reply.h - the control socket's longer replies (docs/protocol.md), each
  * kind of line with its formatter (the daemon's) beside its parser
  * (lchat-admin's): the admin WHO (7 fields), SANCTION, STATUS and its table

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* sanitize.c - strict UTF-8 decoding, the forbidden and invisible character
  * sets, and the check/sanitize rules built on them (with the nonspacing set
  * of nonspacing.c: the limit on floods of marks). */

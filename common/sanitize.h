@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* sanitize.h - UTF-8 validation and terminal-safety rules for text.
  *
  * One place decides which text may travel through lchat and how text is made

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* util.c - small system helpers shared by all programs. */
 #include "util.h"
 

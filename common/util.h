@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* util.h - small system helpers shared by all programs. */
 #ifndef LCHAT_UTIL_H
 #define LCHAT_UTIL_H

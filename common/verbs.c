@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* verbs.c - the verb table and the splitting of a command line. */
 #include "verbs.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* verbs.h - the commands of the lchat protocols (docs/protocol.md), once:
  * each verb's word, its arguments as usage text, and which socket takes it
  * (the user socket, the control socket, or both). The daemon dispatches

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* words.c - splitting protocol lines into words and numbers. */
 #include "words.h"
 

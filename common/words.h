@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* words.h - the words of a protocol line: splitting at spaces, and the
  * decimal numbers the protocols carry. */
 #ifndef LCHAT_WORDS_H

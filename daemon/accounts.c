@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* accounts.c - the accounts table, the lookups it cannot answer, and the
  * login-name rule that rests on them (see accounts.h). */
 #include "accounts.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* accounts.h - the password database as lchat reads it.
  *
  * The daemon reads every account the database enumerates (login, uid and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* conns.c - the daemon's private record of its connections (conns.h):
  * doubly-linked lists through an array of slots, and a record per uid
  * found by a hash map (hashidx.h). */

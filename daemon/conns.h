@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* conns.h - the daemon's own record of the connections it serves, so that
  * accepting one costs the same with 10 or 10,000 open: which slots are
  * free, and per uid how many connections it has and which of them may not

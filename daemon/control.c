@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* control.c - the control socket: the admin verbs of docs/protocol.md
  * (NOTICE, WHO, KICK, MUTE, BAN, STATUS, RELOAD, SHUTDOWN ...) over the
  * same line protocol. The daemon serves it in its own loop, so

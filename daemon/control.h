@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* control.h - the admin control socket, served by the daemon itself. */
 #ifndef LCHAT_CONTROL_H
 #define LCHAT_CONTROL_H

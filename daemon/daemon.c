@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* daemon.c - the daemon: owns both sockets and the room, forks the fan-out
  * writer and one handler per connection, reaps them, serves the control
  * socket.

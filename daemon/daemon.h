@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* daemon.h - the daemon process: sockets, room, handlers, control. */
 #ifndef LCHAT_DAEMON_H
 #define LCHAT_DAEMON_H

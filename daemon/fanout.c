@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* fanout.c - the fan-out writer ("lchatd: fanout"): after the daemon hands
  * it a connection, the only process that writes to that client.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* fanout.h - the fan-out writer: the one process that writes to joined
  * clients (see fanout.c). */
 #ifndef LCHAT_FANOUT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* handler.c - one process per connection: the handshake, the user's
  * commands, and the user's events appended to the room.
  *

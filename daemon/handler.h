@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* handler.h - the per-user handler: one process per client connection. */
 #ifndef LCHAT_HANDLER_H
 #define LCHAT_HANDLER_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* hashidx.c - the hash multimap of hashidx.h: linear probing over a
  * power-of-two table of (hash, index + 1) cells, backward-shift deletion. */
 #include "hashidx.h"

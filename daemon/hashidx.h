@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* hashidx.h - a hash multimap from a 32-bit hash to small indices (slot or
  * record numbers below `max`), in memory the caller provides: the room's
  * shared mapping (nameindex.c) or private memory (conns.c). It holds no

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* log.c - one line per event to syslog, or to stderr in the foreground.
  * When stderr is journald's stream (systemd sets JOURNAL_STREAM to its
  * "device:inode"), each line starts with its syslog priority "<N>" and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* log.h - one line per event to syslog, or to stderr in the foreground. */
 #ifndef LCHAT_LOG_H
 #define LCHAT_LOG_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* main.c - lchatd's command line: check the config, then either stay in
  * the foreground as the supervisor (-f) or fork into the background and
  * return to the shell once the daemon is ready. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* moderation.c - applying kicks, mutes and bans to the room's slots. */
 #include "moderation.h"
 

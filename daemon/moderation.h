@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* moderation.h - what kicks, mutes and bans do to the room: the daemon's
  * side of the admin verbs, kept apart from the control socket's parsing
  * and replies. */

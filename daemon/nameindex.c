@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* nameindex.c - the room's index of joined members by name key and by
  * skeleton (nameindex.h). */
 #include "nameindex.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* nameindex.h - the room's index of its joined members, so that a JOIN, a
  * NICK, a private message or a kick finds a name in constant time instead
  * of scanning the member table.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* notify.c - the sd_notify datagram (see notify.h). */
 #include "notify.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* notify.h - systemd's readiness protocol (sd_notify(3)): one datagram of
  * "KEY=VALUE" lines to the socket named by $NOTIFY_SOCKET. A no-op when
  * that is unset (not started by systemd with Type=notify). Done here in a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* outq.c - the per-connection reply queues (see outq.h).
  *
  * An entry is a 12-byte header (due, len) and its bytes, and may wrap

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* outq.h - each connection's reply queue: what its handler answers its own
  * user (HELLO, ERR, WHO, OK JOIN, MOTD, BYE), on its way to the fan-out
  * writer, which sends it in order with the room's events.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* passwd.c - the password database asked directly (see passwd.h). */
 #include "passwd.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* passwd.h - the password database asked directly of the C library's
  * name service: the walk that fills the accounts table (accounts.h) and
  * the lookup it falls back on, the control socket's lookups, and the

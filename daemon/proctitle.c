@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* proctitle.c - rewrite the process title seen in ps.
  *
  * ps reads /proc/PID/cmdline, which is the argv area of the process. We

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* proctitle.h - show each process's role in ps: "lchatd: daemon",
  * "lchatd: alice". */
 #ifndef LCHAT_PROCTITLE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* readiness.c - the start-up pipe (see readiness.h). */
 #include "readiness.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* readiness.h - the start-up pipe between lchatd's processes: a daemon
  * writes "R" once both sockets accept connections, or "E<reason>" if it
  * cannot start; the supervisor passes the first answer on to the lchatd

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* room.c - the shared-memory room: member table, ring log and robust
  * mutex. See room.h for the layout. */
 #include "room.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* room.h - the room: one shared mapping, created by the daemon before it
  * forks anything, that every handler reads and writes directly.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* sanctions.c - the ban and mute list and its file. The file has one line
  * per sanction, "ban|mute UID UNTIL-MS LOGIN [REASON]"; the reason was
  * checked like any message text when it was given. An admin's change is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* sanctions.h - bans and mutes, kept per uid (not per name, which anyone
  * can change) by the daemon, and saved to state_dir/sanctions so that
  * they outlive a restart. Each may have an end time; expired ones are

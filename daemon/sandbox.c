@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* sandbox.c - a child's privileges given up (see sandbox.h). capset(2)
  * directly: all three sets emptied, which needs no library. */
 #include "sandbox.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* sandbox.h - what a handler and the writer give up as they start: every
  * capability (they matter when lchatd runs as root with user = "root")
  * and, with no-new-privs, the power to regain any through exec. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* sockets.c - socket directory checks, stale socket detection, listening. */
 #include "sockets.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* sockets.h - the daemon's listening sockets and their directory. */
 #ifndef LCHAT_SOCKETS_H
 #define LCHAT_SOCKETS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* startcheck.c - what a start needs, checked once for `lchatd -n` and for
  * the start itself (startcheck.h); the directories made for the daemon's
  * user, and the privilege drop. */

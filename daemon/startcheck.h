@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* startcheck.h - everything a start needs, checked in one place: by
  * `lchatd -n` and by the supervisor before it starts anything. Started as
  * root, lchatd then makes its directories for `user` and drops to it for

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* supervisor.c - lchatd's top process: becomes a child subreaper,
  * double-forks the daemon, restarts it with back-off if it dies, forwards
  * SIGTERM/SIGHUP, and holds the pid file lock.

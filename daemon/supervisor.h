@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* supervisor.h - lchatd's top process (see supervisor.c). */
 #ifndef LCHAT_SUPERVISOR_H
 #define LCHAT_SUPERVISOR_H

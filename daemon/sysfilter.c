@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* sysfilter.c - the system calls a handler and the writer may make, and the
  * filter that kills either for any other (see sysfilter.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* sysfilter.h - the allow-list filter of the processes that touch client
  * bytes: a handler and the fan-out writer load it once their set-up is
  * done, and any system call outside it kills the process (SIGSYS), which

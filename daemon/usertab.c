@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* usertab.c - the room's per-uid table (usertab.h): entries found by uid
  * through a hash map, unpinned ones in a least-recently-used list, and the
  * token bucket each holds. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* usertab.h - the room's table of users (uids): what each uid may still
  * spend of the rate limit, shared by all its connections and kept across
  * its reconnects. A limit held per connection is reset by reconnecting;

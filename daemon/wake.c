@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* wake.c - waking the fan-out writer and the handlers (see wake.h). */
 #include "wake.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* wake.h - wake-ups between the room's processes.
  *
  * The fan-out writer (fanout.c) sleeps in epoll on an eventfd. Whoever

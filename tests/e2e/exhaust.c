@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* exhaust.c - see exhaust.h: helpers of the exhaustion tests. */
 #include "exhaust.h"
 

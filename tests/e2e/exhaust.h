@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* exhaust.h - helpers of the exhaustion tests (test_exhaust.c and
  * torture_exhaustion.c): CPU time over an interval (procfs.h reads
  * /proc), a child that talks to the room as another uid, and latency

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* fakesrv.c - a fake lchat server for the client tests (see fakesrv.h). */
 #include <errno.h>
 #include <fcntl.h>

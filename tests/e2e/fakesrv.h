@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* fakesrv.h - a fake lchat server for the client tests: it listens on a
  * UNIX socket in a test's directory and sends whatever the test wants,
  * hostile bytes included, to check that the client trusts nothing. */

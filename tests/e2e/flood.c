@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* flood.c - see flood.h: posters that flood the room from child
  * processes, and an observer that checks every event it receives. */
 #include "flood.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* flood.h - traffic for the fault tests: posters that flood the room
  * from child processes with numbered messages ("SAY a-0", "SAY a-1", ...),
  * and an observer that checks every event it receives: sequence numbers

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* harness.c - start and stop a private lchatd, talk to it, find its
  * processes. See harness.h for the contract and the clean-up design. */
 #define HARNESS_INTERNAL

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* harness.h - end-to-end test harness for lchatd.
  *
  * lchatd_start() runs a private daemon (`lchatd -f`) in a fresh temporary

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* impostor.c - another user's server at lchatd's socket path (see
  * impostor.h). The child speaks with raw system calls and _exit()s: it is
  * a fork of a Check test and must not run Check's assertions. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* impostor.h - somebody else's server at lchatd's socket path (issue 16
  * item 12): a child process that listens there as another uid and tells
  * every client that connects a fake notice. Unlike fakesrv.h (the test's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* procfs.c - see procfs.h: the e2e tests' /proc readers. */
 #include "procfs.h"
 #include "harness.h"

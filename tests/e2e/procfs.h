@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* procfs.h - the e2e tests' /proc readers, in one place for the harness,
  * procs.c and the tests: a process's stat fields, title, comm, cwd,
  * descriptors, memory and CPU time; the process table; children found by title; and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* procs.c - see procs.h: daemonizing lchatd under watch, a raw client,
  * joining without tc_join(), soft failures. The /proc readers are in
  * procfs.c; the guardian, config and socket building blocks in harness.c. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* procs.h - extra e2e helpers for the process and limits tests: a lchatd
  * started the way a sysadmin starts it (`lchatd -c FILE`, daemonizing), a
  * raw client for connections that are refused before any HELLO, joining

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* pty.c - a program on a pseudo-terminal, every byte of its output kept
  * (see pty.h). posix_openpt() and a hand-made session, so no libutil. */
 #include "pty.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* pty.h - run a program on a pseudo-terminal of its own and keep every
  * byte it writes to it, for the tests that check exactly what reaches a
  * user's terminal (escape sequences, control characters, bidi controls,

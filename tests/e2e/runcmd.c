@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* runcmd.c - run a command and capture what it says (see runcmd.h). The
  * input is written from the same poll loop that drains the outputs, so a
  * child that writes a lot before reading cannot deadlock us. */

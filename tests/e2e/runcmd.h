@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* runcmd.h - run a program as a child, feed its stdin, capture its stdout
  * and stderr, wait for it with a deadline (then SIGKILL it, by pid), and
  * optionally run it as another user. For tests of the command-line tools

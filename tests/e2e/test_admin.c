@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* test_admin.c - lchat-admin end to end: the real lchat-admin against the
  * real lchatd over real sockets, with raw clients (tclient, and sessions
  * opened as uid 65534) watching what each verb does to the room.

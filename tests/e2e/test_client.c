@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* test_client.c - end-to-end tests of the interactive client: the real
  * lchat in a private tmux server (tmux.h), talking to a real lchatd, and
  * to a fake server that sends what a hostile daemon could.

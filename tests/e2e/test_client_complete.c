@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* test_client_complete.c - end-to-end tests of Tab completion in the
  * interactive client: the real lchat in a private tmux server (tmux.h)
  * against a real lchatd. Tab completes the names of the people in the room

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* test_client_config.c - lchat and lchat-admin read only the options they
  * use from the config file (the socket paths, and `user`, the daemon's
  * user they trust: test_server_identity): a value the daemon would

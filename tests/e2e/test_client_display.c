@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* test_client_display.c - end-to-end tests of what the interactive
  * client's display adds (client/wrap.c, client/display.c): long lines
  * folded between words, joins and leaves of the replayed history folded

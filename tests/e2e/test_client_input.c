@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* test_client_input.c - end-to-end tests of what the interactive client
  * sends: a multi-line paste (one message per line, asked about first,
  * never protocol commands), lines queued behind the rate limit (none

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* test_client_script.c - end-to-end tests of lchat's scripting mode (stdin
  * and stdout are pipes): lines from stdin are sent in order and nothing is
  * lost, events come out in the documented plain format, the exit statuses,

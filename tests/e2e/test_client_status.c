@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* test_client_status.c - end-to-end tests of the interactive client's
  * status row (client/status.c, client/term.c): one row directly above the
  * input line with the time, the name, the room and who is in it, the

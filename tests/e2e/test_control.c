@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* test_control.c - who may use the control socket, and its connection cap.
  *
  * The daemon decides from the kernel's view of the peer (SO_PEERCRED,

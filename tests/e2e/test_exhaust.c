@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* test_exhaust.c - running the daemon out of things (issue 6, case 3):
  * thousands of connections from one uid, connections that never join, a
  * sender over the rate limit, fork failing (RLIMIT_NPROC) and descriptors

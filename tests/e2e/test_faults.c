@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* test_faults.c - handlers and the daemon dying in the middle of the
  * room's traffic.
  *

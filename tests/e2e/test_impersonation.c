@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* test_impersonation.c - impersonation (issue 6, case 1): names that look
  * like another user, an administrator or a notice (case, Unicode
  * look-alikes, zero-width and bidi characters, ASCII look-alikes), and a

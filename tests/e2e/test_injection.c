@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* test_injection.c - terminal injection (issue 6, case 2): every control
  * character, escape-sequence family, invalid UTF-8 form, overwrite trick,
  * bidi control and flood of marks, sent by a user, an administrator, a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* test_install.c - `make install` into a DESTDIR, the way a packager runs
  * it: every file lands where it should, a second install keeps the edited
  * configuration, the INSTALLED lchatd starts (`lchatd -c FILE`, as a

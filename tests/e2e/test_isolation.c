@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* test_isolation.c - what each lchatd process holds, in a busy room and
  * after the daemon was killed and restarted.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* test_limits.c - the limits of lchat.conf as a client meets them: room
  * size, connections per uid, the join timeout, a member that does not
  * read (lagged, or just slow, or busy sending while it does not read),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* test_nick.c - end-to-end tests of NICK (docs/protocol.md), a member's
  * change of name while in the room, against a real lchatd: raw protocol
  * clients for the verb, its event line and its errors, and the real lchat

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* test_privileges.c - least privilege (issue 14): lchatd -n checks what a
  * start checks, and lchatd started as root drops to `user` for good
  * before any handler exists. The drop needs root; that case is registered

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* test_process.c - lchatd as a set of processes: start-up and readiness,
  * configuration errors, socket safety, a second instance, process titles
  * and the process tree, many clients at once, crash recovery and restart,

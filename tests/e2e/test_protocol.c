@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* test_protocol.c - end-to-end tests of the wire protocol's framing and
  * error handling (docs/protocol.md) against a real lchatd.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* test_resume.c - end-to-end tests of resuming a session (JOIN NAME
  * LAST-SEQ) against a real lchatd: a resume replays exactly what was
  * addressed to the member, private messages included (they outlive the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* test_room.c - end-to-end tests of the room: the five features of the
  * design (unique names, join and leave announcements, messages to everyone
  * else, administrator notices) and what the protocol adds to them (WHO,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* test_server_identity.c - the clients check who listens at the socket
  * path before they show anything (issue 16 item 12). With the sockets in a
  * directory others may write to, a user bound the path while lchatd was

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* test_systemd.c - lchatd under systemd (issue 14): the sd_notify
  * datagrams of Type=notify (READY=1, RELOADING=1, STATUS=), lchat-admin
  * reload failing visibly on a bad configuration (ExecReload=), and the

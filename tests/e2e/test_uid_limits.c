@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* test_uid_limits.c - the limits are the user's (uid's), not the
  * connection's: reconnecting resets nothing, two connections of one uid
  * share one rate limit, JOIN, NICK and a QUIT's reason spend from it too,

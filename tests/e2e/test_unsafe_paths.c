@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* test_unsafe_paths.c - what lchatd finds on disk when it starts: socket
  * and state directories owned by another user or writable by others, a
  * socket or a file of another user where its socket goes, symlinks where

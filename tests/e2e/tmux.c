@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* tmux.c - a private tmux server for the client tests (see tmux.h). */
 #include <errno.h>
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* tmux.h - driving the interactive client through a private tmux server,
  * for the end-to-end tests of lchat.
  *

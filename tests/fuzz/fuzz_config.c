@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* fuzz_config.c - libFuzzer target for the config loader (common/config.c,
  * libconfuse underneath).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* fuzz_protocol.c - libFuzzer target for the protocol module: arbitrary
  * bytes are framed into lines in arbitrary chunks, every line is parsed
  * and round-tripped, and the invariants below must hold for all of them.

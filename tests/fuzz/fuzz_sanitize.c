@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* fuzz_sanitize.c - libFuzzer target for the sanitizer (common/sanitize.c).
  *
  * Arbitrary bytes are sanitized and the output must be what a small model

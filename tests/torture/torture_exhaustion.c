@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* torture_exhaustion.c - members that never read while the room carries
  * 100k messages (issue 6, case 3, the long part).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* torture_faults.c - faults at scale: 200 handlers SIGKILLed at once, the
  * fan-out writer SIGKILLed while it sends a flood to 200 members, and a
  * storm of signals on every lchatd process (the writer included) while the

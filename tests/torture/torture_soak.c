@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* torture_soak.c - the soak (issue 6, case 7): 50 clients join, chat and
  * leave in rounds for a bounded time, and afterwards the daemon is back
  * where it started.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* check_accounts.c - the accounts table and its name-service fallback:
  * the same answers from the table and from the name service (asked in a
  * child), and no child left behind. */

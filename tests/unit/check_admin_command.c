@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* check_admin_command.c - lchat-admin's command lines turned into control
  * socket commands: durations, ban's optional duration, usage errors, and
  * arguments that would smuggle in a second command. */

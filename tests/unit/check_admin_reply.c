@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* check_admin_reply.c - lchat-admin's reading of the control socket's
  * reply lines (WHO, SANCTION, STATUS, OK RELOAD) and its JSON output. */
 #include <check.h>

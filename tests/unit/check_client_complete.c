@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* check_client_complete.c - unit tests for Tab completion (client/complete.c):
  * the list of names in the room, which words complete to what (names,
  * /commands, case ignored, our own name left out), the cycling order of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* check_client_display.c - unit tests for client/display.c: the bell
  * policy and /set bell, day lines (times and time zones chosen by the
  * test), joins and leaves of a replayed history folded into summary

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* check_client_render.c - unit tests for the client's pure functions:
  * name colours, mention detection, time and idle formatting, the lines of
  * the interactive and the scripting mode (sanitized, coloured or not), and

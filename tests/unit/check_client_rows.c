@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* check_client_rows.c - unit tests for client/rows.c: a line written to
  * a terminal folded, with the terminal's autowrap off around it and on
  * again after it (issue 16 item 13); to anything else, as it is. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* check_client_session.c - unit tests for the client's session
  * (client/session.c): joining, history and its separator, duplicates
  * dropped by sequence number, acknowledgements shown as own messages,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* check_client_split.c - unit tests for client/split.c: the lines of a
  * paste, tabs made spaces, and an over-long message cut into parts at
  * spaces or, inside a word, at a code point boundary. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* check_client_status.c - unit tests for client/status.c: the status
  * row's text (its fields, the states of the connection, the lag shown
  * from a second on, fields dropped by importance on a narrow row, always

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* check_client_wrap.c - unit tests for client/wrap.c: lines folded to the
  * terminal's width at word boundaries (UAX #14), continuation rows
  * indented, so that no text of a message can start a row at column 0. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* check_config.c - unit tests for common/config.c. Run from the repo root
  * (it reads conf/lchat.conf). */
 #include "config.h"

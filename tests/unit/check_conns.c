@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* check_conns.c - the daemon's private record of its connections
  * (daemon/conns.c): free slots and the counts the connection limits are
  * judged by, against a scan of the room's table, over many random

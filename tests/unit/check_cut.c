@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* check_cut.c - cutting text to a byte budget on a character boundary,
  * never between a letter and its combining marks (common/cut.c). */
 #include <check.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* check_duration.c - durations: parsing what people type, and formatting. */
 #include <check.h>
 #include <stdint.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* check_main.h - what the unit test programs (tests/unit/check_*.c) share:
  * running a suite the standard way, and a few small helpers. Each
  * program includes it as "check_main.h" (it is not compiled on its own). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* check_names.c - unit tests for common/names.c: name syntax, reserved
  * names and case-insensitive keys; and for the login-name rule
  * (name_check_for_uid(), daemon/accounts.c). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* check_outq.c - the per-connection reply queues (daemon/outq.c): entries
  * round-trip with their due sequence numbers, the space is counted exactly,
  * positions wrap (the ring is no power of two), a waiting producer is

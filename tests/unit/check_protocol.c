@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* check_protocol.c - unit tests for common/protocol.c: the line assembler
  * (framing, CRLF, overlong lines, bounded memory), command parsing, number
  * parsing, byte-exact event formatting and the server-line parser (with a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* check_room.c - unit tests for daemon/room.c and daemon/wake.c: the room
  * file and its geometry, the ring log (sequence numbers, wrap-around,
  * recycled records), persistence across a reopen, the member table, the

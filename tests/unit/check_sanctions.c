@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* check_sanctions.c - the ban and mute list: lookups, expiry, and its file
  * surviving a save and a load (what a daemon restart does). */
 #include <check.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* check_sanitize.c - unit tests for common/sanitize.c: strict UTF-8
  * decoding, the forbidden and invisible sets, text_check() and
  * text_sanitize() (exact output, truncation, idempotence). */

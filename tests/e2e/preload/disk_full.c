@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* disk_full.c - LD_PRELOAD shim for end-to-end tests: while the file named
  * by LCHAT_TEST_DISK_FULL exists, fsync() of a regular file fails with
  * ENOSPC, as it does on a full file system that allocates blocks late

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 #define _GNU_SOURCE
 /* forbidden_call.c - LD_PRELOAD shim for end-to-end tests: the test-only
  * trigger of a system call that a handler's seccomp filter forbids, as an

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 #define _GNU_SOURCE
 /* lock_hold.c - LD_PRELOAD shim for end-to-end tests: a test can make one
  * chosen process stop inside the room's lock, so that killing a lock

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* lock_hold.h - the file shared between a test and the lock_hold.c shim. */
 #ifndef LCHAT_TEST_LOCK_HOLD_H
 #define LCHAT_TEST_LOCK_HOLD_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 #define _GNU_SOURCE
 /* narrow_width.c - LD_PRELOAD shim for end-to-end tests: a C library whose
  * wcwidth() says every printable character is one column wide, as one

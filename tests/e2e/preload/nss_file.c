@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* nss_file.c - LD_PRELOAD shim for end-to-end tests: the password database
  * is the file named by LCHAT_TEST_PASSWD (passwd(5) format) instead of
  * /etc/passwd, and stat("/etc/passwd") describes that file, so that a test

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* nss_noenum.c - LD_PRELOAD shim for end-to-end tests: a password database
  * that answers lookups but enumerates nothing, as LDAP through sssd does by
  * default (enumerate = false). getpwnam/getpwuid are left alone. */
