@@ -219,11 +219,12 @@ START_TEST(test_unread_marker_after_focus_loss)
 	tc_send(bob, "SAY seen live");
 	tc_ack(bob, "SAY");
 	tmux_wait(t, "alice", TS "<bob> seen live$", T_WAIT);
-	tmux_type(t, "alice", "\033[O");
+	/* Focus reports show nothing: wait until lchat has read them. */
+	tmux_type_read(t, "alice", "\033[O", T_WAIT);
 	tc_send(bob, "SAY while you were away");
 	tc_ack(bob, "SAY");
 	tmux_wait(t, "alice", TS "<bob> while you were away$", T_WAIT);
-	tmux_type(t, "alice", "\033[I");
+	tmux_type_read(t, "alice", "\033[I", T_WAIT);
 	tc_send(bob, "SAY welcome back");
 	tc_ack(bob, "SAY");
 	tmux_wait(t, "alice", TS "<bob> welcome back$", T_WAIT);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -152,6 +153,49 @@ void tmux_type(struct tmux *t, const char *win, const char *text)
 	char tg[64];
 
 	TMUX(t, false, "send-keys", "-t", target(win, tg, sizeof(tg)), "-l", text);
+}
+
+/* Bytes the process has read so far (rchar of /proc/PID/io), or -1. */
+static long long read_count(pid_t pid)
+{
+	char path[64], line[128];
+	long long n = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/io", (int)pid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "rchar: %lld", &n) == 1)
+			break;
+	fclose(f);
+	return n;
+}
+
+void tmux_type_read(struct tmux *t, const char *win, const char *text, int timeout_ms)
+{
+	char tg[64];
+	pid_t pid = tmux_pane_pid(t, win);
+	char *tty = TMUX(t, true, "display", "-p", "-t", target(win, tg, sizeof(tg)), "#{pane_tty}");
+	tty[strcspn(tty, "\n")] = '\0';
+	int fd = open(tty, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	ck_assert_msg(fd >= 0, "%s: %s", tty, strerror(errno));
+	long long before = read_count(pid);
+	ck_assert_msg(before >= 0, "no /proc/%d/io", (int)pid);
+
+	tmux_type(t, win, text);
+	int64_t deadline = mono_ms_now() + timeout_ms;
+	for (;;) {
+		int queued = -1;
+		if (read_count(pid) - before >= (long long)strlen(text) &&
+		    ioctl(fd, FIONREAD, &queued) == 0 && queued == 0)
+			break;
+		ck_assert_msg(mono_ms_now() < deadline, "%s: %zu typed bytes not read within %d ms",
+			      win, strlen(text), timeout_ms);
+		sleep_ms(5);
+	}
+	close(fd);
+	free(tty);
 }
 
 void tmux_key(struct tmux *t, const char *win, const char *key)

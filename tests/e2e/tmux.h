@@ -34,6 +34,11 @@ struct fakesrv *tmux_lchat_fake_joined(struct tmux *t, const char *dir, const ch
 				       int timeout_ms);
 /* Type text literally (no Enter). */
 void tmux_type(struct tmux *t, const char *win, const char *text);
+/* tmux_type(), then wait until the pane's program has read every byte of
+ * it (its read count has grown by as much, and its terminal's input queue
+ * is empty): keys with no visible effect are then known to be handled
+ * before what the test does next. */
+void tmux_type_read(struct tmux *t, const char *win, const char *text, int timeout_ms);
 /* Press keys by tmux's names ("Enter", "C-d", "C-c"). */
 void tmux_key(struct tmux *t, const char *win, const char *key);
 /* Type text and press Enter. */
