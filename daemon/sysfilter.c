@@ -43,31 +43,65 @@
 
 #define CALL(name) SCMP_SYS(name)
 
-/* Both processes: memory, time, the log, signals, exit, the room's lock. */
+/* Both processes, one line each on why. */
 static const int common_calls[] = {
-	CALL(read), CALL(write), CALL(close), CALL(exit), CALL(exit_group),
-	CALL(getpid), CALL(gettid), CALL(brk), CALL(mmap), CALL(munmap),
-	CALL(mremap), CALL(madvise), CALL(futex), CALL(rt_sigreturn),
-	CALL(rt_sigprocmask), CALL(restart_syscall), CALL(clock_gettime),
-	CALL(gettimeofday), CALL(sched_yield), CALL(kill), CALL(fstat),
-	CALL(newfstatat), CALL(lseek), CALL(sendto), CALL(connect),
-	CALL(getrandom),
+	CALL(read),             /* the client / hand-over socket, eventfd, signalfd */
+	CALL(write),            /* stderr's log lines, the eventfd that wakes the other */
+	CALL(close),            /* a finished connection, a lookup's pipe */
+	CALL(exit_group),       /* exit() at the end */
+	CALL(exit),             /* _exit() paths of glibc */
+	CALL(getpid),           /* each log line names its pid */
+	CALL(brk),              /* malloc */
+	CALL(mmap),             /* malloc of large blocks */
+	CALL(munmap),           /* free of large blocks */
+	CALL(mremap),           /* realloc of large blocks (the growing buffers) */
+	CALL(madvise),          /* malloc_trim (the writer's idle trim) and free */
+	CALL(futex),            /* the room's robust mutex when it is contended */
+	CALL(restart_syscall),  /* a poll interrupted by SIGSTOP/SIGCONT goes on */
+	CALL(clock_gettime),    /* the vDSO's fallback where the clock has no vDSO */
+	CALL(kill),             /* wake.c signals; a handler kills a hung lookup */
+	CALL(connect),          /* syslog(3) (re)connects to /dev/log (socket: below) */
+	CALL(sendto),           /* syslog(3), and send() to clients */
 };
 
-/* A handler: its client, the writer, and the forked lookup. */
+/* A handler, and the name-service lookup child it forks (accounts.c),
+ * which inherits the filter. */
 static const int handler_calls[] = {
-	CALL(poll), CALL(ppoll), CALL(recvfrom), CALL(pipe2), CALL(wait4),
-	CALL(close_range), CALL(set_robust_list), CALL(rseq), CALL(readlinkat),
-	CALL(mprotect), CALL(sendmsg), CALL(recvmsg), CALL(fcntl),
-	CALL(uname), CALL(getuid), CALL(geteuid), CALL(getgid), CALL(getegid),
-	CALL(faccessat), CALL(faccessat2), CALL(access), CALL(statx),
-	CALL(getsockopt),
+	CALL(poll),             /* its main loop: the client and its signalfd */
+	CALL(recvfrom),         /* recv() of the client's bytes */
+	CALL(pipe2),            /* the lookup's answer pipe */
+	CALL(wait4),            /* reaping the lookup child */
+	CALL(close_range),      /* the lookup child drops the handler's descriptors */
+	CALL(set_robust_list),  /* glibc's fork() in the child */
+	CALL(rt_sigprocmask),   /* glibc in the lookup child */
+	CALL(fstat),            /* NSS: /etc/passwd, the modules' files */
+	CALL(newfstatat),       /* the same, by path */
+	CALL(statx),            /* the same, with a newer glibc */
+	CALL(lseek),            /* NSS files: rereading /etc/passwd */
+	CALL(readlinkat),       /* glibc's dynamic loader, loading an NSS module */
+	CALL(mprotect),         /* the dynamic loader, the same */
+	CALL(faccessat),        /* nss-systemd: is systemd running? */
+	CALL(faccessat2),       /* the same, newer glibc */
+	CALL(access),           /* the same, older glibc */
+	CALL(ppoll),            /* nss-systemd and sssd wait for their answer */
+	CALL(sendmsg),          /* nscd/sssd/systemd-userdb requests */
+	CALL(recvmsg),          /* their answers (nscd passes a descriptor) */
+	CALL(fcntl),            /* NSS modules make their sockets non-blocking */
+	CALL(getsockopt),       /* sssd checks its server's SO_PEERCRED */
+	CALL(getrandom),        /* nss-systemd seeds its hash tables */
+	CALL(getuid),           /* NSS modules check who asks */
+	CALL(geteuid),
+	CALL(getgid),
+	CALL(getegid),
 };
 
-/* The writer: epoll, hand-over, sends, io_uring. */
+/* The writer. */
 static const int writer_calls[] = {
-	CALL(epoll_wait), CALL(epoll_pwait), CALL(epoll_ctl), CALL(recvmsg),
-	CALL(sendmsg), CALL(io_uring_enter),
+	CALL(epoll_wait),       /* its main loop */
+	CALL(epoll_ctl),        /* a new client, EPOLLOUT for a full one */
+	CALL(recvmsg),          /* the daemon's FANOUT_ADD with the client's socket */
+	CALL(sendmsg),          /* FANOUT_RELEASED to the daemon */
+	CALL(io_uring_enter),   /* one submit of a round's sends */
 };
 
 /* What a sanitizer build still kills: what an intruder would want first. */
