@@ -98,24 +98,34 @@ static void expect_refused(const char *tool, struct cmd_result *r, int code, con
 	cmd_result_free(r);
 }
 
-/* The issue's case: sockets in a world-writable sticky directory (like
- * /tmp), lchatd down, and uid 65534 bound both paths. */
-START_TEST(test_impostor_in_sticky_dir)
+/* Impostors running as uid `as` on both sockets of a place made with
+ * (mode, owner, user) (bound by root first if root_binds): lchat and
+ * lchat-admin must both refuse them, saying why_lchat and why_admin. */
+static void both_refuse(mode_t mode, uid_t owner, const char *user, uid_t as, bool root_binds,
+			const char *why_lchat, const char *why_admin)
 {
 	struct place p;
 	struct cmd_result r;
 
-	place_make(&p, 01777, 0, NULL);
-	pid_t user = impostor_start(p.sock, IMPOSTOR_USER_HELLO, NOBODY, false);
-	pid_t ctl = impostor_start(p.ctl, IMPOSTOR_CONTROL_HELLO, NOBODY, false);
+	place_make(&p, mode, owner, user);
+	pid_t usr = impostor_start(p.sock, IMPOSTOR_USER_HELLO, as, root_binds);
+	pid_t ctl = impostor_start(p.ctl, IMPOSTOR_CONTROL_HELLO, as, root_binds);
 
 	run_lchat(&r, &p);
-	expect_refused("lchat", &r, 1, p.sock, "it runs as uid 65534, not as root");
+	expect_refused("lchat", &r, 1, p.sock, why_lchat);
 	run_admin(&r, &p);
-	expect_refused("lchat-admin", &r, 4, p.ctl, "it runs as uid 65534, not as root");
-	impostor_stop(user, p.sock);
+	expect_refused("lchat-admin", &r, 4, p.ctl, why_admin);
+	impostor_stop(usr, p.sock);
 	impostor_stop(ctl, p.ctl);
 	place_remove(&p);
+}
+
+/* The issue's case: sockets in a world-writable sticky directory (like
+ * /tmp), lchatd down, and uid 65534 bound both paths. */
+START_TEST(test_impostor_in_sticky_dir)
+{
+	both_refuse(01777, 0, NULL, NOBODY, false, "it runs as uid 65534, not as root",
+		    "it runs as uid 65534, not as root");
 }
 END_TEST
 
@@ -124,21 +134,9 @@ END_TEST
  * The daemon's user, _lchat by default, does not exist here: said so. */
 START_TEST(test_impostor_in_safe_dir)
 {
-	struct place p;
-	struct cmd_result r;
-
-	place_make(&p, 0755, 0, "no-such-lchat-user");
-	pid_t user = impostor_start(p.sock, IMPOSTOR_USER_HELLO, NOBODY, true);
-	pid_t ctl = impostor_start(p.ctl, IMPOSTOR_CONTROL_HELLO, NOBODY, true);
-
-	run_lchat(&r, &p);
-	expect_refused("lchat", &r, 1, p.sock, "uid 65534, not as root, the daemon's user "
-		       "no-such-lchat-user \\(no such user here\\) or you \\(uid 0\\)");
-	run_admin(&r, &p);
-	expect_refused("lchat-admin", &r, 4, p.ctl, "uid 65534, not as root");
-	impostor_stop(user, p.sock);
-	impostor_stop(ctl, p.ctl);
-	place_remove(&p);
+	both_refuse(0755, 0, "no-such-lchat-user", NOBODY, true,
+		    "uid 65534, not as root, the daemon's user no-such-lchat-user "
+		    "\\(no such user here\\) or you \\(uid 0\\)", "uid 65534, not as root");
 }
 END_TEST
 
@@ -156,22 +154,9 @@ START_TEST(test_unsafe_directory)
 		{ 0755, NOBODY, "its directory .*/sockets is owned by uid 65534, not by root" },
 	};
 
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct place p;
-		struct cmd_result r;
-
-		place_make(&p, cases[i].mode, cases[i].owner, NULL);
-		pid_t user = impostor_start(p.sock, IMPOSTOR_USER_HELLO, 0, true);
-		pid_t ctl = impostor_start(p.ctl, IMPOSTOR_CONTROL_HELLO, 0, true);
-
-		run_lchat(&r, &p);
-		expect_refused("lchat", &r, 1, p.sock, cases[i].why);
-		run_admin(&r, &p);
-		expect_refused("lchat-admin", &r, 4, p.ctl, cases[i].why);
-		impostor_stop(user, p.sock);
-		impostor_stop(ctl, p.ctl);
-		place_remove(&p);
-	}
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		both_refuse(cases[i].mode, cases[i].owner, NULL, 0, true, cases[i].why,
+			    cases[i].why);
 }
 END_TEST
 
