@@ -32,6 +32,7 @@
 #include "sockets.h"
 #include "startcheck.h"
 #include "util.h"
+#include "wall.h"
 
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 30000
@@ -45,6 +46,8 @@ struct supervisor {
 	int sigfd;
 	int pid_fd;
 	int launcher_fd;         /* readiness pipe to the shell's lchatd */
+	int wall_fd;             /* the wall process's socketpair, for each daemon */
+	pid_t wall_pid;          /* the wall process (wall.h), 0: none */
 	char pid_path[4096];
 	pid_t daemon;
 	int64_t daemon_started;
@@ -120,7 +123,7 @@ static pid_t spawn_daemon(struct supervisor *s, int ready_w)
 			close(s->pid_fd);
 		if (s->launcher_fd >= 0)
 			close(s->launcher_fd);
-		exit(daemon_main(s->cfg, ready_w, s->restarts, s->started_ms));
+		exit(daemon_main(s->cfg, ready_w, s->restarts, s->started_ms, s->wall_fd));
 	}
 	close(pp[1]);
 	pid_t pid = -1;
@@ -174,6 +177,14 @@ static bool reap(struct supervisor *s)
 		}
 		if (pid == 0)
 			return false;
+		if (pid == s->wall_pid) {
+			/* It cannot be started again: root is given up. */
+			s->wall_pid = 0;
+			if (!s->stopping)
+				log_msg(LOG_ERR, "the wall process died (status 0x%x); notice --wall "
+					"is refused until lchatd is restarted", (unsigned)status);
+			continue;
+		}
 		if (pid != s->daemon)
 			continue;     /* an orphaned handler of a dead daemon */
 		s->daemon = 0;
@@ -264,6 +275,10 @@ static void begin_stop(struct supervisor *s)
 	notify("STOPPING=1\nSTATUS=stopping");
 	if (s->daemon > 0)
 		kill(s->daemon, SIGTERM);
+	/* The wall process ends when the last daemon's end is closed. */
+	if (s->wall_fd >= 0)
+		close(s->wall_fd);
+	s->wall_fd = -1;
 }
 
 int supervisor_main(struct lchat_config *cfg, int ready_fd)
@@ -275,6 +290,7 @@ int supervisor_main(struct lchat_config *cfg, int ready_fd)
 	s.cfg = cfg;
 	s.pid_fd = -1;
 	s.launcher_fd = ready_fd;
+	s.wall_fd = -1;
 	s.backoff_ms = BACKOFF_MIN_MS;
 	s.started_ms = now_ms();
 	proctitle_set("lchatd: supervisor");
@@ -290,12 +306,16 @@ int supervisor_main(struct lchat_config *cfg, int ready_fd)
 		return 1;
 	}
 	/* The same checks as lchatd -n; started as root, the directories
-	 * are made for `user` and root is given up here, before any daemon,
-	 * writer or handler exists. */
+	 * are made for `user`, the wall process is forked (it keeps the
+	 * group tty, nothing else) and root is given up here, before any
+	 * daemon, writer or handler exists. */
 	struct start_plan plan;
 	if (start_check(cfg, &plan, err, sizeof(err)) < 0 ||
 	    start_make_dirs(cfg, &plan, err, sizeof(err)) < 0 ||
+	    (s.wall_pid = wall_spawn(&plan, &s.wall_fd, err, sizeof(err))) < 0 ||
 	    priv_drop(&plan, err, sizeof(err)) < 0) {
+		if (s.wall_pid > 0)
+			kill(s.wall_pid, SIGKILL);
 		readiness_fail(ready_fd, err);
 		return 1;
 	}
@@ -303,6 +323,8 @@ int supervisor_main(struct lchat_config *cfg, int ready_fd)
 		readiness_fail(ready_fd, err);
 		if (s.pid_fd >= 0)
 			unlink(s.pid_path);
+		if (s.wall_fd >= 0)
+			close(s.wall_fd);   /* the wall process ends */
 		while (waitpid(-1, NULL, 0) > 0 || errno == EINTR)
 			;
 		return 1;
@@ -341,6 +363,8 @@ int supervisor_main(struct lchat_config *cfg, int ready_fd)
 				log_msg(LOG_WARNING, "the daemon did not stop in time; killing it");
 				if (s.daemon > 0)
 					kill(s.daemon, SIGKILL);
+				if (s.wall_pid > 0)
+					kill(s.wall_pid, SIGKILL);
 				s.kill_at = mono_ms() + STOP_TIMEOUT_MS;
 			}
 			continue;
@@ -351,6 +375,8 @@ int supervisor_main(struct lchat_config *cfg, int ready_fd)
 	unlink(s.pid_path);
 	close(s.pid_fd);
 	close(s.sigfd);
+	if (s.wall_fd >= 0)
+		close(s.wall_fd);
 	log_msg(LOG_NOTICE, "stopped");
 	return 0;
 }
