@@ -50,6 +50,7 @@ struct supervisor {
 	pid_t wall_pid;          /* the wall process (wall.h), 0: none */
 	char pid_path[4096];
 	pid_t daemon;
+	pid_t daemon_pgid;       /* its process group: its handlers and writer too */
 	int64_t daemon_started;
 	unsigned restarts;
 	int64_t started_ms;      /* wall clock, for the daemon's STATUS */
@@ -126,6 +127,7 @@ static pid_t spawn_daemon(struct supervisor *s, int ready_w)
 		exit(daemon_main(s->cfg, ready_w, s->restarts, s->started_ms, s->wall_fd));
 	}
 	close(pp[1]);
+	s->daemon_pgid = mid;    /* setsid() made it the group's leader */
 	pid_t pid = -1;
 	ssize_t n;
 	while ((n = read(pp[0], &pid, sizeof(pid))) < 0 && errno == EINTR)
@@ -206,13 +208,26 @@ static bool reap(struct supervisor *s)
 	}
 }
 
+/* Is every process of the last daemon's group (the daemon, its writer,
+ * its handlers) gone and reaped? The wall process, in a group of its
+ * own, lives on. */
+static bool daemon_group_gone(const struct supervisor *s)
+{
+	siginfo_t si;
+
+	memset(&si, 0, sizeof(si));
+	return s->daemon_pgid <= 0 ||
+	       (waitid(P_PGID, (id_t)s->daemon_pgid, &si, WEXITED | WNOHANG | WNOWAIT) < 0 &&
+		errno == ECHILD);
+}
+
 static void try_restart(struct supervisor *s, bool all_reaped)
 {
 	char err[1024];
 
 	/* Handlers of the dead daemon die with it (PDEATHSIG) and come to us;
 	 * a new daemon starts only once they are all gone. */
-	if (!all_reaped) {
+	if (!all_reaped && !daemon_group_gone(s)) {
 		s->restart_at = mono_ms() + 20;
 		return;
 	}
