@@ -21,6 +21,7 @@
 #include <poll.h>
 #include <pwd.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,7 @@
 #include <utmpx.h>
 
 #include "harness.h"
+#include "procfs.h"
 #include "pty.h"
 #include "runcmd.h"
 
@@ -390,6 +392,65 @@ START_TEST(test_notice_wall_config)
 }
 END_TEST
 
+/* The wall process outlives a daemon killed and started again: the new
+ * daemon writes to the terminals through it. */
+START_TEST(test_wall_survives_daemon_restart)
+{
+	if (!private_utmp("wall_survives_daemon_restart"))
+		return;
+	struct term *t = login_on_pty("nobody", 0620);
+	struct lchatd *d = lchatd_start(CONF);
+	pid_t old = lchatd_daemon_pid(d);
+	struct pstat ps;
+	struct cmd_result r;
+
+	ck_assert(pstat_read(old, &ps));
+	ck_assert_int_eq(kill(old, SIGKILL), 0);
+	wait_child_titled(d->pid, "lchatd: daemon", ps.sid, TC_TIMEOUT);
+	ck_assert(lchatd_log_has(d, "ready: users on .*restarts so far: 1", TC_TIMEOUT));
+	admin(&r, d, "notice", "--wall", "after the restart", NULL);
+	ck_assert_msg(r.code == 0 && strstr(r.out, "terminals written: 1;"),
+		      "exit %d, stdout '%s', stderr '%s'", r.code, r.out, r.err);
+	cmd_result_free(&r);
+	term_got_notice(t, "after the restart\r\n");
+	lchatd_stop_ok(d);
+	term_free(t);
+}
+END_TEST
+
+/* lchatd started as a user who is not in group tty has no wall process:
+ * WALL is refused, saying why, and nothing is posted to the room. */
+static void run_as_nobody(const struct lchatd *d, void *arg)
+{
+	(void)arg;
+	if (chown(d->dir, NOBODY, NOBODY) < 0 || become_uid(NOBODY) < 0)
+		_exit(120);
+}
+
+START_TEST(test_wall_unavailable_without_tty)
+{
+	if (!private_utmp("wall_unavailable_without_tty"))
+		return;
+	struct term *t = login_on_pty("daemon", 0620);
+	lchatd_set_exec_hook(run_as_nobody, NULL);
+	struct lchatd *d = lchatd_start(CONF "user = \"nobody\"\nadmin_group = \"nogroup\"\n");
+	lchatd_set_exec_hook(NULL, NULL);
+	struct tclient *m = tc_connect(d->sock), *c = ctl_connect(d->ctl);
+	tc_join(m, "watcher");
+	tc_send(c, "WALL * is anyone there");
+	tc_expect(c, "ERR unavailable lchatd cannot write to terminals: it was not started as "
+		  "root and is not in group tty$", TC_TIMEOUT);
+	tc_send(c, "NOTICE only the room");
+	tc_expect(c, "OK NOTICE [0-9]+$", TC_TIMEOUT);
+	tc_expect(m, "EV [0-9]+ [0-9]+ NOTICE only the room$", TC_TIMEOUT);
+	term_expect_nothing(t);
+	tc_close(c);
+	tc_close(m);
+	lchatd_stop_ok(d);
+	term_free(t);
+}
+END_TEST
+
 int main(void)
 {
 	struct harness_case cases[] = {
@@ -397,6 +458,8 @@ int main(void)
 		{ "wall_group", test_wall_group, 90 },
 		{ "wall_blocked_terminal", test_wall_blocked_terminal, 90 },
 		{ "notice_wall_config", test_notice_wall_config, 90 },
+		{ "wall_survives_daemon_restart", test_wall_survives_daemon_restart, 90 },
+		{ "wall_unavailable_without_tty", test_wall_unavailable_without_tty, 90 },
 	};
 
 	return harness_run(harness_suite("wall", cases, HARNESS_NCASES(cases)));
