@@ -383,7 +383,7 @@ int report_notice(const struct reply *r, bool json)
 	struct field f[7];
 	int n = ok_fields(r, f, 7);
 
-	if (n == 1 && !json)
+	if (n == 1)    /* the room only: the same line with --json, as before */
 		return print_fields(r, 1, (const char *const[]){ "notice posted (seq ", ")\n" });
 	if (n != 1 && n != 6)
 		return bad_reply("reply", r->last);
