@@ -26,6 +26,7 @@
 #include "log.h"
 #include "proctitle.h"
 #include "sandbox.h"
+#include "sysfilter.h"
 #include "ttywrite.h"
 #include "wallreq.h"
 
@@ -182,11 +183,17 @@ static void isolate(int *sock, const struct start_plan *p, gid_t tty_gid, pid_t 
 
 static void wall_main(int sock, const struct start_plan *p, gid_t tty_gid, pid_t parent)
 {
+	char err[256];
+
 	isolate(&sock, p, tty_gid, parent);
 	proctitle_set("lchatd: wall");
 	void *buf = malloc(WALL_REQ_BUF);
 	if (!buf)
 		_exit(1);
+	if (sysfilter_load(SANDBOX_WALL, err, sizeof(err)) < 0) {
+		log_msg(LOG_ERR, "wall: %s", err);
+		_exit(1);
+	}
 	for (;;) {
 		struct wall_request r;
 		struct wall_answer a;

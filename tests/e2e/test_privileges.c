@@ -248,7 +248,8 @@ static bool in_groups(pid_t pid, gid_t gid)
 }
 
 /* The wall process (the one that writes to terminals) is user, with the
- * group tty and no other, no capability, no-new-privs; the daemon and
+ * group tty and no other, no capability, no-new-privs, its seccomp
+ * filter; the daemon and
  * the supervisor do not have tty. Not started as root and not in group
  * tty, notice_wall = true is refused at start (and by -n). */
 START_TEST(test_wall_process_holds_tty_only)
@@ -280,6 +281,9 @@ START_TEST(test_wall_process_holds_tty_only)
 	ck_assert_msg(strcmp(v, "0000000000000000") == 0, "wall CapPrm %s", v);
 	status_text(wall, "NoNewPrivs", v, sizeof(v));
 	ck_assert_msg(strcmp(v, "1") == 0, "wall NoNewPrivs %s", v);
+	/* 2: its seccomp filter (sysfilter.c, SANDBOX_WALL). */
+	status_text(wall, "Seccomp", v, sizeof(v));
+	ck_assert_msg(strcmp(v, "2") == 0, "wall Seccomp %s", v);
 	ck_assert_msg(!in_groups(d->pid, tty_gid) && !in_groups(lchatd_daemon_pid(d), tty_gid),
 		      "the supervisor or the daemon has the group tty");
 	lchatd_stop_ok(d);
