@@ -63,6 +63,9 @@ void tty_set_add(struct tty_set *t, const char *line, struct wall_counts *n)
 	char path[64];
 	struct stat st;
 
+	/* No terminal: a graphical session's display (":0"), or nothing. */
+	if (line[0] == ':' || line[0] == '\0')
+		return;
 	if (!line_ok(line) || strlen(line) > 40) {
 		n->failed++;
 		return;

@@ -21,7 +21,8 @@ void tty_set_free(struct tty_set *t);
 /* Open /dev/LINE (from a login record) for writing and add it to the set,
  * unless it is there already. Counts a terminal whose owner said `mesg n`
  * (no group write) in n->mesg_n, one that cannot be opened in n->failed.
- * line is checked: a relative path under /dev, no "..". */
+ * line is checked: a relative path under /dev, no ".."; a display (":0")
+ * or an empty line is no terminal, and is skipped. */
 void tty_set_add(struct tty_set *t, const char *line, struct wall_counts *n);
 /* Write msg to every terminal of the set; the counts go to n. */
 void tty_set_write(struct tty_set *t, const char *msg, size_t len, struct wall_counts *n);
