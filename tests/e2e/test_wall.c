@@ -365,6 +365,8 @@ START_TEST(test_wall_blocked_terminal)
 		 "0 of users in the chat; timed out: 1; failed: 0\n");
 	cmd_result_free(&r);
 	/* The one-second limit, not lchat-admin's own 10 s. */
+	fprintf(stderr, "wall_blocked_terminal: lchat-admin notice --wall took %lld ms\n",
+		(long long)took);
 	ck_assert_msg(took < 8000, "notice --wall took %lld ms", (long long)took);
 	term_got_notice(fine, "through\r\n");
 	lchatd_stop_ok(d);
