@@ -163,6 +163,30 @@ static int check_word(const char *what, const char *s, char *err, size_t errlen)
 	return 0;
 }
 
+int admin_wall_command(const char *notice_line, const char *group, char *outbuf, size_t outcap,
+		       char *err, size_t errlen)
+{
+	const char *notice = verb_name(VERB_NOTICE);
+	size_t n = strlen(notice);
+	struct out o = { outbuf, outcap, 0, outcap == 0 };
+
+	if (outcap)
+		outbuf[0] = '\0';
+	if (strncmp(notice_line, notice, n) != 0 || notice_line[n] != ' ')
+		return usage_err(err, errlen, "--wall is for notice");
+	if (group && check_word("group", group, err, errlen) < 0)
+		return -1;
+	if (group && strcmp(group, "*") == 0)
+		return usage_err(err, errlen, "no such group '*'");
+	put(&o, verb_name(VERB_WALL));
+	put(&o, " ");
+	put(&o, group ? group : "*");
+	put(&o, notice_line + n);
+	if (o.over)
+		return usage_err(err, errlen, "the command is too long");
+	return 0;
+}
+
 /* The command is the control verb, then: the one-word argument, if the
  * verb has one; the duration in seconds, if it takes one; the other words
  * as they are. */

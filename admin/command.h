@@ -61,4 +61,11 @@ void admin_verbs_help(FILE *f);
 int admin_build_command(enum admin_verb verb, int argc, char *const argv[], char *out,
 			size_t outcap, char *err, size_t errlen);
 
+/* notice --wall [--group GROUP]: the NOTICE line made by
+ * admin_build_command() as the WALL line that also writes it to the
+ * terminals ("WALL GROUP TEXT", GROUP "*" for all; group NULL: all).
+ * 0, or -1 with a message in err (a group that is not one word). */
+int admin_wall_command(const char *notice_line, const char *group, char *out, size_t outcap,
+		       char *err, size_t errlen);
+
 #endif

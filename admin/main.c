@@ -36,7 +36,10 @@ static void usage(FILE *f)
 		"Options:\n"
 		"  -s, --socket PATH   the control socket (default: control_socket of the config)\n"
 		"  -c, --config FILE   the configuration file (default %s)\n"
-		"  -j, --json          who, bans, status, reload: print JSON\n"
+		"  -j, --json          who, bans, status, reload, notice --wall: print JSON\n"
+		"  --wall              notice: write it to the terminals of logged-in users\n"
+		"                      who are not in the chat too, as wall(1) does\n"
+		"  --group GROUP       notice --wall: only to members of this Unix group\n"
 		"  -t, --timeout SECS  wait at most this long for each answer (default %d)\n"
 		"  -h, --help          this help\n"
 		"  -V, --version       the version\n"
@@ -173,8 +176,9 @@ static int converse(const char *sock, const struct peer_trust *trust, int timeou
 static int hoist_options(int argc, char **argv, char **out)
 {
 	static const char *const with_arg[] = { "-s", "-c", "-t", "--socket", "--config",
-						"--timeout" };
-	static const char *const flags[] = { "-j", "--json", "-h", "--help", "-V", "--version" };
+						"--timeout", "--group" };
+	static const char *const flags[] = { "-j", "--json", "-h", "--help", "-V", "--version",
+					     "--wall" };
 	char **words = out + argc + 1;
 	int nopt = 1, nword = 0;
 	bool verb_seen = false, ended = false;
@@ -223,10 +227,12 @@ static int run(int argc, char **argv)
 		{ "timeout", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
+		{ "wall", no_argument, NULL, 'W' },
+		{ "group", required_argument, NULL, 'G' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *sock_opt = NULL, *conf = NULL;
-	bool json = false;
+	const char *sock_opt = NULL, *conf = NULL, *group = NULL;
+	bool json = false, wall = false;
 	int64_t timeout_s = DEFAULT_TIMEOUT_S;
 	int opt;
 
@@ -242,6 +248,8 @@ static int run(int argc, char **argv)
 		case 's': sock_opt = optarg; break;
 		case 'c': conf = optarg; break;
 		case 'j': json = true; break;
+		case 'W': wall = true; break;
+		case 'G': group = optarg; wall = true; break;
 		case 't':
 			if (!duration_parse(optarg, &timeout_s) || timeout_s <= 0 ||
 			    timeout_s > TIMEOUT_MAX_S)
@@ -269,6 +277,8 @@ static int run(int argc, char **argv)
 	enum admin_verb verb = admin_verb_lookup(verb_word);
 	if (verb == AV_NONE)
 		return usage_error("unknown command '%s'", verb_word);
+	if (wall && verb != AV_NOTICE)
+		return usage_error("%s", "--wall and --group are options of notice");
 
 	int nargs = argc - optind - 1;
 	char **args = argv + optind + 1;
@@ -287,6 +297,19 @@ static int run(int argc, char **argv)
 		rc = usage_error("%s", err);
 	else if (cmds_add(&cmds, line) < 0)
 		rc = ADM_FAIL;
+	for (size_t i = 0; wall && rc == ADM_OK && i < cmds.n; i++) {
+		if (admin_wall_command(cmds.v[i], group, line, cap, err, sizeof(err)) < 0) {
+			rc = usage_error("%s", err);
+		} else {
+			char *w = strdup(line);
+			if (!w)
+				rc = ADM_FAIL;
+			else {
+				free(cmds.v[i]);
+				cmds.v[i] = w;
+			}
+		}
+	}
 	free(line);
 
 	char *sock = NULL;

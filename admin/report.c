@@ -374,10 +374,33 @@ static int print_fields(const struct reply *r, int n, const char *const around[]
 	return ADM_OK;
 }
 
+/* "OK NOTICE seq", or with the terminals (notice --wall, or notice_wall):
+ * "OK WALL|NOTICE seq written mesg-n in-chat timed-out failed". */
 int report_notice(const struct reply *r, bool json)
 {
-	(void)json;
-	return print_fields(r, 1, (const char *const[]){ "notice posted (seq ", ")\n" });
+	static const char *const keys[] = { "seq", "written", "mesg_n", "in_chat", "timed_out",
+					     "failed" };
+	struct field f[7];
+	int n = ok_fields(r, f, 7);
+
+	if (n == 1)    /* the room only: the same line with --json, as before */
+		return print_fields(r, 1, (const char *const[]){ "notice posted (seq ", ")\n" });
+	if (n != 1 && n != 6)
+		return bad_reply("reply", r->last);
+	for (int i = 0; i < n; i++)
+		if (f[i].n == 0 || strspn(f[i].s, "0123456789") < f[i].n)
+			return bad_reply("reply", r->last);
+	if (json) {
+		for (int i = 0; i < n; i++)
+			printf("%s\"%s\": %.*s", i ? ", " : "{", keys[i], (int)f[i].n, f[i].s);
+		printf("}\n");
+		return ADM_OK;
+	}
+	printf("notice posted (seq %.*s); terminals written: %.*s; skipped: %.*s with mesg n, "
+	       "%.*s of users in the chat; timed out: %.*s; failed: %.*s\n",
+	       (int)f[0].n, f[0].s, (int)f[1].n, f[1].s, (int)f[2].n, f[2].s, (int)f[3].n, f[3].s,
+	       (int)f[4].n, f[4].s, (int)f[5].n, f[5].s);
+	return ADM_OK;
 }
 
 int report_kick(const struct reply *r, bool json)

@@ -88,6 +88,7 @@ static const struct int_opt int_opts[] = {
 
 static const struct bool_opt bool_opts[] = {
 	BOOL_OPT(log_messages, false, RELOAD),
+	BOOL_OPT(notice_wall, false, RESTART),	/* checked at start: startcheck.c */
 };
 
 #define NSTR (sizeof(str_opts) / sizeof(str_opts[0]))

@@ -27,6 +27,7 @@ struct lchat_config {
 	long max_unjoined;       /* connections at once that have not joined */
 	long max_unjoined_per_uid; /* the same, from one uid */
 	bool log_messages;       /* log message text (off: only who and when) */
+	bool notice_wall;        /* every NOTICE goes to the terminals too */
 	char *path;              /* the file it was loaded from, or NULL */
 };
 

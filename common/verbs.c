@@ -23,6 +23,7 @@ static const struct verb_row {
 	[VERB_ME] = { "ME", "TEXT", SOCK_USER, false },
 	[VERB_PRIV] = { "PRIV", "NAME TEXT", SOCK_USER, true },
 	[VERB_NOTICE] = { "NOTICE", "TEXT", SOCK_CONTROL, false },
+	[VERB_WALL] = { "WALL", "GROUP TEXT", SOCK_CONTROL, true },
 	[VERB_WHO] = { "WHO", "", BOTH, false },
 	[VERB_NICK] = { "NICK", "NAME", SOCK_USER, true },
 	[VERB_KICK] = { "KICK", "NAME [REASON]", SOCK_CONTROL, true },

@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <inttypes.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,9 @@
 #include "sanitize.h"
 #include "sockets.h"
 #include "util.h"
+#include "startcheck.h"
+#include "wall.h"
+#include "wallreq.h"
 
 /* A control client that lets this much output pile up is dropped. */
 #define CONTROL_OUT_MAX (1024 * 1024)
@@ -45,6 +49,9 @@ struct control_conn {
 	struct linebuf in;
 	struct buffer out;
 	bool closing;
+	uint64_t wall_id;     /* its WALL awaits the wall process's answer: 0 none */
+	enum verb wall_verb;  /* WALL, or NOTICE with notice_wall */
+	uint64_t wall_seq;    /* the notice's seq in the room */
 };
 
 struct control {
@@ -56,6 +63,8 @@ struct control {
 	int spare_fd;            /* given up to shed a connection at EMFILE */
 	int64_t last_error_log;
 	gid_t admin_gid;
+	int wall_fd;             /* the wall process (wall.h), -1: none */
+	uint64_t wall_next;      /* the next request's id */
 	struct control_conn conn[CONTROL_MAX_CONNS];
 };
 
@@ -73,6 +82,7 @@ struct control *control_new(struct room *room, const struct lchat_config *cfg,
 	c->hooks = *hooks;
 	c->listen_fd = listen_fd;
 	c->admin_gid = admin_gid;
+	c->wall_fd = -1;
 	c->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (c->spare_fd < 0) {
 		free(c);
@@ -103,6 +113,14 @@ void control_close_all(struct control *c)
 	if (c->spare_fd >= 0)
 		close(c->spare_fd);
 	c->spare_fd = -1;
+}
+
+void control_set_wall(struct control *c, int fd)
+{
+	c->wall_fd = fd;
+	/* Ids this daemon's own: an answer meant for a daemon that died
+	 * before it came is dropped. */
+	c->wall_next = ((uint64_t)getpid() << 32) + 1;
 }
 
 void control_set_admin_gid(struct control *c, gid_t gid)
@@ -194,6 +212,7 @@ static void accept_one(struct control *c)
 	cc->uid = cred.uid;
 	text_printf(cc->login, sizeof(cc->login), "%s", login);
 	cc->closing = false;
+	cc->wall_id = 0;
 	memset(&cc->out, 0, sizeof(cc->out));
 	queued(cc, line_hello(&cc->out, CONTROL_PROTO_NAME, login, c->cfg->max_line));
 }
@@ -212,10 +231,99 @@ static bool text_ok(struct control_conn *cc, const char *text, size_t len, bool 
 	return true;
 }
 
+/* ---- notices on the terminals (WALL; NOTICE with notice_wall) ------- */
+
+/* The uids of the room's members, each once: their terminals are skipped.
+ * Returns how many, or -1 if out of memory. */
+static long member_uids(struct control *c, uid_t **out)
+{
+	uint32_t cap = room_slots_end(c->room), n = 0;
+	uid_t *v = malloc((cap ? cap : 1) * sizeof(uid_t));
+
+	if (!v)
+		return -1;
+	room_lock(c->room);
+	ROOM_FOREACH_SLOT(c->room, i) {
+		const struct room_slot *s = room_slot(c->room, i);
+		if (atomic_load(&s->state) != SLOT_JOINED || n >= cap)
+			continue;
+		bool seen = false;
+		for (uint32_t k = 0; k < n && !seen; k++)
+			seen = v[k] == s->uid;
+		if (!seen)
+			v[n++] = s->uid;
+	}
+	room_unlock(c->room);
+	*out = v;
+	return n;
+}
+
+/* Post the notice to the room and ask the wall process to write it to the
+ * terminals of group (NULL: all); the reply waits for its answer
+ * (wall_answered()). The text was checked by the caller. */
+static void post_wall(struct control *c, struct control_conn *cc, enum verb v, const char *group,
+		      const char *text, size_t len)
+{
+	gid_t gid;
+	uid_t *uids = NULL;
+
+	if (c->wall_fd < 0) {
+		reply_err(cc, CODE_UNAVAILABLE, "%s", wall_unavailable());
+		return;
+	}
+	if (group && group_lookup(group, &gid) < 0) {
+		reply_err(cc, CODE_BAD_ARGUMENT, "no such group %s",
+			  name_check_syntax(group, strlen(group)) == NAME_OK ? group : "as that");
+		return;
+	}
+	long n = member_uids(c, &uids);
+	if (n < 0) {
+		reply_err(cc, CODE_UNAVAILABLE, "out of memory");
+		return;
+	}
+	uint64_t id = c->wall_next++;
+	int rc = wallreq_send(c->wall_fd, id, cc->login, group ? group : "", uids, (uint32_t)n,
+			      text, len);
+	free(uids);
+	if (rc < 0) {
+		reply_err(cc, errno == EAGAIN ? CODE_BUSY : CODE_UNAVAILABLE,
+			  "the notice was not posted: cannot reach the wall process: %s",
+			  strerror(errno));
+		return;
+	}
+	struct room_event ev = { .kind = EV_NOTICE, .text = text, .text_len = len };
+	cc->wall_seq = room_post(c->room, &ev);
+	cc->wall_id = id;
+	cc->wall_verb = v;
+	log_msg(LOG_NOTICE, "notice by %s (uid %u) to the room and the terminals%s%s: %.*s",
+		cc->login, (unsigned)cc->uid, group ? " of group " : "", group ? group : "",
+		(int)len, text);
+}
+
+/* "WALL GROUP TEXT": GROUP "*" for every terminal. */
+static void cmd_wall(struct control *c, struct control_conn *cc, const struct command *cmd)
+{
+	char group[WALL_GROUP_MAX];
+
+	if (!cmd->arg || cmd->arg_len >= sizeof(group) || !cmd->text) {
+		usage_error(cc, VERB_WALL, " (GROUP * for all)");
+		return;
+	}
+	if (!text_ok(cc, cmd->text, cmd->text_len, true))
+		return;
+	text_copy(group, sizeof(group), cmd->arg, cmd->arg_len);
+	bool all = strcmp(group, "*") == 0;
+	post_wall(c, cc, VERB_WALL, all ? NULL : group, cmd->text, cmd->text_len);
+}
+
 static void cmd_notice(struct control *c, struct control_conn *cc, const struct command *cmd)
 {
 	if (!text_ok(cc, cmd->text, cmd->text_len, true))
 		return;
+	if (c->cfg->notice_wall) {
+		post_wall(c, cc, VERB_NOTICE, NULL, cmd->text, cmd->text_len);
+		return;
+	}
 	struct room_event ev = { .kind = EV_NOTICE, .text = cmd->text, .text_len = cmd->text_len };
 	uint64_t seq = room_post(c->room, &ev);
 	log_msg(LOG_NOTICE, "notice by %s (uid %u): %.*s", cc->login, (unsigned)cc->uid,
@@ -498,6 +606,7 @@ static void cmd_quit(struct control *c, struct control_conn *cc, const struct co
 typedef void control_fn(struct control *c, struct control_conn *cc, const struct command *cmd);
 static control_fn *const commands[VERB_COUNT] = {
 	[VERB_NOTICE] = cmd_notice,
+	[VERB_WALL] = cmd_wall,
 	[VERB_WHO] = cmd_who,
 	[VERB_KICK] = cmd_kick,
 	[VERB_MUTE] = cmd_mute,
@@ -528,6 +637,21 @@ static void control_line(struct control *c, struct control_conn *cc, const char 
 	reply_err(cc, CODE_UNKNOWN_COMMAND, "the control commands are %s", list);
 }
 
+/* The complete lines received; stops while a WALL awaits its answer. */
+static void take_lines(struct control *c, struct control_conn *cc)
+{
+	char *line;
+	size_t len;
+	enum line_status st;
+
+	while (!cc->closing && !cc->wall_id && (st = linebuf_next(&cc->in, &line, &len)) != LINE_NONE) {
+		if (st == LINE_TOO_LONG)
+			reply_err(cc, CODE_LINE_TOO_LONG, "lines are at most %ld bytes", c->cfg->max_line);
+		else
+			control_line(c, cc, line, len);
+	}
+}
+
 static void conn_readable(struct control *c, struct control_conn *cc)
 {
 	size_t avail;
@@ -541,15 +665,57 @@ static void conn_readable(struct control *c, struct control_conn *cc)
 	if (n < 0)
 		return;
 	linebuf_commit(&cc->in, (size_t)n);
-	char *line;
-	size_t len;
-	enum line_status st;
-	while (!cc->closing && (st = linebuf_next(&cc->in, &line, &len)) != LINE_NONE) {
-		if (st == LINE_TOO_LONG)
-			reply_err(cc, CODE_LINE_TOO_LONG, "lines are at most %ld bytes", c->cfg->max_line);
+	take_lines(c, cc);
+}
+
+/* The wall process answered a request: reply to the connection that
+ * made it, if it is still there, and go on with its lines. */
+static void wall_answered(struct control *c, const struct wall_answer *a)
+{
+	for (int i = 0; i < CONTROL_MAX_CONNS; i++) {
+		struct control_conn *cc = &c->conn[i];
+		if (cc->fd < 0 || cc->wall_id != a->id)
+			continue;
+		cc->wall_id = 0;
+		if (a->status == WALL_DONE)
+			reply_ok(cc, cc->wall_verb, "%" PRIu64 " %u %u %u %u %u", cc->wall_seq,
+				 a->n.written, a->n.mesg_n, a->n.in_chat, a->n.timed_out, a->n.failed);
 		else
-			control_line(c, cc, line, len);
+			reply_err(cc, CODE_UNAVAILABLE, "the notice was posted (seq %" PRIu64 ") but "
+				  "not written to the terminals: %s", cc->wall_seq,
+				  a->status == WALL_NO_GROUP ? "the group has gone" : "the wall process failed");
+		take_lines(c, cc);
+		return;
 	}
+}
+
+/* The wall process is gone: every WALL waiting gets its ERR, later ones too. */
+static void wall_gone(struct control *c)
+{
+	log_msg(LOG_ERR, "the wall process has stopped; notice --wall is refused from now on");
+	close(c->wall_fd);
+	c->wall_fd = -1;
+	wall_set_unavailable("lchatd cannot write to terminals: its wall process has stopped");
+	for (int i = 0; i < CONTROL_MAX_CONNS; i++) {
+		struct control_conn *cc = &c->conn[i];
+		if (cc->fd < 0 || !cc->wall_id)
+			continue;
+		cc->wall_id = 0;
+		reply_err(cc, CODE_UNAVAILABLE, "the notice was posted (seq %" PRIu64 ") but not "
+			  "written to the terminals: %s", cc->wall_seq, wall_unavailable());
+		take_lines(c, cc);
+	}
+}
+
+static void wall_readable(struct control *c)
+{
+	struct wall_answer a;
+	int rc;
+
+	while ((rc = wallans_recv(c->wall_fd, &a)) == 1)
+		wall_answered(c, &a);
+	if (rc == 0 || (rc < 0 && errno != EAGAIN && errno != EBADMSG))
+		wall_gone(c);
 }
 
 int control_pollfds(struct control *c, struct pollfd *pfd, int max)
@@ -562,11 +728,13 @@ int control_pollfds(struct control *c, struct pollfd *pfd, int max)
 		struct control_conn *cc = &c->conn[i];
 		if (cc->fd < 0)
 			continue;
-		short ev = cc->closing ? 0 : POLLIN;
+		short ev = cc->closing || cc->wall_id ? 0 : POLLIN;
 		if (buffer_pending(&cc->out))
 			ev |= POLLOUT;
 		pfd[n++] = (struct pollfd){ .fd = cc->fd, .events = ev };
 	}
+	if (c->wall_fd >= 0 && n < max)
+		pfd[n++] = (struct pollfd){ .fd = c->wall_fd, .events = POLLIN };
 	return n;
 }
 
@@ -576,6 +744,11 @@ void control_handle(struct control *c, const struct pollfd *pfd, int n)
 		if (pfd[k].fd == c->listen_fd) {
 			if (pfd[k].revents & POLLIN)
 				accept_one(c);
+			continue;
+		}
+		if (pfd[k].fd == c->wall_fd) {
+			if (pfd[k].revents)
+				wall_readable(c);
 			continue;
 		}
 		for (int i = 0; i < CONTROL_MAX_CONNS; i++) {

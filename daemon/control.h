@@ -13,6 +13,9 @@
 #include "sanctions.h"
 
 #define CONTROL_MAX_CONNS 16
+/* What control_pollfds() may fill: the listening socket, the
+ * connections, the wall process's socketpair. */
+#define CONTROL_MAX_POLLFDS (CONTROL_MAX_CONNS + 2)
 
 struct control;
 
@@ -31,6 +34,9 @@ struct control_hooks {
 struct control *control_new(struct room *room, const struct lchat_config *cfg,
 			    struct sanctions *sanctions, const struct control_hooks *hooks,
 			    int listen_fd, gid_t admin_gid);
+/* The wall process's socketpair (wall.h), -1 for none: WALL (and NOTICE
+ * with notice_wall) are sent there, and the answer is the reply. */
+void control_set_wall(struct control *c, int fd);
 /* After a reload changed admin_group. */
 void control_set_admin_gid(struct control *c, gid_t gid);
 void control_free(struct control *c);

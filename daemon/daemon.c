@@ -682,7 +682,8 @@ static int setup(struct daemon *d, int ready_fd)
 	return 0;
 }
 
-int daemon_main(struct lchat_config *cfg, int ready_fd, unsigned restarts, int64_t started_ms)
+int daemon_main(struct lchat_config *cfg, int ready_fd, unsigned restarts, int64_t started_ms,
+		int wall_fd)
 {
 	struct daemon d;
 
@@ -696,6 +697,7 @@ int daemon_main(struct lchat_config *cfg, int ready_fd, unsigned restarts, int64
 	proctitle_set("lchatd: daemon");
 	if (chdir("/") < 0 || setup(&d, ready_fd) < 0)
 		return 1;
+	control_set_wall(d.control, wall_fd);
 	load_accounts("start");
 	log_msg(LOG_NOTICE, "ready: users on %s, control on %s (restarts so far: %u)",
 		cfg->socket, cfg->control_socket, restarts);
@@ -703,13 +705,13 @@ int daemon_main(struct lchat_config *cfg, int ready_fd, unsigned restarts, int64
 	close(ready_fd);
 
 	const char *paths[2] = { cfg->socket, cfg->control_socket };
-	struct pollfd pfd[4 + CONTROL_MAX_CONNS];
+	struct pollfd pfd[3 + CONTROL_MAX_POLLFDS];
 	int rc = 0;
 	for (;;) {
 		pfd[0] = (struct pollfd){ .fd = d.sigfd, .events = POLLIN };
 		pfd[1] = (struct pollfd){ .fd = d.listen_fd, .events = POLLIN };
 		pfd[2] = (struct pollfd){ .fd = d.fanout_sock, .events = POLLIN };
-		int nc = control_pollfds(d.control, pfd + 3, CONTROL_MAX_CONNS + 1);
+		int nc = control_pollfds(d.control, pfd + 3, CONTROL_MAX_POLLFDS);
 		if (poll(pfd, (nfds_t)(3 + nc), loop_timeout(&d)) < 0) {
 			if (errno == EINTR)
 				continue;

@@ -17,6 +17,7 @@
 
 #include "cut.h"
 #include "sockets.h"
+#include "wall.h"
 
 int group_lookup(const char *name, gid_t *gid)
 {
@@ -143,7 +144,18 @@ int start_check(const struct lchat_config *cfg, struct start_plan *p, char *err,
 	if (check_one(dir, p, err, errlen) < 0)
 		return -1;
 	dir_of(cfg->control_socket, dir, sizeof(dir));
-	return check_one(dir, p, err, errlen);
+	if (check_one(dir, p, err, errlen) < 0)
+		return -1;
+	/* Every notice to the terminals too: refused at start if it cannot be
+	 * done, rather than at each notice. */
+	gid_t tty_gid;
+	char why[200];
+	if (cfg->notice_wall && !wall_possible(p, &tty_gid, why, sizeof(why))) {
+		text_printf(err, errlen, "%s: notice_wall = true, but %s",
+			    cfg->path ? cfg->path : "config", why);
+		return -1;
+	}
+	return 0;
 }
 
 static int make_for(const char *dir, mode_t mode, const struct start_plan *p,

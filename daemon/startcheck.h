@@ -24,7 +24,8 @@ int group_lookup(const char *name, gid_t *gid);
 
 /* Check cfg against this system: admin_group exists; started as root,
  * `user` exists; state_dir and both sockets' directories exist and are
- * usable by the user the daemon runs as, or can be made. Fills p. */
+ * usable by the user the daemon runs as, or can be made; with notice_wall,
+ * that lchatd can write to terminals (wall.h). Fills p. */
 int start_check(const struct lchat_config *cfg, struct start_plan *p, char *err, size_t errlen);
 
 /* Started as root: make the missing directories, owned by the plan's

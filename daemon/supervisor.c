@@ -32,6 +32,7 @@
 #include "sockets.h"
 #include "startcheck.h"
 #include "util.h"
+#include "wall.h"
 
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 30000
@@ -45,8 +46,11 @@ struct supervisor {
 	int sigfd;
 	int pid_fd;
 	int launcher_fd;         /* readiness pipe to the shell's lchatd */
+	int wall_fd;             /* the wall process's socketpair, for each daemon */
+	pid_t wall_pid;          /* the wall process (wall.h), 0: none */
 	char pid_path[4096];
 	pid_t daemon;
+	pid_t daemon_pgid;       /* its process group: its handlers and writer too */
 	int64_t daemon_started;
 	unsigned restarts;
 	int64_t started_ms;      /* wall clock, for the daemon's STATUS */
@@ -120,9 +124,10 @@ static pid_t spawn_daemon(struct supervisor *s, int ready_w)
 			close(s->pid_fd);
 		if (s->launcher_fd >= 0)
 			close(s->launcher_fd);
-		exit(daemon_main(s->cfg, ready_w, s->restarts, s->started_ms));
+		exit(daemon_main(s->cfg, ready_w, s->restarts, s->started_ms, s->wall_fd));
 	}
 	close(pp[1]);
+	s->daemon_pgid = mid;    /* setsid() made it the group's leader */
 	pid_t pid = -1;
 	ssize_t n;
 	while ((n = read(pp[0], &pid, sizeof(pid))) < 0 && errno == EINTR)
@@ -174,6 +179,14 @@ static bool reap(struct supervisor *s)
 		}
 		if (pid == 0)
 			return false;
+		if (pid == s->wall_pid) {
+			/* It cannot be started again: root is given up. */
+			s->wall_pid = 0;
+			if (!s->stopping)
+				log_msg(LOG_ERR, "the wall process died (status 0x%x); notice --wall "
+					"is refused until lchatd is restarted", (unsigned)status);
+			continue;
+		}
 		if (pid != s->daemon)
 			continue;     /* an orphaned handler of a dead daemon */
 		s->daemon = 0;
@@ -195,13 +208,26 @@ static bool reap(struct supervisor *s)
 	}
 }
 
+/* Is every process of the last daemon's group (the daemon, its writer,
+ * its handlers) gone and reaped? The wall process, in a group of its
+ * own, lives on. */
+static bool daemon_group_gone(const struct supervisor *s)
+{
+	siginfo_t si;
+
+	memset(&si, 0, sizeof(si));
+	return s->daemon_pgid <= 0 ||
+	       (waitid(P_PGID, (id_t)s->daemon_pgid, &si, WEXITED | WNOHANG | WNOWAIT) < 0 &&
+		errno == ECHILD);
+}
+
 static void try_restart(struct supervisor *s, bool all_reaped)
 {
 	char err[1024];
 
 	/* Handlers of the dead daemon die with it (PDEATHSIG) and come to us;
 	 * a new daemon starts only once they are all gone. */
-	if (!all_reaped) {
+	if (!all_reaped && !daemon_group_gone(s)) {
 		s->restart_at = mono_ms() + 20;
 		return;
 	}
@@ -264,6 +290,10 @@ static void begin_stop(struct supervisor *s)
 	notify("STOPPING=1\nSTATUS=stopping");
 	if (s->daemon > 0)
 		kill(s->daemon, SIGTERM);
+	/* The wall process ends when the last daemon's end is closed. */
+	if (s->wall_fd >= 0)
+		close(s->wall_fd);
+	s->wall_fd = -1;
 }
 
 int supervisor_main(struct lchat_config *cfg, int ready_fd)
@@ -275,6 +305,7 @@ int supervisor_main(struct lchat_config *cfg, int ready_fd)
 	s.cfg = cfg;
 	s.pid_fd = -1;
 	s.launcher_fd = ready_fd;
+	s.wall_fd = -1;
 	s.backoff_ms = BACKOFF_MIN_MS;
 	s.started_ms = now_ms();
 	proctitle_set("lchatd: supervisor");
@@ -290,12 +321,16 @@ int supervisor_main(struct lchat_config *cfg, int ready_fd)
 		return 1;
 	}
 	/* The same checks as lchatd -n; started as root, the directories
-	 * are made for `user` and root is given up here, before any daemon,
-	 * writer or handler exists. */
+	 * are made for `user`, the wall process is forked (it keeps the
+	 * group tty, nothing else) and root is given up here, before any
+	 * daemon, writer or handler exists. */
 	struct start_plan plan;
 	if (start_check(cfg, &plan, err, sizeof(err)) < 0 ||
 	    start_make_dirs(cfg, &plan, err, sizeof(err)) < 0 ||
+	    (s.wall_pid = wall_spawn(&plan, &s.wall_fd, err, sizeof(err))) < 0 ||
 	    priv_drop(&plan, err, sizeof(err)) < 0) {
+		if (s.wall_pid > 0)
+			kill(s.wall_pid, SIGKILL);
 		readiness_fail(ready_fd, err);
 		return 1;
 	}
@@ -303,6 +338,8 @@ int supervisor_main(struct lchat_config *cfg, int ready_fd)
 		readiness_fail(ready_fd, err);
 		if (s.pid_fd >= 0)
 			unlink(s.pid_path);
+		if (s.wall_fd >= 0)
+			close(s.wall_fd);   /* the wall process ends */
 		while (waitpid(-1, NULL, 0) > 0 || errno == EINTR)
 			;
 		return 1;
@@ -341,6 +378,8 @@ int supervisor_main(struct lchat_config *cfg, int ready_fd)
 				log_msg(LOG_WARNING, "the daemon did not stop in time; killing it");
 				if (s.daemon > 0)
 					kill(s.daemon, SIGKILL);
+				if (s.wall_pid > 0)
+					kill(s.wall_pid, SIGKILL);
 				s.kill_at = mono_ms() + STOP_TIMEOUT_MS;
 			}
 			continue;
@@ -351,6 +390,8 @@ int supervisor_main(struct lchat_config *cfg, int ready_fd)
 	unlink(s.pid_path);
 	close(s.pid_fd);
 	close(s.sigfd);
+	if (s.wall_fd >= 0)
+		close(s.wall_fd);
 	log_msg(LOG_NOTICE, "stopped");
 	return 0;
 }

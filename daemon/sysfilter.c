@@ -11,6 +11,11 @@
  *    name-service lookup it forks (accounts.c): the child inherits the
  *    filter, so the NSS modules' calls are here too (files read-only,
  *    nscd/sssd/systemd-userdb over AF_UNIX, their libraries' loading);
+ *  - the wall process (wall.c): the daemon's requests, the login records
+ *    (with glibc's lock and its alarm), the name service as a handler's
+ *    lookup has it, and terminals: opened write-only, non-blocking and
+ *    never as controlling terminal (nothing else may be opened for
+ *    writing), checked with TCGETS, waited for with poll;
  *  - the writer: epoll, the descriptors handed over with SCM_RIGHTS, and
  *    sends (io_uring's own operations are confined by the ring's
  *    restrictions, fanout.c, since seccomp never sees them).
@@ -28,6 +33,7 @@
 #include <stdbool.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -65,7 +71,7 @@ static const int common_calls[] = {
 };
 
 /* A handler, and the name-service lookup child it forks (accounts.c),
- * which inherits the filter. */
+ * which inherits the filter; with nss_calls below. */
 static const int handler_calls[] = {
 	CALL(poll),             /* its main loop: the client and its signalfd */
 	CALL(recvfrom),         /* recv() of the client's bytes */
@@ -74,6 +80,21 @@ static const int handler_calls[] = {
 	CALL(close_range),      /* the lookup child drops the handler's descriptors */
 	CALL(set_robust_list),  /* glibc's fork() in the child */
 	CALL(rt_sigprocmask),   /* glibc in the lookup child */
+};
+
+/* The wall process (wall.c), with nss_calls below: it looks up the
+ * login records' users and the group asked for. */
+static const int wall_calls[] = {
+	CALL(recvfrom),         /* recv() of the daemon's requests */
+	CALL(poll),             /* waiting for the terminals to take the notice */
+	CALL(pread64),          /* getutxent() reads the login records */
+	CALL(alarm),            /* glibc's time limit on the login records' lock */
+	CALL(rt_sigaction),     /* the same: its SIGALRM handler */
+	CALL(rt_sigprocmask),   /* the same */
+};
+
+/* A name-service lookup: the handler's lookup child and the wall process. */
+static const int nss_calls[] = {
 	CALL(fstat),            /* NSS: /etc/passwd, the modules' files */
 	CALL(newfstatat),       /* the same, by path */
 	CALL(statx),            /* the same, with a newer glibc */
@@ -127,6 +148,23 @@ static int add_list(scmp_filter_ctx ctx, uint32_t action, const int *calls, size
 
 #define ADD_LIST(ctx, action, list) add_list(ctx, action, list, sizeof(list) / sizeof(list[0]))
 
+/* The wall process's own: the terminal check of isatty(), and the one
+ * open for writing anything of lchatd may make, a terminal's: write-only,
+ * not creating, truncating or appending, non-blocking, and never becoming
+ * its controlling terminal. */
+static int add_wall_narrow(scmp_filter_ctx ctx)
+{
+	int rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+				  SCMP_A1(SCMP_CMP_EQ, TCGETS));
+
+	if (rc == 0)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(openat), 1,
+				      SCMP_A2(SCMP_CMP_MASKED_EQ,
+					      O_ACCMODE | O_CREAT | O_TRUNC | O_APPEND | O_NOCTTY |
+					      O_NONBLOCK, O_WRONLY | O_NOCTTY | O_NONBLOCK));
+	return rc;
+}
+
 /* Calls allowed only with some arguments. */
 static int add_narrow(scmp_filter_ctx ctx, enum sandbox_role role)
 {
@@ -140,6 +178,13 @@ static int add_narrow(scmp_filter_ctx ctx, enum sandbox_role role)
 	if (rc == 0)
 		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT), SCMP_SYS(socket), 1,
 				      SCMP_A0(SCMP_CMP_NE, AF_UNIX));
+	/* The name service's files, read-only: nothing created or written. */
+	if (rc == 0 && role != SANDBOX_WRITER)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(openat), 1,
+				      SCMP_A2(SCMP_CMP_MASKED_EQ,
+					      O_ACCMODE | O_CREAT | O_TRUNC | O_APPEND, O_RDONLY));
+	if (rc == 0 && role == SANDBOX_WALL)
+		rc = add_wall_narrow(ctx);
 	if (rc < 0 || role != SANDBOX_HANDLER)
 		return rc;
 	/* The process title's name (proctitle.c), at JOIN and NICK. */
@@ -155,11 +200,6 @@ static int add_narrow(scmp_filter_ctx ctx, enum sandbox_role role)
 	/* clone3 is what a new glibc tries first: ENOSYS sends it to clone. */
 	if (rc == 0)
 		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
-	/* The name service's files, read-only: nothing created or written. */
-	if (rc == 0)
-		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(openat), 1,
-				      SCMP_A2(SCMP_CMP_MASKED_EQ,
-					      O_ACCMODE | O_CREAT | O_TRUNC | O_APPEND, O_RDONLY));
 	return rc;
 }
 
@@ -182,9 +222,14 @@ int sysfilter_load(enum sandbox_role role, char *err, size_t errlen)
 		return -1;
 	}
 	int rc = ADD_LIST(ctx, SCMP_ACT_ALLOW, common_calls);
-	if (rc == 0)
-		rc = role == SANDBOX_HANDLER ? ADD_LIST(ctx, SCMP_ACT_ALLOW, handler_calls)
-					     : ADD_LIST(ctx, SCMP_ACT_ALLOW, writer_calls);
+	if (rc == 0 && role == SANDBOX_HANDLER)
+		rc = ADD_LIST(ctx, SCMP_ACT_ALLOW, handler_calls);
+	if (rc == 0 && role == SANDBOX_WALL)
+		rc = ADD_LIST(ctx, SCMP_ACT_ALLOW, wall_calls);
+	if (rc == 0 && role != SANDBOX_WRITER)
+		rc = ADD_LIST(ctx, SCMP_ACT_ALLOW, nss_calls);
+	if (rc == 0 && role == SANDBOX_WRITER)
+		rc = ADD_LIST(ctx, SCMP_ACT_ALLOW, writer_calls);
 	if (rc == 0)
 		rc = add_narrow(ctx, role);
 #ifdef SANITIZED

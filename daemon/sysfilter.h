@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* sysfilter.h - the allow-list filter of the processes that touch client
- * bytes: a handler and the fan-out writer load it once their set-up is
- * done, and any system call outside it kills the process (SIGSYS), which
+ * bytes or users' terminals: a handler, the fan-out writer and the wall
+ * process load it once their set-up is done, and any system call outside it kills the process (SIGSYS), which
  * the daemon logs as that one connection's crash. */
 #ifndef LCHAT_SYSFILTER_H
 #define LCHAT_SYSFILTER_H
 
 #include <stddef.h>
 
-enum sandbox_role { SANDBOX_HANDLER, SANDBOX_WRITER };
+enum sandbox_role { SANDBOX_HANDLER, SANDBOX_WRITER, SANDBOX_WALL };
 
 /* Load the filter of `role` (no-new-privs must be set); 0, or -1 with a
  * message in err. */

@@ -3,6 +3,7 @@
  * start checks, and lchatd started as root drops to `user` for good
  * before any handler exists. The drop needs root; that case is registered
  * only then (CI runs as root). */
+#include <grp.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -234,6 +235,61 @@ START_TEST(test_forbidden_call_kills_one_handler)
 }
 END_TEST
 
+/* Does the Groups line of /proc/PID/status list gid? */
+static bool in_groups(pid_t pid, gid_t gid)
+{
+	char v[1024], *save = NULL;
+
+	status_text(pid, "Groups", v, sizeof(v));
+	for (char *w = strtok_r(v, " ", &save); w; w = strtok_r(NULL, " ", &save))
+		if (strtoul(w, NULL, 10) == gid)
+			return true;
+	return false;
+}
+
+/* The wall process (the one that writes to terminals) is user, with the
+ * group tty and no other, no capability, no-new-privs, its seccomp
+ * filter; the daemon and
+ * the supervisor do not have tty. Not started as root and not in group
+ * tty, notice_wall = true is refused at start (and by -n). */
+START_TEST(test_wall_process_holds_tty_only)
+{
+	struct group *tty = getgrnam("tty");
+	char v[1024];
+
+	ck_assert_msg(tty != NULL, "no group tty on this system");
+	gid_t tty_gid = tty->gr_gid;
+	check_n("admin_group = \"root\"\nnotice_wall = true\n", NULL);
+	check_n_as(true, "admin_group = \"nogroup\"\nnotice_wall = true\n",
+		   "notice_wall = true, but lchatd cannot write to terminals: it was not started "
+		   "as root and is not in group tty");
+	lchatd_set_exec_hook(give_dir_to_nobody, NULL);
+	struct lchatd *d = lchatd_start("user = \"nobody\"\nadmin_group = \"root\"\n");
+	lchatd_set_exec_hook(NULL, NULL);
+	pid_t wall = wait_child_titled(d->pid, "lchatd: wall", 0, TC_TIMEOUT);
+	ck_assert_int_eq(status_field(wall, "Uid"), NOBODY);
+	ck_assert_int_eq(status_field(wall, "Gid"), NOBODY);
+	status_text(wall, "Groups", v, sizeof(v));
+	char want[32];
+	snprintf(want, sizeof(want), "%u", (unsigned)tty_gid);
+	v[strcspn(v, " ")] = '\0';
+	ck_assert_msg(strcmp(v, want) == 0 && in_groups(wall, tty_gid),
+		      "the wall process's groups: '%s', not tty (%s) alone", v, want);
+	status_text(wall, "CapEff", v, sizeof(v));
+	ck_assert_msg(strcmp(v, "0000000000000000") == 0, "wall CapEff %s", v);
+	status_text(wall, "CapPrm", v, sizeof(v));
+	ck_assert_msg(strcmp(v, "0000000000000000") == 0, "wall CapPrm %s", v);
+	status_text(wall, "NoNewPrivs", v, sizeof(v));
+	ck_assert_msg(strcmp(v, "1") == 0, "wall NoNewPrivs %s", v);
+	/* 2: its seccomp filter (sysfilter.c, SANDBOX_WALL). */
+	status_text(wall, "Seccomp", v, sizeof(v));
+	ck_assert_msg(strcmp(v, "2") == 0, "wall Seccomp %s", v);
+	ck_assert_msg(!in_groups(d->pid, tty_gid) && !in_groups(lchatd_daemon_pid(d), tty_gid),
+		      "the supervisor or the daemon has the group tty");
+	lchatd_stop_ok(d);
+}
+END_TEST
+
 int main(void)
 {
 	struct harness_case cases[] = {
@@ -241,10 +297,11 @@ int main(void)
 		{ "children_hold_nothing", test_children_hold_nothing, 60 },
 		{ "forbidden_call_kills_one_handler", test_forbidden_call_kills_one_handler, 60 },
 		{ "root_drops_to_user", test_root_drops_to_user, 60 },
+		{ "wall_process_holds_tty_only", test_wall_process_holds_tty_only, 60 },
 	};
 	size_t n = HARNESS_NCASES(cases);
 
 	if (geteuid() != 0)
-		n = 3;      /* the drop (the last) needs root */
+		n = 3;      /* the drop (the last two) needs root */
 	return harness_run(harness_suite("privileges", cases, n));
 }

@@ -4,6 +4,7 @@
  * and the process tree, many clients at once, crash recovery and restart,
  * shutdown, and what each process holds. */
 #include <errno.h>
+#include <grp.h>
 #include <sched.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -647,9 +648,18 @@ START_TEST(test_titles)
 }
 END_TEST
 
+/* The supervisor's children: the daemon, and started as root (on a
+ * system with a group tty) the wall process. */
+static int supervisor_children(void)
+{
+	return 1 + (geteuid() == 0 && getgrnam("tty") != NULL);
+}
+
 /* The daemon was double-forked: its parent is the supervisor (a child
  * subreaper: the middle process is gone), it is in a session of its own
- * but does not lead it, and nothing is left of the middle process. */
+ * but does not lead it, and nothing is left of the middle process. Started
+ * as root (with a group tty), the supervisor has one more child, the wall
+ * process, which leads a session of its own. */
 START_TEST(test_tree)
 {
 	struct lchatd *d = lchatd_start(NULL);
@@ -671,8 +681,18 @@ START_TEST(test_tree)
 	ck_assert_msg(!proc_alive(dm.sid), "the session leader %d (the middle process) is "
 		      "still running", (int)dm.sid);
 	n = proc_children(d->pid, kids, 16);
-	ck_assert_msg(n == 1 && kids[0] == dmn, "the supervisor has %d children (zombies "
-		      "included); expected only the daemon", n);
+	int want = supervisor_children();
+	ck_assert_msg(n == want, "the supervisor has %d children (zombies included); expected "
+		      "%d: the daemon%s", n, want, want > 1 ? " and the wall process" : "");
+	for (int i = 0; i < n; i++) {
+		struct pstat w;
+		if (kids[i] == dmn)
+			continue;
+		check_title(kids[i], "lchatd: wall");
+		ck_assert(pstat_read(kids[i], &w));
+		ck_assert_msg(w.sid == kids[i] && w.sid != dm.sid,
+			      "the wall process's session is %d", (int)w.sid);
+	}
 	ck_assert_msg(hs.ppid == dmn && hs.sid == dm.sid,
 		      "the handler's parent %d / session %d; expected the daemon's %d / %d",
 		      (int)hs.ppid, (int)hs.sid, (int)dmn, (int)dm.sid);
@@ -959,7 +979,8 @@ START_TEST(test_daemon_killed_repeatedly)
 	tc_expect(b, EV "MSG pa-one survived$", TC_TIMEOUT);
 	ck_assert_int_eq(lchatd_daemon_pid(d), dmn);
 	kids = count_handlers(d->pid, 0);
-	ck_assert_msg(kids == 1, "the supervisor has %d children, expected the daemon only", kids);
+	ck_assert_msg(kids == supervisor_children(), "the supervisor has %d children, expected "
+		      "the daemon (and the wall process, as root) only", kids);
 	tc_close(a);
 	tc_close(b);
 	lchatd_stop_ok(d);

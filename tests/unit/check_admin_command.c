@@ -144,6 +144,25 @@ START_TEST(hello_protocol_word)
 }
 END_TEST
 
+/* notice --wall [--group G]: the NOTICE line as WALL G|* TEXT. */
+START_TEST(wall_command)
+{
+	char wall[256];
+
+	ck_assert_int_eq(BUILD(AV_NOTICE, "disk", "full", NULL), 0);
+	ck_assert_int_eq(admin_wall_command(out, NULL, wall, sizeof(wall), err, sizeof(err)), 0);
+	ck_assert_str_eq(wall, "WALL * disk full");
+	ck_assert_int_eq(admin_wall_command(out, "staff", wall, sizeof(wall), err, sizeof(err)), 0);
+	ck_assert_str_eq(wall, "WALL staff disk full");
+	ck_assert_int_eq(admin_wall_command(out, "two words", wall, sizeof(wall), err, sizeof(err)), -1);
+	ck_assert_int_eq(admin_wall_command(out, "", wall, sizeof(wall), err, sizeof(err)), -1);
+	ck_assert_int_eq(admin_wall_command(out, "*", wall, sizeof(wall), err, sizeof(err)), -1);
+	ck_assert_int_eq(admin_wall_command("WHO", NULL, wall, sizeof(wall), err, sizeof(err)), -1);
+	ck_assert_int_eq(admin_wall_command(out, NULL, wall, 10, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "too long"));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("admin_command");
@@ -157,6 +176,7 @@ int main(void)
 	tcase_add_test(tc, no_second_command_smuggled);
 	tcase_add_test(tc, too_long_refused);
 	tcase_add_test(tc, hello_protocol_word);
+	tcase_add_test(tc, wall_command);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

@@ -114,6 +114,7 @@ static void assert_defaults(const struct lchat_config *c)
 	ck_assert_int_eq(c->max_unjoined, 64);
 	ck_assert_int_eq(c->max_unjoined_per_uid, 8);
 	ck_assert(!c->log_messages);
+	ck_assert(!c->notice_wall);
 }
 
 START_TEST(test_defaults)
@@ -519,7 +520,7 @@ START_TEST(test_line_numbers_in_installed_conf)
 		config_free(&c);
 		tried++;
 	}
-	ck_assert_int_eq(tried, 16);   /* every option but motd */
+	ck_assert_int_eq(tried, 17);   /* every option but motd */
 }
 END_TEST
 
@@ -592,11 +593,13 @@ START_TEST(test_apply_reload)
 	ck_assert_int_eq(load_text("motd = \"old\"\nrate_limit = 5\n", path, &cur, err), 0);
 	ck_assert_int_eq(load_text("motd = \"new\"\nrate_limit = 9\nlog_messages = true\n"
 				   "socket = \"/tmp/other.sock\"\nhistory = 100\n"
-				   "max_users_per_uid = 400\n", path, &fresh, err), 0);
+				   "max_users_per_uid = 400\nnotice_wall = true\n", path, &fresh, err), 0);
 	ck_assert_int_eq(config_apply_reload(&cur, &fresh, changed, sizeof(changed),
 					     restart, sizeof(restart)), 4);
 	ck_assert_str_eq(changed, "motd,max_users_per_uid,rate_limit,log_messages");
-	ck_assert_str_eq(restart, "socket,history");
+	/* notice_wall needs the wall process, which only a start can make. */
+	ck_assert_str_eq(restart, "socket,history,notice_wall");
+	ck_assert(!cur.notice_wall);
 	ck_assert_str_eq(cur.motd, "new");
 	ck_assert_int_eq(cur.rate_limit, 9);
 	ck_assert(cur.log_messages);
