@@ -712,6 +712,9 @@ static void on_ok(struct session *s, const struct server_line *sl)
 		if (has_seq && seq > s->last_seq)
 			s->last_seq = seq;
 		show_own(s, p);
+		if (p->verb == VERB_PRIV && !has_seq)   /* "OK PRIV waiting LOGIN" */
+			session_status(s, "%s is not in the chat: your message waits for them",
+				       p->target);
 		pending_free(p);
 		s->resend_delay = 0;
 		send_next(s);
@@ -860,6 +863,19 @@ static void on_pong(struct session *s, const struct server_line *sl)
 	}
 }
 
+/* A message that waited for us while we were away (after OK JOIN). */
+static void on_waiting(struct session *s, const struct server_line *sl)
+{
+	if (s->script) {
+		struct buffer b = { 0 };
+		if (render_script_event(&b, sl) == 0)
+			print_line(s, &b, false);
+		buffer_free(&b);
+	} else {
+		display_event(s, sl, false);
+	}
+}
+
 void session_handle_line(struct session *s, const char *line, size_t len)
 {
 	struct server_line sl;
@@ -882,6 +898,14 @@ void session_handle_line(struct session *s, const char *line, size_t len)
 		break;
 	case SL_PONG:
 		on_pong(s, &sl);
+		break;
+	case SL_WAITING:
+		on_waiting(s, &sl);
+		break;
+	case SL_KEPT:
+		session_status(s, sl.rest_len ? "your message mentions %.*s, but cannot wait for "
+			       "them: %.*s" : "%.*s is not in the chat: your message waits for "
+			       "them%.*s", (int)sl.word_len[0], sl.word[0], (int)sl.rest_len, sl.rest);
 		break;
 	default:
 		on_unknown(s, line, len);

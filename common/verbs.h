@@ -31,6 +31,7 @@ enum verb {
 	VERB_SHUTDOWN,
 	VERB_PING,
 	VERB_QUIT,
+	VERB_WAITING,
 	VERB_COUNT
 };
 
