@@ -133,25 +133,28 @@ int waiting_mentions(const struct waiting_ctx *w, enum event_kind kind, const ch
 		     size_t text_len, int64_t ms)
 {
 	char seen[MENTIONS_MAX][LOGIN_MAX + 1];
-	unsigned kept = 0;
+	unsigned looked = 0;
 	size_t pos = 0, n;
 	const char *at;
 
 	if (w->cfg->wait_max <= 0)
 		return 0;
-	while (kept < MENTIONS_MAX && (at = mention_next(text, text_len, &pos, &n))) {
+	/* At most MENTIONS_MAX distinct logins are looked up (each may ask
+	 * the name service): the rest of the message's mentions wait for
+	 * nobody. */
+	while (looked < MENTIONS_MAX && (at = mention_next(text, text_len, &pos, &n))) {
 		char login[LOGIN_MAX + 1], as[NAME_MAX_LEN + 1];
 		memcpy(login, at, n);
 		login[n] = '\0';
 		bool dup = false;
-		for (unsigned i = 0; i < kept; i++)
+		for (unsigned i = 0; i < looked; i++)
 			dup |= strcmp(seen[i], login) == 0;
 		if (dup)
 			continue;
+		memcpy(seen[looked++], login, n + 1);
 		enum reply_code rc = keep(w, login, kind, text, text_len, ms, as);
 		if (rc == CODE_NO_SUCH_USER || rc == CODE_ALREADY_JOINED)
 			continue;      /* a word, or someone who reads it now */
-		memcpy(seen[kept++], login, n + 1);
 		if (line_kept(w->out, login, rc, rc == CODE_OK ? "" : why_not(rc, w)) < 0)
 			return -1;
 	}

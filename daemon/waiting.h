@@ -29,8 +29,8 @@ struct waiting_ctx {
 	struct buffer *out;
 };
 
-/* Most mentions of one public message that are kept: a message cannot
- * fill many queues at once. */
+/* Most distinct "@login"s of one public message that are looked up (and
+ * kept): a message can neither fill many queues nor cost many lookups. */
 #define MENTIONS_MAX 5
 
 /* PRIV LOGIN TEXT for a name no member has: if LOGIN (login_len bytes) is

@@ -295,6 +295,33 @@ START_TEST(test_private_text_scrubbed)
 }
 END_TEST
 
+/* wait_total bounds the store: once it is full, a PRIV is refused with
+ * storage (the sender knows it was not kept) and a mention says so in its
+ * KEPT line; nothing kept before is lost. */
+START_TEST(test_store_full_refuses)
+{
+	struct lchatd *d = lchatd_start(CONF "wait_total = 2\n");
+	struct tclient *a = tc_connect(d->sock);
+
+	tc_join(a, "alice");
+	for (int i = 1; i <= 2; i++) {
+		tc_send(a, "PRIV nobody kept %d", i);
+		tc_expect_past_events(a, "OK PRIV waiting nobody$", TC_TIMEOUT);
+	}
+	tc_send(a, "PRIV nobody not kept");
+	tc_expect_past_events(a, "ERR storage ", TC_TIMEOUT);
+	tc_send(a, "SAY @nobody nor this");
+	tc_ack(a, "SAY");
+	tc_expect(a, "KEPT nobody storage ", TC_TIMEOUT);
+	char *out = nobody_joins(d);
+	ck_assert_msg(count_lines(out, "WAITING-PRIV alice root kept [12]$") == 2 &&
+		      count_lines(out, "WAITING") == 2, "nobody's output: %s", out);
+	free(out);
+	tc_close(a);
+	lchatd_stop_ok(d);
+}
+END_TEST
+
 int main(void)
 {
 	const struct harness_case cases[] = {
@@ -305,6 +332,7 @@ int main(void)
 		{ "wait_expires", test_wait_expires, 60 },
 		{ "mention_waits", test_mention_waits, 60 },
 		{ "private_text_scrubbed", test_private_text_scrubbed, 60 },
+		{ "store_full_refuses", test_store_full_refuses, 60 },
 	};
 	return harness_run(harness_suite("waiting", cases, HARNESS_NCASES(cases)));
 }
