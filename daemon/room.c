@@ -286,6 +286,11 @@ uint64_t room_append_locked(struct room *r, const struct room_event *ev)
 		rec->origin_uid = rec->target_uid = 0;
 		text_len = 16;
 	}
+	/* What a longer line that lived here left behind it (the text of a
+	 * private message, say) goes: the file keeps only the lines it holds. */
+	size_t old = rec->len < cap ? rec->len : cap;
+	if (old > n)
+		memset(rec->line + n, 0, old - n);
 	/* The text is the line's last field, before its "\n". */
 	rec->text_len = (uint32_t)text_len;
 	rec->text_off = (uint32_t)(n - 1 - text_len);

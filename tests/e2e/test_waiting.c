@@ -295,6 +295,36 @@ START_TEST(test_private_text_scrubbed)
 }
 END_TEST
 
+/* A private message's record reused by a shorter event: the old text's
+ * tail must not stay behind the new line (private_keep would never reach
+ * it: the record is no longer that message). */
+START_TEST(test_private_tail_not_left_behind)
+{
+	struct lchatd *d = lchatd_start(CONF "history = 16\nbacklog = 0\n");
+	struct tclient *a = tc_connect(d->sock), *b = tc_connect(d->sock);
+	char path[PATH_MAX];
+	size_t len;
+
+	tc_join(a, "alice");
+	tc_join(b, "bob");
+	tc_send(a, "PRIV bob %s", "a rather long private message that ends with tail-words-4711");
+	tc_ack(a, "PRIV");
+	tc_expect_skip(b, "EV .* PRIV alice .*tail-words-4711$", TC_TIMEOUT);
+	for (int i = 0; i < 20; i++) {    /* the ring of 16 turns over */
+		tc_send(a, "SAY x");
+		tc_ack(a, "SAY");
+	}
+	snprintf(path, sizeof(path), "%s/room", d->state);
+	char *room = file_bytes(path, &len);
+	ck_assert_msg(!has_bytes(room, len, "tail-words-4711"),
+		      "the private text is still in the room file");
+	free(room);
+	tc_close(a);
+	tc_close(b);
+	lchatd_stop_ok(d);
+}
+END_TEST
+
 /* wait_total bounds the store: once it is full, a PRIV is refused with
  * storage (the sender knows it was not kept) and a mention says so in its
  * KEPT line; nothing kept before is lost. */
@@ -333,6 +363,7 @@ int main(void)
 		{ "mention_waits", test_mention_waits, 60 },
 		{ "private_text_scrubbed", test_private_text_scrubbed, 60 },
 		{ "store_full_refuses", test_store_full_refuses, 60 },
+		{ "private_tail_not_left_behind", test_private_tail_not_left_behind, 60 },
 	};
 	return harness_run(harness_suite("waiting", cases, HARNESS_NCASES(cases)));
 }
