@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -352,6 +353,42 @@ START_TEST(test_store_full_refuses)
 }
 END_TEST
 
+/* lchatd may write no file larger than 32 MiB (a disk with that much
+ * room): the room fits, a store of wait_total = 100000 does not. */
+static void with_small_disk(const struct lchatd *d, void *arg)
+{
+	struct rlimit rl = { 32 << 20, 32 << 20 };
+
+	(void)d;
+	(void)arg;
+	if (signal(SIGXFSZ, SIG_IGN) == SIG_ERR || setrlimit(RLIMIT_FSIZE, &rl) < 0)
+		_exit(2);
+}
+
+/* The store cannot be allocated at start (a full disk): the daemon runs
+ * without it and says so, and every message that would wait is refused
+ * to its sender, ERR storage or KEPT ... storage: none is taken and lost. */
+START_TEST(test_store_unallocatable_refuses)
+{
+	lchatd_set_exec_hook(with_small_disk, NULL);
+	struct lchatd *d = lchatd_start(CONF "wait_total = 100000\n");
+	lchatd_set_exec_hook(NULL, NULL);
+	struct tclient *a = tc_connect(d->sock);
+
+	ck_assert(lchatd_log_has(d, "waiting messages cannot be kept: .*/waiting: ", TC_TIMEOUT));
+	tc_join(a, "alice");
+	tc_send(a, "PRIV nobody lost?");
+	tc_expect_past_events(a, "ERR storage ", TC_TIMEOUT);
+	tc_send(a, "SAY @nobody lost?");
+	tc_ack(a, "SAY");
+	tc_expect(a, "KEPT nobody storage ", TC_TIMEOUT);
+	tc_send(a, "WAITING");
+	tc_expect(a, "OK WAITING 0$", TC_TIMEOUT);
+	tc_close(a);
+	lchatd_stop_ok(d);
+}
+END_TEST
+
 int main(void)
 {
 	const struct harness_case cases[] = {
@@ -364,6 +401,7 @@ int main(void)
 		{ "private_text_scrubbed", test_private_text_scrubbed, 60 },
 		{ "store_full_refuses", test_store_full_refuses, 60 },
 		{ "private_tail_not_left_behind", test_private_tail_not_left_behind, 60 },
+		{ "store_unallocatable_refuses", test_store_unallocatable_refuses, 60 },
 	};
 	return harness_run(harness_suite("waiting", cases, HARNESS_NCASES(cases)));
 }

@@ -6,7 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check_main.h"
@@ -150,6 +153,39 @@ START_TEST(test_store_kept_and_carried_over)
 }
 END_TEST
 
+/* The new file of another size cannot be written (a full disk: here a
+ * file size limit): the open fails, and the old file and its messages are
+ * as they were, no temporary file left. */
+START_TEST(test_store_carry_over_fails_safely)
+{
+	struct waitbox w;
+	char err[256], tmp[160];
+	int status;
+
+	ck_assert_int_eq(waitbox_open(&w, path, 4, 64, err, sizeof(err)), 0);
+	ck_assert_int_eq(add(&w, 7, "precious", 1000, 9), CODE_OK);
+	waitbox_close(&w);
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct rlimit rl = { 64 << 10, 64 << 10 };
+		signal(SIGXFSZ, SIG_IGN);
+		if (setrlimit(RLIMIT_FSIZE, &rl) < 0)
+			_exit(3);
+		_exit(waitbox_open(&w, path, 1000, 1024, err, sizeof(err)) == -1 ? 0 : 1);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %d", status);
+	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	ck_assert_int_eq(access(tmp, F_OK), -1);
+	ck_assert_int_eq(waitbox_open(&w, path, 4, 64, err, sizeof(err)), 0);
+	taken[0] = '\0';
+	ck_assert_uint_eq(waitbox_take_locked(&w, 7, take_one, NULL), 1);
+	ck_assert_str_eq(taken, "precious");
+	waitbox_close(&w);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("waiting");
@@ -159,6 +195,7 @@ int main(void)
 	tcase_add_test(tc, test_mention_rule);
 	tcase_add_test(tc, test_store_bounds_and_order);
 	tcase_add_test(tc, test_store_kept_and_carried_over);
+	tcase_add_test(tc, test_store_carry_over_fails_safely);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
