@@ -56,18 +56,22 @@ static bool in_room_locked(struct room *r, uid_t uid, char name[NAME_MAX_LEN + 1
 }
 
 /* Keep one message for the account `login`, if it exists and is not in
- * the chat. Returns CODE_OK (kept), CODE_NO_SUCH_USER (no such account,
- * or it is the sender's own), CODE_ALREADY_JOINED (it is in the chat, as
- * `as`), CODE_WAIT_FULL or CODE_STORAGE. */
+ * the chat. Returns CODE_OK (kept), CODE_NO_SUCH_USER (no such account),
+ * CODE_ALREADY_JOINED (it is in the chat, as `as`: the sender's own
+ * account always is), CODE_WAIT_FULL or CODE_STORAGE. */
 static enum reply_code keep(const struct waiting_ctx *w, const char *login, enum event_kind kind,
 			    const char *text, size_t text_len, int64_t ms, char as[NAME_MAX_LEN + 1])
 {
 	uid_t to;
 
+	if (!account_uid(login, &to))
+		return CODE_NO_SUCH_USER;
+	if (to == w->uid) {          /* the sender's own: it is in the chat */
+		text_printf(as, NAME_MAX_LEN + 1, "%s", w->name);
+		return CODE_ALREADY_JOINED;
+	}
 	if (w->cfg->wait_max <= 0 || !w->box->hdr)
 		return CODE_STORAGE;
-	if (!account_uid(login, &to) || to == w->uid)
-		return CODE_NO_SUCH_USER;
 	struct wait_msg m = {
 		.to_uid = to, .from_uid = w->uid, .kind = kind, .ms = ms,
 		.from_name = w->name, .from_login = w->login, .text = text, .text_len = text_len,

@@ -106,9 +106,12 @@ START_TEST(test_priv_waits_for_absent_login)
 	tc_join(a, "alice");
 	tc_send(a, "PRIV nobody see you at five");
 	tc_expect_past_events(a, "OK PRIV waiting nobody$", TC_TIMEOUT);
-	/* An unknown login is still refused. */
+	/* An unknown login is still refused, and so is one's own login (one
+	 * is in the chat), saying as whom. */
 	tc_send(a, "PRIV no-such-login-here hello");
 	tc_expect_past_events(a, "ERR no-such-user ", TC_TIMEOUT);
+	tc_send(a, "PRIV root hello");
+	tc_expect_past_events(a, "ERR no-such-user .*root is in it as alice$", TC_TIMEOUT);
 
 	snprintf(path, sizeof(path), "%s/waiting", d->state);
 	ck_assert_int_eq(stat(path, &st), 0);
