@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "checkwait.h"
 #include "config.h"
 #include "peercheck.h"
 #include "run.h"
@@ -41,6 +42,8 @@ static void usage(FILE *f)
 		"  -l, --listen        scripting mode: stay after the end of stdin\n"
 		"      --paste-lines N a paste of more than N lines asks first (default %d)\n"
 		"      --no-status     no status row above the input line\n"
+		"      --check         say how many messages wait for you, and quit\n"
+		"                      (for a login script; quiet if none, or no lchatd)\n"
 		"  -h, --help          this help\n"
 		"  -V, --version       the version\n"
 		"\n"
@@ -108,7 +111,7 @@ static bool colour_wanted(void)
 }
 
 /* getopt_long's value for the options without a short form. */
-enum { OPT_PASTE_LINES = 256, OPT_NO_STATUS };
+enum { OPT_PASTE_LINES = 256, OPT_NO_STATUS, OPT_CHECK };
 
 int main(int argc, char **argv)
 {
@@ -121,6 +124,7 @@ int main(int argc, char **argv)
 		{ "listen", no_argument, NULL, 'l' },
 		{ "paste-lines", required_argument, NULL, OPT_PASTE_LINES },
 		{ "no-status", no_argument, NULL, OPT_NO_STATUS },
+		{ "check", no_argument, NULL, OPT_CHECK },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -128,6 +132,7 @@ int main(int argc, char **argv)
 	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGWINCH };
 	const char *sock_opt = NULL, *conf = LCHAT_DEFAULT_CONFIG, *name = NULL;
 	bool conf_given = false, no_history = false, listen = false, interactive, status = true;
+	bool check = false;
 	enum bell_mode bell = BELL_MENTIONS;
 	char *sock = NULL;
 	struct session s;
@@ -161,6 +166,7 @@ int main(int argc, char **argv)
 			}
 			break;
 		case OPT_NO_STATUS: status = false; break;
+		case OPT_CHECK: check = true; break;
 		case 'h': usage(stdout); return EXIT_OK;
 		case 'V': printf("lchat %s (protocol %s/%d)\n", LCHAT_VERSION, PROTO_NAME,
 				 PROTO_VERSION); return EXIT_OK;
@@ -179,6 +185,13 @@ int main(int argc, char **argv)
 	rc = find_socket(sock_opt, conf, conf_given, &sock);
 	if (rc)
 		return rc;
+	if (check) {
+		struct peer_trust trust;
+		peer_trust_load(&trust, conf);
+		rc = ignore_sigpipe() < 0 ? EXIT_RUNTIME : check_waiting(sock, &trust);
+		free(sock);
+		return rc;
+	}
 	if (ignore_sigpipe() < 0 || (sigfd = signalfd_for(SIG_BLOCK, sigs, sizeof(sigs) / sizeof(sigs[0]))) < 0) {
 		fprintf(stderr, "lchat: %s\n", strerror(errno));
 		free(sock);

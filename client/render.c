@@ -199,6 +199,9 @@ int render_event(struct buffer *out, const struct server_line *sl,
 	bool mention = false;
 	int r = begin(out, sl->ms, o);
 
+	/* A message kept while we were away: its own time, and marked. */
+	if (sl->type == SL_WAITING)
+		r |= put(out, "[waiting] ");
 	*flags = 0;
 	if ((sl->kind == EV_MSG || sl->kind == EV_ACTION || sl->kind == EV_PRIV) &&
 	    text_mentions(text, tlen, o->self))
@@ -345,7 +348,7 @@ int render_script_event(struct buffer *out, const struct server_line *sl)
 {
 	int r = put_iso(out, sl->ms);
 
-	r |= put(out, " ");
+	r |= put(out, sl->type == SL_WAITING ? " WAITING-" : " ");
 	r |= put(out, event_kind_name(sl->kind));
 	for (int i = 0; i < 3; i++) {
 		if (!sl->word[i])

@@ -144,6 +144,7 @@ void session_free(struct session *s)
 	linebuf_free(&s->in);
 	buffer_free(&s->out);
 	buffer_free(&s->who);
+	buffer_free(&s->waited);
 	namelist_free(&s->who_names);
 	namelist_free(&s->members);
 	display_free(&s->disp);
@@ -413,6 +414,48 @@ static void show_own(struct session *s, struct pending *p)
 	buffer_free(&b);
 }
 
+/* A message that waited for us while we were away. It comes after OK JOIN,
+ * before the history; the interactive mode shows it after the history
+ * ("-- end of history --"), where it is not scrolled away by it. */
+static void show_waiting(struct session *s, const struct server_line *sl)
+{
+	if (s->script) {
+		struct buffer b = { 0 };
+		if (render_script_event(&b, sl) == 0)
+			print_line(s, &b, false);
+		buffer_free(&b);
+	} else {
+		display_event(s, sl, false);
+	}
+}
+
+static void on_waiting(struct session *s, const struct server_line *sl, const char *line,
+		       size_t len)
+{
+	if (!s->script && s->syncing && buffer_append(&s->waited, line, len) == 0 &&
+	    buffer_append(&s->waited, "\n", 1) == 0)
+		return;
+	show_waiting(s, sl);
+}
+
+/* The WAITING lines held during the sync. */
+static void show_waited(struct session *s)
+{
+	const char *p = s->waited.data + s->waited.off;
+	const char *e = p + buffer_pending(&s->waited);
+
+	while (p < e) {
+		const char *nl = memchr(p, '\n', (size_t)(e - p));
+		struct server_line sl;
+		if (!nl)
+			break;
+		if (proto_parse_server_line(p, (size_t)(nl - p), &sl))
+			show_waiting(s, &sl);
+		p = nl + 1;
+	}
+	s->waited.off = s->waited.len = 0;
+}
+
 static void sync_done(struct session *s)
 {
 	struct buffer b = { 0 };
@@ -430,6 +473,7 @@ static void sync_done(struct session *s)
 			sep = "end of history";
 		if (sep && render_separator(&b, sep, &s->ropts) == 0)
 			print_line(s, &b, false);
+		show_waited(s);
 		if (s->resuming && !s->history_shown)
 			session_status(s, "back in the room as %s; nothing was missed", s->name);
 		else if (s->resuming)
@@ -712,6 +756,9 @@ static void on_ok(struct session *s, const struct server_line *sl)
 		if (has_seq && seq > s->last_seq)
 			s->last_seq = seq;
 		show_own(s, p);
+		if (p->verb == VERB_PRIV && !has_seq)   /* "OK PRIV waiting LOGIN" */
+			session_status(s, "%s is not in the chat: your message waits for them",
+				       p->target);
 		pending_free(p);
 		s->resend_delay = 0;
 		send_next(s);
@@ -882,6 +929,14 @@ void session_handle_line(struct session *s, const char *line, size_t len)
 		break;
 	case SL_PONG:
 		on_pong(s, &sl);
+		break;
+	case SL_WAITING:
+		on_waiting(s, &sl, line, len);
+		break;
+	case SL_KEPT:
+		session_status(s, sl.rest_len ? "your message mentions %.*s, but cannot wait for "
+			       "them: %.*s" : "%.*s is not in the chat: your message waits for "
+			       "them%.*s", (int)sl.word_len[0], sl.word[0], (int)sl.rest_len, sl.rest);
 		break;
 	default:
 		on_unknown(s, line, len);

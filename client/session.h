@@ -100,6 +100,8 @@ struct session {
 	char *quit_reason;
 	struct paste_batch held; /* a paste or long message being asked about */
 	unsigned paste_ask;      /* a paste of more lines asks first */
+	struct buffer waited;    /* interactive: WAITING lines that came during
+				  * the sync, shown after the history */
 	struct buffer who;       /* WHO rows until OK WHO */
 	unsigned who_rows;
 	unsigned who_quiet;      /* our own WHOs not answered yet: not printed */

@@ -33,6 +33,7 @@ static const struct {
 	[CODE_NOT_BANNED] = { "not-banned", false },
 	[CODE_BAD_CONFIG] = { "bad-config", false },
 	[CODE_STORAGE] = { "storage", true },
+	[CODE_WAIT_FULL] = { "wait-full", false },
 	[CODE_KICKED] = { "kicked", false },
 	[CODE_BANNED] = { "banned", false },
 	[CODE_LAGGED] = { "lagged", true },

@@ -39,6 +39,7 @@ enum reply_code {
 	CODE_NOT_BANNED,
 	CODE_BAD_CONFIG,
 	CODE_STORAGE,           /* a change could not be saved (disk full...) */
+	CODE_WAIT_FULL,         /* as many messages wait for someone as may */
 	/* the end of a connection (BYE) */
 	CODE_KICKED,
 	CODE_BANNED,

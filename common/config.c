@@ -5,6 +5,7 @@
  * Not thread-safe: libconfuse's lexer is global state. */
 #include "config.h"
 #include "cut.h"
+#include "duration.h"
 #include "protocol.h"
 
 #include <confuse.h>
@@ -41,6 +42,7 @@ struct int_opt {
 	long def, min, max;
 	size_t off;
 	bool runtime;
+	bool duration;   /* written as a duration (duration.h), kept in seconds */
 };
 
 struct bool_opt {
@@ -56,7 +58,10 @@ static str_check_fn check_socket, check_abs_path, check_nonempty, check_motd;
 #define STR_OPT(f, def, check, rt, cl) \
 	{ #f, def, offsetof(struct lchat_config, f), check, rt, cl }
 #define INT_OPT(f, def, min, max, rt) \
-	{ #f, def, min, max, offsetof(struct lchat_config, f), rt }
+	{ #f, def, min, max, offsetof(struct lchat_config, f), rt, false }
+/* A duration in seconds, written in duration.h's grammar ("14d"); 0: no end. */
+#define DUR_OPT(f, def, rt) \
+	{ #f, def, 0, DURATION_MAX_S, offsetof(struct lchat_config, f), rt, true }
 #define BOOL_OPT(f, def, rt) \
 	{ #f, def, offsetof(struct lchat_config, f), rt }
 #define RELOAD true
@@ -84,6 +89,10 @@ static const struct int_opt int_opts[] = {
 	INT_OPT(join_timeout, 60, 1, 3600, RELOAD),
 	INT_OPT(max_unjoined, 64, 1, 100000, RELOAD),		/* with max_users: the lower */
 	INT_OPT(max_unjoined_per_uid, 8, 1, 100000, RELOAD),	/* the same */
+	INT_OPT(wait_max, 20, 0, 1000, RELOAD),		/* 0: no message waits */
+	INT_OPT(wait_total, 1000, 1, 100000, RESTART),		/* sizes the waiting file */
+	DUR_OPT(wait_keep, 14 * 86400, RELOAD),
+	DUR_OPT(private_keep, 86400, RELOAD),
 };
 
 static const struct bool_opt bool_opts[] = {
@@ -366,6 +375,16 @@ static int parse_int(cfg_t *c, cfg_opt_t *opt, const char *val, void *result)
 
 	if (not_checked(false)) {
 		*(long *)result = o->def;
+		return 0;
+	}
+	if (o->duration) {
+		int64_t secs;
+		if (!duration_parse(val, &secs)) {
+			cfg_error(c, "%s must be a duration such as 90s, 10m, 2h, 14d or 0, not \"%s\"",
+				  o->name, val);
+			return -1;
+		}
+		*(long *)result = (long)secs;
 		return 0;
 	}
 	if (*digits < '0' || *digits > '9') {

@@ -26,6 +26,11 @@ struct lchat_config {
 	long join_timeout;       /* seconds a connection may take to join */
 	long max_unjoined;       /* connections at once that have not joined */
 	long max_unjoined_per_uid; /* the same, from one uid */
+	long wait_max;           /* messages that may wait for one account; 0: none */
+	long wait_total;         /* messages that may wait in all (the file's size) */
+	long wait_keep;          /* seconds a waiting message is kept; 0: no end */
+	long private_keep;       /* seconds a private message's text stays in the
+				  * history; 0: as long as the history holds it */
 	bool log_messages;       /* log message text (off: only who and when) */
 	bool notice_wall;        /* every NOTICE goes to the terminals too */
 	char *path;              /* the file it was loaded from, or NULL */

@@ -17,6 +17,7 @@ static const char *const line_words[SL_COUNT] = {
 	[SL_UNKNOWN] = "", [SL_HELLO] = "HELLO", [SL_EVENT] = "EV", [SL_OK] = "OK",
 	[SL_ERR] = "ERR", [SL_BYE] = "BYE", [SL_MOTD] = "MOTD", [SL_WHO] = "WHO",
 	[SL_PONG] = "PONG", [SL_STATUS] = "STATUS", [SL_SANCTION] = "SANCTION",
+	[SL_WAITING] = "WAITING", [SL_KEPT] = "KEPT",
 };
 
 const char *server_line_word(enum server_line_type t)
@@ -244,6 +245,45 @@ int line_who(struct buffer *out, const char *name, const char *login, int64_t id
 				  name, login, idle_s, joined_ms);
 }
 
+int line_waiting(struct buffer *out, int64_t ms, enum event_kind kind, const char *name,
+		 const char *login, const char *text, size_t text_len)
+{
+	return buffer_printf_line(out, "%s %" PRId64 " %s %s %s %.*s", line_words[SL_WAITING], ms,
+				  event_kind_name(kind), name, login, (int)text_len, text);
+}
+
+int line_kept(struct buffer *out, const char *login, enum reply_code c, const char *text)
+{
+	if (c == CODE_OK)
+		return buffer_printf_line(out, "%s %s", line_words[SL_KEPT], login);
+	return buffer_printf_line(out, "%s %s %s %s", line_words[SL_KEPT], login, code_word(c),
+				  text);
+}
+
+/* "ms kind name login text" of a WAITING line. */
+static bool parse_waiting(const char *p, const char *e, struct server_line *sl)
+{
+	size_t n;
+	const char *w = proto_next_word(&p, e, &n);
+
+	if (!proto_parse_i64(w, n, &sl->ms))
+		return false;
+	w = proto_next_word(&p, e, &n);
+	sl->kind = kind_from(w, n);
+	if (sl->kind != EV_PRIV && sl->kind != EV_MSG && sl->kind != EV_ACTION)
+		return false;
+	for (int i = 0; i < 2; i++) {
+		if (p >= e)
+			return false;
+		sl->word[i] = proto_next_word(&p, e, &sl->word_len[i]);
+		if (sl->word_len[i] == 0)
+			return false;
+	}
+	sl->rest = p;
+	sl->rest_len = (size_t)(e - p);
+	return true;
+}
+
 /* ---- parsing -------------------------------------------------------- */
 
 bool proto_parse_server_line(const char *line, size_t len, struct server_line *sl)
@@ -262,7 +302,10 @@ bool proto_parse_server_line(const char *line, size_t len, struct server_line *s
 		return false;
 	case SL_EVENT:
 		return parse_event(p, e, sl);
+	case SL_WAITING:
+		return parse_waiting(p, e, sl);
 	case SL_OK: case SL_ERR: case SL_BYE: case SL_HELLO: case SL_STATUS: case SL_SANCTION:
+	case SL_KEPT:
 		if (p >= e)
 			return false;
 		sl->word[0] = proto_next_word(&p, e, &sl->word_len[0]);

@@ -32,6 +32,8 @@ enum server_line_type {
 	SL_PONG,       /* PONG [token] */
 	SL_STATUS,     /* control: STATUS key value (reply.h) */
 	SL_SANCTION,   /* control: SANCTION kind login uid left [reason] */
+	SL_WAITING,    /* WAITING ms kind name login text: a message that waited */
+	SL_KEPT,       /* KEPT login [code text]: a mention kept, or why not */
 	SL_COUNT
 };
 const char *server_line_word(enum server_line_type t);
@@ -107,6 +109,15 @@ int line_motd(struct buffer *out, const char *text);
 int line_who(struct buffer *out, const char *name, const char *login, int64_t idle_s,
 	     int64_t joined_ms);
 
+/* "WAITING ms kind name login text": a message kept for the member while
+ * it was away (kind: PRIV, or MSG/ACTION for a public message that
+ * mentioned it), sent at the time ms by `name` (login `login`). */
+int line_waiting(struct buffer *out, int64_t ms, enum event_kind kind, const char *name,
+		 const char *login, const char *text, size_t text_len);
+/* "KEPT login" (the sender's public message mentioned login and waits for
+ * it), or "KEPT login code text" (it mentioned login but cannot wait). */
+int line_kept(struct buffer *out, const char *login, enum reply_code c, const char *text);
+
 /* ---- parsing server lines (clients, tests, admin) -------------------- */
 
 struct server_line {
@@ -124,7 +135,9 @@ struct server_line {
 	 * event: word[0] = name (or NULL for NOTICE; NICK: the old name),
 	 * word[1] = login, word[2] = reason (NICK: the new name); rest = text. For OK: word[0] = verb, rest = the
 	 * remainder. For ERR/BYE: word[0] = code, rest = text. For
-	 * STATUS and SANCTION: word[0] = the first word, rest = the rest. */
+	 * STATUS and SANCTION: word[0] = the first word, rest = the rest. For
+	 * WAITING: ms, kind, word[0] = name, word[1] = login, rest = text.
+	 * For KEPT: word[0] = login, rest = "" or "code text". */
 	const char *word[3];
 	size_t word_len[3];
 	const char *rest;

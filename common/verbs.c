@@ -37,6 +37,7 @@ static const struct verb_row {
 	[VERB_SHUTDOWN] = { "SHUTDOWN", "[MESSAGE]", SOCK_CONTROL, false },
 	[VERB_PING] = { "PING", "[TOKEN]", BOTH, false },
 	[VERB_QUIT] = { "QUIT", "[REASON]", BOTH, false },
+	[VERB_WAITING] = { "WAITING", "", SOCK_USER, false },
 };
 
 const char *verb_name(enum verb v)

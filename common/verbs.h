@@ -32,6 +32,7 @@ enum verb {
 	VERB_SHUTDOWN,
 	VERB_PING,
 	VERB_QUIT,
+	VERB_WAITING,
 	VERB_COUNT
 };
 

@@ -53,6 +53,7 @@
 #include "sockets.h"
 #include "util.h"
 #include "version.h"
+#include "waitbox.h"
 #include "wake.h"
 
 /* Connections accepted per loop turn, so signals and control stay served. */
@@ -64,6 +65,8 @@ struct daemon {
 	struct lchat_config *cfg;
 	struct room room;
 	struct sanctions sanctions;
+	struct waitbox wait;     /* messages that wait (waitbox.h) */
+	int64_t next_sweep_ms;   /* expire waiting messages, scrub private text */
 	struct control *control;
 	int listen_fd;
 	int sigfd;
@@ -185,6 +188,7 @@ static void start_handler(struct daemon *d, int fd, const struct ucred *cred)
 		struct handler_args a = {
 			.room = &d->room, .cfg = d->cfg, .fd = fd, .slot = (uint32_t)slot,
 			.uid = cred->uid, .daemon_pid = d->self, .notify_fd = d->room.notify_fd,
+			.wait = &d->wait,
 		};
 		handler_main(&a);
 	}
@@ -567,10 +571,51 @@ static void expire_sanctions(struct daemon *d)
 		sanctions_save(&d->sanctions);
 }
 
+/* Keep private things no longer than the configuration says (docs/
+ * protocol.md, "Who can ever see what"): delete waiting messages older
+ * than wait_keep, and zero the text of private messages in the history
+ * older than private_keep. Runs when the oldest of them is due, and at
+ * least once a minute (a message a handler keeps meanwhile is due no
+ * sooner than its keep from now). */
+static int64_t min_i64(int64_t a, int64_t b)
+{
+	return a < b ? a : b;
+}
+
+static void sweep_private(struct daemon *d)
+{
+	int64_t now = now_ms(), next = now + 60000, oldest;
+	long wkeep = d->cfg->wait_keep, pkeep = d->cfg->private_keep;
+
+	if (now < d->next_sweep_ms)
+		return;
+	room_lock(&d->room);
+	unsigned expired = wkeep > 0 ? waitbox_expire_locked(&d->wait, now - wkeep * 1000LL,
+							       &oldest) : 0;
+	/* The oldest left is due at its time + keep; one kept after this
+	 * sweep, no sooner than now + keep. */
+	if (wkeep > 0)
+		next = min_i64(next, (oldest ? oldest : now) + wkeep * 1000LL);
+	unsigned scrubbed = pkeep > 0 ? room_scrub_private_locked(&d->room, now - pkeep * 1000LL,
+								  &oldest) : 0;
+	if (pkeep > 0)
+		next = min_i64(next, (oldest ? oldest : now) + pkeep * 1000LL);
+	room_unlock(&d->room);
+	d->next_sweep_ms = next;
+	if (expired)
+		log_msg(LOG_INFO, "waiting: %u message%s older than wait_keep deleted", expired,
+			expired == 1 ? "" : "s");
+	if (scrubbed)
+		log_msg(LOG_INFO, "history: the text of %u private message%s older than "
+			"private_keep erased", scrubbed, scrubbed == 1 ? "" : "s");
+}
+
 static int loop_timeout(struct daemon *d)
 {
 	int64_t next = sanctions_next_end(&d->sanctions);
 
+	if (d->next_sweep_ms && (next == 0 || d->next_sweep_ms < next))
+		next = d->next_sweep_ms;
 	if (next == 0)
 		return -1;
 	int64_t left = next - now_ms();
@@ -636,6 +681,11 @@ static int setup(struct daemon *d, int ready_fd)
 		report(ready_fd, "%s", err);
 		return -1;
 	}
+	/* Without its store, messages do not wait: senders are told so. */
+	text_printf(path, sizeof(path), "%s/waiting", cfg->state_dir);
+	if (waitbox_open(&d->wait, path, (uint32_t)cfg->wait_total, (uint32_t)cfg->max_line,
+			 err, sizeof(err)) < 0)
+		log_msg(LOG_ERR, "waiting messages cannot be kept: %s", err);
 	if (start_writer(d) < 0) {
 		report(ready_fd, "starting the fan-out writer: %s", strerror(errno));
 		return -1;
@@ -694,6 +744,7 @@ int daemon_main(struct lchat_config *cfg, int ready_fd, unsigned restarts, int64
 	d.lchatd_started_ms = started_ms;
 	d.restarts = restarts;
 	d.listen_fd = d.reserve_fd = -1;
+	d.next_sweep_ms = 1;   /* at once */
 	proctitle_set("lchatd: daemon");
 	if (chdir("/") < 0 || setup(&d, ready_fd) < 0)
 		return 1;
@@ -750,6 +801,7 @@ int daemon_main(struct lchat_config *cfg, int ready_fd, unsigned restarts, int64
 			accept_users(&d);
 		control_handle(d.control, pfd + 3, nc);
 		expire_sanctions(&d);
+		sweep_private(&d);
 		if (d.stop_requested) {
 			/* The supervisor stops too, so no new daemon starts. */
 			kill(getppid(), SIGTERM);
@@ -764,6 +816,7 @@ int daemon_main(struct lchat_config *cfg, int ready_fd, unsigned restarts, int64
 	conns_free(d.conns);
 	outq_unmap(d.room.outq, d.room.max_users);
 	room_close(&d.room);
+	waitbox_close(&d.wait);
 	close(d.sigfd);
 	close(d.fanout_sock);
 	if (d.reserve_fd >= 0)

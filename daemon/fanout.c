@@ -375,6 +375,8 @@ static bool add_event(struct fanout *f, uint32_t i, uint64_t seq)
 		}
 		return true;
 	}
+	if (info.scrubbed)
+		return true;    /* a private message past private_keep */
 	if (info.target && seq < m->join_seq) {
 		/* Replayed: a uid compare first, the key only when it is ours. */
 		if (info.target_uid != m->uid || strcmp(info.target_key, m->key) != 0)

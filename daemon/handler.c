@@ -39,6 +39,7 @@
 #include "protocol.h"
 #include "sanitize.h"
 #include "util.h"
+#include "waiting.h"
 #include "wake.h"
 
 /* How long the writer may take to send a closing connection's last lines
@@ -72,6 +73,7 @@ struct handler {
 	uint64_t behind_max;    /* BEHIND_MAX, or less in a short log */
 	struct linebuf in;
 	struct buffer out;      /* replies not yet in the queue */
+	struct waitbox *wait;   /* messages that wait (waitbox.h) */
 };
 
 /* Queue one reply line (lines.h); a handler out of memory closes the
@@ -347,6 +349,15 @@ static bool refused_muted(struct handler *h, int64_t now, const char *only_as)
 	return true;
 }
 
+/* What waiting.h needs of the handler. */
+static struct waiting_ctx waiting_of(struct handler *h)
+{
+	return (struct waiting_ctx){
+		.room = h->room, .box = h->wait, .cfg = h->cfg, .uid = h->uid,
+		.name = h->joined ? h->me->name : h->login, .login = h->login, .out = &h->out,
+	};
+}
+
 static void cmd_join(struct handler *h, const struct command *c)
 {
 	char name[NAME_MAX_LEN + 1];
@@ -414,6 +425,9 @@ static void cmd_join(struct handler *h, const struct command *c)
 		start = last + 1 < seq ? last + 1 : seq;
 	reply(h, line_ok(&h->out, VERB_JOIN, "%s %" PRIu64, name, seq));
 	send_motd(h);
+	/* Messages that waited for us, after the MOTD and before the log. */
+	struct waiting_ctx w = waiting_of(h);
+	reply(h, waiting_deliver(&w) < 0 ? -1 : 0);
 	flush_replies(h);
 	atomic_store(&h->me->join_seq, seq);
 	atomic_store(&h->me->cursor, start > oldest ? start : oldest);
@@ -460,9 +474,11 @@ static void cmd_message(struct handler *h, const struct command *c)
 		target[c->arg_len] = '\0';
 		int t = room_find_locked(r, target);
 		if (t < 0) {
+			/* No member of that name: a login's message may wait. */
 			room_unlock(r);
-			reply(h, line_err(&h->out, CODE_NO_SUCH_USER, "nobody called %s is in the room",
-					  name_check_syntax(target, c->arg_len) == NAME_OK ? target : "that"));
+			struct waiting_ctx w = waiting_of(h);
+			reply(h, waiting_priv(&w, c->arg, c->arg_len, c->text, c->text_len, now));
+			atomic_store(&h->me->active_ms, now);
 			return;
 		}
 		ev.target = (uint32_t)t + 1;
@@ -476,6 +492,10 @@ static void cmd_message(struct handler *h, const struct command *c)
 			h->me->name, (unsigned)h->uid, kind == EV_PRIV ? " to " : "",
 			kind == EV_PRIV ? (int)c->arg_len : 0, kind == EV_PRIV ? c->arg : "",
 			(int)c->text_len, c->text);
+	if (kind != EV_PRIV) {
+		struct waiting_ctx w = waiting_of(h);
+		reply(h, waiting_mentions(&w, kind, c->text, c->text_len, now));
+	}
 }
 
 /* NICK NAME: the member takes another name, by JOIN's rules (lock_name).
@@ -526,6 +546,15 @@ static void cmd_who(struct handler *h, const struct command *c)
 		h->closing = true;
 }
 
+/* WAITING: how many messages wait for us ("OK WAITING n"); before JOIN
+ * too, for lchat --check. */
+static void cmd_waiting(struct handler *h, const struct command *c)
+{
+	(void)c;
+	struct waiting_ctx w = waiting_of(h);
+	reply(h, waiting_count(&w));
+}
+
 static void cmd_ping(struct handler *h, const struct command *c)
 {
 	reply(h, proto_reply_pong(&h->out, c));
@@ -568,6 +597,7 @@ static const struct {
 	[VERB_NICK] = { cmd_nick, true },
 	[VERB_PING] = { cmd_ping, false },
 	[VERB_QUIT] = { cmd_quit, false },
+	[VERB_WAITING] = { cmd_waiting, false },
 };
 
 static void handle_line(struct handler *h, const char *line, size_t len)
@@ -795,6 +825,7 @@ void handler_main(const struct handler_args *a)
 	h.q = &a->room->outq[a->slot];
 	h.gen = h.me->gen;
 	h.uid = a->uid;
+	h.wait = a->wait;
 	atomic_store(&h.me->pid, getpid());
 	safe_login(a->uid, h.login, sizeof(h.login));
 	text_printf(h.me->login, sizeof(h.me->login), "%s", h.login);

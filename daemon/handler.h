@@ -8,6 +8,7 @@
 
 #include "config.h"
 #include "room.h"
+#include "waitbox.h"
 
 struct handler_args {
 	struct room *room;
@@ -17,6 +18,7 @@ struct handler_args {
 	uid_t uid;          /* from SO_PEERCRED */
 	pid_t daemon_pid;
 	int notify_fd;      /* the writer's eventfd (wake.h) */
+	struct waitbox *wait;   /* messages that wait (waitbox.h) */
 };
 
 /* Serve one client until it leaves; never returns. Runs in a fresh child

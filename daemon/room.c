@@ -269,6 +269,7 @@ uint64_t room_append_locked(struct room *r, const struct room_event *ev)
 	       ev->target ? sizeof(rec->target_key) : 1);
 	rec->kind = (uint16_t)ev->kind;
 	rec->reason = (uint8_t)ev->reason;
+	__atomic_store_n(&rec->scrubbed, 0, __ATOMIC_RELAXED);
 	text_printf(rec->name, sizeof(rec->name), "%s", ev->name ? ev->name : "");
 	text_printf(rec->login, sizeof(rec->login), "%s", ev->login ? ev->login : "");
 	size_t cap = r->rec_size - sizeof(struct room_rec);
@@ -285,6 +286,11 @@ uint64_t room_append_locked(struct room *r, const struct room_event *ev)
 		rec->origin_uid = rec->target_uid = 0;
 		text_len = 16;
 	}
+	/* What a longer line that lived here left behind it (the text of a
+	 * private message, say) goes: the file keeps only the lines it holds. */
+	size_t old = rec->len < cap ? rec->len : cap;
+	if (old > n)
+		memset(rec->line + n, 0, old - n);
 	/* The text is the line's last field, before its "\n". */
 	rec->text_len = (uint32_t)text_len;
 	rec->text_off = (uint32_t)(n - 1 - text_len);
@@ -341,10 +347,39 @@ bool room_read(struct room *r, uint64_t seq, struct room_rec_info *info,
 	size_t n = full < cap ? full : cap;
 	memcpy(out, rec->line, n);
 	info->len = n;
-	atomic_thread_fence(memory_order_acquire);
+	/* A scrub that began before the copy ended is seen here: the flag
+	 * is set before the text is zeroed (room_scrub_private_locked). */
+	atomic_thread_fence(memory_order_seq_cst);
+	info->scrubbed = __atomic_load_n(&rec->scrubbed, __ATOMIC_RELAXED) != 0;
 	if (atomic_load_explicit(&rec->seq, memory_order_relaxed) != seq)
 		return false;
 	return info->text_off + info->text_len < full;   /* else torn */
+}
+
+unsigned room_scrub_private_locked(struct room *r, int64_t before_ms, int64_t *oldest)
+{
+	uint64_t head = room_head(r);
+	unsigned n = 0;
+
+	*oldest = 0;
+	for (uint64_t seq = room_oldest(r, head); seq < head; seq++) {
+		struct room_rec *rec = rec_at(r, seq);
+		if (atomic_load(&rec->seq) != seq || rec->kind != EV_PRIV ||
+		    __atomic_load_n(&rec->scrubbed, __ATOMIC_RELAXED))
+			continue;
+		if (rec->ms >= before_ms) {
+			if (*oldest == 0 || rec->ms < *oldest)
+				*oldest = rec->ms;
+			continue;
+		}
+		__atomic_store_n(&rec->scrubbed, 1, __ATOMIC_RELAXED);
+		atomic_thread_fence(memory_order_seq_cst);
+		size_t max = r->rec_size - sizeof(struct room_rec);
+		if (rec->text_off < max && rec->text_len <= max - rec->text_off)
+			memset(rec->line + rec->text_off, 0, rec->text_len);
+		n++;
+	}
+	return n;
 }
 
 int room_find_locked(struct room *r, const char *name)

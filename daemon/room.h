@@ -100,7 +100,8 @@ struct room_rec {
 	char target_key[NAME_MAX_LEN + 1];
 	uint16_t kind;
 	uint8_t reason;              /* LEAVE: enum leave_reason */
-	uint8_t reserved;
+	uint8_t scrubbed;            /* 1: a private message whose text is gone
+				      * (room_scrub_private_locked); atomic */
 	uint32_t len;                /* bytes of line, "\n" included */
 	uint32_t text_off, text_len; /* the text (NICK: the new name) in line */
 	char name[NAME_MAX_LEN + 1]; /* NICK: the old name */
@@ -194,6 +195,12 @@ static inline uint64_t room_head(struct room *r)
  * ring's bound, or where the log last started empty (first_seq). */
 uint64_t room_oldest(struct room *r, uint64_t head);
 
+/* Private history (docs/protocol.md, "Who can ever see what"): zero the
+ * text of every private message (EV_PRIV) sent before before_ms, and
+ * mark it so that no replay sends it again. Lock held. Returns how many;
+ * *oldest gets the time of the oldest private message left (0: none). */
+unsigned room_scrub_private_locked(struct room *r, int64_t before_ms, int64_t *oldest);
+
 struct room_rec_info {
 	uint64_t seq;
 	uint32_t origin, origin_gen, target, target_gen;
@@ -202,6 +209,8 @@ struct room_rec_info {
 	char origin_key[NAME_MAX_LEN + 1];
 	char target_key[NAME_MAX_LEN + 1];
 	enum event_kind kind;
+	bool scrubbed;               /* a private message past private_keep:
+				      * its text is gone; send it to nobody */
 	size_t len;
 	size_t text_off, text_len;   /* within the line copied */
 };

@@ -374,7 +374,7 @@ START_TEST(test_commands)
 	tc_ack(bob, "PRIV");
 	tmux_wait(t, "alice", TS "\\*bob\\* \\(private\\) and back to you$", T_WAIT);
 
-	tmux_enter(t, "alice", "/msg nobody hello?");
+	tmux_enter(t, "alice", "/msg nosuchmember hello?");
 	tmux_wait(t, "alice", "-!- not sent: .*\\(no-such-user\\)$", T_WAIT);
 
 	tmux_enter(t, "alice", "/frobnicate now");

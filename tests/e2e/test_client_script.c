@@ -354,7 +354,7 @@ START_TEST(test_name_refused_and_errors)
 	/* An unknown command and a refused message: said on stderr, the
 	 * rest still sent, and the exit status says something went wrong. */
 	l = lchat_spawn(ARGS("-n", "bot", "-s", d->sock), NULL);
-	lchat_input(l, "/frobnicate\n/msg nobody hi\nstill here\n");
+	lchat_input(l, "/frobnicate\n/msg nosuchmember hi\nstill here\n");
 	tc_expect(carol, "EV [0-9]+ [0-9]+ JOIN bot ", TC_TIMEOUT);
 	tc_expect(carol, "EV [0-9]+ [0-9]+ MSG bot still here$", TC_TIMEOUT);
 	ck_assert_int_eq(lchat_wait(l, TC_TIMEOUT), 1);

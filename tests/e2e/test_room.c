@@ -451,7 +451,7 @@ START_TEST(test_priv_only_to_target)
 	tc_expectf(b, TC_TIMEOUT, "EV %" PRIu64 " [0-9]+ PRIV carol hi$", m);
 	tc_expect_silence(a);
 
-	tc_send(a, "PRIV nobody hello?");
+	tc_send(a, "PRIV nosuchmember hello?");   /* no member, no login */
 	tc_expect(a, "ERR no-such-user( .*)?$", TC_TIMEOUT);
 
 	/* The private events' numbers are skipped in carol's stream; the

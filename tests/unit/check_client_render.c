@@ -364,6 +364,24 @@ START_TEST(test_parse_unknown)
 }
 END_TEST
 
+/* A message that waited: marked, with its own time and sender, a mention
+ * like a room line; sanitized like the rest. */
+START_TEST(test_render_waiting)
+{
+	char *got;
+
+	expect_plain("WAITING " TIME " PRIV bob bobby see you at five",
+		     "[19:40] [waiting] *bob* (private) see you at five");
+	expect_plain("WAITING " TIME " MSG bob bobby lunch, @alice?",
+		     "[19:40] [waiting] <bob> lunch, @alice?");
+	expect_plain("WAITING " TIME " ACTION bob bobby waves \033[2J",
+		     "[19:40] [waiting]  * bob waves ^[[2J");
+	got = script_line("WAITING " TIME " PRIV bob bobby psst");
+	ck_assert_str_eq(got, "2026-11-21T19:40:00Z WAITING-PRIV bob bobby psst");
+	free(got);
+}
+END_TEST
+
 static Suite *client_render_suite(void)
 {
 	Suite *s = suite_create("client_render");
@@ -391,6 +409,7 @@ static Suite *client_render_suite(void)
 	tcase_add_test(tc, test_render_colour);
 	tcase_add_test(tc, test_render_own_and_status);
 	tcase_add_test(tc, test_render_script);
+	tcase_add_test(tc, test_render_waiting);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("commands");

@@ -204,6 +204,38 @@ START_TEST(test_join_history_and_separator)
 }
 END_TEST
 
+/* Messages that waited come after OK JOIN, before the history; they are
+ * shown after it, marked, once; the sender of a waiting PRIV is told. */
+START_TEST(test_waiting_after_history)
+{
+	start(false, "alice");
+	expect_sent("JOIN alice");
+	feed("HELLO lchat/1 lchatd/0.1.0 login=al max_line=1024");
+	feed("OK JOIN alice 10");
+	expect_sent("PING lchat-sync");
+	feed("WAITING 1795280000000 PRIV bob bobby see you at five");
+	feed("EV 8 1795290000000 MSG bob old news");
+	feed("PONG lchat-sync");
+	ck_assert_int_eq(nprinted, 5);
+	ck_assert_str_eq(printed[1], "-- earlier in the room --");
+	ck_assert_str_eq(printed[2], "[19:40] <bob> old news");
+	ck_assert_str_eq(printed[3], "-- end of history --");
+	ck_assert_str_eq(printed[4], "[16:53] [waiting] *bob* (private) see you at five");
+	/* After the sync, one is shown at once. */
+	feed("WAITING 1795280000000 MSG carol carol hi @al");
+	ck_assert_int_eq(nprinted, 6);
+	ck_assert_str_eq(printed[5], "[16:53] [waiting] <carol> hi @al");
+
+	session_input(&S, S("/msg dave later"));
+	expect_sent("PRIV dave later");
+	feed("OK PRIV waiting dave");
+	PRINTED("dave is not in the chat: your message waits for them");
+	feed("KEPT erin");
+	PRINTED("erin is not in the chat: your message waits for them");
+	teardown();
+}
+END_TEST
+
 START_TEST(test_join_default_name_and_no_history)
 {
 	start(false, NULL);
@@ -864,6 +896,7 @@ static Suite *client_session_suite(void)
 
 	tc = tcase_create("join");
 	tcase_add_test(tc, test_join_history_and_separator);
+	tcase_add_test(tc, test_waiting_after_history);
 	tcase_add_test(tc, test_join_default_name_and_no_history);
 	tcase_add_test(tc, test_name_refused_asks_again);
 	tcase_add_test(tc, test_name_refused_script_exits);

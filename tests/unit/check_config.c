@@ -520,7 +520,7 @@ START_TEST(test_line_numbers_in_installed_conf)
 		config_free(&c);
 		tried++;
 	}
-	ck_assert_int_eq(tried, 17);   /* every option but motd */
+	ck_assert_int_eq(tried, 21);   /* every option but motd */
 }
 END_TEST
 
@@ -638,6 +638,43 @@ START_TEST(test_apply_reload_clamps)
 }
 END_TEST
 
+/* The options of messages that wait: their defaults, durations in the
+ * shared grammar (duration.h), and their bounds. */
+START_TEST(test_waiting_options)
+{
+	struct lchat_config c;
+	char path[64], err[ERRLEN];
+
+	ck_assert_int_eq(config_defaults(&c), 0);
+	ck_assert_int_eq(c.wait_max, 20);
+	ck_assert_int_eq(c.wait_total, 1000);
+	ck_assert_int_eq(c.wait_keep, 14 * 86400);
+	ck_assert_int_eq(c.private_keep, 86400);
+	config_free(&c);
+	ck_assert_msg(load_text("wait_keep = 1h30m\nprivate_keep = 0\nwait_max = 0\n", path, &c,
+				err) == 0, "%s", err);
+	ck_assert_int_eq(c.wait_keep, 5400);
+	ck_assert_int_eq(c.private_keep, 0);
+	ck_assert_int_eq(c.wait_max, 0);
+	config_free(&c);
+	static const char *const bad[] = {
+		"wait_keep = 2x\n", "private_keep = -5\n", "wait_keep = 1.5h\n",
+		"private_keep = forever-ish\n",
+	};
+	for (size_t i = 0; i < LEN(bad); i++) {
+		ck_assert_msg(load_text(bad[i], path, &c, err) == -1, "%s accepted", bad[i]);
+		assert_at(err, path, 1);
+		assert_contains(err, "must be a duration");
+		config_free(&c);
+	}
+	ck_assert_int_eq(load_text("wait_max = 1001\n", path, &c, err), -1);
+	assert_contains(err, "wait_max must be between 0 and 1000");
+	config_free(&c);
+	ck_assert_int_eq(load_text("wait_total = 0\n", path, &c, err), -1);
+	config_free(&c);
+}
+END_TEST
+
 /* The path kept for reloads is absolute. */
 START_TEST(test_path_absolute)
 {
@@ -686,6 +723,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_apply_reload);
 	tcase_add_test(tc, test_apply_reload_clamps);
 	tcase_add_test(tc, test_path_absolute);
+	tcase_add_test(tc, test_waiting_options);
 	suite_add_tcase(s, tc);
 	return s;
 }
