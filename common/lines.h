@@ -32,6 +32,8 @@ enum server_line_type {
 	SL_PONG,       /* PONG [token] */
 	SL_STATUS,     /* control: STATUS key value (reply.h) */
 	SL_SANCTION,   /* control: SANCTION kind login uid left [reason] */
+	SL_AWAY,       /* AWAY name reason: the member a PRIV went to is away */
+	SL_IGNORED,    /* IGNORED login uid: one of the list IGNORE gives */
 	SL_COUNT
 };
 const char *server_line_word(enum server_line_type t);
@@ -103,9 +105,19 @@ int line_pong(struct buffer *out, const char *token, size_t len);
 int line_hello(struct buffer *out, const char *proto_name, const char *login, long max_line);
 /* "MOTD text". */
 int line_motd(struct buffer *out, const char *text);
-/* "WHO name login idle-seconds joined-ms". */
+/* "WHO name login idle-seconds joined-ms", and " away REASON" if away is
+ * not NULL or "" (the member said AWAY REASON). */
 int line_who(struct buffer *out, const char *name, const char *login, int64_t idle_s,
-	     int64_t joined_ms);
+	     int64_t joined_ms, const char *away);
+/* The away reason at the end of a WHO line's rest (after joined-ms, or
+ * after the control socket's muted field: `skip` words): true and the
+ * reason in *reason, *len if the member is away. */
+bool who_line_away(const char *rest, size_t rest_len, int skip, const char **reason,
+		   size_t *len);
+/* "AWAY name reason": after OK PRIV, the member it went to is away. */
+int line_away(struct buffer *out, const char *name, const char *reason);
+/* "IGNORED login uid": one ignored user, in the reply to IGNORE. */
+int line_ignored(struct buffer *out, const char *login, uint64_t uid);
 
 /* ---- parsing server lines (clients, tests, admin) -------------------- */
 
@@ -124,7 +136,9 @@ struct server_line {
 	 * event: word[0] = name (or NULL for NOTICE; NICK: the old name),
 	 * word[1] = login, word[2] = reason (NICK: the new name); rest = text. For OK: word[0] = verb, rest = the
 	 * remainder. For ERR/BYE: word[0] = code, rest = text. For
-	 * STATUS and SANCTION: word[0] = the first word, rest = the rest. */
+	 * STATUS and SANCTION: word[0] = the first word, rest = the rest.
+	 * For AWAY: word[0] = name, rest = reason. For IGNORED: word[0] =
+	 * login, rest = uid. */
 	const char *word[3];
 	size_t word_len[3];
 	const char *rest;
