@@ -16,11 +16,15 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "tmux.h"
 
 #define CONF "motd = \"\"\nrate_limit = 100\nrate_burst = 200\n"
 #define NOBODY 65534
 #define OTHER 65533
 #define LOGIN re_quote(my_login())
+#define T_WAIT 8000
+/* A line of the screen: "[HH:MM] " and then the rest. */
+#define TS "^\\[[0-9][0-9]:[0-9][0-9]\\] "
 
 /* alice (root), bob (nobody), carol (uid 65533), all joined, each having
  * seen the others join (but alice bob's if she ignores him). */
@@ -309,6 +313,77 @@ START_TEST(test_mesg)
 }
 END_TEST
 
+/* ---- in lchat -------------------------------------------------------------- */
+
+START_TEST(test_lchat_away_ignore)
+{
+	struct lchatd *d = lchatd_start(CONF);
+	struct tmux *t = tmux_start(d->dir);
+	struct tclient *b = tc_connect_uid(d->dir, d->sock, NOBODY);
+	struct tclient *c = tc_connect_uid(d->dir, d->sock, OTHER);
+
+	tc_join(b, "bob");
+	tc_join(c, "carol");
+	tc_expect(b, "EV [0-9]+ [0-9]+ JOIN carol ", TC_TIMEOUT);
+	tmux_lchat(t, "alice", d->sock, NULL);
+	tmux_wait(t, "alice", "you are in the room as alice", T_WAIT);
+	tc_expect(b, "EV [0-9]+ [0-9]+ JOIN alice ", TC_TIMEOUT);
+	tc_expect(c, "EV [0-9]+ [0-9]+ JOIN alice ", TC_TIMEOUT);
+
+	/* /away: in WHO, and told to who writes. */
+	tmux_enter(t, "alice", "/away at lunch");
+	tmux_wait(t, "alice", "-!- you are away: at lunch$", T_WAIT);
+	tc_send(b, "PRIV alice ping?");
+	tc_ack(b, "PRIV");
+	tc_expect(b, "AWAY alice at lunch$", TC_TIMEOUT);
+	tmux_wait(t, "alice", TS "\\*bob\\* \\(private\\) ping\\?$", T_WAIT);
+	tmux_enter(t, "alice", "/back");
+	tmux_wait(t, "alice", "-!- you are back$", T_WAIT);
+
+	/* Others' away: in /who, and after /msg. */
+	tc_send(b, "AWAY gone fishing");
+	tc_expect(b, "OK AWAY gone fishing$", TC_TIMEOUT);
+	tmux_enter(t, "alice", "/who");
+	tmux_wait(t, "alice", "bob +nobody .*away: gone fishing$", T_WAIT);
+	tmux_enter(t, "alice", "/msg bob are you there");
+	tmux_wait(t, "alice", "-!- bob is away: gone fishing$", T_WAIT);
+	tc_expect(b, "EV [0-9]+ [0-9]+ PRIV alice are you there$", TC_TIMEOUT);
+
+	/* /ignore by name: bob's lines do not show, carol's do. */
+	tmux_enter(t, "alice", "/ignore bob");
+	tmux_wait(t, "alice", "-!- you now ignore the user nobody$", T_WAIT);
+	tc_send(b, "SAY a secret");
+	tc_ack(b, "SAY");
+	tc_expect(c, "EV [0-9]+ [0-9]+ MSG bob a secret$", TC_TIMEOUT);
+	tc_send(c, "SAY marker");
+	tc_ack(c, "SAY");
+	tmux_wait(t, "alice", TS "<carol> marker$", T_WAIT);
+	ck_assert_int_eq(tmux_count(t, "alice", "a secret"), 0);
+	tmux_enter(t, "alice", "/ignore");
+	tmux_wait(t, "alice", "-!- ignored: nobody \\(uid 65534\\)$", T_WAIT);
+	tmux_wait(t, "alice", "-!- you ignore 1 user$", T_WAIT);
+	tmux_enter(t, "alice", "/unignore bob");
+	tmux_wait(t, "alice", "-!- you no longer ignore the user nobody$", T_WAIT);
+	tc_send(b, "SAY audible");
+	tc_ack(b, "SAY");
+	tmux_wait(t, "alice", TS "<bob> audible$", T_WAIT);
+
+	/* /mesg n: bob (no administrator) is refused. */
+	tmux_enter(t, "alice", "/mesg n");
+	tmux_wait(t, "alice", "-!- private messages: only from administrators", T_WAIT);
+	tc_send(b, "PRIV alice hello?");
+	tc_expect_past_events(b, "ERR refused alice does not accept private messages$", TC_TIMEOUT);
+	tmux_enter(t, "alice", "/mesg y");
+	tmux_wait(t, "alice", "-!- private messages: from everyone", T_WAIT);
+	tmux_enter(t, "alice", "/mesg maybe");
+	tmux_wait(t, "alice", "-!- usage: /mesg \\[y\\|n\\]$", T_WAIT);
+	tmux_stop(t);
+	tc_close(b);
+	tc_close(c);
+	lchatd_stop_ok(d);
+}
+END_TEST
+
 static Suite *reach_suite(void)
 {
 	const struct harness_case cases[] = {
@@ -318,6 +393,7 @@ static Suite *reach_suite(void)
 		{ "ignore_survives_restart", test_ignore_survives_restart, 90 },
 		{ "ignore_full", test_ignore_full, 60 },
 		{ "mesg", test_mesg, 60 },
+		{ "lchat_away_ignore", test_lchat_away_ignore, 90 },
 	};
 
 	return harness_suite("reach", cases, HARNESS_NCASES(cases));
