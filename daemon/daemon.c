@@ -591,7 +591,9 @@ static int loop_timeout(struct daemon *d)
 /* The wake-up signal is blocked too: the daemon is no member, but a
  * stray one must not kill it. It is read and ignored, and so are SIGUSR1
  * and SIGUSR2 (SIGUSR1 is the supervisor's; one sent to the daemon by
- * mistake must not take the whole room down). */
+ * mistake must not take the whole room down). SIGUSR2 is a handler's
+ * "preferences changed" (prefs.h): it only wakes the loop, which looks at
+ * the room header's prefs_dirty. */
 static const int daemon_signals[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP, WAKE_SIGNAL,
 				      SIGUSR1, SIGUSR2 };
 
