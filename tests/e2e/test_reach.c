@@ -159,6 +159,27 @@ START_TEST(test_ignore_by_uid)
 	tc_expect_silence(a);
 	bob_unheard(a, b, c, "robert", "again");
 
+	/* Nor in the history replayed at a JOIN (bob's events before the
+	 * IGNORE too), while carol's are there. */
+	struct tclient *a2 = tc_connect(d->sock);
+	tc_send(a2, "JOIN alice2 0");
+	tc_expect(a2, "OK JOIN alice2 [0-9]+$", TC_TIMEOUT);
+	tc_send(a2, "PING end-of-replay");
+	bool carol_seen = false;
+	for (;;) {
+		const char *line = tc_expect(a2, ".", TC_TIMEOUT);
+		if (strcmp(line, "PONG end-of-replay") == 0)
+			break;
+		ck_assert_msg(!re_contains(line, "^EV [0-9]+ [0-9]+ [A-Z]+ (bob|bobby|robert) "),
+			      "an ignored user's event replayed: '%s'", line);
+		carol_seen |= re_contains(line, "^EV [0-9]+ [0-9]+ JOIN carol ");
+	}
+	ck_assert(carol_seen);
+	tc_close(a2);
+	tc_expect(a, "EV [0-9]+ [0-9]+ JOIN alice2 ", TC_TIMEOUT);
+	tc_expect(a, "EV [0-9]+ [0-9]+ LEAVE alice2 ", TC_TIMEOUT);
+	tc_expect(c, "EV [0-9]+ [0-9]+ JOIN alice2 ", TC_TIMEOUT);
+
 	/* The list; UNIGNORE by the current name gives bob back. */
 	tc_send(a, "IGNORE");
 	tc_expect(a, "IGNORED nobody 65534$", TC_TIMEOUT);
