@@ -653,14 +653,16 @@ static bool resolve_user(struct handler *h, const char *arg, size_t len, uint32_
 	room_unlock(h->room);
 	uid_t u;
 	uint64_t n;
-	/* "uid<N>": how a uid with no account shows (safe_login()). */
-	if (len > 3 && memcmp(name, "uid", 3) == 0 && proto_parse_u64(name + 3, len - 3, &n) &&
-	    n < UINT32_MAX) {
-		*uid = (uint32_t)n;
+	if (account_uid(name, &u)) {
+		*uid = (uint32_t)u;
 		text_copy_str(login, LOGIN_MAX + 1, name);
 		return true;
 	}
-	if (!account_uid(name, &u)) {
+	/* "uid<N>": how a uid with no account shows (safe_login()). */
+	if (len > 3 && memcmp(name, "uid", 3) == 0 && proto_parse_u64(name + 3, len - 3, &n) &&
+	    n < UINT32_MAX) {
+		u = (uid_t)n;
+	} else {
 		reply(h, line_err(&h->out, CODE_NO_SUCH_USER,
 				  "nobody called %s is in the room, and no user has that login", name));
 		return false;
