@@ -136,11 +136,17 @@ int report_who(const struct reply *r, bool json)
 			       ", \"joined_ms\": %" PRId64 ", \"connected_ms\": %" PRId64
 			       ", \"muted\": ", w->uid, w->idle_s, w->joined_ms, w->connected_ms);
 			if (!w->muted)
-				printf("null}");
+				printf("null");
 			else if (w->muted_forever)
-				printf("\"forever\"}");
+				printf("\"forever\"");
 			else
-				printf("%" PRId64 "}", w->muted_s);
+				printf("%" PRId64, w->muted_s);
+			printf(", \"away\": ");
+			if (w->away.n)
+				put_json(&w->away);
+			else
+				printf("null");
+			printf("}");
 		}
 		printf("%s]\n", r->n ? "\n" : "");
 	} else if (r->n == 0) {
@@ -166,7 +172,12 @@ int report_who(const struct reply *r, bool json)
 			put_padded(&w->name, wname);
 			printf("  ");
 			put_padded(&w->login, wlogin);
-			printf("  %10" PRIu64 "  %8s  %-16s  %s\n", w->uid, idle, since, muted);
+			printf("  %10" PRIu64 "  %8s  %-16s  %s", w->uid, idle, since, muted);
+			if (w->away.n) {
+				printf("  away: ");
+				put_safe(&w->away);
+			}
+			printf("\n");
 		}
 	}
 	free(rows);

@@ -12,6 +12,13 @@ const char *const input_help[] = {
 	"/msg NAME TEXT     a private message to NAME only",
 	"/who               who is in the room, and idle how long",
 	"/nick NAME         change your name in the room",
+	"/away [REASON]     say you are away (in /who, and to who writes to you);",
+	"                   /away alone: back (saying anything is too)",
+	"/back              back: the same as /away alone",
+	"/ignore [NAME]     hear nothing more from NAME's user, whatever the name;",
+	"                   /ignore alone lists whom you ignore (notices still come)",
+	"/unignore NAME     hear NAME's user again",
+	"/mesg [y|n]        take private messages (y) or only administrators' (n)",
 	"/quit [REASON]     leave, once the lines waiting to be sent went (also Ctrl-D)",
 	"/set bell WHEN     ring the bell for all, mentions (the default) or none",
 	"/help              this list",
@@ -25,7 +32,8 @@ const char *const input_help[] = {
 };
 
 const char *const input_commands[] = {
-	"/help", "/me", "/msg", "/nick", "/quit", "/who", NULL,
+	"/away", "/back", "/help", "/ignore", "/me", "/mesg", "/msg", "/nick", "/quit",
+	"/unignore", "/who", NULL,
 };
 
 /* Skip spaces from s up to e. */
@@ -109,6 +117,39 @@ enum input_kind input_parse(const char *line, size_t len, struct input *in)
 			return in->kind = IN_USAGE;
 		}
 		return in->kind = IN_NICK;
+	}
+	if (is(w, in->arg_len, "away") || is(w, in->arg_len, "back")) {
+		bool back = is(w, in->arg_len, "back");
+
+		in->arg = NULL;
+		in->arg_len = 0;
+		if (!back)
+			rest(in, p, e);
+		if (back && skip_sp(p, e) != e) {
+			in->usage = "/back";
+			return in->kind = IN_USAGE;
+		}
+		return in->kind = IN_AWAY;
+	}
+	if (is(w, in->arg_len, "ignore") || is(w, in->arg_len, "unignore") ||
+	    is(w, in->arg_len, "mesg")) {
+		enum input_kind k = is(w, in->arg_len, "ignore") ? IN_IGNORE :
+				    is(w, in->arg_len, "mesg") ? IN_MESG : IN_UNIGNORE;
+		const char *n = skip_sp(p, e), *ne = word_end(n, e);
+
+		in->arg = n < e ? n : NULL;
+		in->arg_len = (size_t)(ne - n);
+		bool bad = skip_sp(ne, e) != e || (k == IN_UNIGNORE && in->arg_len == 0) ||
+			   (k == IN_MESG && in->arg_len > 0 && !is(n, in->arg_len, "y") &&
+			    !is(n, in->arg_len, "n"));
+		if (bad) {
+			in->usage = k == IN_IGNORE ? "/ignore [NAME]" :
+				    k == IN_MESG ? "/mesg [y|n]" : "/unignore NAME";
+			return in->kind = IN_USAGE;
+		}
+		if (in->arg_len == 0)
+			in->arg = NULL;
+		return in->kind = k;
 	}
 	if (is(w, in->arg_len, "quit") || is(w, in->arg_len, "exit")) {
 		rest(in, p, e);

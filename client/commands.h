@@ -16,13 +16,19 @@ enum input_kind {
 	IN_QUIT,        /* /quit [REASON] (also /exit) */
 	IN_HELP,        /* /help */
 	IN_SET,         /* /set [NAME [VALUE]] (arg: NAME, text: VALUE) */
+	IN_AWAY,        /* /away [REASON] (text), /back (no text) */
+	IN_IGNORE,      /* /ignore [NAME] (arg, or none: the list) */
+	IN_UNIGNORE,    /* /unignore NAME (arg) */
+	IN_MESG,        /* /mesg [y|n] (arg, or none: which) */
 	IN_UNKNOWN,     /* an unknown /command: nothing is sent */
 	IN_USAGE,       /* a known command used wrongly: usage says how */
 };
 
 struct input {
 	enum input_kind kind;
-	const char *arg;        /* IN_MSG, IN_NICK: the name; IN_SET: the setting; IN_UNKNOWN: the command */
+	const char *arg;        /* IN_MSG, IN_NICK, IN_IGNORE, IN_UNIGNORE: the name;
+	                         * IN_MESG: y or n; IN_SET: the setting;
+	                         * IN_UNKNOWN: the command */
 	size_t arg_len;
 	const char *text;       /* the text to send, the reason, or NULL */
 	size_t text_len;

@@ -29,7 +29,8 @@
  * reply. */
 struct pending {
 	struct pending *next;
-	enum verb verb;         /* VERB_SAY, VERB_ME, VERB_PRIV, VERB_WHO, VERB_NICK */
+	enum verb verb;         /* VERB_SAY, VERB_ME, VERB_PRIV, VERB_WHO, VERB_NICK,
+				 * VERB_AWAY, VERB_IGNORE, VERB_UNIGNORE, VERB_MESG */
 	char *target;           /* PRIV: the recipient */
 	char *text;             /* NICK: the new name */
 	bool sent;              /* on the current connection */
@@ -209,8 +210,11 @@ static int send_pending(struct session *s, struct pending *p)
 	case VERB_PRIV:
 		r = send_cmd(s, p->verb, p->target, p->text);
 		break;
-	case VERB_NICK:
+	case VERB_NICK: case VERB_IGNORE: case VERB_UNIGNORE: case VERB_MESG:
 		r = send_cmd(s, p->verb, p->text, NULL);
+		break;
+	case VERB_AWAY:
+		r = send_cmd(s, p->verb, NULL, p->text);
 		break;
 	default:
 		break;
@@ -668,6 +672,42 @@ static void on_nick_ok(struct session *s, const struct server_line *sl, const ch
 	session_status(s, "you are now known as %s", s->name);
 }
 
+/* OK AWAY, IGNORE, UNIGNORE or MESG: the answer to the command at the
+ * head of the queue, said in words. False if it is none of these. */
+static bool on_prefs_ok(struct session *s, const struct server_line *sl)
+{
+	char rest[512];
+	const char *p = sl->rest, *e = sl->rest + sl->rest_len;
+	size_t n;
+
+	if (sl->verb != VERB_AWAY && sl->verb != VERB_IGNORE && sl->verb != VERB_UNIGNORE &&
+	    sl->verb != VERB_MESG)
+		return false;
+	struct pending *head = s->head && s->head->sent && s->head->verb == sl->verb ?
+			       pending_pop(s) : NULL;
+	clean(sl->rest, sl->rest_len, rest, sizeof(rest));
+	(void)proto_next_word(&p, e, &n);
+	bool listed = sl->verb == VERB_IGNORE && p >= e;   /* "OK IGNORE count" */
+	if (sl->verb == VERB_AWAY && rest[0])
+		session_status(s, "you are away: %s", rest);
+	else if (sl->verb == VERB_AWAY)
+		session_status(s, "you are back");
+	else if (listed)
+		session_status(s, "you ignore %s user%s", rest, strcmp(rest, "1") ? "s" : "");
+	else if (sl->verb == VERB_IGNORE || sl->verb == VERB_UNIGNORE)
+		session_status(s, "%s the user %.*s", sl->verb == VERB_IGNORE ? "you now ignore" :
+			       "you no longer ignore", (int)strcspn(rest, " "), rest);
+	else
+		session_status(s, "%s", strcmp(rest, "n") == 0 ?
+			       "private messages: only from administrators (/mesg y takes them all)" :
+			       "private messages: from everyone (/mesg n refuses them)");
+	if (head) {
+		pending_free(head);
+		send_next(s);
+	}
+	return true;
+}
+
 static void on_ok(struct session *s, const struct server_line *sl)
 {
 	uint64_t seq = 0;
@@ -746,6 +786,8 @@ static void on_ok(struct session *s, const struct server_line *sl)
 		on_nick_ok(s, sl, sp, has_seq ? seq : 0);
 		return;
 	}
+	if (on_prefs_ok(s, sl))
+		return;
 	/* OK SAY / ME / PRIV <seq>: our message went out with that seq. */
 	struct pending *p = s->head;
 	if (!p || !p->sent)
@@ -880,7 +922,15 @@ static void on_who(struct session *s, const struct server_line *sl)
 	}
 	format_idle(idle, when, sizeof(when));
 	s->who_rows++;
-	(void)buffer_printf_line(&s->who, "          %-32s %-16s %s", name, login, when);
+	const char *why;
+	size_t why_len;
+	char away[256] = "";
+	if (who_line_away(sl->rest, sl->rest_len, 1, &why, &why_len)) {
+		char reason[200];
+		clean(why, why_len, reason, sizeof(reason));
+		text_printf(away, sizeof(away), "  away: %s", reason);
+	}
+	(void)buffer_printf_line(&s->who, "          %-32s %-16s %s%s", name, login, when, away);
 }
 
 /* PONG TOKEN: the end of the backlog after a JOIN, or the answer to the
@@ -922,6 +972,16 @@ void session_handle_line(struct session *s, const char *line, size_t len)
 	case SL_ERR: on_err(s, &sl); break;
 	case SL_BYE: on_bye(s, &sl); break;
 	case SL_WHO: on_who(s, &sl); break;
+	case SL_AWAY: case SL_IGNORED: {
+		char name[64], text[512];
+		clean(sl.word[0], sl.word_len[0], name, sizeof(name));
+		clean(sl.rest, sl.rest_len, text, sizeof(text));
+		if (sl.type == SL_AWAY)
+			session_status(s, "%s is away: %s", name, text);
+		else
+			session_status(s, "ignored: %s (uid %s)", name, text);
+		break;
+	}
 	case SL_MOTD:
 		if (!s->resuming)
 			session_status(s, "%s%.*s", s->script ? "motd: " : "", (int)sl.rest_len,
@@ -1143,6 +1203,10 @@ void session_input(struct session *s, const char *line, size_t len)
 	case IN_MSG: paste_message(s, VERB_PRIV, in.arg, in.arg_len, in.text, in.text_len); break;
 	case IN_WHO: push(s, VERB_WHO, NULL, 0, NULL, 0); break;
 	case IN_NICK: push(s, VERB_NICK, NULL, 0, in.arg, in.arg_len); break;
+	case IN_AWAY: push(s, VERB_AWAY, NULL, 0, in.text, in.text_len); break;
+	case IN_IGNORE: push(s, VERB_IGNORE, NULL, 0, in.arg, in.arg_len); break;
+	case IN_UNIGNORE: push(s, VERB_UNIGNORE, NULL, 0, in.arg, in.arg_len); break;
+	case IN_MESG: push(s, VERB_MESG, NULL, 0, in.arg, in.arg_len); break;
 	default: break;
 	}
 }

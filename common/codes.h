@@ -40,6 +40,9 @@ enum reply_code {
 	CODE_BAD_CONFIG,
 	CODE_STORAGE,           /* a change could not be saved (disk full...) */
 	CODE_WAIT_FULL,         /* as many messages wait for someone as may */
+	CODE_REFUSED,           /* the target does not accept private messages */
+	CODE_IGNORE_FULL,       /* the list of ignored users is full */
+	CODE_NOT_IGNORED,
 	/* the end of a connection (BYE) */
 	CODE_KICKED,
 	CODE_BANNED,

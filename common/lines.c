@@ -18,6 +18,7 @@ static const char *const line_words[SL_COUNT] = {
 	[SL_ERR] = "ERR", [SL_BYE] = "BYE", [SL_MOTD] = "MOTD", [SL_WHO] = "WHO",
 	[SL_PONG] = "PONG", [SL_STATUS] = "STATUS", [SL_SANCTION] = "SANCTION",
 	[SL_WAITING] = "WAITING", [SL_KEPT] = "KEPT",
+	[SL_AWAY] = "AWAY", [SL_IGNORED] = "IGNORED",
 };
 
 const char *server_line_word(enum server_line_type t)
@@ -238,11 +239,45 @@ int line_motd(struct buffer *out, const char *text)
 	return buffer_printf_line(out, "%s %s", line_words[SL_MOTD], text);
 }
 
+/* The word before an away reason in WHO lines. */
+static const char away_word[] = "away";
+
 int line_who(struct buffer *out, const char *name, const char *login, int64_t idle_s,
-	     int64_t joined_ms)
+	     int64_t joined_ms, const char *away)
 {
-	return buffer_printf_line(out, "%s %s %s %" PRId64 " %" PRId64, line_words[SL_WHO],
-				  name, login, idle_s, joined_ms);
+	bool is_away = away && away[0];
+
+	return buffer_printf_line(out, "%s %s %s %" PRId64 " %" PRId64 "%s%s%s%s", line_words[SL_WHO],
+				  name, login, idle_s, joined_ms, is_away ? " " : "",
+				  is_away ? away_word : "", is_away ? " " : "", is_away ? away : "");
+}
+
+bool who_line_away(const char *rest, size_t rest_len, int skip, const char **reason,
+		   size_t *len)
+{
+	const char *p = rest, *e = rest + rest_len;
+	size_t n;
+
+	for (int i = 0; i < skip && p < e; i++)
+		(void)proto_next_word(&p, e, &n);
+	if (p >= e)
+		return false;
+	const char *w = proto_next_word(&p, e, &n);
+	if (!proto_word_is(w, n, away_word) || p >= e)
+		return false;
+	*reason = p;
+	*len = (size_t)(e - p);
+	return true;
+}
+
+int line_away(struct buffer *out, const char *name, const char *reason)
+{
+	return buffer_printf_line(out, "%s %s %s", line_words[SL_AWAY], name, reason);
+}
+
+int line_ignored(struct buffer *out, const char *login, uint64_t uid)
+{
+	return buffer_printf_line(out, "%s %s %" PRIu64, line_words[SL_IGNORED], login, uid);
 }
 
 int line_waiting(struct buffer *out, int64_t ms, enum event_kind kind, const char *name,
@@ -305,7 +340,7 @@ bool proto_parse_server_line(const char *line, size_t len, struct server_line *s
 	case SL_WAITING:
 		return parse_waiting(p, e, sl);
 	case SL_OK: case SL_ERR: case SL_BYE: case SL_HELLO: case SL_STATUS: case SL_SANCTION:
-	case SL_KEPT:
+	case SL_KEPT: case SL_AWAY: case SL_IGNORED:
 		if (p >= e)
 			return false;
 		sl->word[0] = proto_next_word(&p, e, &sl->word_len[0]);

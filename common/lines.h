@@ -34,6 +34,8 @@ enum server_line_type {
 	SL_SANCTION,   /* control: SANCTION kind login uid left [reason] */
 	SL_WAITING,    /* WAITING ms kind name login text: a message that waited */
 	SL_KEPT,       /* KEPT login [code text]: a mention kept, or why not */
+	SL_AWAY,       /* AWAY name reason: the member a PRIV went to is away */
+	SL_IGNORED,    /* IGNORED login uid: one of the list IGNORE gives */
 	SL_COUNT
 };
 const char *server_line_word(enum server_line_type t);
@@ -105,9 +107,19 @@ int line_pong(struct buffer *out, const char *token, size_t len);
 int line_hello(struct buffer *out, const char *proto_name, const char *login, long max_line);
 /* "MOTD text". */
 int line_motd(struct buffer *out, const char *text);
-/* "WHO name login idle-seconds joined-ms". */
+/* "WHO name login idle-seconds joined-ms", and " away REASON" if away is
+ * not NULL or "" (the member said AWAY REASON). */
 int line_who(struct buffer *out, const char *name, const char *login, int64_t idle_s,
-	     int64_t joined_ms);
+	     int64_t joined_ms, const char *away);
+/* The away reason at the end of a WHO line's rest (after joined-ms, or
+ * after the control socket's muted field: `skip` words): true and the
+ * reason in *reason, *len if the member is away. */
+bool who_line_away(const char *rest, size_t rest_len, int skip, const char **reason,
+		   size_t *len);
+/* "AWAY name reason": after OK PRIV, the member it went to is away. */
+int line_away(struct buffer *out, const char *name, const char *reason);
+/* "IGNORED login uid": one ignored user, in the reply to IGNORE. */
+int line_ignored(struct buffer *out, const char *login, uint64_t uid);
 
 /* "WAITING ms kind name login text": a message kept for the member while
  * it was away (kind: PRIV, or MSG/ACTION for a public message that
@@ -137,7 +149,9 @@ struct server_line {
 	 * remainder. For ERR/BYE: word[0] = code, rest = text. For
 	 * STATUS and SANCTION: word[0] = the first word, rest = the rest. For
 	 * WAITING: ms, kind, word[0] = name, word[1] = login, rest = text.
-	 * For KEPT: word[0] = login, rest = "" or "code text". */
+	 * For KEPT: word[0] = login, rest = "" or "code text". For AWAY:
+	 * word[0] = name, rest = reason. For IGNORED: word[0] = login, rest =
+	 * uid. */
 	const char *word[3];
 	size_t word_len[3];
 	const char *rest;

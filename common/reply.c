@@ -117,26 +117,36 @@ bool parse_time_left(struct field f, bool *forever, int64_t *s)
 /* ---- WHO ------------------------------------------------------------------ */
 
 int line_who_admin(struct buffer *out, const char *name, const char *login, uint64_t uid,
-		   int64_t idle_s, int64_t joined_ms, int64_t connected_ms, int64_t muted_s)
+		   int64_t idle_s, int64_t joined_ms, int64_t connected_ms, int64_t muted_s,
+		   const char *away)
 {
 	char muted[24];
+	bool is_away = away && away[0];
 
 	if (muted_s == 0)
 		text_printf(muted, sizeof(muted), "%s", none_word);
 	else
 		reply_time_left(muted_s, muted, sizeof(muted));
-	return buffer_printf_line(out, "%s %s %s %" PRIu64 " %" PRId64 " %" PRId64 " %" PRId64 " %s",
+	return buffer_printf_line(out, "%s %s %s %" PRIu64 " %" PRId64 " %" PRId64 " %" PRId64 " %s%s%s",
 				  server_line_word(SL_WHO), name, login, uid, idle_s, joined_ms,
-				  connected_ms, muted);
+				  connected_ms, muted, is_away ? " away " : "", is_away ? away : "");
 }
 
 bool parse_who_line(const char *line, size_t len, struct who_row *w)
 {
-	struct field f[7];
+	struct field f[7], rest;
 
 	memset(w, 0, sizeof(*w));
-	if (!split(line, len, SL_WHO, f, 7, NULL))
+	if (!split(line, len, SL_WHO, f, 7, &rest))
 		return false;
+	if (rest.n > 0) {
+		const char *reason;
+		size_t n;
+		/* who_line_away() wants the words after muted: none skipped. */
+		if (!who_line_away(rest.s, rest.n, 0, &reason, &n))
+			return false;
+		w->away = (struct field){ reason, n };
+	}
 	w->name = f[0];
 	w->login = f[1];
 	if (!field_u64(f[2], &w->uid) || !field_i64(f[3], &w->idle_s) ||

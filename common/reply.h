@@ -50,10 +50,15 @@ struct who_row {
 	bool muted;             /* false: may speak */
 	bool muted_forever;
 	int64_t muted_s;        /* seconds the mute has left, unless forever */
+	struct field away;      /* the away reason; away.n == 0: not away */
 };
-/* muted_s: 0 if the member may speak, REPLY_FOREVER, or the seconds left. */
+/* muted_s: 0 if the member may speak, REPLY_FOREVER, or the seconds left;
+ * away: the member's away reason, NULL or "" if not away (then the line
+ * ends with the muted field; else " away REASON" follows, as on the user
+ * socket's WHO, lines.h). */
 int line_who_admin(struct buffer *out, const char *name, const char *login, uint64_t uid,
-		   int64_t idle_s, int64_t joined_ms, int64_t connected_ms, int64_t muted_s);
+		   int64_t idle_s, int64_t joined_ms, int64_t connected_ms, int64_t muted_s,
+		   const char *away);
 bool parse_who_line(const char *line, size_t len, struct who_row *w);
 
 /* ---- SANCTION <kind> <login> <uid> <seconds-left-or-forever> [REASON] - */

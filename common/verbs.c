@@ -38,6 +38,10 @@ static const struct verb_row {
 	[VERB_PING] = { "PING", "[TOKEN]", BOTH, false },
 	[VERB_QUIT] = { "QUIT", "[REASON]", BOTH, false },
 	[VERB_WAITING] = { "WAITING", "", SOCK_USER, false },
+	[VERB_AWAY] = { "AWAY", "[REASON]", SOCK_USER, false },
+	[VERB_IGNORE] = { "IGNORE", "[NAME|LOGIN]", SOCK_USER, true },
+	[VERB_UNIGNORE] = { "UNIGNORE", "NAME|LOGIN", SOCK_USER, true },
+	[VERB_MESG] = { "MESG", "[y|n]", SOCK_USER, true },
 };
 
 const char *verb_name(enum verb v)

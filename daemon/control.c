@@ -158,19 +158,8 @@ static void usage_error(struct control_conn *cc, enum verb v, const char *more)
 /* Is the peer allowed? root, our own uid, or a member of admin_group. */
 static bool peer_is_admin(struct control *c, int fd, const struct ucred *cred)
 {
-	if (cred->uid == 0 || cred->uid == geteuid() || cred->gid == c->admin_gid)
-		return true;
-	gid_t some[256], *groups = some;
-	socklen_t len = sizeof(some);
-	int rc = getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len);
-	if (rc < 0 && errno == ERANGE && (groups = malloc(len)) != NULL)
-		rc = getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len);
-	bool member = false;
-	for (size_t i = 0; rc == 0 && i < len / sizeof(gid_t); i++)
-		member |= groups[i] == c->admin_gid;
-	if (groups != some)
-		free(groups);
-	return member;
+	return cred->uid == 0 || cred->uid == geteuid() ||
+	       socket_peer_in_group(fd, cred, c->admin_gid);
 }
 
 static void accept_one(struct control *c)

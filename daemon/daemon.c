@@ -48,6 +48,7 @@
 #include "startcheck.h"
 #include "reply.h"
 #include "room.h"
+#include "prefs.h"
 #include "sanctions.h"
 #include "sanitize.h"
 #include "sockets.h"
@@ -67,6 +68,8 @@ struct daemon {
 	struct sanctions sanctions;
 	struct waitbox wait;     /* messages that wait (waitbox.h) */
 	int64_t next_sweep_ms;   /* expire waiting messages, scrub private text */
+	struct prefs prefs;      /* the users' preferences (prefs.h) */
+	gid_t admin_gid;         /* admin_group's: its members' PRIV pass MESG n */
 	struct control *control;
 	int listen_fd;
 	int sigfd;
@@ -170,7 +173,12 @@ static void start_handler(struct daemon *d, int fd, const struct ucred *cred)
 		return;
 	}
 	struct room_slot *s = room_slot(&d->room, (uint32_t)slot);
+	/* Preferences a handler changed are copied first: the claim may
+	 * recycle their entry. Then the uid's entry has its own. */
+	prefs_sync(&d->prefs, &d->room);
 	room_slot_claim(&d->room, (uint32_t)slot, cred->uid);
+	prefs_fill(&d->prefs, &d->room, s->user1 - 1);
+	atomic_store(&s->admin, cred->uid == 0 || socket_peer_in_group(fd, cred, d->admin_gid));
 	conns_add(d->conns, (uint32_t)slot, cred->uid);
 	outq_reset(&d->room.outq[slot]);
 	moderation_init_slot(s, &d->sanctions, now);
@@ -517,6 +525,7 @@ static bool reload(struct daemon *d, const char *by, struct buffer *out, bool *o
 	config_free(&fresh);
 	if (group_changed) {
 		control_set_admin_gid(d->control, gid);
+		d->admin_gid = gid;
 		if (chown(d->cfg->control_socket, (uid_t)-1, gid) < 0)
 			log_msg(LOG_WARNING, "reload: chgrp %s: %s", d->cfg->control_socket, strerror(errno));
 	}
@@ -627,7 +636,9 @@ static int loop_timeout(struct daemon *d)
 /* The wake-up signal is blocked too: the daemon is no member, but a
  * stray one must not kill it. It is read and ignored, and so are SIGUSR1
  * and SIGUSR2 (SIGUSR1 is the supervisor's; one sent to the daemon by
- * mistake must not take the whole room down). */
+ * mistake must not take the whole room down). SIGUSR2 is a handler's
+ * "preferences changed" (prefs.h): it only wakes the loop, which looks at
+ * the room header's prefs_dirty. */
 static const int daemon_signals[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP, WAKE_SIGNAL,
 				      SIGUSR1, SIGUSR2 };
 
@@ -710,6 +721,13 @@ static int setup(struct daemon *d, int ready_fd)
 	if (cfd < 0) {
 		unlink(cfg->socket);
 		report(ready_fd, "%s", err);
+		return -1;
+	}
+	d->admin_gid = admin_gid;
+	if (prefs_load(&d->prefs, cfg->state_dir) < 0) {
+		unlink(cfg->socket);
+		unlink(cfg->control_socket);
+		report(ready_fd, "out of memory reading %s/prefs", cfg->state_dir);
 		return -1;
 	}
 	if (sanctions_load(&d->sanctions, cfg->state_dir) < 0) {
@@ -802,6 +820,8 @@ int daemon_main(struct lchat_config *cfg, int ready_fd, unsigned restarts, int64
 		control_handle(d.control, pfd + 3, nc);
 		expire_sanctions(&d);
 		sweep_private(&d);
+		/* A handler changed preferences (it signals SIGUSR2). */
+		prefs_sync(&d.prefs, &d.room);
 		if (d.stop_requested) {
 			/* The supervisor stops too, so no new daemon starts. */
 			kill(getppid(), SIGTERM);
@@ -809,8 +829,10 @@ int daemon_main(struct lchat_config *cfg, int ready_fd, unsigned restarts, int64
 			break;
 		}
 	}
+	prefs_sync(&d.prefs, &d.room);
 	control_free(d.control);
 	sanctions_free(&d.sanctions);
+	prefs_free(&d.prefs);
 	free(d.shutdown_msg);
 	free(d.slot_pid);
 	conns_free(d.conns);

@@ -349,6 +349,13 @@ static bool item(struct fanout *f, struct batch *b, uint32_t qpos, uint64_t curs
 	return true;
 }
 
+/* The kinds of event IGNORE hides: everything a member says or does. */
+static bool ignorable(enum event_kind k)
+{
+	return k == EV_MSG || k == EV_ACTION || k == EV_PRIV || k == EV_JOIN ||
+	       k == EV_LEAVE || k == EV_NICK;
+}
+
 /* Append event `seq` as member i sees it: its line, its ack, or nothing.
  * False if the record is gone (the member fell behind). */
 static bool add_event(struct fanout *f, uint32_t i, uint64_t seq)
@@ -377,6 +384,11 @@ static bool add_event(struct fanout *f, uint32_t i, uint64_t seq)
 	}
 	if (info.scrubbed)
 		return true;    /* a private message past private_keep */
+	/* A member's event from a uid this member's uid ignores (IGNORE,
+	 * usertab.h): not sent. Notices have no origin and always arrive. */
+	if (info.origin && info.origin_uid != m->uid && ignorable(info.kind) &&
+	    usertab_ignores(r, room_slot(r, i)->user1 - 1, info.origin_uid))
+		return true;
 	if (info.target && seq < m->join_seq) {
 		/* Replayed: a uid compare first, the key only when it is ours. */
 		if (info.target_uid != m->uid || strcmp(info.target_key, m->key) != 0)

@@ -412,13 +412,13 @@ static int format_who(struct room *r, struct buffer *out, bool admin)
 		if (idle < 0)
 			idle = 0;
 		if (!admin) {
-			rc = line_who(out, s->name, s->login, idle, s->joined_ms);
+			rc = line_who(out, s->name, s->login, idle, s->joined_ms, s->away);
 		} else {
 			int64_t until = atomic_load(&s->muted_until);
 			int64_t muted = until == INT64_MAX ? REPLY_FOREVER :
 					until > now ? (until - now + 999) / 1000 : 0;
 			rc = line_who_admin(out, s->name, s->login, s->uid, idle, s->joined_ms,
-					    s->connected_ms, muted);
+					    s->connected_ms, muted, s->away);
 		}
 		count++;
 	}
@@ -472,7 +472,8 @@ void room_slot_claim(struct room *r, uint32_t i, uid_t uid)
 	s->user1 = usertab_pin(r, uid) + 1;
 	s->uid = uid;
 	s->connected_ms = now_ms();
-	s->name[0] = s->key[0] = s->skeleton[0] = s->login[0] = '\0';
+	s->name[0] = s->key[0] = s->skeleton[0] = s->login[0] = s->away[0] = '\0';
+	atomic_store(&s->admin, 0);
 	atomic_store(&s->pid, 0);
 	atomic_store(&s->wake, 0);
 	atomic_store(&s->cursor, 0);
@@ -563,4 +564,11 @@ bool room_slot_muted(struct room_slot *s, int64_t now)
 	int64_t until = atomic_load(&s->muted_until);
 
 	return until != 0 && (until == INT64_MAX || now < until);
+}
+
+struct room_prefs *room_slot_prefs(struct room *r, uint32_t i)
+{
+	uint32_t u1 = r->slots[i].user1;
+
+	return u1 && u1 - 1 < r->users_n ? &r->users[u1 - 1].prefs : NULL;
 }

@@ -36,6 +36,7 @@
 #include "usertab.h"
 
 #define LOGIN_MAX 32
+#define AWAY_MAX 160    /* bytes of an away reason (AWAY REASON), cut */
 #define ROOM_SERVER 0   /* origin of events the daemon writes */
 
 enum slot_state {
@@ -69,6 +70,9 @@ struct room_slot {
 	char key[NAME_MAX_LEN + 1];  /* name_key(name) */
 	char skeleton[NAME_MAX_LEN + 1];  /* name_skeleton(name) */
 	char login[LOGIN_MAX + 1];
+	_Atomic uint32_t admin;      /* daemon, at claim: root or in admin_group */
+	char away[AWAY_MAX + 1];     /* AWAY's reason, "" if not away; under the
+				      * room lock */
 	/* Between the handler and the fan-out writer (fanout.c). */
 	_Atomic uint64_t cursor;     /* handler, at JOIN: the first event to send */
 	_Atomic uint64_t join_seq;   /* handler, at JOIN (before streaming): its
@@ -129,6 +133,9 @@ struct room_header {
 	/* The first event the log may hold: where it last started empty (a
 	 * new geometry). Events before it are a hole, not a lag. */
 	uint64_t first_seq;
+	/* A handler changed an entry's preferences (usertab.h): the daemon
+	 * copies and saves them when it sees this, set before it is woken. */
+	_Atomic uint32_t prefs_dirty;
 };
 
 struct room {
@@ -289,6 +296,9 @@ uint64_t room_kick_locked(struct room *r, uint32_t i, enum kick_kind kind,
 bool room_slot_spend_locked(struct room *r, uint32_t i, long rate, long burst);
 /* The same, taking the lock. */
 bool room_slot_spend(struct room *r, uint32_t i, long rate, long burst);
+
+/* Under the lock: slot i's uid entry's preferences, or NULL. */
+struct room_prefs *room_slot_prefs(struct room *r, uint32_t i);
 
 /* Is the member muted at wall time now_ms? */
 bool room_slot_muted(struct room_slot *s, int64_t now_ms);

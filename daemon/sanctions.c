@@ -17,6 +17,7 @@
 
 #include "cut.h"
 #include "log.h"
+#include "statefile.h"
 
 static const char *const kind_names[] = { [SANCTION_BAN] = "ban", [SANCTION_MUTE] = "mute" };
 
@@ -184,70 +185,31 @@ int sanctions_load(struct sanctions *s, const char *state_dir)
 	return 0;
 }
 
-/* Make the rename of a file in path's directory durable. */
-static int sync_dir_of(const char *path)
+struct list {
+	const struct sanction *v;
+	size_t n;
+};
+
+static bool emit_list(FILE *f, const void *ctx)
 {
-	char dir[sizeof(((struct sanctions *)0)->path)];
-	const char *slash = strrchr(path, '/');
-
-	if (!slash)
-		text_printf(dir, sizeof(dir), ".");
-	else
-		text_printf(dir, sizeof(dir), "%.*s", (int)(slash == path ? 1 : slash - path), path);
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	int rc = fsync(fd);
-	int saved = errno;
-	close(fd);
-	errno = saved;
-	return rc;
-}
-
-/* Write v[0..n) to path whole or not at all: a temporary file beside it,
- * written, fsync'ed, renamed over it, and the directory fsync'ed. -1 with
- * errno if the file could not be replaced (the old one is untouched). */
-static int write_list(const char *path, const struct sanction *v, size_t n)
-{
-	char tmp[sizeof(((struct sanctions *)0)->path) + 8];
-	int saved;
-
-	text_printf(tmp, sizeof(tmp), "%s.new", path);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
-		return -1;
-	FILE *f = fdopen(fd, "w");
-	if (!f) {
-		saved = errno;
-		close(fd);
-		goto fail;
-	}
+	const struct list *l = ctx;
 	bool ok = true;
-	for (size_t i = 0; ok && i < n; i++) {
-		const struct sanction *x = &v[i];
+
+	for (size_t i = 0; ok && i < l->n; i++) {
+		const struct sanction *x = &l->v[i];
 		ok = fprintf(f, "%s %u %" PRId64 " %s%s%s\n", sanction_kind_name(x->kind),
 			     (unsigned)x->uid, x->until_ms, x->login, x->reason[0] ? " " : "",
 			     x->reason) >= 0;
 	}
-	if (!ok || fflush(f) != 0 || fsync(fileno(f)) < 0) {
-		saved = errno;
-		fclose(f);
-		goto fail;
-	}
-	if (fclose(f) != 0 || rename(tmp, path) < 0) {
-		saved = errno;
-		goto fail;
-	}
-	/* Renamed: the file holds the new list. A failed fsync of the
-	 * directory leaves the rename perhaps not yet on disk, which no undo
-	 * would fix; it is logged. */
-	if (sync_dir_of(path) < 0)
-		log_msg(LOG_ERR, "%s: fsync of its directory: %s", path, strerror(errno));
-	return 0;
-fail:
-	unlink(tmp);
-	errno = saved;
-	return -1;
+	return ok;
+}
+
+/* Write v[0..n) to path whole or not at all (statefile.h). */
+static int write_list(const char *path, const struct sanction *v, size_t n)
+{
+	struct list l = { v, n };
+
+	return statefile_write(path, emit_list, &l);
 }
 
 int sanctions_save(const struct sanctions *s)

@@ -10,6 +10,7 @@
 #include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -205,4 +206,21 @@ int socket_accept(int listen_fd, int *spare_fd)
 		errno = EMFILE;
 		return -1;
 	}
+}
+
+bool socket_peer_in_group(int fd, const struct ucred *cred, gid_t gid)
+{
+	if (cred->gid == gid)
+		return true;
+	gid_t some[256], *groups = some;
+	socklen_t len = sizeof(some);
+	int rc = getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len);
+	if (rc < 0 && errno == ERANGE && (groups = malloc(len)) != NULL)
+		rc = getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len);
+	bool member = false;
+	for (size_t i = 0; rc == 0 && i < len / sizeof(gid_t); i++)
+		member |= groups[i] == gid;
+	if (groups != some)
+		free(groups);
+	return member;
 }

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 
 #include "codes.h"
@@ -30,6 +31,10 @@ int socket_listen(const char *path, mode_t mode, gid_t gid, char *err, size_t er
  * taken back. Returns the fd, or -1 with errno EAGAIN (nothing queued),
  * EMFILE (a connection was shed) or another accept error. */
 int socket_accept(int listen_fd, int *spare_fd);
+
+/* Is the peer of fd (credentials cred) in group gid: its primary group or
+ * one of its supplementary groups (SO_PEERGROUPS)? */
+bool socket_peer_in_group(int fd, const struct ucred *cred, gid_t gid);
 
 /* Send "BYE code text" without blocking, then close fd. */
 void socket_refuse(int fd, enum reply_code code, const char *text);

@@ -4,6 +4,7 @@
  * token bucket each holds. */
 #include "usertab.h"
 
+#include <stdatomic.h>
 #include <string.h>
 
 #include "hashidx.h"
@@ -136,4 +137,64 @@ bool usertab_spend_locked(struct room *r, uint32_t u, long rate, long burst, int
 		return false;
 	e->tokens = t - MILLI;
 	return true;
+}
+
+bool usertab_ignores(const struct room *r, uint32_t u, uint32_t uid)
+{
+	if (u >= r->users_n)
+		return false;
+	const struct room_prefs *p = &r->users[u].prefs;
+	uint32_t n = atomic_load_explicit(&p->nignored, memory_order_acquire);
+
+	if (n > USERTAB_IGNORE_MAX)
+		n = USERTAB_IGNORE_MAX;
+	for (uint32_t i = 0; i < n; i++)
+		if (atomic_load_explicit(&p->ignored[i], memory_order_relaxed) == uid)
+			return true;
+	return false;
+}
+
+static int ignore_index(const struct room_prefs *p, uint32_t uid)
+{
+	uint32_t n = atomic_load(&p->nignored);
+
+	for (uint32_t i = 0; i < n && i < USERTAB_IGNORE_MAX; i++)
+		if (atomic_load(&p->ignored[i]) == uid)
+			return (int)i;
+	return -1;
+}
+
+int usertab_ignore_add_locked(struct room *r, uint32_t u, uint32_t uid)
+{
+	if (u >= r->users_n)
+		return -1;
+	struct room_prefs *p = &r->users[u].prefs;
+	uint32_t n = atomic_load(&p->nignored);
+
+	if (ignore_index(p, uid) >= 0)
+		return 0;
+	if (n >= USERTAB_IGNORE_MAX)
+		return -1;
+	atomic_store(&p->ignored[n], uid);
+	atomic_store(&p->nignored, n + 1);
+	atomic_store(&p->dirty, 1);
+	return 1;
+}
+
+int usertab_ignore_remove_locked(struct room *r, uint32_t u, uint32_t uid)
+{
+	if (u >= r->users_n)
+		return 0;
+	struct room_prefs *p = &r->users[u].prefs;
+	int i = ignore_index(p, uid);
+
+	if (i < 0)
+		return 0;
+	uint32_t n = atomic_load(&p->nignored);
+	/* The last one into the hole first, then the count: a reader sees
+	 * the moved uid at one place or the other. */
+	atomic_store(&p->ignored[i], atomic_load(&p->ignored[n - 1]));
+	atomic_store(&p->nignored, n - 1);
+	atomic_store(&p->dirty, 1);
+	return 1;
 }

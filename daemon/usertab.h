@@ -26,6 +26,7 @@
 #ifndef LCHAT_USERTAB_H
 #define LCHAT_USERTAB_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -34,6 +35,24 @@
 struct room;
 
 #define USERTAB_NONE UINT32_MAX
+/* Users one uid may ignore at most (IGNORE, docs/protocol.md). */
+#define USERTAB_IGNORE_MAX 64
+
+/* The uid's preferences (prefs.h): the uids it ignores and whether it
+ * takes private messages. Handlers change them under the room lock and
+ * mark the entry dirty; the daemon copies dirty entries to its own list
+ * and saves it (it alone may write files), and fills an entry it takes
+ * anew from that list before the uid's handler starts. The fan-out
+ * writer reads `ignored` with no lock, per event: `nignored` is stored
+ * after a uid is added and before the last one is moved into a removed
+ * one's place, so a reader never misses a uid that stays ignored. */
+struct room_prefs {
+	_Atomic uint32_t nignored;
+	_Atomic uint32_t mesg_off;     /* 1: refuses private messages (MESG n) */
+	_Atomic uint32_t dirty;        /* changed since the daemon copied them */
+	uint32_t loaded;               /* the daemon filled them in */
+	_Atomic uint32_t ignored[USERTAB_IGNORE_MAX];
+};
 
 struct room_user {
 	uint32_t uid;
@@ -43,6 +62,7 @@ struct room_user {
 	uint32_t reserved;
 	int64_t tokens;          /* thousandths of a message, at tokens_ms */
 	int64_t tokens_ms;       /* monotonic ms (CLOCK_MONOTONIC: system-wide) */
+	struct room_prefs prefs;
 };
 
 /* Entries of a room of max_users slots, and the bytes of their region. */
@@ -61,5 +81,14 @@ void usertab_unpin(struct room *r, uint32_t u);
  * and fills at rate a second, at monotonic time now_ms. False if it holds
  * less than one: nothing is taken. */
 bool usertab_spend_locked(struct room *r, uint32_t u, long rate, long burst, int64_t now_ms);
+
+/* Does the entry's uid ignore `uid`? No lock (the fan-out writer, per
+ * event); u USERTAB_NONE: no. */
+bool usertab_ignores(const struct room *r, uint32_t u, uint32_t uid);
+/* Under the room lock: add or remove `uid` in entry u's ignore list and
+ * mark it dirty. add: 1 added, 0 already there, -1 the list is full;
+ * remove: 1 removed, 0 was not there. */
+int usertab_ignore_add_locked(struct room *r, uint32_t u, uint32_t uid);
+int usertab_ignore_remove_locked(struct room *r, uint32_t u, uint32_t uid);
 
 #endif

@@ -31,7 +31,7 @@ struct wait_rec {
 	_Atomic uint32_t used;       /* 1 once the record is complete */
 	uint32_t to_uid, from_uid;
 	uint16_t kind;
-	uint16_t pad;
+	uint16_t flags;              /* WAIT_FROM_ADMIN */
 	uint64_t serial;             /* order of arrival */
 	int64_t ms;
 	uint32_t text_len;
@@ -39,6 +39,9 @@ struct wait_rec {
 	char from_login[LOGIN_MAX + 1];
 	char text[];
 };
+
+/* wait_rec.flags: the sender was an administrator (MESG n lets it pass). */
+#define WAIT_FROM_ADMIN 1
 
 #define HDR_SIZE 4096
 
@@ -62,6 +65,7 @@ static void rec_msg(const struct wait_rec *r, struct wait_msg *m)
 	m->from_login = r->from_login;
 	m->text = r->text;
 	m->text_len = r->text_len;
+	m->from_admin = (r->flags & WAIT_FROM_ADMIN) != 0;
 }
 
 static void rec_clear(struct waitbox *w, struct wait_rec *r)
@@ -77,6 +81,7 @@ static void rec_fill(struct waitbox *w, struct wait_rec *r, const struct wait_ms
 	r->to_uid = (uint32_t)m->to_uid;
 	r->from_uid = (uint32_t)m->from_uid;
 	r->kind = (uint16_t)m->kind;
+	r->flags = m->from_admin ? WAIT_FROM_ADMIN : 0;
 	r->serial = w->hdr->serial++;
 	r->ms = m->ms;
 	/* Cut on a character boundary if a smaller geometry took it over. */
@@ -253,12 +258,19 @@ void waitbox_close(struct waitbox *w)
 	w->hdr = NULL;
 }
 
-unsigned waitbox_count_locked(struct waitbox *w, uid_t uid)
+unsigned waitbox_count_locked(struct waitbox *w, uid_t uid,
+			      bool (*wanted)(void *ctx, const struct wait_msg *m), void *ctx)
 {
 	unsigned n = 0;
 
-	for (uint32_t i = 0; w->hdr && i < w->slots; i++)
-		n += atomic_load(&rec(w, i)->used) == 1 && rec(w, i)->to_uid == (uint32_t)uid;
+	for (uint32_t i = 0; w->hdr && i < w->slots; i++) {
+		struct wait_rec *r = rec(w, i);
+		if (atomic_load(&r->used) != 1 || r->to_uid != (uint32_t)uid)
+			continue;
+		struct wait_msg m;
+		rec_msg(r, &m);
+		n += !wanted || wanted(ctx, &m);
+	}
 	return n;
 }
 

@@ -46,6 +46,7 @@ struct wait_msg {
 	const char *from_name, *from_login;
 	const char *text;
 	size_t text_len;
+	bool from_admin;             /* root or admin_group: passes MESG n */
 };
 
 /* Open (create, or keep) the store at path for `slots` messages of up to
@@ -55,8 +56,9 @@ int waitbox_open(struct waitbox *w, const char *path, uint32_t slots, uint32_t t
 		 char *err, size_t errlen);
 void waitbox_close(struct waitbox *w);
 
-/* Messages waiting for uid. */
-unsigned waitbox_count_locked(struct waitbox *w, uid_t uid);
+/* Messages waiting for uid (those `wanted` says yes to, if not NULL). */
+unsigned waitbox_count_locked(struct waitbox *w, uid_t uid,
+			      bool (*wanted)(void *ctx, const struct wait_msg *m), void *ctx);
 /* Keep m: CODE_OK; CODE_WAIT_FULL if per_max messages already wait for its
  * recipient; CODE_STORAGE if the store is full or there is none. */
 enum reply_code waitbox_add_locked(struct waitbox *w, const struct wait_msg *m, unsigned per_max);

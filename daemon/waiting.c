@@ -3,6 +3,8 @@
  * handing them over at JOIN (waiting.h). */
 #include "waiting.h"
 
+#include "usertab.h"
+
 #include <string.h>
 
 #include "accounts.h"
@@ -75,6 +77,7 @@ static enum reply_code keep(const struct waiting_ctx *w, const char *login, enum
 	struct wait_msg m = {
 		.to_uid = to, .from_uid = w->uid, .kind = kind, .ms = ms,
 		.from_name = w->name, .from_login = w->login, .text = text, .text_len = text_len,
+		.from_admin = w->admin,
 	};
 	room_lock(w->room);
 	enum reply_code rc = in_room_locked(w->room, to, as) ? CODE_ALREADY_JOINED :
@@ -165,23 +168,41 @@ int waiting_mentions(const struct waiting_ctx *w, enum event_kind kind, const ch
 	return 0;
 }
 
+/* Would the member see m: not from a uid it ignores, and not a private
+ * message from a non-administrator while it refuses them (MESG n)? */
+static bool wanted(void *ctx, const struct wait_msg *m)
+{
+	const struct waiting_ctx *w = ctx;
+	const struct room_prefs *p = room_slot_prefs(w->room, w->slot);
+	uint32_t u1 = room_slot(w->room, w->slot)->user1;
+
+	if (u1 && usertab_ignores(w->room, u1 - 1, (uint32_t)m->from_uid))
+		return false;
+	return !(m->kind == EV_PRIV && !m->from_admin && p && atomic_load(&p->mesg_off));
+}
+
 struct deliver {
-	struct buffer *out;
+	const struct waiting_ctx *w;
 	int failed;
+	unsigned dropped;
 };
 
 static void deliver_one(void *ctx, const struct wait_msg *m)
 {
 	struct deliver *d = ctx;
 
-	if (line_waiting(d->out, m->ms, m->kind, m->from_name, m->from_login, m->text,
+	if (!wanted((void *)d->w, m)) {
+		d->dropped++;
+		return;
+	}
+	if (line_waiting(d->w->out, m->ms, m->kind, m->from_name, m->from_login, m->text,
 			 m->text_len) < 0)
 		d->failed = -1;
 }
 
 int waiting_deliver(const struct waiting_ctx *w)
 {
-	struct deliver d = { w->out, 0 };
+	struct deliver d = { w, 0, 0 };
 
 	if (!w->box->hdr)
 		return 0;
@@ -189,15 +210,16 @@ int waiting_deliver(const struct waiting_ctx *w)
 	unsigned n = waitbox_take_locked(w->box, w->uid, deliver_one, &d);
 	room_unlock(w->room);
 	if (n)
-		log_msg(LOG_INFO, "waiting: %u message%s handed to %s (uid %u)", n,
-			n == 1 ? "" : "s", w->login, (unsigned)w->uid);
-	return d.failed ? -1 : (int)n;
+		log_msg(LOG_INFO, "waiting: %u message%s handed to %s (uid %u), %u of them dropped "
+			"(ignored sender, or MESG n)", n, n == 1 ? "" : "s", w->login,
+			(unsigned)w->uid, d.dropped);
+	return d.failed ? -1 : (int)(n - d.dropped);
 }
 
 int waiting_count(const struct waiting_ctx *w)
 {
 	room_lock(w->room);
-	unsigned n = waitbox_count_locked(w->box, w->uid);
+	unsigned n = waitbox_count_locked(w->box, w->uid, wanted, (void *)w);
 	room_unlock(w->room);
 	return line_ok(w->out, VERB_WAITING, "%u", n);
 }

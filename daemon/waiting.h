@@ -27,6 +27,8 @@ struct waiting_ctx {
 	const char *name;            /* the sender's chat name (NULL before JOIN) */
 	const char *login;
 	struct buffer *out;
+	bool admin;                  /* the sender is an administrator */
+	uint32_t slot;               /* the member's own slot */
 };
 
 /* Most distinct "@login"s of one public message that are looked up (and
@@ -45,9 +47,11 @@ int waiting_priv(const struct waiting_ctx *w, const char *login, size_t login_le
 int waiting_mentions(const struct waiting_ctx *w, enum event_kind kind, const char *text,
 		     size_t text_len, int64_t ms);
 /* At JOIN: queue every message waiting for w->uid as "WAITING ..." lines,
- * oldest first, and delete them. Returns how many (-1: out of memory). */
+ * oldest first, and delete them; those from a uid the member ignores, and
+ * private ones from non-administrators while it says MESG n, are deleted
+ * unshown. Returns how many (-1: out of memory). */
 int waiting_deliver(const struct waiting_ctx *w);
-/* WAITING: "OK WAITING n". */
+/* WAITING: "OK WAITING n", n counting only what a JOIN would show. */
 int waiting_count(const struct waiting_ctx *w);
 
 /* The mention rule, alone (tests): the next "@login" in text from *pos on;

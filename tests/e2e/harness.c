@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "protocol.h"
+#include "runcmd.h"
 #include "sanitize.h"
 
 #define START_DEADLINE_MS 10000    /* until both sockets accept */
@@ -1404,6 +1405,99 @@ struct tclient *tc_connect(const char *sockpath)
 
 	if (!tc->login[0] || tc->max_line <= 0)
 		FAIL("%s: HELLO without login= or max_line=", tc->label);
+	return tc;
+}
+
+/* Send fd over the Unix socket s (SCM_RIGHTS). */
+int send_fd(int s, int fd)
+{
+	char byte = 'f';
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+			      .msg_controllen = sizeof(u.buf) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+
+	memset(u.buf, 0, sizeof(u.buf));
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	for (;;) {
+		ssize_t r = sendmsg(s, &msg, MSG_NOSIGNAL);
+		if (r == 1)
+			return 0;
+		if (r < 0 && errno == EINTR)
+			continue;
+		return -1;
+	}
+}
+
+/* Receive a descriptor from s, or -1. */
+int recv_fd(int s)
+{
+	char byte;
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+			      .msg_controllen = sizeof(u.buf) };
+	struct cmsghdr *c;
+	int fd = -1;
+	ssize_t r;
+
+	while ((r = recvmsg(s, &msg, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
+		;
+	if (r != 1)
+		return -1;
+	c = CMSG_FIRSTHDR(&msg);
+	if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+		memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	return fd;
+}
+
+struct tclient *tc_connect_uid(const char *dir, const char *sockpath, uid_t uid)
+{
+	int sp[2], status, fd;
+	pid_t pid;
+
+	/* The test's directory must let the other uid reach the socket. */
+	if (chmod(dir, 0711) < 0 || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0)
+		FAIL("harness: chmod or socketpair: %s", strerror(errno));
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		FAIL("harness: fork: %s", strerror(errno));
+	if (pid == 0) {
+		close(sp[0]);
+		if (become_uid(uid) < 0)
+			_exit(2);
+		fd = sock_connect(sockpath, 0);
+		_exit(fd >= 0 && send_fd(sp[1], fd) == 0 ? 0 : 3);
+	}
+	close(sp[1]);
+	fd = recv_fd(sp[0]);
+	close(sp[0]);
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0 ||
+	    fd < 0)
+		FAIL("harness: connecting as uid %u failed (status %d)", (unsigned)uid, status);
+	struct tclient *tc = xcalloc(1, sizeof(*tc));
+	static unsigned count;
+	snprintf(tc->label, sizeof(tc->label), "uid%u#%u", (unsigned)uid, ++count);
+	tc->max_line = 1024;
+	tc->ls.fd = fd;
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) != 0)
+		FAIL("harness: fcntl: %s", strerror(errno));
+	track_client(tc, true);
+	const char *hello = tc_expect(tc, "HELLO lchat/1 [^ ]+( [a-z_]+=[^ ]*)*$", TC_TIMEOUT);
+	const char *p = strstr(hello, " login=");
+	if (p)
+		snprintf(tc->login, sizeof(tc->login), "%.*s", (int)strcspn(p + 7, " "), p + 7);
 	return tc;
 }
 

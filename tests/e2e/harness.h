@@ -114,6 +114,14 @@ struct tclient;
 /* Connect to the user socket and check the greeting
  * (HELLO lchat/1 ... login=... max_line=...). */
 struct tclient *tc_connect(const char *sockpath);
+/* The same from a process of uid `uid` (a child that drops to it,
+ * connects and hands the socket over): the daemon sees that uid. dir is
+ * the daemon's directory (d->dir), made reachable by it. */
+struct tclient *tc_connect_uid(const char *dir, const char *sockpath, uid_t uid);
+/* Send fd over the Unix socket s, or receive one (SCM_RIGHTS). 0 or the
+ * fd; -1 on error. */
+int send_fd(int s, int fd);
+int recv_fd(int s);
 /* Connect to the control socket and check its greeting
  * (HELLO lchat-control/1 ...). */
 struct tclient *ctl_connect(const char *sockpath);

@@ -331,12 +331,15 @@ START_TEST(test_who_table_and_json)
 	struct tclient *a = tc_connect(d->sock), *b = tc_connect(d->sock);
 	tc_join(a, "alice");
 	tc_join(b, "bob");
+	tc_send(b, "AWAY making tea");
+	tc_expect(b, "OK AWAY making tea$", TC_TIMEOUT);
 	admin(&r, d, "who", NULL);
 	ck_exit(&r, 0);
 	ck_assert_msg(re_contains(r.out, "^NAME +LOGIN +UID +IDLE +CONNECTED +MUTED\n"), "'%s'", r.out);
 	ck_assert_msg(re_contains(r.out, "\nalice +root +0 +[0-9]+s +[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2} +-\n"),
 		      "'%s'", r.out);
-	ck_assert_msg(re_contains(r.out, "\nbob +root +0 +[0-9]+s +[0-9-]+ [0-9:]+ +-\n"), "'%s'", r.out);
+	ck_assert_msg(re_contains(r.out, "\nbob +root +0 +[0-9]+s +[0-9-]+ [0-9:]+ +-  away: making tea\n"),
+		      "'%s'", r.out);
 	cmd_result_free(&r);
 
 	int64_t before = wall_ms();
@@ -344,11 +347,11 @@ START_TEST(test_who_table_and_json)
 	ck_exit(&r, 0);
 	const char *fields = "\\{\"name\": \"%s\", \"login\": \"root\", \"uid\": 0, "
 			     "\"idle_seconds\": [0-9]+, \"joined_ms\": ([0-9]+), "
-			     "\"connected_ms\": ([0-9]+), \"muted\": null\\}";
+			     "\"connected_ms\": ([0-9]+), \"muted\": null, \"away\": %s\\}";
 	char re[512];
-	snprintf(re, sizeof(re), fields, "alice");
+	snprintf(re, sizeof(re), fields, "alice", "null");
 	ck_assert_msg(re_contains(r.out, re), "'%s'", r.out);
-	snprintf(re, sizeof(re), fields, "bob");
+	snprintf(re, sizeof(re), fields, "bob", "\"making tea\"");
 	ck_assert_msg(re_contains(r.out, re), "'%s'", r.out);
 	ck_assert_msg(re_contains(r.out, "^\\[\n  \\{.*\\},\n  \\{.*\\}\n\\]\n$"), "'%s'", r.out);
 	/* The times are milliseconds since the epoch, and not in the future. */
@@ -418,7 +421,7 @@ START_TEST(test_mute_unmute_and_expiry)
 	ck_assert_msg(re_contains(r.out, "\nerin +nobody +65534 .* forever\n"), "'%s'", r.out);
 	cmd_result_free(&r);
 	admin(&r, d, "--json", "who", NULL);
-	ck_assert_msg(re_contains(r.out, "\"name\": \"erin\".*\"muted\": \"forever\"\\}"), "'%s'", r.out);
+	ck_assert_msg(re_contains(r.out, "\"name\": \"erin\".*\"muted\": \"forever\", \"away\": null\\}"), "'%s'", r.out);
 	cmd_result_free(&r);
 	tc_expect_silence(a);
 

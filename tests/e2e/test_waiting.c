@@ -254,6 +254,47 @@ START_TEST(test_mention_waits)
 }
 END_TEST
 
+/* What nobody would not take live does not wait for it either: a message
+ * from a uid it ignores (root, an administrator), and a private one from a
+ * non-administrator (uid 1) while it says MESG n, are dropped unshown, and
+ * lchat --check does not count them; a mention from uid 1 still waits. */
+START_TEST(test_ignored_and_refused_do_not_wait)
+{
+	struct lchatd *d = lchatd_start(CONF);
+	struct tclient *n = tc_connect_uid(d->dir, d->sock, NOBODY);
+	struct cmd_result r;
+
+	tc_join(n, "nob");
+	tc_send(n, "IGNORE root");
+	tc_expect_past_events(n, "^OK IGNORE root 0$", TC_TIMEOUT);
+	tc_send(n, "MESG n");
+	tc_expect_past_events(n, "^OK MESG n$", TC_TIMEOUT);
+	tc_close(n);
+
+	struct tclient *a = tc_connect(d->sock), *u = tc_connect_uid(d->dir, d->sock, 1);
+	tc_join(a, "alice");
+	tc_join(u, "dan");
+	tc_send(a, "PRIV nobody from an ignored admin");
+	tc_expect_past_events(a, "OK PRIV waiting nobody$", TC_TIMEOUT);
+	tc_send(u, "PRIV nobody private while you refuse them");
+	tc_expect_past_events(u, "OK PRIV waiting nobody$", TC_TIMEOUT);
+	tc_send(u, "SAY see this, @nobody");
+	tc_ack(u, "SAY");
+	tc_expect(u, "KEPT nobody$", TC_TIMEOUT);
+
+	ck_assert_int_eq(lchat_as_nobody(d, &r, "--check", NULL), 0);
+	ck_assert_str_eq(r.out, "lchat: 1 message is waiting for you\n");
+	cmd_result_free(&r);
+	char *out = nobody_joins(d);
+	ck_assert_msg(count_lines(out, "WAITING-MSG dan [^ ]+ see this, @nobody$") == 1 &&
+		      count_lines(out, "WAITING") == 1, "nobody's output: %s", out);
+	free(out);
+	tc_close(u);
+	tc_close(a);
+	lchatd_stop_ok(d);
+}
+END_TEST
+
 /* private_keep: after it, the text of a private message is gone from the
  * room file (its bytes), and a resume from before it does not replay it;
  * a public message's text stays. */
@@ -401,6 +442,7 @@ int main(void)
 		{ "check_without_server", test_check_without_server, 60 },
 		{ "wait_expires", test_wait_expires, 60 },
 		{ "mention_waits", test_mention_waits, 60 },
+		{ "ignored_and_refused_do_not_wait", test_ignored_and_refused_do_not_wait, 60 },
 		{ "private_text_scrubbed", test_private_text_scrubbed, 60 },
 		{ "store_full_refuses", test_store_full_refuses, 60 },
 		{ "private_tail_not_left_behind", test_private_tail_not_left_behind, 60 },

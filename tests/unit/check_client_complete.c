@@ -82,7 +82,7 @@ struct comp_case {
 	size_t point;                /* SIZE_MAX: the end of the line */
 	const char *self;
 	size_t start;                /* where the word begins */
-	const char *want[8];         /* the candidates in order, NULL-ended */
+	const char *want[16];         /* the candidates in order, NULL-ended */
 };
 
 static const struct comp_case comp_cases[] = {
@@ -110,8 +110,9 @@ static const struct comp_case comp_cases[] = {
 	/* Commands: a word that starts the line with '/'. */
 	{ "/ni", SIZE_MAX, "alice", 0, { "/nick ", NULL } },
 	{ "/NI", SIZE_MAX, "alice", 0, { "/nick ", NULL } },
-	{ "/m", SIZE_MAX, "alice", 0, { "/me ", "/msg ", NULL } },
-	{ "/", SIZE_MAX, "alice", 0, { "/help ", "/me ", "/msg ", "/nick ", "/quit ", "/who ", NULL } },
+	{ "/m", SIZE_MAX, "alice", 0, { "/me ", "/mesg ", "/msg ", NULL } },
+	{ "/", SIZE_MAX, "alice", 0, { "/away ", "/back ", "/help ", "/ignore ", "/me ", "/mesg ",
+				       "/msg ", "/nick ", "/quit ", "/unignore ", "/who ", NULL } },
 	{ "/x", SIZE_MAX, "alice", 0, { NULL } },
 	{ "/nick", SIZE_MAX, "alice", 0, { "/nick ", NULL } },
 	/* Not at the start: no command, and no name starts with '/'. */

@@ -110,11 +110,11 @@ START_TEST(test_store_bounds_and_order)
 	ck_assert_int_eq(add(&w, 7, "three", 3000, 2), CODE_WAIT_FULL);   /* per recipient */
 	ck_assert_int_eq(add(&w, 9, "x", 3000, 2), CODE_OK);
 	ck_assert_int_eq(add(&w, 10, "y", 3000, 2), CODE_STORAGE);        /* all 4 taken */
-	ck_assert_uint_eq(waitbox_count_locked(&w, 7), 2);
+	ck_assert_uint_eq(waitbox_count_locked(&w, 7, NULL, NULL), 2);
 	taken[0] = '\0';
 	ck_assert_uint_eq(waitbox_take_locked(&w, 7, take_one, NULL), 2);
 	ck_assert_str_eq(taken, "one|two");
-	ck_assert_uint_eq(waitbox_count_locked(&w, 7), 0);
+	ck_assert_uint_eq(waitbox_count_locked(&w, 7, NULL, NULL), 0);
 	int64_t oldest;
 	ck_assert_uint_eq(waitbox_expire_locked(&w, 2000, &oldest), 1);   /* "other" */
 	ck_assert_int_eq(oldest, 3000);
@@ -142,7 +142,7 @@ START_TEST(test_store_kept_and_carried_over)
 	waitbox_close(&w);
 	/* The same size: kept as it is. */
 	ck_assert_int_eq(waitbox_open(&w, path, 4, 64, err, sizeof(err)), 0);
-	ck_assert_uint_eq(waitbox_count_locked(&w, 7), 2);
+	ck_assert_uint_eq(waitbox_count_locked(&w, 7, NULL, NULL), 2);
 	waitbox_close(&w);
 	/* Another size: carried over, in order. */
 	ck_assert_int_eq(waitbox_open(&w, path, 16, 200, err, sizeof(err)), 0);
