@@ -136,6 +136,8 @@ START_TEST(test_tab_names)
 	tmux_key(t, "alice", "Tab");
 	tmux_wait(t, "alice", "^\\[alice\\] /me ?$", T_WAIT);
 	tmux_key(t, "alice", "Tab");
+	tmux_wait(t, "alice", "^\\[alice\\] /mesg ?$", T_WAIT);
+	tmux_key(t, "alice", "Tab");
 	tmux_wait(t, "alice", "^\\[alice\\] /msg ?$", T_WAIT);
 	tmux_key(t, "alice", "C-u");
 
