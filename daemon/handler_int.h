@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
+/* handler_int.h - a handler's state and the helpers its verb files share:
+ * handler.c (the connection, JOIN, messages, NICK, QUIT) and prefverbs.c
+ * (AWAY, IGNORE, UNIGNORE, MESG). Not for other processes' code. */
+#ifndef LCHAT_HANDLER_INT_H
+#define LCHAT_HANDLER_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "buffer.h"
+#include "config.h"
+#include "framing.h"
+#include "outq.h"
+#include "protocol.h"
+#include "room.h"
+#include "waitbox.h"
+
+struct handler {
+	struct room *room;
+	const struct lchat_config *cfg;
+	struct room_slot *me;
+	struct outq *q;
+	uint32_t slot;
+	uint32_t gen;
+	int fd;
+	int sigfd;
+	uid_t uid;
+	pid_t daemon_pid;
+	char login[LOGIN_MAX + 1];
+	bool joined;
+	bool left;              /* our LEAVE is written, or we never joined */
+	bool closing;           /* take no more input; wait for the writer */
+	bool shutting_down;
+	bool eof;
+	bool posted;            /* events appended since the writer was woken */
+	int64_t join_deadline;
+	uint64_t behind_max;    /* BEHIND_MAX, or less in a short log */
+	struct linebuf in;
+	struct buffer out;      /* replies not yet in the queue */
+	struct waitbox *wait;   /* messages that wait (waitbox.h) */
+};
+
+/* Queue one reply line (lines.h); a handler out of memory closes the
+ * connection: reply(h, line_err(&h->out, CODE_X, "...")). */
+#define reply(h, queued) do { \
+	if ((queued) < 0) \
+		(h)->closing = true; \
+} while (0)
+
+/* Spend one token of the uid's rate limit (false: none left). */
+bool spend(struct handler *h);
+/* Reply that the rate limit refused the command. */
+void rate_refused(struct handler *h);
+/* If the uid is muted, reply so (saying under which name it may join if
+ * only_as) and return true. */
+bool refused_muted(struct handler *h, int64_t now, const char *only_as);
+
+/* uid's login as the protocol can carry it (printable ASCII, no
+ * spaces), else "uid<N>". */
+void safe_login(uid_t uid, char *buf, size_t len);
+
+/* prefverbs.c */
+void cmd_away(struct handler *h, const struct command *c);
+void cmd_ignore(struct handler *h, const struct command *c);
+void cmd_mesg(struct handler *h, const struct command *c);
+
+#endif
