@@ -181,8 +181,7 @@ START_TEST(test_reconnect_after_restart)
 
 	/* alice's client is stopped while the daemon dies and comes back and
 	 * erin talks: those messages can only reach her by the resume. */
-	lchat = tmux_pane_pid(t, "alice");
-	ck_assert_int_eq(kill(lchat, SIGSTOP), 0);
+	lchat = tmux_pane_freeze(t, "alice");
 	old = lchatd_daemon_pid(d);
 	ck_assert_int_eq(kill(old, SIGKILL), 0);
 	tc_expect_eof(erin, TC_TIMEOUT);
@@ -196,7 +195,7 @@ START_TEST(test_reconnect_after_restart)
 	tc_ack(erin2, "SAY");
 	tc_send(erin2, "SAY missed two");
 	tc_ack(erin2, "SAY");
-	ck_assert_int_eq(kill(lchat, SIGCONT), 0);
+	tmux_pane_thaw(lchat);
 
 	tmux_wait(t, "alice", "-!- the server closed the connection; reconnecting in 0.25 s", T_WAIT);
 	tmux_wait(t, "alice", "-!- back in the room as alice", T_WAIT);

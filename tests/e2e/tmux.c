@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/ptrace.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -370,6 +371,27 @@ pid_t tmux_pane_pid(struct tmux *t, const char *win)
 
 	free(s);
 	return pid;
+}
+
+pid_t tmux_pane_freeze(struct tmux *t, const char *win)
+{
+	pid_t pid = tmux_pane_pid(t, win);
+	int st;
+
+	ck_assert_msg(ptrace(PTRACE_SEIZE, pid, NULL, NULL) == 0, "PTRACE_SEIZE %d: %s", (int)pid,
+		      strerror(errno));
+	ck_assert_msg(ptrace(PTRACE_INTERRUPT, pid, NULL, NULL) == 0, "PTRACE_INTERRUPT %d: %s",
+		      (int)pid, strerror(errno));
+	while (waitpid(pid, &st, __WALL) < 0)
+		ck_assert_msg(errno == EINTR, "waitpid %d: %s", (int)pid, strerror(errno));
+	ck_assert_msg(WIFSTOPPED(st), "%s: pid %d did not stop (status 0x%x)", win, (int)pid, st);
+	return pid;
+}
+
+void tmux_pane_thaw(pid_t pid)
+{
+	ck_assert_msg(ptrace(PTRACE_DETACH, pid, NULL, NULL) == 0, "PTRACE_DETACH %d: %s",
+		      (int)pid, strerror(errno));
 }
 
 /* The exit status of a zombie from /proc/PID/stat (field 52, exit_code,

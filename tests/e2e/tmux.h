@@ -74,6 +74,12 @@ void tmux_wait_bell(struct tmux *t, const char *win, int timeout_ms);
 /* The pid of the program in the window, and whether it has exited
  * (then *status gets its exit status). */
 pid_t tmux_pane_pid(struct tmux *t, const char *win);
+/* Stop the pane's program until tmux_pane_thaw(); returns its pid. Not
+ * with SIGSTOP: tmux continues a stopped pane program at once (its
+ * SIGCHLD handling), so the program is held in a ptrace stop instead
+ * (PTRACE_SEIZE, PTRACE_INTERRUPT), which its parent is not told of. */
+pid_t tmux_pane_freeze(struct tmux *t, const char *win);
+void tmux_pane_thaw(pid_t pid);
 bool tmux_pane_dead(struct tmux *t, const char *win, int *status);
 /* Wait until the program in the window exits; returns its exit status. */
 int tmux_wait_exit(struct tmux *t, const char *win, int timeout_ms);
