@@ -296,10 +296,13 @@ START_TEST(test_rejoin_after_state_lost)
 	ck_assert_int_eq(unlink(path), 0);
 	old = lchatd_daemon_pid(d);
 	ck_assert_int_eq(kill(old, SIGKILL), 0);
-	tc_close(erin);
 	while (proc_alive(old))
 		sleep_ms(10);
 	sock_wait_connectable(d->sock, 10000);
+	/* Closed only now that the old daemon's handlers are gone (the new
+	 * one starts after them): closed earlier, erin's dying handler could
+	 * still write her LEAVE as #11 and alice's last event would be it. */
+	tc_close(erin);
 
 	erin = tc_connect(d->sock);
 	tc_join(erin, "erin");

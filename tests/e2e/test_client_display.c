@@ -398,6 +398,9 @@ static char *padding_trick(struct tmux *t, const struct lchatd *d, const char *e
 	snprintf(cmd, sizeof(cmd), "env %s %s -s %s -n alice", env, lchat_exe(), d->sock);
 	tmux_window(t, "alice", cmd);
 	tmux_wait(t, "alice", "you are in the room as alice", T_WAIT);
+	/* The history (eve's join) is shown and closed before eve speaks:
+	 * else her message may come above "-- end of history --". */
+	tmux_wait(t, "alice", "^-- end of history --$", T_WAIT);
 	tc_expect(eve, "EV [0-9]+ [0-9]+ JOIN alice ", TC_TIMEOUT);
 	for (int i = 0; i < 50; i++)
 		n += (size_t)snprintf(msg + n, sizeof(msg) - n, "\xe4\xb8\xad");
