@@ -710,6 +710,10 @@ static void on_nick_ok(struct session *s, const struct server_line *sl, const ch
 	namelist_remove(&s->members, s->name, strlen(s->name));
 	if (namelist_add(&s->members, sl->rest, nn) < 0)
 		session_status(s, "out of memory");
+	for (size_t i = 0; i < s->rooms.n; i++)	/* (our NICK is in every room) */
+		if (namelist_remove(&s->rooms.r[i].members, s->name, strlen(s->name)) &&
+		    namelist_add(&s->rooms.r[i].members, sl->rest, nn) < 0)
+			session_status(s, "out of memory");
 	memcpy(s->name, sl->rest, nn);
 	s->name[nn] = '\0';
 	if (seq > s->last_seq)
@@ -891,6 +895,7 @@ static void on_err(struct session *s, const struct server_line *sl)
 		 * as lchat/1 (the JOIN behind it is answered next). */
 		s->proto_wait = false;
 		s->rooms.on = false;
+		rooms_free(&s->rooms);
 		session_status(s, "the server refused PROTO 2: one room only");
 		return;
 	}
@@ -993,7 +998,12 @@ static void on_hello(struct session *s, const struct server_line *sl)
 		s->rooms.on = true;
 		s->proto_wait = true;
 		send_cmd(s, VERB_PROTO, "2", NULL);
-	} else if (s->want_room[0]) {
+	} else if (s->rooms.n) {
+		/* A server without rooms now (another version): one room. */
+		session_status(s, "the server has no rooms now: you are in its one room");
+		rooms_free(&s->rooms);
+	}
+	if (!s->rooms.on && s->want_room[0]) {
 		session_status(s, "the server has no rooms: cannot write into %s", s->want_room);
 		finish(s, EXIT_RUNTIME);
 		if (s->fd >= 0)
@@ -1158,7 +1168,7 @@ static struct pending *push_at(struct session *s, enum verb v, const char *targe
 				const char *text, size_t n, bool front)
 {
 	struct pending *p = calloc(1, sizeof(*p));
-	const char *room = session_room(s);
+	const char *room = s->rooms.on ? session_room(s) : NULL;
 
 	/* With rooms, what is said goes to the room typed into now (and a
 	 * WHO asks about it). */
@@ -1240,7 +1250,8 @@ void session_quiet_who(struct session *s, const char *room)
 
 const char *session_room(const struct session *s)
 {
-	return s->rooms.on ? rooms_current(&s->rooms) : NULL;
+	/* (kept while offline: the rooms are entered again on return) */
+	return rooms_current(&s->rooms);
 }
 
 const struct namelist *session_members(const struct session *s)
@@ -1285,7 +1296,7 @@ void session_send(struct session *s, enum verb v, const char *target, size_t tn,
 size_t session_text_limit(const struct session *s, enum verb v, size_t target_len)
 {
 	size_t max = s->max_line ? s->max_line : MAX_LINE_MAX;
-	const char *room = session_room(s);
+	const char *room = s->rooms.on ? session_room(s) : NULL;
 
 	if (room && target_len == 0 && (v == VERB_SAY || v == VERB_ME))
 		target_len = strlen(room);	/* "SAY #room TEXT" */
@@ -1505,7 +1516,7 @@ void session_status_info(const struct session *s, struct status_info *in, int64_
 	in->name = s->name;
 	in->room = s->room;
 	in->members = s->members_known ? (long)s->members.n : -1;
-	if (s->rooms.on && s->rooms.n) {
+	if (s->rooms.n) {
 		const struct room *r = &s->rooms.r[s->rooms.cur < s->rooms.n ? s->rooms.cur : 0];
 
 		in->room = r->name + 1;	/* (the row adds the '#') */
