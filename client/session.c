@@ -414,11 +414,16 @@ static void show_own(struct session *s, struct pending *p)
 	struct buffer b = { 0 };
 	enum event_kind k = p->verb == VERB_ME ? EV_ACTION : p->verb == VERB_PRIV ? EV_PRIV : EV_MSG;
 	int64_t ms = s->disp.now();
+	struct render_opts o = s->ropts;
+	const char *cur = session_room(s);
 
+	/* Said in a room we no longer type into (switched since): marked. */
+	if (k != EV_PRIV && p->target && cur && strcmp(p->target, cur) != 0)
+		o.room = p->target;
 	if (s->script) {
 		if (render_script_own(&b, ms, k, s->name, p->target, p->text) == 0)
 			print_line(s, &b, false);
-	} else if (render_own(&b, ms, k, s->name, p->target, p->text, &s->ropts) == 0) {
+	} else if (render_own(&b, ms, k, s->name, p->target, p->text, &o) == 0) {
 		display_line(s, &b, ms, false);
 	}
 	buffer_free(&b);

@@ -983,7 +983,18 @@ START_TEST(test_rooms_enter_mark_and_dedupe)
 	ck_assert_int_eq(count_printed("psst"), 1);
 	session_input(&S, S("hi class"));
 	expect_sent("SAY #cs101 hi class");
+	/* Switched before the acknowledgement: marked with its room. */
+	session_input(&S, S("/switch #general"));
 	feed("OK SAY 24");
+	PRINTED("] #cs101 <alice> hi class");
+	session_input(&S, S("/switch #cs101"));
+	/* /who asks about the room typed into. */
+	session_input(&S, S("/who"));
+	expect_sent("WHO #cs101");
+	feed("WHO carol ca 5 1795290000000");
+	feed("WHO alice al 0 1795290000000");
+	feed("OK WHO");
+	PRINTED("2 in #cs101:");
 	/* /switch and back; the next-room key's function. */
 	session_input(&S, S("/switch #general"));
 	ck_assert_str_eq(session_room(&S), "#general");
