@@ -19,6 +19,11 @@ const char *const input_help[] = {
 	"                   /ignore alone lists whom you ignore (notices still come)",
 	"/unignore NAME     hear NAME's user again",
 	"/mesg [y|n]        take private messages (y) or only administrators' (n)",
+	"/join #ROOM        enter a room and type into it (servers with rooms)",
+	"/part [#ROOM] [REASON]  leave a room (default: the one you type into)",
+	"/switch #ROOM      type into another room you are in (also Ctrl-X n: the next)",
+	"/rooms             the server's rooms: people, whether you are in, topic",
+	"/topic [TEXT]      the topic of the room you type into; with TEXT, set it",
 	"/quit [REASON]     leave, once the lines waiting to be sent went (also Ctrl-D)",
 	"/set bell WHEN     ring the bell for all, mentions (the default) or none",
 	"/help              this list",
@@ -34,6 +39,10 @@ const char *const input_help[] = {
 const char *const input_commands[] = {
 	"/away", "/back", "/help", "/ignore", "/me", "/mesg", "/msg", "/nick", "/quit",
 	"/unignore", "/who", NULL,
+};
+
+const char *const input_room_commands[] = {
+	"/join", "/part", "/rooms", "/switch", "/topic", NULL,
 };
 
 /* Skip spaces from s up to e. */
@@ -150,6 +159,44 @@ enum input_kind input_parse(const char *line, size_t len, struct input *in)
 		if (in->arg_len == 0)
 			in->arg = NULL;
 		return in->kind = k;
+	}
+	if (is(w, in->arg_len, "join") || is(w, in->arg_len, "switch") ||
+	    is(w, in->arg_len, "part")) {
+		enum input_kind k = is(w, in->arg_len, "join") ? IN_JOIN :
+				    is(w, in->arg_len, "part") ? IN_PART : IN_SWITCH;
+		const char *n = skip_sp(p, e), *ne = word_end(n, e);
+
+		in->arg = n;
+		in->arg_len = (size_t)(ne - n);
+		if (k == IN_PART && (in->arg_len == 0 || n[0] != '#')) {
+			/* "/part" or "/part REASON": the room typed into */
+			in->arg = NULL;
+			in->arg_len = 0;
+			rest(in, p, e);
+			return in->kind = k;
+		}
+		if (k == IN_PART) {
+			rest(in, ne, e);
+			return in->kind = k;
+		}
+		if (in->arg_len == 0 || skip_sp(ne, e) != e) {
+			in->usage = k == IN_JOIN ? "/join #ROOM" : "/switch #ROOM";
+			return in->kind = IN_USAGE;
+		}
+		return in->kind = k;
+	}
+	if (is(w, in->arg_len, "rooms")) {
+		if (skip_sp(p, e) != e) {
+			in->usage = "/rooms";
+			return in->kind = IN_USAGE;
+		}
+		return in->kind = IN_ROOMS;
+	}
+	if (is(w, in->arg_len, "topic")) {
+		in->arg = NULL;
+		in->arg_len = 0;
+		rest(in, p, e);
+		return in->kind = IN_TOPIC;
 	}
 	if (is(w, in->arg_len, "quit") || is(w, in->arg_len, "exit")) {
 		rest(in, p, e);

@@ -20,6 +20,11 @@ enum input_kind {
 	IN_IGNORE,      /* /ignore [NAME] (arg, or none: the list) */
 	IN_UNIGNORE,    /* /unignore NAME (arg) */
 	IN_MESG,        /* /mesg [y|n] (arg, or none: which) */
+	IN_JOIN,        /* /join #ROOM (arg): enter it and type into it */
+	IN_PART,        /* /part [#ROOM] [REASON] (arg or none: the room typed into; text) */
+	IN_ROOMS,       /* /rooms: the rooms of the server */
+	IN_TOPIC,       /* /topic [TEXT]: the topic of the room typed into, or set it */
+	IN_SWITCH,      /* /switch #ROOM (arg): type into that room */
 	IN_UNKNOWN,     /* an unknown /command: nothing is sent */
 	IN_USAGE,       /* a known command used wrongly: usage says how */
 };
@@ -27,6 +32,7 @@ enum input_kind {
 struct input {
 	enum input_kind kind;
 	const char *arg;        /* IN_MSG, IN_NICK, IN_IGNORE, IN_UNIGNORE: the name;
+	                         * IN_JOIN, IN_PART, IN_SWITCH: the room;
 	                         * IN_MESG: y or n; IN_SET: the setting;
 	                         * IN_UNKNOWN: the command */
 	size_t arg_len;
@@ -43,5 +49,7 @@ extern const char *const input_help[];
 /* The commands by their main names ("/me", ...; no aliases), as Tab
  * completes them; NULL-terminated. */
 extern const char *const input_commands[];
+/* Those of rooms, offered too when the server has rooms. */
+extern const char *const input_room_commands[];
 
 #endif

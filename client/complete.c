@@ -115,6 +115,27 @@ static int add(struct completion *c, size_t *cap, const char *s, const char *suf
 size_t complete_start(struct completion *c, const char *line, size_t len, size_t point,
 		      const struct namelist *names, const char *self)
 {
+	return complete_start_rooms(c, line, len, point, names, self, NULL);
+}
+
+/* Is the word at start the argument of a room command ("/join ",
+ * "/part ", "/switch " and nothing else before it)? */
+static bool room_arg_at(const char *line, size_t start)
+{
+	static const char *const cmds[] = { "/join ", "/part ", "/switch " };
+
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		size_t n = strlen(cmds[i]);
+		if (start == n && strncasecmp(line, cmds[i], n) == 0)
+			return true;
+	}
+	return false;
+}
+
+size_t complete_start_rooms(struct completion *c, const char *line, size_t len, size_t point,
+			    const struct namelist *names, const char *self,
+			    const char *const *rooms)
+{
 	size_t end = point < len ? point : len, start = end, cap = 0, nm = 0, ncmd = 0, n;
 	const char **match;
 	const char *word, *suffix;
@@ -132,14 +153,25 @@ size_t complete_start(struct completion *c, const char *line, size_t len, size_t
 	 * (sorted before: "bob" comes before "bob1" whatever follows). */
 	while (input_commands[ncmd])
 		ncmd++;
-	match = malloc(((names ? names->n : 0) + ncmd + 1) * sizeof(*match));
+	size_t nrooms = 0;
+	while (rooms && rooms[nrooms])
+		nrooms++;
+	match = malloc(((names ? names->n : 0) + ncmd + nrooms + 8) * sizeof(*match));
 	if (!match)
 		return 0;
-	if (word[0] == '/' && start == 0) {
+	if (rooms && room_arg_at(line, start)) {
+		suffix = " ";
+		for (size_t i = 0; i < nrooms; i++)
+			if (begins(rooms[i], word, n) || (word[0] != '#' && begins(rooms[i] + 1, word, n)))
+				match[nm++] = rooms[i];
+	} else if (word[0] == '/' && start == 0) {
 		suffix = " ";
 		for (size_t i = 0; i < ncmd; i++)
 			if (begins(input_commands[i], word, n))
 				match[nm++] = input_commands[i];
+		for (size_t i = 0; rooms && input_room_commands[i]; i++)
+			if (begins(input_room_commands[i], word, n))
+				match[nm++] = input_room_commands[i];
 	} else {
 		size_t sn = self ? strlen(self) : 0;
 

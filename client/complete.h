@@ -59,6 +59,13 @@ struct completion {
  * our own name, never offered (may be NULL). */
 size_t complete_start(struct completion *c, const char *line, size_t len, size_t point,
 		      const struct namelist *names, const char *self);
+/* The same, and with rooms (a NULL-terminated list of "#name"; NULL:
+ * the server has none): the second word of "/join ", "/part " and
+ * "/switch " completes to one of them ("/join #cs" -> "/join #cs101 "),
+ * with or without its '#'. */
+size_t complete_start_rooms(struct completion *c, const char *line, size_t len, size_t point,
+			    const struct namelist *names, const char *self,
+			    const char *const *rooms);
 /* The next candidate (c->n > 0), wrapping around after the last; sets
  * c->len to its length. */
 const char *complete_next(struct completion *c);

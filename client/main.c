@@ -27,7 +27,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: lchat [-s SOCKET] [-c CONFIG] [-n NAME] [--bell=WHEN] [--no-history]\n"
-		"             [--listen] [--paste-lines N] [--no-status]\n"
+		"             [--listen] [--paste-lines N] [--no-status] [-r ROOM]\n"
 		"\n"
 		"Chat with the people on this machine (lchatd's room).\n"
 		"\n"
@@ -35,6 +35,7 @@ static void usage(FILE *f)
 		"                      config's socket option)\n"
 		"  -c, --config FILE   the configuration (default " LCHAT_DEFAULT_CONFIG ")\n"
 		"  -n, --name NAME     the name to join with (default: your login name)\n"
+		"  -r, --room ROOM     enter ROOM and write into it (a server with rooms)\n"
 		"      --bell=WHEN     ring the terminal bell for: mentions (of your name,\n"
 		"                      and private messages and notices: the default),\n"
 		"                      all (also every message), none\n"
@@ -119,6 +120,7 @@ int main(int argc, char **argv)
 		{ "socket", required_argument, NULL, 's' },
 		{ "config", required_argument, NULL, 'c' },
 		{ "name", required_argument, NULL, 'n' },
+		{ "room", required_argument, NULL, 'r' },
 		{ "no-history", no_argument, NULL, 'H' },
 		{ "bell", required_argument, NULL, 'B' },
 		{ "listen", no_argument, NULL, 'l' },
@@ -130,7 +132,7 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGWINCH };
-	const char *sock_opt = NULL, *conf = LCHAT_DEFAULT_CONFIG, *name = NULL;
+	const char *sock_opt = NULL, *conf = LCHAT_DEFAULT_CONFIG, *name = NULL, *room = NULL;
 	bool conf_given = false, no_history = false, listen = false, interactive, status = true;
 	bool check = false;
 	enum bell_mode bell = BELL_MENTIONS;
@@ -144,11 +146,12 @@ int main(int argc, char **argv)
 
 	setlocale(LC_ALL, "");
 	wrap_set_ambiguous_wide(wrap_locale_is_cjk());
-	while ((c = getopt_long(argc, argv, "s:c:n:HlhV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:c:n:r:HlhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 's': sock_opt = optarg; break;
 		case 'c': conf = optarg; conf_given = true; break;
 		case 'n': name = optarg; break;
+		case 'r': room = optarg; break;
 		case 'H': no_history = true; break;
 		case 'B':
 			if (!bell_mode_parse(optarg, strlen(optarg), &bell)) {
@@ -180,6 +183,12 @@ int main(int argc, char **argv)
 	}
 	if (name && (!name[0] || strlen(name) > NAME_MAX_LEN)) {
 		fprintf(stderr, "lchat: a name is 1 to %d characters\n", NAME_MAX_LEN);
+		return EXIT_USAGE;
+	}
+	char want_room[ROOM_NAME_SIZE] = "";
+	if (room && !room_name_norm(room, strlen(room), want_room)) {
+		fprintf(stderr, "lchat: a room is 1 to %d of a-z, 0-9, '_' and '-', "
+			"after an optional '#'\n", ROOM_NAME_MAX);
 		return EXIT_USAGE;
 	}
 	rc = find_socket(sock_opt, conf, conf_given, &sock);
@@ -214,6 +223,7 @@ int main(int argc, char **argv)
 		return EXIT_RUNTIME;
 	}
 	s.no_history = no_history;
+	memcpy(s.want_room, want_room, sizeof(s.want_room));
 	s.track_members = interactive;     /* Tab completes their names */
 	status = status && interactive && bell_wanted();
 	s.lag_check = status;              /* the status row shows the lag */

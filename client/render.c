@@ -181,7 +181,11 @@ static int begin(struct buffer *out, int64_t ms, const struct render_opts *o)
 	format_clock(ms, clock, sizeof(clock));
 	if (o->colour && o->history && put(out, SGR_DIM))
 		return -1;
-	return put(out, clock);
+	if (put(out, clock))
+		return -1;
+	if (o->room && (append_clean(out, o->room, strlen(o->room)) || put(out, " ")))
+		return -1;
+	return 0;
 }
 
 static int end(struct buffer *out, const struct render_opts *o)
@@ -346,7 +350,17 @@ static int put_iso(struct buffer *out, int64_t ms)
 
 int render_script_event(struct buffer *out, const struct server_line *sl)
 {
+	return render_script_room_event(out, sl, NULL);
+}
+
+int render_script_room_event(struct buffer *out, const struct server_line *sl, const char *room)
+{
 	int r = put_iso(out, sl->ms);
+
+	if (room) {
+		r |= put(out, " ");
+		r |= append_clean(out, room, strlen(room));
+	}
 
 	r |= put(out, sl->type == SL_WAITING ? " WAITING-" : " ");
 	r |= put(out, event_kind_name(sl->kind));

@@ -21,6 +21,9 @@ struct render_opts {
 	bool colour;          /* SGR escapes allowed */
 	bool history;         /* the event is from before our join: dim it */
 	const char *self;     /* our own name, for mentions (may be NULL) */
+	const char *room;     /* an event of another room than the one typed
+	                       * into: its name, after the time ("#cs101 <bob> hi");
+	                       * NULL for the room typed into */
 };
 
 /* Flags render_event() returns. */
@@ -61,8 +64,11 @@ int render_separator(struct buffer *out, const char *text, const struct render_o
  * like the other separators ("-- end of history --"). */
 int render_marker(struct buffer *out, const char *text, const struct render_opts *o);
 
-/* The scripting mode's line for an event: "ISO-TIME KIND fields...". */
+/* The scripting mode's line for an event: "ISO-TIME KIND fields...";
+ * "ISO-TIME #room KIND fields..." for one of another room than the one
+ * written into (room not NULL). */
 int render_script_event(struct buffer *out, const struct server_line *sl);
+int render_script_room_event(struct buffer *out, const struct server_line *sl, const char *room);
 /* The same for our own acknowledged message: "ISO-TIME MSG self text",
  * "ISO-TIME ACTION self text" or "ISO-TIME PRIV-SENT target text". */
 int render_script_own(struct buffer *out, int64_t ms, enum event_kind kind,

@@ -16,6 +16,7 @@
 #include "rows.h"
 #include "sanitize.h"
 #include "session.h"
+#include "session_int.h"
 #include "cut.h"
 #include "split.h"
 #include "util.h"
@@ -24,17 +25,6 @@
 #define SYNC_TOKEN "lchat-sync"
 /* The PING tokens that time the lag: this and a number, one per PING. */
 #define LAG_TOKEN "lchat-lag-"
-
-/* A command sent (or, in the scripting mode, to be resent) that awaits its
- * reply. */
-struct pending {
-	struct pending *next;
-	enum verb verb;         /* VERB_SAY, VERB_ME, VERB_PRIV, VERB_WHO, VERB_NICK,
-				 * VERB_AWAY, VERB_IGNORE, VERB_UNIGNORE, VERB_MESG */
-	char *target;           /* PRIV: the recipient */
-	char *text;             /* NICK: the new name */
-	bool sent;              /* on the current connection */
-};
 
 static void print_line(struct session *s, struct buffer *b, bool bell)
 {
@@ -148,6 +138,7 @@ void session_free(struct session *s)
 	buffer_free(&s->waited);
 	namelist_free(&s->who_names);
 	namelist_free(&s->members);
+	rooms_free(&s->rooms);
 	display_free(&s->disp);
 }
 
@@ -197,6 +188,11 @@ static int send_cmd(struct session *s, enum verb v, const char *word, const char
 			 t ? " " : "", t ? text : "");
 }
 
+int session_send_cmd(struct session *s, enum verb v, const char *word, const char *text)
+{
+	return send_cmd(s, v, word, text);
+}
+
 /* Send a queued command; -1 if it could not go (then it is not marked
  * sent). */
 static int send_pending(struct session *s, struct pending *p)
@@ -204,10 +200,8 @@ static int send_pending(struct session *s, struct pending *p)
 	int r = -1;
 
 	switch (p->verb) {
-	case VERB_SAY: case VERB_ME: case VERB_WHO:
-		r = send_cmd(s, p->verb, NULL, p->text);
-		break;
-	case VERB_PRIV:
+	case VERB_SAY: case VERB_ME: case VERB_WHO:   /* (with rooms: the room first) */
+	case VERB_PRIV: case VERB_ENTER: case VERB_PART: case VERB_TOPIC: case VERB_ROOMS:
 		r = send_cmd(s, p->verb, p->target, p->text);
 		break;
 	case VERB_NICK: case VERB_IGNORE: case VERB_UNIGNORE: case VERB_MESG:
@@ -256,9 +250,16 @@ static void send_join_as(struct session *s, bool resume)
 	s->state = ST_JOINING;
 	s->resuming = resume;
 	s->resume_from = s->last_seq;
+	/* With rooms, the JOIN resumes the default room from the last event
+	 * seen in it (the others are ENTERed again, each from its own); one
+	 * we had left is not replayed at all (the highest seq seen). */
+	struct room *def = s->rooms.on ? rooms_find(&s->rooms, s->rooms.def,
+						     strlen(s->rooms.def)) : NULL;
+	if (def && def->last_seq)
+		s->resume_from = def->last_seq;
 	char last[24];
 
-	text_printf(last, sizeof(last), "%" PRIu64, s->last_seq);
+	text_printf(last, sizeof(last), "%" PRIu64, s->resume_from);
 	send_cmd(s, VERB_JOIN, s->name, s->resuming ? last : NULL);
 }
 
@@ -300,7 +301,12 @@ static int connect_now(struct session *s)
 	s->who_rows = 0;
 	s->who_quiet = 0;
 	namelist_free(&s->who_names);
-	send_join(s);
+	/* The JOIN goes when the HELLO came: it may offer rooms, and then
+	 * PROTO 2 goes before the JOIN (on_hello). */
+	s->state = ST_JOINING;
+	s->greeted = false;
+	s->proto_wait = false;
+	s->rooms.on = false;
 	return 0;
 }
 
@@ -408,11 +414,16 @@ static void show_own(struct session *s, struct pending *p)
 	struct buffer b = { 0 };
 	enum event_kind k = p->verb == VERB_ME ? EV_ACTION : p->verb == VERB_PRIV ? EV_PRIV : EV_MSG;
 	int64_t ms = s->disp.now();
+	struct render_opts o = s->ropts;
+	const char *cur = session_room(s);
 
+	/* Said in a room we no longer type into (switched since): marked. */
+	if (k != EV_PRIV && p->target && cur && strcmp(p->target, cur) != 0)
+		o.room = p->target;
 	if (s->script) {
 		if (render_script_own(&b, ms, k, s->name, p->target, p->text) == 0)
 			print_line(s, &b, false);
-	} else if (render_own(&b, ms, k, s->name, p->target, p->text, &s->ropts) == 0) {
+	} else if (render_own(&b, ms, k, s->name, p->target, p->text, &o) == 0) {
 		display_line(s, &b, ms, false);
 	}
 	buffer_free(&b);
@@ -511,8 +522,8 @@ static void send_lag_ping(struct session *s, int64_t now)
  * our own leave was not replayed. */
 static void check_gap(struct session *s, uint64_t seq)
 {
-	if (!s->resuming || s->first_seen)
-		return;
+	if (!s->resuming || s->first_seen || s->rooms.on)
+		return;	/* (with rooms, one sequence for all: gaps are the others' rooms) */
 	s->first_seen = true;
 	if (seq > s->join_seq)
 		seq = s->join_seq;	/* a live event: nothing was replayed */
@@ -525,20 +536,20 @@ static void check_gap(struct session *s, uint64_t seq)
 
 /* Keep the member list current: joins, leaves and renames. (Those in the
  * history before a JOIN's WHO change a list that WHO then replaces.) */
-static void track_member(struct session *s, const struct server_line *sl)
+static void track_member(struct session *s, struct namelist *l, const struct server_line *sl)
 {
 	int r = 0;
 
 	switch (sl->kind) {
 	case EV_JOIN:
-		r = namelist_add(&s->members, sl->word[0], sl->word_len[0]);
+		r = namelist_add(l, sl->word[0], sl->word_len[0]);
 		break;
 	case EV_LEAVE:
-		namelist_remove(&s->members, sl->word[0], sl->word_len[0]);
+		namelist_remove(l, sl->word[0], sl->word_len[0]);
 		break;
 	case EV_NICK:
-		namelist_remove(&s->members, sl->word[0], sl->word_len[0]);
-		r = namelist_add(&s->members, sl->word[2], sl->word_len[2]);
+		namelist_remove(l, sl->word[0], sl->word_len[0]);
+		r = namelist_add(l, sl->word[2], sl->word_len[2]);
 		break;
 	default:
 		break;
@@ -547,31 +558,71 @@ static void track_member(struct session *s, const struct server_line *sl)
 		session_status(s, "out of memory");
 }
 
+/* Show an event. room: with rooms, the room it is in (#name, "-" for a
+ * private event, "*" for a notice to all rooms), marked on the line if
+ * it is not the room typed into; NULL for lchat/1. */
+static void session_show_event(struct session *s, const struct server_line *sl,
+			       const char *room, bool history);
+
 static void on_event(struct session *s, const struct server_line *sl)
 {
-	struct buffer b = { 0 };
-	bool history;
-
 	if (sl->seq <= s->last_seq)
 		return;		/* seen already (a resume overlapping) */
 	if (s->syncing)
 		check_gap(s, sl->seq);
 	s->last_seq = sl->seq;
-	track_member(s, sl);
-	history = s->syncing && sl->seq < s->join_seq;
+	track_member(s, &s->members, sl);
+	session_show_event(s, sl, NULL, s->syncing && sl->seq < s->join_seq);
+}
+
+/* An event of a room (PROTO 2): dropped if seen already in that room
+ * (a resume, or an ENTER's replay, overlapping), else shown. */
+void session_room_event(struct session *s, const struct server_line *sl, const char *room)
+{
+	struct room *r = room[0] == '#' ? rooms_find(&s->rooms, room, strlen(room)) : NULL;
+	bool history;
+
+	if (r) {
+		if (sl->seq <= r->last_seq)
+			return;
+		r->last_seq = sl->seq;
+		track_member(s, &r->members, sl);
+		history = sl->seq < r->enter_seq;
+	} else {
+		if (room[0] != '#' && sl->seq <= s->rooms.other_seq)
+			return;	/* a private event or a notice to all, seen already */
+		if (room[0] != '#')
+			s->rooms.other_seq = sl->seq;
+		history = s->syncing && sl->seq < s->join_seq;
+	}
+	if (sl->seq > s->last_seq)
+		s->last_seq = sl->seq;
+	session_show_event(s, sl, room, history);
+}
+
+static void session_show_event(struct session *s, const struct server_line *sl,
+			       const char *room, bool history)
+{
+	struct buffer b = { 0 };
+	const char *cur = session_room(s);
+	/* Marked: a room's event when we type into another. */
+	const char *mark = room && room[0] == '#' && (!cur || strcmp(room, cur) != 0) ? room : NULL;
+
 	if (history) {
 		if (s->script && s->no_history)
 			return;
-		if (!s->script && s->history_shown++ == 0 &&
+		if (!s->script && s->syncing && s->history_shown++ == 0 &&
 		    render_separator(&b, s->resuming ? "missed while you were away" :
 				     "earlier in the room", &s->ropts) == 0)
 			print_line(s, &b, false);
 	}
 	if (s->script) {
-		if (render_script_event(&b, sl) == 0)
+		if (render_script_room_event(&b, sl, mark) == 0)
 			print_line(s, &b, false);
 	} else {
+		s->ropts.room = mark;
 		display_event(s, sl, history);
+		s->ropts.room = NULL;
 	}
 	buffer_free(&b);
 }
@@ -664,6 +715,10 @@ static void on_nick_ok(struct session *s, const struct server_line *sl, const ch
 	namelist_remove(&s->members, s->name, strlen(s->name));
 	if (namelist_add(&s->members, sl->rest, nn) < 0)
 		session_status(s, "out of memory");
+	for (size_t i = 0; i < s->rooms.n; i++)	/* (our NICK is in every room) */
+		if (namelist_remove(&s->rooms.r[i].members, s->name, strlen(s->name)) &&
+		    namelist_add(&s->rooms.r[i].members, sl->rest, nn) < 0)
+			session_status(s, "out of memory");
 	memcpy(s->name, sl->rest, nn);
 	s->name[nn] = '\0';
 	if (seq > s->last_seq)
@@ -734,8 +789,13 @@ static void on_ok(struct session *s, const struct server_line *sl)
 				       s->name);
 		else if (!s->ever_joined)
 			session_status(s, "joined as %s", s->name);
+		bool resumed = s->ever_joined;
 		s->ever_joined = true;
-		if (s->track_members) {
+		if (s->rooms.on)
+			rooms_joined(s, s->join_seq, resumed);
+		if (s->track_members && s->rooms.on) {
+			session_quiet_who(s, s->rooms.def);
+		} else if (s->track_members) {
 			/* Who is in the room, for Tab; not shown. Its answer
 			 * comes before any WHO the user asks for. */
 			s->who_quiet++;
@@ -750,10 +810,25 @@ static void on_ok(struct session *s, const struct server_line *sl)
 	}
 	if (sl->verb == VERB_WHO) {
 		/* Every WHO refreshes the member list (events keep it
-		 * current in between); only the user's are shown. */
-		namelist_move(&s->members, &s->who_names);
+		 * current in between); only the user's are shown. With
+		 * rooms, the list of the room it asked about. */
+		struct namelist *l = &s->members;
+		const char *wroom = NULL;
+		if (s->rooms.on) {
+			wroom = s->who_quiet ? s->who_room[0] : s->head && s->head->verb == VERB_WHO ?
+				s->head->target : NULL;
+			l = rooms_members_of(s, wroom);
+		}
+		struct room *wr = wroom ? rooms_find(&s->rooms, wroom, strlen(wroom)) : NULL;
+		if (wr)
+			wr->members_known = true;
+		if (l)
+			namelist_move(l, &s->who_names);
+		else
+			namelist_free(&s->who_names);
 		s->members_known = true;
 		if (s->who_quiet) {
+			memmove(s->who_room[0], s->who_room[1], sizeof(s->who_room) - sizeof(s->who_room[0]));
 			s->who_quiet--;
 			s->who.off = s->who.len = 0;
 			s->who_rows = 0;
@@ -762,7 +837,10 @@ static void on_ok(struct session *s, const struct server_line *sl)
 		struct pending *p = s->head && s->head->verb == VERB_WHO ? pending_pop(s) : NULL;
 
 		if (!s->script) {
-			session_status(s, "%u in the room:", s->who_rows);
+			if (wroom)
+				session_status(s, "%u in %s:", s->who_rows, wroom);
+			else
+				session_status(s, "%u in the room:", s->who_rows);
 			s->ui.print(s->ui.ctx, "          NAME                             LOGIN            IDLE", false);
 			if (s->who.len && buffer_append(&s->who, "", 1) == 0) {
 				/* One display line per row. */
@@ -786,7 +864,7 @@ static void on_ok(struct session *s, const struct server_line *sl)
 		on_nick_ok(s, sl, sp, has_seq ? seq : 0);
 		return;
 	}
-	if (on_prefs_ok(s, sl))
+	if (on_prefs_ok(s, sl) || rooms_on_ok(s, sl))
 		return;
 	/* OK SAY / ME / PRIV <seq>: our message went out with that seq. */
 	struct pending *p = s->head;
@@ -797,6 +875,11 @@ static void on_ok(struct session *s, const struct server_line *sl)
 		pending_pop(s);
 		if (has_seq && seq > s->last_seq)
 			s->last_seq = seq;
+		/* Our own event in its room: seen there. */
+		struct room *r = p->verb != VERB_PRIV && p->target ?
+				 rooms_find(&s->rooms, p->target, strlen(p->target)) : NULL;
+		if (r && has_seq && seq > r->last_seq)
+			r->last_seq = seq;
 		show_own(s, p);
 		if (p->verb == VERB_PRIV && !has_seq)   /* "OK PRIV waiting LOGIN" */
 			session_status(s, "%s is not in the chat: your message waits for them",
@@ -812,6 +895,15 @@ static void on_err(struct session *s, const struct server_line *sl)
 	char code[64], text[1024];
 	struct pending *p;
 
+	if (s->proto_wait) {
+		/* The greeting offered rooms, PROTO 2 was refused: one room,
+		 * as lchat/1 (the JOIN behind it is answered next). */
+		s->proto_wait = false;
+		s->rooms.on = false;
+		rooms_free(&s->rooms);
+		session_status(s, "the server refused PROTO 2: one room only");
+		return;
+	}
 	if (s->state == ST_JOINING) {
 		on_join_refused(s, sl);
 		return;
@@ -839,6 +931,12 @@ static void on_err(struct session *s, const struct server_line *sl)
 		session_status(s, "error: %s (%s)", text, code);
 	if (s->script && s->exit_code < EXIT_RUNTIME)
 		s->exit_code = EXIT_RUNTIME;	/* remembered for the end */
+	if (p && p->verb == VERB_ENTER && s->script) {
+		/* lchat -r ROOM: its lines are for that room and no other. */
+		pending_free(p);
+		session_quit(s, NULL);
+		return;
+	}
 	if (p)
 		pending_free(p);
 	send_next(s);
@@ -896,6 +994,30 @@ static void on_hello(struct session *s, const struct server_line *sl)
 		return;
 	}
 	s->max_line = hello_max_line(sl);
+	if (s->state != ST_JOINING || s->greeted)
+		return;
+	s->greeted = true;
+	if (hello_rooms(sl->rest, sl->rest_len, s->rooms.def)) {
+		if (!s->rooms.def[0])
+			text_printf(s->rooms.def, sizeof(s->rooms.def), "#general");
+		s->rooms.on = true;
+		s->proto_wait = true;
+		send_cmd(s, VERB_PROTO, "2", NULL);
+	} else if (s->rooms.n) {
+		/* A server without rooms now (another version): one room. */
+		session_status(s, "the server has no rooms now: you are in its one room");
+		rooms_free(&s->rooms);
+	}
+	if (!s->rooms.on && s->want_room[0]) {
+		session_status(s, "the server has no rooms: cannot write into %s", s->want_room);
+		finish(s, EXIT_RUNTIME);
+		if (s->fd >= 0)
+			close(s->fd);
+		s->fd = -1;
+		s->state = ST_DOWN;
+		return;
+	}
+	send_join(s);
 }
 
 static void on_who(struct session *s, const struct server_line *sl)
@@ -961,6 +1083,8 @@ void session_handle_line(struct session *s, const char *line, size_t len)
 {
 	struct server_line sl;
 
+	if (s->rooms.on && rooms_handle_line(s, line, len))
+		return;
 	if (!proto_parse_server_line(line, len, &sl)) {
 		on_unknown(s, line, len);
 		return;
@@ -1045,26 +1169,109 @@ void session_read(struct session *s)
 /* ---- the user's side -------------------------------------------------- */
 
 /* Queue a command (it goes when those before it were answered). */
-static void push(struct session *s, enum verb v, const char *target, size_t tn,
-		 const char *text, size_t n)
+static struct pending *push_at(struct session *s, enum verb v, const char *target, size_t tn,
+				const char *text, size_t n, bool front)
 {
 	struct pending *p = calloc(1, sizeof(*p));
+	const char *room = s->rooms.on ? session_room(s) : NULL;
 
+	/* With rooms, what is said goes to the room typed into now (and a
+	 * WHO asks about it). */
+	if (!target && room && (v == VERB_SAY || v == VERB_ME || v == VERB_WHO)) {
+		target = room;
+		tn = strlen(room);
+	}
 	if (!p || !(p->text = strndup(text ? text : "", text ? n : 0)) ||
 	    (target && !(p->target = strndup(target, tn)))) {
 		if (p)
 			pending_free(p);
 		session_status(s, "out of memory");
-		return;
+		return NULL;
 	}
 	p->verb = v;
-	if (s->tail)
-		s->tail->next = p;
-	else
+	if (front && s->head && s->head->sent) {
+		/* (behind the one in flight) */
+		p->next = s->head->next;
+		s->head->next = p;
+		if (s->tail == s->head)
+			s->tail = p;
+	} else if (front) {
+		p->next = s->head;
 		s->head = p;
-	s->tail = p;
+		if (!s->tail)
+			s->tail = p;
+	} else if (s->tail) {
+		s->tail->next = p;
+		s->tail = p;
+	} else {
+		s->head = s->tail = p;
+	}
 	s->queued++;
+	return p;
+}
+
+static void push(struct session *s, enum verb v, const char *target, size_t tn,
+		 const char *text, size_t n)
+{
+	if (push_at(s, v, target, tn, text, n, false))
+		send_next(s);
+}
+
+struct pending *session_push(struct session *s, enum verb v, const char *target,
+			     const char *text, bool front)
+{
+	return push_at(s, v, target, target ? strlen(target) : 0, text, text ? strlen(text) : 0,
+		       front);
+}
+
+struct pending *session_take(struct session *s, enum verb v)
+{
+	return s->head && s->head->sent && s->head->verb == v ? pending_pop(s) : NULL;
+}
+
+void session_pending_free(struct pending *p)
+{
+	pending_free(p);
+}
+
+void session_send_next(struct session *s)
+{
 	send_next(s);
+}
+
+void session_print(struct session *s, struct buffer *b, int64_t ms)
+{
+	display_line(s, b, ms, false);
+}
+
+void session_quiet_who(struct session *s, const char *room)
+{
+	if (s->who_quiet >= sizeof(s->who_room) / sizeof(s->who_room[0]))
+		return;	/* (so many in flight: this room's list waits for events) */
+	text_printf(s->who_room[s->who_quiet], sizeof(s->who_room[0]), "%s", room ? room : "");
+	s->who_quiet++;
+	send_cmd(s, VERB_WHO, room, NULL);
+}
+
+const char *session_room(const struct session *s)
+{
+	/* (kept while offline: the rooms are entered again on return) */
+	return rooms_current(&s->rooms);
+}
+
+const struct namelist *session_members(const struct session *s)
+{
+	if (s->rooms.on && s->rooms.n)
+		return &s->rooms.r[s->rooms.cur < s->rooms.n ? s->rooms.cur : 0].members;
+	return &s->members;
+}
+
+void session_next_room(struct session *s)
+{
+	if (!s->rooms.on || s->rooms.n < 2)
+		return;
+	rooms_next(&s->rooms);
+	session_status(s, "you type into %s", rooms_current(&s->rooms));
 }
 
 static void enter_name(struct session *s, const char *line, size_t len)
@@ -1094,6 +1301,10 @@ void session_send(struct session *s, enum verb v, const char *target, size_t tn,
 size_t session_text_limit(const struct session *s, enum verb v, size_t target_len)
 {
 	size_t max = s->max_line ? s->max_line : MAX_LINE_MAX;
+	const char *room = s->rooms.on ? session_room(s) : NULL;
+
+	if (room && target_len == 0 && (v == VERB_SAY || v == VERB_ME))
+		target_len = strlen(room);	/* "SAY #room TEXT" */
 	size_t over = strlen(verb_name(v)) + 1 + (target_len ? target_len + 1 : 0);
 
 	return max > over + 1 ? max - over : 1;
@@ -1198,6 +1409,16 @@ void session_input(struct session *s, const char *line, size_t len)
 		return;
 	}
 	switch (in.kind) {
+	case IN_SAY: case IN_ME:
+		if (s->rooms.on && !session_room(s)) {
+			session_status(s, "you are in no room: not sent (/join #ROOM enters one)");
+			return;
+		}
+		break;
+	default:
+		break;
+	}
+	switch (in.kind) {
 	case IN_SAY: paste_message(s, VERB_SAY, NULL, 0, in.text, in.text_len); break;
 	case IN_ME: paste_message(s, VERB_ME, NULL, 0, in.text, in.text_len); break;
 	case IN_MSG: paste_message(s, VERB_PRIV, in.arg, in.arg_len, in.text, in.text_len); break;
@@ -1207,6 +1428,9 @@ void session_input(struct session *s, const char *line, size_t len)
 	case IN_IGNORE: push(s, VERB_IGNORE, NULL, 0, in.arg, in.arg_len); break;
 	case IN_UNIGNORE: push(s, VERB_UNIGNORE, NULL, 0, in.arg, in.arg_len); break;
 	case IN_MESG: push(s, VERB_MESG, NULL, 0, in.arg, in.arg_len); break;
+	case IN_JOIN: case IN_PART: case IN_ROOMS: case IN_TOPIC: case IN_SWITCH:
+		rooms_input(s, &in);
+		break;
 	default: break;
 	}
 }
@@ -1297,6 +1521,12 @@ void session_status_info(const struct session *s, struct status_info *in, int64_
 	in->name = s->name;
 	in->room = s->room;
 	in->members = s->members_known ? (long)s->members.n : -1;
+	if (s->rooms.n) {
+		const struct room *r = &s->rooms.r[s->rooms.cur < s->rooms.n ? s->rooms.cur : 0];
+
+		in->room = r->name + 1;	/* (the row adds the '#') */
+		in->members = r->members_known ? (long)r->members.n : -1;
+	}
 	in->retry_ms = -1;
 	in->lag_ms = s->lag_ms;
 	in->ping_wait_ms = s->ping_sent ? mono - s->ping_sent : -1;

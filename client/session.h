@@ -22,6 +22,7 @@
 #include "peercheck.h"
 #include "protocol.h"
 #include "render.h"
+#include "rooms.h"
 #include "status.h"
 
 /* Exit statuses (documented in lchat(1)). */
@@ -109,6 +110,13 @@ struct session {
 	struct namelist members; /* who is in the room: the last WHO, then events */
 	bool members_known;      /* a WHO was answered on this connection */
 	char room[128];          /* the room's name (status_room_name) */
+	/* Rooms (PROTO 2, when the HELLO says rooms=1): rooms.h. */
+	struct rooms rooms;
+	bool greeted;            /* the HELLO of this connection came (JOIN went) */
+	bool proto_wait;         /* PROTO 2 sent, not answered yet */
+	char want_room[ROOM_NAME_SIZE];  /* -r: the room to enter and write into */
+	char who_room[8][ROOM_NAME_SIZE]; /* the rooms of our quiet WHOs, in order */
+	unsigned rooms_listed;   /* ROOM lines of the answer to ROOMS so far */
 
 	int64_t lag_ms;          /* the last lag measured (ms), -1: none */
 	int64_t ping_sent;       /* when the unanswered lag PING went (mono ms), 0: none */
@@ -184,6 +192,14 @@ void session_status_info(const struct session *s, struct status_info *in, int64_
 
 /* Is nothing in flight (scripting: may the next line go)? */
 bool session_ready(const struct session *s);
+
+/* The room typed into ("#general"), or NULL: the server has no rooms
+ * (or we are in none). */
+const char *session_room(const struct session *s);
+/* The names Tab completes: those of the room typed into. */
+const struct namelist *session_members(const struct session *s);
+/* Type into the next room we are in (the key, term.c). */
+void session_next_room(struct session *s);
 
 /* Handle one line from the server (exposed for the unit tests). */
 void session_handle_line(struct session *s, const char *line, size_t len);

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -62,15 +63,21 @@ static bool editing(void)
 }
 
 /* "[alice] ", "[alice (offline)] ", "[alice +5] " (5 lines wait to be
- * sent), "[alice] Enter: send, Esc: cancel " or "name: ". */
+ * sent), "[alice] Enter: send, Esc: cancel " or "name: "; with rooms, the
+ * room typed into after the name: "[alice #general] ". */
 static void make_prompt(char *out, size_t cap)
 {
 	const char *name = T.s->name[0] ? T.s->name : "lchat";
-	char waiting[24] = "";
+	const char *room = session_room(T.s);
+	char waiting[24 + ROOM_NAME_SIZE] = "";
 	unsigned n = session_waiting(T.s);
+	size_t l;
 
+	if (room)
+		text_printf(waiting, sizeof(waiting), " %s", room);
+	l = strlen(waiting);
 	if (n)
-		text_printf(waiting, sizeof(waiting), " +%u", n);
+		text_printf(waiting + l, sizeof(waiting) - l, " +%u", n);
 	if (T.asking)
 		text_printf(out, cap, "name: ");
 	else if (T.s->state == ST_DOWN || T.s->state == ST_JOINING)
@@ -236,6 +243,29 @@ static void on_line(char *line)
 
 /* ---- Tab ---------------------------------------------------------------- */
 
+/* Start completing at byte point of the line: names of the room typed
+ * into, /commands, and room names after /join, /part, /switch. */
+static size_t start_completion(struct completion *c, size_t point)
+{
+	const char *rooms[ROOMS_MAX * 2 + 1];
+	bool entered = strncasecmp(rl_line_buffer, "/join ", 6) != 0;
+
+	rooms_names(&T.s->rooms, entered, rooms);
+	return complete_start_rooms(c, rl_line_buffer, (size_t)rl_end, point,
+				    session_members(T.s), T.s->name, T.s->rooms.on ? rooms : NULL);
+}
+
+/* Ctrl-X n: type into the next room (irssi switches windows with Alt and
+ * a digit, or Ctrl-N; Ctrl-X alone is readline's prefix of its own keys:
+ * Ctrl-X Ctrl-U undo, Ctrl-X Ctrl-E edit...). */
+static int on_next_room(int count, int key)
+{
+	(void)count;
+	(void)key;
+	session_next_room(T.s);
+	return 0;
+}
+
 /* Tab: complete the word before the cursor; Tab again at once puts the
  * next candidate in its place, round and round, as irssi does. Nothing to
  * complete rings the bell and changes nothing. */
@@ -246,9 +276,7 @@ static int on_tab(int count, int key)
 	bool again = rl_last_func == on_tab && T.tab.n > 0 &&
 		     (size_t)rl_point == T.tab.start + T.tab.len;
 
-	if (!again && (T.asking || complete_start(&T.tab, rl_line_buffer, (size_t)rl_end,
-						  (size_t)rl_point, &T.s->members,
-						  T.s->name) == 0)) {
+	if (!again && (T.asking || start_completion(&T.tab, (size_t)rl_point) == 0)) {
 		rl_ding();
 		return 0;
 	}
@@ -285,8 +313,7 @@ static char **attempted(const char *text, int start, int end)
 {
 	(void)start;
 	rl_attempted_completion_over = 1;
-	if (T.asking || complete_start(&T.listed, rl_line_buffer, (size_t)rl_end, (size_t)end,
-				       &T.s->members, T.s->name) == 0)
+	if (T.asking || start_completion(&T.listed, (size_t)end) == 0)
 		return NULL;
 	return rl_completion_matches(text, listed_entry);
 }
@@ -395,6 +422,7 @@ void term_start(struct session *s, bool bell, bool status)
 	/* After the install, which reads ~/.inputrc and binds readline's own:
 	 * Tab and the start of a bracketed paste are ours. */
 	rl_bind_key('\t', on_tab);
+	rl_bind_keyseq_in_map("\\C-xn", on_next_room, emacs_standard_keymap);
 	rl_bind_keyseq_in_map("\033[200~", on_paste, emacs_standard_keymap);
 	rl_bind_keyseq_in_map("\033[200~", on_paste, vi_insertion_keymap);
 	rl_bind_keyseq_in_map("\033[200~", on_paste, vi_movement_keymap);

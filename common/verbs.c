@@ -42,6 +42,13 @@ static const struct verb_row {
 	[VERB_IGNORE] = { "IGNORE", "[NAME|LOGIN]", SOCK_USER, true },
 	[VERB_UNIGNORE] = { "UNIGNORE", "NAME|LOGIN", SOCK_USER, true },
 	[VERB_MESG] = { "MESG", "[y|n]", SOCK_USER, true },
+	/* The room verbs (issue 17, docs/protocol.md): named here for the
+	 * client; no socket takes them until the daemon's handler does. */
+	[VERB_PROTO] = { "PROTO", "VERSION", 0, true },
+	[VERB_ENTER] = { "ENTER", "#ROOM [LAST-SEQ]", 0, true },
+	[VERB_PART] = { "PART", "#ROOM [REASON]", 0, true },
+	[VERB_TOPIC] = { "TOPIC", "#ROOM [TEXT]", 0, true },
+	[VERB_ROOMS] = { "ROOMS", "", 0, false },
 };
 
 const char *verb_name(enum verb v)

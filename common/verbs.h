@@ -37,6 +37,11 @@ enum verb {
 	VERB_IGNORE,
 	VERB_UNIGNORE,
 	VERB_MESG,
+	VERB_PROTO,     /* rooms (issue 17): PROTO 2 switches to room-tagged lines */
+	VERB_ENTER,
+	VERB_PART,
+	VERB_TOPIC,
+	VERB_ROOMS,
 	VERB_COUNT
 };
 

@@ -80,6 +80,47 @@ void fake_greet_join(struct fakesrv *f, const char *name, unsigned seq)
 	fake_send(f, "PONG lchat-sync\n");
 }
 
+void fake_who(struct fakesrv *f, const char *who)
+{
+	char line[256];
+	const char *p = who ? who : "";
+
+	while (*p) {
+		size_t n = strcspn(p, " ");
+		snprintf(line, sizeof(line), "WHO %.*s %.*s 0 1795290000000\n", (int)n, p, (int)n, p);
+		fake_send(f, line);
+		p += n;
+		p += *p == ' ';
+	}
+	fake_send(f, "OK WHO\n");
+}
+
+void fake_greet_rooms(struct fakesrv *f, const char *name, const char *join, unsigned seq,
+		      const char *who)
+{
+	char line[256];
+
+	fake_send(f, "HELLO lchat/1 fake/0 login=nobody max_line=1024 rooms=1 "
+		  "default_room=#general\n");
+	fake_expect(f, "PROTO 2$", TC_TIMEOUT);
+	fake_send(f, "OK PROTO 2\n");
+	fake_expect(f, join ? join : "JOIN ", TC_TIMEOUT);
+	snprintf(line, sizeof(line), "OK JOIN %s %u\n", name, seq);
+	fake_send(f, line);
+	fake_expect(f, "WHO #general$", TC_TIMEOUT);
+	fake_who(f, who);
+	fake_expect(f, "PING lchat-sync$", TC_TIMEOUT);
+	fake_send(f, "PONG lchat-sync\n");
+}
+
+void fake_hangup(struct fakesrv *f)
+{
+	if (f->ls.fd >= 0)
+		linesock_close(&f->ls);
+	memset(&f->ls, 0, sizeof(f->ls));
+	f->ls.fd = -1;
+}
+
 void fake_close(struct fakesrv *f)
 {
 	if (f->ls.fd >= 0)

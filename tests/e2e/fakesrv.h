@@ -22,6 +22,18 @@ const char *fake_expect(struct fakesrv *f, const char *re, int timeout_ms);
 /* The usual greeting and join: HELLO, expect "JOIN name", OK JOIN name
  * seq, and answer the client's sync PING. */
 void fake_greet_join(struct fakesrv *f, const char *name, unsigned seq);
+/* The same with rooms (issue 17): a HELLO with rooms=1 and
+ * default_room=#general, expect "PROTO 2" then "JOIN name[ LAST-SEQ]"
+ * (join: the regex of that line, NULL: any), OK them (join seq `seq`),
+ * answer the client's own "WHO #general" (interactive lchat asks it) with
+ * the names in who (space-separated, may be NULL) and its sync PING. */
+void fake_greet_rooms(struct fakesrv *f, const char *name, const char *join, unsigned seq,
+		      const char *who);
+/* Answer a WHO with the names in who (space-separated). */
+void fake_who(struct fakesrv *f, const char *who);
+/* Close the client's connection (the listening socket stays: the client
+ * may connect again, fake_accept()). */
+void fake_hangup(struct fakesrv *f);
 void fake_close(struct fakesrv *f);
 
 #endif

@@ -44,6 +44,9 @@ static bool cap_ask(void *ctx, bool asking)
 }
 
 static char dir[64], path[128];
+/* The greeting each accepted connection gets (Check forks each test). */
+static const char *greeting = "HELLO lchat/1 lchatd/0.1.0 login=al";
+#define ROOMS_HELLO "HELLO lchat/1 lchatd/0.3 login=al max_line=1024 rooms=1 default_room=#general"
 static int lfd = -1, peer = -1;
 static struct session S;
 
@@ -66,6 +69,9 @@ static void accept_peer(void)
 		close(peer);
 	peer = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 	ck_assert(peer >= 0);
+	/* The server greets first; the JOIN goes once the greeting came
+	 * (it may offer rooms: the "rooms" cases). */
+	session_handle_line(&S, greeting, strlen(greeting));
 }
 
 /* The next line the session sent. */
@@ -889,6 +895,239 @@ START_TEST(test_quit_gives_up_waiting)
 }
 END_TEST
 
+/* ---- rooms (PROTO 2) ---- */
+
+/* Greeted with rooms=1: PROTO 2 goes before the JOIN; joined with join
+ * seq `seq`, in #general, no history. */
+static void joined_rooms(uint64_t seq)
+{
+	char line[64];
+
+	greeting = ROOMS_HELLO;
+	start(false, "alice");
+	expect_sent("PROTO 2");
+	expect_sent("JOIN alice");
+	feed("OK PROTO 2");
+	snprintf(line, sizeof(line), "OK JOIN alice %llu", (unsigned long long)seq);
+	feed(line);
+	expect_sent("PING lchat-sync");
+	feed("PONG lchat-sync");
+}
+
+START_TEST(test_rooms_proto2_only_when_offered)
+{
+	/* lchat/1: no PROTO, no room in the prompt's words. */
+	start(false, "alice");
+	expect_sent("JOIN alice");
+	ck_assert_ptr_null(session_room(&S));
+	teardown();
+	/* rooms=1: PROTO 2, then JOIN; the default room is typed into. */
+	joined_rooms(10);
+	ck_assert_str_eq(session_room(&S), "#general");
+	session_input(&S, S("hello"));
+	expect_sent("SAY #general hello");
+	feed("OK SAY 11");
+	PRINTED("<alice> hello");
+	/* A room event of the default room: shown as lchat/1 shows it. */
+	feed("EV 12 1795290000000 #general MSG bob hi there");
+	PRINTED("] <bob> hi there");
+	teardown();
+}
+END_TEST
+
+/* The server refuses PROTO 2 after all: lchat/1, nothing lost. */
+START_TEST(test_rooms_proto2_refused)
+{
+	greeting = ROOMS_HELLO;
+	start(false, "alice");
+	expect_sent("PROTO 2");
+	expect_sent("JOIN alice");
+	feed("ERR bad-command no such thing");
+	feed("OK JOIN alice 10");
+	expect_sent("PING lchat-sync");
+	feed("PONG lchat-sync");
+	PRINTED("the server refused PROTO 2: one room only");
+	ck_assert_int_eq(S.state, ST_JOINED);
+	ck_assert_ptr_null(session_room(&S));
+	session_input(&S, S("hi"));
+	expect_sent("SAY hi");
+	teardown();
+}
+END_TEST
+
+/* /join: ENTER, then typed into; its backlog shown though older than
+ * what other rooms saw; another room's lines marked; each room drops
+ * what it saw already. */
+START_TEST(test_rooms_enter_mark_and_dedupe)
+{
+	joined_rooms(10);
+	feed("EV 11 1795290000000 #general MSG bob in general");
+	session_input(&S, S("/join CS101"));
+	expect_sent("ENTER #cs101");
+	feed("OK ENTER #cs101 20");
+	PRINTED("you are in #cs101; you type into it");
+	ck_assert_str_eq(session_room(&S), "#cs101");
+	feed("EV 5 1795290000000 #cs101 MSG carol from the backlog");
+	feed("EV 5 1795290000000 #cs101 MSG carol from the backlog");
+	ck_assert_int_eq(count_printed("<carol> from the backlog"), 1);
+	feed("EV 21 1795290000000 #general MSG bob elsewhere");
+	PRINTED("] #general <bob> elsewhere");
+	feed("EV 21 1795290000000 #general MSG bob elsewhere");
+	ck_assert_int_eq(count_printed("<bob> elsewhere"), 1);
+	feed("EV 22 1795290000000 #cs101 MSG carol here");
+	PRINTED("] <carol> here");
+	ck_assert(!was_printed("#cs101 <carol> here"));
+	/* A private event and a notice to all: never marked, once. */
+	feed("EV 23 1795290000000 - PRIV dave psst");
+	feed("EV 23 1795290000000 - PRIV dave psst");
+	ck_assert_int_eq(count_printed("psst"), 1);
+	session_input(&S, S("hi class"));
+	expect_sent("SAY #cs101 hi class");
+	/* Switched before the acknowledgement: marked with its room. */
+	session_input(&S, S("/switch #general"));
+	feed("OK SAY 24");
+	PRINTED("] #cs101 <alice> hi class");
+	session_input(&S, S("/switch #cs101"));
+	/* /who asks about the room typed into. */
+	session_input(&S, S("/who"));
+	expect_sent("WHO #cs101");
+	feed("WHO carol ca 5 1795290000000");
+	feed("WHO alice al 0 1795290000000");
+	feed("OK WHO");
+	PRINTED("2 in #cs101:");
+	/* /switch and back; the next-room key's function. */
+	session_input(&S, S("/switch #general"));
+	ck_assert_str_eq(session_room(&S), "#general");
+	session_next_room(&S);
+	ck_assert_str_eq(session_room(&S), "#cs101");
+	session_input(&S, S("/switch #nope"));
+	PRINTED("you are not in #nope");
+	teardown();
+}
+END_TEST
+
+/* /part, /topic, /rooms. */
+START_TEST(test_rooms_part_topic_rooms)
+{
+	joined_rooms(10);
+	session_input(&S, S("/join #cs101"));
+	expect_sent("ENTER #cs101");
+	feed("OK ENTER #cs101 12 created");
+	PRINTED("(created: you are its operator)");
+	session_input(&S, S("/topic"));
+	expect_sent("TOPIC #cs101");
+	feed("OK TOPIC #cs101 bob 1795290000000 Week 3: pointers");
+	PRINTED("topic of #cs101: Week 3: pointers (set by bob");
+	session_input(&S, S("/topic Week 4"));
+	expect_sent("TOPIC #cs101 Week 4");
+	feed("OK TOPIC #cs101 13");
+	feed("EV 13 1795290000000 #cs101 TOPIC alice al Week 4");
+	PRINTED("alice set the topic of #cs101: Week 4");
+	session_input(&S, S("/rooms"));
+	expect_sent("ROOMS");
+	feed("ROOM #general 3 y y config Welcome");
+	feed("ROOM #cs101 1 y y user Week 4");
+	feed("ROOM #staff 2 n n config staff only");
+	feed("OK ROOMS 3");
+	PRINTED("ROOM                       PEOPLE");
+	PRINTED("#staff                          2  closed  config  staff only");
+	PRINTED("3 rooms");
+	session_input(&S, S("/part bye all"));
+	expect_sent("PART #cs101 bye all");
+	feed("OK PART #cs101 14");
+	PRINTED("you left #cs101; you type into #general");
+	ck_assert_str_eq(session_room(&S), "#general");
+	teardown();
+}
+END_TEST
+
+/* A reconnect: JOIN resumes the default room from its own last seq, then
+ * each other room is ENTERed again from its own; overlaps dropped. */
+START_TEST(test_rooms_resume_per_room)
+{
+	joined_rooms(10);
+	session_input(&S, S("/join #cs101"));
+	expect_sent("ENTER #cs101");
+	feed("OK ENTER #cs101 20");
+	session_input(&S, S("/join #ops"));
+	expect_sent("ENTER #ops");
+	feed("OK ENTER #ops 21");
+	feed("EV 22 1795290000000 #general MSG bob g22");
+	feed("EV 25 1795290000000 #cs101 MSG carol c25");
+	session_input(&S, S("/switch #cs101"));
+	hang_up();
+	session_tick(&S, S.retry_at);
+	/* Connected again, not greeted yet: the prompt and the row still
+	 * name the room typed into. */
+	struct status_info in;
+	session_status_info(&S, &in, 0, 0);
+	ck_assert_str_eq(session_room(&S), "#cs101");
+	ck_assert_str_eq(in.room, "cs101");
+	accept_peer();
+	expect_sent("PROTO 2");
+	expect_sent("JOIN alice 22");
+	feed("OK PROTO 2");
+	feed("OK JOIN alice 30");
+	expect_sent("PING lchat-sync");
+	feed("EV 22 1795290000000 #general MSG bob g22");
+	feed("EV 27 1795290000000 #general MSG bob g27");
+	feed("PONG lchat-sync");
+	expect_sent("ENTER #cs101 25");
+	feed("OK ENTER #cs101 31");
+	feed("EV 25 1795290000000 #cs101 MSG carol c25");
+	feed("EV 28 1795290000000 #cs101 MSG carol c28");
+	expect_sent("ENTER #ops 21");
+	feed("OK ENTER #ops 32");
+	ck_assert_int_eq(count_printed("g22"), 1);
+	ck_assert_int_eq(count_printed("c25"), 1);
+	PRINTED("] #general <bob> g27");
+	PRINTED("] <carol> c28");
+	/* Typed into the same room as before. */
+	ck_assert_str_eq(session_room(&S), "#cs101");
+	teardown();
+}
+END_TEST
+
+/* lchat -r: the room entered before any line goes, every line into it;
+ * a room refused ends the script. */
+START_TEST(test_rooms_script_room)
+{
+	greeting = ROOMS_HELLO;
+	start(true, "ci");
+	snprintf(S.want_room, sizeof(S.want_room), "#cs101");
+	expect_sent("PROTO 2");
+	expect_sent("JOIN ci");
+	feed("OK PROTO 2");
+	feed("OK JOIN ci 10");
+	expect_sent("PING lchat-sync");
+	ck_assert(!session_ready(&S));
+	feed("PONG lchat-sync");
+	expect_sent("ENTER #cs101");
+	ck_assert(!session_ready(&S));
+	feed("OK ENTER #cs101 11");
+	ck_assert(session_ready(&S));
+	session_input(&S, S("build 42 passed"));
+	expect_sent("SAY #cs101 build 42 passed");
+	feed("EV 12 1795290000000 #general MSG bob hi");
+	PRINTED("#general MSG bob hi");
+	teardown();
+	greeting = ROOMS_HELLO;
+	start(true, "ci");
+	snprintf(S.want_room, sizeof(S.want_room), "#staff");
+	expect_sent("PROTO 2");
+	expect_sent("JOIN ci");
+	feed("OK PROTO 2");
+	feed("OK JOIN ci 10");
+	expect_sent("PING lchat-sync");
+	feed("PONG lchat-sync");
+	expect_sent("ENTER #staff");
+	feed("ERR not-allowed only the group staff may enter");
+	expect_sent("QUIT");
+	ck_assert_int_eq(S.exit_code, EXIT_RUNTIME);
+	teardown();
+}
+END_TEST
+
 static Suite *client_session_suite(void)
 {
 	Suite *s = suite_create("client_session");
@@ -936,6 +1175,15 @@ static Suite *client_session_suite(void)
 	tcase_add_test(tc, test_lag_ping);
 	tcase_add_test(tc, test_no_lag_ping_without_status);
 	tcase_add_test(tc, test_own_name_from_server_checked);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("rooms");
+	tcase_add_test(tc, test_rooms_proto2_only_when_offered);
+	tcase_add_test(tc, test_rooms_proto2_refused);
+	tcase_add_test(tc, test_rooms_enter_mark_and_dedupe);
+	tcase_add_test(tc, test_rooms_part_topic_rooms);
+	tcase_add_test(tc, test_rooms_resume_per_room);
+	tcase_add_test(tc, test_rooms_script_room);
 	suite_add_tcase(s, tc);
 	return s;
 }

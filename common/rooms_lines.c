@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
+/* rooms_lines.c - parsing the lines of rooms (see rooms_lines.h). */
+#include "rooms_lines.h"
+
+#include <string.h>
+
+#include "lines.h"
+#include "protocol.h"
+#include "words.h"
+
+const char room_line_word[] = "ROOM";
+const char topic_event_word[] = "TOPIC";
+
+bool room_name_norm(const char *w, size_t n, char *out)
+{
+	if (n > 0 && w[0] == '#')
+		w++, n--;
+	if (n == 0 || n > ROOM_NAME_MAX)
+		return false;
+	out[0] = '#';
+	for (size_t i = 0; i < n; i++) {
+		char c = w[i];
+
+		if (c >= 'A' && c <= 'Z')
+			c = (char)(c - 'A' + 'a');
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'))
+			return false;
+		out[i + 1] = c;
+	}
+	out[n + 1] = '\0';
+	return true;
+}
+
+bool hello_rooms(const char *rest, size_t n, char *def)
+{
+	static const char rk[] = "rooms=", dk[] = "default_room=";
+	const char *p = rest, *e = rest + n, *w;
+	size_t wn;
+	bool on = false;
+
+	def[0] = '\0';
+	while (p < e) {
+		w = proto_next_word(&p, e, &wn);
+		if (wn == sizeof(rk) && memcmp(w, rk, sizeof(rk) - 1) == 0 && w[wn - 1] == '1')
+			on = true;
+		else if (wn > sizeof(dk) - 1 && memcmp(w, dk, sizeof(dk) - 1) == 0 &&
+			 !room_name_norm(w + sizeof(dk) - 1, wn - (sizeof(dk) - 1), def))
+			def[0] = '\0';
+	}
+	return on;
+}
+
+bool ev_room_split(const char *line, size_t len, const char **room, size_t *room_len,
+		   char *out, size_t cap, size_t *out_len)
+{
+	const char *p = line, *e = line + len, *w;
+	size_t n;
+
+	w = proto_next_word(&p, e, &n);
+	if (!proto_word_is(w, n, server_line_word(SL_EVENT)))
+		return false;
+	(void)proto_next_word(&p, e, &n);   /* seq */
+	(void)proto_next_word(&p, e, &n);   /* ms */
+	const char *head_end = p;           /* after "EV seq ms " */
+	*room = proto_next_word(&p, e, room_len);
+	if (*room_len == 0 || p >= e)
+		return false;
+	size_t hn = (size_t)(head_end - line), tn = (size_t)(e - p);
+	if (hn + tn + 1 > cap)
+		return false;
+	memcpy(out, line, hn);
+	memcpy(out + hn, p, tn);
+	out[hn + tn] = '\0';
+	*out_len = hn + tn;
+	return true;
+}
+
+/* "y" or "n". */
+static bool yes_no(const char *w, size_t n, bool *v)
+{
+	if (n != 1 || (w[0] != 'y' && w[0] != 'n'))
+		return false;
+	*v = w[0] == 'y';
+	return true;
+}
+
+bool room_line_parse(const char *line, size_t len, struct room_row *r)
+{
+	const char *p = line, *e = line + len, *w;
+	size_t n;
+
+	memset(r, 0, sizeof(*r));
+	w = proto_next_word(&p, e, &n);
+	if (!proto_word_is(w, n, room_line_word))
+		return false;
+	w = proto_next_word(&p, e, &n);
+	if (n == 0 || w[0] != '#' || !room_name_norm(w, n, r->name))
+		return false;
+	w = proto_next_word(&p, e, &n);
+	if (!proto_parse_u64(w, n, &r->members))
+		return false;
+	w = proto_next_word(&p, e, &n);
+	if (!yes_no(w, n, &r->in))
+		return false;
+	w = proto_next_word(&p, e, &n);
+	if (!yes_no(w, n, &r->may))
+		return false;
+	r->kind = proto_next_word(&p, e, &r->kind_len);
+	if (r->kind_len == 0)
+		return false;
+	r->topic = p;
+	r->topic_len = (size_t)(e - p);
+	return true;
+}
+
+bool topic_event_parse(const char *line, size_t len, uint64_t *seq, int64_t *ms,
+		       const char **name, size_t *name_len, const char **text,
+		       size_t *text_len)
+{
+	const char *p = line, *e = line + len, *w;
+	size_t n;
+
+	w = proto_next_word(&p, e, &n);
+	if (!proto_word_is(w, n, server_line_word(SL_EVENT)))
+		return false;
+	w = proto_next_word(&p, e, &n);
+	if (!proto_parse_u64(w, n, seq))
+		return false;
+	w = proto_next_word(&p, e, &n);
+	if (!proto_parse_i64(w, n, ms))
+		return false;
+	w = proto_next_word(&p, e, &n);
+	if (!proto_word_is(w, n, topic_event_word))
+		return false;
+	*name = proto_next_word(&p, e, name_len);
+	(void)proto_next_word(&p, e, &n);   /* login */
+	if (*name_len == 0 || n == 0)
+		return false;
+	*text = p;
+	*text_len = (size_t)(e - p);
+	return true;
+}
