@@ -50,6 +50,7 @@
 #include "room.h"
 #include "prefs.h"
 #include "sanctions.h"
+#include "sysfilter.h"
 #include "sanitize.h"
 #include "sockets.h"
 #include "util.h"
@@ -764,6 +765,14 @@ int daemon_main(struct lchat_config *cfg, int ready_fd, unsigned restarts, int64
 	d.listen_fd = d.reserve_fd = -1;
 	d.next_sweep_ms = 1;   /* at once */
 	proctitle_set("lchatd: daemon");
+	/* The children's seccomp programs, built once before any fork. */
+	char err[256];
+	if (sysfilter_prepare(SANDBOX_HANDLER, err, sizeof(err)) < 0 ||
+	    sysfilter_prepare(SANDBOX_WRITER, err, sizeof(err)) < 0) {
+		log_msg(LOG_ERR, "cannot build the sandbox's filter: %s", err);
+		readiness_fail(ready_fd, err);
+		return 1;
+	}
 	if (chdir("/") < 0 || setup(&d, ready_fd) < 0)
 		return 1;
 	control_set_wall(d.control, wall_fd);

@@ -27,15 +27,24 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <sched.h>
 #include <seccomp.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cut.h"
 
@@ -203,24 +212,21 @@ static int add_narrow(scmp_filter_ctx ctx, enum sandbox_role role)
 	return rc;
 }
 
-int sysfilter_load(enum sandbox_role role, char *err, size_t errlen)
-{
-	/* The time zone is read now: localtime_r() in a log line would
-	 * otherwise open it at the first line. */
-	tzset();
-	time_t t = time(NULL);
-	struct tm tm;
-	localtime_r(&t, &tm);
+/* The programs, built by sysfilter_prepare() before the fork: a child
+ * then allocates nothing to load its own (libseccomp's rule database and
+ * code generator would dirty some 56 KiB of heap in every handler). */
+static struct sock_fprog progs[SANDBOX_ROLES];
 
+/* Write the BPF program of `role`, from libseccomp, to fd; 0 or -errno. */
+static int export(enum sandbox_role role, int fd)
+{
 	uint32_t other = SCMP_ACT_KILL_PROCESS;
 #ifdef SANITIZED
 	other = SCMP_ACT_LOG;
 #endif
 	scmp_filter_ctx ctx = seccomp_init(other);
-	if (!ctx) {
-		text_printf(err, errlen, "seccomp_init failed");
-		return -1;
-	}
+	if (!ctx)
+		return -ENOMEM;
 	int rc = ADD_LIST(ctx, SCMP_ACT_ALLOW, common_calls);
 	if (rc == 0 && role == SANDBOX_HANDLER)
 		rc = ADD_LIST(ctx, SCMP_ACT_ALLOW, handler_calls);
@@ -238,15 +244,72 @@ int sysfilter_load(enum sandbox_role role, char *err, size_t errlen)
 #else
 	(void)always_killed;
 #endif
-	/* No-new-privs is already set (sandbox_enter): no need to ask the
-	 * library to set it again. */
 	if (rc == 0)
-		rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
-	if (rc == 0)
-		rc = seccomp_load(ctx);
+		rc = seccomp_export_bpf(ctx, fd);
 	seccomp_release(ctx);
+	return rc;
+}
+
+/* The program of `role`, in memory. libseccomp builds it in a child of
+ * ours: its rule database and code generator would otherwise leave our
+ * heap full of freed blocks, which every handler's first allocations
+ * would then take and copy (a page each), long after. */
+static int build(enum sandbox_role role, struct sock_fprog *out, char *err, size_t errlen)
+{
+	int fd = memfd_create("lchatd-seccomp", MFD_CLOEXEC), rc = 0, st;
+	if (fd < 0) {
+		text_printf(err, errlen, "seccomp filter: memfd_create: %s", strerror(errno));
+		return -1;
+	}
+	pid_t pid = fork();
+	if (pid == 0)
+		_exit(export(role, fd) == 0 ? 0 : 1);
+	if (pid < 0)
+		rc = -errno;
+	else if (waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		rc = -EINVAL;
+	struct stat sb;
+	void *code = NULL;
+	if (rc == 0 && fstat(fd, &sb) < 0)
+		rc = -errno;
+	if (rc == 0 && (sb.st_size <= 0 || sb.st_size % sizeof(struct sock_filter) != 0 ||
+			sb.st_size / sizeof(struct sock_filter) > USHRT_MAX))
+		rc = -EINVAL;
+	if (rc == 0 && !(code = malloc((size_t)sb.st_size)))
+		rc = -ENOMEM;
+	if (rc == 0 && pread(fd, code, (size_t)sb.st_size, 0) != sb.st_size)
+		rc = -EIO;
+	close(fd);
 	if (rc < 0) {
+		free(code);
 		text_printf(err, errlen, "seccomp filter: %s", strerror(-rc));
+		return -1;
+	}
+	out->len = (unsigned short)(sb.st_size / sizeof(struct sock_filter));
+	out->filter = code;
+	return 0;
+}
+
+int sysfilter_prepare(enum sandbox_role role, char *err, size_t errlen)
+{
+	if (progs[role].filter)
+		return 0;
+	/* The time zone is read now, before the children exist: localtime_r()
+	 * in a log line would otherwise open it at their first line. */
+	tzset();
+	time_t t = time(NULL);
+	struct tm tm;
+	localtime_r(&t, &tm);
+	return build(role, &progs[role], err, errlen);
+}
+
+int sysfilter_load(enum sandbox_role role, char *err, size_t errlen)
+{
+	if (sysfilter_prepare(role, err, errlen) < 0)
+		return -1;
+	/* No-new-privs is already set (sandbox_enter). */
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &progs[role]) < 0) {
+		text_printf(err, errlen, "seccomp: %s", strerror(errno));
 		return -1;
 	}
 	return 0;

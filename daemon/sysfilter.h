@@ -8,10 +8,16 @@
 
 #include <stddef.h>
 
-enum sandbox_role { SANDBOX_HANDLER, SANDBOX_WRITER, SANDBOX_WALL };
+enum sandbox_role { SANDBOX_HANDLER, SANDBOX_WRITER, SANDBOX_WALL, SANDBOX_ROLES };
 
-/* Load the filter of `role` (no-new-privs must be set); 0, or -1 with a
- * message in err. */
+/* Build the filter of `role` now, in the parent, so that the children
+ * that load it share its memory and allocate nothing (the daemon does,
+ * for the handlers and the writer, before it forks them). 0, or -1 with
+ * a message in err. */
+int sysfilter_prepare(enum sandbox_role role, char *err, size_t errlen);
+
+/* Load the filter of `role` (no-new-privs must be set), built here if
+ * sysfilter_prepare() was not called; 0, or -1 with a message in err. */
 int sysfilter_load(enum sandbox_role role, char *err, size_t errlen);
 
 #endif

@@ -34,7 +34,10 @@ void usertab_attach(struct room *r, void *mem)
 
 	r->users = mem;
 	r->users_n = n;
-	memset(mem, 0, entries_bytes(r->max_users));
+	/* The entries are not cleared here: each is set whole when it is
+	 * first taken (usertab_pin), and only taken ones are ever read (by a
+	 * slot's index, through the hash, or below users_unused). So 2 x
+	 * max_users entries cost memory only as uids come. */
 	hashidx_attach(&r->users_by_uid, (char *)mem + entries_bytes(r->max_users), n);
 	hashidx_clear(&r->users_by_uid);
 	r->hdr->users_unused = 0;
