@@ -42,6 +42,13 @@ static const struct verb_row {
 	[VERB_IGNORE] = { "IGNORE", "[NAME|LOGIN]", SOCK_USER, true },
 	[VERB_UNIGNORE] = { "UNIGNORE", "NAME|LOGIN", SOCK_USER, true },
 	[VERB_MESG] = { "MESG", "[y|n]", SOCK_USER, true },
+	[VERB_PROTO] = { "PROTO", "2", SOCK_USER, true },
+	[VERB_ENTER] = { "ENTER", "#ROOM [LAST-SEQ]", SOCK_USER, true },
+	[VERB_PART] = { "PART", "#ROOM [REASON]", SOCK_USER, true },
+	[VERB_TOPIC] = { "TOPIC", "#ROOM [TEXT]", SOCK_USER, true },
+	[VERB_ROOMS] = { "ROOMS", "", BOTH, false },
+	[VERB_NOTICE_ROOM] = { "NOTICE-ROOM", "#ROOM TEXT", SOCK_CONTROL, true },
+	[VERB_PART_KICK] = { "PART-KICK", "#ROOM NAME [REASON]", SOCK_CONTROL, true },
 };
 
 const char *verb_name(enum verb v)
