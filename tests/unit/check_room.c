@@ -170,6 +170,8 @@ static void set_member(struct room *r, uint32_t i, enum slot_state state,
 	atomic_store(&s->pid, pid);
 	atomic_store(&s->wake, 0);
 	atomic_store(&s->state, (uint32_t)state);
+	/* A joined member is in the default room (room_slot_join_locked). */
+	atomic_store(&s->rooms, state == SLOT_JOINED ? UINT64_C(1) << r->hdr->default_room : 0);
 	if (i >= atomic_load(&r->hdr->high_water))
 		atomic_store(&r->hdr->high_water, i + 1);
 }
