@@ -365,7 +365,7 @@ bool proto_parse_server_line(const char *line, size_t len, struct server_line *s
 	case SL_WAITING:
 		return parse_waiting(p, e, sl);
 	case SL_OK: case SL_ERR: case SL_BYE: case SL_HELLO: case SL_STATUS: case SL_SANCTION:
-	case SL_KEPT: case SL_AWAY: case SL_IGNORED:
+	case SL_KEPT: case SL_AWAY: case SL_IGNORED: case SL_ROOM:
 		if (p >= e)
 			return false;
 		sl->word[0] = proto_next_word(&p, e, &sl->word_len[0]);

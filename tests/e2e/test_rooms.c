@@ -13,8 +13,8 @@
 #include <string.h>
 
 #include "harness.h"
+#include "runcmd.h"
 
-#define NOBODY 65534
 #define LOGIN re_quote(my_login())
 
 #define CONF "motd = \"\"\n" \
@@ -299,6 +299,64 @@ START_TEST(test_too_many_rooms)
 }
 END_TEST
 
+/* lchat-admin -s CONTROL-SOCKET WORDS...; returns its exit code, the
+ * output in r. */
+static int admin(struct cmd_result *r, struct lchatd *d, char *const words[])
+{
+	char *argv[16];
+	int n = 0;
+
+	argv[n++] = (char *)lchat_admin_exe();
+	argv[n++] = "-s";
+	argv[n++] = d->ctl;
+	for (int i = 0; words[i] && n < 15; i++)
+		argv[n++] = words[i];
+	argv[n] = NULL;
+	struct cmd_opts o = { 0 };
+	run_cmd(r, &o, argv);
+	return r->code;
+}
+
+START_TEST(test_admin_rooms)
+{
+	struct lchatd *d = lchatd_start(CONF);
+	struct tclient *a = v2(d, 0, "alice"), *c = tc_connect(d->sock);
+	tc_join(c, "carol");
+	tc_expect(a, "EV [0-9]+ [0-9]+ #general JOIN carol ", TC_TIMEOUT);
+	enter(a, "cs101");
+	struct cmd_result r;
+
+	ck_assert_int_eq(admin(&r, d, (char *[]){ "rooms", "--json", NULL }), 0);
+	ck_assert_msg(strstr(r.out, "{\"room\": \"#cs101\", \"members\": 1, \"kind\": \"config\", "
+				    "\"group\": null, \"topic\": \"CS 101, autumn\"}") &&
+		      strstr(r.out, "{\"room\": \"#general\", \"members\": 2, "), "rooms --json: %s", r.out);
+	cmd_result_free(&r);
+
+	ck_assert_int_eq(admin(&r, d, (char *[]){ "who", "--room", "cs101", NULL }), 0);
+	ck_assert_msg(strstr(r.out, "alice") && !strstr(r.out, "carol"), "who --room: %s", r.out);
+	cmd_result_free(&r);
+
+	/* A notice to #cs101 only: carol (lchat/1, #general) does not see it. */
+	ck_assert_int_eq(admin(&r, d, (char *[]){ "notice", "--room", "#cs101", "quiz", "now", NULL }), 0);
+	cmd_result_free(&r);
+	tc_expect(a, "EV [0-9]+ [0-9]+ #cs101 NOTICE quiz now$", TC_TIMEOUT);
+	tc_expect_silence(c);
+
+	/* kick --room parts alice from #cs101; her connection stays. */
+	ck_assert_int_eq(admin(&r, d, (char *[]){ "kick", "--room", "cs101", "alice", "off", "topic", NULL }), 0);
+	cmd_result_free(&r);
+	tc_expectf(a, TC_TIMEOUT, "EV [0-9]+ [0-9]+ #cs101 LEAVE alice %s part off topic$", LOGIN);
+	tc_send(a, "SAY #general still here");
+	tc_ack(a, "SAY");
+	tc_expect(c, "EV [0-9]+ [0-9]+ MSG alice still here$", TC_TIMEOUT);
+	ck_assert_int_ne(admin(&r, d, (char *[]){ "kick", "--room", "cs101", "alice", NULL }), 0);
+	cmd_result_free(&r);
+	tc_close(a);
+	tc_close(c);
+	lchatd_stop_ok(d);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("rooms");
@@ -311,6 +369,7 @@ int main(void)
 	tcase_add_test(tc, test_topic_and_rooms);
 	tcase_add_test(tc, test_resume_per_room);
 	tcase_add_test(tc, test_too_many_rooms);
+	tcase_add_test(tc, test_admin_rooms);
 	suite_add_tcase(s, tc);
 	return harness_run(s);
 }
