@@ -364,11 +364,13 @@ static bool add_event(struct fanout *f, uint32_t i, uint64_t seq)
 	if (!room_read(r, seq, &info, dst, r->rec_size))
 		return false;
 	struct room_slot *s = room_slot(r, i);
-	if (info.room == ROOM_TAG_NOBODY)
-		return true;
+	bool own = info.origin == i + 1 && info.origin_gen == m->gen;
 	/* A room's event is a member's within its span in that room
-	 * (room.h): from its JOIN there to its LEAVE, same generation. */
-	if (info.room != ROOM_TAG_ALL) {
+	 * (room.h): from its JOIN there to its LEAVE, same generation. An
+	 * event for nobody (a member in no room) is only its origin's. */
+	if (info.room == ROOM_TAG_NOBODY && !own)
+		return true;
+	if (info.room != ROOM_TAG_ALL && info.room != ROOM_TAG_NOBODY) {
 		const struct room_span *sp = &s->span[info.room - 1];
 		uint64_t until = atomic_load_explicit(&sp->until, memory_order_relaxed);
 		if (atomic_load_explicit(&sp->gen, memory_order_relaxed) != info.room_gen ||
@@ -376,7 +378,7 @@ static bool add_event(struct fanout *f, uint32_t i, uint64_t seq)
 		    (until && seq > until))
 			return true;
 	}
-	if (info.origin == i + 1 && info.origin_gen == m->gen) {
+	if (own) {
 		/* Our own event: the ack where its echo would be (joins and
 		 * leaves are acknowledged by the handler); a NICK written in
 		 * several rooms is acknowledged once. */

@@ -330,8 +330,8 @@ static uint64_t append_each_room(struct room *r, const struct room_event *ev)
 	struct room_slot *s = &r->slots[ev->origin - 1];
 	uint64_t mask = atomic_load(&s->rooms), seq = 0;
 
-	if (mask == 0)
-		return append_one(r, ev, ev->kind == EV_LEAVE ? ROOM_TAG_NOBODY : ROOM_TAG_ALL, false);
+	if (mask == 0)   /* in no room: for nobody but its own ack */
+		return append_one(r, ev, ROOM_TAG_NOBODY, false);
 	for (uint32_t k = 0; k < ROOMS_MAX; k++) {
 		if (!(mask & (UINT64_C(1) << k)))
 			continue;

@@ -51,8 +51,8 @@
 
 /* A record's room tag: 0 none (for everyone it is addressed to: a notice
  * to all, a private message), 1..ROOMS_MAX a room's index + 1, or
- * ROOM_TAG_NOBODY (the last LEAVE of a member that was in no room: it ends
- * the member's stream and goes to nobody). */
+ * ROOM_TAG_NOBODY (the LEAVE or NICK of a member that is in no room: the
+ * LEAVE ends its stream, the NICK is its ack; nobody else gets them). */
 #define ROOM_TAG_ALL 0
 #define ROOM_TAG_NOBODY 0xff
 

@@ -294,7 +294,22 @@ START_TEST(test_too_many_rooms)
 	tc_send(a, "PART #cs101");
 	tc_expect(a, "OK PART #cs101 ", TC_TIMEOUT);
 	enter(a, "ops");
+
+	/* In no room at all, a NICK is acknowledged and seen by nobody. */
+	struct tclient *c = tc_connect(d->sock);
+	tc_join(c, "carol");
+	tc_expect(a, "EV [0-9]+ [0-9]+ #general JOIN carol ", TC_TIMEOUT);
+	tc_send(a, "PART #ops");
+	tc_expect(a, "OK PART #ops ", TC_TIMEOUT);
+	tc_send(a, "PART #general");
+	tc_expect(a, "OK PART #general ", TC_TIMEOUT);
+	tc_expect(c, "EV [0-9]+ [0-9]+ LEAVE alice [^ ]+ part$", TC_TIMEOUT);
+	tc_send(a, "NICK alicia");
+	tc_expect(a, "OK NICK alicia [0-9]+$", TC_TIMEOUT);
+	tc_expect_silence(c);
 	tc_close(a);
+	tc_expect_silence(c);
+	tc_close(c);
 	lchatd_stop_ok(d);
 }
 END_TEST
