@@ -108,7 +108,7 @@ static void replay(struct handler *h, uint32_t k, uint32_t gen, uint64_t after, 
 		   uint32_t backlog)
 {
 	struct room *r = h->room;
-	uint64_t oldest = room_oldest(r, before);
+	uint64_t oldest = room_oldest(r, room_head(r));
 	uint64_t from = after + 1 > oldest ? after + 1 : oldest;
 	struct room_rec_info info;
 

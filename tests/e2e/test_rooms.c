@@ -284,6 +284,32 @@ START_TEST(test_resume_per_room)
 }
 END_TEST
 
+/* ENTER replays the room's last `backlog` events of that room only. */
+START_TEST(test_room_backlog)
+{
+	struct lchatd *d = lchatd_start(CONF "room \"small\" {\n backlog = 2\n}\n");
+	struct tclient *a = v2(d, 0, "alice"), *b = v2(d, 0, "bob");
+	tc_expect(a, "EV [0-9]+ [0-9]+ #general JOIN bob ", TC_TIMEOUT);
+	enter(a, "small");
+	uint64_t s[4];
+	for (int i = 0; i < 4; i++) {
+		tc_send(a, "SAY #small line %d", i);
+		s[i] = tc_ack(a, "SAY");
+		tc_send(a, "SAY #general between %d", i);
+		tc_ack(a, "SAY");
+		tc_expect(b, "EV [0-9]+ [0-9]+ #general MSG alice between ", TC_TIMEOUT);
+	}
+	tc_send(b, "ENTER #small");
+	tc_expect(b, "OK ENTER #small [0-9]+$", TC_TIMEOUT);
+	tc_expectf(b, TC_TIMEOUT, "EV %" PRIu64 " [0-9]+ #small MSG alice line 2$", s[2]);
+	tc_expectf(b, TC_TIMEOUT, "EV %" PRIu64 " [0-9]+ #small MSG alice line 3$", s[3]);
+	tc_expect_silence(b);
+	tc_close(a);
+	tc_close(b);
+	lchatd_stop_ok(d);
+}
+END_TEST
+
 START_TEST(test_too_many_rooms)
 {
 	struct lchatd *d = lchatd_start(CONF "max_rooms_per_user = 2\n");
@@ -383,6 +409,7 @@ int main(void)
 	tcase_add_test(tc, test_user_rooms);
 	tcase_add_test(tc, test_topic_and_rooms);
 	tcase_add_test(tc, test_resume_per_room);
+	tcase_add_test(tc, test_room_backlog);
 	tcase_add_test(tc, test_too_many_rooms);
 	tcase_add_test(tc, test_admin_rooms);
 	suite_add_tcase(s, tc);
