@@ -40,7 +40,7 @@ static const struct {
 	[CODE_BAD_COMMAND] = { "bad-command", false },
 	[CODE_NO_SUCH_ROOM] = { "no-such-room", false },
 	[CODE_NOT_ALLOWED] = { "not-allowed", false },
-	[CODE_TOO_MANY_ROOMS] = { "too-many-rooms", true },
+	[CODE_TOO_MANY_ROOMS] = { "too-many-rooms", false },
 	[CODE_ALREADY_IN] = { "already-in", false },
 	[CODE_NOT_IN_ROOM] = { "not-in-room", false },
 	[CODE_NOT_OPERATOR] = { "not-operator", false },
