@@ -741,6 +741,34 @@ START_TEST(test_find_locked)
 }
 END_TEST
 
+/* The PROTO 2 form of an event line: the room word after <ms>. */
+START_TEST(test_line_v2)
+{
+	struct room_rec_info info = { .kind = EV_MSG, .room = 3 };
+	char out[128];
+	const char *line = "EV 12 1700000000000 MSG alice hi there\n";
+	size_t len = strlen(line);
+
+	strcpy(info.room_name, "cs101");
+	size_t n = room_line_v2(&info, line, len, out, sizeof(out));
+	ck_assert_uint_eq(n, len + 7);
+	ck_assert(memcmp(out, "EV 12 1700000000000 #cs101 MSG alice hi there\n", n) == 0);
+	/* In place, as the writer and the handler do it. */
+	memcpy(out, line, len);
+	ck_assert_uint_eq(room_line_v2(&info, out, len, out, sizeof(out)), len + 7);
+	ck_assert(memcmp(out, "EV 12 1700000000000 #cs101 MSG", 30) == 0);
+	info.room = ROOM_TAG_ALL;
+	info.kind = EV_NOTICE;
+	n = room_line_v2(&info, "EV 1 2 NOTICE x\n", 16, out, sizeof(out));
+	ck_assert(n == 18 && memcmp(out, "EV 1 2 * NOTICE x\n", n) == 0);
+	info.kind = EV_PRIV;
+	n = room_line_v2(&info, "EV 1 2 PRIV a x\n", 16, out, sizeof(out));
+	ck_assert(n == 18 && memcmp(out, "EV 1 2 - PRIV a x\n", n) == 0);
+	/* No room for the word: 0, nothing sent half made. */
+	ck_assert_uint_eq(room_line_v2(&info, "EV 1 2 PRIV a x\n", 16, out, 17), 0);
+}
+END_TEST
+
 START_TEST(test_format_who)
 {
 	struct room r;
@@ -1855,6 +1883,7 @@ static Suite *room_suite(void)
 	tc = room_tcase(s, "members", 0);
 	tcase_add_test(tc, test_find_locked);
 	tcase_add_test(tc, test_format_who);
+	tcase_add_test(tc, test_line_v2);
 	tcase_add_test(tc, test_rename_locked);
 
 	tc = room_tcase(s, "robust", 120);
