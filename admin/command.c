@@ -74,6 +74,10 @@ static const struct admin_verb_info verbs[AV_COUNT] = {
 		"ping", "[TOKEN]", "", "is lchatd answering?",
 		VERB_PING, 0, 1, "token", DUR_NONE, false, NULL, report_ping,
 	},
+	[AV_ROOMS] = {
+		"rooms", "", NULL, "the rooms, their members, group and topic",
+		VERB_ROOMS, 0, 0, NULL, DUR_NONE, false, NULL, report_rooms,
+	},
 };
 
 const struct admin_verb_info *admin_verb_info(enum admin_verb v)
@@ -242,4 +246,34 @@ int admin_build_command(enum admin_verb verb, int argc, char *const argv[], char
 	if (o.over)
 		return usage_err(err, errlen, "the command is too long");
 	return 0;
+}
+
+int admin_room_command(const char *line, const char *room, char *outbuf, size_t outcap,
+		       char *err, size_t errlen)
+{
+	static const struct { enum verb from, to; } map[] = {
+		{ VERB_NOTICE, VERB_NOTICE_ROOM }, { VERB_WHO, VERB_WHO }, { VERB_KICK, VERB_PART_KICK },
+	};
+	struct out o = { outbuf, outcap, 0, outcap == 0 };
+
+	if (outcap)
+		outbuf[0] = '\0';
+	if (room[0] == '#')
+		room++;
+	if (check_word("room", room, err, errlen) < 0)
+		return -1;
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+		const char *w = verb_name(map[i].from);
+		size_t n = strlen(w);
+		if (strncmp(line, w, n) != 0 || (line[n] != ' ' && line[n] != '\0'))
+			continue;
+		put(&o, verb_name(map[i].to));
+		put(&o, " #");
+		put(&o, room);
+		put(&o, line + n);
+		if (o.over)
+			return usage_err(err, errlen, "the command is too long");
+		return 0;
+	}
+	return usage_err(err, errlen, "--room is an option of notice, who and kick");
 }

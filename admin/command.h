@@ -18,7 +18,7 @@ struct reply;
 enum admin_verb {
 	AV_NONE = 0,
 	AV_NOTICE, AV_WHO, AV_KICK, AV_MUTE, AV_UNMUTE, AV_BAN, AV_UNBAN,
-	AV_BANS, AV_STATUS, AV_RELOAD, AV_SHUTDOWN, AV_PING,
+	AV_BANS, AV_STATUS, AV_RELOAD, AV_SHUTDOWN, AV_PING, AV_ROOMS,
 	AV_COUNT
 };
 
@@ -66,6 +66,13 @@ int admin_build_command(enum admin_verb verb, int argc, char *const argv[], char
  * terminals ("WALL GROUP TEXT", GROUP "*" for all; group NULL: all).
  * 0, or -1 with a message in err (a group that is not one word). */
 int admin_wall_command(const char *notice_line, const char *group, char *out, size_t outcap,
+		       char *err, size_t errlen);
+
+/* --room ROOM (with or without its '#'): the command line made by
+ * admin_build_command() for notice, who or kick as the one for that room
+ * only: NOTICE-ROOM #room TEXT, WHO #room, PART-KICK #room NAME [REASON].
+ * 0, or -1 with a message in err. */
+int admin_room_command(const char *line, const char *room, char *out, size_t outcap,
 		       char *err, size_t errlen);
 
 #endif

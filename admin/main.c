@@ -36,10 +36,12 @@ static void usage(FILE *f)
 		"Options:\n"
 		"  -s, --socket PATH   the control socket (default: control_socket of the config)\n"
 		"  -c, --config FILE   the configuration file (default %s)\n"
-		"  -j, --json          who, bans, status, reload, notice --wall: print JSON\n"
+		"  -j, --json          who, bans, status, reload, rooms, notice --wall: JSON\n"
 		"  --wall              notice: write it to the terminals of logged-in users\n"
 		"                      who are not in the chat too, as wall(1) does\n"
 		"  --group GROUP       notice --wall: only to members of this Unix group\n"
+		"  --room ROOM         notice, who, kick: in that room only (kick: parts\n"
+		"                      the member from it, the connection stays)\n"
 		"  -t, --timeout SECS  wait at most this long for each answer (default %d)\n"
 		"  -h, --help          this help\n"
 		"  -V, --version       the version\n"
@@ -176,7 +178,7 @@ static int converse(const char *sock, const struct peer_trust *trust, int timeou
 static int hoist_options(int argc, char **argv, char **out)
 {
 	static const char *const with_arg[] = { "-s", "-c", "-t", "--socket", "--config",
-						"--timeout", "--group" };
+						"--timeout", "--group", "--room" };
 	static const char *const flags[] = { "-j", "--json", "-h", "--help", "-V", "--version",
 					     "--wall" };
 	char **words = out + argc + 1;
@@ -229,9 +231,10 @@ static int run(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ "wall", no_argument, NULL, 'W' },
 		{ "group", required_argument, NULL, 'G' },
+		{ "room", required_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *sock_opt = NULL, *conf = NULL, *group = NULL;
+	const char *sock_opt = NULL, *conf = NULL, *group = NULL, *room = NULL;
 	bool json = false, wall = false;
 	int64_t timeout_s = DEFAULT_TIMEOUT_S;
 	int opt;
@@ -250,6 +253,7 @@ static int run(int argc, char **argv)
 		case 'j': json = true; break;
 		case 'W': wall = true; break;
 		case 'G': group = optarg; wall = true; break;
+		case 'R': room = optarg; break;
 		case 't':
 			if (!duration_parse(optarg, &timeout_s) || timeout_s <= 0 ||
 			    timeout_s > TIMEOUT_MAX_S)
@@ -279,6 +283,10 @@ static int run(int argc, char **argv)
 		return usage_error("unknown command '%s'", verb_word);
 	if (wall && verb != AV_NOTICE)
 		return usage_error("%s", "--wall and --group are options of notice");
+	if (room && verb != AV_NOTICE && verb != AV_WHO && verb != AV_KICK)
+		return usage_error("%s", "--room is an option of notice, who and kick");
+	if (room && wall)
+		return usage_error("%s", "--room and --wall go to different places: give one");
 
 	int nargs = argc - optind - 1;
 	char **args = argv + optind + 1;
@@ -299,6 +307,19 @@ static int run(int argc, char **argv)
 		rc = ADM_FAIL;
 	for (size_t i = 0; wall && rc == ADM_OK && i < cmds.n; i++) {
 		if (admin_wall_command(cmds.v[i], group, line, cap, err, sizeof(err)) < 0) {
+			rc = usage_error("%s", err);
+		} else {
+			char *w = strdup(line);
+			if (!w)
+				rc = ADM_FAIL;
+			else {
+				free(cmds.v[i]);
+				cmds.v[i] = w;
+			}
+		}
+	}
+	for (size_t i = 0; room && rc == ADM_OK && i < cmds.n; i++) {
+		if (admin_room_command(cmds.v[i], room, line, cap, err, sizeof(err)) < 0) {
 			rc = usage_error("%s", err);
 		} else {
 			char *w = strdup(line);

@@ -484,3 +484,81 @@ int report_ping(const struct reply *r, bool json)
 	printf("lchatd is alive\n");
 	return ADM_OK;
 }
+
+/* ---- rooms ------------------------------------------------------------- */
+
+/* "ROOM #room members kind group topic" */
+struct room_row {
+	struct field name, members, kind, group, topic;
+};
+
+static bool parse_room_line(const char *line, struct room_row *row)
+{
+	struct server_line sl;
+
+	if (!proto_parse_server_line(line, strlen(line), &sl) || sl.type != SL_ROOM)
+		return false;
+	row->name = (struct field){ sl.word[0], sl.word_len[0] };
+	const char *p = sl.rest, *e = sl.rest + sl.rest_len;
+	struct field *f[] = { &row->members, &row->kind, &row->group };
+	for (size_t i = 0; i < 3; i++) {
+		if (p >= e)
+			return false;
+		f[i]->s = proto_next_word(&p, e, &f[i]->n);
+	}
+	row->topic = (struct field){ p, (size_t)(e - p) };
+	return row->name.n > 1 && row->members.n > 0 &&
+	       strspn(row->members.s, "0123456789") >= row->members.n;
+}
+
+int report_rooms(const struct reply *r, bool json)
+{
+	struct room_row *rows = alloc_rows(r, sizeof(*rows));
+	int wname = 4, wgroup = 5;
+
+	if (!rows)
+		return ADM_FAIL;
+	for (size_t i = 0; i < r->n; i++) {
+		if (!parse_room_line(r->lines[i], &rows[i])) {
+			free(rows);
+			return bad_reply("ROOM line", r->lines[i]);
+		}
+		wname = width(&rows[i].name, wname);
+		wgroup = width(&rows[i].group, wgroup);
+	}
+	if (json) {
+		printf("[");
+		for (size_t i = 0; i < r->n; i++) {
+			struct room_row *w = &rows[i];
+			printf("%s\n  {\"room\": ", i ? "," : "");
+			put_json(&w->name);
+			printf(", \"members\": %.*s, \"kind\": ", (int)w->members.n, w->members.s);
+			put_json(&w->kind);
+			printf(", \"group\": ");
+			if (w->group.n == 1 && w->group.s[0] == '-')
+				printf("null");
+			else
+				put_json(&w->group);
+			printf(", \"topic\": ");
+			put_json(&w->topic);
+			printf("}");
+		}
+		printf("%s]\n", r->n ? "\n" : "");
+	} else {
+		printf("%-*s  %7s  %-6s  %-*s  %s\n", wname, "ROOM", "MEMBERS", "KIND", wgroup, "GROUP",
+		       "TOPIC");
+		for (size_t i = 0; i < r->n; i++) {
+			struct room_row *w = &rows[i];
+			put_padded(&w->name, wname);
+			printf("  %7.*s  ", (int)w->members.n, w->members.s);
+			put_padded(&w->kind, 6);
+			printf("  ");
+			put_padded(&w->group, wgroup);
+			printf("  ");
+			put_safe(&w->topic);
+			printf("\n");
+		}
+	}
+	free(rows);
+	return ADM_OK;
+}

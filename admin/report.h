@@ -24,5 +24,6 @@ int report_status(const struct reply *r, bool json);
 int report_reload(const struct reply *r, bool json);
 int report_shutdown(const struct reply *r, bool json);
 int report_ping(const struct reply *r, bool json);
+int report_rooms(const struct reply *r, bool json);
 
 #endif

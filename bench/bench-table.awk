@@ -86,6 +86,49 @@ function crow(n, what, l, r, rt, target, v) {
 	printf "%7s  %-27s %12s %12s %8s  %-14s %s\n", n, what, orx(l), orx(r), orx(rt), target, v
 }
 
+# 3. Rooms (issue 17 point 7): the rooms point's runs (tag roomsR-...),
+#    members spread over R rooms, next to everyone in one room at the same
+#    number of senders; its own table at the end.
+/^tag=rooms/ {
+	delete F
+	for (i = 1; i <= NF; i++) {
+		p = index($i, "=")
+		if (p)
+			F[substr($i, 1, p - 1)] = substr($i, p + 1)
+	}
+	rk = F["proto"] SUBSEP F["n"] SUBSEP (F["rooms"] == "" ? "1" : F["rooms"])
+	if (F["status"] == "ok") {
+		radd(rk, "dps", F["deliv_per_s"])
+		radd(rk, "cpu", F["cpu_us_per_deliv"])
+		radd(rk, "p50", F["lat" rate "_p50_us"])
+		radd(rk, "p99", F["lat" rate "_p99_us"])
+	} else {
+		rfault = rfault sprintf("\n  %s N=%s rooms=%s: %s", F["proto"], F["n"], F["rooms"], F["status"])
+	}
+	if (F["rooms"] + 0 > 1)
+		nrooms_seen = F["rooms"]
+	next
+}
+
+function radd(k, m, v) {
+	if (v == "")
+		return
+	rv[k, m] = ((k, m) in rv) ? rv[k, m] " " v : v
+}
+
+function rmed(k, m,   a, c, i, j, t) {
+	if (!((k, m) in rv))
+		return "-"
+	c = split(rv[k, m], a, " ")
+	for (i = 2; i <= c; i++) {
+		t = a[i] + 0
+		for (j = i - 1; j >= 1 && a[j] + 0 > t; j--)
+			a[j + 1] = a[j]
+		a[j + 1] = t
+	}
+	return a[int((c + 1) / 2)]
+}
+
 {
 	delete F
 	for (i = 1; i <= NF; i++) {
@@ -273,4 +316,28 @@ END {
 		print "missed:" missed_list
 	if (unmeasured)
 		print "not measured:" unmeasured_list
+}
+
+END {
+	if (nrooms_seen == "")
+		exit
+	printf "\nRooms (issue 17): every member in one of %s rooms, each sender's messages to its room, " \
+	       "beside everyone in one room, at the same senders (medians)\n", nrooms_seen
+	printf "%7s  %-6s %14s %14s %12s %12s %10s %10s %10s %10s\n", "N", "peer", "deliv/s 1", \
+	       "deliv/s " nrooms_seen, "us/deliv 1", "us/deliv " nrooms_seen, "p50 1", "p50 " nrooms_seen,
+	       "p99 1", "p99 " nrooms_seen
+	c = split(ns, nl, " ")
+	pc = split(peers, pl, " ")
+	for (i = 1; i <= c; i++)
+		for (j = 1; j <= pc; j++) {
+			one = pl[j] SUBSEP nl[i] SUBSEP "1"
+			many = pl[j] SUBSEP nl[i] SUBSEP nrooms_seen
+			if (!((one, "p50") in rv) && !((many, "p50") in rv))
+				continue
+			printf "%7s  %-6s %14s %14s %12s %12s %10s %10s %10s %10s\n", nl[i], pl[j],
+			       rmed(one, "dps"), rmed(many, "dps"), rmed(one, "cpu"), rmed(many, "cpu"),
+			       rmed(one, "p50"), rmed(many, "p50"), rmed(one, "p99"), rmed(many, "p99")
+		}
+	if (rfault != "")
+		printf "faults:%s\n", rfault
 }

@@ -6,6 +6,15 @@
  *               [-m SAT_MSGS] [-w WINDOW] [-r RATE[:SECONDS][,RATE[:SECONDS]...]]
  *               [-d LAT_SECONDS] [-b BYTES] [-P SERVER_PID] [-t TIMEOUT_S]
  *               [-T TAG] [-o NAME_OFFSET] [-g SYNC_DIR] [-J JOIN_TIMEOUT_S]
+ *               [-R ROOMS]
+ *
+ * -R ROOMS spreads the members over that many rooms (issue 17): sender or
+ * receiver number i is in room i % ROOMS only and a sender's messages go
+ * to its room (lchat: PROTO 2, ENTER #bK and PART of the default room; the
+ * rooms bK must exist: run-bench configures them; redis: channel benchK;
+ * irc: #benchK). A receiver expects the messages of its room's senders
+ * only; the window and the counts follow. Default 1: everyone in one room,
+ * as before.
  *
  * ADDR is a UNIX socket path (lchat, redis) or a TCP port on 127.0.0.1 (irc).
  * Phases, in one run:
@@ -95,6 +104,9 @@ static pid_t server_pid;
 static double timeout_s = 120, join_timeout_s;
 static const char *tag = "";
 static uint32_t run_id;
+static uint32_t nrooms = 1;           /* -R: member i is in room i % nrooms */
+static uint64_t *recv_in_room;        /* receivers per room */
+static char default_room[32] = "general";   /* lchat: HELLO's default_room */
 
 static struct conn *conns;
 static uint32_t nconns;
@@ -195,6 +207,22 @@ static void queuef(struct conn *c, const char *fmt, ...)
  * "@@RUN.PHASE.SENDER.SEQ.NS." padded with 'x' to msg_bytes. Without
  * flush it is only queued (the saturation phase writes what the window
  * allows with one send per sender). */
+static uint32_t room_of(const struct conn *c)
+{
+	return c->id % nrooms;
+}
+
+/* Deliveries expected for what the senders sent since seq0 (their
+ * sender_seq then): each message reaches the receivers of its room. */
+static uint64_t expected_since(const uint32_t *seq0)
+{
+	uint64_t want = 0;
+
+	for (uint32_t s = 0; s < nsend; s++)
+		want += (uint64_t)(sender_seq[s] - seq0[s]) * recv_in_room[s % nrooms];
+	return want;
+}
+
 static void send_message(struct conn *c, int phase, bool flush)
 {
 	char payload[2048];
@@ -208,13 +236,26 @@ static void send_message(struct conn *c, int phase, bool flush)
 	payload[len] = '\0';
 	switch (proto) {
 	case P_LCHAT:
-		queuef(c, "SAY %s\n", payload);
+		if (nrooms > 1)
+			queuef(c, "SAY #b%u %s\n", room_of(c), payload);
+		else
+			queuef(c, "SAY %s\n", payload);
 		break;
 	case P_REDIS:
-		queuef(c, "*3\r\n$7\r\nPUBLISH\r\n$5\r\nbench\r\n$%zu\r\n%s\r\n", len, payload);
+		if (nrooms > 1) {
+			char ch[16];
+			int cn = snprintf(ch, sizeof(ch), "bench%u", room_of(c));
+			queuef(c, "*3\r\n$7\r\nPUBLISH\r\n$%d\r\n%s\r\n$%zu\r\n%s\r\n", cn, ch, len,
+			       payload);
+		} else {
+			queuef(c, "*3\r\n$7\r\nPUBLISH\r\n$5\r\nbench\r\n$%zu\r\n%s\r\n", len, payload);
+		}
 		break;
 	case P_IRC:
-		queuef(c, "PRIVMSG #bench :%s\r\n", payload);
+		if (nrooms > 1)
+			queuef(c, "PRIVMSG #bench%u :%s\r\n", room_of(c), payload);
+		else
+			queuef(c, "PRIVMSG #bench :%s\r\n", payload);
 		break;
 	}
 	sent_total++;
@@ -335,12 +376,33 @@ static void on_line(struct conn *c, const char *line, size_t len, uint64_t now)
 				deliver(c, m, line + len, now);
 		} else if (len >= 5 && memcmp(line, "HELLO", 5) == 0) {
 			conn_name(c, name, sizeof(name));
-			queuef(c, "JOIN %s\n", name);
+			const char *d = find(line, len, " default_room=#");
+			if (d) {
+				size_t k = 0;
+				for (d += 15; d < line + len && *d != ' ' && k + 1 < sizeof(default_room); d++)
+					default_room[k++] = *d;
+				default_room[k] = '\0';
+			}
+			queuef(c, "%sJOIN %s\n", nrooms > 1 ? "PROTO 2\n" : "", name);
 			flush_out(c);
 		} else if (len > 8 && memcmp(line, "OK JOIN ", 8) == 0) {
 			const char *sp = memchr(line + 8, ' ', len - 8);
 			c->joinseq = sp ? strtoull(sp + 1, NULL, 10) : 0;
+			if (nrooms > 1) {
+				/* In its room only: enter it, leave the default one. */
+				queuef(c, "ENTER #b%u\nPART #%s\n", room_of(c), default_room);
+				flush_out(c);
+			} else {
+				set_ready(c);
+			}
+		} else if (len > 8 && memcmp(line, "OK PART ", 8) == 0) {
 			set_ready(c);
+		} else if (len > 9 && memcmp(line, "OK ENTER ", 9) == 0) {
+			/* Its JOIN there; events of its room below it are history. */
+			const char *sp = memchr(line + 9, ' ', len - 9);
+			c->joinseq = sp ? strtoull(sp + 1, NULL, 10) : c->joinseq;
+		} else if (len > 5 && memcmp(line, "OK PROTO", 8 < len ? 8 : len) == 0) {
+			/* PROTO 2 taken */
 		} else if (len >= 3 && (memcmp(line, "ERR", 3) == 0 || memcmp(line, "BYE", 3) == 0))
 			server_error(line, len, "server error");
 		break;
@@ -359,7 +421,10 @@ static void on_line(struct conn *c, const char *line, size_t len, uint64_t now)
 			queuef(c, "PONG %.*s\r\n", (int)(len - 5), line + 5);
 			flush_out(c);
 		} else if (find(line, len, " 001 ")) {
-			queuef(c, "JOIN #bench\r\n");
+			if (nrooms > 1)
+				queuef(c, "JOIN #bench%u\r\n", room_of(c));
+			else
+				queuef(c, "JOIN #bench\r\n");
 			flush_out(c);
 		} else if (find(line, len, " 366 "))
 			set_ready(c);
@@ -462,7 +527,11 @@ static bool start_connect(struct conn *c)
 	if (proto == P_REDIS) {
 		if (c->sender)
 			set_ready(c);
-		else
+		else if (nrooms > 1) {
+			char ch[16];
+			int cn = snprintf(ch, sizeof(ch), "bench%u", room_of(c));
+			queuef(c, "*2\r\n$9\r\nSUBSCRIBE\r\n$%d\r\n%s\r\n", cn, ch);
+		} else
 			queuef(c, "*2\r\n$9\r\nSUBSCRIBE\r\n$5\r\nbench\r\n");
 	} else if (proto == P_IRC) {
 		queuef(c, "NICK %s\r\nUSER %s 0 * :bench\r\n", name, name);
@@ -505,7 +574,7 @@ static void min_received(void)
 		if (conns[i].sender || conns[i].state == C_DEAD)
 			continue;
 		for (uint32_t s = 0; s < nsend; s++)
-			if (conns[i].last[s] < min_last[s])
+			if (s % nrooms == room_of(&conns[i]) && conns[i].last[s] < min_last[s])
 				min_last[s] = conns[i].last[s];
 	}
 	for (uint32_t s = 0; s < nsend; s++)
@@ -756,7 +825,7 @@ static void usage(void)
 	fprintf(stderr, "usage: lchat-bench -p lchat|redis|irc -a ADDR [-n RECEIVERS] [-s SENDERS]\n"
 		"       [-m SAT_MSGS] [-w WINDOW] [-r RATE[:SECONDS][,RATE[:SECONDS]...]]\n"
 		"       [-d LAT_SECONDS] [-b BYTES] [-P SERVER_PID] [-t TIMEOUT_S] [-T TAG]\n"
-		"       [-o NAME_OFFSET] [-g SYNC_DIR] [-J JOIN_TIMEOUT_S]\n");
+		"       [-o NAME_OFFSET] [-g SYNC_DIR] [-J JOIN_TIMEOUT_S] [-R ROOMS]\n");
 	exit(2);
 }
 
@@ -844,6 +913,7 @@ static bool sync_with_others(void)
 /* One fixed-rate phase's figures. */
 struct lat_result {
 	uint64_t msgs, have;
+	uint64_t want;           /* deliveries due (messages x their rooms' receivers) */
 	size_t deliv;
 	double p50_us, p99_us, max_us, cpu_s, csw;
 };
@@ -865,6 +935,8 @@ static struct lat_result lat_phase_run(int k, int timer)
 		if (timerfd_settime(timer, 0, &its, NULL) < 0)
 			die("timerfd_settime");
 		uint64_t sent = 0;
+		uint32_t seq0[MAX_SENDERS];
+		memcpy(seq0, sender_seq, sizeof(seq0));
 		struct progress prog = { 0, now_ns() };
 		while (!timed_out() && !dead_count) {
 			uint64_t ticks;
@@ -876,7 +948,7 @@ static struct lat_result lat_phase_run(int k, int timer)
 				}
 			}
 			uint64_t have = receivers_total() - base;
-			if (sent == r.msgs && have >= r.msgs * nrecv)
+			if (sent == r.msgs && have >= expected_since(seq0))
 				break;
 			if (!progressing(&prog, have, "no progress for 5 s in a latency phase"))
 				break;
@@ -884,6 +956,8 @@ static struct lat_result lat_phase_run(int k, int timer)
 		}
 		struct itimerspec off = { 0 };
 		timerfd_settime(timer, 0, &off, NULL);
+		/* What was not sent counts as lost, at a room's average. */
+		r.want = expected_since(seq0) + (r.msgs - sent) * (nrecv / nrooms);
 	}
 	r.have = receivers_total() - base;
 	struct procstat t1 = server_stat(false);
@@ -905,7 +979,7 @@ int main(int argc, char **argv)
 	int opt;
 	const char *rate_arg = "200";
 
-	while ((opt = getopt(argc, argv, "p:a:n:s:m:w:r:d:b:P:t:T:o:g:J:")) != -1) {
+	while ((opt = getopt(argc, argv, "p:a:n:s:m:w:r:d:b:P:t:T:o:g:J:R:")) != -1) {
 		switch (opt) {
 		case 'p':
 			proto = !strcmp(optarg, "lchat") ? P_LCHAT : !strcmp(optarg, "redis") ? P_REDIS :
@@ -925,6 +999,7 @@ int main(int argc, char **argv)
 		case 'o': name_offset = (uint32_t)strtoul(optarg, NULL, 10); break;
 		case 'g': sync_dir = optarg; break;
 		case 'J': join_timeout_s = strtod(optarg, NULL); break;
+		case 'R': nrooms = (uint32_t)strtoul(optarg, NULL, 10); break;
 		default: usage();
 		}
 	}
@@ -941,6 +1016,14 @@ int main(int argc, char **argv)
 	run_id = (uint32_t)((now_ns() / 1000 + (uint64_t)getpid() * 7919u) % 1000000000u) + 1;
 	deadline_ns = now_ns() + (uint64_t)(timeout_s * 1e9);
 
+	/* Every room needs a sender: a room without one would wait for nothing. */
+	if (nrooms < 1 || nrooms > nsend || nrooms > nrecv)
+		usage();
+	recv_in_room = calloc(nrooms, sizeof(*recv_in_room));
+	if (!recv_in_room)
+		die("calloc");
+	for (uint32_t i = 0; i < nrecv; i++)
+		recv_in_room[i % nrooms]++;
 	nconns = nrecv + nsend;
 	conns = calloc(nconns, sizeof(*conns));
 	if (!conns)
@@ -987,7 +1070,9 @@ int main(int argc, char **argv)
 	/* ---- saturation ---- */
 	struct procstat st0 = server_stat(false);
 	double self0 = self_cpu_s();
-	uint64_t sat_start = 0, expect = sat_msgs * nrecv, base = receivers_total();
+	uint64_t sat_start = 0, base = receivers_total();
+	uint32_t sat_seq0[MAX_SENDERS];
+	memcpy(sat_seq0, sender_seq, sizeof(sat_seq0));
 	struct progress prog = { base, now_ns() };
 	uint32_t rr = 0;
 	if (sat_msgs)
@@ -1013,7 +1098,7 @@ int main(int argc, char **argv)
 			for (uint32_t k = 0; k < nsend; k++)
 				flush_out(&conns[k]);
 		uint64_t have = receivers_total() - base;
-		if (sat_sent == sat_msgs && have >= expect)
+		if (sat_sent == sat_msgs && have >= expected_since(sat_seq0))
 			break;
 		if (!progressing(&prog, have, "no progress for 5 s in the saturation phase"))
 			break;
@@ -1025,6 +1110,7 @@ int main(int argc, char **argv)
 	struct procstat st1 = server_stat(false);
 	double self_sat = self_cpu_s() - self0;
 	uint64_t sat_have = receivers_total() - base;
+	uint64_t sat_want = expected_since(sat_seq0);
 
 	/* ---- latency at fixed rates ---- */
 	struct lat_result lat[MAX_RATES] = { 0 };
@@ -1038,9 +1124,11 @@ int main(int argc, char **argv)
 		lat[k] = lat_phase_run(k, timer);
 
 	/* ---- verdict ---- */
-	uint64_t want = sat_msgs * nrecv, got = sat_have;
+	/* Deliveries due: each message to its room's receivers; what was
+	 * not sent counts as lost, at a room's average. */
+	uint64_t want = sat_want + (sat_msgs - sat_sent) * (nrecv / nrooms), got = sat_have;
 	for (int k = 0; k < nrates; k++) {
-		want += lat[k].msgs * nrecv;
+		want += lat[k].want;
 		got += lat[k].have;
 	}
 	uint64_t lost = want > got ? want - got : 0;
@@ -1070,6 +1158,7 @@ int main(int argc, char **argv)
 		       key, r->msgs, key, r->deliv, key, r->p50_us, key, r->p99_us, key, r->max_us,
 		       key, r->have ? r->cpu_s * 1e6 / (double)r->have : 0, key, r->csw);
 	}
+	printf(" rooms=%u", nrooms);
 	printf(" lost=%" PRIu64 " dup=%" PRIu64 " ooo=%" PRIu64 " errors=%" PRIu64, lost, deliv_dup,
 	       deliv_ooo, errors);
 	if (!ok)

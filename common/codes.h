@@ -43,6 +43,14 @@ enum reply_code {
 	CODE_REFUSED,           /* the target does not accept private messages */
 	CODE_IGNORE_FULL,       /* the list of ignored users is full */
 	CODE_NOT_IGNORED,
+	/* rooms (PROTO 2) */
+	CODE_BAD_COMMAND,       /* a verb this connection may not use yet */
+	CODE_NO_SUCH_ROOM,
+	CODE_NOT_ALLOWED,       /* the room's group does not include the user */
+	CODE_TOO_MANY_ROOMS,
+	CODE_ALREADY_IN,
+	CODE_NOT_IN_ROOM,
+	CODE_NOT_OPERATOR,
 	/* the end of a connection (BYE) */
 	CODE_KICKED,
 	CODE_BANNED,

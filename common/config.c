@@ -6,15 +6,18 @@
 #include "config.h"
 #include "cut.h"
 #include "duration.h"
+#include "names.h"
 #include "protocol.h"
 
 #include <confuse.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -52,7 +55,7 @@ struct bool_opt {
 	bool runtime;
 };
 
-static str_check_fn check_socket, check_abs_path, check_nonempty, check_motd;
+static str_check_fn check_socket, check_abs_path, check_nonempty, check_motd, check_room_name;
 
 /* Option names are the struct field names. */
 #define STR_OPT(f, def, check, rt, cl) \
@@ -76,6 +79,7 @@ static const struct str_opt str_opts[] = {
 	STR_OPT(user, "_lchat", check_nonempty, RESTART, CLIENT),
 	STR_OPT(state_dir, "/var/lib/lchat", check_abs_path, RESTART, DAEMON),
 	STR_OPT(motd, "", check_motd, RELOAD, DAEMON),
+	STR_OPT(default_room, "general", check_room_name, RESTART, DAEMON),
 };
 
 static const struct int_opt int_opts[] = {
@@ -93,11 +97,14 @@ static const struct int_opt int_opts[] = {
 	INT_OPT(wait_total, 1000, 1, 100000, RESTART),		/* sizes the waiting file */
 	DUR_OPT(wait_keep, 14 * 86400, RELOAD),
 	DUR_OPT(private_keep, 86400, RELOAD),
+	INT_OPT(max_rooms_per_user, 16, 1, ROOMS_MAX, RELOAD),
+	INT_OPT(max_created_rooms, 2, 0, ROOMS_MAX, RELOAD),
 };
 
 static const struct bool_opt bool_opts[] = {
 	BOOL_OPT(log_messages, false, RELOAD),
 	BOOL_OPT(notice_wall, false, RESTART),	/* checked at start: startcheck.c */
+	BOOL_OPT(user_rooms, false, RELOAD),
 };
 
 #define NSTR (sizeof(str_opts) / sizeof(str_opts[0]))
@@ -311,6 +318,16 @@ static int check_nonempty(cfg_t *c, const char *name, const char *val)
 	return 0;
 }
 
+static int check_room_name(cfg_t *c, const char *name, const char *val)
+{
+	if (!room_name_ok(val, strlen(val))) {
+		cfg_error(c, "%s must be 1 to %d of a-z 0-9 _ - (without '#'), not \"%s\"",
+			  name, ROOM_NAME_MAX, val);
+		return -1;
+	}
+	return 0;
+}
+
 static int check_motd(cfg_t *c, const char *name, const char *val)
 {
 	int n = 1;
@@ -471,9 +488,17 @@ fail:
 	return NULL;
 }
 
+/* The options of a `room "name" { }` section (backlog -1: the global one). */
+static cfg_opt_t room_opts[] = {
+	CFG_STR("group", "", CFGF_NONE),
+	CFG_STR("topic", "", CFGF_NONE),
+	CFG_INT("backlog", -1, CFGF_NONE),
+	CFG_END()
+};
+
 static cfg_t *new_parser(bool sockets_only)
 {
-	cfg_opt_t opts[NSTR + NINT + NBOOL + 1];
+	cfg_opt_t opts[NSTR + NINT + NBOOL + 2];
 	size_t n = 0;
 	cfg_t *c;
 
@@ -486,6 +511,7 @@ static cfg_t *new_parser(bool sockets_only)
 	for (size_t i = 0; i < NBOOL; i++)
 		opts[n++] = (cfg_opt_t)CFG_BOOL(bool_opts[i].name,
 					       bool_opts[i].def ? cfg_true : cfg_false, CFGF_NONE);
+	opts[n++] = (cfg_opt_t)CFG_SEC("room", room_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES);
 	opts[n] = (cfg_opt_t)CFG_END();
 
 	/* copies opts */
@@ -519,6 +545,69 @@ static int extract(cfg_t *c, struct lchat_config *cfg)
 		*str_field(cfg, &str_opts[i]) = s;
 	}
 	return 0;
+}
+
+/* The `room` sections, checked, into cfg->rooms; then the default room,
+ * added with the global settings if no section names it. */
+static int extract_rooms(cfg_t *c, struct lchat_config *cfg, const char *path,
+			 char *err, size_t errlen)
+{
+	unsigned n = cfg_size(c, "room");
+
+	cfg->nrooms = 0;
+	for (unsigned i = 0; i < n; i++) {
+		cfg_t *sec = cfg_getnsec(c, "room", i);
+		const char *name = cfg_title(sec), *group = cfg_getstr(sec, "group");
+		const char *topic = cfg_getstr(sec, "topic");
+		long backlog = cfg_getint(sec, "backlog");
+		if (!name || !room_name_ok(name, strlen(name))) {
+			set_err(err, errlen, "%s: room \"%s\": a room name is 1 to %d of a-z 0-9 _ -",
+				path, name ? name : "", ROOM_NAME_MAX);
+			return -1;
+		}
+		if (cfg->nrooms == ROOMS_MAX) {
+			set_err(err, errlen, "%s: more than %d rooms", path, ROOMS_MAX);
+			return -1;
+		}
+		if ((group && strlen(group) > ROOM_GROUP_MAX) || (topic && strlen(topic) > ROOM_TOPIC_MAX) ||
+		    backlog < -1 || backlog > cfg->history) {
+			set_err(err, errlen, "%s: room \"%s\": group (%d bytes), topic (%d bytes) "
+				"or backlog (0 to history) too long or out of range",
+				path, name, ROOM_GROUP_MAX, ROOM_TOPIC_MAX);
+			return -1;
+		}
+		struct conf_room *r = &cfg->rooms[cfg->nrooms++];
+		text_printf(r->name, sizeof(r->name), "%s", name);
+		for (char *p = r->name; *p; p++)
+			*p = (char)tolower((unsigned char)*p);
+		text_printf(r->group, sizeof(r->group), "%s", group ? group : "");
+		text_printf(r->topic, sizeof(r->topic), "%s", topic ? topic : "");
+		r->backlog = backlog < 0 ? cfg->backlog : backlog;
+	}
+	for (char *p = cfg->default_room; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	if (config_room(cfg, cfg->default_room))
+		return 0;
+	if (cfg->nrooms == ROOMS_MAX) {
+		set_err(err, errlen, "%s: more than %d rooms with the default room", path, ROOMS_MAX);
+		return -1;
+	}
+	/* First, as if its section came first. */
+	memmove(&cfg->rooms[1], &cfg->rooms[0], cfg->nrooms * sizeof(cfg->rooms[0]));
+	cfg->nrooms++;
+	struct conf_room *r = &cfg->rooms[0];
+	memset(r, 0, sizeof(*r));
+	text_printf(r->name, sizeof(r->name), "%s", cfg->default_room);
+	r->backlog = cfg->backlog;
+	return 0;
+}
+
+const struct conf_room *config_room(const struct lchat_config *cfg, const char *name)
+{
+	for (size_t i = 0; i < cfg->nrooms; i++)
+		if (strcasecmp(cfg->rooms[i].name, name) == 0)
+			return &cfg->rooms[i];
+	return NULL;
 }
 
 /* Checks that involve two options, once the whole file is read. */
@@ -564,7 +653,8 @@ static int parse_text(const char *path, const char *text, bool sockets_only,
 	} else if (extract(c, out) < 0) {
 		set_err(err, errlen, "%s: %s", path, strerror(ENOMEM));
 		rc = -1;
-	} else if (!sockets_only && cross_check(out, path, err, errlen) < 0) {
+	} else if (!sockets_only && (cross_check(out, path, err, errlen) < 0 ||
+				     extract_rooms(c, out, path, err, errlen) < 0)) {
 		config_free(out);
 		rc = -1;
 	}
@@ -670,6 +760,15 @@ int config_apply_reload(struct lchat_config *cur, struct lchat_config *fresh,
 			*a = *b;
 			n++;
 		}
+	}
+	/* The rooms: the daemon compares them to its table (room_sync). */
+	bool rooms_differ = cur->nrooms != fresh->nrooms ||
+		memcmp(cur->rooms, fresh->rooms, cur->nrooms * sizeof(cur->rooms[0])) != 0;
+	if (rooms_differ) {
+		list_add(changed, changed_len, "room");
+		memcpy(cur->rooms, fresh->rooms, sizeof(cur->rooms));
+		cur->nrooms = fresh->nrooms;
+		n++;
 	}
 	/* The run-time limits must still fit the ones the room was made with. */
 	if (cur->max_users_per_uid > cur->max_users)

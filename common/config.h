@@ -7,7 +7,22 @@
 #include <stddef.h>
 #include <stdbool.h>
 
+#include "names.h"
+
 #define LCHAT_DEFAULT_CONFIG "/etc/lchat.conf"
+
+/* Rooms (issue 17; docs/protocol.md, "Rooms (PROTO 2)"). */
+#define ROOMS_MAX 64            /* rooms at once: configured + user rooms */
+#define ROOM_GROUP_MAX 32
+#define ROOM_TOPIC_MAX 160
+
+/* A `room "name" { group topic backlog }` section. */
+struct conf_room {
+	char name[ROOM_NAME_MAX + 1];    /* lower case, without '#' */
+	char group[ROOM_GROUP_MAX + 1];  /* "": everyone may enter */
+	char topic[ROOM_TOPIC_MAX + 1];
+	long backlog;                    /* events replayed on ENTER */
+};
 
 struct lchat_config {
 	char *socket;            /* user socket path */
@@ -16,6 +31,7 @@ struct lchat_config {
 	char *user;              /* the unprivileged user lchatd runs as */
 	char *state_dir;         /* room log file, pid file */
 	char *motd;              /* message of the day, may hold "\n"; may be "" */
+	char *default_room;      /* the room JOIN enters, without '#' */
 	long max_users;          /* connections at once (joined or joining) */
 	long max_users_per_uid;  /* connections at once from one uid */
 	long max_line;           /* bytes in one client line, without "\n" */
@@ -33,6 +49,13 @@ struct lchat_config {
 				  * history; 0: as long as the history holds it */
 	bool log_messages;       /* log message text (off: only who and when) */
 	bool notice_wall;        /* every NOTICE goes to the terminals too */
+	bool user_rooms;         /* ENTER may create open user rooms */
+	long max_rooms_per_user; /* rooms one connection is in at once */
+	long max_created_rooms;  /* user rooms of one uid that exist at once */
+	struct conf_room rooms[ROOMS_MAX];   /* the configured rooms; the
+				  * default room is one of them (added if the
+				  * file has no section for it) */
+	size_t nrooms;
 	char *path;              /* the file it was loaded from, or NULL */
 };
 
@@ -53,6 +76,9 @@ int config_load(const char *path, struct lchat_config *cfg, char *err, size_t er
 int config_load_sockets(const char *path, struct lchat_config *cfg, char *err, size_t errlen);
 
 void config_free(struct lchat_config *cfg);
+
+/* The configured room `name` (without '#', any case), or NULL. */
+const struct conf_room *config_room(const struct lchat_config *cfg, const char *name);
 
 /* Reload: take the options of `fresh` (a freshly loaded config) that may
  * change at run time into `cur`. `changed` gets their names, comma-

@@ -18,7 +18,7 @@ static const char *const line_words[SL_COUNT] = {
 	[SL_ERR] = "ERR", [SL_BYE] = "BYE", [SL_MOTD] = "MOTD", [SL_WHO] = "WHO",
 	[SL_PONG] = "PONG", [SL_STATUS] = "STATUS", [SL_SANCTION] = "SANCTION",
 	[SL_WAITING] = "WAITING", [SL_KEPT] = "KEPT",
-	[SL_AWAY] = "AWAY", [SL_IGNORED] = "IGNORED",
+	[SL_AWAY] = "AWAY", [SL_IGNORED] = "IGNORED", [SL_ROOM] = "ROOM",
 };
 
 const char *server_line_word(enum server_line_type t)
@@ -31,14 +31,14 @@ const char *server_line_word(enum server_line_type t)
 static const char *const kind_names[] = {
 	[EV_NONE] = "NONE", [EV_JOIN] = "JOIN", [EV_LEAVE] = "LEAVE",
 	[EV_MSG] = "MSG", [EV_ACTION] = "ACTION", [EV_PRIV] = "PRIV",
-	[EV_NOTICE] = "NOTICE", [EV_NICK] = "NICK",
+	[EV_NOTICE] = "NOTICE", [EV_NICK] = "NICK", [EV_TOPIC] = "TOPIC",
 };
 
 static const char *const reason_names[] = {
 	[LEAVE_QUIT] = "quit", [LEAVE_CLOSED] = "closed", [LEAVE_LOST] = "lost",
 	[LEAVE_LAGGED] = "lagged", [LEAVE_TIMEOUT] = "timeout",
 	[LEAVE_SHUTDOWN] = "shutdown", [LEAVE_KICKED] = "kicked",
-	[LEAVE_BANNED] = "banned",
+	[LEAVE_BANNED] = "banned", [LEAVE_PART] = "part",
 };
 
 const char *event_kind_name(enum event_kind k)
@@ -98,6 +98,10 @@ size_t proto_format_event(char *out, size_t outcap, uint64_t seq, int64_t ms,
 		n = snprintf(out, outcap, "%s %" PRIu64 " %" PRId64 " %s %.*s\n",
 			     ev, seq, ms, kn, tl, text ? text : "");
 		break;
+	case EV_TOPIC:
+		n = snprintf(out, outcap, "%s %" PRIu64 " %" PRId64 " %s %s %s %.*s\n",
+			     ev, seq, ms, kn, name, login, tl, text ? text : "");
+		break;
 	case EV_NICK:
 		if (tl == 0)
 			return 0;       /* no new name: not a line anyone could parse */
@@ -133,9 +137,18 @@ static bool parse_event(const char *p, const char *e, struct server_line *sl)
 	if (!proto_parse_i64(w, n, &sl->ms))
 		return false;
 	w = proto_next_word(&p, e, &n);
+	/* PROTO 2: the room word ("#name", "*" to all, "-" private). */
+	sl->room = NULL;
+	sl->room_len = 0;
+	if (n > 0 && (w[0] == '#' || ((w[0] == '*' || w[0] == '-') && n == 1))) {
+		sl->room = w;
+		sl->room_len = n;
+		w = proto_next_word(&p, e, &n);
+	}
 	sl->kind = kind_from(w, n);
 	switch (sl->kind) {
 	case EV_JOIN: words = 2; break;
+	case EV_TOPIC: words = 2; break;  /* name login, rest = topic */
 	case EV_LEAVE: words = 3; break;
 	case EV_NICK: words = 3; break;   /* old-name login new-name */
 	case EV_MSG: case EV_ACTION: case EV_PRIV: words = 1; break;
@@ -227,11 +240,23 @@ int line_pong(struct buffer *out, const char *token, size_t len)
 	return buffer_printf_line(out, "%s", line_words[SL_PONG]);
 }
 
-int line_hello(struct buffer *out, const char *proto_name, const char *login, long max_line)
+int line_hello(struct buffer *out, const char *proto_name, const char *login, long max_line,
+	       const char *default_room)
 {
-	return buffer_printf_line(out, "%s %s/%d lchatd/%s login=%s max_line=%ld",
+	return buffer_printf_line(out, "%s %s/%d lchatd/%s login=%s max_line=%ld%s%s",
 				  line_words[SL_HELLO], proto_name, PROTO_VERSION,
-				  LCHAT_VERSION, login, max_line);
+				  LCHAT_VERSION, login, max_line,
+				  default_room ? " rooms=1 default_room=#" : "",
+				  default_room ? default_room : "");
+}
+
+int line_room(struct buffer *out, const char *room, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int rc = line_vformat(out, SL_ROOM, room, fmt, ap);
+	va_end(ap);
+	return rc;
 }
 
 int line_motd(struct buffer *out, const char *text)
@@ -340,7 +365,7 @@ bool proto_parse_server_line(const char *line, size_t len, struct server_line *s
 	case SL_WAITING:
 		return parse_waiting(p, e, sl);
 	case SL_OK: case SL_ERR: case SL_BYE: case SL_HELLO: case SL_STATUS: case SL_SANCTION:
-	case SL_KEPT: case SL_AWAY: case SL_IGNORED:
+	case SL_KEPT: case SL_AWAY: case SL_IGNORED: case SL_ROOM:
 		if (p >= e)
 			return false;
 		sl->word[0] = proto_next_word(&p, e, &sl->word_len[0]);

@@ -36,6 +36,7 @@ enum server_line_type {
 	SL_KEPT,       /* KEPT login [code text]: a mention kept, or why not */
 	SL_AWAY,       /* AWAY name reason: the member a PRIV went to is away */
 	SL_IGNORED,    /* IGNORED login uid: one of the list IGNORE gives */
+	SL_ROOM,       /* ROOM #room ...: one room of ROOMS' list */
 	SL_COUNT
 };
 const char *server_line_word(enum server_line_type t);
@@ -51,6 +52,7 @@ enum event_kind {
 	EV_PRIV,       /* EV seq ms PRIV name text (to one member only) */
 	EV_NOTICE,     /* EV seq ms NOTICE text */
 	EV_NICK,       /* EV seq ms NICK old-name login new-name */
+	EV_TOPIC,      /* EV seq ms #room TOPIC name login text (PROTO 2 only) */
 };
 
 /* Why a member left. */
@@ -63,6 +65,7 @@ enum leave_reason {
 	LEAVE_SHUTDOWN,   /* the server shut down */
 	LEAVE_KICKED,     /* removed by an administrator */
 	LEAVE_BANNED,     /* banned by an administrator */
+	LEAVE_PART,       /* left one room (PART, PART-KICK, a reload) */
 };
 
 const char *event_kind_name(enum event_kind k);
@@ -103,8 +106,14 @@ int line_bye(struct buffer *out, enum reply_code c, const char *text);
 size_t line_bye_format(char *out, size_t cap, enum reply_code c, const char *text);
 /* "PONG [TOKEN]". */
 int line_pong(struct buffer *out, const char *token, size_t len);
-/* "HELLO proto/VERSION lchatd/RELEASE login=LOGIN max_line=N". */
-int line_hello(struct buffer *out, const char *proto_name, const char *login, long max_line);
+/* "HELLO proto/VERSION lchatd/RELEASE login=LOGIN max_line=N", and
+ * " rooms=1 default_room=#NAME" if default_room is not NULL (the user
+ * socket: PROTO 2 is offered). */
+int line_hello(struct buffer *out, const char *proto_name, const char *login, long max_line,
+	       const char *default_room);
+/* "ROOM #room " and the formatted rest: one room of a ROOMS list. */
+int line_room(struct buffer *out, const char *room, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 /* "MOTD text". */
 int line_motd(struct buffer *out, const char *text);
 /* "WHO name login idle-seconds joined-ms", and " away REASON" if away is
@@ -138,6 +147,9 @@ struct server_line {
 	uint64_t seq;
 	int64_t ms;
 	enum event_kind kind;
+	/* PROTO 2: the event's room word ("#name", "*", "-"), else NULL. */
+	const char *room;
+	size_t room_len;
 	/* SL_OK: the verb acknowledged (VERB_UNKNOWN if not one we know). */
 	enum verb verb;
 	/* SL_ERR, SL_BYE: the code, if known (code_known). */

@@ -3,6 +3,7 @@
  * comparison, look-alike skeletons and the name error codes. */
 #include "names.h"
 
+#include <ctype.h>
 #include <string.h>
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -162,4 +163,16 @@ const char *name_error_code(enum name_error e)
 const char *name_error_message(enum name_error e)
 {
 	return (unsigned)e < N_NAME_ERRORS ? name_errors[e].message : "unknown name error";
+}
+
+bool room_name_ok(const char *s, size_t n)
+{
+	if (n == 0 || n > ROOM_NAME_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char ch = (char)tolower((unsigned char)s[i]);
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_' || ch == '-'))
+			return false;
+	}
+	return true;
 }

@@ -62,4 +62,10 @@ enum reply_code name_error_reply(enum name_error e);
 const char *name_error_code(enum name_error e);
 const char *name_error_message(enum name_error e);
 
+#define ROOM_NAME_MAX 24   /* bytes of a room name, without its '#' */
+
+/* Is s (n bytes, without its '#') a room name: 1 to ROOM_NAME_MAX of
+ * [a-z0-9_-], any case (docs/protocol.md, "Rooms")? */
+bool room_name_ok(const char *s, size_t n);
+
 #endif

@@ -42,13 +42,13 @@ static const struct verb_row {
 	[VERB_IGNORE] = { "IGNORE", "[NAME|LOGIN]", SOCK_USER, true },
 	[VERB_UNIGNORE] = { "UNIGNORE", "NAME|LOGIN", SOCK_USER, true },
 	[VERB_MESG] = { "MESG", "[y|n]", SOCK_USER, true },
-	/* The room verbs (issue 17, docs/protocol.md): named here for the
-	 * client; no socket takes them until the daemon's handler does. */
-	[VERB_PROTO] = { "PROTO", "VERSION", 0, true },
-	[VERB_ENTER] = { "ENTER", "#ROOM [LAST-SEQ]", 0, true },
-	[VERB_PART] = { "PART", "#ROOM [REASON]", 0, true },
-	[VERB_TOPIC] = { "TOPIC", "#ROOM [TEXT]", 0, true },
-	[VERB_ROOMS] = { "ROOMS", "", 0, false },
+	[VERB_PROTO] = { "PROTO", "2", SOCK_USER, true },
+	[VERB_ENTER] = { "ENTER", "#ROOM [LAST-SEQ]", SOCK_USER, true },
+	[VERB_PART] = { "PART", "#ROOM [REASON]", SOCK_USER, true },
+	[VERB_TOPIC] = { "TOPIC", "#ROOM [TEXT]", SOCK_USER, true },
+	[VERB_ROOMS] = { "ROOMS", "", BOTH, false },
+	[VERB_NOTICE_ROOM] = { "NOTICE-ROOM", "#ROOM TEXT", SOCK_CONTROL, true },
+	[VERB_PART_KICK] = { "PART-KICK", "#ROOM NAME [REASON]", SOCK_CONTROL, true },
 };
 
 const char *verb_name(enum verb v)

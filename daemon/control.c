@@ -32,12 +32,14 @@
 #include "passwd.h"
 #include "protocol.h"
 #include "reply.h"
+#include "roomdefs.h"
 #include "sanitize.h"
 #include "sockets.h"
 #include "util.h"
 #include "startcheck.h"
 #include "wall.h"
 #include "wallreq.h"
+#include "wake.h"
 
 /* A control client that lets this much output pile up is dropped. */
 #define CONTROL_OUT_MAX (1024 * 1024)
@@ -203,7 +205,7 @@ static void accept_one(struct control *c)
 	cc->closing = false;
 	cc->wall_id = 0;
 	memset(&cc->out, 0, sizeof(cc->out));
-	queued(cc, line_hello(&cc->out, CONTROL_PROTO_NAME, login, c->cfg->max_line));
+	queued(cc, line_hello(&cc->out, CONTROL_PROTO_NAME, login, c->cfg->max_line, NULL));
 }
 
 /* Text from an admin (a reason, a notice) follows the rules of message
@@ -550,10 +552,104 @@ static void cmd_bans(struct control *c, struct control_conn *cc, const struct co
 	reply_ok(cc, cmd->verb, "%zu", n);
 }
 
+/* ---- rooms (docs/protocol.md, "Rooms (PROTO 2)") ----------------------- */
+
+/* The room named by w ("#name", n bytes), or -1 after the ERR. */
+static int room_of(struct control *c, struct control_conn *cc, const char *w, size_t n)
+{
+	int k = w ? room_lookup(c->room, w, n) : ROOM_BAD_NAME;
+	if (k == ROOM_BAD_NAME)
+		reply_err(cc, CODE_BAD_ARGUMENT, "a room is # and 1 to %d of a-z 0-9 _ -", ROOM_NAME_MAX);
+	else if (k < 0)
+		reply_err(cc, CODE_NO_SUCH_ROOM, "there is no such room");
+	return k < 0 ? -1 : k;
+}
+
+/* WHO [#room]: every member, or one room's. */
 static void cmd_who(struct control *c, struct control_conn *cc, const struct command *cmd)
 {
+	int k = ROOM_WHO_ALL;
+	if (cmd->text && (k = room_of(c, cc, cmd->text, cmd->text_len)) < 0)
+		return;
+	queued(cc, room_format_who_in(c->room, &cc->out, true, k));
+}
+
+/* NOTICE-ROOM #room TEXT: a notice to one room's members. */
+static void cmd_notice_room(struct control *c, struct control_conn *cc, const struct command *cmd)
+{
+	int k = room_of(c, cc, cmd->arg, cmd->arg_len);
+	if (k < 0 || !text_ok(cc, cmd->text, cmd->text_len, true))
+		return;
+	struct room_event ev = {
+		.kind = EV_NOTICE, .text = cmd->text, .text_len = cmd->text_len, .room = k + 1,
+	};
+	uint64_t seq = room_post(c->room, &ev);
+	log_msg(LOG_NOTICE, "notice by %s (uid %u) to #%.*s: %.*s", cc->login, (unsigned)cc->uid,
+		(int)cmd->arg_len - 1, cmd->arg + 1, (int)cmd->text_len, cmd->text);
+	reply_ok(cc, VERB_NOTICE_ROOM, "%" PRIu64, seq);
+}
+
+/* PART-KICK #room NAME [REASON]: the member leaves that room only. */
+static void cmd_part_kick(struct control *c, struct control_conn *cc, const struct command *cmd)
+{
+	int k = room_of(c, cc, cmd->arg, cmd->arg_len);
+	if (k < 0)
+		return;
+	const char *p = cmd->text, *e = p ? p + cmd->text_len : NULL;
+	size_t nn = 0;
+	const char *nw = p ? proto_next_word(&p, e, &nn) : NULL;
+	if (!nw || nn == 0 || nn > NAME_MAX_LEN) {
+		usage_error(cc, VERB_PART_KICK, "");
+		return;
+	}
+	const char *reason = p < e ? p : NULL;
+	size_t rlen = reason ? (size_t)(e - p) : 0;
+	if (!text_ok(cc, reason, rlen, false))
+		return;
+	char name[NAME_MAX_LEN + 1], why[SANCTION_REASON_MAX + 1] = "";
+	text_copy(name, sizeof(name), nw, nn);
+	if (reason)
+		text_copy(why, sizeof(why), reason, rlen);
+	room_lock(c->room);
+	int i = room_find_locked(c->room, name);
+	if (i < 0 || !(atomic_load(&room_slot(c->room, (uint32_t)i)->rooms) & (UINT64_C(1) << k))) {
+		room_unlock(c->room);
+		reply_err(cc, CODE_NO_SUCH_USER, "nobody called %s is in that room",
+			  name_check_syntax(name, strlen(name)) == NAME_OK ? name : "that");
+		return;
+	}
+	uint64_t seq = roomdefs_part_locked(c->room, (uint32_t)i, (uint32_t)k, why[0] ? why : NULL);
+	room_unlock(c->room);
+	wake_writer(c->room);
+	log_msg(LOG_NOTICE, "part-kick: %s from #%.*s by %s (uid %u)%s%s", name, (int)cmd->arg_len - 1,
+		cmd->arg + 1, cc->login, (unsigned)cc->uid, why[0] ? ": " : "", why);
+	reply_ok(cc, VERB_PART_KICK, "%s %" PRIu64, name, seq);
+}
+
+/* ROOMS: "ROOM #room members kind group topic" each, then OK ROOMS n. */
+static void cmd_rooms(struct control *c, struct control_conn *cc, const struct command *cmd)
+{
 	(void)cmd;
-	queued(cc, room_format_who_admin(c->room, &cc->out));
+	struct room *r = c->room;
+	unsigned n = 0;
+	int rc = 0;
+	room_lock(r);
+	for (uint32_t k = 0; k < ROOMS_MAX && rc == 0; k++) {
+		const struct room_def *d = &r->hdr->defs[k];
+		if (d->kind == ROOMK_FREE)
+			continue;
+		const struct conf_room *cr = d->kind == ROOMK_CONFIG ? config_room(c->cfg, d->name) : NULL;
+		char word[ROOM_NAME_MAX + 2];
+		text_printf(word, sizeof(word), "#%s", d->name);
+		rc = line_room(&cc->out, word, "%u %s %s %s", d->members,
+			       d->kind == ROOMK_USER ? "user" : "config",
+			       cr && cr->group[0] ? cr->group : "-", d->topic);
+		n++;
+	}
+	room_unlock(r);
+	queued(cc, rc);
+	if (rc == 0)
+		reply_ok(cc, VERB_ROOMS, "%u", n);
 }
 
 static void cmd_status(struct control *c, struct control_conn *cc, const struct command *cmd)
@@ -608,6 +704,9 @@ static control_fn *const commands[VERB_COUNT] = {
 	[VERB_SHUTDOWN] = cmd_shutdown,
 	[VERB_PING] = cmd_ping,
 	[VERB_QUIT] = cmd_quit,
+	[VERB_NOTICE_ROOM] = cmd_notice_room,
+	[VERB_PART_KICK] = cmd_part_kick,
+	[VERB_ROOMS] = cmd_rooms,
 };
 
 static void control_line(struct control *c, struct control_conn *cc, const char *line, size_t len)
@@ -621,7 +720,7 @@ static void control_line(struct control *c, struct control_conn *cc, const char 
 		commands[v](c, cc, &cmd);
 		return;
 	}
-	char list[256];
+	char list[512];
 	verb_list(SOCK_CONTROL, list, sizeof(list));
 	reply_err(cc, CODE_UNKNOWN_COMMAND, "the control commands are %s", list);
 }

@@ -48,6 +48,7 @@
 #include "startcheck.h"
 #include "reply.h"
 #include "room.h"
+#include "roomdefs.h"
 #include "prefs.h"
 #include "sanctions.h"
 #include "sysfilter.h"
@@ -180,6 +181,14 @@ static void start_handler(struct daemon *d, int fd, const struct ucred *cred)
 	room_slot_claim(&d->room, (uint32_t)slot, cred->uid);
 	prefs_fill(&d->prefs, &d->room, s->user1 - 1);
 	atomic_store(&s->admin, cred->uid == 0 || socket_peer_in_group(fd, cred, d->admin_gid));
+	/* The groups a room may require (room_def_allows_locked), kept for
+	 * every ENTER and for a reload to check again. */
+	gid_t groups[ROOM_GROUPS_MAX];
+	int ng = socket_peer_groups(fd, groups, ROOM_GROUPS_MAX);
+	s->gid = cred->gid;
+	s->ngroups = ng > 0 ? (uint32_t)ng : 0;
+	for (uint32_t g = 0; g < s->ngroups; g++)
+		s->groups[g] = groups[g];
 	conns_add(d->conns, (uint32_t)slot, cred->uid);
 	outq_reset(&d->room.outq[slot]);
 	moderation_init_slot(s, &d->sanctions, now);
@@ -506,12 +515,21 @@ static bool reload(struct daemon *d, const char *by, struct buffer *out, bool *o
 	char err[1024], clean[1024], changed[512], restart[512];
 	gid_t gid = 0;
 
+	struct roomdefs_groups rg;
 	int rc = config_load(d->cfg->path, &fresh, err, sizeof(err));
 	if (rc == 0 && group_lookup(fresh.admin_group, &gid) < 0) {
 		text_printf(err, sizeof(err), "%s: admin_group: no such group '%s'",
 			 d->cfg->path, fresh.admin_group);
 		rc = -1;
 	}
+	if (rc == 0 && strcmp(fresh.default_room, d->cfg->default_room) != 0 &&
+	    !config_room(&fresh, d->cfg->default_room)) {
+		text_printf(err, sizeof(err), "%s: the default room #%s cannot be removed "
+			    "(default_room changes at a restart)", d->cfg->path, d->cfg->default_room);
+		rc = -1;
+	}
+	if (rc == 0 && roomdefs_resolve(&fresh, &rg, err, sizeof(err)) < 0)
+		rc = -1;
 	if (rc < 0) {
 		config_free(&fresh);
 		log_msg(LOG_ERR, "reload (%s) refused: %s; the running configuration stays", by, err);
@@ -524,6 +542,9 @@ static bool reload(struct daemon *d, const char *by, struct buffer *out, bool *o
 	bool group_changed = strcmp(fresh.admin_group, d->cfg->admin_group) != 0;
 	config_apply_reload(d->cfg, &fresh, changed, sizeof(changed), restart, sizeof(restart));
 	config_free(&fresh);
+	unsigned parted = roomdefs_apply(&d->room, d->cfg, &rg);
+	if (parted)
+		log_msg(LOG_NOTICE, "reload (%s): %u members parted from rooms", by, parted);
 	if (group_changed) {
 		control_set_admin_gid(d->control, gid);
 		d->admin_gid = gid;
@@ -693,6 +714,12 @@ static int setup(struct daemon *d, int ready_fd)
 		report(ready_fd, "%s", err);
 		return -1;
 	}
+	struct roomdefs_groups rg;
+	if (roomdefs_resolve(cfg, &rg, err, sizeof(err)) < 0) {
+		report(ready_fd, "%s", err);
+		return -1;
+	}
+	roomdefs_apply(&d->room, cfg, &rg);
 	/* Without its store, messages do not wait: senders are told so. */
 	text_printf(path, sizeof(path), "%s/waiting", cfg->state_dir);
 	if (waitbox_open(&d->wait, path, (uint32_t)cfg->wait_total, (uint32_t)cfg->max_line,

@@ -106,6 +106,7 @@ struct member {
 	 * member's if it was sent to the same uid under the same name. */
 	uint64_t join_seq;
 	uint32_t uid;
+	bool proto2;            /* PROTO 2: lines carry their room */
 	char key[NAME_MAX_LEN + 1];
 	int64_t close_at;       /* mono ms: close by then (0: not closing) */
 	char *tail;             /* the unsent rest of a line (and a BYE) */
@@ -349,13 +350,6 @@ static bool item(struct fanout *f, struct batch *b, uint32_t qpos, uint64_t curs
 	return true;
 }
 
-/* The kinds of event IGNORE hides: everything a member says or does. */
-static bool ignorable(enum event_kind k)
-{
-	return k == EV_MSG || k == EV_ACTION || k == EV_PRIV || k == EV_JOIN ||
-	       k == EV_LEAVE || k == EV_NICK;
-}
-
 /* Append event `seq` as member i sees it: its line, its ack, or nothing.
  * False if the record is gone (the member fell behind). */
 static bool add_event(struct fanout *f, uint32_t i, uint64_t seq)
@@ -364,14 +358,32 @@ static bool add_event(struct fanout *f, uint32_t i, uint64_t seq)
 	struct member *m = &f->m[i];
 	struct room_rec_info info;
 
-	if (buffer_reserve(&f->out, r->rec_size) < 0)
+	if (buffer_reserve(&f->out, r->rec_size + ROOM_V2_EXTRA) < 0)
 		return false;
 	char *dst = f->out.data + f->out.len;
 	if (!room_read(r, seq, &info, dst, r->rec_size))
 		return false;
-	if (info.origin == i + 1 && info.origin_gen == m->gen) {
+	struct room_slot *s = room_slot(r, i);
+	bool own = info.origin == i + 1 && info.origin_gen == m->gen;
+	/* A room's event is a member's within its span in that room
+	 * (room.h): from its JOIN there to its LEAVE, same generation. An
+	 * event for nobody (a member in no room) is only its origin's. */
+	if (info.room == ROOM_TAG_NOBODY && !own)
+		return true;
+	if (info.room != ROOM_TAG_ALL && info.room != ROOM_TAG_NOBODY) {
+		const struct room_span *sp = &s->span[info.room - 1];
+		uint64_t until = atomic_load_explicit(&sp->until, memory_order_relaxed);
+		if (atomic_load_explicit(&sp->gen, memory_order_relaxed) != info.room_gen ||
+		    seq < atomic_load_explicit(&sp->since, memory_order_relaxed) ||
+		    (until && seq > until))
+			return true;
+	}
+	if (own) {
 		/* Our own event: the ack where its echo would be (joins and
-		 * leaves are acknowledged by the handler). */
+		 * leaves are acknowledged by the handler); a NICK written in
+		 * several rooms is acknowledged once. */
+		if (info.quiet)
+			return true;
 		enum verb ack = event_ack_verb(info.kind);
 		if (ack == VERB_NICK) {
 			char name[NAME_MAX_LEN + 1];
@@ -386,7 +398,7 @@ static bool add_event(struct fanout *f, uint32_t i, uint64_t seq)
 		return true;    /* a private message past private_keep */
 	/* A member's event from a uid this member's uid ignores (IGNORE,
 	 * usertab.h): not sent. Notices have no origin and always arrive. */
-	if (info.origin && info.origin_uid != m->uid && ignorable(info.kind) &&
+	if (info.origin && info.origin_uid != m->uid && room_kind_ignorable(info.kind) &&
 	    usertab_ignores(r, room_slot(r, i)->user1 - 1, info.origin_uid))
 		return true;
 	if (info.target && seq < m->join_seq) {
@@ -396,7 +408,15 @@ static bool add_event(struct fanout *f, uint32_t i, uint64_t seq)
 	} else if (info.target && !(info.target == i + 1 && info.target_gen == m->gen)) {
 		return true;
 	}
-	f->out.len += info.len;
+	if (!m->proto2) {
+		/* lchat/1: today's lines; no event kind it does not know. */
+		if (info.kind > EV_NICK)
+			return true;
+		f->out.len += info.len;
+		return true;
+	}
+	size_t n = room_line_v2(&info, dst, info.len, dst, r->rec_size + ROOM_V2_EXTRA);
+	f->out.len += n;
 	return true;
 }
 
@@ -534,6 +554,7 @@ static bool ready(struct fanout *f, uint32_t i, uint64_t head, int64_t now)
 		m->cursor = atomic_load(&s->cursor);
 		m->join_seq = atomic_load(&s->join_seq);
 		m->uid = s->uid;
+		m->proto2 = atomic_load(&s->proto) == 2;
 		memcpy(m->key, s->join_key, sizeof(m->key));
 		m->key[NAME_MAX_LEN] = '\0';
 	}

@@ -90,7 +90,7 @@ static void flush_replies(struct handler *h)
 {
 	const char *p = h->out.data + h->out.off;
 	size_t left = buffer_pending(&h->out);
-	uint64_t due = h->joined ? room_head(h->room) : 0;
+	uint64_t due = h->due_at ? h->due_at : h->joined ? room_head(h->room) : 0;
 
 	while (left > 0) {
 		const char *nl = memchr(p, '\n', left);
@@ -122,6 +122,7 @@ static void flush_replies(struct handler *h)
 		wake_writer(h->room);
 	}
 	h->out.off = h->out.len = 0;
+	h->due_at = 0;
 }
 
 /* Take no more input: once the queue is sent the writer closes. */
@@ -436,7 +437,17 @@ static void cmd_message(struct handler *h, const struct command *c)
 		reply(h, line_usage(&h->out, c->verb, ""));
 		return;
 	}
-	enum text_error te = c->text ? text_check(c->text, c->text_len, NULL) : TEXT_EMPTY;
+	/* Under PROTO 2 a message names its room: "SAY #room TEXT". */
+	const char *text = c->text;
+	size_t text_len = c->text_len;
+	int room = ROOM_EV_AUTO;
+	if (kind != EV_PRIV && h->proto2) {
+		int k = room_word(h, &text, &text_len, true);
+		if (k < 0)
+			return;
+		room = k + 1;
+	}
+	enum text_error te = text ? text_check(text, text_len, NULL) : TEXT_EMPTY;
 	if (te != TEXT_OK) {
 		reply(h, line_err(&h->out, text_error_reply(te), "%s", text_error_message(te)));
 		return;
@@ -446,13 +457,21 @@ static void cmd_message(struct handler *h, const struct command *c)
 		return;
 	struct room_event ev = {
 		.kind = kind, .origin = h->slot + 1, .name = h->me->name,
-		.text = c->text, .text_len = c->text_len,
+		.text = text, .text_len = text_len, .room = room,
 	};
 	struct room *r = h->room;
 	char away[AWAY_MAX + 1] = "", away_name[NAME_MAX_LEN + 1] = "";
 	room_lock(r);
 	if (atomic_load(&h->me->kicked) != KICK_NONE) {
 		room_unlock(r);   /* kicked meanwhile: not sent */
+		return;
+	}
+	/* Parted meanwhile (a reload, PART-KICK), or an lchat/1 member that
+	 * is no longer in the default room: not sent. */
+	uint32_t rk = room > 0 ? (uint32_t)room - 1 : r->hdr->default_room;
+	if (kind != EV_PRIV && !(atomic_load(&h->me->rooms) & (UINT64_C(1) << rk))) {
+		room_unlock(r);
+		reply(h, line_err(&h->out, CODE_NOT_IN_ROOM, "you are not in that room"));
 		return;
 	}
 	if (!spend_locked(h)) {
@@ -491,10 +510,10 @@ static void cmd_message(struct handler *h, const struct command *c)
 		log_msg(LOG_INFO, "%s from %s (uid %u)%s%.*s: %.*s", verb_name(c->verb),
 			h->me->name, (unsigned)h->uid, kind == EV_PRIV ? " to " : "",
 			kind == EV_PRIV ? (int)c->arg_len : 0, kind == EV_PRIV ? c->arg : "",
-			(int)c->text_len, c->text);
+			(int)text_len, text);
 	if (kind != EV_PRIV) {
 		struct waiting_ctx w = waiting_of(h);
-		reply(h, waiting_mentions(&w, kind, c->text, c->text_len, now));
+		reply(h, waiting_mentions(&w, kind, text, text_len, now));
 	}
 }
 
@@ -539,10 +558,18 @@ static void cmd_nick(struct handler *h, const struct command *c)
 		(unsigned)h->uid);
 }
 
+/* WHO: the default room's members; under PROTO 2, WHO #room: that
+ * room's. */
 static void cmd_who(struct handler *h, const struct command *c)
 {
-	(void)c;
-	if (room_format_who(h->room, &h->out) < 0)
+	int k = ROOM_WHO_DEFAULT;
+	if (h->proto2 && c->text) {
+		const char *text = c->text;
+		size_t n = c->text_len;
+		if ((k = room_word(h, &text, &n, false)) < 0)
+			return;
+	}
+	if (room_format_who_in(h->room, &h->out, false, k) < 0)
 		h->closing = true;
 }
 
@@ -602,6 +629,11 @@ static const struct {
 	[VERB_IGNORE] = { cmd_ignore, true },
 	[VERB_UNIGNORE] = { cmd_ignore, true },
 	[VERB_MESG] = { cmd_mesg, true },
+	[VERB_PROTO] = { cmd_proto, false },
+	[VERB_ENTER] = { cmd_enter, true },
+	[VERB_PART] = { cmd_part, true },
+	[VERB_TOPIC] = { cmd_topic, true },
+	[VERB_ROOMS] = { cmd_rooms, true },
 };
 
 static void handle_line(struct handler *h, const char *line, size_t len)
@@ -612,7 +644,7 @@ static void handle_line(struct handler *h, const char *line, size_t len)
 		return;
 	enum verb v = proto_parse_command(line, len, &c);
 	if (!verb_on(v, SOCK_USER) || !commands[v].fn) {
-		char list[256];
+		char list[512];
 		verb_list(SOCK_USER, list, sizeof(list));
 		reply(h, line_err(&h->out, CODE_UNKNOWN_COMMAND,
 				  "unknown command; the commands are %s", list));
@@ -729,7 +761,7 @@ static int isolate(const struct handler_args *a, int *fd)
 
 static void run(struct handler *h)
 {
-	reply(h, line_hello(&h->out, PROTO_NAME, h->login, h->cfg->max_line));
+	reply(h, line_hello(&h->out, PROTO_NAME, h->login, h->cfg->max_line, h->cfg->default_room));
 	flush_replies(h);
 	while (!h->closing) {
 		check_ended(h);

@@ -35,6 +35,9 @@ struct handler {
 	bool shutting_down;
 	bool eof;
 	bool posted;            /* events appended since the writer was woken */
+	bool proto2;            /* PROTO 2: room-tagged lines, room verbs */
+	uint64_t due_at;        /* the replies formatted now are due before
+				 * this event (ENTER: its JOIN); 0: the head */
 	int64_t join_deadline;
 	uint64_t behind_max;    /* BEHIND_MAX, or less in a short log */
 	struct linebuf in;
@@ -60,6 +63,18 @@ bool refused_muted(struct handler *h, int64_t now, const char *only_as);
 /* uid's login as the protocol can carry it (printable ASCII, no
  * spaces), else "uid<N>". */
 void safe_login(uid_t uid, char *buf, size_t len);
+
+/* roomverbs.c */
+void cmd_proto(struct handler *h, const struct command *c);
+void cmd_enter(struct handler *h, const struct command *c);
+void cmd_part(struct handler *h, const struct command *c);
+void cmd_topic(struct handler *h, const struct command *c);
+void cmd_rooms(struct handler *h, const struct command *c);
+/* Under PROTO 2, SAY, ME and WHO name a room first: "#room" off the
+ * front of text (n bytes); its index in *k, or -1 after the ERR is
+ * replied (room_missing: no room word given; the caller decides). Takes
+ * the lock for the look-up. need_in: the member must be in it. */
+int room_word(struct handler *h, const char **text, size_t *n, bool need_in);
 
 /* prefverbs.c */
 void cmd_away(struct handler *h, const struct command *c);

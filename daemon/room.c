@@ -6,6 +6,7 @@
 #include "cut.h"
 #include "reply.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -24,7 +26,7 @@
 #include "wake.h"
 
 #define ROOM_MAGIC   0x316d727461686c63ULL   /* "chatrm1" */
-#define ROOM_VERSION 8   /* 6: records name sender and target by uid and key; 7: the user table; 8: first_seq */
+#define ROOM_VERSION 9   /* 6: records name sender and target by uid and key; 7: the user table; 8: first_seq; 9: rooms */
 
 static size_t round_up(size_t n, size_t to)
 {
@@ -96,6 +98,13 @@ static void clear_leftover_members(struct room *r)
 		r->slots[i].gen = gen;
 	}
 	atomic_store(&r->hdr->high_water, 0);
+	/* The rooms lose their members; user rooms go (their generations go
+	 * on: the kept log must not replay into a new room of the name). */
+	for (uint32_t k = 0; k < ROOMS_MAX; k++) {
+		r->hdr->defs[k].members = 0;
+		if (r->hdr->defs[k].kind == ROOMK_USER)
+			r->hdr->defs[k].kind = ROOMK_FREE;
+	}
 }
 
 int room_open(struct room *r, const char *path, uint32_t max_users,
@@ -246,7 +255,9 @@ void room_unlock(struct room *r)
 	pthread_mutex_unlock(&r->hdr->lock);
 }
 
-uint64_t room_append_locked(struct room *r, const struct room_event *ev)
+/* Append one record with room tag `tag` (a room's index + 1, or
+ * ROOM_TAG_ALL, ROOM_TAG_NOBODY); quiet: not its origin's ack. */
+static uint64_t append_one(struct room *r, const struct room_event *ev, uint32_t tag, bool quiet)
 {
 	uint64_t seq = atomic_load(&r->hdr->next_seq);
 	struct room_rec *rec = rec_at(r, seq);
@@ -269,6 +280,15 @@ uint64_t room_append_locked(struct room *r, const struct room_event *ev)
 	       ev->target ? sizeof(rec->target_key) : 1);
 	rec->kind = (uint16_t)ev->kind;
 	rec->reason = (uint8_t)ev->reason;
+	rec->room = (uint8_t)tag;
+	rec->quiet = quiet;
+	if (tag >= 1 && tag <= ROOMS_MAX) {
+		rec->room_gen = r->hdr->defs[tag - 1].gen;
+		memcpy(rec->room_name, r->hdr->defs[tag - 1].name, sizeof(rec->room_name));
+	} else {
+		rec->room_gen = 0;
+		rec->room_name[0] = '\0';
+	}
 	__atomic_store_n(&rec->scrubbed, 0, __ATOMIC_RELAXED);
 	text_printf(rec->name, sizeof(rec->name), "%s", ev->name ? ev->name : "");
 	text_printf(rec->login, sizeof(rec->login), "%s", ev->login ? ev->login : "");
@@ -284,6 +304,7 @@ uint64_t room_append_locked(struct room *r, const struct room_event *ev)
 		rec->kind = EV_NOTICE;
 		rec->origin = rec->origin_gen = rec->target = rec->target_gen = 0;
 		rec->origin_uid = rec->target_uid = 0;
+		rec->room = ROOM_TAG_ALL;
 		text_len = 16;
 	}
 	/* What a longer line that lived here left behind it (the text of a
@@ -300,6 +321,47 @@ uint64_t room_append_locked(struct room *r, const struct room_event *ev)
 	if (ev->kind == EV_MSG || ev->kind == EV_ACTION || ev->kind == EV_PRIV)
 		atomic_fetch_add_explicit(&r->hdr->messages, 1, memory_order_relaxed);
 	return seq;
+}
+
+/* A member leaves every room it is in (its LEAVE, or a NICK, written in
+ * each: kind), the last record being `quiet` = false. */
+static uint64_t append_each_room(struct room *r, const struct room_event *ev)
+{
+	struct room_slot *s = &r->slots[ev->origin - 1];
+	uint64_t mask = atomic_load(&s->rooms), seq = 0;
+
+	if (mask == 0)   /* in no room: for nobody but its own ack */
+		return append_one(r, ev, ROOM_TAG_NOBODY, false);
+	for (uint32_t k = 0; k < ROOMS_MAX; k++) {
+		if (!(mask & (UINT64_C(1) << k)))
+			continue;
+		mask &= ~(UINT64_C(1) << k);
+		seq = append_one(r, ev, k + 1, mask != 0);
+		if (ev->kind == EV_LEAVE)
+			room_part_locked(r, ev->origin - 1, k, seq);
+	}
+	return seq;
+}
+
+uint64_t room_append_locked(struct room *r, const struct room_event *ev)
+{
+	if (ev->room > 0)
+		return append_one(r, ev, (uint32_t)ev->room, false);
+	if (ev->room == ROOM_EV_ALL)
+		return append_one(r, ev, ROOM_TAG_ALL, false);
+	switch (ev->kind) {
+	case EV_JOIN:
+	case EV_MSG:
+	case EV_ACTION:
+		return append_one(r, ev, r->hdr->default_room + 1, false);
+	case EV_LEAVE:
+	case EV_NICK:
+		if (ev->origin)
+			return append_each_room(r, ev);
+		return append_one(r, ev, r->hdr->default_room + 1, false);
+	default:
+		return append_one(r, ev, ROOM_TAG_ALL, false);
+	}
 }
 
 uint64_t room_post(struct room *r, const struct room_event *ev)
@@ -338,6 +400,11 @@ bool room_read(struct room *r, uint64_t seq, struct room_rec_info *info,
 		info->origin_key[NAME_MAX_LEN] = info->target_key[NAME_MAX_LEN] = '\0';
 	}
 	info->kind = (enum event_kind)rec->kind;
+	info->quiet = rec->quiet;
+	info->room = rec->room;
+	info->room_gen = rec->room_gen;
+	memcpy(info->room_name, rec->room_name, sizeof(info->room_name));
+	info->room_name[ROOM_NAME_MAX] = '\0';
 	info->text_off = rec->text_off;
 	info->text_len = rec->text_len;
 	size_t full = rec->len;
@@ -395,7 +462,8 @@ int room_find_confusable_locked(struct room *r, const char *skeleton, uid_t uid)
 	return nameindex_find_skeleton(r, skeleton, uid);
 }
 
-static int format_who(struct room *r, struct buffer *out, bool admin)
+/* room: a room's index, ROOM_WHO_DEFAULT or ROOM_WHO_ALL. */
+int room_format_who_in(struct room *r, struct buffer *out, bool admin, int room)
 {
 	int64_t now = now_ms();
 	unsigned count = 0;
@@ -407,6 +475,9 @@ static int format_who(struct room *r, struct buffer *out, bool admin)
 			break;
 		struct room_slot *s = &r->slots[i];
 		if (atomic_load(&s->state) != SLOT_JOINED)
+			continue;
+		int k = room == ROOM_WHO_DEFAULT ? (int)r->hdr->default_room : room;
+		if (k >= 0 && !(atomic_load(&s->rooms) & (UINT64_C(1) << k)))
 			continue;
 		int64_t idle = (now - atomic_load(&s->active_ms)) / 1000;
 		if (idle < 0)
@@ -430,12 +501,12 @@ static int format_who(struct room *r, struct buffer *out, bool admin)
 
 int room_format_who(struct room *r, struct buffer *out)
 {
-	return format_who(r, out, false);
+	return room_format_who_in(r, out, false, ROOM_WHO_DEFAULT);
 }
 
 int room_format_who_admin(struct room *r, struct buffer *out)
 {
-	return format_who(r, out, true);
+	return room_format_who_in(r, out, true, ROOM_WHO_ALL);
 }
 
 uint64_t room_kick_locked(struct room *r, uint32_t i, enum kick_kind kind,
@@ -481,6 +552,14 @@ void room_slot_claim(struct room *r, uint32_t i, uid_t uid)
 	atomic_store(&s->streaming, 0);
 	atomic_store(&s->closing, 0);
 	atomic_store(&s->lagged, 0);
+	atomic_store(&s->proto, 1);
+	atomic_store(&s->rooms, 0);
+	for (uint32_t k = 0; k < ROOMS_MAX; k++) {
+		atomic_store(&s->span[k].gen, 0);
+		atomic_store(&s->span[k].since, 0);
+		atomic_store(&s->span[k].until, 0);
+	}
+	s->ngroups = 0;
 	atomic_store(&s->state, SLOT_CONNECTED);
 	if (i >= atomic_load(&r->hdr->high_water))
 		atomic_store(&r->hdr->high_water, i + 1);
@@ -510,6 +589,9 @@ void room_slot_join_locked(struct room *r, uint32_t i, const char *name,
 	set_name(r, i, name, skeleton);
 	if (atomic_load(&s->state) != SLOT_JOINED)
 		nameindex_add(r, i);
+	/* JOIN enters the default room, its whole log (the backlog and a
+	 * resume are bounded by the cursor the handler sets). */
+	room_enter_locked(r, i, r->hdr->default_room, 0);
 	s->joined_ms = now_ms();
 	atomic_store(&s->active_ms, s->joined_ms);
 	atomic_store(&s->state, SLOT_JOINED);
@@ -571,4 +653,157 @@ struct room_prefs *room_slot_prefs(struct room *r, uint32_t i)
 	uint32_t u1 = r->slots[i].user1;
 
 	return u1 && u1 - 1 < r->users_n ? &r->users[u1 - 1].prefs : NULL;
+}
+
+/* ---- rooms ------------------------------------------------------------ */
+
+size_t room_line_v2(const struct room_rec_info *info, const char *line, size_t len,
+		    char *out, size_t cap)
+{
+	/* "EV seq ms " then the rest: the room word goes between. */
+	size_t at = 0;
+	for (int spaces = 0; at < len && spaces < 3; at++)
+		spaces += line[at] == ' ';
+	char word[ROOM_NAME_MAX + 3];
+	if (info->room >= 1 && info->room <= ROOMS_MAX)
+		text_printf(word, sizeof(word), "#%s ", info->room_name);
+	else
+		text_printf(word, sizeof(word), "%s", info->kind == EV_PRIV || info->target ? "- " : "* ");
+	size_t wn = strlen(word);
+	if (at == len || len + wn > cap)
+		return 0;
+	memmove(out + at + wn, line + at, len - at);
+	if (out != line)
+		memcpy(out, line, at);
+	memcpy(out + at, word, wn);
+	return len + wn;
+}
+
+int room_def_find_locked(struct room *r, const char *name, size_t n)
+{
+	for (uint32_t k = 0; k < ROOMS_MAX; k++) {
+		const struct room_def *d = &r->hdr->defs[k];
+		if (d->kind != ROOMK_FREE && strlen(d->name) == n && strncasecmp(d->name, name, n) == 0)
+			return (int)k;
+	}
+	return -1;
+}
+
+int room_lookup(struct room *r, const char *w, size_t n)
+{
+	if (n < 2 || w[0] != '#' || !room_name_ok(w + 1, n - 1))
+		return ROOM_BAD_NAME;
+	room_lock(r);
+	int k = room_def_find_locked(r, w + 1, n - 1);
+	room_unlock(r);
+	return k;
+}
+
+bool room_def_allows_locked(struct room *r, uint32_t i, uint32_t k)
+{
+	const struct room_def *d = &r->hdr->defs[k];
+	const struct room_slot *s = &r->slots[i];
+
+	if (!d->has_gid || s->gid == d->gid)
+		return true;
+	for (uint32_t g = 0; g < s->ngroups && g < ROOM_GROUPS_MAX; g++)
+		if (s->groups[g] == d->gid)
+			return true;
+	return false;
+}
+
+void room_enter_locked(struct room *r, uint32_t i, uint32_t k, uint64_t since)
+{
+	struct room_slot *s = &r->slots[i];
+
+	atomic_store(&s->span[k].gen, r->hdr->defs[k].gen);
+	atomic_store(&s->span[k].since, since);
+	atomic_store(&s->span[k].until, 0);
+	atomic_fetch_or(&s->rooms, UINT64_C(1) << k);
+	r->hdr->defs[k].members++;
+}
+
+void room_part_locked(struct room *r, uint32_t i, uint32_t k, uint64_t seq)
+{
+	struct room_slot *s = &r->slots[i];
+	struct room_def *d = &r->hdr->defs[k];
+
+	if (!(atomic_load(&s->rooms) & (UINT64_C(1) << k)))
+		return;
+	atomic_store(&s->span[k].until, seq);
+	atomic_fetch_and(&s->rooms, ~(UINT64_C(1) << k));
+	if (d->members > 0)
+		d->members--;
+	if (d->members == 0 && d->kind == ROOMK_USER)
+		d->kind = ROOMK_FREE;   /* its generation goes on at the next use */
+}
+
+/* Take free entry k for a room: a new generation, no members. */
+static struct room_def *take_def(struct room *r, uint32_t k, enum room_kind kind, const char *name)
+{
+	struct room_def *d = &r->hdr->defs[k];
+	uint32_t gen = d->gen + 1;
+
+	memset(d, 0, sizeof(*d));
+	d->gen = gen;
+	d->kind = kind;
+	text_printf(d->name, sizeof(d->name), "%s", name);
+	for (char *p = d->name; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	return d;
+}
+
+int room_def_create_locked(struct room *r, uint32_t i, const char *name)
+{
+	for (uint32_t k = 0; k < ROOMS_MAX; k++) {
+		if (r->hdr->defs[k].kind != ROOMK_FREE)
+			continue;
+		struct room_def *d = take_def(r, k, ROOMK_USER, name);
+		d->creator_uid = r->slots[i].uid;
+		d->backlog = r->history;
+		return (int)k;
+	}
+	return -1;
+}
+
+void room_defs_sync_locked(struct room *r, const struct conf_room *rooms, const uint32_t *gid,
+			   const uint32_t *has_gid, size_t n, const char *default_room)
+{
+	/* Configured rooms no longer in the file go (their members were
+	 * parted by the caller). */
+	for (uint32_t k = 0; k < ROOMS_MAX; k++) {
+		struct room_def *d = &r->hdr->defs[k];
+		if (d->kind != ROOMK_CONFIG)
+			continue;
+		bool kept = false;
+		for (size_t c = 0; c < n && !kept; c++)
+			kept = strcmp(rooms[c].name, d->name) == 0;
+		if (!kept)
+			d->kind = ROOMK_FREE;
+	}
+	for (size_t c = 0; c < n; c++) {
+		int k = room_def_find_locked(r, rooms[c].name, strlen(rooms[c].name));
+		struct room_def *d;
+		if (k >= 0 && r->hdr->defs[k].kind == ROOMK_USER) {
+			/* A user room of that name becomes the configured one. */
+			d = &r->hdr->defs[k];
+			d->kind = ROOMK_CONFIG;
+		} else if (k >= 0) {
+			d = &r->hdr->defs[k];
+		} else {
+			d = NULL;
+			for (uint32_t f = 0; f < ROOMS_MAX && !d; f++)
+				if (r->hdr->defs[f].kind == ROOMK_FREE)
+					d = take_def(r, f, ROOMK_CONFIG, rooms[c].name);
+			if (!d)
+				continue;   /* cannot happen: 64 configured at most */
+		}
+		d->has_gid = has_gid[c];
+		d->gid = gid[c];
+		d->backlog = (uint32_t)rooms[c].backlog;
+		if (d->topic_ms == 0)
+			text_printf(d->topic, sizeof(d->topic), "%s", rooms[c].topic);
+		if (strcmp(d->name, default_room) == 0)
+			r->hdr->default_room = (uint32_t)(d - r->hdr->defs);
+	}
 }

@@ -18,6 +18,14 @@
  * The one reader is the fan-out writer (fanout.c), which streams the log to
  * every member; appenders wake it with wake_writer() (wake.h).
  *
+ * Rooms (issue 17, DESIGN.md "Rooms"): one log, one sequence. The header
+ * holds the table of rooms (at most ROOMS_MAX: configured and user rooms),
+ * each with a generation bumped whenever its entry is reused; every record
+ * names its room by index and generation (or none: a notice to all, a
+ * private message); every member has the set of rooms it is in (a mask)
+ * and, per room, the span of sequence numbers that are its (from its
+ * JOIN in the room to its LEAVE), by which the fan-out writer filters.
+ *
  * The mapping is a file in state_dir, so history and sequence numbers
  * survive a daemon restart. */
 #ifndef LCHAT_ROOM_H
@@ -30,6 +38,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "config.h"
 #include "nameindex.h"
 #include "names.h"
 #include "protocol.h"
@@ -38,6 +47,43 @@
 #define LOGIN_MAX 32
 #define AWAY_MAX 160    /* bytes of an away reason (AWAY REASON), cut */
 #define ROOM_SERVER 0   /* origin of events the daemon writes */
+#define ROOM_GROUPS_MAX 64   /* supplementary groups kept per connection */
+
+/* A record's room tag: 0 none (for everyone it is addressed to: a notice
+ * to all, a private message), 1..ROOMS_MAX a room's index + 1, or
+ * ROOM_TAG_NOBODY (the LEAVE or NICK of a member that is in no room: the
+ * LEAVE ends its stream, the NICK is its ack; nobody else gets them). */
+#define ROOM_TAG_ALL 0
+#define ROOM_TAG_NOBODY 0xff
+
+enum room_kind {
+	ROOMK_FREE = 0,
+	ROOMK_CONFIG,     /* a `room` section of the configuration */
+	ROOMK_USER,       /* created by ENTER (user_rooms); gone when empty */
+};
+
+/* One room of the table; under the room lock. */
+struct room_def {
+	uint32_t kind;               /* enum room_kind */
+	uint32_t gen;                /* bumped each time the entry is taken */
+	uint32_t has_gid;            /* 1: only members of gid may enter */
+	uint32_t gid;
+	uint32_t creator_uid;        /* a user room's creator (its operator) */
+	uint32_t members;
+	uint32_t backlog;            /* events replayed on ENTER */
+	int64_t topic_ms;            /* when the topic was set (0: config) */
+	char name[ROOM_NAME_MAX + 1];       /* lower case, without '#' */
+	char topic[ROOM_TOPIC_MAX + 1];
+	char topic_by[NAME_MAX_LEN + 1];    /* "" : the configuration */
+};
+
+/* Which events of room i are a member's: its generation gen, from since to
+ * until (0: still in it), both sequence numbers included. */
+struct room_span {
+	_Atomic uint64_t since;
+	_Atomic uint64_t until;
+	_Atomic uint32_t gen;
+};
 
 enum slot_state {
 	SLOT_FREE = 0,
@@ -86,6 +132,13 @@ struct room_slot {
 	_Atomic uint32_t closing;    /* handler: close once the replies are sent */
 	_Atomic uint32_t done_gen;   /* writer: it closed generation done_gen */
 	_Atomic uint32_t lagged;     /* writer: dropped as lagged, BYE sent */
+	/* Rooms (PROTO 2). */
+	_Atomic uint32_t proto;      /* handler: 2 after PROTO 2, else 1 */
+	_Atomic uint64_t rooms;      /* the rooms it is in (bit i: room i); lock */
+	uint32_t gid;                /* daemon, at claim: the primary group */
+	uint32_t ngroups;            /* and the supplementary ones */
+	uint32_t groups[ROOM_GROUPS_MAX];
+	struct room_span span[ROOMS_MAX];
 } __attribute__((aligned(64)));
 
 struct room_rec {
@@ -106,6 +159,11 @@ struct room_rec {
 	uint8_t reason;              /* LEAVE: enum leave_reason */
 	uint8_t scrubbed;            /* 1: a private message whose text is gone
 				      * (room_scrub_private_locked); atomic */
+	uint8_t room;                /* its room tag (ROOM_TAG_ALL...) */
+	uint8_t quiet;               /* 1: not its origin's ack (a NICK
+				      * written in several rooms acks once) */
+	uint32_t room_gen;           /* the room's generation */
+	char room_name[ROOM_NAME_MAX + 1];  /* for the PROTO 2 line */
 	uint32_t len;                /* bytes of line, "\n" included */
 	uint32_t text_off, text_len; /* the text (NICK: the new name) in line */
 	char name[NAME_MAX_LEN + 1]; /* NICK: the old name */
@@ -136,6 +194,9 @@ struct room_header {
 	/* A handler changed an entry's preferences (usertab.h): the daemon
 	 * copies and saves them when it sees this, set before it is woken. */
 	_Atomic uint32_t prefs_dirty;
+	/* The rooms (room_def), under the lock; default_room's index. */
+	uint32_t default_room;
+	struct room_def defs[ROOMS_MAX];
 };
 
 struct room {
@@ -171,7 +232,13 @@ struct room_event {
 	int reason;
 	const char *text;
 	size_t text_len;
+	/* Its room: ROOM_EV_AUTO (by kind: JOIN, MSG, ACTION to the default
+	 * room; PRIV, NOTICE to none; a member's LEAVE and NICK one record in
+	 * each room it is in), ROOM_EV_ALL, or a room's index + 1. */
+	int room;
 };
+#define ROOM_EV_AUTO 0
+#define ROOM_EV_ALL (-1)
 
 /* Open (create or recover) the room file at path, sized for the limits,
  * with its space allocated (no SIGBUS on a full disk later), and locked:
@@ -218,6 +285,10 @@ struct room_rec_info {
 	enum event_kind kind;
 	bool scrubbed;               /* a private message past private_keep:
 				      * its text is gone; send it to nobody */
+	bool quiet;                  /* not its origin's ack */
+	uint32_t room;               /* its room tag, and that room's generation */
+	uint32_t room_gen;
+	char room_name[ROOM_NAME_MAX + 1];
 	size_t len;
 	size_t text_off, text_len;   /* within the line copied */
 };
@@ -276,12 +347,18 @@ static inline bool room_slot_left_locked(struct room *r, uint32_t i)
 enum slot_state room_slot_release(struct room *r, uint32_t i);
 
 struct buffer;
-/* Append one "WHO name login idle joined-ms" line per member and the
+/* Append one "WHO name login idle joined-ms" line per member of the
+ * default room and the
  * closing "OK WHO count" to out. Takes the lock. -1 if out of memory. */
 int room_format_who(struct room *r, struct buffer *out);
 /* The same for the control socket, which is told more:
  * "WHO name login uid idle joined-ms connected-ms muted". */
 int room_format_who_admin(struct room *r, struct buffer *out);
+
+/* The same for the members of one room: its index, or these. */
+#define ROOM_WHO_ALL (-1)
+#define ROOM_WHO_DEFAULT (-2)
+int room_format_who_in(struct room *r, struct buffer *out, bool admin, int room);
 
 /* Close slot i's connection for an administrator, lock held: a joined
  * member's LEAVE (reason kicked or banned, with text) is written, and its
@@ -309,5 +386,54 @@ int room_find_locked(struct room *r, const char *name);
  * (name_skeleton(): a look-alike), or -1. A user's own sessions may have
  * look-alike names: they show the same login. Lock held. */
 int room_find_confusable_locked(struct room *r, const char *skeleton, uid_t uid);
+
+/* The kinds of event IGNORE hides: everything a member says or does. */
+static inline bool room_kind_ignorable(enum event_kind k)
+{
+	return k == EV_MSG || k == EV_ACTION || k == EV_PRIV || k == EV_JOIN ||
+	       k == EV_LEAVE || k == EV_NICK || k == EV_TOPIC;
+}
+
+/* ---- rooms ----------------------------------------------------------- */
+
+/* Append "#room " (or "* " for a notice to all, "- " for a private event)
+ * to the PROTO 2 form of the event line `line` (len bytes, as room_read
+ * gave it) into out (cap bytes). Returns its length, 0 if it does not fit. */
+#define ROOM_V2_EXTRA (ROOM_NAME_MAX + 3)   /* what the room word adds */
+size_t room_line_v2(const struct room_rec_info *info, const char *line, size_t len,
+		    char *out, size_t cap);
+
+/* Is room i's entry a room (configured or user)? Lock held. */
+static inline bool room_def_used(const struct room *r, uint32_t i)
+{
+	return i < ROOMS_MAX && r->hdr->defs[i].kind != ROOMK_FREE;
+}
+/* The index of the room named name (n bytes, without '#', any case), or
+ * -1. Lock held. */
+int room_def_find_locked(struct room *r, const char *name, size_t n);
+/* The room named by the word w ("#name", n bytes): its index, or
+ * ROOM_BAD_NAME, or -1 if there is none. Takes the lock. */
+#define ROOM_BAD_NAME (-2)
+int room_lookup(struct room *r, const char *w, size_t n);
+/* May slot i's user enter room k (its group)? Lock held. */
+bool room_def_allows_locked(struct room *r, uint32_t i, uint32_t k);
+/* Slot i enters room k: its span starts at `since` (0: the whole log, the
+ * default room at JOIN), the room counts it. Lock held. */
+void room_enter_locked(struct room *r, uint32_t i, uint32_t k, uint64_t since);
+/* Slot i leaves room k, whose LEAVE (part) is `seq`; an empty user room
+ * is gone. Lock held. */
+void room_part_locked(struct room *r, uint32_t i, uint32_t k, uint64_t seq);
+/* Take a free entry for a user room `name` created by slot i's uid.
+ * Returns its index, or -1 if the table is full. Lock held. */
+int room_def_create_locked(struct room *r, uint32_t i, const char *name);
+
+/* The daemon, at start (after room_open) and at every reload: make the
+ * configured rooms of the table those of `rooms` (n of them; gids
+ * resolved, has_gid[k] 0 for an open room), keep their topic if set at
+ * run time, free the ones that are gone (their members must have been
+ * parted first: room_def_closing) and set the default room. Lock held. */
+struct conf_room;
+void room_defs_sync_locked(struct room *r, const struct conf_room *rooms, const uint32_t *gid,
+			   const uint32_t *has_gid, size_t n, const char *default_room);
 
 #endif

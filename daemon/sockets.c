@@ -208,19 +208,45 @@ int socket_accept(int listen_fd, int *spare_fd)
 	}
 }
 
+/* All the peer's supplementary groups into *groups (some, or an array
+ * allocated if they do not fit there: free it if it is not some).
+ * Returns how many, or -1. */
+static int peer_groups(int fd, gid_t *some, size_t cap, gid_t **groups)
+{
+	socklen_t len = (socklen_t)(cap * sizeof(gid_t));
+
+	*groups = some;
+	int rc = getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, some, &len);
+	if (rc < 0 && errno == ERANGE && (*groups = malloc(len)) != NULL)
+		rc = getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, *groups, &len);
+	if (!*groups)
+		*groups = some;
+	return rc < 0 ? -1 : (int)(len / sizeof(gid_t));
+}
+
 bool socket_peer_in_group(int fd, const struct ucred *cred, gid_t gid)
 {
 	if (cred->gid == gid)
 		return true;
-	gid_t some[256], *groups = some;
-	socklen_t len = sizeof(some);
-	int rc = getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len);
-	if (rc < 0 && errno == ERANGE && (groups = malloc(len)) != NULL)
-		rc = getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len);
+	gid_t some[256], *groups;
+	int n = peer_groups(fd, some, 256, &groups);
 	bool member = false;
-	for (size_t i = 0; rc == 0 && i < len / sizeof(gid_t); i++)
+	for (int i = 0; i < n; i++)
 		member |= groups[i] == gid;
 	if (groups != some)
 		free(groups);
 	return member;
+}
+
+int socket_peer_groups(int fd, gid_t *out, size_t cap)
+{
+	gid_t some[256], *groups;
+	int n = peer_groups(fd, some, 256, &groups);
+	if (n > (int)cap)
+		n = (int)cap;
+	if (n > 0)
+		memcpy(out, groups, (size_t)n * sizeof(gid_t));
+	if (groups != some)
+		free(groups);
+	return n;
 }

@@ -35,6 +35,9 @@ int socket_accept(int listen_fd, int *spare_fd);
 /* Is the peer of fd (credentials cred) in group gid: its primary group or
  * one of its supplementary groups (SO_PEERGROUPS)? */
 bool socket_peer_in_group(int fd, const struct ucred *cred, gid_t gid);
+/* The peer's supplementary groups (SO_PEERGROUPS), the first `cap` of
+ * them into out. Returns how many were stored, or -1. */
+int socket_peer_groups(int fd, gid_t *out, size_t cap);
 
 /* Send "BYE code text" without blocking, then close fd. */
 void socket_refuse(int fd, enum reply_code code, const char *text);

@@ -117,6 +117,55 @@ static void assert_defaults(const struct lchat_config *c)
 	ck_assert(!c->notice_wall);
 }
 
+/* Rooms (issue 17): sections, names lower-cased, the default room added
+ * first when it has no section, backlog defaulting to the global one, and
+ * what is refused. */
+START_TEST(test_rooms)
+{
+	struct lchat_config c;
+	char path[64], err[ERRLEN];
+
+	ck_assert_msg(load_text("backlog = 7\nroom \"CS101\" {\n group = \"cs\"\n topic = \"t\"\n"
+				"backlog = 3\n}\nroom \"ops\" {\n}\n", path, &c, err) == 0, "%s", err);
+	ck_assert_uint_eq(c.nrooms, 3);
+	ck_assert_str_eq(c.rooms[0].name, "general");
+	ck_assert_int_eq(c.rooms[0].backlog, 7);
+	ck_assert_str_eq(c.rooms[1].name, "cs101");
+	ck_assert_str_eq(c.rooms[1].group, "cs");
+	ck_assert_int_eq(c.rooms[1].backlog, 3);
+	ck_assert_int_eq(c.rooms[2].backlog, 7);
+	ck_assert_ptr_nonnull(config_room(&c, "Cs101"));
+	ck_assert_ptr_null(config_room(&c, "nope"));
+	ck_assert_int_eq(c.max_rooms_per_user, 16);
+	ck_assert_int_eq(c.max_created_rooms, 2);
+	ck_assert(!c.user_rooms);
+	config_free(&c);
+
+	/* The default room's own section is not doubled. */
+	ck_assert_msg(load_text("default_room = \"lobby\"\nroom \"lobby\" {\n topic = \"hi\"\n}\n",
+				path, &c, err) == 0, "%s", err);
+	ck_assert_uint_eq(c.nrooms, 1);
+	ck_assert_str_eq(c.rooms[0].topic, "hi");
+	config_free(&c);
+
+	static const char *const bad[] = {
+		"room \"has space\" {\n}\n",
+		"room \"#hash\" {\n}\n",
+		"room \"a\" {\n}\nroom \"a\" {\n}\n",
+		"room \"a\" {\n backlog = 99999999\n}\n",
+		"default_room = \"\"\n",
+		"default_room = \"Bad Name\"\n",
+		"max_rooms_per_user = 0\n",
+		"max_rooms_per_user = 65\n",
+		"room \"a\" {\n colour = \"red\"\n}\n",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ck_assert_msg(load_text(bad[i], path, &c, err) == -1, "taken: %s", bad[i]);
+		config_free(&c);
+	}
+}
+END_TEST
+
 START_TEST(test_defaults)
 {
 	struct lchat_config c;
@@ -490,12 +539,12 @@ END_TEST
 START_TEST(test_line_numbers_in_installed_conf)
 {
 	FILE *in = fopen("conf/lchat.conf", "r");
-	char lines[128][160], text[8192], path[64], err[ERRLEN];
+	char lines[256][160], text[16384], path[64], err[ERRLEN];
 	struct lchat_config c;
 	int n = 0, tried = 0;
 
 	ck_assert_ptr_nonnull(in);
-	while (n < 128 && fgets(lines[n], sizeof(lines[n]), in))
+	while (n < 256 && fgets(lines[n], sizeof(lines[n]), in))
 		n++;
 	fclose(in);
 
@@ -520,7 +569,7 @@ START_TEST(test_line_numbers_in_installed_conf)
 		config_free(&c);
 		tried++;
 	}
-	ck_assert_int_eq(tried, 21);   /* every option but motd */
+	ck_assert_int_eq(tried, 25);   /* every option but motd */
 }
 END_TEST
 
@@ -724,6 +773,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_apply_reload_clamps);
 	tcase_add_test(tc, test_path_absolute);
 	tcase_add_test(tc, test_waiting_options);
+	tcase_add_test(tc, test_rooms);
 	suite_add_tcase(s, tc);
 	return s;
 }

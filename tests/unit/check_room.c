@@ -170,6 +170,8 @@ static void set_member(struct room *r, uint32_t i, enum slot_state state,
 	atomic_store(&s->pid, pid);
 	atomic_store(&s->wake, 0);
 	atomic_store(&s->state, (uint32_t)state);
+	/* A joined member is in the default room (room_slot_join_locked). */
+	atomic_store(&s->rooms, state == SLOT_JOINED ? UINT64_C(1) << r->hdr->default_room : 0);
 	if (i >= atomic_load(&r->hdr->high_water))
 		atomic_store(&r->hdr->high_water, i + 1);
 }
@@ -736,6 +738,34 @@ START_TEST(test_find_locked)
 	ck_assert_int_eq(room_find_locked(&r, "Erin"), 4);
 	room_unlock(&r);
 	room_close(&r);
+}
+END_TEST
+
+/* The PROTO 2 form of an event line: the room word after <ms>. */
+START_TEST(test_line_v2)
+{
+	struct room_rec_info info = { .kind = EV_MSG, .room = 3 };
+	char out[128];
+	const char *line = "EV 12 1700000000000 MSG alice hi there\n";
+	size_t len = strlen(line);
+
+	strcpy(info.room_name, "cs101");
+	size_t n = room_line_v2(&info, line, len, out, sizeof(out));
+	ck_assert_uint_eq(n, len + 7);
+	ck_assert(memcmp(out, "EV 12 1700000000000 #cs101 MSG alice hi there\n", n) == 0);
+	/* In place, as the writer and the handler do it. */
+	memcpy(out, line, len);
+	ck_assert_uint_eq(room_line_v2(&info, out, len, out, sizeof(out)), len + 7);
+	ck_assert(memcmp(out, "EV 12 1700000000000 #cs101 MSG", 30) == 0);
+	info.room = ROOM_TAG_ALL;
+	info.kind = EV_NOTICE;
+	n = room_line_v2(&info, "EV 1 2 NOTICE x\n", 16, out, sizeof(out));
+	ck_assert(n == 18 && memcmp(out, "EV 1 2 * NOTICE x\n", n) == 0);
+	info.kind = EV_PRIV;
+	n = room_line_v2(&info, "EV 1 2 PRIV a x\n", 16, out, sizeof(out));
+	ck_assert(n == 18 && memcmp(out, "EV 1 2 - PRIV a x\n", n) == 0);
+	/* No room for the word: 0, nothing sent half made. */
+	ck_assert_uint_eq(room_line_v2(&info, "EV 1 2 PRIV a x\n", 16, out, 17), 0);
 }
 END_TEST
 
@@ -1853,6 +1883,7 @@ static Suite *room_suite(void)
 	tc = room_tcase(s, "members", 0);
 	tcase_add_test(tc, test_find_locked);
 	tcase_add_test(tc, test_format_who);
+	tcase_add_test(tc, test_line_v2);
 	tcase_add_test(tc, test_rename_locked);
 
 	tc = room_tcase(s, "robust", 120);

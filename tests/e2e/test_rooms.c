@@ -1,0 +1,417 @@
+/* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
+/* test_rooms.c - end-to-end tests of rooms (issue 17; docs/protocol.md,
+ * "Rooms (PROTO 2)") through the real daemon with raw clients: ENTER,
+ * PART and messages in several rooms reach the members of their room
+ * only, a room's group, reloads that change a group or remove a room,
+ * user rooms that vanish, TOPIC, ROOMS, resume per room, the limits, and
+ * an lchat/1 client unchanged in the default room beside them.
+ *
+ * The test runs as root (in group root); uid 65534 (nobody) is the user
+ * outside it. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "harness.h"
+#include "runcmd.h"
+
+#define LOGIN re_quote(my_login())
+
+#define CONF "motd = \"\"\n" \
+	"room \"cs101\" {\n topic = \"CS 101, autumn\"\n}\n" \
+	"room \"ops\" {\n}\n"
+
+/* A PROTO 2 connection (uid: 0 for ours, else that uid) joined as name. */
+static struct tclient *v2(struct lchatd *d, uid_t uid, const char *name)
+{
+	struct tclient *tc = uid ? tc_connect_uid(d->dir, d->sock, uid) : tc_connect(d->sock);
+	tc_send(tc, "PROTO 2");
+	tc_expect(tc, "OK PROTO 2$", TC_TIMEOUT);
+	tc_join(tc, name);
+	return tc;
+}
+
+/* ENTER #room, its backlog skipped; returns the seq of its JOIN there. */
+static uint64_t enter(struct tclient *tc, const char *room)
+{
+	tc_send(tc, "ENTER #%s", room);
+	uint64_t seq = line_seq(tc_expectf(tc, TC_TIMEOUT, "OK ENTER #%s [0-9]+$", room));
+	tc_send(tc, "PING entered");
+	tc_expect_skip(tc, "PONG entered$", TC_TIMEOUT);
+	return seq;
+}
+
+/* Reload with another configuration (CONF's first line and `extra`). */
+static void reload(struct lchatd *d, const char *extra)
+{
+	write_config_file(d->conf, "rewritten by test_rooms", d->sock, d->ctl, d->state, extra);
+	struct tclient *ctl = ctl_connect(d->ctl);
+	tc_send(ctl, "RELOAD");
+	tc_expect(ctl, "OK RELOAD", TC_TIMEOUT);
+	tc_close(ctl);
+}
+
+START_TEST(test_events_only_to_members)
+{
+	struct lchatd *d = lchatd_start(CONF);
+	struct tclient *a = v2(d, 0, "alice"), *b = v2(d, 0, "bob");
+	struct tclient *c = tc_connect(d->sock);   /* lchat/1 */
+	tc_join(c, "carol");
+	tc_expect(a, "EV [0-9]+ [0-9]+ #general JOIN bob ", TC_TIMEOUT);
+	tc_expect(a, "EV [0-9]+ [0-9]+ #general JOIN carol ", TC_TIMEOUT);
+	tc_expect(b, "EV [0-9]+ [0-9]+ #general JOIN carol ", TC_TIMEOUT);
+
+	uint64_t ja = enter(a, "cs101");
+	tc_expect_silence(b);
+	tc_expect_silence(c);
+	uint64_t jb = enter(b, "cs101");
+	ck_assert_uint_gt(jb, ja);
+	tc_expectf(a, TC_TIMEOUT, "EV %" PRIu64 " [0-9]+ #cs101 JOIN bob %s$", jb, LOGIN);
+
+	/* A message in #cs101 reaches bob, not carol. */
+	tc_send(a, "SAY #cs101 hello class");
+	uint64_t s = tc_ack(a, "SAY");
+	tc_expectf(b, TC_TIMEOUT, "EV %" PRIu64 " [0-9]+ #cs101 MSG alice hello class$", s);
+	tc_expect_silence(c);
+	/* One in #general reaches carol as lchat/1 sees it, bob tagged. */
+	tc_send(a, "SAY #general hi all");
+	s = tc_ack(a, "SAY");
+	tc_expectf(c, TC_TIMEOUT, "EV %" PRIu64 " [0-9]+ MSG alice hi all$", s);
+	tc_expectf(b, TC_TIMEOUT, "EV %" PRIu64 " [0-9]+ #general MSG alice hi all$", s);
+	/* carol's (lchat/1) SAY is in #general. */
+	tc_send(c, "SAY from one");
+	s = tc_ack(c, "SAY");
+	tc_expectf(a, TC_TIMEOUT, "EV %" PRIu64 " [0-9]+ #general MSG carol from one$", s);
+	tc_expectf(b, TC_TIMEOUT, "EV %" PRIu64 " [0-9]+ #general MSG carol from one$", s);
+	/* An lchat/1 connection has no room verbs. */
+	tc_send(c, "ENTER #cs101");
+	tc_expect(c, "ERR bad-command send PROTO 2 first$", TC_TIMEOUT);
+
+	/* PART: bob sees it; alice may no longer speak there. */
+	tc_send(a, "PART #cs101 bye");
+	uint64_t p = line_seq(tc_expect(a, "OK PART #cs101 [0-9]+$", TC_TIMEOUT));
+	tc_expectf(b, TC_TIMEOUT, "EV %" PRIu64 " [0-9]+ #cs101 LEAVE alice %s part bye$", p, LOGIN);
+	tc_send(a, "SAY #cs101 still here?");
+	tc_expect(a, "ERR not-in-room ", TC_TIMEOUT);
+	tc_send(b, "SAY #cs101 alone");
+	tc_ack(b, "SAY");
+	tc_expect_silence(a);
+	tc_expect_silence(c);
+	/* Under PROTO 2 the room word is required. */
+	tc_send(a, "SAY no room");
+	tc_expect(a, "ERR bad-argument ", TC_TIMEOUT);
+	tc_send(a, "ENTER #nosuch");
+	tc_expect(a, "ERR no-such-room ", TC_TIMEOUT);
+	tc_send(b, "ENTER #cs101");
+	tc_expect(b, "ERR already-in ", TC_TIMEOUT);
+
+	/* A disconnect: one LEAVE per room it was in. */
+	tc_close(b);
+	tc_expect(a, "EV [0-9]+ [0-9]+ #general LEAVE bob ", TC_TIMEOUT);
+	tc_expect(c, "EV [0-9]+ [0-9]+ LEAVE bob ", TC_TIMEOUT);
+	tc_expect_silence(a);
+	tc_close(a);
+	tc_close(c);
+	lchatd_stop_ok(d);
+}
+END_TEST
+
+#define STAFF(group) CONF "room \"staff\" {\n group = \"" group "\"\n}\n"
+
+START_TEST(test_group_and_reload)
+{
+	struct lchatd *d = lchatd_start(STAFF("root"));
+	struct tclient *a = v2(d, 0, "alice"), *b = v2(d, NOBODY, "bob");
+	tc_expect(a, "EV [0-9]+ [0-9]+ #general JOIN bob nobody$", TC_TIMEOUT);
+
+	enter(a, "staff");
+	tc_send(b, "ENTER #staff");
+	tc_expect(b, "ERR not-allowed ", TC_TIMEOUT);
+	/* ROOMS says who may. */
+	tc_send(b, "ROOMS");
+	tc_expect_skip(b, "ROOM #staff 1 n n config $", TC_TIMEOUT);
+	tc_expect(b, "OK ROOMS 4$", TC_TIMEOUT);
+
+	/* The group opens: bob enters; it closes again: bob is parted. */
+	reload(d, STAFF(""));
+	enter(b, "staff");
+	tc_expect(a, "EV [0-9]+ [0-9]+ #staff JOIN bob nobody$", TC_TIMEOUT);
+	reload(d, STAFF("root"));
+	tc_expect(a, "EV [0-9]+ [0-9]+ #staff LEAVE bob nobody part no longer allowed$", TC_TIMEOUT);
+	tc_expect(b, "EV [0-9]+ [0-9]+ #staff LEAVE bob nobody part no longer allowed$", TC_TIMEOUT);
+	tc_send(b, "SAY #staff hello?");
+	tc_expect(b, "ERR not-in-room ", TC_TIMEOUT);
+
+	/* The room is removed: a notice, then its members are parted. */
+	reload(d, CONF);
+	tc_expect(a, "EV [0-9]+ [0-9]+ #staff NOTICE this room is closed$", TC_TIMEOUT);
+	tc_expectf(a, TC_TIMEOUT, "EV [0-9]+ [0-9]+ #staff LEAVE alice %s part$", LOGIN);
+	tc_send(a, "ENTER #staff");
+	tc_expect(a, "ERR no-such-room ", TC_TIMEOUT);
+	tc_expect_silence(b);
+	tc_close(a);
+	tc_close(b);
+	lchatd_stop_ok(d);
+}
+END_TEST
+
+START_TEST(test_user_rooms)
+{
+	struct lchatd *d = lchatd_start(CONF "user_rooms = true\nmax_created_rooms = 1\n");
+	struct tclient *a = v2(d, 0, "alice"), *b = v2(d, NOBODY, "bob");
+	tc_expect(a, "EV [0-9]+ [0-9]+ #general JOIN bob ", TC_TIMEOUT);
+
+	tc_send(a, "ENTER #tmp");
+	tc_expect(a, "OK ENTER #tmp [0-9]+ created$", TC_TIMEOUT);
+	tc_send(a, "ENTER #tmp2");
+	tc_expect(a, "ERR too-many-rooms ", TC_TIMEOUT);
+	tc_send(a, "SAY #tmp old history");
+	tc_ack(a, "SAY");
+	/* Its creator sets the topic; another user may not. */
+	enter(b, "tmp");
+	tc_expect(a, "EV [0-9]+ [0-9]+ #tmp JOIN bob ", TC_TIMEOUT);
+	tc_send(b, "TOPIC #tmp mine");
+	tc_expect(b, "ERR not-operator ", TC_TIMEOUT);
+	tc_send(a, "TOPIC #tmp scratch space");
+	tc_expect(a, "OK TOPIC #tmp$", TC_TIMEOUT);
+	tc_expect(b, "EV [0-9]+ [0-9]+ #tmp TOPIC alice [^ ]+ scratch space$", TC_TIMEOUT);
+	tc_send(b, "TOPIC #tmp");
+	tc_expect(b, "OK TOPIC #tmp alice [0-9]+ scratch space$", TC_TIMEOUT);
+
+	/* Empty, it vanishes; a new room of the name replays nothing. */
+	tc_send(a, "PART #tmp");
+	tc_expect(a, "OK PART #tmp ", TC_TIMEOUT);
+	tc_send(b, "PART #tmp");
+	tc_expect_past_events(b, "OK PART #tmp ", TC_TIMEOUT);
+	tc_send(a, "ROOMS");
+	tc_expect(a, "ROOM #general ", TC_TIMEOUT);
+	tc_expect(a, "ROOM #cs101 ", TC_TIMEOUT);
+	tc_expect(a, "ROOM #ops ", TC_TIMEOUT);
+	tc_expect(a, "OK ROOMS 3$", TC_TIMEOUT);
+	tc_send(b, "ENTER #tmp");
+	tc_expect(b, "OK ENTER #tmp [0-9]+ created$", TC_TIMEOUT);
+	tc_expect_silence(b);
+	tc_close(a);
+	tc_close(b);
+	lchatd_stop_ok(d);
+}
+END_TEST
+
+START_TEST(test_topic_and_rooms)
+{
+	struct lchatd *d = lchatd_start(CONF);
+	struct tclient *a = v2(d, 0, "alice"), *b = v2(d, NOBODY, "bob");
+	tc_expect(a, "EV [0-9]+ [0-9]+ #general JOIN bob ", TC_TIMEOUT);
+
+	tc_send(b, "ROOMS");
+	tc_expect(b, "ROOM #general 2 y y config $", TC_TIMEOUT);
+	tc_expect(b, "ROOM #cs101 0 n y config CS 101, autumn$", TC_TIMEOUT);
+	tc_expect(b, "ROOM #ops 0 n y config $", TC_TIMEOUT);
+	tc_expect(b, "OK ROOMS 3$", TC_TIMEOUT);
+	tc_send(b, "TOPIC #cs101");
+	tc_expect(b, "OK TOPIC #cs101 - 0 CS 101, autumn$", TC_TIMEOUT);
+
+	enter(a, "cs101");
+	enter(b, "cs101");
+	tc_expect(a, "EV [0-9]+ [0-9]+ #cs101 JOIN bob ", TC_TIMEOUT);
+	/* root is an operator; nobody is not. */
+	tc_send(b, "TOPIC #cs101 free beer");
+	tc_expect(b, "ERR not-operator ", TC_TIMEOUT);
+	tc_send(a, "TOPIC #cs101 exam on Friday");
+	tc_expect(a, "OK TOPIC #cs101$", TC_TIMEOUT);
+	tc_expectf(b, TC_TIMEOUT, "EV [0-9]+ [0-9]+ #cs101 TOPIC alice %s exam on Friday$", LOGIN);
+	tc_send(b, "TOPIC #cs101");
+	tc_expect(b, "OK TOPIC #cs101 alice [0-9]+ exam on Friday$", TC_TIMEOUT);
+	/* WHO #room lists that room's members. */
+	tc_send(a, "PART #general");
+	tc_expect(a, "OK PART #general ", TC_TIMEOUT);
+	tc_send(b, "WHO #general");
+	tc_expect_past_events(b, "WHO bob ", TC_TIMEOUT);
+	tc_expect(b, "OK WHO 1$", TC_TIMEOUT);
+	tc_send(b, "WHO #cs101");
+	tc_expect(b, "WHO alice ", TC_TIMEOUT);
+	tc_expect(b, "WHO bob ", TC_TIMEOUT);
+	tc_expect(b, "OK WHO 2$", TC_TIMEOUT);
+	tc_close(a);
+	tc_close(b);
+	lchatd_stop_ok(d);
+}
+END_TEST
+
+START_TEST(test_resume_per_room)
+{
+	struct lchatd *d = lchatd_start(CONF);
+	struct tclient *a = v2(d, 0, "alice"), *b = v2(d, 0, "bob");
+	tc_expect(a, "EV [0-9]+ [0-9]+ #general JOIN bob ", TC_TIMEOUT);
+	enter(a, "cs101");
+	enter(b, "cs101");
+	tc_expect(a, "EV [0-9]+ [0-9]+ #cs101 JOIN bob ", TC_TIMEOUT);
+	tc_send(b, "SAY #cs101 one");
+	uint64_t s1 = tc_ack(b, "SAY");
+	tc_expectf(a, TC_TIMEOUT, "EV %" PRIu64 " [0-9]+ #cs101 MSG bob one$", s1);
+	tc_close(a);
+	tc_expect(b, "EV [0-9]+ [0-9]+ #general LEAVE alice ", TC_TIMEOUT);
+	tc_expect(b, "EV [0-9]+ [0-9]+ #cs101 LEAVE alice ", TC_TIMEOUT);
+	tc_send(b, "SAY #cs101 two");
+	uint64_t s2 = tc_ack(b, "SAY");
+	tc_send(b, "SAY #general elsewhere");
+	tc_ack(b, "SAY");
+	tc_send(b, "SAY #cs101 three");
+	uint64_t s3 = tc_ack(b, "SAY");
+
+	/* alice comes back: #cs101 from s1 on, only that room's, once. */
+	/* (tc_join would hide events older than the JOIN: by hand.) */
+	a = tc_connect(d->sock);
+	tc_send(a, "PROTO 2");
+	tc_expect(a, "OK PROTO 2$", TC_TIMEOUT);
+	tc_send(a, "JOIN alice");
+	tc_expect(a, "OK JOIN alice ", TC_TIMEOUT);
+	tc_send(a, "PING joined");
+	tc_expect_skip(a, "PONG joined$", TC_TIMEOUT);
+	tc_send(a, "ENTER #cs101 %" PRIu64, s1);
+	tc_expect(a, "OK ENTER #cs101 [0-9]+$", TC_TIMEOUT);
+	tc_expect(a, "EV [0-9]+ [0-9]+ #cs101 LEAVE alice ", TC_TIMEOUT);
+	tc_expectf(a, TC_TIMEOUT, "EV %" PRIu64 " [0-9]+ #cs101 MSG bob two$", s2);
+	tc_expectf(a, TC_TIMEOUT, "EV %" PRIu64 " [0-9]+ #cs101 MSG bob three$", s3);
+	tc_expect_silence(a);
+	tc_send(b, "SAY #cs101 four");
+	uint64_t s4 = tc_ack(b, "SAY");
+	tc_expectf(a, TC_TIMEOUT, "EV %" PRIu64 " [0-9]+ #cs101 MSG bob four$", s4);
+	tc_expect_silence(a);
+	tc_close(a);
+	tc_close(b);
+	lchatd_stop_ok(d);
+}
+END_TEST
+
+/* ENTER replays the room's last `backlog` events of that room only. */
+START_TEST(test_room_backlog)
+{
+	struct lchatd *d = lchatd_start(CONF "room \"small\" {\n backlog = 2\n}\n");
+	struct tclient *a = v2(d, 0, "alice"), *b = v2(d, 0, "bob");
+	tc_expect(a, "EV [0-9]+ [0-9]+ #general JOIN bob ", TC_TIMEOUT);
+	enter(a, "small");
+	uint64_t s[4];
+	for (int i = 0; i < 4; i++) {
+		tc_send(a, "SAY #small line %d", i);
+		s[i] = tc_ack(a, "SAY");
+		tc_send(a, "SAY #general between %d", i);
+		tc_ack(a, "SAY");
+		tc_expect(b, "EV [0-9]+ [0-9]+ #general MSG alice between ", TC_TIMEOUT);
+	}
+	tc_send(b, "ENTER #small");
+	tc_expect(b, "OK ENTER #small [0-9]+$", TC_TIMEOUT);
+	tc_expectf(b, TC_TIMEOUT, "EV %" PRIu64 " [0-9]+ #small MSG alice line 2$", s[2]);
+	tc_expectf(b, TC_TIMEOUT, "EV %" PRIu64 " [0-9]+ #small MSG alice line 3$", s[3]);
+	tc_expect_silence(b);
+	tc_close(a);
+	tc_close(b);
+	lchatd_stop_ok(d);
+}
+END_TEST
+
+START_TEST(test_too_many_rooms)
+{
+	struct lchatd *d = lchatd_start(CONF "max_rooms_per_user = 2\n");
+	struct tclient *a = v2(d, 0, "alice");
+	enter(a, "cs101");
+	tc_send(a, "ENTER #ops");
+	tc_expect(a, "ERR too-many-rooms ", TC_TIMEOUT);
+	tc_send(a, "PART #cs101");
+	tc_expect(a, "OK PART #cs101 ", TC_TIMEOUT);
+	enter(a, "ops");
+
+	/* In no room at all, a NICK is acknowledged and seen by nobody. */
+	struct tclient *c = tc_connect(d->sock);
+	tc_join(c, "carol");
+	tc_expect(a, "EV [0-9]+ [0-9]+ #general JOIN carol ", TC_TIMEOUT);
+	tc_send(a, "PART #ops");
+	tc_expect(a, "OK PART #ops ", TC_TIMEOUT);
+	tc_send(a, "PART #general");
+	tc_expect(a, "OK PART #general ", TC_TIMEOUT);
+	tc_expect(c, "EV [0-9]+ [0-9]+ LEAVE alice [^ ]+ part$", TC_TIMEOUT);
+	tc_send(a, "NICK alicia");
+	tc_expect(a, "OK NICK alicia [0-9]+$", TC_TIMEOUT);
+	tc_expect_silence(c);
+	tc_close(a);
+	tc_expect_silence(c);
+	tc_close(c);
+	lchatd_stop_ok(d);
+}
+END_TEST
+
+/* lchat-admin -s CONTROL-SOCKET WORDS...; returns its exit code, the
+ * output in r. */
+static int admin(struct cmd_result *r, struct lchatd *d, char *const words[])
+{
+	char *argv[16];
+	int n = 0;
+
+	argv[n++] = (char *)lchat_admin_exe();
+	argv[n++] = "-s";
+	argv[n++] = d->ctl;
+	for (int i = 0; words[i] && n < 15; i++)
+		argv[n++] = words[i];
+	argv[n] = NULL;
+	struct cmd_opts o = { 0 };
+	run_cmd(r, &o, argv);
+	return r->code;
+}
+
+START_TEST(test_admin_rooms)
+{
+	struct lchatd *d = lchatd_start(CONF);
+	struct tclient *a = v2(d, 0, "alice"), *c = tc_connect(d->sock);
+	tc_join(c, "carol");
+	tc_expect(a, "EV [0-9]+ [0-9]+ #general JOIN carol ", TC_TIMEOUT);
+	enter(a, "cs101");
+	struct cmd_result r;
+
+	ck_assert_int_eq(admin(&r, d, (char *[]){ "rooms", "--json", NULL }), 0);
+	ck_assert_msg(strstr(r.out, "{\"room\": \"#cs101\", \"members\": 1, \"kind\": \"config\", "
+				    "\"group\": null, \"topic\": \"CS 101, autumn\"}") &&
+		      strstr(r.out, "{\"room\": \"#general\", \"members\": 2, "), "rooms --json: %s", r.out);
+	cmd_result_free(&r);
+
+	ck_assert_int_eq(admin(&r, d, (char *[]){ "who", "--room", "cs101", NULL }), 0);
+	ck_assert_msg(strstr(r.out, "alice") && !strstr(r.out, "carol"), "who --room: %s", r.out);
+	cmd_result_free(&r);
+
+	/* A notice to #cs101 only: carol (lchat/1, #general) does not see it. */
+	ck_assert_int_eq(admin(&r, d, (char *[]){ "notice", "--room", "#cs101", "quiz", "now", NULL }), 0);
+	cmd_result_free(&r);
+	tc_expect(a, "EV [0-9]+ [0-9]+ #cs101 NOTICE quiz now$", TC_TIMEOUT);
+	tc_expect_silence(c);
+
+	/* kick --room parts alice from #cs101; her connection stays. */
+	ck_assert_int_eq(admin(&r, d, (char *[]){ "kick", "--room", "cs101", "alice", "off", "topic", NULL }), 0);
+	cmd_result_free(&r);
+	tc_expectf(a, TC_TIMEOUT, "EV [0-9]+ [0-9]+ #cs101 LEAVE alice %s part off topic$", LOGIN);
+	tc_send(a, "SAY #general still here");
+	tc_ack(a, "SAY");
+	tc_expect(c, "EV [0-9]+ [0-9]+ MSG alice still here$", TC_TIMEOUT);
+	ck_assert_int_ne(admin(&r, d, (char *[]){ "kick", "--room", "cs101", "alice", NULL }), 0);
+	cmd_result_free(&r);
+	tc_close(a);
+	tc_close(c);
+	lchatd_stop_ok(d);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("rooms");
+	TCase *tc = tcase_create("rooms");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_events_only_to_members);
+	tcase_add_test(tc, test_group_and_reload);
+	tcase_add_test(tc, test_user_rooms);
+	tcase_add_test(tc, test_topic_and_rooms);
+	tcase_add_test(tc, test_resume_per_room);
+	tcase_add_test(tc, test_room_backlog);
+	tcase_add_test(tc, test_too_many_rooms);
+	tcase_add_test(tc, test_admin_rooms);
+	suite_add_tcase(s, tc);
+	return harness_run(s);
+}
