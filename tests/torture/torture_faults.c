@@ -713,7 +713,7 @@ static long status_value(struct rawc *ctl, const char *key)
 
 #define STORM_FLOOD 20000
 #define STORM_RELOADS 10
-#define STORM_LATE_MS 10000
+#define STORM_STALL_MS 10000
 START_TEST(test_signal_storm)
 {
 	struct lchatd *d = lchatd_start("motd = \"\"\nrate_limit = 100000\nrate_burst = 100000\n"
@@ -767,15 +767,22 @@ START_TEST(test_signal_storm)
 		ck_assert_int_eq(status_value(ctl, "reloads"), k);
 	}
 
-	/* Every message, in order, exactly once; only the posters leave. */
-	int64_t worst = 0;
+	/* Every message, in order, exactly once; only the posters leave.
+	 * A stall fails, a slow machine does not: what is bounded is the
+	 * longest wait for the next event, not how late events arrive (that
+	 * grows with the observer's own backlog of 40,000 lines when the
+	 * machine is busy: 13 s beside stress-ng under ASan). */
+	int64_t worst = 0, worst_gap = 0, prev = mono_ms_now();
 	while (s.next[0] < STORM_FLOOD || s.next[1] < STORM_FLOOD || s.closed < 2) {
-		int64_t late = wall_ms() - line_ms(observe(obs, &s, "nobody"));
+		int64_t late = wall_ms() - line_ms(observe(obs, &s, "nobody")), now = mono_ms_now();
 		worst = late > worst ? late : worst;
+		worst_gap = now - prev > worst_gap ? now - prev : worst_gap;
+		prev = now;
 	}
-	/* A very generous bound: a stall, not a slow machine, fails it. */
-	ck_assert_msg(worst < STORM_LATE_MS, "an event reached the observer %" PRId64
-		      " ms late during the storm", worst);
+	fprintf(stderr, "signal_storm: events at most %" PRId64 " ms late, at most %" PRId64
+		" ms between two\n", worst, worst_gap);
+	ck_assert_msg(worst_gap < STORM_STALL_MS, "the observer waited %" PRId64 " ms for an "
+		      "event during the storm", worst_gap);
 	ck_assert_int_eq(s.lost, 0);
 	assert_child_exit_0(alice);
 	assert_child_exit_0(bob);
