@@ -90,6 +90,26 @@ static void cmds_free(struct cmds *c)
 
 /* A verb that reads stdin (notice), given no words: each non-blank line
  * of stdin is one command. */
+/* Rewrite every command with fn (--wall, --room): ADM_OK, or the error. */
+static int rewrite_cmds(struct cmds *c,
+			int (*fn)(const char *in, const char *arg, char *out, size_t outcap,
+				  char *err, size_t errlen),
+			const char *arg, char *line, size_t cap)
+{
+	char err[256];
+
+	for (size_t i = 0; i < c->n; i++) {
+		if (fn(c->v[i], arg, line, cap, err, sizeof(err)) < 0)
+			return usage_error("%s", err);
+		char *w = strdup(line);
+		if (!w)
+			return ADM_FAIL;
+		free(c->v[i]);
+		c->v[i] = w;
+	}
+	return ADM_OK;
+}
+
 static int lines_from_stdin(struct cmds *c, enum admin_verb verb, char *line, size_t cap)
 {
 	char *in = NULL, err[256];
@@ -305,32 +325,10 @@ static int run(int argc, char **argv)
 		rc = usage_error("%s", err);
 	else if (cmds_add(&cmds, line) < 0)
 		rc = ADM_FAIL;
-	for (size_t i = 0; wall && rc == ADM_OK && i < cmds.n; i++) {
-		if (admin_wall_command(cmds.v[i], group, line, cap, err, sizeof(err)) < 0) {
-			rc = usage_error("%s", err);
-		} else {
-			char *w = strdup(line);
-			if (!w)
-				rc = ADM_FAIL;
-			else {
-				free(cmds.v[i]);
-				cmds.v[i] = w;
-			}
-		}
-	}
-	for (size_t i = 0; room && rc == ADM_OK && i < cmds.n; i++) {
-		if (admin_room_command(cmds.v[i], room, line, cap, err, sizeof(err)) < 0) {
-			rc = usage_error("%s", err);
-		} else {
-			char *w = strdup(line);
-			if (!w)
-				rc = ADM_FAIL;
-			else {
-				free(cmds.v[i]);
-				cmds.v[i] = w;
-			}
-		}
-	}
+	if (wall && rc == ADM_OK)
+		rc = rewrite_cmds(&cmds, admin_wall_command, group, line, cap);
+	if (room && rc == ADM_OK)
+		rc = rewrite_cmds(&cmds, admin_room_command, room, line, cap);
 	free(line);
 
 	char *sock = NULL;

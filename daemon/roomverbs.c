@@ -239,23 +239,31 @@ void cmd_enter(struct handler *h, const struct command *c)
 	h->due_at = seq;
 }
 
-/* PART #room [REASON] */
-void cmd_part(struct handler *h, const struct command *c)
+/* The start of PART and TOPIC: PROTO 2, a room word, a text that may be
+ * shown; the room's index with the lock held (the member in it if
+ * need_in), or -1 with the error replied. */
+static int room_command(struct handler *h, const struct command *c, bool need_in)
 {
 	if (!need_proto2(h))
-		return;
+		return -1;
 	if (!c->arg) {
 		reply(h, line_usage(&h->out, c->verb, ""));
-		return;
+		return -1;
 	}
 	if (c->text) {
 		enum text_error te = text_check(c->text, c->text_len, NULL);
 		if (te != TEXT_OK) {
 			reply(h, line_err(&h->out, text_error_reply(te), "%s", text_error_message(te)));
-			return;
+			return -1;
 		}
 	}
-	int k = find_room(h, c->arg, c->arg_len, true, true);
+	return find_room(h, c->arg, c->arg_len, need_in, true);
+}
+
+/* PART #room [REASON] */
+void cmd_part(struct handler *h, const struct command *c)
+{
+	int k = room_command(h, c, true);
 	if (k < 0)
 		return;
 	struct room *r = h->room;
@@ -284,20 +292,7 @@ static bool operator_of(struct handler *h, uint32_t k)
 /* TOPIC #room [TEXT] */
 void cmd_topic(struct handler *h, const struct command *c)
 {
-	if (!need_proto2(h))
-		return;
-	if (!c->arg) {
-		reply(h, line_usage(&h->out, c->verb, ""));
-		return;
-	}
-	if (c->text) {
-		enum text_error te = text_check(c->text, c->text_len, NULL);
-		if (te != TEXT_OK) {
-			reply(h, line_err(&h->out, text_error_reply(te), "%s", text_error_message(te)));
-			return;
-		}
-	}
-	int k = find_room(h, c->arg, c->arg_len, false, true);
+	int k = room_command(h, c, false);
 	if (k < 0)
 		return;
 	struct room *r = h->room;
