@@ -103,7 +103,7 @@ bool rooms_handle_line(struct session *s, const char *line, size_t len)
 	size_t n;
 
 	w = proto_next_word(&p, e, &n);
-	if (proto_word_is(w, n, room_line_word)) {
+	if (proto_word_is(w, n, server_line_word(SL_ROOM))) {
 		on_room_row(s, line, len);
 		return true;
 	}
@@ -121,7 +121,7 @@ bool rooms_handle_line(struct session *s, const char *line, size_t len)
 
 		for (int i = 0; i < 4; i++)	/* EV seq ms KIND */
 			w = proto_next_word(&q, qe, &n);
-		if (room[0] == '#' && proto_word_is(w, n, topic_event_word)) {
+		if (room[0] == '#' && proto_word_is(w, n, event_kind_name(EV_TOPIC))) {
 			on_topic_event(s, room, buf, bn);
 			done = true;
 		} else if (proto_parse_server_line(buf, bn, &sl) && sl.type == SL_EVENT) {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* lines.c - formatting and parsing the lines a server sends. */
 #include "lines.h"
+#include "names.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -140,7 +141,8 @@ static bool parse_event(const char *p, const char *e, struct server_line *sl)
 	/* PROTO 2: the room word ("#name", "*" to all, "-" private). */
 	sl->room = NULL;
 	sl->room_len = 0;
-	if (n > 0 && (w[0] == '#' || ((w[0] == '*' || w[0] == '-') && n == 1))) {
+	if (n > 0 && (w[0] == '#' || proto_word_is(w, n, ROOM_ALL) ||
+		      proto_word_is(w, n, ROOM_PRIVATE))) {
 		sl->room = w;
 		sl->room_len = n;
 		w = proto_next_word(&p, e, &n);

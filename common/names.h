@@ -63,6 +63,10 @@ const char *name_error_code(enum name_error e);
 const char *name_error_message(enum name_error e);
 
 #define ROOM_NAME_MAX 24   /* bytes of a room name, without its '#' */
+/* The PROTO 2 room word of a private event (and of a notice to one
+ * member), and of a notice to all rooms. */
+#define ROOM_PRIVATE "-"
+#define ROOM_ALL "*"
 
 /* Is s (n bytes, without its '#') a room name: 1 to ROOM_NAME_MAX of
  * [a-z0-9_-], any case (docs/protocol.md, "Rooms")? */

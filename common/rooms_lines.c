@@ -2,31 +2,23 @@
 /* rooms_lines.c - parsing the lines of rooms (see rooms_lines.h). */
 #include "rooms_lines.h"
 
+#include <ctype.h>
 #include <string.h>
 
 #include "lines.h"
+#include "names.h"
 #include "protocol.h"
 #include "words.h"
-
-const char room_line_word[] = "ROOM";
-const char topic_event_word[] = "TOPIC";
 
 bool room_name_norm(const char *w, size_t n, char *out)
 {
 	if (n > 0 && w[0] == '#')
 		w++, n--;
-	if (n == 0 || n > ROOM_NAME_MAX)
+	if (!room_name_ok(w, n))   /* the one rule, names.c */
 		return false;
 	out[0] = '#';
-	for (size_t i = 0; i < n; i++) {
-		char c = w[i];
-
-		if (c >= 'A' && c <= 'Z')
-			c = (char)(c - 'A' + 'a');
-		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'))
-			return false;
-		out[i + 1] = c;
-	}
+	for (size_t i = 0; i < n; i++)
+		out[i + 1] = (char)tolower((unsigned char)w[i]);
 	out[n + 1] = '\0';
 	return true;
 }
@@ -91,7 +83,7 @@ bool room_line_parse(const char *line, size_t len, struct room_row *r)
 
 	memset(r, 0, sizeof(*r));
 	w = proto_next_word(&p, e, &n);
-	if (!proto_word_is(w, n, room_line_word))
+	if (!proto_word_is(w, n, server_line_word(SL_ROOM)))
 		return false;
 	w = proto_next_word(&p, e, &n);
 	if (n == 0 || w[0] != '#' || !room_name_norm(w, n, r->name))
@@ -130,7 +122,7 @@ bool topic_event_parse(const char *line, size_t len, uint64_t *seq, int64_t *ms,
 	if (!proto_parse_i64(w, n, ms))
 		return false;
 	w = proto_next_word(&p, e, &n);
-	if (!proto_word_is(w, n, topic_event_word))
+	if (!proto_word_is(w, n, event_kind_name(EV_TOPIC)))
 		return false;
 	*name = proto_next_word(&p, e, name_len);
 	(void)proto_next_word(&p, e, &n);   /* login */

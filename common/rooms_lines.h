@@ -7,22 +7,15 @@
 #ifndef LCHAT_ROOMS_LINES_H
 #define LCHAT_ROOMS_LINES_H
 
+#include "names.h"   /* ROOM_NAME_MAX */
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-/* The longest room name after its '#'. */
-#define ROOM_NAME_MAX 24
 /* A room name with its '#' and a NUL. */
 #define ROOM_NAME_SIZE (ROOM_NAME_MAX + 2)
 
-/* The first word of the lines ROOMS answers with. */
-extern const char room_line_word[];      /* "ROOM" */
-/* The event kind of a topic change (EV seq ms #room TOPIC name login text). */
-extern const char topic_event_word[];    /* "TOPIC" */
-/* The room word of a private event, and of a notice to all rooms. */
-#define ROOM_PRIVATE "-"
-#define ROOM_ALL "*"
 
 /* A room's name as it is sent: '#', then 1 to ROOM_NAME_MAX of [a-z0-9_-]
  * (upper case taken as lower). w (n bytes) may leave out the '#'. Writes

@@ -668,7 +668,8 @@ size_t room_line_v2(const struct room_rec_info *info, const char *line, size_t l
 	if (info->room >= 1 && info->room <= ROOMS_MAX)
 		text_printf(word, sizeof(word), "#%s ", info->room_name);
 	else
-		text_printf(word, sizeof(word), "%s", info->kind == EV_PRIV || info->target ? "- " : "* ");
+		text_printf(word, sizeof(word), "%s ", info->kind == EV_PRIV || info->target ?
+			    ROOM_PRIVATE : ROOM_ALL);
 	size_t wn = strlen(word);
 	if (at == len || len + wn > cap)
 		return 0;
