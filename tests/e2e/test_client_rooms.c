@@ -6,7 +6,8 @@
  * checks what lchat sends: PROTO 2 only when the greeting offers rooms,
  * the room typed into in the prompt and the status row, other rooms'
  * lines marked, /join, Ctrl-X n, /part, /rooms, /topic, Tab after /switch,
- * the re-ENTERs after a reconnect, lchat -r in a pipe. */
+ * the re-ENTERs after a reconnect, lchat -r in a pipe; and one case with
+ * the real lchatd instead of the fake server. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -152,6 +153,63 @@ START_TEST(test_three_rooms)
 }
 END_TEST
 
+/* The real lchat against the real lchatd (not the fake server): alice
+ * enters two configured rooms beside the default one, bob (a raw PROTO 2
+ * client) speaks in each, her lines go to the room she types into, and
+ * Ctrl-X n takes her to the next. */
+START_TEST(test_real_daemon_three_rooms)
+{
+	struct lchatd *d = lchatd_start("motd = \"\"\ndefault_room = \"general\"\n"
+					"room \"cs101\" {\n  topic = \"CS 101\"\n}\n"
+					"room \"ops\" {\n}\n");
+	struct tmux *t = tmux_start(d->dir);
+	struct tclient *bob = tc_connect(d->sock);
+
+	tc_send(bob, "PROTO 2");
+	tc_expect(bob, "^OK PROTO 2$", TC_TIMEOUT);
+	tc_join(bob, "bob");
+	tc_send(bob, "ENTER #cs101");
+	tc_expect_skip(bob, "^OK ENTER #cs101 [0-9]+$", TC_TIMEOUT);
+	tc_send(bob, "ENTER #ops");
+	tc_expect_skip(bob, "^OK ENTER #ops [0-9]+$", TC_TIMEOUT);
+
+	tmux_lchat(t, "alice", d->sock, NULL);
+	tmux_wait(t, "alice", "^\\[alice #general\\] ?$", T_WAIT);
+	tc_expect_skip(bob, "^EV [0-9]+ [0-9]+ #general JOIN alice ", TC_TIMEOUT);
+	tmux_enter(t, "alice", "/join #cs101");
+	tmux_wait(t, "alice", "^\\[alice #cs101\\] ?$", T_WAIT);
+	tc_expect_skip(bob, "^EV [0-9]+ [0-9]+ #cs101 JOIN alice ", TC_TIMEOUT);
+	tmux_enter(t, "alice", "/join #ops");
+	tmux_wait(t, "alice", "^\\[alice #ops\\] ?$", T_WAIT);
+	tc_expect_skip(bob, "^EV [0-9]+ [0-9]+ #ops JOIN alice ", TC_TIMEOUT);
+
+	tc_send(bob, "SAY #general anyone for lunch?");
+	tc_ack(bob, "SAY");
+	tc_send(bob, "SAY #cs101 is the lab open?");
+	tc_ack(bob, "SAY");
+	tc_send(bob, "SAY #ops disk at 91%%");
+	tc_ack(bob, "SAY");
+	tmux_wait(t, "alice", TS "#general <bob> anyone for lunch\\?$", T_WAIT);
+	tmux_wait(t, "alice", TS "#cs101 <bob> is the lab open\\?$", T_WAIT);
+	tmux_wait(t, "alice", TS "<bob> disk at 91%$", T_WAIT);
+
+	tmux_enter(t, "alice", "looking at it");
+	tc_expect_skip(bob, "^EV [0-9]+ [0-9]+ #ops MSG alice looking at it$", TC_TIMEOUT);
+	tmux_key(t, "alice", "C-x");
+	tmux_key(t, "alice", "n");
+	tmux_wait(t, "alice", "^\\[alice #general\\] ?$", T_WAIT);
+	tmux_enter(t, "alice", "yes, at one");
+	tc_expect_skip(bob, "^EV [0-9]+ [0-9]+ #general MSG alice yes, at one$", TC_TIMEOUT);
+	tmux_wait(t, "alice", TS "<alice> yes, at one$", T_WAIT);
+	char *screen = tmux_screen(t, "alice");
+	printf("---- lchat in three rooms (real lchatd) ----\n%s---- end ----\n", screen);
+	free(screen);
+	tmux_stop(t);
+	tc_close(bob);
+	lchatd_stop_ok(d);
+}
+END_TEST
+
 /* /part (the room typed into), /switch with Tab, /rooms, /topic. */
 START_TEST(test_part_rooms_topic_tab)
 {
@@ -274,6 +332,7 @@ static Suite *rooms_suite(void)
 		{ "part_rooms_topic_tab", test_part_rooms_topic_tab, 60 },
 		{ "reconnect_reenters", test_reconnect_reenters, 60 },
 		{ "script_room", test_script_room, 60 },
+		{ "real_daemon_three_rooms", test_real_daemon_three_rooms, 60 },
 	};
 
 	return harness_suite("client_rooms", cases, HARNESS_NCASES(cases));
