@@ -356,28 +356,34 @@ static bool add_event(struct fanout *f, uint32_t i, uint64_t seq)
 {
 	struct room *r = f->room;
 	struct member *m = &f->m[i];
+	struct room_slot *s = room_slot(r, i);
 	struct room_rec_info info;
+	uint8_t tag;
+	uint32_t tag_gen;
 
+	/* A room's event is a member's within its span in that room
+	 * (room.h): from its JOIN there to its LEAVE, same generation. The
+	 * tag alone is read first: another room's record is skipped without
+	 * being copied (members spread over many rooms skip most). */
+	if (!room_peek_room(r, seq, &tag, &tag_gen))
+		return false;
+	if (tag != ROOM_TAG_ALL && tag != ROOM_TAG_NOBODY) {
+		const struct room_span *sp = &s->span[tag - 1];
+		uint64_t until = atomic_load_explicit(&sp->until, memory_order_relaxed);
+		if (atomic_load_explicit(&sp->gen, memory_order_relaxed) != tag_gen ||
+		    seq < atomic_load_explicit(&sp->since, memory_order_relaxed) ||
+		    (until && seq > until))
+			return true;
+	}
 	if (buffer_reserve(&f->out, r->rec_size + ROOM_V2_EXTRA) < 0)
 		return false;
 	char *dst = f->out.data + f->out.len;
 	if (!room_read(r, seq, &info, dst, r->rec_size))
 		return false;
-	struct room_slot *s = room_slot(r, i);
 	bool own = info.origin == i + 1 && info.origin_gen == m->gen;
-	/* A room's event is a member's within its span in that room
-	 * (room.h): from its JOIN there to its LEAVE, same generation. An
-	 * event for nobody (a member in no room) is only its origin's. */
+	/* An event for nobody (a member in no room) is only its origin's. */
 	if (info.room == ROOM_TAG_NOBODY && !own)
 		return true;
-	if (info.room != ROOM_TAG_ALL && info.room != ROOM_TAG_NOBODY) {
-		const struct room_span *sp = &s->span[info.room - 1];
-		uint64_t until = atomic_load_explicit(&sp->until, memory_order_relaxed);
-		if (atomic_load_explicit(&sp->gen, memory_order_relaxed) != info.room_gen ||
-		    seq < atomic_load_explicit(&sp->since, memory_order_relaxed) ||
-		    (until && seq > until))
-			return true;
-	}
 	if (own) {
 		/* Our own event: the ack where its echo would be (joins and
 		 * leaves are acknowledged by the handler); a NICK written in

@@ -423,6 +423,18 @@ bool room_read(struct room *r, uint64_t seq, struct room_rec_info *info,
 	return info->text_off + info->text_len < full;   /* else torn */
 }
 
+bool room_peek_room(struct room *r, uint64_t seq, uint8_t *room, uint32_t *room_gen)
+{
+	struct room_rec *rec = rec_at(r, seq);
+
+	if (atomic_load_explicit(&rec->seq, memory_order_acquire) != seq)
+		return false;
+	*room = rec->room;
+	*room_gen = rec->room_gen;
+	atomic_thread_fence(memory_order_acquire);
+	return atomic_load_explicit(&rec->seq, memory_order_relaxed) == seq;
+}
+
 unsigned room_scrub_private_locked(struct room *r, int64_t before_ms, int64_t *oldest)
 {
 	uint64_t head = room_head(r);

@@ -296,6 +296,10 @@ struct room_rec_info {
  * if the record was recycled: the reader fell behind. */
 bool room_read(struct room *r, uint64_t seq, struct room_rec_info *info,
 	       char *out, size_t cap);
+/* The room tag and generation of record seq alone, without copying it
+ * (the writer skips other rooms' records with it). False if the record
+ * is no longer in the log. */
+bool room_peek_room(struct room *r, uint64_t seq, uint8_t *room, uint32_t *room_gen);
 
 static inline struct room_slot *room_slot(struct room *r, uint32_t i)
 {
