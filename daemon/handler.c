@@ -761,7 +761,11 @@ static int isolate(const struct handler_args *a, int *fd)
 
 static void run(struct handler *h)
 {
-	reply(h, line_hello(&h->out, PROTO_NAME, h->login, h->cfg->max_line, h->cfg->default_room));
+	/* Rooms are offered only where there is more than the default one:
+	 * a chat of one room looks as it always did (lchat/1). */
+	bool rooms = h->cfg->nrooms > 1 || h->cfg->user_rooms;   /* the default is one */
+	reply(h, line_hello(&h->out, PROTO_NAME, h->login, h->cfg->max_line,
+			    rooms ? h->cfg->default_room : NULL));
 	flush_replies(h);
 	while (!h->closing) {
 		check_ended(h);
