@@ -145,6 +145,16 @@ struct fanout {
 	bool more;              /* a member had more than a batch: go round again */
 	struct io_uring ring;
 	bool uring;             /* send through the ring, else send() each */
+	/* The room tag and its generation of each of the log's last
+	 * `history` events (at seq % history), copied from the log once,
+	 * when a pass first sees the event (index_to()): a member skips
+	 * another room's event with two loads from here, not a read of the
+	 * record in the shared log (members spread over many rooms skip
+	 * most events). Events below `indexed` are in it. */
+	uint8_t *tag;
+	uint32_t *tag_gen;
+	size_t tag_mask;        /* the index's size (a power of 2 >= history) - 1 */
+	uint64_t indexed;
 	struct fanout_msg *released;   /* FANOUT_RELEASED not yet sent */
 	size_t nreleased;
 	bool sock_out;          /* sock is watched for EPOLLOUT */
@@ -350,6 +360,78 @@ static bool item(struct fanout *f, struct batch *b, uint32_t qpos, uint64_t curs
 	return true;
 }
 
+/* Copy the room tags of the events up to head into the index. An event
+ * already recycled gets no tag (TAG_RECYCLED): whoever needs it lags. */
+#define TAG_RECYCLED 0xfe
+_Static_assert(TAG_RECYCLED > ROOMS_MAX && TAG_RECYCLED != ROOM_TAG_NOBODY,
+	       "TAG_RECYCLED is no room tag");
+static void index_to(struct fanout *f, uint64_t head)
+{
+	uint32_t h = f->room->history;
+	uint64_t seq = f->indexed + h < head ? head - h : f->indexed;
+
+	for (; seq < head; seq++) {
+		size_t k = seq & f->tag_mask;
+		if (!room_peek_room(f->room, seq, &f->tag[k], &f->tag_gen[k]))
+			f->tag[k] = TAG_RECYCLED;
+	}
+	f->indexed = head;
+}
+
+static bool indexed(const struct fanout *f, uint64_t seq)
+{
+	return seq < f->indexed && f->indexed - seq <= f->room->history;
+}
+
+/* Event seq's room tag: from the index while it holds seq. */
+static bool event_tag(struct fanout *f, uint64_t seq, uint8_t *tag, uint32_t *gen)
+{
+	if (!indexed(f, seq))
+		return room_peek_room(f->room, seq, tag, gen);
+	*tag = f->tag[seq & f->tag_mask];
+	*gen = f->tag_gen[seq & f->tag_mask];
+	return *tag != TAG_RECYCLED;
+}
+
+/* Is event seq of room tag (1..ROOMS_MAX) and generation gen within the
+ * member's span there (room.h): from its JOIN there to its LEAVE? */
+static bool in_span(const struct room_slot *s, uint8_t tag, uint32_t gen, uint64_t seq)
+{
+	const struct room_span *sp = &s->span[tag - 1];
+	uint64_t until = atomic_load_explicit(&sp->until, memory_order_relaxed);
+
+	return atomic_load_explicit(&sp->gen, memory_order_relaxed) == gen &&
+	       seq >= atomic_load_explicit(&sp->since, memory_order_relaxed) &&
+	       (!until || seq <= until);
+}
+
+/* The first event from cursor on (below limit) that may be the member's:
+ * a run of other rooms' events is passed over in the index alone, a few
+ * loads each, with nothing copied or formatted. */
+static uint64_t skip_others(const struct fanout *f, const struct room_slot *s,
+			    uint64_t cursor, uint64_t limit)
+{
+	if (!indexed(f, cursor))
+		return cursor;
+	if (limit > f->indexed)
+		limit = f->indexed;
+	/* The rooms it is in, then the end of the spans of those it left (in
+	 * that order: room_part_locked() sets the second before it clears
+	 * the first). A room in neither needs no look at its span. */
+	uint64_t mine = atomic_load(&s->rooms);
+	uint64_t parted = atomic_load(&s->parted_until);
+	for (; cursor < limit; cursor++) {
+		uint8_t tag = f->tag[cursor & f->tag_mask];
+		if (tag == ROOM_TAG_ALL || tag > ROOMS_MAX)
+			break;
+		if (!(mine & (UINT64_C(1) << (tag - 1))) && cursor > parted)
+			continue;
+		if (in_span(s, tag, f->tag_gen[cursor & f->tag_mask], cursor))
+			break;
+	}
+	return cursor;
+}
+
 /* Append event `seq` as member i sees it: its line, its ack, or nothing.
  * False if the record is gone (the member fell behind). */
 static bool add_event(struct fanout *f, uint32_t i, uint64_t seq)
@@ -363,18 +445,12 @@ static bool add_event(struct fanout *f, uint32_t i, uint64_t seq)
 
 	/* A room's event is a member's within its span in that room
 	 * (room.h): from its JOIN there to its LEAVE, same generation. The
-	 * tag alone is read first: another room's record is skipped without
-	 * being copied (members spread over many rooms skip most). */
-	if (!room_peek_room(r, seq, &tag, &tag_gen))
+	 * tag alone is looked at first: another room's record is skipped
+	 * without being read. */
+	if (!event_tag(f, seq, &tag, &tag_gen))
 		return false;
-	if (tag != ROOM_TAG_ALL && tag != ROOM_TAG_NOBODY) {
-		const struct room_span *sp = &s->span[tag - 1];
-		uint64_t until = atomic_load_explicit(&sp->until, memory_order_relaxed);
-		if (atomic_load_explicit(&sp->gen, memory_order_relaxed) != tag_gen ||
-		    seq < atomic_load_explicit(&sp->since, memory_order_relaxed) ||
-		    (until && seq > until))
-			return true;
-	}
+	if (tag != ROOM_TAG_ALL && tag != ROOM_TAG_NOBODY && !in_span(s, tag, tag_gen, seq))
+		return true;
 	if (buffer_reserve(&f->out, r->rec_size + ROOM_V2_EXTRA) < 0)
 		return false;
 	char *dst = f->out.data + f->out.len;
@@ -461,6 +537,13 @@ static void build(struct fanout *f, uint32_t i, uint64_t head, struct batch *b)
 		}
 		if (!m->streaming || cursor >= limit)
 			break;
+		uint64_t next = skip_others(f, room_slot(r, i), cursor, limit);
+		if (next != cursor) {
+			cursor = next;
+			if (!item(f, b, qpos, cursor))
+				break;
+			continue;
+		}
 		if (!add_event(f, i, cursor)) {
 			b->lagged = true;
 			break;
@@ -804,6 +887,7 @@ static void pass(struct fanout *f, int64_t *next_deadline)
 	uint64_t head = room_head(f->room);
 	int64_t now = mono_ms();
 
+	index_to(f, head);
 	for (int round = 0; round < BATCH_ROUNDS; round++) {
 		f->more = false;
 		for (uint32_t i = 0; i < f->hi; i++) {
@@ -930,7 +1014,13 @@ void fanout_main(const struct fanout_args *a)
 	f.m = calloc(r->max_users, sizeof(*f.m));
 	f.released = calloc(r->max_users, sizeof(*f.released));
 	f.batches = calloc(r->max_users, sizeof(*f.batches));
+	for (f.tag_mask = 1; f.tag_mask < r->history; f.tag_mask *= 2)
+		;
+	f.tag = calloc(f.tag_mask, sizeof(*f.tag));
+	f.tag_gen = calloc(f.tag_mask, sizeof(*f.tag_gen));
+	f.tag_mask--;
 	if (f.sigfd < 0 || f.epfd < 0 || !f.m || !f.released || !f.batches ||
+	    !f.tag || !f.tag_gen ||
 	    watch(&f, f.sock, TAG_SOCK) < 0 || watch(&f, r->notify_fd, TAG_NOTIFY) < 0 ||
 	    watch(&f, f.sigfd, TAG_SIG) < 0) {
 		log_msg(LOG_ERR, "fanout: cannot start: %s", strerror(errno));

@@ -26,7 +26,7 @@
 #include "wake.h"
 
 #define ROOM_MAGIC   0x316d727461686c63ULL   /* "chatrm1" */
-#define ROOM_VERSION 9   /* 6: records name sender and target by uid and key; 7: the user table; 8: first_seq; 9: rooms */
+#define ROOM_VERSION 10  /* 6: records name sender and target by uid and key; 7: the user table; 8: first_seq; 9: rooms; 10: parted_until */
 
 static size_t round_up(size_t n, size_t to)
 {
@@ -566,6 +566,7 @@ void room_slot_claim(struct room *r, uint32_t i, uid_t uid)
 	atomic_store(&s->lagged, 0);
 	atomic_store(&s->proto, 1);
 	atomic_store(&s->rooms, 0);
+	atomic_store(&s->parted_until, 0);
 	for (uint32_t k = 0; k < ROOMS_MAX; k++) {
 		atomic_store(&s->span[k].gen, 0);
 		atomic_store(&s->span[k].since, 0);
@@ -676,13 +677,18 @@ size_t room_line_v2(const struct room_rec_info *info, const char *line, size_t l
 	size_t at = 0;
 	for (int spaces = 0; at < len && spaces < 3; at++)
 		spaces += line[at] == ' ';
+	/* Put together by hand: this runs once per member and event. */
 	char word[ROOM_NAME_MAX + 3];
+	const char *name = info->room_name;
+	size_t wn = 0;
 	if (info->room >= 1 && info->room <= ROOMS_MAX)
-		text_printf(word, sizeof(word), "#%s ", info->room_name);
+		word[wn++] = '#';
 	else
-		text_printf(word, sizeof(word), "%s ", info->kind == EV_PRIV || info->target ?
-			    ROOM_PRIVATE : ROOM_ALL);
-	size_t wn = strlen(word);
+		name = info->kind == EV_PRIV || info->target ? ROOM_PRIVATE : ROOM_ALL;
+	size_t nn = strnlen(name, ROOM_NAME_MAX);
+	memcpy(word + wn, name, nn);
+	wn += nn;
+	word[wn++] = ' ';
 	if (at == len || len + wn > cap)
 		return 0;
 	memmove(out + at + wn, line + at, len - at);
@@ -744,6 +750,10 @@ void room_part_locked(struct room *r, uint32_t i, uint32_t k, uint64_t seq)
 	if (!(atomic_load(&s->rooms) & (UINT64_C(1) << k)))
 		return;
 	atomic_store(&s->span[k].until, seq);
+	/* Before the room's bit goes: a writer that sees the bit clear sees
+	 * this too (fanout.c, skip_others()). */
+	if (atomic_load(&s->parted_until) < seq)
+		atomic_store(&s->parted_until, seq);
 	atomic_fetch_and(&s->rooms, ~(UINT64_C(1) << k));
 	if (d->members > 0)
 		d->members--;

@@ -135,6 +135,8 @@ struct room_slot {
 	/* Rooms (PROTO 2). */
 	_Atomic uint32_t proto;      /* handler: 2 after PROTO 2, else 1 */
 	_Atomic uint64_t rooms;      /* the rooms it is in (bit i: room i); lock */
+	_Atomic uint64_t parted_until;  /* the latest `until` of its spans (lock):
+				      * past it, only rooms in `rooms` are its */
 	uint32_t gid;                /* daemon, at claim: the primary group */
 	uint32_t ngroups;            /* and the supplementary ones */
 	uint32_t groups[ROOM_GROUPS_MAX];
