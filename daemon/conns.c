@@ -3,6 +3,7 @@
  * doubly-linked lists through an array of slots, and a record per uid
  * found by a hash map (hashidx.h). */
 #include "conns.h"
+#include "ownmem.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
@@ -94,15 +95,15 @@ static void list_unlink(struct conns *c, struct conn_list *l, bool mine, uint32_
 
 struct conns *conns_new(uint32_t slots)
 {
-	struct conns *c = calloc(1, sizeof(*c));
+	struct conns *c = ownmem_calloc(1, sizeof(*c));
 
 	if (!c)
 		return NULL;
 	c->slots = slots;
-	c->slot = calloc(slots, sizeof(*c->slot));
-	c->user = calloc(slots, sizeof(*c->user));
-	c->free_user = calloc(slots, sizeof(*c->free_user));
-	c->by_uid_mem = calloc(1, hashidx_bytes(slots));
+	c->slot = ownmem_calloc(slots, sizeof(*c->slot));
+	c->user = ownmem_calloc(slots, sizeof(*c->user));
+	c->free_user = ownmem_calloc(slots, sizeof(*c->free_user));
+	c->by_uid_mem = ownmem_calloc(1, hashidx_bytes(slots));
 	if (!c->slot || !c->user || !c->free_user || !c->by_uid_mem) {
 		conns_free(c);
 		return NULL;
@@ -121,11 +122,11 @@ void conns_free(struct conns *c)
 {
 	if (!c)
 		return;
-	free(c->slot);
-	free(c->user);
-	free(c->free_user);
-	free(c->by_uid_mem);
-	free(c);
+	ownmem_free(c->slot);
+	ownmem_free(c->user);
+	ownmem_free(c->free_user);
+	ownmem_free(c->by_uid_mem);
+	ownmem_free(c);
 }
 
 int conns_free_slot(const struct conns *c)

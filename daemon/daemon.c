@@ -35,6 +35,7 @@
 
 #include "accounts.h"
 #include "conns.h"
+#include "ownmem.h"
 #include "control.h"
 #include "cut.h"
 #include "fanout.h"
@@ -203,6 +204,7 @@ static void start_handler(struct daemon *d, int fd, const struct ucred *cred)
 		return;
 	}
 	if (pid == 0) {
+		ownmem_drop_all();
 		struct handler_args a = {
 			.room = &d->room, .cfg = d->cfg, .fd = fd, .slot = (uint32_t)slot,
 			.uid = cred->uid, .daemon_pid = d->self, .notify_fd = d->room.notify_fd,
@@ -683,6 +685,7 @@ static int start_writer(struct daemon *d)
 		return -1;
 	}
 	if (pid == 0) {
+		ownmem_drop_all();
 		struct fanout_args a = { .room = &d->room, .sock = sv[1], .daemon_pid = d->self };
 		fanout_main(&a);
 	}
@@ -729,7 +732,7 @@ static int setup(struct daemon *d, int ready_fd)
 		report(ready_fd, "starting the fan-out writer: %s", strerror(errno));
 		return -1;
 	}
-	d->slot_pid = calloc((size_t)cfg->max_users, sizeof(pid_t));
+	d->slot_pid = ownmem_calloc((size_t)cfg->max_users, sizeof(pid_t));
 	d->conns = conns_new((uint32_t)cfg->max_users);
 	if (!d->slot_pid || !d->conns) {
 		report(ready_fd, "out of memory");
@@ -870,7 +873,7 @@ int daemon_main(struct lchat_config *cfg, int ready_fd, unsigned restarts, int64
 	sanctions_free(&d.sanctions);
 	prefs_free(&d.prefs);
 	free(d.shutdown_msg);
-	free(d.slot_pid);
+	ownmem_free(d.slot_pid);
 	conns_free(d.conns);
 	outq_unmap(d.room.outq, d.room.max_users);
 	room_close(&d.room);

@@ -64,6 +64,23 @@ static bool fds_hold(const struct fdset *f, const char *target)
 	return false;
 }
 
+/* Shared anonymous mappings of pid: a child of the daemon has one, the
+ * reply queues (outq.h); the daemon's own tables (daemon/ownmem.h) are
+ * shared too, and every child unmaps them before it reads a client. */
+static int shared_anon_maps(pid_t pid)
+{
+	char path[64], line[512];
+	int n = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	FILE *f = fopen(path, "re");
+	ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
+	while (fgets(line, sizeof(line), f))
+		n += strstr(line, " rw-s ") && strstr(line, " /dev/zero (deleted)");
+	fclose(f);
+	return n;
+}
+
 /* A handler: exactly 0-2, its socket as 3, the eventfd as 4 and a
  * signalfd. Its socket into sock. */
 static void check_handler(pid_t h, char *sock, size_t len)
@@ -76,6 +93,8 @@ static void check_handler(pid_t h, char *sock, size_t len)
 		      strcmp(f.target[4], "anon_inode:[eventfd]") == 0 &&
 		      fds_hold(&f, "anon_inode:[signalfd]"),
 		      "handler %d holds more or other than it needs:%s", (int)h, fds_show(&f));
+	ck_assert_msg(shared_anon_maps(h) == 1, "handler %d maps %d shared anonymous blocks, not "
+		      "just the reply queues: the daemon's own tables?", (int)h, shared_anon_maps(h));
 	snprintf(sock, len, "%s", f.target[3]);
 }
 
@@ -94,6 +113,8 @@ static void check_writer(pid_t w, char socks[][256], int n)
 		      fds_hold(&f, "anon_inode:[signalfd]") && fds_hold(&f, "anon_inode:[eventpoll]"),
 		      "the writer %d holds more or other than it needs (%d clients):%s", (int)w, n,
 		      fds_show(&f));
+	ck_assert_msg(shared_anon_maps(w) == 1, "the writer maps %d shared anonymous blocks, not "
+		      "just the reply queues", shared_anon_maps(w));
 	for (int i = 0; i < n; i++)
 		ck_assert_msg(fds_hold(&f, socks[i]), "the writer does not hold client socket %s:%s",
 			      socks[i], fds_show(&f));
