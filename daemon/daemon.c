@@ -204,12 +204,16 @@ static void start_handler(struct daemon *d, int fd, const struct ucred *cred)
 		return;
 	}
 	if (pid == 0) {
-		ownmem_drop_all();
+		/* Its own copies of what it needs: d goes with the daemon's
+		 * tables (ownmem.h). */
+		struct room room = d->room;
+		struct waitbox wait = d->wait;
 		struct handler_args a = {
-			.room = &d->room, .cfg = d->cfg, .fd = fd, .slot = (uint32_t)slot,
+			.room = &room, .cfg = d->cfg, .fd = fd, .slot = (uint32_t)slot,
 			.uid = cred->uid, .daemon_pid = d->self, .notify_fd = d->room.notify_fd,
-			.wait = &d->wait,
+			.wait = &wait,
 		};
+		ownmem_drop_all();
 		handler_main(&a);
 	}
 	if (fanout_add(d->fanout_sock, (uint32_t)slot, s->gen, fd) < 0)
@@ -685,8 +689,9 @@ static int start_writer(struct daemon *d)
 		return -1;
 	}
 	if (pid == 0) {
+		struct room room = d->room;
+		struct fanout_args a = { .room = &room, .sock = sv[1], .daemon_pid = d->self };
 		ownmem_drop_all();
-		struct fanout_args a = { .room = &d->room, .sock = sv[1], .daemon_pid = d->self };
 		fanout_main(&a);
 	}
 	close(sv[1]);
@@ -784,16 +789,20 @@ static int setup(struct daemon *d, int ready_fd)
 int daemon_main(struct lchat_config *cfg, int ready_fd, unsigned restarts, int64_t started_ms,
 		int wall_fd)
 {
-	struct daemon d;
-
-	memset(&d, 0, sizeof(d));
-	d.cfg = cfg;
-	d.self = getpid();
-	d.started_ms = now_ms();
-	d.lchatd_started_ms = started_ms;
-	d.restarts = restarts;
-	d.listen_fd = d.reserve_fd = -1;
-	d.next_sweep_ms = 1;   /* at once */
+	/* Shared, not on the stack: the daemon writes it after every fork
+	 * (ownmem.h). */
+	struct daemon *d = ownmem_calloc(1, sizeof(*d));
+	if (!d) {
+		readiness_fail(ready_fd, "out of memory");
+		return 1;
+	}
+	d->cfg = cfg;
+	d->self = getpid();
+	d->started_ms = now_ms();
+	d->lchatd_started_ms = started_ms;
+	d->restarts = restarts;
+	d->listen_fd = d->reserve_fd = -1;
+	d->next_sweep_ms = 1;   /* at once */
 	proctitle_set("lchatd: daemon");
 	/* The children's seccomp programs, built once before any fork. */
 	char err[256];
@@ -803,9 +812,9 @@ int daemon_main(struct lchat_config *cfg, int ready_fd, unsigned restarts, int64
 		readiness_fail(ready_fd, err);
 		return 1;
 	}
-	if (chdir("/") < 0 || setup(&d, ready_fd) < 0)
+	if (chdir("/") < 0 || setup(d, ready_fd) < 0)
 		return 1;
-	control_set_wall(d.control, wall_fd);
+	control_set_wall(d->control, wall_fd);
 	load_accounts("start");
 	log_msg(LOG_NOTICE, "ready: users on %s, control on %s (restarts so far: %u)",
 		cfg->socket, cfg->control_socket, restarts);
@@ -816,11 +825,11 @@ int daemon_main(struct lchat_config *cfg, int ready_fd, unsigned restarts, int64
 	struct pollfd pfd[3 + CONTROL_MAX_POLLFDS];
 	int rc = 0;
 	for (;;) {
-		pfd[0] = (struct pollfd){ .fd = d.sigfd, .events = POLLIN };
-		pfd[1] = (struct pollfd){ .fd = d.listen_fd, .events = POLLIN };
-		pfd[2] = (struct pollfd){ .fd = d.fanout_sock, .events = POLLIN };
-		int nc = control_pollfds(d.control, pfd + 3, CONTROL_MAX_POLLFDS);
-		if (poll(pfd, (nfds_t)(3 + nc), loop_timeout(&d)) < 0) {
+		pfd[0] = (struct pollfd){ .fd = d->sigfd, .events = POLLIN };
+		pfd[1] = (struct pollfd){ .fd = d->listen_fd, .events = POLLIN };
+		pfd[2] = (struct pollfd){ .fd = d->fanout_sock, .events = POLLIN };
+		int nc = control_pollfds(d->control, pfd + 3, CONTROL_MAX_POLLFDS);
+		if (poll(pfd, (nfds_t)(3 + nc), loop_timeout(d)) < 0) {
 			if (errno == EINTR)
 				continue;
 			log_msg(LOG_ERR, "poll: %s", strerror(errno));
@@ -830,58 +839,59 @@ int daemon_main(struct lchat_config *cfg, int ready_fd, unsigned restarts, int64
 			struct signalfd_siginfo si;
 			bool stop = false;
 			ssize_t n;
-			while ((n = read(d.sigfd, &si, sizeof(si))) == (ssize_t)sizeof(si)) {
+			while ((n = read(d->sigfd, &si, sizeof(si))) == (ssize_t)sizeof(si)) {
 				if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT)
 					stop = true;
 				else if (si.ssi_signo == SIGHUP) {
-					bool taken = reload(&d, "on SIGHUP", NULL, NULL);
+					bool taken = reload(d, "on SIGHUP", NULL, NULL);
 					/* A SIGHUP not from the supervisor: tell it. */
 					if (taken && (pid_t)si.ssi_pid != getppid())
 						kill(getppid(), SIGUSR1);
 				}
 			}
-			reap_children(&d);
-			if (d.fanout_died) {
+			reap_children(d);
+			if (d->fanout_died) {
 				/* Handlers die with us (PR_SET_PDEATHSIG); the
 				 * supervisor starts the room again. */
 				rc = 1;
 				break;
 			}
 			if (stop) {
-				shutdown_room(&d, paths);
+				shutdown_room(d, paths);
 				break;
 			}
 		}
 		if (pfd[2].revents & (POLLIN | POLLHUP))
-			take_released(&d);
+			take_released(d);
 		if (pfd[1].revents & POLLIN)
-			accept_users(&d);
-		control_handle(d.control, pfd + 3, nc);
-		expire_sanctions(&d);
-		sweep_private(&d);
+			accept_users(d);
+		control_handle(d->control, pfd + 3, nc);
+		expire_sanctions(d);
+		sweep_private(d);
 		/* A handler changed preferences (it signals SIGUSR2). */
-		prefs_sync(&d.prefs, &d.room);
-		if (d.stop_requested) {
+		prefs_sync(&d->prefs, &d->room);
+		if (d->stop_requested) {
 			/* The supervisor stops too, so no new daemon starts. */
 			kill(getppid(), SIGTERM);
-			shutdown_room(&d, paths);
+			shutdown_room(d, paths);
 			break;
 		}
 	}
-	prefs_sync(&d.prefs, &d.room);
-	control_free(d.control);
-	sanctions_free(&d.sanctions);
-	prefs_free(&d.prefs);
-	free(d.shutdown_msg);
-	ownmem_free(d.slot_pid);
-	conns_free(d.conns);
-	outq_unmap(d.room.outq, d.room.max_users);
-	room_close(&d.room);
-	waitbox_close(&d.wait);
-	close(d.sigfd);
-	close(d.fanout_sock);
-	if (d.reserve_fd >= 0)
-		close(d.reserve_fd);
+	prefs_sync(&d->prefs, &d->room);
+	control_free(d->control);
+	sanctions_free(&d->sanctions);
+	prefs_free(&d->prefs);
+	free(d->shutdown_msg);
+	ownmem_free(d->slot_pid);
+	conns_free(d->conns);
+	outq_unmap(d->room.outq, d->room.max_users);
+	room_close(&d->room);
+	waitbox_close(&d->wait);
+	close(d->sigfd);
+	close(d->fanout_sock);
+	if (d->reserve_fd >= 0)
+		close(d->reserve_fd);
+	ownmem_free(d);
 	log_msg(LOG_NOTICE, rc ? "stopped: the room restarts" : "stopped");
 	return rc;
 }
