@@ -557,7 +557,11 @@ done:
 }
 
 /* n bytes of batch b went out: take what they carried. A thing sent in
- * part is taken too, and its rest becomes the tail. */
+ * part is taken too, and its rest becomes the tail. An empty batch (the
+ * member's events were all another room's, or someone else's private
+ * ones) is taken whole: its cursor moves past them, though nothing is
+ * sent, or the member would fall `history` behind and be dropped as
+ * lagged, with every pass scanning again from where it stood. */
 static void commit(struct fanout *f, const struct batch *b, size_t n)
 {
 	uint32_t i = b->member;
@@ -565,7 +569,7 @@ static void commit(struct fanout *f, const struct batch *b, size_t n)
 	const struct item *it = f->items + b->i0;
 	size_t k = 0, sent_to = b->off + n;
 
-	if (n == 0)
+	if (n == 0 && b->len > 0)
 		return;         /* nothing went: the tail, if any, stays */
 	while (k < b->ni && it[k].end <= sent_to)
 		k++;
@@ -899,6 +903,8 @@ static void pass(struct fanout *f, int64_t *next_deadline)
 				f->nbatches++;
 			else if (b->lagged)
 				drop_lagged(f, i, now);
+			else
+				commit(f, b, 0);   /* only events not its: it moves on */
 			if (f->out.len >= ROUND_BYTES)
 				send_round(f, head, now);
 		}
