@@ -64,13 +64,16 @@ static bool ended_elsewhere(struct handler *h)
 	       atomic_load(&h->me->lagged);
 }
 
-/* Wait until the reply queue has `need` bytes free. Returns false if the
- * connection ends meanwhile (the replies are then dropped). */
-static bool wait_space(struct handler *h, size_t need)
+/* Wait until the writer has done what done(h, arg) looks for. The writer
+ * wakes us when it takes from the reply queue while want_space is set
+ * (and the poll's timeout looks again anyway). Returns false if the
+ * connection ends meanwhile. */
+static bool wait_writer(struct handler *h, bool (*done)(struct handler *h, uint64_t arg),
+			uint64_t arg)
 {
 	for (;;) {
 		atomic_store(&h->q->want_space, 1);
-		if (outq_space(h->q) >= need) {
+		if (done(h, arg)) {
 			atomic_store(&h->q->want_space, 0);
 			return true;
 		}
@@ -81,6 +84,18 @@ static bool wait_space(struct handler *h, size_t need)
 			return false;
 		handle_signals(h);
 	}
+}
+
+static bool has_space(struct handler *h, uint64_t need)
+{
+	return outq_space(h->q) >= need;
+}
+
+/* Wait until the reply queue has `need` bytes free. Returns false if the
+ * connection ends meanwhile (the replies are then dropped). */
+static bool wait_space(struct handler *h, size_t need)
+{
+	return wait_writer(h, has_space, need);
 }
 
 /* Move the replies formatted in `out` to the reply queue, due after the
@@ -123,6 +138,23 @@ static void flush_replies(struct handler *h)
 	}
 	h->out.off = h->out.len = 0;
 	h->due_at = 0;
+}
+
+static bool cursor_past(struct handler *h, uint64_t seq)
+{
+	return atomic_load_explicit(&h->me->cursor, memory_order_acquire) > seq;
+}
+
+bool wait_writer_past(struct handler *h, uint64_t seq)
+{
+	/* The replies so far go first: the writer takes them as it passes
+	 * seq (an OK PART is due after its LEAVE), which wakes us. */
+	flush_replies(h);
+	if (h->posted) {
+		h->posted = false;
+		wake_writer(h->room);
+	}
+	return wait_writer(h, cursor_past, seq);
 }
 
 /* Take no more input: once the queue is sent the writer closes. */

@@ -56,6 +56,10 @@ struct handler {
 bool spend(struct handler *h);
 /* Reply that the rate limit refused the command. */
 void rate_refused(struct handler *h);
+/* Queue the replies so far and wait until the fan-out writer has sent
+ * this member every event up to seq (its cursor is past it), reading
+ * nothing from the client meanwhile. False if the connection ends first. */
+bool wait_writer_past(struct handler *h, uint64_t seq);
 /* If the uid is muted, reply so (saying under which name it may join if
  * only_as) and return true. */
 bool refused_muted(struct handler *h, int64_t now, const char *only_as);

@@ -736,6 +736,16 @@ void room_enter_locked(struct room *r, uint32_t i, uint32_t k, uint64_t since)
 	r->hdr->defs[k].members++;
 }
 
+bool room_span_done(struct room *r, uint32_t i, uint32_t k, uint64_t *until)
+{
+	struct room_slot *s = &r->slots[i];
+
+	*until = atomic_load(&s->span[k].until);
+	/* Acquire: what the writer read of the span before it published its
+	 * cursor is ordered before our stores to it. */
+	return *until == 0 || atomic_load_explicit(&s->cursor, memory_order_acquire) > *until;
+}
+
 void room_part_locked(struct room *r, uint32_t i, uint32_t k, uint64_t seq)
 {
 	struct room_slot *s = &r->slots[i];
@@ -766,17 +776,24 @@ static struct room_def *take_def(struct room *r, uint32_t k, enum room_kind kind
 	return d;
 }
 
+int room_def_free_locked(struct room *r)
+{
+	for (uint32_t k = 0; k < ROOMS_MAX; k++)
+		if (r->hdr->defs[k].kind == ROOMK_FREE)
+			return (int)k;
+	return -1;
+}
+
 int room_def_create_locked(struct room *r, uint32_t i, const char *name)
 {
-	for (uint32_t k = 0; k < ROOMS_MAX; k++) {
-		if (r->hdr->defs[k].kind != ROOMK_FREE)
-			continue;
-		struct room_def *d = take_def(r, k, ROOMK_USER, name);
-		d->creator_uid = r->slots[i].uid;
-		d->backlog = r->history;
-		return (int)k;
-	}
-	return -1;
+	int k = room_def_free_locked(r);
+
+	if (k < 0)
+		return -1;
+	struct room_def *d = take_def(r, (uint32_t)k, ROOMK_USER, name);
+	d->creator_uid = r->slots[i].uid;
+	d->backlog = r->history;
+	return k;
 }
 
 void room_defs_sync_locked(struct room *r, const struct conf_room *rooms, const uint32_t *gid,

@@ -187,37 +187,52 @@ void cmd_enter(struct handler *h, const struct command *c)
 	}
 	struct room *r = h->room;
 	bool created = false;
-	room_lock(r);
-	int k = room_def_find_locked(r, name, strlen(name));
-	uint64_t mask = atomic_load(&h->me->rooms);
-	enum reply_code err = CODE_OK;
-	const char *why = "";
-	if (k >= 0 && (mask & (UINT64_C(1) << k))) {
-		err = CODE_ALREADY_IN;
-		why = "you are already in that room";
-	} else if (popcount64(mask) >= (uint32_t)h->cfg->max_rooms_per_user) {
-		err = CODE_TOO_MANY_ROOMS;
-		why = "you are in as many rooms as you may be (max_rooms_per_user)";
-	} else if (k < 0 && !h->cfg->user_rooms) {
-		err = CODE_NO_SUCH_ROOM;
-		why = "there is no such room";
-	} else if (k < 0 && created_by(r, h->uid) >= (uint32_t)h->cfg->max_created_rooms) {
-		err = CODE_TOO_MANY_ROOMS;
-		why = "you have created as many rooms as you may (max_created_rooms)";
-	} else if (k < 0 && (k = room_def_create_locked(r, h->slot, name)) < 0) {
-		err = CODE_TOO_MANY_ROOMS;
-		why = "there are as many rooms as there may be";
-	} else if (!room_def_allows_locked(r, h->slot, (uint32_t)k)) {
-		err = CODE_NOT_ALLOWED;
-		why = "that room is for the members of its group only";
-	} else if (r->hdr->defs[k].kind == ROOMK_USER && r->hdr->defs[k].members == 0) {
-		created = true;
-	}
-	if (err != CODE_OK) {
+	int k;
+	for (;;) {
+		room_lock(r);
+		k = room_def_find_locked(r, name, strlen(name));
+		uint64_t mask = atomic_load(&h->me->rooms), until;
+		enum reply_code err = CODE_OK;
+		const char *why = "";
+		int e = k;   /* the entry it is or will be */
+		if (k >= 0 && (mask & (UINT64_C(1) << k))) {
+			err = CODE_ALREADY_IN;
+			why = "you are already in that room";
+		} else if (popcount64(mask) >= (uint32_t)h->cfg->max_rooms_per_user) {
+			err = CODE_TOO_MANY_ROOMS;
+			why = "you are in as many rooms as you may be (max_rooms_per_user)";
+		} else if (k < 0 && !h->cfg->user_rooms) {
+			err = CODE_NO_SUCH_ROOM;
+			why = "there is no such room";
+		} else if (k < 0 && created_by(r, h->uid) >= (uint32_t)h->cfg->max_created_rooms) {
+			err = CODE_TOO_MANY_ROOMS;
+			why = "you have created as many rooms as you may (max_created_rooms)";
+		} else if (k < 0 && (e = room_def_free_locked(r)) < 0) {
+			err = CODE_TOO_MANY_ROOMS;
+			why = "there are as many rooms as there may be";
+		} else if (k >= 0 && !room_def_allows_locked(r, h->slot, (uint32_t)k)) {
+			err = CODE_NOT_ALLOWED;
+			why = "that room is for the members of its group only";
+		}
+		if (err != CODE_OK) {
+			room_unlock(r);
+			reply(h, line_err(&h->out, err, "#%s: %s", name, why));
+			return;
+		}
+		if (room_span_done(r, h->slot, (uint32_t)e, &until))
+			break;
+		/* Our span of that entry ended (a PART, here or by the
+		 * server) at an event the writer has not passed yet: the
+		 * events up to it are still to be judged by it. Once they
+		 * are, look again (the room may have changed meanwhile). */
 		room_unlock(r);
-		reply(h, line_err(&h->out, err, "#%s: %s", name, why));
-		return;
+		if (!wait_writer_past(h, until))
+			return;   /* the connection ends */
 	}
+	if (k < 0)
+		k = room_def_create_locked(r, h->slot, name);   /* the entry e */
+	if (r->hdr->defs[k].kind == ROOMK_USER && r->hdr->defs[k].members == 0)
+		created = true;
 	struct room_def *d = &r->hdr->defs[k];
 	uint32_t gen = d->gen, backlog = d->backlog;
 	/* Our span starts at our JOIN in the room: the writer streams what

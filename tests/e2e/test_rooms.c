@@ -10,6 +10,7 @@
  * outside it. */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "harness.h"
@@ -398,6 +399,96 @@ START_TEST(test_admin_rooms)
 }
 END_TEST
 
+/* ---- PART and ENTER again before the writer has passed the PART ---------- */
+
+#define FLOOD_LEN 3000      /* bytes of padding per flood message */
+#define FLOOD_BATCH 16
+
+/* The bytes a connection's socket holds before its sender stops: the
+ * default send buffer (the daemon sets none), read from the kernel. */
+static long socket_hold(void)
+{
+	FILE *f = fopen("/proc/sys/net/core/wmem_default", "r");
+	long n = 0;
+
+	ck_assert_msg(f != NULL, "cannot read /proc/sys/net/core/wmem_default");
+	ck_assert_int_eq(fscanf(f, "%ld", &n), 1);
+	fclose(f);
+	return n;
+}
+
+/* bob says n padded messages f0000... in #lab, FLOOD_BATCH to a write;
+ * their seqs into seqs. */
+static void flood(struct tclient *b, int n, uint64_t *seqs)
+{
+	static char pad[FLOOD_LEN + 1];
+	char *batch = xcalloc(FLOOD_BATCH, FLOOD_LEN + 32);
+
+	memset(pad, 'p', FLOOD_LEN);
+	for (int i = 0; i < n;) {
+		size_t len = 0;
+		int k0 = i;
+		for (; i < n && i - k0 < FLOOD_BATCH; i++)
+			len += (size_t)sprintf(batch + len, "SAY #lab f%04d %s\n", i, pad);
+		tc_send_raw(b, batch, len);
+		for (int k = k0; k < i; k++)
+			seqs[k] = tc_ack(b, "SAY");
+	}
+	free(batch);
+}
+
+/* alice sends PART and ENTER of #lab in one write while her writer is
+ * still far below the PART (she has not read a flood bigger than her
+ * socket holds). The span her ENTER starts must not judge the events up
+ * to her PART: she gets every message said before it, her OK PART and
+ * her OK ENTER, and nothing of the room while she was out (the room's
+ * backlog is 0: no replay either); bob sees her LEAVE and her JOIN. */
+START_TEST(test_part_enter_one_write)
+{
+	struct lchatd *d = lchatd_start(CONF "max_line = 4000\n"
+					"room \"lab\" {\n backlog = 0\n}\n");
+	struct tclient *a = v2(d, 0, "alice"), *b = v2(d, 0, "bob");
+	tc_expect(a, "EV [0-9]+ [0-9]+ #general JOIN bob ", TC_TIMEOUT);
+	enter(a, "lab");
+	uint64_t jb = enter(b, "lab");
+	tc_expectf(a, TC_TIMEOUT, "EV %" PRIu64 " [0-9]+ #lab JOIN bob %s$", jb, LOGIN);
+
+	/* More than her socket and the writer's batch of her hold: her
+	 * writer stops at a message of the flood, below bob's "before". */
+	int n = (int)((2 * socket_hold() + 256 * 1024) / FLOOD_LEN) + 1;
+	ck_assert_msg(n < 1000, "a flood of %d messages: alice's handler would stop reading", n);
+	uint64_t *seqs = xcalloc((size_t)n, sizeof(*seqs));
+	flood(b, n, seqs);
+	tc_send(b, "SAY #lab before");
+	uint64_t before = tc_ack(b, "SAY");
+
+	static const char both[] = "PART #lab brb\nENTER #lab\n";
+	tc_send_raw(a, both, sizeof(both) - 1);
+	uint64_t p = line_seq(tc_expectf(b, TC_TIMEOUT, "EV [0-9]+ [0-9]+ #lab LEAVE alice %s part brb$",
+					 LOGIN));
+	tc_send(b, "SAY #lab while out");
+	uint64_t out = tc_ack(b, "SAY");
+
+	/* alice reads now: all of it, in order, up to her PART. */
+	for (int i = 0; i < n; i++)
+		tc_expectf(a, TC_TIMEOUT, "EV %" PRIu64 " [0-9]+ #lab MSG bob f%04d p+$", seqs[i], i);
+	tc_expectf(a, TC_TIMEOUT, "EV %" PRIu64 " [0-9]+ #lab MSG bob before$", before);
+	ck_assert_uint_eq(line_seq(tc_expect(a, "OK PART #lab [0-9]+$", TC_TIMEOUT)), p);
+	/* Then her ENTER, after bob's "while out", which she does not get. */
+	uint64_t j = line_seq(tc_expect(a, "OK ENTER #lab [0-9]+$", TC_TIMEOUT));
+	ck_assert_uint_gt(j, out);
+	tc_expectf(b, TC_TIMEOUT, "EV %" PRIu64 " [0-9]+ #lab JOIN alice %s$", j, LOGIN);
+	tc_send(b, "SAY #lab after");
+	uint64_t after = tc_ack(b, "SAY");
+	tc_expectf(a, TC_TIMEOUT, "EV %" PRIu64 " [0-9]+ #lab MSG bob after$", after);
+	tc_expect_silence(a);
+	free(seqs);
+	tc_close(a);
+	tc_close(b);
+	lchatd_stop_ok(d);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("rooms");
@@ -412,6 +503,7 @@ int main(void)
 	tcase_add_test(tc, test_room_backlog);
 	tcase_add_test(tc, test_too_many_rooms);
 	tcase_add_test(tc, test_admin_rooms);
+	tcase_add_test(tc, test_part_enter_one_write);
 	suite_add_tcase(s, tc);
 	return harness_run(s);
 }
