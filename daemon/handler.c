@@ -228,7 +228,7 @@ static void check_ended(struct handler *h)
  * reconnect does not refill (usertab.h). spend() takes the room lock;
  * spend_locked() is for callers that hold it. Over the limit, the reply
  * is rate_refused(). */
-static bool spend_locked(struct handler *h)
+bool spend_locked(struct handler *h)
 {
 	return room_slot_spend_locked(h->room, h->slot, h->cfg->rate_limit, h->cfg->rate_burst);
 }

@@ -52,8 +52,10 @@ struct handler {
 		(h)->closing = true; \
 } while (0)
 
-/* Spend one token of the uid's rate limit (false: none left). */
+/* Spend one token of the uid's rate limit (false: none left); the same
+ * with the room lock held. */
 bool spend(struct handler *h);
+bool spend_locked(struct handler *h);
 /* Reply that the rate limit refused the command. */
 void rate_refused(struct handler *h);
 /* Queue the replies so far and wait until the fan-out writer has sent

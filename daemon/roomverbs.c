@@ -275,13 +275,19 @@ static int room_command(struct handler *h, const struct command *c, bool need_in
 	return find_room(h, c->arg, c->arg_len, need_in, true);
 }
 
-/* PART #room [REASON] */
+/* PART #room [REASON]: a LEAVE the room sees, so a token of the rate
+ * limit, like ENTER's JOIN (a PART/ENTER loop would flood the room). */
 void cmd_part(struct handler *h, const struct command *c)
 {
 	int k = room_command(h, c, true);
 	if (k < 0)
 		return;
 	struct room *r = h->room;
+	if (!spend_locked(h)) {
+		room_unlock(r);
+		rate_refused(h);
+		return;
+	}
 	char name[ROOM_NAME_MAX + 1];
 	text_copy_str(name, sizeof(name), r->hdr->defs[k].name);
 	struct room_event ev = {
@@ -326,6 +332,12 @@ void cmd_topic(struct handler *h, const struct command *c)
 		room_unlock(r);
 		reply(h, line_err(&h->out, CODE_NOT_OPERATOR,
 				  "only root, admin_group and a user room's creator set its topic"));
+		return;
+	}
+	/* A TOPIC event the room sees: a token of the rate limit. */
+	if (!spend_locked(h)) {
+		room_unlock(r);
+		rate_refused(h);
 		return;
 	}
 	text_copy(d->topic, sizeof(d->topic), c->text, c->text_len);
