@@ -601,7 +601,7 @@ static void cmd_who(struct handler *h, const struct command *c)
 		if ((k = room_word(h, &text, &n, false)) < 0)
 			return;
 	}
-	if (room_format_who_in(h->room, &h->out, false, k) < 0)
+	if (room_format_who_in(h->room, &h->out, WHO_USER, k) < 0)
 		h->closing = true;
 }
 
@@ -795,7 +795,7 @@ static void run(struct handler *h)
 {
 	/* Rooms are offered only where there is more than the default one:
 	 * a chat of one room looks as it always did (lchat/1). */
-	bool rooms = h->cfg->nrooms > 1 || h->cfg->user_rooms;   /* the default is one */
+	bool rooms = config_offers_rooms(h->cfg);
 	reply(h, line_hello(&h->out, PROTO_NAME, h->login, h->cfg->max_line,
 			    rooms ? h->cfg->default_room : NULL));
 	flush_replies(h);

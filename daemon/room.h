@@ -359,10 +359,13 @@ int room_format_who(struct room *r, struct buffer *out);
  * "WHO name login uid idle joined-ms connected-ms muted". */
 int room_format_who_admin(struct room *r, struct buffer *out);
 
-/* The same for the members of one room: its index, or these. */
+/* The same for the members of one room: its index, or these; in the form
+ * of the user socket, of the control socket, or of the control socket
+ * with each member's rooms ("rooms #a,#b", "rooms -" for none). */
 #define ROOM_WHO_ALL (-1)
 #define ROOM_WHO_DEFAULT (-2)
-int room_format_who_in(struct room *r, struct buffer *out, bool admin, int room);
+enum who_form { WHO_USER, WHO_ADMIN, WHO_ADMIN_ROOMS };
+int room_format_who_in(struct room *r, struct buffer *out, enum who_form form, int room);
 
 /* Close slot i's connection for an administrator, lock held: a joined
  * member's LEAVE (reason kicked or banned, with text) is written, and its

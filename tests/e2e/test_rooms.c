@@ -399,6 +399,58 @@ START_TEST(test_admin_rooms)
 }
 END_TEST
 
+/* lchat-admin who (every member) says each member's rooms, in the table
+ * and in --json; who --room still lists that room's members; the control
+ * WHO line carries them as "rooms #a,#b" ("-": in none) before "away". */
+START_TEST(test_admin_who_rooms)
+{
+	struct lchatd *d = lchatd_start(CONF);
+	struct tclient *a = v2(d, 0, "alice"), *b = v2(d, 0, "bob");
+	tc_expect(a, "EV [0-9]+ [0-9]+ #general JOIN bob ", TC_TIMEOUT);
+	enter(a, "cs101");
+	enter(a, "ops");
+	tc_send(b, "PART #general");
+	tc_expect(b, "OK PART #general ", TC_TIMEOUT);
+	tc_send(b, "AWAY tea");
+	tc_expect(b, "OK AWAY tea$", TC_TIMEOUT);
+	struct cmd_result r;
+
+	ck_assert_int_eq(admin(&r, d, (char *[]){ "who", NULL }), 0);
+	ck_assert_msg(re_contains(r.out, "^NAME +LOGIN +UID +IDLE +CONNECTED +MUTED +ROOMS\n"), "who: %s", r.out);
+	ck_assert_msg(re_contains(r.out, "\nalice +[^ ]+ +0 +[0-9]+s +[0-9-]+ [0-9:]+ +- +"
+				  "#general,#cs101,#ops\n"), "who: %s", r.out);
+	ck_assert_msg(re_contains(r.out, "\nbob +[^ ]+ +0 +[0-9]+s +[0-9-]+ [0-9:]+ +- +-  away: tea\n"),
+		      "who: %s", r.out);
+	cmd_result_free(&r);
+
+	ck_assert_int_eq(admin(&r, d, (char *[]){ "who", "--json", NULL }), 0);
+	ck_assert_msg(re_contains(r.out, "\"name\": \"alice\".*\"away\": null, "
+				  "\"rooms\": \\[\"#general\", \"#cs101\", \"#ops\"\\]\\}") &&
+		      re_contains(r.out, "\"name\": \"bob\".*\"away\": \"tea\", \"rooms\": \\[\\]\\}"),
+		      "who --json: %s", r.out);
+	cmd_result_free(&r);
+
+	/* who --room: that room's members, as before. */
+	ck_assert_int_eq(admin(&r, d, (char *[]){ "who", "--room", "ops", NULL }), 0);
+	ck_assert_msg(strstr(r.out, "\nalice ") && !strstr(r.out, "\nbob "), "who --room: %s", r.out);
+	cmd_result_free(&r);
+
+	/* The line itself. */
+	struct tclient *ctl = ctl_connect(d->ctl);
+	tc_send(ctl, "WHO");
+	tc_expect_skip(ctl, "WHO alice [^ ]+ 0 [0-9]+ [0-9]+ [0-9]+ - rooms #general,#cs101,#ops$",
+		       TC_TIMEOUT);
+	tc_close(ctl);
+	ctl = ctl_connect(d->ctl);
+	tc_send(ctl, "WHO");
+	tc_expect_skip(ctl, "WHO bob [^ ]+ 0 [0-9]+ [0-9]+ [0-9]+ - rooms - away tea$", TC_TIMEOUT);
+	tc_close(ctl);
+	tc_close(a);
+	tc_close(b);
+	lchatd_stop_ok(d);
+}
+END_TEST
+
 /* ---- PART and ENTER again before the writer has passed the PART ---------- */
 
 #define FLOOD_LEN 3000      /* bytes of padding per flood message */
@@ -503,6 +555,7 @@ int main(void)
 	tcase_add_test(tc, test_room_backlog);
 	tcase_add_test(tc, test_too_many_rooms);
 	tcase_add_test(tc, test_admin_rooms);
+	tcase_add_test(tc, test_admin_who_rooms);
 	tcase_add_test(tc, test_part_enter_one_write);
 	suite_add_tcase(s, tc);
 	return harness_run(s);
