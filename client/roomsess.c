@@ -29,17 +29,13 @@ static bool room_word(const char *w, size_t n, char *out)
 }
 
 /* "EV seq ms #room TOPIC name login TEXT": the topic changed. */
-static void on_topic_event(struct session *s, const char *room, const char *line, size_t len)
+static void on_topic_event(struct session *s, const char *room, const struct server_line *sl)
 {
-	uint64_t seq;
-	int64_t ms;
-	const char *name, *text;
-	size_t nn, tn;
+	uint64_t seq = sl->seq;
+	int64_t ms = sl->ms;
 	char who[64], what[1024], msg[1200];
 	struct buffer b = { 0 };
 
-	if (!topic_event_parse(line, len, &seq, &ms, &name, &nn, &text, &tn))
-		return;
 	struct room *r = rooms_find(&s->rooms, room, strlen(room));
 	if (r && seq <= r->last_seq)
 		return;
@@ -47,8 +43,8 @@ static void on_topic_event(struct session *s, const char *room, const char *line
 		r->last_seq = seq;
 	if (seq > s->last_seq)
 		s->last_seq = seq;
-	text_sanitize(name, nn, who, sizeof(who));
-	text_sanitize(text, tn, what, sizeof(what));
+	text_sanitize(sl->word[0], sl->word_len[0], who, sizeof(who));
+	text_sanitize(sl->rest, sl->rest_len, what, sizeof(what));
 	if (s->script) {
 		char iso[40];
 
@@ -101,36 +97,23 @@ bool rooms_handle_line(struct session *s, const char *line, size_t len)
 {
 	const char *p = line, *e = line + len, *w;
 	size_t n;
+	struct server_line sl;
+	char room[ROOM_NAME_SIZE];
 
 	w = proto_next_word(&p, e, &n);
 	if (proto_word_is(w, n, server_line_word(SL_ROOM))) {
 		on_room_row(s, line, len);
 		return true;
 	}
-	if (!proto_word_is(w, n, server_line_word(SL_EVENT)))
-		return false;
-	size_t cap = len + 1, bn;
-	char *buf = malloc(cap), room[ROOM_NAME_SIZE];
-	const char *rw;
-	size_t rn;
-	bool done = false;
-
-	if (buf && ev_room_split(line, len, &rw, &rn, buf, cap, &bn) && room_word(rw, rn, room)) {
-		struct server_line sl;
-		const char *q = buf, *qe = buf + bn;
-
-		for (int i = 0; i < 4; i++)	/* EV seq ms KIND */
-			w = proto_next_word(&q, qe, &n);
-		if (room[0] == '#' && proto_word_is(w, n, event_kind_name(EV_TOPIC))) {
-			on_topic_event(s, room, buf, bn);
-			done = true;
-		} else if (proto_parse_server_line(buf, bn, &sl) && sl.type == SL_EVENT) {
-			session_room_event(s, &sl, room);
-			done = true;
-		}
-	}
-	free(buf);
-	return done;	/* (false: shown as a line this client does not know) */
+	/* An event with its room word (lines.c reads both shapes). */
+	if (!proto_parse_server_line(line, len, &sl) || sl.type != SL_EVENT || !sl.room ||
+	    !room_word(sl.room, sl.room_len, room))
+		return false;	/* shown as a line this client does not know */
+	if (room[0] == '#' && sl.kind == EV_TOPIC)
+		on_topic_event(s, room, &sl);
+	else
+		session_room_event(s, &sl, room);
+	return true;
 }
 
 /* The room word that starts an OK's rest, into out; false if none. */

@@ -32,6 +32,14 @@ static struct tclient *v2(struct lchatd *d, uid_t uid, const char *name)
 	return tc;
 }
 
+/* alice and bob (PROTO 2) in the default room; alice saw bob's JOIN. */
+static void alice_and_bob(struct lchatd *d, struct tclient **a, struct tclient **b)
+{
+	*a = v2(d, 0, "alice");
+	*b = v2(d, 0, "bob");
+	tc_expect(*a, "EV [0-9]+ [0-9]+ #general JOIN bob ", TC_TIMEOUT);
+}
+
 /* ENTER #room, its backlog skipped; returns the seq of its JOIN there. */
 static uint64_t enter(struct tclient *tc, const char *room)
 {
@@ -242,8 +250,8 @@ END_TEST
 START_TEST(test_resume_per_room)
 {
 	struct lchatd *d = lchatd_start(CONF);
-	struct tclient *a = v2(d, 0, "alice"), *b = v2(d, 0, "bob");
-	tc_expect(a, "EV [0-9]+ [0-9]+ #general JOIN bob ", TC_TIMEOUT);
+	struct tclient *a, *b;
+	alice_and_bob(d, &a, &b);
 	enter(a, "cs101");
 	enter(b, "cs101");
 	tc_expect(a, "EV [0-9]+ [0-9]+ #cs101 JOIN bob ", TC_TIMEOUT);
@@ -289,8 +297,8 @@ END_TEST
 START_TEST(test_room_backlog)
 {
 	struct lchatd *d = lchatd_start(CONF "room \"small\" {\n backlog = 2\n}\n");
-	struct tclient *a = v2(d, 0, "alice"), *b = v2(d, 0, "bob");
-	tc_expect(a, "EV [0-9]+ [0-9]+ #general JOIN bob ", TC_TIMEOUT);
+	struct tclient *a, *b;
+	alice_and_bob(d, &a, &b);
 	enter(a, "small");
 	uint64_t s[4];
 	for (int i = 0; i < 4; i++) {
@@ -405,8 +413,8 @@ END_TEST
 START_TEST(test_admin_who_rooms)
 {
 	struct lchatd *d = lchatd_start(CONF);
-	struct tclient *a = v2(d, 0, "alice"), *b = v2(d, 0, "bob");
-	tc_expect(a, "EV [0-9]+ [0-9]+ #general JOIN bob ", TC_TIMEOUT);
+	struct tclient *a, *b;
+	alice_and_bob(d, &a, &b);
 	enter(a, "cs101");
 	enter(a, "ops");
 	tc_send(b, "PART #general");
@@ -499,8 +507,8 @@ START_TEST(test_part_enter_one_write)
 {
 	struct lchatd *d = lchatd_start(CONF "max_line = 4000\n"
 					"room \"lab\" {\n backlog = 0\n}\n");
-	struct tclient *a = v2(d, 0, "alice"), *b = v2(d, 0, "bob");
-	tc_expect(a, "EV [0-9]+ [0-9]+ #general JOIN bob ", TC_TIMEOUT);
+	struct tclient *a, *b;
+	alice_and_bob(d, &a, &b);
 	enter(a, "lab");
 	uint64_t jb = enter(b, "lab");
 	tc_expectf(a, TC_TIMEOUT, "EV %" PRIu64 " [0-9]+ #lab JOIN bob %s$", jb, LOGIN);
