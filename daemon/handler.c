@@ -67,9 +67,12 @@ static bool ended_elsewhere(struct handler *h)
 /* Wait until the writer has done what done(h, arg) looks for. The writer
  * wakes us when it takes from the reply queue while want_space is set
  * (and the poll's timeout looks again anyway). Returns false if the
- * connection ends meanwhile. */
+ * connection ends meanwhile. peer: also done (true, and hung_up set)
+ * once the client has hung up (both ways: one that only stopped sending
+ * still reads), for what is waited for matters only to what the client
+ * can still get, and the writer stops serving a client that is gone. */
 static bool wait_writer(struct handler *h, bool (*done)(struct handler *h, uint64_t arg),
-			uint64_t arg)
+			uint64_t arg, bool peer)
 {
 	for (;;) {
 		atomic_store(&h->q->want_space, 1);
@@ -79,9 +82,17 @@ static bool wait_writer(struct handler *h, bool (*done)(struct handler *h, uint6
 		}
 		if (ended_elsewhere(h) || h->closing)
 			return false;
-		struct pollfd p = { .fd = h->sigfd, .events = POLLIN };
-		if (poll(&p, 1, 1000) < 0 && errno != EINTR)
+		struct pollfd p[2] = {
+			{ .fd = h->sigfd, .events = POLLIN },
+			{ .fd = h->fd, .events = 0 },   /* POLLHUP, POLLERR only */
+		};
+		if (poll(p, peer ? 2 : 1, 1000) < 0 && errno != EINTR)
 			return false;
+		if (peer && (p[1].revents & (POLLHUP | POLLERR))) {
+			atomic_store(&h->q->want_space, 0);
+			h->hung_up = true;
+			return true;
+		}
 		handle_signals(h);
 	}
 }
@@ -95,7 +106,7 @@ static bool has_space(struct handler *h, uint64_t need)
  * connection ends meanwhile (the replies are then dropped). */
 static bool wait_space(struct handler *h, size_t need)
 {
-	return wait_writer(h, has_space, need);
+	return wait_writer(h, has_space, need, false);
 }
 
 /* Move the replies formatted in `out` to the reply queue, due after the
@@ -154,7 +165,7 @@ bool wait_writer_past(struct handler *h, uint64_t seq)
 		h->posted = false;
 		wake_writer(h->room);
 	}
-	return wait_writer(h, cursor_past, seq);
+	return wait_writer(h, cursor_past, seq, true);
 }
 
 /* Take no more input: once the queue is sent the writer closes. */

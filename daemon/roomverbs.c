@@ -219,7 +219,8 @@ void cmd_enter(struct handler *h, const struct command *c)
 			reply(h, line_err(&h->out, err, "#%s: %s", name, why));
 			return;
 		}
-		if (room_span_done(r, h->slot, (uint32_t)e, &until))
+		/* (A client that hung up gets nothing more: no span to keep.) */
+		if (room_span_done(r, h->slot, (uint32_t)e, &until) || h->hung_up)
 			break;
 		/* Our span of that entry ended (a PART, here or by the
 		 * server) at an event the writer has not passed yet: the

@@ -503,22 +503,32 @@ static void flood(struct tclient *b, int n, uint64_t *seqs)
  * to her PART: she gets every message said before it, her OK PART and
  * her OK ENTER, and nothing of the room while she was out (the room's
  * backlog is 0: no replay either); bob sees her LEAVE and her JOIN. */
-START_TEST(test_part_enter_one_write)
-{
-	struct lchatd *d = lchatd_start(CONF "max_line = 4000\n"
-					"room \"lab\" {\n backlog = 0\n}\n");
-	struct tclient *a, *b;
-	alice_and_bob(d, &a, &b);
-	enter(a, "lab");
-	uint64_t jb = enter(b, "lab");
-	tc_expectf(a, TC_TIMEOUT, "EV %" PRIu64 " [0-9]+ #lab JOIN bob %s$", jb, LOGIN);
+#define LAB_CONF CONF "max_line = 4000\n" "room \"lab\" {\n backlog = 0\n}\n"
 
-	/* More than her socket and the writer's batch of her hold: her
-	 * writer stops at a message of the flood, below bob's "before". */
+/* alice and bob in #lab, and alice's writer stopped by a flood of bob's
+ * there that she has not read: more than her socket and the writer's
+ * batch of her hold, so it stops at a message of the flood. Its n
+ * messages' seqs in *seqs (freed by the caller). */
+static int lab_with_alice_behind(struct lchatd *d, struct tclient **a, struct tclient **b,
+				 uint64_t **seqs)
+{
+	alice_and_bob(d, a, b);
+	enter(*a, "lab");
+	uint64_t jb = enter(*b, "lab");
+	tc_expectf(*a, TC_TIMEOUT, "EV %" PRIu64 " [0-9]+ #lab JOIN bob %s$", jb, LOGIN);
 	int n = (int)((2 * socket_hold() + 256 * 1024) / FLOOD_LEN) + 1;
 	ck_assert_msg(n < 1000, "a flood of %d messages: alice's handler would stop reading", n);
-	uint64_t *seqs = xcalloc((size_t)n, sizeof(*seqs));
-	flood(b, n, seqs);
+	*seqs = xcalloc((size_t)n, sizeof(**seqs));
+	flood(*b, n, *seqs);
+	return n;
+}
+
+START_TEST(test_part_enter_one_write)
+{
+	struct lchatd *d = lchatd_start(LAB_CONF);
+	struct tclient *a, *b;
+	uint64_t *seqs;
+	int n = lab_with_alice_behind(d, &a, &b, &seqs);
 	tc_send(b, "SAY #lab before");
 	uint64_t before = tc_ack(b, "SAY");
 
@@ -549,6 +559,27 @@ START_TEST(test_part_enter_one_write)
 }
 END_TEST
 
+/* The same, and alice hangs up at once: her handler, waiting for the
+ * writer to pass her PART (which it never will: nobody reads), sees it,
+ * takes the ENTER and then her end of input, and she leaves. */
+START_TEST(test_part_enter_then_close)
+{
+	struct lchatd *d = lchatd_start(LAB_CONF);
+	struct tclient *a, *b;
+	uint64_t *seqs;
+	(void)lab_with_alice_behind(d, &a, &b, &seqs);
+
+	static const char both[] = "PART #lab brb\nENTER #lab\n";
+	tc_send_raw(a, both, sizeof(both) - 1);
+	tc_expectf(b, TC_TIMEOUT, "EV [0-9]+ [0-9]+ #lab LEAVE alice %s part brb$", LOGIN);
+	tc_close(a);
+	tc_expect_skip(b, "EV [0-9]+ [0-9]+ #general LEAVE alice [^ ]+ closed$", TC_TIMEOUT);
+	free(seqs);
+	tc_close(b);
+	lchatd_stop_ok(d);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("rooms");
@@ -565,6 +596,7 @@ int main(void)
 	tcase_add_test(tc, test_admin_rooms);
 	tcase_add_test(tc, test_admin_who_rooms);
 	tcase_add_test(tc, test_part_enter_one_write);
+	tcase_add_test(tc, test_part_enter_then_close);
 	suite_add_tcase(s, tc);
 	return harness_run(s);
 }
