@@ -277,7 +277,8 @@ static int room_command(struct handler *h, const struct command *c, bool need_in
 }
 
 /* PART #room [REASON]: a LEAVE the room sees, so a token of the rate
- * limit, like ENTER's JOIN (a PART/ENTER loop would flood the room). */
+ * limit, like ENTER's JOIN (a PART/ENTER loop would flood the room). The
+ * reason is a line the others see: a muted user's is dropped, as QUIT's. */
 void cmd_part(struct handler *h, const struct command *c)
 {
 	int k = room_command(h, c, true);
@@ -289,11 +290,18 @@ void cmd_part(struct handler *h, const struct command *c)
 		rate_refused(h);
 		return;
 	}
+	const char *text = c->text;
+	size_t text_len = c->text_len;
+	if (text && room_slot_muted(h->me, now_ms())) {
+		log_msg(LOG_INFO, "part: the reason of uid %u dropped (muted)", (unsigned)h->uid);
+		text = NULL;
+		text_len = 0;
+	}
 	char name[ROOM_NAME_MAX + 1];
 	text_copy_str(name, sizeof(name), r->hdr->defs[k].name);
 	struct room_event ev = {
 		.kind = EV_LEAVE, .origin = h->slot + 1, .name = h->me->name, .login = h->login,
-		.reason = LEAVE_PART, .text = c->text, .text_len = c->text_len, .room = k + 1,
+		.reason = LEAVE_PART, .text = text, .text_len = text_len, .room = k + 1,
 	};
 	uint64_t seq = room_append_locked(r, &ev);
 	room_part_locked(r, h->slot, (uint32_t)k, seq);
@@ -335,7 +343,13 @@ void cmd_topic(struct handler *h, const struct command *c)
 				  "only root, admin_group and a user room's creator set its topic"));
 		return;
 	}
-	/* A TOPIC event the room sees: a token of the rate limit. */
+	/* A TOPIC event the room sees: not from a muted user, and a token of
+	 * the rate limit. */
+	if (room_slot_muted(h->me, now_ms())) {
+		room_unlock(r);
+		(void)refused_muted(h, now_ms(), NULL);
+		return;
+	}
 	if (!spend_locked(h)) {
 		room_unlock(r);
 		rate_refused(h);

@@ -459,6 +459,38 @@ START_TEST(test_admin_who_rooms)
 }
 END_TEST
 
+/* A muted user's lines do not reach a room: setting a topic is refused
+ * (asking for it is not), a PART's reason is dropped (the PART is not). */
+START_TEST(test_muted_topic_and_part)
+{
+	struct lchatd *d = lchatd_start(CONF);
+	struct tclient *a, *b;
+	alice_and_bob(d, &a, &b);
+	enter(a, "cs101");
+	enter(b, "cs101");
+	tc_expect(a, "EV [0-9]+ [0-9]+ #cs101 JOIN bob ", TC_TIMEOUT);
+	struct tclient *ctl = ctl_connect(d->ctl);
+	tc_send(ctl, "MUTE alice 0");
+	tc_expect(ctl, "OK MUTE ", TC_TIMEOUT);
+	tc_close(ctl);
+	/* (bob is the same uid: muted too, and told.) */
+	tc_expect(a, "EV [0-9]+ [0-9]+ - NOTICE you have been muted", TC_TIMEOUT);
+	tc_expect(b, "EV [0-9]+ [0-9]+ - NOTICE you have been muted", TC_TIMEOUT);
+
+	tc_send(a, "TOPIC #cs101 buy now");
+	tc_expect(a, "ERR muted [a-z]", TC_TIMEOUT);
+	tc_send(a, "TOPIC #cs101");
+	tc_expect(a, "OK TOPIC #cs101 - 0 CS 101, autumn$", TC_TIMEOUT);
+	tc_send(a, "PART #cs101 visit my shop");
+	uint64_t p = line_seq(tc_expect(a, "OK PART #cs101 [0-9]+$", TC_TIMEOUT));
+	tc_expectf(b, TC_TIMEOUT, "EV %" PRIu64 " [0-9]+ #cs101 LEAVE alice %s part$", p, LOGIN);
+	tc_expect_silence(b);
+	tc_close(a);
+	tc_close(b);
+	lchatd_stop_ok(d);
+}
+END_TEST
+
 /* ---- PART and ENTER again before the writer has passed the PART ---------- */
 
 #define FLOOD_LEN 3000      /* bytes of padding per flood message */
@@ -595,6 +627,7 @@ int main(void)
 	tcase_add_test(tc, test_too_many_rooms);
 	tcase_add_test(tc, test_admin_rooms);
 	tcase_add_test(tc, test_admin_who_rooms);
+	tcase_add_test(tc, test_muted_topic_and_part);
 	tcase_add_test(tc, test_part_enter_one_write);
 	tcase_add_test(tc, test_part_enter_then_close);
 	suite_add_tcase(s, tc);
