@@ -196,6 +196,8 @@ START_TEST(test_room_loops_share)
 	/* 2 JOINs and 2 ENTERs first, then the loops' PARTs, ENTERs and
 	 * TOPICs: one bucket of 10 that fills at 1 a second. */
 	int allowed = 10 + (int)(secs_ms / 1000) + 1;
+	fprintf(stderr, "room_loops_share: %d PARTs, ENTERs and TOPICs taken, %d rate-limited, "
+		"in %" PRId64 " ms\n", ok, limited, secs_ms);
 	ck_assert_msg(4 + ok <= allowed, "two connections of one uid: %d PARTs, ENTERs and TOPICs "
 		      "in %" PRId64 " ms (rate_limit 1, rate_burst 10: at most %d)", ok, secs_ms,
 		      allowed - 4);
