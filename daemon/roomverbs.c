@@ -159,6 +159,46 @@ static uint32_t popcount64(uint64_t m)
 	return (uint32_t)__builtin_popcountll(m);
 }
 
+/* May the member enter room `name`? The room's index in *k (-1: none
+ * yet, to be created), the entry it is or will take in *e; or the refusal
+ * and *why. Lock held. */
+static enum reply_code enter_check_locked(struct handler *h, const char *name, int *k, int *e,
+					  const char **why)
+{
+	struct room *r = h->room;
+	uint64_t mask = atomic_load(&h->me->rooms);
+
+	*k = *e = room_def_find_locked(r, name, strlen(name));
+	*why = "";
+	if (*k >= 0 && (mask & (UINT64_C(1) << *k))) {
+		*why = "you are already in that room";
+		return CODE_ALREADY_IN;
+	}
+	if (popcount64(mask) >= (uint32_t)h->cfg->max_rooms_per_user) {
+		*why = "you are in as many rooms as you may be (max_rooms_per_user)";
+		return CODE_TOO_MANY_ROOMS;
+	}
+	if (*k >= 0) {
+		if (room_def_allows_locked(r, h->slot, (uint32_t)*k))
+			return CODE_OK;
+		*why = "that room is for the members of its group only";
+		return CODE_NOT_ALLOWED;
+	}
+	if (!h->cfg->user_rooms) {
+		*why = "there is no such room";
+		return CODE_NO_SUCH_ROOM;
+	}
+	if (created_by(r, h->uid) >= (uint32_t)h->cfg->max_created_rooms) {
+		*why = "you have created as many rooms as you may (max_created_rooms)";
+		return CODE_TOO_MANY_ROOMS;
+	}
+	if ((*e = room_def_free_locked(r)) < 0) {
+		*why = "there are as many rooms as there may be";
+		return CODE_TOO_MANY_ROOMS;
+	}
+	return CODE_OK;
+}
+
 /* ENTER #room [LAST-SEQ] */
 void cmd_enter(struct handler *h, const struct command *c)
 {
@@ -187,38 +227,17 @@ void cmd_enter(struct handler *h, const struct command *c)
 	}
 	struct room *r = h->room;
 	bool created = false;
-	int k;
+	int k, e;
 	for (;;) {
 		room_lock(r);
-		k = room_def_find_locked(r, name, strlen(name));
-		uint64_t mask = atomic_load(&h->me->rooms), until;
-		enum reply_code err = CODE_OK;
-		const char *why = "";
-		int e = k;   /* the entry it is or will be */
-		if (k >= 0 && (mask & (UINT64_C(1) << k))) {
-			err = CODE_ALREADY_IN;
-			why = "you are already in that room";
-		} else if (popcount64(mask) >= (uint32_t)h->cfg->max_rooms_per_user) {
-			err = CODE_TOO_MANY_ROOMS;
-			why = "you are in as many rooms as you may be (max_rooms_per_user)";
-		} else if (k < 0 && !h->cfg->user_rooms) {
-			err = CODE_NO_SUCH_ROOM;
-			why = "there is no such room";
-		} else if (k < 0 && created_by(r, h->uid) >= (uint32_t)h->cfg->max_created_rooms) {
-			err = CODE_TOO_MANY_ROOMS;
-			why = "you have created as many rooms as you may (max_created_rooms)";
-		} else if (k < 0 && (e = room_def_free_locked(r)) < 0) {
-			err = CODE_TOO_MANY_ROOMS;
-			why = "there are as many rooms as there may be";
-		} else if (k >= 0 && !room_def_allows_locked(r, h->slot, (uint32_t)k)) {
-			err = CODE_NOT_ALLOWED;
-			why = "that room is for the members of its group only";
-		}
+		const char *why;
+		enum reply_code err = enter_check_locked(h, name, &k, &e, &why);
 		if (err != CODE_OK) {
 			room_unlock(r);
 			reply(h, line_err(&h->out, err, "#%s: %s", name, why));
 			return;
 		}
+		uint64_t until;
 		/* (A client that hung up gets nothing more: no span to keep.) */
 		if (room_span_done(r, h->slot, (uint32_t)e, &until) || h->hung_up)
 			break;
