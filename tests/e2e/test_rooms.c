@@ -612,6 +612,35 @@ START_TEST(test_part_enter_then_close)
 }
 END_TEST
 
+/* The same wait after a part by the server (lchat-admin kick --room):
+ * alice, behind, enters again at once; she still gets the whole flood,
+ * then her LEAVE (the server's, which she sees), then OK ENTER. */
+START_TEST(test_kicked_part_enter)
+{
+	struct lchatd *d = lchatd_start(LAB_CONF);
+	struct tclient *a, *b;
+	uint64_t *seqs;
+	struct cmd_result r;
+	int n = lab_with_alice_behind(d, &a, &b, &seqs);
+
+	ck_assert_int_eq(admin(&r, d, (char *[]){ "kick", "--room", "lab", "alice", NULL }), 0);
+	cmd_result_free(&r);
+	uint64_t p = line_seq(tc_expectf(b, TC_TIMEOUT, "EV [0-9]+ [0-9]+ #lab LEAVE alice %s part$",
+					 LOGIN));
+	tc_send(a, "ENTER #lab");
+	for (int i = 0; i < n; i++)
+		tc_expectf(a, TC_TIMEOUT, "EV %" PRIu64 " [0-9]+ #lab MSG bob f%04d p+$", seqs[i], i);
+	tc_expectf(a, TC_TIMEOUT, "EV %" PRIu64 " [0-9]+ #lab LEAVE alice %s part$", p, LOGIN);
+	uint64_t j = line_seq(tc_expect(a, "OK ENTER #lab [0-9]+$", TC_TIMEOUT));
+	tc_expectf(b, TC_TIMEOUT, "EV %" PRIu64 " [0-9]+ #lab JOIN alice %s$", j, LOGIN);
+	tc_expect_silence(a);
+	free(seqs);
+	tc_close(a);
+	tc_close(b);
+	lchatd_stop_ok(d);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("rooms");
@@ -630,6 +659,7 @@ int main(void)
 	tcase_add_test(tc, test_muted_topic_and_part);
 	tcase_add_test(tc, test_part_enter_one_write);
 	tcase_add_test(tc, test_part_enter_then_close);
+	tcase_add_test(tc, test_kicked_part_enter);
 	suite_add_tcase(s, tc);
 	return harness_run(s);
 }
