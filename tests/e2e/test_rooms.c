@@ -50,6 +50,16 @@ static uint64_t enter(struct tclient *tc, const char *room)
 	return seq;
 }
 
+/* alice and bob (alice_and_bob()), both in #room too, where alice saw
+ * bob's JOIN. */
+static void both_in(struct lchatd *d, struct tclient **a, struct tclient **b, const char *room)
+{
+	alice_and_bob(d, a, b);
+	enter(*a, room);
+	uint64_t jb = enter(*b, room);
+	tc_expectf(*a, TC_TIMEOUT, "EV %" PRIu64 " [0-9]+ #%s JOIN bob %s$", jb, room, LOGIN);
+}
+
 /* Reload with another configuration (CONF's first line and `extra`). */
 static void reload(struct lchatd *d, const char *extra)
 {
@@ -251,10 +261,7 @@ START_TEST(test_resume_per_room)
 {
 	struct lchatd *d = lchatd_start(CONF);
 	struct tclient *a, *b;
-	alice_and_bob(d, &a, &b);
-	enter(a, "cs101");
-	enter(b, "cs101");
-	tc_expect(a, "EV [0-9]+ [0-9]+ #cs101 JOIN bob ", TC_TIMEOUT);
+	both_in(d, &a, &b, "cs101");
 	tc_send(b, "SAY #cs101 one");
 	uint64_t s1 = tc_ack(b, "SAY");
 	tc_expectf(a, TC_TIMEOUT, "EV %" PRIu64 " [0-9]+ #cs101 MSG bob one$", s1);
@@ -465,10 +472,7 @@ START_TEST(test_muted_topic_and_part)
 {
 	struct lchatd *d = lchatd_start(CONF);
 	struct tclient *a, *b;
-	alice_and_bob(d, &a, &b);
-	enter(a, "cs101");
-	enter(b, "cs101");
-	tc_expect(a, "EV [0-9]+ [0-9]+ #cs101 JOIN bob ", TC_TIMEOUT);
+	both_in(d, &a, &b, "cs101");
 	struct tclient *ctl = ctl_connect(d->ctl);
 	tc_send(ctl, "MUTE alice 0");
 	tc_expect(ctl, "OK MUTE ", TC_TIMEOUT);
@@ -544,10 +548,7 @@ static void flood(struct tclient *b, int n, uint64_t *seqs)
 static int lab_with_alice_behind(struct lchatd *d, struct tclient **a, struct tclient **b,
 				 uint64_t **seqs)
 {
-	alice_and_bob(d, a, b);
-	enter(*a, "lab");
-	uint64_t jb = enter(*b, "lab");
-	tc_expectf(*a, TC_TIMEOUT, "EV %" PRIu64 " [0-9]+ #lab JOIN bob %s$", jb, LOGIN);
+	both_in(d, a, b, "lab");
 	int n = (int)((2 * socket_hold() + 256 * 1024) / FLOOD_LEN) + 1;
 	ck_assert_msg(n < 1000, "a flood of %d messages: alice's handler would stop reading", n);
 	*seqs = xcalloc((size_t)n, sizeof(**seqs));
