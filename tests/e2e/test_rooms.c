@@ -556,6 +556,22 @@ static int lab_with_alice_behind(struct lchatd *d, struct tclient **a, struct tc
 	return n;
 }
 
+/* alice reads the flood: all n messages, in order. */
+static void read_flood(struct tclient *a, int n, const uint64_t *seqs)
+{
+	for (int i = 0; i < n; i++)
+		tc_expectf(a, TC_TIMEOUT, "EV %" PRIu64 " [0-9]+ #lab MSG bob f%04d p+$", seqs[i], i);
+}
+
+/* The end of a test of lab_with_alice_behind() (a NULL: closed already). */
+static void lab_done(struct lchatd *d, struct tclient *a, struct tclient *b, uint64_t *seqs)
+{
+	free(seqs);
+	tc_close(a);
+	tc_close(b);
+	lchatd_stop_ok(d);
+}
+
 START_TEST(test_part_enter_one_write)
 {
 	struct lchatd *d = lchatd_start(LAB_CONF);
@@ -573,8 +589,7 @@ START_TEST(test_part_enter_one_write)
 	uint64_t out = tc_ack(b, "SAY");
 
 	/* alice reads now: all of it, in order, up to her PART. */
-	for (int i = 0; i < n; i++)
-		tc_expectf(a, TC_TIMEOUT, "EV %" PRIu64 " [0-9]+ #lab MSG bob f%04d p+$", seqs[i], i);
+	read_flood(a, n, seqs);
 	tc_expectf(a, TC_TIMEOUT, "EV %" PRIu64 " [0-9]+ #lab MSG bob before$", before);
 	ck_assert_uint_eq(line_seq(tc_expect(a, "OK PART #lab [0-9]+$", TC_TIMEOUT)), p);
 	/* Then her ENTER, after bob's "while out", which she does not get. */
@@ -585,10 +600,7 @@ START_TEST(test_part_enter_one_write)
 	uint64_t after = tc_ack(b, "SAY");
 	tc_expectf(a, TC_TIMEOUT, "EV %" PRIu64 " [0-9]+ #lab MSG bob after$", after);
 	tc_expect_silence(a);
-	free(seqs);
-	tc_close(a);
-	tc_close(b);
-	lchatd_stop_ok(d);
+	lab_done(d, a, b, seqs);
 }
 END_TEST
 
@@ -607,9 +619,7 @@ START_TEST(test_part_enter_then_close)
 	tc_expectf(b, TC_TIMEOUT, "EV [0-9]+ [0-9]+ #lab LEAVE alice %s part brb$", LOGIN);
 	tc_close(a);
 	tc_expect_skip(b, "EV [0-9]+ [0-9]+ #general LEAVE alice [^ ]+ closed$", TC_TIMEOUT);
-	free(seqs);
-	tc_close(b);
-	lchatd_stop_ok(d);
+	lab_done(d, NULL, b, seqs);
 }
 END_TEST
 
@@ -629,16 +639,12 @@ START_TEST(test_kicked_part_enter)
 	uint64_t p = line_seq(tc_expectf(b, TC_TIMEOUT, "EV [0-9]+ [0-9]+ #lab LEAVE alice %s part$",
 					 LOGIN));
 	tc_send(a, "ENTER #lab");
-	for (int i = 0; i < n; i++)
-		tc_expectf(a, TC_TIMEOUT, "EV %" PRIu64 " [0-9]+ #lab MSG bob f%04d p+$", seqs[i], i);
+	read_flood(a, n, seqs);
 	tc_expectf(a, TC_TIMEOUT, "EV %" PRIu64 " [0-9]+ #lab LEAVE alice %s part$", p, LOGIN);
 	uint64_t j = line_seq(tc_expect(a, "OK ENTER #lab [0-9]+$", TC_TIMEOUT));
 	tc_expectf(b, TC_TIMEOUT, "EV %" PRIu64 " [0-9]+ #lab JOIN alice %s$", j, LOGIN);
 	tc_expect_silence(a);
-	free(seqs);
-	tc_close(a);
-	tc_close(b);
-	lchatd_stop_ok(d);
+	lab_done(d, a, b, seqs);
 }
 END_TEST
 
