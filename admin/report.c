@@ -109,10 +109,37 @@ static void put_padded(const struct field *f, int w)
 	printf("%*s", (int)f->n < w ? w - (int)f->n : 0, "");
 }
 
+/* A member's mute as the table shows it: -, forever, or the time left. */
+static void fmt_muted(const struct who_row *w, char *buf, size_t len)
+{
+	if (!w->muted)
+		text_printf(buf, len, "-");
+	else if (w->muted_forever)
+		text_printf(buf, len, "forever");
+	else
+		fmt_secs(w->muted_s, buf, len);
+}
+
+/* The rooms of a WHO line as a JSON array of names ("#cs101"). */
+static void put_json_rooms(struct field list)
+{
+	struct field room;
+	bool first = true;
+
+	printf("[");
+	while (who_rooms_next(&list, &room)) {
+		printf("%s", first ? "" : ", ");
+		put_json(&room);
+		first = false;
+	}
+	printf("]");
+}
+
 int report_who(const struct reply *r, bool json)
 {
 	struct who_row *rows = alloc_rows(r, sizeof(*rows));
-	int wname = 4, wlogin = 5;
+	int wname = 4, wlogin = 5, wmuted = 5;
+	bool rooms = false;   /* the server says the members' rooms */
 
 	if (!rows)
 		return ADM_FAIL;
@@ -123,6 +150,11 @@ int report_who(const struct reply *r, bool json)
 		}
 		wname = width(&rows[i].name, wname);
 		wlogin = width(&rows[i].login, wlogin);
+		char muted[32];
+		fmt_muted(&rows[i], muted, sizeof(muted));
+		if ((int)strlen(muted) > wmuted)
+			wmuted = (int)strlen(muted);
+		rooms = rooms || rows[i].has_rooms;
 	}
 	if (json) {
 		printf("[");
@@ -146,14 +178,22 @@ int report_who(const struct reply *r, bool json)
 				put_json(&w->away);
 			else
 				printf("null");
+			if (w->has_rooms) {
+				printf(", \"rooms\": ");
+				put_json_rooms(w->rooms);
+			}
 			printf("}");
 		}
 		printf("%s]\n", r->n ? "\n" : "");
 	} else if (r->n == 0) {
 		printf("nobody is in the room\n");
 	} else {
-		printf("%-*s  %-*s  %10s  %8s  %-16s  %s\n", wname, "NAME", wlogin, "LOGIN", "UID",
-		       "IDLE", "CONNECTED", "MUTED");
+		printf("%-*s  %-*s  %10s  %8s  %-16s  ", wname, "NAME", wlogin, "LOGIN", "UID",
+		       "IDLE", "CONNECTED");
+		if (rooms)
+			printf("%-*s  ROOMS\n", wmuted, "MUTED");
+		else
+			printf("MUTED\n");
 		for (size_t i = 0; i < r->n; i++) {
 			struct who_row *w = &rows[i];
 			char idle[32], since[32], muted[32];
@@ -162,17 +202,18 @@ int report_who(const struct reply *r, bool json)
 			fmt_secs(w->idle_s, idle, sizeof(idle));
 			if (!localtime_r(&t, &tm) || !strftime(since, sizeof(since), "%Y-%m-%d %H:%M", &tm))
 				text_printf(since, sizeof(since), "?");
-			if (!w->muted)
-				text_printf(muted, sizeof(muted), "-");
-			else if (w->muted_forever)
-				text_printf(muted, sizeof(muted), "forever");
-			else
-				fmt_secs(w->muted_s, muted, sizeof(muted));
+			fmt_muted(w, muted, sizeof(muted));
 			/* Names and logins are plain words; sanitized all the same. */
 			put_padded(&w->name, wname);
 			printf("  ");
 			put_padded(&w->login, wlogin);
-			printf("  %10" PRIu64 "  %8s  %-16s  %s", w->uid, idle, since, muted);
+			printf("  %10" PRIu64 "  %8s  %-16s  ", w->uid, idle, since);
+			if (rooms) {
+				printf("%-*s  ", wmuted, muted);
+				put_safe(w->has_rooms ? &w->rooms : &(struct field){ "-", 1 });
+			} else {
+				printf("%s", muted);
+			}
 			if (w->away.n) {
 				printf("  away: ");
 				put_safe(&w->away);

@@ -2,8 +2,12 @@
 /* roomsess.c - the session's side of rooms (PROTO 2; docs/protocol.md,
  * "Rooms"): events tagged with their room (each room dropping what it has
  * seen, by its own highest seq), the ROOM lines of /rooms, the answers to
- * ENTER, PART, TOPIC and ROOMS, the re-ENTERs after a reconnect, and the
- * room commands typed (/join, /part, /rooms, /topic, /switch). */
+ * ENTER, PART, TOPIC and ROOMS, the re-ENTERs after a reconnect, the
+ * room commands typed (/join, /part, /rooms, /topic, /switch), and the
+ * rooms' part of the session's own work (the greeting's offer, PROTO 2,
+ * the resume of the default room, member lists per room, the room typed
+ * into and shown in the status line). session.c keeps the protocol
+ * without rooms and calls these. */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,17 +33,13 @@ static bool room_word(const char *w, size_t n, char *out)
 }
 
 /* "EV seq ms #room TOPIC name login TEXT": the topic changed. */
-static void on_topic_event(struct session *s, const char *room, const char *line, size_t len)
+static void on_topic_event(struct session *s, const char *room, const struct server_line *sl)
 {
-	uint64_t seq;
-	int64_t ms;
-	const char *name, *text;
-	size_t nn, tn;
+	uint64_t seq = sl->seq;
+	int64_t ms = sl->ms;
 	char who[64], what[1024], msg[1200];
 	struct buffer b = { 0 };
 
-	if (!topic_event_parse(line, len, &seq, &ms, &name, &nn, &text, &tn))
-		return;
 	struct room *r = rooms_find(&s->rooms, room, strlen(room));
 	if (r && seq <= r->last_seq)
 		return;
@@ -47,8 +47,8 @@ static void on_topic_event(struct session *s, const char *room, const char *line
 		r->last_seq = seq;
 	if (seq > s->last_seq)
 		s->last_seq = seq;
-	text_sanitize(name, nn, who, sizeof(who));
-	text_sanitize(text, tn, what, sizeof(what));
+	text_sanitize(sl->word[0], sl->word_len[0], who, sizeof(who));
+	text_sanitize(sl->rest, sl->rest_len, what, sizeof(what));
 	if (s->script) {
 		char iso[40];
 
@@ -101,36 +101,23 @@ bool rooms_handle_line(struct session *s, const char *line, size_t len)
 {
 	const char *p = line, *e = line + len, *w;
 	size_t n;
+	struct server_line sl;
+	char room[ROOM_NAME_SIZE];
 
 	w = proto_next_word(&p, e, &n);
 	if (proto_word_is(w, n, server_line_word(SL_ROOM))) {
 		on_room_row(s, line, len);
 		return true;
 	}
-	if (!proto_word_is(w, n, server_line_word(SL_EVENT)))
-		return false;
-	size_t cap = len + 1, bn;
-	char *buf = malloc(cap), room[ROOM_NAME_SIZE];
-	const char *rw;
-	size_t rn;
-	bool done = false;
-
-	if (buf && ev_room_split(line, len, &rw, &rn, buf, cap, &bn) && room_word(rw, rn, room)) {
-		struct server_line sl;
-		const char *q = buf, *qe = buf + bn;
-
-		for (int i = 0; i < 4; i++)	/* EV seq ms KIND */
-			w = proto_next_word(&q, qe, &n);
-		if (room[0] == '#' && proto_word_is(w, n, event_kind_name(EV_TOPIC))) {
-			on_topic_event(s, room, buf, bn);
-			done = true;
-		} else if (proto_parse_server_line(buf, bn, &sl) && sl.type == SL_EVENT) {
-			session_room_event(s, &sl, room);
-			done = true;
-		}
-	}
-	free(buf);
-	return done;	/* (false: shown as a line this client does not know) */
+	/* An event with its room word (lines.c reads both shapes). */
+	if (!proto_parse_server_line(line, len, &sl) || sl.type != SL_EVENT || !sl.room ||
+	    !room_word(sl.room, sl.room_len, room))
+		return false;	/* shown as a line this client does not know */
+	if (room[0] == '#' && sl.kind == EV_TOPIC)
+		on_topic_event(s, room, &sl);
+	else
+		session_room_event(s, &sl, room);
+	return true;
 }
 
 /* The room word that starts an OK's rest, into out; false if none. */
@@ -374,4 +361,134 @@ void rooms_input(struct session *s, const struct input *in)
 	}
 out:
 	free(text);
+}
+
+/* ---- the rooms' part of the session's work (session.c calls these) ---- */
+
+/* An event of a room (PROTO 2): dropped if seen already in that room
+ * (a resume, or an ENTER's replay, overlapping), else shown. */
+void session_room_event(struct session *s, const struct server_line *sl, const char *room)
+{
+	struct room *r = room[0] == '#' ? rooms_find(&s->rooms, room, strlen(room)) : NULL;
+	bool history;
+
+	if (r) {
+		if (sl->seq <= r->last_seq)
+			return;
+		r->last_seq = sl->seq;
+		session_track_member(s, &r->members, sl);
+		history = sl->seq < r->enter_seq;
+	} else {
+		if (room[0] != '#' && sl->seq <= s->rooms.other_seq)
+			return;	/* a private event or a notice to all, seen already */
+		if (room[0] != '#')
+			s->rooms.other_seq = sl->seq;
+		history = s->syncing && sl->seq < s->join_seq;
+	}
+	if (sl->seq > s->last_seq)
+		s->last_seq = sl->seq;
+	session_show_event(s, sl, room, history);
+}
+
+bool rooms_on_hello(struct session *s, const struct server_line *sl)
+{
+	if (hello_rooms(sl->rest, sl->rest_len, s->rooms.def)) {
+		if (!s->rooms.def[0])
+			text_printf(s->rooms.def, sizeof(s->rooms.def), "#general");
+		s->rooms.on = true;
+		s->proto_wait = true;
+		session_send_cmd(s, VERB_PROTO, "2", NULL);
+	} else if (s->rooms.n) {
+		/* A server without rooms now (another version): one room. */
+		session_status(s, "the server has no rooms now: you are in its one room");
+		rooms_free(&s->rooms);
+	}
+	return s->rooms.on;
+}
+
+void rooms_proto_refused(struct session *s)
+{
+	/* The greeting offered rooms, PROTO 2 was refused: one room, as
+	 * lchat/1 (the JOIN behind it is answered next). */
+	s->proto_wait = false;
+	s->rooms.on = false;
+	rooms_free(&s->rooms);
+	session_status(s, "the server refused PROTO 2: one room only");
+}
+
+uint64_t rooms_resume_from(struct session *s)
+{
+	/* The JOIN resumes the default room from the last event seen in it
+	 * (the others are ENTERed again, each from its own); one we had
+	 * left is not replayed at all (the highest seq seen). */
+	const struct room *def = s->rooms.on ? rooms_find(&s->rooms, s->rooms.def,
+						     strlen(s->rooms.def)) : NULL;
+	return def ? def->last_seq : 0;
+}
+
+void rooms_renamed(struct session *s, const char *name, size_t n)
+{
+	for (size_t i = 0; i < s->rooms.n; i++)	/* (our NICK is in every room) */
+		if (namelist_remove(&s->rooms.r[i].members, s->name, strlen(s->name)) &&
+		    namelist_add(&s->rooms.r[i].members, name, n) < 0)
+			session_status(s, "out of memory");
+}
+
+struct namelist *rooms_who_answered(struct session *s, const char **room)
+{
+	*room = s->who_quiet ? s->who_room[0] : s->head && s->head->verb == VERB_WHO ?
+		s->head->target : NULL;
+	struct room *r = *room ? rooms_find(&s->rooms, *room, strlen(*room)) : NULL;
+	if (r)
+		r->members_known = true;
+	return rooms_members_of(s, *room);
+}
+
+void rooms_seen_own(struct session *s, const struct pending *p, uint64_t seq)
+{
+	/* Our own event in its room: seen there. */
+	struct room *r = p->verb != VERB_PRIV && p->target ?
+			 rooms_find(&s->rooms, p->target, strlen(p->target)) : NULL;
+	if (r && seq > r->last_seq)
+		r->last_seq = seq;
+}
+
+void rooms_status_info(const struct session *s, struct status_info *in)
+{
+	if (s->rooms.n) {
+		const struct room *r = &s->rooms.r[s->rooms.cur < s->rooms.n ? s->rooms.cur : 0];
+
+		in->room = r->name + 1;	/* (the row adds the '#') */
+		in->members = r->members_known ? (long)r->members.n : -1;
+	}
+}
+
+void session_quiet_who(struct session *s, const char *room)
+{
+	if (s->who_quiet >= sizeof(s->who_room) / sizeof(s->who_room[0]))
+		return;	/* (so many in flight: this room's list waits for events) */
+	text_printf(s->who_room[s->who_quiet], sizeof(s->who_room[0]), "%s", room ? room : "");
+	s->who_quiet++;
+	session_send_cmd(s, VERB_WHO, room, NULL);
+}
+
+const char *session_room(const struct session *s)
+{
+	/* (kept while offline: the rooms are entered again on return) */
+	return rooms_current(&s->rooms);
+}
+
+const struct namelist *session_members(const struct session *s)
+{
+	if (s->rooms.on && s->rooms.n)
+		return &s->rooms.r[s->rooms.cur < s->rooms.n ? s->rooms.cur : 0].members;
+	return &s->members;
+}
+
+void session_next_room(struct session *s)
+{
+	if (!s->rooms.on || s->rooms.n < 2)
+		return;
+	rooms_next(&s->rooms);
+	session_status(s, "you type into %s", rooms_current(&s->rooms));
 }

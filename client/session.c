@@ -2,7 +2,8 @@
 /* session.c - the client's side of the protocol (see session.h and
  * docs/protocol.md): joining, replies matched to the commands in flight
  * (the server answers every command in order), history and resume by
- * sequence number, and reconnecting with back-off. */
+ * sequence number, and reconnecting with back-off. What rooms add to it
+ * is in roomsess.c. */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -250,13 +251,9 @@ static void send_join_as(struct session *s, bool resume)
 	s->state = ST_JOINING;
 	s->resuming = resume;
 	s->resume_from = s->last_seq;
-	/* With rooms, the JOIN resumes the default room from the last event
-	 * seen in it (the others are ENTERed again, each from its own); one
-	 * we had left is not replayed at all (the highest seq seen). */
-	struct room *def = s->rooms.on ? rooms_find(&s->rooms, s->rooms.def,
-						     strlen(s->rooms.def)) : NULL;
-	if (def && def->last_seq)
-		s->resume_from = def->last_seq;
+	uint64_t def = rooms_resume_from(s);
+	if (def)
+		s->resume_from = def;
 	char last[24];
 
 	text_printf(last, sizeof(last), "%" PRIu64, s->resume_from);
@@ -536,7 +533,7 @@ static void check_gap(struct session *s, uint64_t seq)
 
 /* Keep the member list current: joins, leaves and renames. (Those in the
  * history before a JOIN's WHO change a list that WHO then replaces.) */
-static void track_member(struct session *s, struct namelist *l, const struct server_line *sl)
+void session_track_member(struct session *s, struct namelist *l, const struct server_line *sl)
 {
 	int r = 0;
 
@@ -558,11 +555,6 @@ static void track_member(struct session *s, struct namelist *l, const struct ser
 		session_status(s, "out of memory");
 }
 
-/* Show an event. room: with rooms, the room it is in (#name, "-" for a
- * private event, "*" for a notice to all rooms), marked on the line if
- * it is not the room typed into; NULL for lchat/1. */
-static void session_show_event(struct session *s, const struct server_line *sl,
-			       const char *room, bool history);
 
 static void on_event(struct session *s, const struct server_line *sl)
 {
@@ -571,37 +563,12 @@ static void on_event(struct session *s, const struct server_line *sl)
 	if (s->syncing)
 		check_gap(s, sl->seq);
 	s->last_seq = sl->seq;
-	track_member(s, &s->members, sl);
+	session_track_member(s, &s->members, sl);
 	session_show_event(s, sl, NULL, s->syncing && sl->seq < s->join_seq);
 }
 
-/* An event of a room (PROTO 2): dropped if seen already in that room
- * (a resume, or an ENTER's replay, overlapping), else shown. */
-void session_room_event(struct session *s, const struct server_line *sl, const char *room)
-{
-	struct room *r = room[0] == '#' ? rooms_find(&s->rooms, room, strlen(room)) : NULL;
-	bool history;
-
-	if (r) {
-		if (sl->seq <= r->last_seq)
-			return;
-		r->last_seq = sl->seq;
-		track_member(s, &r->members, sl);
-		history = sl->seq < r->enter_seq;
-	} else {
-		if (room[0] != '#' && sl->seq <= s->rooms.other_seq)
-			return;	/* a private event or a notice to all, seen already */
-		if (room[0] != '#')
-			s->rooms.other_seq = sl->seq;
-		history = s->syncing && sl->seq < s->join_seq;
-	}
-	if (sl->seq > s->last_seq)
-		s->last_seq = sl->seq;
-	session_show_event(s, sl, room, history);
-}
-
-static void session_show_event(struct session *s, const struct server_line *sl,
-			       const char *room, bool history)
+void session_show_event(struct session *s, const struct server_line *sl, const char *room,
+			bool history)
 {
 	struct buffer b = { 0 };
 	const char *cur = session_room(s);
@@ -715,10 +682,7 @@ static void on_nick_ok(struct session *s, const struct server_line *sl, const ch
 	namelist_remove(&s->members, s->name, strlen(s->name));
 	if (namelist_add(&s->members, sl->rest, nn) < 0)
 		session_status(s, "out of memory");
-	for (size_t i = 0; i < s->rooms.n; i++)	/* (our NICK is in every room) */
-		if (namelist_remove(&s->rooms.r[i].members, s->name, strlen(s->name)) &&
-		    namelist_add(&s->rooms.r[i].members, sl->rest, nn) < 0)
-			session_status(s, "out of memory");
+	rooms_renamed(s, sl->rest, nn);
 	memcpy(s->name, sl->rest, nn);
 	s->name[nn] = '\0';
 	if (seq > s->last_seq)
@@ -814,14 +778,8 @@ static void on_ok(struct session *s, const struct server_line *sl)
 		 * rooms, the list of the room it asked about. */
 		struct namelist *l = &s->members;
 		const char *wroom = NULL;
-		if (s->rooms.on) {
-			wroom = s->who_quiet ? s->who_room[0] : s->head && s->head->verb == VERB_WHO ?
-				s->head->target : NULL;
-			l = rooms_members_of(s, wroom);
-		}
-		struct room *wr = wroom ? rooms_find(&s->rooms, wroom, strlen(wroom)) : NULL;
-		if (wr)
-			wr->members_known = true;
+		if (s->rooms.on)
+			l = rooms_who_answered(s, &wroom);
 		if (l)
 			namelist_move(l, &s->who_names);
 		else
@@ -875,11 +833,8 @@ static void on_ok(struct session *s, const struct server_line *sl)
 		pending_pop(s);
 		if (has_seq && seq > s->last_seq)
 			s->last_seq = seq;
-		/* Our own event in its room: seen there. */
-		struct room *r = p->verb != VERB_PRIV && p->target ?
-				 rooms_find(&s->rooms, p->target, strlen(p->target)) : NULL;
-		if (r && has_seq && seq > r->last_seq)
-			r->last_seq = seq;
+		if (has_seq)
+			rooms_seen_own(s, p, seq);
 		show_own(s, p);
 		if (p->verb == VERB_PRIV && !has_seq)   /* "OK PRIV waiting LOGIN" */
 			session_status(s, "%s is not in the chat: your message waits for them",
@@ -896,12 +851,7 @@ static void on_err(struct session *s, const struct server_line *sl)
 	struct pending *p;
 
 	if (s->proto_wait) {
-		/* The greeting offered rooms, PROTO 2 was refused: one room,
-		 * as lchat/1 (the JOIN behind it is answered next). */
-		s->proto_wait = false;
-		s->rooms.on = false;
-		rooms_free(&s->rooms);
-		session_status(s, "the server refused PROTO 2: one room only");
+		rooms_proto_refused(s);
 		return;
 	}
 	if (s->state == ST_JOINING) {
@@ -997,18 +947,7 @@ static void on_hello(struct session *s, const struct server_line *sl)
 	if (s->state != ST_JOINING || s->greeted)
 		return;
 	s->greeted = true;
-	if (hello_rooms(sl->rest, sl->rest_len, s->rooms.def)) {
-		if (!s->rooms.def[0])
-			text_printf(s->rooms.def, sizeof(s->rooms.def), "#general");
-		s->rooms.on = true;
-		s->proto_wait = true;
-		send_cmd(s, VERB_PROTO, "2", NULL);
-	} else if (s->rooms.n) {
-		/* A server without rooms now (another version): one room. */
-		session_status(s, "the server has no rooms now: you are in its one room");
-		rooms_free(&s->rooms);
-	}
-	if (!s->rooms.on && s->want_room[0]) {
+	if (!rooms_on_hello(s, sl) && s->want_room[0]) {
 		session_status(s, "the server has no rooms: cannot write into %s", s->want_room);
 		finish(s, EXIT_RUNTIME);
 		if (s->fd >= 0)
@@ -1242,36 +1181,6 @@ void session_send_next(struct session *s)
 void session_print(struct session *s, struct buffer *b, int64_t ms)
 {
 	display_line(s, b, ms, false);
-}
-
-void session_quiet_who(struct session *s, const char *room)
-{
-	if (s->who_quiet >= sizeof(s->who_room) / sizeof(s->who_room[0]))
-		return;	/* (so many in flight: this room's list waits for events) */
-	text_printf(s->who_room[s->who_quiet], sizeof(s->who_room[0]), "%s", room ? room : "");
-	s->who_quiet++;
-	send_cmd(s, VERB_WHO, room, NULL);
-}
-
-const char *session_room(const struct session *s)
-{
-	/* (kept while offline: the rooms are entered again on return) */
-	return rooms_current(&s->rooms);
-}
-
-const struct namelist *session_members(const struct session *s)
-{
-	if (s->rooms.on && s->rooms.n)
-		return &s->rooms.r[s->rooms.cur < s->rooms.n ? s->rooms.cur : 0].members;
-	return &s->members;
-}
-
-void session_next_room(struct session *s)
-{
-	if (!s->rooms.on || s->rooms.n < 2)
-		return;
-	rooms_next(&s->rooms);
-	session_status(s, "you type into %s", rooms_current(&s->rooms));
 }
 
 static void enter_name(struct session *s, const char *line, size_t len)
@@ -1521,12 +1430,7 @@ void session_status_info(const struct session *s, struct status_info *in, int64_
 	in->name = s->name;
 	in->room = s->room;
 	in->members = s->members_known ? (long)s->members.n : -1;
-	if (s->rooms.n) {
-		const struct room *r = &s->rooms.r[s->rooms.cur < s->rooms.n ? s->rooms.cur : 0];
-
-		in->room = r->name + 1;	/* (the row adds the '#') */
-		in->members = r->members_known ? (long)r->members.n : -1;
-	}
+	rooms_status_info(s, in);
 	in->retry_ms = -1;
 	in->lag_ms = s->lag_ms;
 	in->ping_wait_ms = s->ping_sent ? mono - s->ping_sent : -1;

@@ -37,13 +37,37 @@ void session_pending_free(struct pending *p);
 void session_send_next(struct session *s);
 /* A WHO of ours, not shown: the member list of room (NULL: lchat/1). */
 void session_quiet_who(struct session *s, const char *room);
-/* Show an event of room (#name, "-", "*"), dropped if seen already. */
-void session_room_event(struct session *s, const struct server_line *sl, const char *room);
+/* Show an event. room: with rooms, the room it is in (#name, "-" for a
+ * private event, "*" for a notice to all rooms), marked on the line if it
+ * is not the room typed into; NULL for lchat/1. */
+void session_show_event(struct session *s, const struct server_line *sl, const char *room,
+			bool history);
+/* Keep the member list l current: joins, leaves and renames. */
+void session_track_member(struct session *s, struct namelist *l, const struct server_line *sl);
 /* Print a rendered line (b is emptied). */
 void session_print(struct session *s, struct buffer *b, int64_t ms);
 
-/* roomsess.c: a line of rooms (an EV line with its room word, a ROOM
- * line); true if it was one and handled. */
+/* roomsess.c: an event of room (#name, "-", "*"; PROTO 2), dropped if
+ * seen already in that room, else shown. */
+void session_room_event(struct session *s, const struct server_line *sl, const char *room);
+/* The greeting: PROTO 2 sent if it offers rooms (true), else one room. */
+bool rooms_on_hello(struct session *s, const struct server_line *sl);
+/* The ERR to our PROTO 2: one room, as lchat/1. */
+void rooms_proto_refused(struct session *s);
+/* Where the JOIN of a resume starts: the last event seen in the default
+ * room (0: as without rooms). */
+uint64_t rooms_resume_from(struct session *s);
+/* We are called name (n bytes) now, in the member list of every room. */
+void rooms_renamed(struct session *s, const char *name, size_t n);
+/* The answer to a WHO came: the member list it replaces (that of the room
+ * it asked about, *room; NULL if none is kept). */
+struct namelist *rooms_who_answered(struct session *s, const char **room);
+/* Our SAY or ME p went out as seq: seen in its room. */
+void rooms_seen_own(struct session *s, const struct pending *p, uint64_t seq);
+/* The status line's room and member count: the room typed into. */
+void rooms_status_info(const struct session *s, struct status_info *in);
+/* A line of rooms (an EV line with its room word, a ROOM line); true if
+ * it was one and handled. */
 bool rooms_handle_line(struct session *s, const char *line, size_t len);
 /* OK ENTER, PART, TOPIC, ROOMS, PROTO; true if handled. */
 bool rooms_on_ok(struct session *s, const struct server_line *sl);

@@ -602,6 +602,11 @@ static int extract_rooms(cfg_t *c, struct lchat_config *cfg, const char *path,
 	return 0;
 }
 
+bool config_offers_rooms(const struct lchat_config *cfg)
+{
+	return cfg->nrooms > 1 || cfg->user_rooms;   /* the default room is one */
+}
+
 const struct conf_room *config_room(const struct lchat_config *cfg, const char *name)
 {
 	for (size_t i = 0; i < cfg->nrooms; i++)

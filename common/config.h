@@ -77,6 +77,11 @@ int config_load_sockets(const char *path, struct lchat_config *cfg, char *err, s
 
 void config_free(struct lchat_config *cfg);
 
+/* Does the chat have rooms, more than its default one (room sections, or
+ * user_rooms)? Only then are they offered (HELLO rooms=1) and shown (the
+ * admin WHO's rooms): a chat of one room looks as it always did. */
+bool config_offers_rooms(const struct lchat_config *cfg);
+
 /* The configured room `name` (without '#', any case), or NULL. */
 const struct conf_room *config_room(const struct lchat_config *cfg, const char *name);
 

@@ -125,6 +125,28 @@ static enum event_kind kind_from(const char *w, size_t n)
 	return EV_NONE;
 }
 
+/* An event's fields after its kind (EV and WAITING lines): `words`
+ * non-empty words into sl->word[], then the rest of the line (its text).
+ * The line may end before word `optional` (a JOIN without its login;
+ * -1: none may be missing). */
+static bool take_fields(const char *p, const char *e, struct server_line *sl, int words,
+			int optional)
+{
+	for (int i = 0; i < words; i++) {
+		if (p >= e && i != optional)
+			return false;
+		sl->word[i] = proto_next_word(&p, e, &sl->word_len[i]);
+		if (sl->word_len[i] == 0)
+			return false;
+	}
+	sl->rest = p;
+	sl->rest_len = (size_t)(e - p);
+	return true;
+}
+
+/* "seq ms [room] kind fields... text" of an EV line; the room word
+ * (PROTO 2) into sl->room. The one parser of an event, for lchat/1 and
+ * PROTO 2 lines alike. */
 static bool parse_event(const char *p, const char *e, struct server_line *sl)
 {
 	size_t n;
@@ -157,16 +179,7 @@ static bool parse_event(const char *p, const char *e, struct server_line *sl)
 	case EV_NOTICE: words = 0; break;
 	default: return false;
 	}
-	for (int i = 0; i < words; i++) {
-		if (p >= e && !(sl->kind == EV_JOIN && i == 1))
-			return false;
-		sl->word[i] = proto_next_word(&p, e, &sl->word_len[i]);
-		if (sl->word_len[i] == 0)
-			return false;
-	}
-	sl->rest = p;
-	sl->rest_len = (size_t)(e - p);
-	return true;
+	return take_fields(p, e, sl, words, sl->kind == EV_JOIN ? 1 : -1);
 }
 
 /* ---- replies -------------------------------------------------------- */
@@ -334,16 +347,7 @@ static bool parse_waiting(const char *p, const char *e, struct server_line *sl)
 	sl->kind = kind_from(w, n);
 	if (sl->kind != EV_PRIV && sl->kind != EV_MSG && sl->kind != EV_ACTION)
 		return false;
-	for (int i = 0; i < 2; i++) {
-		if (p >= e)
-			return false;
-		sl->word[i] = proto_next_word(&p, e, &sl->word_len[i]);
-		if (sl->word_len[i] == 0)
-			return false;
-	}
-	sl->rest = p;
-	sl->rest_len = (size_t)(e - p);
-	return true;
+	return take_fields(p, e, sl, 2, -1);
 }
 
 /* ---- parsing -------------------------------------------------------- */

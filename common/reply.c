@@ -16,6 +16,7 @@
 static const char none_word[] = "-";
 /* A mute or ban with no end. */
 static const char forever_word[] = "forever";
+static const char rooms_word[] = "rooms";
 /* The two lists of OK RELOAD. */
 static const char changed_key[] = "changed";
 static const char restart_key[] = "restart-needed";
@@ -118,7 +119,7 @@ bool parse_time_left(struct field f, bool *forever, int64_t *s)
 
 int line_who_admin(struct buffer *out, const char *name, const char *login, uint64_t uid,
 		   int64_t idle_s, int64_t joined_ms, int64_t connected_ms, int64_t muted_s,
-		   const char *away)
+		   const char *rooms, const char *away)
 {
 	char muted[24];
 	bool is_away = away && away[0];
@@ -127,9 +128,12 @@ int line_who_admin(struct buffer *out, const char *name, const char *login, uint
 		text_printf(muted, sizeof(muted), "%s", none_word);
 	else
 		reply_time_left(muted_s, muted, sizeof(muted));
-	return buffer_printf_line(out, "%s %s %s %" PRIu64 " %" PRId64 " %" PRId64 " %" PRId64 " %s%s%s",
+	return buffer_printf_line(out, "%s %s %s %" PRIu64 " %" PRId64 " %" PRId64 " %" PRId64
+				  " %s%s%s%s%s%s%s",
 				  server_line_word(SL_WHO), name, login, uid, idle_s, joined_ms,
-				  connected_ms, muted, is_away ? " away " : "", is_away ? away : "");
+				  connected_ms, muted, rooms ? " " : "", rooms ? rooms_word : "",
+				  rooms ? " " : "", rooms ? (rooms[0] ? rooms : none_word) : "",
+				  is_away ? " away " : "", is_away ? away : "");
 }
 
 bool parse_who_line(const char *line, size_t len, struct who_row *w)
@@ -139,6 +143,14 @@ bool parse_who_line(const char *line, size_t len, struct who_row *w)
 	memset(w, 0, sizeof(*w));
 	if (!split(line, len, SL_WHO, f, 7, &rest))
 		return false;
+	const char *p = rest.s, *e = rest.s + rest.n;
+	if (rest.n > 0 && field_is(next_field(&p, e), rooms_word)) {
+		w->rooms = next_field(&p, e);
+		if (w->rooms.n == 0)
+			return false;
+		w->has_rooms = true;
+		rest = (struct field){ p, (size_t)(e - p) };
+	}
 	if (rest.n > 0) {
 		const char *reason;
 		size_t n;
@@ -156,6 +168,18 @@ bool parse_who_line(const char *line, size_t len, struct who_row *w)
 		return true;
 	w->muted = true;
 	return parse_time_left(f[6], &w->muted_forever, &w->muted_s);
+}
+
+bool who_rooms_next(struct field *list, struct field *room)
+{
+	if (list->n == 0 || field_is(*list, none_word))
+		return false;
+	const char *comma = memchr(list->s, ',', list->n);
+	size_t n = comma ? (size_t)(comma - list->s) : list->n;
+	*room = (struct field){ list->s, n };
+	list->s += comma ? n + 1 : n;
+	list->n -= comma ? n + 1 : n;
+	return n > 0;
 }
 
 /* ---- SANCTION -------------------------------------------------------------- */

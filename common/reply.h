@@ -41,7 +41,8 @@ const char *reply_time_left(int64_t s, char *buf, size_t len);
 /* Read it back: *forever, or the seconds in *s. false if neither. */
 bool parse_time_left(struct field f, bool *forever, int64_t *s);
 
-/* ---- WHO <name> <login> <uid> <idle-s> <joined-ms> <connected-ms> <muted> */
+/* ---- WHO <name> <login> <uid> <idle-s> <joined-ms> <connected-ms> <muted>
+ *          [rooms <#a,#b>] [away <reason>] ---------------------------- */
 
 struct who_row {
 	struct field name, login;
@@ -51,15 +52,21 @@ struct who_row {
 	bool muted_forever;
 	int64_t muted_s;        /* seconds the mute has left, unless forever */
 	struct field away;      /* the away reason; away.n == 0: not away */
+	bool has_rooms;         /* the server said the member's rooms */
+	struct field rooms;     /* "#a,#b" (who_rooms_next); "-" for none */
 };
 /* muted_s: 0 if the member may speak, REPLY_FOREVER, or the seconds left;
  * away: the member's away reason, NULL or "" if not away (then the line
  * ends with the muted field; else " away REASON" follows, as on the user
- * socket's WHO, lines.h). */
+ * socket's WHO, lines.h); rooms: NULL (a chat of one room: not said), or
+ * the member's rooms, "#a,#b", "" for none (sent as "-"), before away. */
 int line_who_admin(struct buffer *out, const char *name, const char *login, uint64_t uid,
 		   int64_t idle_s, int64_t joined_ms, int64_t connected_ms, int64_t muted_s,
-		   const char *away);
+		   const char *rooms, const char *away);
 bool parse_who_line(const char *line, size_t len, struct who_row *w);
+/* The next room ("#a") of a WHO line's rooms, taken off the front of
+ * *list; false when there is none left. */
+bool who_rooms_next(struct field *list, struct field *room);
 
 /* ---- SANCTION <kind> <login> <uid> <seconds-left-or-forever> [REASON] - */
 

@@ -42,31 +42,6 @@ bool hello_rooms(const char *rest, size_t n, char *def)
 	return on;
 }
 
-bool ev_room_split(const char *line, size_t len, const char **room, size_t *room_len,
-		   char *out, size_t cap, size_t *out_len)
-{
-	const char *p = line, *e = line + len, *w;
-	size_t n;
-
-	w = proto_next_word(&p, e, &n);
-	if (!proto_word_is(w, n, server_line_word(SL_EVENT)))
-		return false;
-	(void)proto_next_word(&p, e, &n);   /* seq */
-	(void)proto_next_word(&p, e, &n);   /* ms */
-	const char *head_end = p;           /* after "EV seq ms " */
-	*room = proto_next_word(&p, e, room_len);
-	if (*room_len == 0 || p >= e)
-		return false;
-	size_t hn = (size_t)(head_end - line), tn = (size_t)(e - p);
-	if (hn + tn + 1 > cap)
-		return false;
-	memcpy(out, line, hn);
-	memcpy(out + hn, p, tn);
-	out[hn + tn] = '\0';
-	*out_len = hn + tn;
-	return true;
-}
-
 /* "y" or "n". */
 static bool yes_no(const char *w, size_t n, bool *v)
 {
@@ -102,33 +77,5 @@ bool room_line_parse(const char *line, size_t len, struct room_row *r)
 		return false;
 	r->topic = p;
 	r->topic_len = (size_t)(e - p);
-	return true;
-}
-
-bool topic_event_parse(const char *line, size_t len, uint64_t *seq, int64_t *ms,
-		       const char **name, size_t *name_len, const char **text,
-		       size_t *text_len)
-{
-	const char *p = line, *e = line + len, *w;
-	size_t n;
-
-	w = proto_next_word(&p, e, &n);
-	if (!proto_word_is(w, n, server_line_word(SL_EVENT)))
-		return false;
-	w = proto_next_word(&p, e, &n);
-	if (!proto_parse_u64(w, n, seq))
-		return false;
-	w = proto_next_word(&p, e, &n);
-	if (!proto_parse_i64(w, n, ms))
-		return false;
-	w = proto_next_word(&p, e, &n);
-	if (!proto_word_is(w, n, event_kind_name(EV_TOPIC)))
-		return false;
-	*name = proto_next_word(&p, e, name_len);
-	(void)proto_next_word(&p, e, &n);   /* login */
-	if (*name_len == 0 || n == 0)
-		return false;
-	*text = p;
-	*text_len = (size_t)(e - p);
 	return true;
 }

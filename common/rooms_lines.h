@@ -28,13 +28,9 @@ bool room_name_norm(const char *w, size_t n, char *out);
  * bytes; "" if it names none, or no room name). */
 bool hello_rooms(const char *rest, size_t n, char *def);
 
-/* An EV line under PROTO 2, "EV seq ms ROOM KIND ...": its room word
- * (#name, "-" or "*") in *room, *room_len, and the line without it
- * ("EV seq ms KIND ...", today's shape, for proto_parse_server_line) in
- * out (cap bytes), its length in *out_len. False if it is not an EV line
- * with a room word. */
-bool ev_room_split(const char *line, size_t len, const char **room, size_t *room_len,
-		   char *out, size_t cap, size_t *out_len);
+/* An EV line under PROTO 2, "EV seq ms ROOM KIND ...", TOPIC events
+ * included, is read by proto_parse_server_line() (lines.h), which gives
+ * its room word in sl->room. */
 
 /* One "ROOM #room members in may kind topic" line (the word ROOM
  * included). */
@@ -48,11 +44,5 @@ struct room_row {
 	size_t topic_len;
 };
 bool room_line_parse(const char *line, size_t len, struct room_row *r);
-
-/* "EV seq ms KIND ..." with KIND TOPIC (a line ev_room_split() gave):
- * true and the setter's name, login and the text. */
-bool topic_event_parse(const char *line, size_t len, uint64_t *seq, int64_t *ms,
-		       const char **name, size_t *name_len, const char **text,
-		       size_t *text_len);
 
 #endif

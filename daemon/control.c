@@ -565,13 +565,15 @@ static int room_of(struct control *c, struct control_conn *cc, const char *w, si
 	return k < 0 ? -1 : k;
 }
 
-/* WHO [#room]: every member, or one room's. */
+/* WHO [#room]: every member, or one room's; with each member's rooms
+ * where the chat has rooms. */
 static void cmd_who(struct control *c, struct control_conn *cc, const struct command *cmd)
 {
 	int k = ROOM_WHO_ALL;
 	if (cmd->text && (k = room_of(c, cc, cmd->text, cmd->text_len)) < 0)
 		return;
-	queued(cc, room_format_who_in(c->room, &cc->out, true, k));
+	queued(cc, room_format_who_in(c->room, &cc->out,
+				      config_offers_rooms(c->cfg) ? WHO_ADMIN_ROOMS : WHO_ADMIN, k));
 }
 
 /* NOTICE-ROOM #room TEXT: a notice to one room's members. */

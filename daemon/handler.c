@@ -64,23 +64,49 @@ static bool ended_elsewhere(struct handler *h)
 	       atomic_load(&h->me->lagged);
 }
 
-/* Wait until the reply queue has `need` bytes free. Returns false if the
- * connection ends meanwhile (the replies are then dropped). */
-static bool wait_space(struct handler *h, size_t need)
+/* Wait until the writer has done what done(h, arg) looks for. The writer
+ * wakes us when it takes from the reply queue while want_space is set
+ * (and the poll's timeout looks again anyway). Returns false if the
+ * connection ends meanwhile. peer: also done (true, and hung_up set)
+ * once the client has hung up (both ways: one that only stopped sending
+ * still reads), for what is waited for matters only to what the client
+ * can still get, and the writer stops serving a client that is gone. */
+static bool wait_writer(struct handler *h, bool (*done)(struct handler *h, uint64_t arg),
+			uint64_t arg, bool peer)
 {
 	for (;;) {
 		atomic_store(&h->q->want_space, 1);
-		if (outq_space(h->q) >= need) {
+		if (done(h, arg)) {
 			atomic_store(&h->q->want_space, 0);
 			return true;
 		}
 		if (ended_elsewhere(h) || h->closing)
 			return false;
-		struct pollfd p = { .fd = h->sigfd, .events = POLLIN };
-		if (poll(&p, 1, 1000) < 0 && errno != EINTR)
+		struct pollfd p[2] = {
+			{ .fd = h->sigfd, .events = POLLIN },
+			{ .fd = h->fd, .events = 0 },   /* POLLHUP, POLLERR only */
+		};
+		if (poll(p, peer ? 2 : 1, 1000) < 0 && errno != EINTR)
 			return false;
+		if (peer && (p[1].revents & (POLLHUP | POLLERR))) {
+			atomic_store(&h->q->want_space, 0);
+			h->hung_up = true;
+			return true;
+		}
 		handle_signals(h);
 	}
+}
+
+static bool has_space(struct handler *h, uint64_t need)
+{
+	return outq_space(h->q) >= need;
+}
+
+/* Wait until the reply queue has `need` bytes free. Returns false if the
+ * connection ends meanwhile (the replies are then dropped). */
+static bool wait_space(struct handler *h, size_t need)
+{
+	return wait_writer(h, has_space, need, false);
 }
 
 /* Move the replies formatted in `out` to the reply queue, due after the
@@ -123,6 +149,23 @@ static void flush_replies(struct handler *h)
 	}
 	h->out.off = h->out.len = 0;
 	h->due_at = 0;
+}
+
+static bool cursor_past(struct handler *h, uint64_t seq)
+{
+	return atomic_load_explicit(&h->me->cursor, memory_order_acquire) > seq;
+}
+
+bool wait_writer_past(struct handler *h, uint64_t seq)
+{
+	/* The replies so far go first: the writer takes them as it passes
+	 * seq (an OK PART is due after its LEAVE), which wakes us. */
+	flush_replies(h);
+	if (h->posted) {
+		h->posted = false;
+		wake_writer(h->room);
+	}
+	return wait_writer(h, cursor_past, seq, true);
 }
 
 /* Take no more input: once the queue is sent the writer closes. */
@@ -196,7 +239,7 @@ static void check_ended(struct handler *h)
  * reconnect does not refill (usertab.h). spend() takes the room lock;
  * spend_locked() is for callers that hold it. Over the limit, the reply
  * is rate_refused(). */
-static bool spend_locked(struct handler *h)
+bool spend_locked(struct handler *h)
 {
 	return room_slot_spend_locked(h->room, h->slot, h->cfg->rate_limit, h->cfg->rate_burst);
 }
@@ -569,7 +612,7 @@ static void cmd_who(struct handler *h, const struct command *c)
 		if ((k = room_word(h, &text, &n, false)) < 0)
 			return;
 	}
-	if (room_format_who_in(h->room, &h->out, false, k) < 0)
+	if (room_format_who_in(h->room, &h->out, WHO_USER, k) < 0)
 		h->closing = true;
 }
 
@@ -763,7 +806,7 @@ static void run(struct handler *h)
 {
 	/* Rooms are offered only where there is more than the default one:
 	 * a chat of one room looks as it always did (lchat/1). */
-	bool rooms = h->cfg->nrooms > 1 || h->cfg->user_rooms;   /* the default is one */
+	bool rooms = config_offers_rooms(h->cfg);
 	reply(h, line_hello(&h->out, PROTO_NAME, h->login, h->cfg->max_line,
 			    rooms ? h->cfg->default_room : NULL));
 	flush_replies(h);

@@ -34,6 +34,8 @@ struct handler {
 	bool closing;           /* take no more input; wait for the writer */
 	bool shutting_down;
 	bool eof;
+	bool hung_up;           /* seen closed while waiting for the writer
+				 * (wait_writer_past): it gets nothing more */
 	bool posted;            /* events appended since the writer was woken */
 	bool proto2;            /* PROTO 2: room-tagged lines, room verbs */
 	uint64_t due_at;        /* the replies formatted now are due before
@@ -52,10 +54,18 @@ struct handler {
 		(h)->closing = true; \
 } while (0)
 
-/* Spend one token of the uid's rate limit (false: none left). */
+/* Spend one token of the uid's rate limit (false: none left); the same
+ * with the room lock held. */
 bool spend(struct handler *h);
+bool spend_locked(struct handler *h);
 /* Reply that the rate limit refused the command. */
 void rate_refused(struct handler *h);
+/* Queue the replies so far and wait until the fan-out writer has sent
+ * this member every event up to seq (its cursor is past it), or the
+ * client has hung up (then hung_up is set), reading nothing from the
+ * client meanwhile. False if the connection ends first (kicked, lagged,
+ * shut down). */
+bool wait_writer_past(struct handler *h, uint64_t seq);
 /* If the uid is muted, reply so (saying under which name it may join if
  * only_as) and return true. */
 bool refused_muted(struct handler *h, int64_t now, const char *only_as);

@@ -474,9 +474,23 @@ int room_find_confusable_locked(struct room *r, const char *skeleton, uid_t uid)
 	return nameindex_find_skeleton(r, skeleton, uid);
 }
 
-/* room: a room's index, ROOM_WHO_DEFAULT or ROOM_WHO_ALL. */
-int room_format_who_in(struct room *r, struct buffer *out, bool admin, int room)
+/* The rooms of mask, "#a,#b" (in the table's order), into buf; "" for
+ * none. Lock held. */
+static void rooms_list_locked(struct room *r, uint64_t mask, char *buf, size_t len)
 {
+	size_t at = 0;
+
+	buf[0] = '\0';
+	for (uint32_t k = 0; k < ROOMS_MAX && at < len; k++)
+		if (mask & (UINT64_C(1) << k))
+			at += (size_t)snprintf(buf + at, len - at, "%s#%s", at ? "," : "",
+					       r->hdr->defs[k].name);
+}
+
+/* room: a room's index, ROOM_WHO_DEFAULT or ROOM_WHO_ALL. */
+int room_format_who_in(struct room *r, struct buffer *out, enum who_form form, int room)
+{
+	char rooms[ROOMS_MAX * (ROOM_NAME_MAX + 2) + 1];
 	int64_t now = now_ms();
 	unsigned count = 0;
 	int rc = 0;
@@ -494,14 +508,17 @@ int room_format_who_in(struct room *r, struct buffer *out, bool admin, int room)
 		int64_t idle = (now - atomic_load(&s->active_ms)) / 1000;
 		if (idle < 0)
 			idle = 0;
-		if (!admin) {
+		if (form == WHO_USER) {
 			rc = line_who(out, s->name, s->login, idle, s->joined_ms, s->away);
 		} else {
 			int64_t until = atomic_load(&s->muted_until);
 			int64_t muted = until == INT64_MAX ? REPLY_FOREVER :
 					until > now ? (until - now + 999) / 1000 : 0;
+			if (form == WHO_ADMIN_ROOMS)
+				rooms_list_locked(r, atomic_load(&s->rooms), rooms, sizeof(rooms));
 			rc = line_who_admin(out, s->name, s->login, s->uid, idle, s->joined_ms,
-					    s->connected_ms, muted, s->away);
+					    s->connected_ms, muted,
+					    form == WHO_ADMIN_ROOMS ? rooms : NULL, s->away);
 		}
 		count++;
 	}
@@ -513,12 +530,12 @@ int room_format_who_in(struct room *r, struct buffer *out, bool admin, int room)
 
 int room_format_who(struct room *r, struct buffer *out)
 {
-	return room_format_who_in(r, out, false, ROOM_WHO_DEFAULT);
+	return room_format_who_in(r, out, WHO_USER, ROOM_WHO_DEFAULT);
 }
 
 int room_format_who_admin(struct room *r, struct buffer *out)
 {
-	return room_format_who_in(r, out, true, ROOM_WHO_ALL);
+	return room_format_who_in(r, out, WHO_ADMIN, ROOM_WHO_ALL);
 }
 
 uint64_t room_kick_locked(struct room *r, uint32_t i, enum kick_kind kind,
@@ -742,6 +759,16 @@ void room_enter_locked(struct room *r, uint32_t i, uint32_t k, uint64_t since)
 	r->hdr->defs[k].members++;
 }
 
+bool room_span_done(struct room *r, uint32_t i, uint32_t k, uint64_t *until)
+{
+	struct room_slot *s = &r->slots[i];
+
+	*until = atomic_load(&s->span[k].until);
+	/* Acquire: what the writer read of the span before it published its
+	 * cursor is ordered before our stores to it. */
+	return *until == 0 || atomic_load_explicit(&s->cursor, memory_order_acquire) > *until;
+}
+
 void room_part_locked(struct room *r, uint32_t i, uint32_t k, uint64_t seq)
 {
 	struct room_slot *s = &r->slots[i];
@@ -776,17 +803,24 @@ static struct room_def *take_def(struct room *r, uint32_t k, enum room_kind kind
 	return d;
 }
 
+int room_def_free_locked(struct room *r)
+{
+	for (uint32_t k = 0; k < ROOMS_MAX; k++)
+		if (r->hdr->defs[k].kind == ROOMK_FREE)
+			return (int)k;
+	return -1;
+}
+
 int room_def_create_locked(struct room *r, uint32_t i, const char *name)
 {
-	for (uint32_t k = 0; k < ROOMS_MAX; k++) {
-		if (r->hdr->defs[k].kind != ROOMK_FREE)
-			continue;
-		struct room_def *d = take_def(r, k, ROOMK_USER, name);
-		d->creator_uid = r->slots[i].uid;
-		d->backlog = r->history;
-		return (int)k;
-	}
-	return -1;
+	int k = room_def_free_locked(r);
+
+	if (k < 0)
+		return -1;
+	struct room_def *d = take_def(r, (uint32_t)k, ROOMK_USER, name);
+	d->creator_uid = r->slots[i].uid;
+	d->backlog = r->history;
+	return k;
 }
 
 void room_defs_sync_locked(struct room *r, const struct conf_room *rooms, const uint32_t *gid,

@@ -361,10 +361,13 @@ int room_format_who(struct room *r, struct buffer *out);
  * "WHO name login uid idle joined-ms connected-ms muted". */
 int room_format_who_admin(struct room *r, struct buffer *out);
 
-/* The same for the members of one room: its index, or these. */
+/* The same for the members of one room: its index, or these; in the form
+ * of the user socket, of the control socket, or of the control socket
+ * with each member's rooms ("rooms #a,#b", "rooms -" for none). */
 #define ROOM_WHO_ALL (-1)
 #define ROOM_WHO_DEFAULT (-2)
-int room_format_who_in(struct room *r, struct buffer *out, bool admin, int room);
+enum who_form { WHO_USER, WHO_ADMIN, WHO_ADMIN_ROOMS };
+int room_format_who_in(struct room *r, struct buffer *out, enum who_form form, int room);
 
 /* Close slot i's connection for an administrator, lock held: a joined
  * member's LEAVE (reason kicked or banned, with text) is written, and its
@@ -424,13 +427,26 @@ int room_lookup(struct room *r, const char *w, size_t n);
 /* May slot i's user enter room k (its group)? Lock held. */
 bool room_def_allows_locked(struct room *r, uint32_t i, uint32_t k);
 /* Slot i enters room k: its span starts at `since` (0: the whole log, the
- * default room at JOIN), the room counts it. Lock held. */
+ * default room at JOIN), the room counts it. Lock held. The span it
+ * replaces must be done (room_span_done): the writer judges each event by
+ * the span as it is when it gets there, so a span overwritten before the
+ * writer has passed its `until` would lose the events up to the PART (and
+ * let the room's events while out through if it were merged instead). */
 void room_enter_locked(struct room *r, uint32_t i, uint32_t k, uint64_t since);
+/* Has the fan-out writer judged every event of slot i's span in room k,
+ * so that it may be overwritten: no `until` (never parted), or the
+ * writer's cursor, which it publishes after each send, past it? No lock.
+ * *until gets the span's end (0: none). */
+bool room_span_done(struct room *r, uint32_t i, uint32_t k, uint64_t *until);
 /* Slot i leaves room k, whose LEAVE (part) is `seq`; an empty user room
  * is gone. Lock held. */
 void room_part_locked(struct room *r, uint32_t i, uint32_t k, uint64_t seq);
-/* Take a free entry for a user room `name` created by slot i's uid.
- * Returns its index, or -1 if the table is full. Lock held. */
+/* The entry the next room created takes (the first free one), or -1 if
+ * the table is full. Lock held. */
+int room_def_free_locked(struct room *r);
+/* Take a free entry (room_def_free_locked's) for a user room `name`
+ * created by slot i's uid. Returns its index, or -1 if the table is
+ * full. Lock held. */
 int room_def_create_locked(struct room *r, uint32_t i, const char *name);
 
 /* The daemon, at start (after room_open) and at every reload: make the

@@ -159,6 +159,46 @@ static uint32_t popcount64(uint64_t m)
 	return (uint32_t)__builtin_popcountll(m);
 }
 
+/* May the member enter room `name`? The room's index in *k (-1: none
+ * yet, to be created), the entry it is or will take in *e; or the refusal
+ * and *why. Lock held. */
+static enum reply_code enter_check_locked(struct handler *h, const char *name, int *k, int *e,
+					  const char **why)
+{
+	struct room *r = h->room;
+	uint64_t mask = atomic_load(&h->me->rooms);
+
+	*k = *e = room_def_find_locked(r, name, strlen(name));
+	*why = "";
+	if (*k >= 0 && (mask & (UINT64_C(1) << *k))) {
+		*why = "you are already in that room";
+		return CODE_ALREADY_IN;
+	}
+	if (popcount64(mask) >= (uint32_t)h->cfg->max_rooms_per_user) {
+		*why = "you are in as many rooms as you may be (max_rooms_per_user)";
+		return CODE_TOO_MANY_ROOMS;
+	}
+	if (*k >= 0) {
+		if (room_def_allows_locked(r, h->slot, (uint32_t)*k))
+			return CODE_OK;
+		*why = "that room is for the members of its group only";
+		return CODE_NOT_ALLOWED;
+	}
+	if (!h->cfg->user_rooms) {
+		*why = "there is no such room";
+		return CODE_NO_SUCH_ROOM;
+	}
+	if (created_by(r, h->uid) >= (uint32_t)h->cfg->max_created_rooms) {
+		*why = "you have created as many rooms as you may (max_created_rooms)";
+		return CODE_TOO_MANY_ROOMS;
+	}
+	if ((*e = room_def_free_locked(r)) < 0) {
+		*why = "there are as many rooms as there may be";
+		return CODE_TOO_MANY_ROOMS;
+	}
+	return CODE_OK;
+}
+
 /* ENTER #room [LAST-SEQ] */
 void cmd_enter(struct handler *h, const struct command *c)
 {
@@ -187,37 +227,32 @@ void cmd_enter(struct handler *h, const struct command *c)
 	}
 	struct room *r = h->room;
 	bool created = false;
-	room_lock(r);
-	int k = room_def_find_locked(r, name, strlen(name));
-	uint64_t mask = atomic_load(&h->me->rooms);
-	enum reply_code err = CODE_OK;
-	const char *why = "";
-	if (k >= 0 && (mask & (UINT64_C(1) << k))) {
-		err = CODE_ALREADY_IN;
-		why = "you are already in that room";
-	} else if (popcount64(mask) >= (uint32_t)h->cfg->max_rooms_per_user) {
-		err = CODE_TOO_MANY_ROOMS;
-		why = "you are in as many rooms as you may be (max_rooms_per_user)";
-	} else if (k < 0 && !h->cfg->user_rooms) {
-		err = CODE_NO_SUCH_ROOM;
-		why = "there is no such room";
-	} else if (k < 0 && created_by(r, h->uid) >= (uint32_t)h->cfg->max_created_rooms) {
-		err = CODE_TOO_MANY_ROOMS;
-		why = "you have created as many rooms as you may (max_created_rooms)";
-	} else if (k < 0 && (k = room_def_create_locked(r, h->slot, name)) < 0) {
-		err = CODE_TOO_MANY_ROOMS;
-		why = "there are as many rooms as there may be";
-	} else if (!room_def_allows_locked(r, h->slot, (uint32_t)k)) {
-		err = CODE_NOT_ALLOWED;
-		why = "that room is for the members of its group only";
-	} else if (r->hdr->defs[k].kind == ROOMK_USER && r->hdr->defs[k].members == 0) {
-		created = true;
-	}
-	if (err != CODE_OK) {
+	int k, e;
+	for (;;) {
+		room_lock(r);
+		const char *why;
+		enum reply_code err = enter_check_locked(h, name, &k, &e, &why);
+		if (err != CODE_OK) {
+			room_unlock(r);
+			reply(h, line_err(&h->out, err, "#%s: %s", name, why));
+			return;
+		}
+		uint64_t until;
+		/* (A client that hung up gets nothing more: no span to keep.) */
+		if (room_span_done(r, h->slot, (uint32_t)e, &until) || h->hung_up)
+			break;
+		/* Our span of that entry ended (a PART, here or by the
+		 * server) at an event the writer has not passed yet: the
+		 * events up to it are still to be judged by it. Once they
+		 * are, look again (the room may have changed meanwhile). */
 		room_unlock(r);
-		reply(h, line_err(&h->out, err, "#%s: %s", name, why));
-		return;
+		if (!wait_writer_past(h, until))
+			return;   /* the connection ends */
 	}
+	if (k < 0)
+		k = room_def_create_locked(r, h->slot, name);   /* the entry e */
+	if (r->hdr->defs[k].kind == ROOMK_USER && r->hdr->defs[k].members == 0)
+		created = true;
 	struct room_def *d = &r->hdr->defs[k];
 	uint32_t gen = d->gen, backlog = d->backlog;
 	/* Our span starts at our JOIN in the room: the writer streams what
@@ -260,18 +295,32 @@ static int room_command(struct handler *h, const struct command *c, bool need_in
 	return find_room(h, c->arg, c->arg_len, need_in, true);
 }
 
-/* PART #room [REASON] */
+/* PART #room [REASON]: a LEAVE the room sees, so a token of the rate
+ * limit, like ENTER's JOIN (a PART/ENTER loop would flood the room). The
+ * reason is a line the others see: a muted user's is dropped, as QUIT's. */
 void cmd_part(struct handler *h, const struct command *c)
 {
 	int k = room_command(h, c, true);
 	if (k < 0)
 		return;
 	struct room *r = h->room;
+	if (!spend_locked(h)) {
+		room_unlock(r);
+		rate_refused(h);
+		return;
+	}
+	const char *text = c->text;
+	size_t text_len = c->text_len;
+	if (text && room_slot_muted(h->me, now_ms())) {
+		log_msg(LOG_INFO, "part: the reason of uid %u dropped (muted)", (unsigned)h->uid);
+		text = NULL;
+		text_len = 0;
+	}
 	char name[ROOM_NAME_MAX + 1];
 	text_copy_str(name, sizeof(name), r->hdr->defs[k].name);
 	struct room_event ev = {
 		.kind = EV_LEAVE, .origin = h->slot + 1, .name = h->me->name, .login = h->login,
-		.reason = LEAVE_PART, .text = c->text, .text_len = c->text_len, .room = k + 1,
+		.reason = LEAVE_PART, .text = text, .text_len = text_len, .room = k + 1,
 	};
 	uint64_t seq = room_append_locked(r, &ev);
 	room_part_locked(r, h->slot, (uint32_t)k, seq);
@@ -311,6 +360,18 @@ void cmd_topic(struct handler *h, const struct command *c)
 		room_unlock(r);
 		reply(h, line_err(&h->out, CODE_NOT_OPERATOR,
 				  "only root, admin_group and a user room's creator set its topic"));
+		return;
+	}
+	/* A TOPIC event the room sees: not from a muted user, and a token of
+	 * the rate limit. */
+	if (room_slot_muted(h->me, now_ms())) {
+		room_unlock(r);
+		(void)refused_muted(h, now_ms(), NULL);
+		return;
+	}
+	if (!spend_locked(h)) {
+		room_unlock(r);
+		rate_refused(h);
 		return;
 	}
 	text_copy(d->topic, sizeof(d->topic), c->text, c->text_len);

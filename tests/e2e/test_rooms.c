@@ -10,6 +10,7 @@
  * outside it. */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "harness.h"
@@ -31,6 +32,14 @@ static struct tclient *v2(struct lchatd *d, uid_t uid, const char *name)
 	return tc;
 }
 
+/* alice and bob (PROTO 2) in the default room; alice saw bob's JOIN. */
+static void alice_and_bob(struct lchatd *d, struct tclient **a, struct tclient **b)
+{
+	*a = v2(d, 0, "alice");
+	*b = v2(d, 0, "bob");
+	tc_expect(*a, "EV [0-9]+ [0-9]+ #general JOIN bob ", TC_TIMEOUT);
+}
+
 /* ENTER #room, its backlog skipped; returns the seq of its JOIN there. */
 static uint64_t enter(struct tclient *tc, const char *room)
 {
@@ -39,6 +48,16 @@ static uint64_t enter(struct tclient *tc, const char *room)
 	tc_send(tc, "PING entered");
 	tc_expect_skip(tc, "PONG entered$", TC_TIMEOUT);
 	return seq;
+}
+
+/* alice and bob (alice_and_bob()), both in #room too, where alice saw
+ * bob's JOIN. */
+static void both_in(struct lchatd *d, struct tclient **a, struct tclient **b, const char *room)
+{
+	alice_and_bob(d, a, b);
+	enter(*a, room);
+	uint64_t jb = enter(*b, room);
+	tc_expectf(*a, TC_TIMEOUT, "EV %" PRIu64 " [0-9]+ #%s JOIN bob %s$", jb, room, LOGIN);
 }
 
 /* Reload with another configuration (CONF's first line and `extra`). */
@@ -241,11 +260,8 @@ END_TEST
 START_TEST(test_resume_per_room)
 {
 	struct lchatd *d = lchatd_start(CONF);
-	struct tclient *a = v2(d, 0, "alice"), *b = v2(d, 0, "bob");
-	tc_expect(a, "EV [0-9]+ [0-9]+ #general JOIN bob ", TC_TIMEOUT);
-	enter(a, "cs101");
-	enter(b, "cs101");
-	tc_expect(a, "EV [0-9]+ [0-9]+ #cs101 JOIN bob ", TC_TIMEOUT);
+	struct tclient *a, *b;
+	both_in(d, &a, &b, "cs101");
 	tc_send(b, "SAY #cs101 one");
 	uint64_t s1 = tc_ack(b, "SAY");
 	tc_expectf(a, TC_TIMEOUT, "EV %" PRIu64 " [0-9]+ #cs101 MSG bob one$", s1);
@@ -288,8 +304,8 @@ END_TEST
 START_TEST(test_room_backlog)
 {
 	struct lchatd *d = lchatd_start(CONF "room \"small\" {\n backlog = 2\n}\n");
-	struct tclient *a = v2(d, 0, "alice"), *b = v2(d, 0, "bob");
-	tc_expect(a, "EV [0-9]+ [0-9]+ #general JOIN bob ", TC_TIMEOUT);
+	struct tclient *a, *b;
+	alice_and_bob(d, &a, &b);
 	enter(a, "small");
 	uint64_t s[4];
 	for (int i = 0; i < 4; i++) {
@@ -398,6 +414,240 @@ START_TEST(test_admin_rooms)
 }
 END_TEST
 
+/* lchat-admin who (every member) says each member's rooms, in the table
+ * and in --json; who --room still lists that room's members; the control
+ * WHO line carries them as "rooms #a,#b" ("-": in none) before "away". */
+START_TEST(test_admin_who_rooms)
+{
+	struct lchatd *d = lchatd_start(CONF);
+	struct tclient *a, *b;
+	alice_and_bob(d, &a, &b);
+	enter(a, "cs101");
+	enter(a, "ops");
+	tc_send(b, "PART #general");
+	tc_expect(b, "OK PART #general ", TC_TIMEOUT);
+	tc_send(b, "AWAY tea");
+	tc_expect(b, "OK AWAY tea$", TC_TIMEOUT);
+	struct cmd_result r;
+
+	ck_assert_int_eq(admin(&r, d, (char *[]){ "who", NULL }), 0);
+	ck_assert_msg(re_contains(r.out, "^NAME +LOGIN +UID +IDLE +CONNECTED +MUTED +ROOMS\n"), "who: %s", r.out);
+	ck_assert_msg(re_contains(r.out, "\nalice +[^ ]+ +0 +[0-9]+s +[0-9-]+ [0-9:]+ +- +"
+				  "#general,#cs101,#ops\n"), "who: %s", r.out);
+	ck_assert_msg(re_contains(r.out, "\nbob +[^ ]+ +0 +[0-9]+s +[0-9-]+ [0-9:]+ +- +-  away: tea\n"),
+		      "who: %s", r.out);
+	cmd_result_free(&r);
+
+	ck_assert_int_eq(admin(&r, d, (char *[]){ "who", "--json", NULL }), 0);
+	ck_assert_msg(re_contains(r.out, "\"name\": \"alice\".*\"away\": null, "
+				  "\"rooms\": \\[\"#general\", \"#cs101\", \"#ops\"\\]\\}") &&
+		      re_contains(r.out, "\"name\": \"bob\".*\"away\": \"tea\", \"rooms\": \\[\\]\\}"),
+		      "who --json: %s", r.out);
+	cmd_result_free(&r);
+
+	/* who --room: that room's members, as before. */
+	ck_assert_int_eq(admin(&r, d, (char *[]){ "who", "--room", "ops", NULL }), 0);
+	ck_assert_msg(strstr(r.out, "\nalice ") && !strstr(r.out, "\nbob "), "who --room: %s", r.out);
+	cmd_result_free(&r);
+
+	/* The line itself. */
+	struct tclient *ctl = ctl_connect(d->ctl);
+	tc_send(ctl, "WHO");
+	tc_expect_skip(ctl, "WHO alice [^ ]+ 0 [0-9]+ [0-9]+ [0-9]+ - rooms #general,#cs101,#ops$",
+		       TC_TIMEOUT);
+	tc_close(ctl);
+	ctl = ctl_connect(d->ctl);
+	tc_send(ctl, "WHO");
+	tc_expect_skip(ctl, "WHO bob [^ ]+ 0 [0-9]+ [0-9]+ [0-9]+ - rooms - away tea$", TC_TIMEOUT);
+	tc_close(ctl);
+	tc_close(a);
+	tc_close(b);
+	lchatd_stop_ok(d);
+}
+END_TEST
+
+/* A muted user's lines do not reach a room: setting a topic is refused
+ * (asking for it is not), a PART's reason is dropped (the PART is not). */
+START_TEST(test_muted_topic_and_part)
+{
+	struct lchatd *d = lchatd_start(CONF);
+	struct tclient *a, *b;
+	both_in(d, &a, &b, "cs101");
+	struct tclient *ctl = ctl_connect(d->ctl);
+	tc_send(ctl, "MUTE alice 0");
+	tc_expect(ctl, "OK MUTE ", TC_TIMEOUT);
+	tc_close(ctl);
+	/* (bob is the same uid: muted too, and told.) */
+	tc_expect(a, "EV [0-9]+ [0-9]+ - NOTICE you have been muted", TC_TIMEOUT);
+	tc_expect(b, "EV [0-9]+ [0-9]+ - NOTICE you have been muted", TC_TIMEOUT);
+
+	tc_send(a, "TOPIC #cs101 buy now");
+	tc_expect(a, "ERR muted [a-z]", TC_TIMEOUT);
+	tc_send(a, "TOPIC #cs101");
+	tc_expect(a, "OK TOPIC #cs101 - 0 CS 101, autumn$", TC_TIMEOUT);
+	tc_send(a, "PART #cs101 visit my shop");
+	uint64_t p = line_seq(tc_expect(a, "OK PART #cs101 [0-9]+$", TC_TIMEOUT));
+	tc_expectf(b, TC_TIMEOUT, "EV %" PRIu64 " [0-9]+ #cs101 LEAVE alice %s part$", p, LOGIN);
+	tc_expect_silence(b);
+	tc_close(a);
+	tc_close(b);
+	lchatd_stop_ok(d);
+}
+END_TEST
+
+/* ---- PART and ENTER again before the writer has passed the PART ---------- */
+
+#define FLOOD_LEN 3000      /* bytes of padding per flood message */
+#define FLOOD_BATCH 16
+
+/* The bytes a connection's socket holds before its sender stops: the
+ * default send buffer (the daemon sets none), read from the kernel. */
+static long socket_hold(void)
+{
+	FILE *f = fopen("/proc/sys/net/core/wmem_default", "r");
+	long n = 0;
+
+	ck_assert_msg(f != NULL, "cannot read /proc/sys/net/core/wmem_default");
+	ck_assert_int_eq(fscanf(f, "%ld", &n), 1);
+	fclose(f);
+	return n;
+}
+
+/* bob says n padded messages f0000... in #lab, FLOOD_BATCH to a write;
+ * their seqs into seqs. */
+static void flood(struct tclient *b, int n, uint64_t *seqs)
+{
+	static char pad[FLOOD_LEN + 1];
+	char *batch = xcalloc(FLOOD_BATCH, FLOOD_LEN + 32);
+
+	memset(pad, 'p', FLOOD_LEN);
+	for (int i = 0; i < n;) {
+		size_t len = 0;
+		int k0 = i;
+		for (; i < n && i - k0 < FLOOD_BATCH; i++)
+			len += (size_t)sprintf(batch + len, "SAY #lab f%04d %s\n", i, pad);
+		tc_send_raw(b, batch, len);
+		for (int k = k0; k < i; k++)
+			seqs[k] = tc_ack(b, "SAY");
+	}
+	free(batch);
+}
+
+/* alice sends PART and ENTER of #lab in one write while her writer is
+ * still far below the PART (she has not read a flood bigger than her
+ * socket holds). The span her ENTER starts must not judge the events up
+ * to her PART: she gets every message said before it, her OK PART and
+ * her OK ENTER, and nothing of the room while she was out (the room's
+ * backlog is 0: no replay either); bob sees her LEAVE and her JOIN. */
+#define LAB_CONF CONF "max_line = 4000\n" "room \"lab\" {\n backlog = 0\n}\n"
+
+/* alice and bob in #lab, and alice's writer stopped by a flood of bob's
+ * there that she has not read: more than her socket and the writer's
+ * batch of her hold, so it stops at a message of the flood. Its n
+ * messages' seqs in *seqs (freed by the caller). */
+static int lab_with_alice_behind(struct lchatd *d, struct tclient **a, struct tclient **b,
+				 uint64_t **seqs)
+{
+	both_in(d, a, b, "lab");
+	int n = (int)((2 * socket_hold() + 256 * 1024) / FLOOD_LEN) + 1;
+	ck_assert_msg(n < 1000, "a flood of %d messages: alice's handler would stop reading", n);
+	*seqs = xcalloc((size_t)n, sizeof(**seqs));
+	flood(*b, n, *seqs);
+	return n;
+}
+
+/* alice reads the flood: all n messages, in order. */
+static void read_flood(struct tclient *a, int n, const uint64_t *seqs)
+{
+	for (int i = 0; i < n; i++)
+		tc_expectf(a, TC_TIMEOUT, "EV %" PRIu64 " [0-9]+ #lab MSG bob f%04d p+$", seqs[i], i);
+}
+
+/* The end of a test of lab_with_alice_behind() (a NULL: closed already). */
+static void lab_done(struct lchatd *d, struct tclient *a, struct tclient *b, uint64_t *seqs)
+{
+	free(seqs);
+	tc_close(a);
+	tc_close(b);
+	lchatd_stop_ok(d);
+}
+
+START_TEST(test_part_enter_one_write)
+{
+	struct lchatd *d = lchatd_start(LAB_CONF);
+	struct tclient *a, *b;
+	uint64_t *seqs;
+	int n = lab_with_alice_behind(d, &a, &b, &seqs);
+	tc_send(b, "SAY #lab before");
+	uint64_t before = tc_ack(b, "SAY");
+
+	static const char both[] = "PART #lab brb\nENTER #lab\n";
+	tc_send_raw(a, both, sizeof(both) - 1);
+	uint64_t p = line_seq(tc_expectf(b, TC_TIMEOUT, "EV [0-9]+ [0-9]+ #lab LEAVE alice %s part brb$",
+					 LOGIN));
+	tc_send(b, "SAY #lab while out");
+	uint64_t out = tc_ack(b, "SAY");
+
+	/* alice reads now: all of it, in order, up to her PART. */
+	read_flood(a, n, seqs);
+	tc_expectf(a, TC_TIMEOUT, "EV %" PRIu64 " [0-9]+ #lab MSG bob before$", before);
+	ck_assert_uint_eq(line_seq(tc_expect(a, "OK PART #lab [0-9]+$", TC_TIMEOUT)), p);
+	/* Then her ENTER, after bob's "while out", which she does not get. */
+	uint64_t j = line_seq(tc_expect(a, "OK ENTER #lab [0-9]+$", TC_TIMEOUT));
+	ck_assert_uint_gt(j, out);
+	tc_expectf(b, TC_TIMEOUT, "EV %" PRIu64 " [0-9]+ #lab JOIN alice %s$", j, LOGIN);
+	tc_send(b, "SAY #lab after");
+	uint64_t after = tc_ack(b, "SAY");
+	tc_expectf(a, TC_TIMEOUT, "EV %" PRIu64 " [0-9]+ #lab MSG bob after$", after);
+	tc_expect_silence(a);
+	lab_done(d, a, b, seqs);
+}
+END_TEST
+
+/* The same, and alice hangs up at once: her handler, waiting for the
+ * writer to pass her PART (which it never will: nobody reads), sees it,
+ * takes the ENTER and then her end of input, and she leaves. */
+START_TEST(test_part_enter_then_close)
+{
+	struct lchatd *d = lchatd_start(LAB_CONF);
+	struct tclient *a, *b;
+	uint64_t *seqs;
+	(void)lab_with_alice_behind(d, &a, &b, &seqs);
+
+	static const char both[] = "PART #lab brb\nENTER #lab\n";
+	tc_send_raw(a, both, sizeof(both) - 1);
+	tc_expectf(b, TC_TIMEOUT, "EV [0-9]+ [0-9]+ #lab LEAVE alice %s part brb$", LOGIN);
+	tc_close(a);
+	tc_expect_skip(b, "EV [0-9]+ [0-9]+ #general LEAVE alice [^ ]+ closed$", TC_TIMEOUT);
+	lab_done(d, NULL, b, seqs);
+}
+END_TEST
+
+/* The same wait after a part by the server (lchat-admin kick --room):
+ * alice, behind, enters again at once; she still gets the whole flood,
+ * then her LEAVE (the server's, which she sees), then OK ENTER. */
+START_TEST(test_kicked_part_enter)
+{
+	struct lchatd *d = lchatd_start(LAB_CONF);
+	struct tclient *a, *b;
+	uint64_t *seqs;
+	struct cmd_result r;
+	int n = lab_with_alice_behind(d, &a, &b, &seqs);
+
+	ck_assert_int_eq(admin(&r, d, (char *[]){ "kick", "--room", "lab", "alice", NULL }), 0);
+	cmd_result_free(&r);
+	uint64_t p = line_seq(tc_expectf(b, TC_TIMEOUT, "EV [0-9]+ [0-9]+ #lab LEAVE alice %s part$",
+					 LOGIN));
+	tc_send(a, "ENTER #lab");
+	read_flood(a, n, seqs);
+	tc_expectf(a, TC_TIMEOUT, "EV %" PRIu64 " [0-9]+ #lab LEAVE alice %s part$", p, LOGIN);
+	uint64_t j = line_seq(tc_expect(a, "OK ENTER #lab [0-9]+$", TC_TIMEOUT));
+	tc_expectf(b, TC_TIMEOUT, "EV %" PRIu64 " [0-9]+ #lab JOIN alice %s$", j, LOGIN);
+	tc_expect_silence(a);
+	lab_done(d, a, b, seqs);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("rooms");
@@ -412,6 +662,11 @@ int main(void)
 	tcase_add_test(tc, test_room_backlog);
 	tcase_add_test(tc, test_too_many_rooms);
 	tcase_add_test(tc, test_admin_rooms);
+	tcase_add_test(tc, test_admin_who_rooms);
+	tcase_add_test(tc, test_muted_topic_and_part);
+	tcase_add_test(tc, test_part_enter_one_write);
+	tcase_add_test(tc, test_part_enter_then_close);
+	tcase_add_test(tc, test_kicked_part_enter);
 	suite_add_tcase(s, tc);
 	return harness_run(s);
 }

@@ -137,6 +137,79 @@ START_TEST(test_two_connections_share)
 }
 END_TEST
 
+/* ---- PART/ENTER and TOPIC loops, two connections --------------------------- */
+
+#define ROOM_LOOPS 10
+
+/* A PROTO 2 connection joined as name, in #lab too. */
+static struct tclient *in_lab(struct lchatd *d, const char *name)
+{
+	struct tclient *tc = tc_connect(d->sock);
+
+	tc_send(tc, "PROTO 2");
+	tc_expect(tc, "OK PROTO 2$", TC_TIMEOUT);
+	tc_join(tc, name);
+	tc_send(tc, "ENTER #lab");
+	tc_expect_past_events(tc, "OK ENTER #lab [0-9]+$", TC_TIMEOUT);
+	return tc;
+}
+
+/* Send the lines of `line` (ROOM_LOOPS times) in one write; count the
+ * replies: OKs, ERR rate-limited, and others (the PART of a room the
+ * ENTER before was refused, the ENTER of one the PART was refused). */
+static void room_loop(struct tclient *tc, const char *lines, int nlines, int *ok, int *limited)
+{
+	char batch[2048];
+	size_t len = 0;
+
+	for (int i = 0; i < ROOM_LOOPS; i++)
+		len += (size_t)snprintf(batch + len, sizeof(batch) - len, "%s", lines);
+	ck_assert_uint_lt(len, sizeof(batch));
+	tc_send_raw(tc, batch, len);
+	for (int i = 0; i < ROOM_LOOPS * nlines; i++) {
+		const char *l = tc_expect_past_events(tc, "(OK|ERR) ", TC_TIMEOUT);
+		if (line_matches(l, "OK (PART|ENTER|TOPIC) #lab"))
+			(*ok)++;
+		else if (line_matches(l, "ERR rate-limited [a-z]"))
+			(*limited)++;
+		else
+			ck_assert_msg(line_matches(l, "ERR (not-in-room|already-in) "),
+				      "%s: '%s'", tc_name(tc), l);
+	}
+}
+
+/* Two connections of one uid loop PART/ENTER of a room (the second sets
+ * its topic too): what gets into the room is what the uid's bucket
+ * allows, as for SAY; the rest is refused with ERR rate-limited. Asking
+ * for the topic costs nothing. */
+START_TEST(test_room_loops_share)
+{
+	struct lchatd *d = lchatd_start("rate_limit = 1\nrate_burst = 10\nbacklog = 0\n"
+					"room \"lab\" {\n}\n");
+	int64_t t0 = mono_ms_now();
+	struct tclient *a = in_lab(d, "pa-left"), *b = in_lab(d, "pa-right");
+	int ok = 0, limited = 0;
+
+	room_loop(a, "PART #lab\nENTER #lab\n", 2, &ok, &limited);
+	room_loop(b, "PART #lab\nENTER #lab\nTOPIC #lab loop\n", 3, &ok, &limited);
+	int64_t secs_ms = mono_ms_now() - t0;
+	/* 2 JOINs and 2 ENTERs first, then the loops' PARTs, ENTERs and
+	 * TOPICs: one bucket of 10 that fills at 1 a second. */
+	int allowed = 10 + (int)(secs_ms / 1000) + 1;
+	fprintf(stderr, "room_loops_share: %d PARTs, ENTERs and TOPICs taken, %d rate-limited, "
+		"in %" PRId64 " ms\n", ok, limited, secs_ms);
+	ck_assert_msg(4 + ok <= allowed, "two connections of one uid: %d PARTs, ENTERs and TOPICs "
+		      "in %" PRId64 " ms (rate_limit 1, rate_burst 10: at most %d)", ok, secs_ms,
+		      allowed - 4);
+	ck_assert_msg(limited > 0, "nothing of %d was rate-limited", ROOM_LOOPS * 5);
+	tc_send(b, "TOPIC #lab");
+	tc_expect_past_events(b, "OK TOPIC #lab ", TC_TIMEOUT);
+	tc_close(a);
+	tc_close(b);
+	lchatd_stop_ok(d);
+}
+END_TEST
+
 /* ---- refused attempts ------------------------------------------------------ */
 
 /* With the bucket empty: a message, a NICK and a JOIN get ERR
@@ -239,6 +312,7 @@ int main(void)
 	const struct harness_case cases[] = {
 		{ "reconnect_flood", test_reconnect_flood, 60 },
 		{ "two_connections_share", test_two_connections_share, 60 },
+		{ "room_loops_share", test_room_loops_share, 60 },
 		{ "refused_attempts", test_refused_attempts, 60 },
 		{ "muted_silent", test_muted_silent, 60 },
 	};

@@ -33,6 +33,21 @@ START_TEST(who_lines)
 	ck_assert(!parse_who_line(S("WHO bob  7 0 1 2 -"), &w));
 	ck_assert(!parse_who_line(S("SANCTION bob b 7 0 1 2 -"), &w));
 	ck_assert(!parse_who_line(S("WHO bob b 7 0 1 2 soon"), &w));
+	ck_assert(!w.has_rooms);
+	/* A chat with rooms: the member's rooms, before away. */
+	struct field list, room;
+	ck_assert(parse_who_line(S("WHO bob b 7 0 1 2 - rooms #general,#cs101 away tea break"), &w));
+	ck_assert(w.has_rooms && field_is(w.away, "tea break"));
+	list = w.rooms;
+	ck_assert(who_rooms_next(&list, &room) && field_is(room, "#general"));
+	ck_assert(who_rooms_next(&list, &room) && field_is(room, "#cs101"));
+	ck_assert(!who_rooms_next(&list, &room));
+	ck_assert(parse_who_line(S("WHO bob b 7 0 1 2 - rooms -"), &w));
+	ck_assert(w.has_rooms && w.away.n == 0);
+	list = w.rooms;
+	ck_assert(!who_rooms_next(&list, &room));
+	ck_assert(!parse_who_line(S("WHO bob b 7 0 1 2 - rooms"), &w));
+	ck_assert(!parse_who_line(S("WHO bob b 7 0 1 2 - rooms #a more"), &w));
 }
 END_TEST
 

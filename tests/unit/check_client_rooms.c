@@ -53,27 +53,29 @@ START_TEST(test_hello_rooms)
 }
 END_TEST
 
-START_TEST(test_ev_room_split)
+/* A PROTO 2 event is read by the one event parser (lines.c): its room
+ * word apart, the rest as an lchat/1 line of the same kind. */
+START_TEST(test_ev_room_word)
 {
-	char out[256];
-	const char *room;
-	size_t rn, n;
 	struct server_line sl;
 	static const char ev[] = "EV 12 1795290000000 #cs101 MSG bob hi there";
-	static const char priv[] = "EV 13 1795290000000 - PRIV bob psst";
 
-	ck_assert(ev_room_split(ev, strlen(ev), &room, &rn, out, sizeof(out), &n));
-	ck_assert_int_eq((int)rn, 6);
-	ck_assert(strncmp(room, "#cs101", rn) == 0);
-	ck_assert_str_eq(out, "EV 12 1795290000000 MSG bob hi there");
-	ck_assert(proto_parse_server_line(out, n, &sl));
+	ck_assert(proto_parse_server_line(ev, strlen(ev), &sl));
 	ck_assert_int_eq(sl.kind, EV_MSG);
-	ck_assert(ev_room_split(priv, strlen(priv), &room, &rn, out, sizeof(out), &n));
-	ck_assert(rn == 1 && room[0] == '-');
-	/* Too short, not an EV line, no room to hold it. */
-	ck_assert(!ev_room_split(S("EV 12 1795290000000 #cs101"), &room, &rn, out, sizeof(out), &n));
-	ck_assert(!ev_room_split(S("OK SAY 12"), &room, &rn, out, sizeof(out), &n));
-	ck_assert(!ev_room_split(ev, strlen(ev), &room, &rn, out, 10, &n));
+	ck_assert(sl.room_len == 6 && strncmp(sl.room, "#cs101", 6) == 0);
+	ck_assert_uint_eq(sl.seq, 12);
+	ck_assert(sl.word_len[0] == 3 && strncmp(sl.word[0], "bob", 3) == 0);
+	ck_assert(sl.rest_len == 8 && strncmp(sl.rest, "hi there", 8) == 0);
+	ck_assert(proto_parse_server_line(S("EV 13 1795290000000 - PRIV bob psst"), &sl));
+	ck_assert(sl.room_len == 1 && sl.room[0] == '-' && sl.kind == EV_PRIV);
+	ck_assert(proto_parse_server_line(S("EV 14 1795290000000 * NOTICE reboot"), &sl));
+	ck_assert(sl.room_len == 1 && sl.room[0] == '*' && sl.kind == EV_NOTICE);
+	/* lchat/1: no room word. */
+	ck_assert(proto_parse_server_line(S("EV 15 1795290000000 MSG bob hi"), &sl));
+	ck_assert_ptr_null(sl.room);
+	/* Too short, or a kind this client does not know. */
+	ck_assert(!proto_parse_server_line(S("EV 12 1795290000000 #cs101"), &sl));
+	ck_assert(!proto_parse_server_line(S("EV 12 1795290000000 #cs101 FROB x"), &sl));
 }
 END_TEST
 
@@ -99,18 +101,15 @@ END_TEST
 
 START_TEST(test_topic_event)
 {
-	uint64_t seq;
-	int64_t ms;
-	const char *name, *text;
-	size_t nn, tn;
-	static const char ev[] = "EV 40 1795290000000 TOPIC bob bl Week 3: pointers";
+	struct server_line sl;
+	static const char ev[] = "EV 40 1795290000000 #cs101 TOPIC bob bl Week 3: pointers";
 
-	ck_assert(topic_event_parse(ev, strlen(ev), &seq, &ms, &name, &nn, &text, &tn));
-	ck_assert_uint_eq(seq, 40);
-	ck_assert(nn == 3 && strncmp(name, "bob", 3) == 0);
-	ck_assert(tn == 16 && strncmp(text, "Week 3: pointers", tn) == 0);
-	ck_assert(!topic_event_parse(S("EV 40 1795290000000 MSG bob hi"), &seq, &ms, &name, &nn,
-				     &text, &tn));
+	ck_assert(proto_parse_server_line(ev, strlen(ev), &sl));
+	ck_assert_int_eq(sl.kind, EV_TOPIC);
+	ck_assert_uint_eq(sl.seq, 40);
+	ck_assert(sl.word_len[0] == 3 && strncmp(sl.word[0], "bob", 3) == 0);
+	ck_assert(sl.rest_len == 16 && strncmp(sl.rest, "Week 3: pointers", 16) == 0);
+	ck_assert(!proto_parse_server_line(S("EV 40 1795290000000 #cs101 TOPIC bob"), &sl));
 }
 END_TEST
 
@@ -206,7 +205,7 @@ static Suite *client_rooms_suite(void)
 
 	tcase_add_test(tc, test_room_names);
 	tcase_add_test(tc, test_hello_rooms);
-	tcase_add_test(tc, test_ev_room_split);
+	tcase_add_test(tc, test_ev_room_word);
 	tcase_add_test(tc, test_room_line);
 	tcase_add_test(tc, test_topic_event);
 	suite_add_tcase(s, tc);
