@@ -594,8 +594,10 @@ static void commit(struct fanout *f, const struct batch *b, size_t n)
 		return;
 	if (m->cursor != it[k - 1].cursor) {
 		m->cursor = it[k - 1].cursor;
+		/* Release: a handler waiting for the writer to pass its PART
+		 * (wait_writer_past()) reads it with acquire. */
 		atomic_store_explicit(&room_slot(f->room, i)->cursor, m->cursor,
-				      memory_order_relaxed);
+				      memory_order_release);
 	}
 	take_queue(f, i, it[k - 1].qpos);
 }
