@@ -339,6 +339,15 @@ START_TEST(test_admin_mute_kick_notice)
 		  TC_TIMEOUT);
 	tc_expect_eof(a, TC_TIMEOUT);
 	tc_expect(bob, "EV [0-9]+ [0-9]+ LEAVE alice nobody kicked enough$", TC_TIMEOUT);
+
+	/* A banned uid is refused on the IRC socket too, in IRC's words. */
+	tc_send(ctl, "BAN #65534 0 go away");
+	tc_expect(ctl, "OK BAN nobody 65534 forever ", TC_TIMEOUT);
+	struct tclient *again = tc_connect_irc_uid(d->dir, d->irc, NOBODY);
+	tc_expect(again, "ERROR :Closing link: banned you are banned from the room .*go away$",
+		  TC_TIMEOUT);
+	tc_expect_eof(again, TC_TIMEOUT);
+	tc_close(again);
 	tc_close(ctl);
 	tc_close(a);
 	tc_close(bob);
@@ -431,20 +440,18 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("irc");
-	TCase *tc = tcase_create("irc");
+	struct harness_case cases[] = {
+		{ "registration", test_registration, 60 },
+		{ "error_numerics", test_error_numerics, 60 },
+		{ "messages_both_ways", test_messages_both_ways, 60 },
+		{ "ctcp_and_formatting", test_ctcp_and_formatting, 60 },
+		{ "overlong_line", test_overlong_line, 60 },
+		{ "shared_rate_limit", test_shared_rate_limit, 60 },
+		{ "admin_mute_kick_notice", test_admin_mute_kick_notice, 60 },
+		{ "quit_is_leave", test_quit_is_leave, 60 },
+		{ "vanish_mid_line", test_vanish_mid_line, 60 },
+		{ "history_batch", test_history_batch, 60 },
+	};
 
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, test_registration);
-	tcase_add_test(tc, test_error_numerics);
-	tcase_add_test(tc, test_messages_both_ways);
-	tcase_add_test(tc, test_ctcp_and_formatting);
-	tcase_add_test(tc, test_overlong_line);
-	tcase_add_test(tc, test_shared_rate_limit);
-	tcase_add_test(tc, test_admin_mute_kick_notice);
-	tcase_add_test(tc, test_quit_is_leave);
-	tcase_add_test(tc, test_vanish_mid_line);
-	tcase_add_test(tc, test_history_batch);
-	suite_add_tcase(s, tc);
-	return harness_run(s);
+	return harness_run(harness_suite("irc", cases, HARNESS_NCASES(cases)));
 }
