@@ -589,10 +589,11 @@ static bool ready(struct fanout *f, uint32_t i, uint64_t head, int64_t now)
 		m->uid = s->uid;
 		m->proto2 = atomic_load(&s->proto) == 2;
 		m->irc = atomic_load(&s->irc) != 0;
-		m->irc_caps = atomic_load(&s->irc_caps);
 		memcpy(m->key, s->join_key, sizeof(m->key));
 		m->key[NAME_MAX_LEN] = '\0';
 	}
+	if (m->irc)   /* CAP REQ may come after registration */
+		m->irc_caps = atomic_load_explicit(&s->irc_caps, memory_order_relaxed);
 	uint64_t end = atomic_load(&s->end_seq);
 	if (m->streaming && !m->ending && m->cursor < room_oldest(r, head) &&
 	    !(end && m->cursor >= end))
