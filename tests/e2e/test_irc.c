@@ -213,6 +213,27 @@ START_TEST(test_messages_both_ways)
 	tc_ack(carol, "PRIV");
 	tc_expectf(a, TC_TIMEOUT, ":carol!%s@lchat PRIVMSG alice :from ops$", LOGIN);
 
+	/* TOPIC (alice is root: an operator): carol sees the event, alice
+	 * the TOPIC line as everyone in the channel does. */
+	tc_send(a, "TOPIC #ops :\002release\002 day\r");
+	tc_expectf(a, TC_TIMEOUT, ":alice!%s@lchat TOPIC #ops :release day$", LOGIN);
+	tc_expectf(carol, TC_TIMEOUT, "EV [0-9]+ [0-9]+ #ops TOPIC alice %s release day$", LOGIN);
+	tc_send(a, "TOPIC #ops\r");
+	tc_expect(a, ":lchat 332 alice #ops :release day$", TC_TIMEOUT);
+	tc_expect(a, ":lchat 333 alice #ops alice [0-9]+$", TC_TIMEOUT);
+
+	/* AWAY: 306, and bob's PRIV to alice tells him; 305 when back. */
+	tc_send(a, "AWAY :at lunch\r");
+	tc_expect(a, ":lchat 306 alice :You have been marked as being away$", TC_TIMEOUT);
+	tc_send(bob, "PRIV alice are you there");
+	tc_ack(bob, "PRIV");
+	tc_expect(bob, "AWAY alice at lunch$", TC_TIMEOUT);
+	tc_expectf(a, TC_TIMEOUT, ":bob!%s@lchat PRIVMSG alice :are you there$", LOGIN);
+	tc_send(a, "PRIVMSG bob :on my way\r");   /* bob gets no AWAY back */
+	tc_expect(bob, "EV [0-9]+ [0-9]+ PRIV alice on my way$", TC_TIMEOUT);
+	tc_send(a, "AWAY\r");
+	tc_expect(a, ":lchat 305 alice :You are no longer marked as being away$", TC_TIMEOUT);
+
 	/* PART #ops: carol sees the LEAVE ... part. */
 	tc_send(a, "PART #ops :later\r");
 	tc_expectf(a, TC_TIMEOUT, ":alice!%s@lchat PART #ops$", LOGIN);
