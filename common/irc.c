@@ -16,7 +16,7 @@ static const char *const words[IRC_CMD_COUNT] = {
 	[IRC_NOTICE] = "NOTICE", [IRC_QUIT] = "QUIT", [IRC_NAMES] = "NAMES",
 	[IRC_WHO] = "WHO", [IRC_WHOIS] = "WHOIS", [IRC_TOPIC] = "TOPIC",
 	[IRC_LIST] = "LIST", [IRC_MODE] = "MODE", [IRC_AWAY] = "AWAY",
-	[IRC_ISON] = "ISON", [IRC_USERHOST] = "USERHOST",
+	[IRC_ISON] = "ISON", [IRC_USERHOST] = "USERHOST", [IRC_WHOWAS] = "WHOWAS",
 	[IRC_ERROR] = "ERROR", [IRC_BATCH] = "BATCH",
 };
 

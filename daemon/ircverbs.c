@@ -471,6 +471,19 @@ static void irc_whois(struct handler *h, const struct irc_msg *m)
 	num(h, RPL_ENDOFWHOIS, "%s :End of /WHOIS list.", name);
 }
 
+/* WHOWAS (irssi asks it after a 401): lchat keeps no such history. */
+static void irc_whowas(struct handler *h, const struct irc_msg *m)
+{
+	char nick[NAME_MAX_LEN + 1];
+	param(m, 0, nick, sizeof(nick));
+	if (!nick[0]) {
+		num(h, ERR_NONICKNAMEGIVEN, ":No nickname given");
+		return;
+	}
+	num(h, ERR_WASNOSUCHNICK, "%s :There was no such nickname", nick);
+	num(h, RPL_ENDOFWHOWAS, "%s :End of WHOWAS", nick);
+}
+
 static void irc_topic(struct handler *h, const struct irc_msg *m)
 {
 	if (m->n < 1) {
@@ -622,6 +635,7 @@ static const struct {
 	[IRC_AWAY] = { irc_away, false },
 	[IRC_ISON] = { irc_ison, false },
 	[IRC_USERHOST] = { irc_userhost, false },
+	[IRC_WHOWAS] = { irc_whowas, false },
 };
 
 void irc_handle_line(struct handler *h, const char *line, size_t len)

@@ -136,6 +136,12 @@ START_TEST(test_error_numerics)
 	tc_expect(a, ":lchat 412 carol :No text to send$", TC_TIMEOUT);
 	tc_send(a, "PRIVMSG nobody-here :hi\r");
 	tc_expect(a, ":lchat 401 carol nobody-here :", TC_TIMEOUT);
+	tc_send(a, "WHOIS nobody-here\r");
+	tc_expect(a, ":lchat 401 carol nobody-here :", TC_TIMEOUT);
+	tc_expect(a, ":lchat 318 carol nobody-here :", TC_TIMEOUT);
+	tc_send(a, "WHOWAS nobody-here\r");   /* irssi's next question */
+	tc_expect(a, ":lchat 406 carol nobody-here :", TC_TIMEOUT);
+	tc_expect(a, ":lchat 369 carol nobody-here :", TC_TIMEOUT);
 	tc_send(a, "PART #ops\r");
 	tc_expect(a, ":lchat 442 carol #ops :", TC_TIMEOUT);
 	tc_send(a, "JOIN #nosuch\r");
