@@ -459,6 +459,25 @@ START_TEST(test_history_batch)
 	tc_expect(a, "@time=20[0-9-]+T[0-9:.]+Z :bob![^ ]+ PRIVMSG #general :live now$", TC_TIMEOUT);
 	tc_send(a, "PRIVMSG #general :echo me\r");
 	tc_expect(a, "@time=[^ ]+ :alice![^ ]+ PRIVMSG #general :echo me$", TC_TIMEOUT);
+
+	/* JOIN of another room: its backlog in a batch of its own. */
+	struct tclient *carol = v2(d, "carol");
+	tc_send(carol, "ENTER #ops");
+	tc_expect(carol, "OK ENTER #ops [0-9]+$", TC_TIMEOUT);
+	tc_send(carol, "SAY #ops ops history");
+	tc_ack(carol, "SAY");
+	tc_expect_skip(a, "@time=[^ ]+ :carol![^ ]+ JOIN #general$", TC_TIMEOUT);
+	tc_send(a, "JOIN #ops\r");
+	tc_expectf(a, TC_TIMEOUT, ":alice!%s@lchat JOIN #ops$", LOGIN);
+	tc_expect_skip(a, ":lchat 366 alice #ops ", TC_TIMEOUT);
+	tc_expect(a, "BATCH \\+hist chathistory #ops$", TC_TIMEOUT);
+	tc_expect(a, "@time=[^ ]+;batch=hist :carol![^ ]+ JOIN #ops$", TC_TIMEOUT);
+	tc_expect(a, "@time=[^ ]+;batch=hist :carol![^ ]+ PRIVMSG #ops :ops history$", TC_TIMEOUT);
+	tc_expect(a, "BATCH -hist$", TC_TIMEOUT);
+	tc_send(carol, "SAY #ops live in ops");
+	tc_ack(carol, "SAY");
+	tc_expect(a, "@time=[^ ;]+ :carol![^ ]+ PRIVMSG #ops :live in ops$", TC_TIMEOUT);
+	tc_close(carol);
 	tc_close(a);
 	tc_close(bob);
 	lchatd_stop_ok(d);
