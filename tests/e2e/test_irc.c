@@ -161,6 +161,24 @@ START_TEST(test_error_numerics)
 }
 END_TEST
 
+/* A connection that does not register within join_timeout gets ERROR
+ * and is closed; the room never saw it. */
+START_TEST(test_registration_timeout)
+{
+	struct lchatd *d = lchatd_start(CONF "join_timeout = 1\n");
+	struct tclient *bob = tc_connect(d->sock);
+	tc_join(bob, "bob");
+	struct tclient *a = tc_connect_irc(d->irc);
+	tc_send(a, "NICK alice\r");   /* no USER: not registered */
+	tc_expect(a, "ERROR :Closing link: join-timeout ", 10000);
+	tc_expect_eof(a, TC_TIMEOUT);
+	tc_expect_silence(bob);
+	tc_close(a);
+	tc_close(bob);
+	lchatd_stop_ok(d);
+}
+END_TEST
+
 /* Messages both ways between an IRC user (alice), an lchat/1 user in the
  * default room (bob) and a PROTO 2 user in #ops (carol); private
  * messages both ways; JOIN, TOPIC and NAMES of #ops; no echo. */
@@ -489,6 +507,7 @@ int main(void)
 	struct harness_case cases[] = {
 		{ "registration", test_registration, 60 },
 		{ "error_numerics", test_error_numerics, 60 },
+		{ "registration_timeout", test_registration_timeout, 60 },
 		{ "messages_both_ways", test_messages_both_ways, 60 },
 		{ "ctcp_and_formatting", test_ctcp_and_formatting, 60 },
 		{ "overlong_line", test_overlong_line, 60 },
