@@ -41,7 +41,7 @@ static const char *me(struct handler *h)
 
 /* Reply helpers: an out-of-memory handler closes (handler_int.h). */
 #define num(h, n, ...) reply((h), irc_num(&(h)->out, me(h), (n), __VA_ARGS__))
-#define line(h, ...) reply((h), irc_line(&(h)->out, __VA_ARGS__))
+#define out_line(h, ...) reply((h), irc_line(&(h)->out, __VA_ARGS__))
 
 /* A parameter as a C string, cut to fit. */
 static void param(const struct irc_msg *m, unsigned i, char *out, size_t cap)
@@ -136,11 +136,11 @@ static void joined_burst(struct handler *h, uint32_t k)
 	room_lock(h->room);
 	snprintf(room, sizeof(room), "#%s", h->room->hdr->defs[k].name);
 	room_unlock(h->room);
-	line(h, ":%s!%s@%s JOIN %s", h->me->name, h->login, IRC_HOST, room);
+	out_line(h, ":%s!%s@%s JOIN %s", h->me->name, h->login, IRC_HOST, room);
 	topic_of(h, k);
 	names_of(h, k);
 	if (atomic_load(&h->me->irc_caps) & IRC_CAP_BATCH)
-		line(h, "%s +%s chathistory %s", irc_cmd_word(IRC_BATCH), IRCFMT_BATCH_ID, room);
+		out_line(h, "%s +%s chathistory %s", irc_cmd_word(IRC_BATCH), IRCFMT_BATCH_ID, room);
 }
 
 /* ---- registration ---------------------------------------------------- */
@@ -181,10 +181,10 @@ static void irc_cap(struct handler *h, const struct irc_msg *m)
 	if (strcasecmp(sub, "LS") == 0) {
 		if (!h->joined)
 			h->irc.cap_wait = true;
-		line(h, ":%s CAP %s LS :%s", IRC_SERVER, me(h), irc_caps_offered());
+		out_line(h, ":%s CAP %s LS :%s", IRC_SERVER, me(h), irc_caps_offered());
 	} else if (strcasecmp(sub, "LIST") == 0) {
 		uint32_t on = atomic_load(&h->me->irc_caps);
-		line(h, ":%s CAP %s LIST :%s%s%s%s", IRC_SERVER, me(h),
+		out_line(h, ":%s CAP %s LIST :%s%s%s%s", IRC_SERVER, me(h),
 		     on & IRC_CAP_SERVER_TIME ? "server-time " : "",
 		     on & IRC_CAP_MESSAGE_TAGS ? "message-tags " : "",
 		     on & IRC_CAP_BATCH ? "batch " : "", on & IRC_CAP_ECHO ? "echo-message" : "");
@@ -195,11 +195,11 @@ static void irc_cap(struct handler *h, const struct irc_msg *m)
 		if (!h->joined)
 			h->irc.cap_wait = true;
 		if (!irc_caps_parse(m->p[1], m->len[1], &caps)) {
-			line(h, ":%s CAP %s NAK :%s", IRC_SERVER, me(h), list);
+			out_line(h, ":%s CAP %s NAK :%s", IRC_SERVER, me(h), list);
 			return;
 		}
 		atomic_fetch_or(&h->me->irc_caps, caps);
-		line(h, ":%s CAP %s ACK :%s", IRC_SERVER, me(h), list);
+		out_line(h, ":%s CAP %s ACK :%s", IRC_SERVER, me(h), list);
 	} else if (strcasecmp(sub, "END") == 0) {
 		h->irc.cap_wait = false;
 		try_register(h);
@@ -255,7 +255,7 @@ static void irc_ping(struct handler *h, const struct irc_msg *m)
 {
 	char token[IRC_LINE_MAX + 1];
 	param(m, 0, token, sizeof(token));
-	line(h, ":%s PONG %s :%s", IRC_SERVER, IRC_SERVER, token);
+	out_line(h, ":%s PONG %s :%s", IRC_SERVER, IRC_SERVER, token);
 }
 
 static void irc_pong(struct handler *h, const struct irc_msg *m)
@@ -661,7 +661,7 @@ void irc_handle_line(struct handler *h, const char *line, size_t len)
 	flush_replies(h);
 	if (h->irc.batch_end) {
 		/* The registration's history ends before our JOIN event. */
-		line(h, "%s -%s", irc_cmd_word(IRC_BATCH), IRCFMT_BATCH_ID);
+		out_line(h, "%s -%s", irc_cmd_word(IRC_BATCH), IRCFMT_BATCH_ID);
 		h->due_at = h->irc.batch_end;
 		h->irc.batch_end = 0;
 		flush_replies(h);
@@ -740,7 +740,7 @@ static void translate_err(struct handler *h, enum reply_code code, const char *t
 		}
 		break;
 	}
-	line(h, ":%s NOTICE %s :%s: %.*s", IRC_SERVER, me(h), code_word(code), (int)n, text);
+	out_line(h, ":%s NOTICE %s :%s: %.*s", IRC_SERVER, me(h), code_word(code), (int)n, text);
 }
 
 /* The registration burst after OK JOIN and its MOTD lines. */
@@ -764,7 +764,7 @@ static void translate_line(struct handler *h, const char *l, size_t n)
 	struct server_line sl;
 
 	if (!proto_parse_server_line(l, n, &sl)) {
-		line(h, ":%s NOTICE %s :%.*s", IRC_SERVER, me(h), (int)n, l);
+		out_line(h, ":%s NOTICE %s :%.*s", IRC_SERVER, me(h), (int)n, l);
 		return;
 	}
 	if (sl.type == SL_MOTD) {
@@ -787,21 +787,24 @@ static void translate_line(struct handler *h, const char *l, size_t n)
 		num(h, RPL_AWAY, "%.*s :%.*s", (int)sl.word_len[0], sl.word[0], rl, rest);
 		return;
 	case SL_KEPT:
-		line(h, ":%s NOTICE %s :%.*s %s%.*s", IRC_SERVER, me(h), (int)sl.word_len[0],
-		     sl.word[0], rl ? "was not kept for: " : "is not in the chat: your message waits for them ",
-		     rl, rest);
+		if (rl)
+			out_line(h, ":%s NOTICE %s :%.*s: your message was not kept for them: %.*s",
+				 IRC_SERVER, me(h), (int)sl.word_len[0], sl.word[0], rl, rest);
+		else
+			out_line(h, ":%s NOTICE %s :%.*s is not in the chat: your message waits for them",
+				 IRC_SERVER, me(h), (int)sl.word_len[0], sl.word[0]);
 		return;
 	case SL_WAITING: {
 		char tag[40];
 		irc_time_tag(tag, sizeof(tag), sl.ms);
-		line(h, ":%s NOTICE %s :[waiting since %s] <%.*s> %.*s", IRC_SERVER, me(h), tag + 5,
+		out_line(h, ":%s NOTICE %s :[waiting since %s] <%.*s> %.*s", IRC_SERVER, me(h), tag + 5,
 		     (int)sl.word_len[0], sl.word[0], rl, rest);
 		return;
 	}
 	case SL_OK:
 		break;
 	default:
-		line(h, ":%s NOTICE %s :%.*s", IRC_SERVER, me(h), (int)n, l);
+		out_line(h, ":%s NOTICE %s :%.*s", IRC_SERVER, me(h), (int)n, l);
 		return;
 	}
 	/* OK lines: rest is what follows the verb. */
@@ -828,7 +831,7 @@ static void translate_line(struct handler *h, const char *l, size_t n)
 	}
 	case VERB_PART: {
 		const char *sp = memchr(rest, ' ', sl.rest_len);
-		line(h, ":%s!%s@%s PART %.*s", h->me->name, h->login, IRC_HOST,
+		out_line(h, ":%s!%s@%s PART %.*s", h->me->name, h->login, IRC_HOST,
 		     (int)(sp ? sp - rest : rl), rest);
 		return;
 	}
@@ -850,11 +853,11 @@ static void translate_line(struct handler *h, const char *l, size_t n)
 			num(h, RPL_UNAWAY, ":You are no longer marked as being away");
 		return;
 	case VERB_PRIV:   /* "OK PRIV waiting login" */
-		line(h, ":%s NOTICE %s :%.*s is not in the chat: your message waits for them",
+		out_line(h, ":%s NOTICE %s :%.*s is not in the chat: your message waits for them",
 		     IRC_SERVER, me(h), rl > 8 ? rl - 8 : rl, rl > 8 ? rest + 8 : rest);
 		return;
 	case VERB_QUIT:
-		line(h, "%s :Closing link: quit", irc_cmd_word(IRC_ERROR));
+		out_line(h, "%s :Closing link: quit", irc_cmd_word(IRC_ERROR));
 		return;
 	default:
 		return;   /* other acknowledgements say nothing on IRC */
@@ -883,7 +886,7 @@ void irc_translate(struct handler *h)
 	motd_end(h);
 	if (h->irc.batch_open) {
 		h->irc.batch_open = false;
-		line(h, "%s -%s", irc_cmd_word(IRC_BATCH), IRCFMT_BATCH_ID);
+		out_line(h, "%s -%s", irc_cmd_word(IRC_BATCH), IRCFMT_BATCH_ID);
 	}
 	buffer_free(&in);
 }
