@@ -270,6 +270,30 @@ START_TEST(test_messages_both_ways)
 }
 END_TEST
 
+/* A PRIVMSG to the login of an account not in the chat waits for it, as
+ * a PRIV does; the login's next JOIN gets it. A mention in a channel too. */
+START_TEST(test_waiting_for_absent_login)
+{
+	struct lchatd *d = lchatd_start(CONF);
+	struct tclient *a = irc(d, "alice");
+
+	tc_send(a, "PRIVMSG nobody :see you tomorrow\r");
+	tc_expect(a, ":lchat NOTICE alice :nobody is not in the chat: your message waits for them$",
+		  TC_TIMEOUT);
+	tc_send(a, "PRIVMSG #general :ask @nobody about it\r");
+	tc_expect(a, ":lchat NOTICE alice :nobody is not in the chat: your message waits for them$",
+		  TC_TIMEOUT);
+	struct tclient *n = tc_connect_uid(d->dir, d->sock, NOBODY);
+	tc_send(n, "JOIN");
+	tc_expect(n, "OK JOIN nobody [0-9]+$", TC_TIMEOUT);
+	tc_expect_skip(n, "WAITING [0-9]+ PRIV alice .* see you tomorrow$", TC_TIMEOUT);
+	tc_expect_skip(n, "WAITING [0-9]+ MSG alice .* ask @nobody about it$", TC_TIMEOUT);
+	tc_close(n);
+	tc_close(a);
+	lchatd_stop_ok(d);
+}
+END_TEST
+
 /* CTCP: ACTION becomes ME (an action for lchat), VERSION is dropped;
  * colour and bold codes reach lchat users as plain text. */
 START_TEST(test_ctcp_and_formatting)
@@ -509,6 +533,7 @@ int main(void)
 		{ "error_numerics", test_error_numerics, 60 },
 		{ "registration_timeout", test_registration_timeout, 60 },
 		{ "messages_both_ways", test_messages_both_ways, 60 },
+		{ "waiting_for_absent_login", test_waiting_for_absent_login, 60 },
 		{ "ctcp_and_formatting", test_ctcp_and_formatting, 60 },
 		{ "overlong_line", test_overlong_line, 60 },
 		{ "shared_rate_limit", test_shared_rate_limit, 60 },
