@@ -401,7 +401,7 @@ static bool add_event(struct fanout *f, uint32_t i, uint64_t seq)
 	if (buffer_reserve(&f->out, r->rec_size + ROOM_V2_EXTRA) < 0)
 		return false;
 	char *dst = f->out.data + f->out.len;
-	if (!room_read(r, seq, &info, dst, r->rec_size))
+	if (!room_read_as(r, seq, &info, dst, r->rec_size, m->irc))
 		return false;
 	bool own = info.origin == i + 1 && info.origin_gen == m->gen;
 	/* An event for nobody (a member in no room) is only its origin's. */

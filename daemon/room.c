@@ -385,6 +385,12 @@ uint64_t room_oldest(struct room *r, uint64_t head)
 bool room_read(struct room *r, uint64_t seq, struct room_rec_info *info,
 	       char *out, size_t cap)
 {
+	return room_read_as(r, seq, info, out, cap, false);
+}
+
+bool room_read_as(struct room *r, uint64_t seq, struct room_rec_info *info,
+		  char *out, size_t cap, bool names)
+{
 	struct room_rec *rec = rec_at(r, seq);
 
 	if (atomic_load_explicit(&rec->seq, memory_order_acquire) != seq)
@@ -409,9 +415,13 @@ bool room_read(struct room *r, uint64_t seq, struct room_rec_info *info,
 	info->room_name[ROOM_NAME_MAX] = '\0';
 	info->text_off = rec->text_off;
 	info->text_len = rec->text_len;
-	memcpy(info->name, rec->name, sizeof(info->name));
-	memcpy(info->login, rec->login, sizeof(info->login));
-	info->name[NAME_MAX_LEN] = info->login[LOGIN_MAX] = '\0';
+	if (names) {   /* only the IRC form needs them: 66 bytes a copy saved */
+		memcpy(info->name, rec->name, sizeof(info->name));
+		memcpy(info->login, rec->login, sizeof(info->login));
+		info->name[NAME_MAX_LEN] = info->login[LOGIN_MAX] = '\0';
+	} else {
+		info->name[0] = info->login[0] = '\0';
+	}
 	info->ms = rec->ms;
 	info->reason = rec->reason;
 	size_t full = rec->len;

@@ -298,6 +298,7 @@ struct room_rec_info {
 	size_t text_off, text_len;   /* within the line copied */
 	int64_t ms;
 	int reason;                  /* LEAVE: enum leave_reason */
+	/* room_read_as(names) only, else "": */
 	char name[NAME_MAX_LEN + 1]; /* the member's name (NICK: the old one) */
 	char login[LOGIN_MAX + 1];   /* the member's login ("" for the server) */
 };
@@ -305,6 +306,10 @@ struct room_rec_info {
  * if the record was recycled: the reader fell behind. */
 bool room_read(struct room *r, uint64_t seq, struct room_rec_info *info,
 	       char *out, size_t cap);
+/* The same, with the member's name and login too if names (the IRC form,
+ * ircfmt.h, needs them; the lchat lines carry theirs). */
+bool room_read_as(struct room *r, uint64_t seq, struct room_rec_info *info,
+		  char *out, size_t cap, bool names);
 /* The room tag and generation of record seq alone, without copying it
  * (the writer skips other rooms' records with it). False if the record
  * is no longer in the log. */

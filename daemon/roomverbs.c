@@ -132,7 +132,7 @@ static void replay(struct handler *h, uint32_t k, uint32_t gen, uint64_t after, 
 			return;
 		}
 		char *dst = h->out.data + h->out.len;
-		if (!room_read(r, s, &info, dst, r->rec_size + ROOM_V2_EXTRA))
+		if (!room_read_as(r, s, &info, dst, r->rec_size + ROOM_V2_EXTRA, h->irc.on))
 			continue;
 		if (info.room != k + 1 || info.room_gen != gen)
 			continue;
