@@ -448,7 +448,8 @@ static void irc_whois(struct handler *h, const struct irc_msg *m)
 		return;
 	}
 	struct room_slot *s = room_slot(r, (uint32_t)i);
-	char name[NAME_MAX_LEN + 1], login[LOGIN_MAX + 1], away[AWAY_MAX + 1], chans[600] = "";
+	char name[NAME_MAX_LEN + 1], login[LOGIN_MAX + 1], away[AWAY_MAX + 1];
+	char chans[ROOMS_MAX * (ROOM_NAME_MAX + 2) + 1] = "";   /* every room fits */
 	text_copy_str(name, sizeof(name), s->name);
 	text_copy_str(login, sizeof(login), s->login);
 	text_copy_str(away, sizeof(away), s->away);
