@@ -253,7 +253,7 @@ static void load_accounts(const char *when)
 static void accept_users(struct daemon *d, int listen_fd, bool irc)
 {
 	for (int i = 0; i < ACCEPT_BATCH; i++) {
-		int fd = socket_accept(listen_fd, &d->reserve_fd);
+		int fd = socket_accept_as(listen_fd, &d->reserve_fd, irc);
 		if (fd < 0) {
 			if (errno == EMFILE) {
 				log_limited(&d->last_error_log, LOG_ERR, "accept: out of file descriptors; refusing connections");
