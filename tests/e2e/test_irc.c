@@ -11,7 +11,10 @@
  * Every test daemon has its IRC socket beside its user socket (the
  * harness's write_config_file()); the handlers run under the real seccomp
  * filter in the plain build. */
+#include <errno.h>
 #include <inttypes.h>
+#include <signal.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -449,6 +452,24 @@ START_TEST(test_quit_is_leave)
 }
 END_TEST
 
+/* lchatd stopping: the notice as a server NOTICE, then ERROR shutdown and
+ * the end; the IRC socket's file is removed with the others. */
+START_TEST(test_shutdown)
+{
+	struct lchatd *d = lchatd_start(CONF);
+	struct tclient *a = irc(d, "alice");
+	lchatd_signal(d, SIGTERM);
+	tc_expect(a, ":lchat NOTICE alice :server is shutting down$", TC_TIMEOUT);
+	tc_expect(a, "ERROR :Closing link: shutdown ", TC_TIMEOUT);
+	tc_expect_eof(a, TC_TIMEOUT);
+	int status = lchatd_wait_exit(d, 15000);
+	ck_assert_msg(status != -1, "the supervisor did not exit after SIGTERM");
+	ck_assert_msg(access(d->irc, F_OK) == -1 && errno == ENOENT, "%s still exists", d->irc);
+	tc_close(a);
+	lchatd_stop_ok(d);
+}
+END_TEST
+
 /* A client that vanishes in the middle of a line: the half line is not a
  * message; lchat users see it leave (closed). */
 START_TEST(test_vanish_mid_line)
@@ -540,6 +561,7 @@ int main(void)
 		{ "admin_mute_kick_notice", test_admin_mute_kick_notice, 60 },
 		{ "quit_is_leave", test_quit_is_leave, 60 },
 		{ "vanish_mid_line", test_vanish_mid_line, 60 },
+		{ "shutdown", test_shutdown, 60 },
 		{ "history_batch", test_history_batch, 60 },
 	};
 
