@@ -362,11 +362,17 @@ START_TEST(test_shared_rate_limit)
 	for (int i = 0; i < 10; i++)
 		tc_send(a2, "PRIVMSG #general :flood %d\r", i);
 	tc_expect_skip(a2, ":lchat 263 alice2 PRIVMSG :at most 1 messages", TC_TIMEOUT);
-	/* And the first connection is refused too: the bucket is shared (ten
-	 * tries: a token a second comes back meanwhile). */
-	for (int i = 0; i < 10; i++)
+	/* And the first connection is refused too: the bucket is shared.
+	 * Three messages: a bucket of its own would still hold 3 of its 4
+	 * (registering took one); the shared one is empty, and gets a token
+	 * back only each second. */
+	for (int i = 0; i < 3; i++)
 		tc_send(a1, "PRIVMSG #general :me too %d\r", i);
-	tc_expect_skip(a1, ":lchat 263 alice PRIVMSG :", TC_TIMEOUT);
+	tc_send(a1, "PING :after-three\r");
+	const char *l = tc_expect_skip(a1, "(:lchat 263 alice PRIVMSG :|:lchat PONG lchat :after-three$)",
+				       TC_TIMEOUT);
+	ck_assert_msg(strstr(l, " 263 "), "three messages from alice's other connection all "
+		      "went through: the rate limit is not the uid's");
 	tc_close(a1);
 	tc_close(a2);
 	tc_close(bob);
