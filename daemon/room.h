@@ -141,6 +141,11 @@ struct room_slot {
 	uint32_t ngroups;            /* and the supplementary ones */
 	uint32_t groups[ROOM_GROUPS_MAX];
 	struct room_span span[ROOMS_MAX];
+	/* IRC (ircverbs.c): set by the daemon at claim for a connection on
+	 * the IRC socket; its caps (irc.h), set by the handler before it
+	 * streams. The writer formats such a member's lines as IRC. */
+	_Atomic uint32_t irc;
+	_Atomic uint32_t irc_caps;
 } __attribute__((aligned(64)));
 
 struct room_rec {
@@ -293,11 +298,20 @@ struct room_rec_info {
 	char room_name[ROOM_NAME_MAX + 1];
 	size_t len;
 	size_t text_off, text_len;   /* within the line copied */
+	int64_t ms;
+	int reason;                  /* LEAVE: enum leave_reason */
+	/* room_read_as(names) only, else "": */
+	char name[NAME_MAX_LEN + 1]; /* the member's name (NICK: the old one) */
+	char login[LOGIN_MAX + 1];   /* the member's login ("" for the server) */
 };
 /* Copy the record for seq (< head) to out (cap >= rec_size). Returns false
  * if the record was recycled: the reader fell behind. */
 bool room_read(struct room *r, uint64_t seq, struct room_rec_info *info,
 	       char *out, size_t cap);
+/* The same, with the member's name and login too if names (the IRC form,
+ * ircfmt.h, needs them; the lchat lines carry theirs). */
+bool room_read_as(struct room *r, uint64_t seq, struct room_rec_info *info,
+		  char *out, size_t cap, bool names);
 /* The room tag and generation of record seq alone, without copying it
  * (the writer skips other rooms' records with it). False if the record
  * is no longer in the log. */

@@ -2,6 +2,8 @@
 /* sockets.c - socket directory checks, stale socket detection, listening. */
 #include "sockets.h"
 
+#include "irc.h"
+
 #include "cut.h"
 #include "lines.h"
 
@@ -186,7 +188,22 @@ void socket_refuse(int fd, enum reply_code code, const char *text)
 	close(fd);
 }
 
+void socket_refuse_irc(int fd, enum reply_code code, const char *text)
+{
+	char line[512];
+	size_t n = irc_error_format(line, sizeof(line), code, text);
+	ssize_t w = send(fd, line, n, MSG_DONTWAIT | MSG_NOSIGNAL);
+
+	(void)w;    /* as socket_refuse() */
+	close(fd);
+}
+
 int socket_accept(int listen_fd, int *spare_fd)
+{
+	return socket_accept_as(listen_fd, spare_fd, false);
+}
+
+int socket_accept_as(int listen_fd, int *spare_fd, bool irc)
 {
 	for (;;) {
 		int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
@@ -200,7 +217,9 @@ int socket_accept(int listen_fd, int *spare_fd)
 			return -1;
 		close(*spare_fd);
 		fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
-		if (fd >= 0)
+		if (fd >= 0 && irc)
+			socket_refuse_irc(fd, CODE_UNAVAILABLE, "the server is out of file descriptors");
+		else if (fd >= 0)
 			socket_refuse(fd, CODE_UNAVAILABLE, "the server is out of file descriptors");
 		*spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 		errno = EMFILE;

@@ -31,6 +31,8 @@ int socket_listen(const char *path, mode_t mode, gid_t gid, char *err, size_t er
  * taken back. Returns the fd, or -1 with errno EAGAIN (nothing queued),
  * EMFILE (a connection was shed) or another accept error. */
 int socket_accept(int listen_fd, int *spare_fd);
+/* The same for the IRC socket (irc): the shed connection is told in IRC. */
+int socket_accept_as(int listen_fd, int *spare_fd, bool irc);
 
 /* Is the peer of fd (credentials cred) in group gid: its primary group or
  * one of its supplementary groups (SO_PEERGROUPS)? */
@@ -41,6 +43,8 @@ int socket_peer_groups(int fd, gid_t *out, size_t cap);
 
 /* Send "BYE code text" without blocking, then close fd. */
 void socket_refuse(int fd, enum reply_code code, const char *text);
+/* The same on the IRC socket: "ERROR :Closing link: code text". */
+void socket_refuse_irc(int fd, enum reply_code code, const char *text);
 
 /* Create a private directory (mode) if missing, refusing symlinks and
  * directories owned by someone else. */

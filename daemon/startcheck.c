@@ -146,6 +146,11 @@ int start_check(const struct lchat_config *cfg, struct start_plan *p, char *err,
 	dir_of(cfg->control_socket, dir, sizeof(dir));
 	if (check_one(dir, p, err, errlen) < 0)
 		return -1;
+	if (cfg->irc_socket[0]) {
+		dir_of(cfg->irc_socket, dir, sizeof(dir));
+		if (check_one(dir, p, err, errlen) < 0)
+			return -1;
+	}
 	/* Every notice to the terminals too: refused at start if it cannot be
 	 * done, rather than at each notice. */
 	gid_t tty_gid;
@@ -187,6 +192,11 @@ int start_make_dirs(const struct lchat_config *cfg, const struct start_plan *p,
 	if (make_for(dir, 0755, p, err, errlen) < 0)
 		return -1;
 	dir_of(cfg->control_socket, dir, sizeof(dir));
+	if (make_for(dir, 0755, p, err, errlen) < 0)
+		return -1;
+	if (!cfg->irc_socket[0])
+		return 0;
+	dir_of(cfg->irc_socket, dir, sizeof(dir));
 	return make_for(dir, 0755, p, err, errlen);
 }
 

@@ -640,6 +640,7 @@ START_TEST(test_fds_run_out)
 	for (int i = 0; i < 20; i++)
 		expect_refused(d->sock, "BYE unavailable [a-z]");
 	expect_refused(d->ctl, "BYE unavailable [a-z]");
+	expect_refused(d->irc, "ERROR :Closing link: unavailable [a-z]");   /* in IRC */
 	ck_assert_int_eq(count_handlers(dmn, 0), 2);
 	ck_assert_msg(lchatd_log_has(d, "out of file descriptors", 0),
 		      "the daemon did not log that it ran out of descriptors");

@@ -58,6 +58,11 @@ static void check_bounds(const struct lchat_config *c)
 	assert(abs_path(c->socket) && strlen(c->socket) <= 107);
 	assert(abs_path(c->control_socket) && strlen(c->control_socket) <= 107);
 	assert(strcmp(c->socket, c->control_socket) != 0);
+	/* irc_socket: "" (none), or a socket path unlike the other two. */
+	assert(c->irc_socket && (!c->irc_socket[0] ||
+				 (abs_path(c->irc_socket) && strlen(c->irc_socket) <= 107 &&
+				  strcmp(c->irc_socket, c->socket) != 0 &&
+				  strcmp(c->irc_socket, c->control_socket) != 0)));
 	assert(abs_path(c->state_dir));
 	assert(c->admin_group && c->admin_group[0]);
 	assert(c->motd);
@@ -82,6 +87,7 @@ static void assert_same(const struct lchat_config *a, const struct lchat_config 
 {
 	assert(strcmp(a->socket, b->socket) == 0);
 	assert(strcmp(a->control_socket, b->control_socket) == 0);
+	assert(strcmp(a->irc_socket, b->irc_socket) == 0);
 	assert(strcmp(a->admin_group, b->admin_group) == 0);
 	assert(strcmp(a->state_dir, b->state_dir) == 0);
 	assert(strcmp(a->motd, b->motd) == 0);
@@ -135,10 +141,11 @@ static void check_reload(struct lchat_config *cur, struct lchat_config *fresh)
 	/* Copies of the strings the comparison below needs after the swap. */
 	before.socket = strdup(cur->socket);
 	before.control_socket = strdup(cur->control_socket);
+	before.irc_socket = strdup(cur->irc_socket);
 	before.state_dir = strdup(cur->state_dir);
 	want.admin_group = strdup(fresh->admin_group);
 	want.motd = strdup(fresh->motd);
-	assert(before.socket && before.control_socket && before.state_dir);
+	assert(before.socket && before.control_socket && before.irc_socket && before.state_dir);
 	assert(want.admin_group && want.motd);
 
 	int n = config_apply_reload(cur, fresh, changed, sizeof(changed), restart, sizeof(restart));
@@ -146,6 +153,7 @@ static void check_reload(struct lchat_config *cur, struct lchat_config *fresh)
 	/* Restart options keep their values. */
 	assert(strcmp(cur->socket, before.socket) == 0);
 	assert(strcmp(cur->control_socket, before.control_socket) == 0);
+	assert(strcmp(cur->irc_socket, before.irc_socket) == 0);
 	assert(strcmp(cur->state_dir, before.state_dir) == 0);
 	assert(cur->max_users == before.max_users && cur->max_line == before.max_line);
 	assert(cur->history == before.history);
@@ -160,6 +168,7 @@ static void check_reload(struct lchat_config *cur, struct lchat_config *fresh)
 	check_bounds(cur);
 	free(before.socket);
 	free(before.control_socket);
+	free(before.irc_socket);
 	free(before.state_dir);
 	free(want.admin_group);
 	free(want.motd);

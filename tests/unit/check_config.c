@@ -404,6 +404,31 @@ START_TEST(test_same_sockets)
 }
 END_TEST
 
+/* irc_socket: a socket path like the others, or "" for none; never one
+ * of the other two. */
+START_TEST(test_irc_socket)
+{
+	struct lchat_config c;
+	char path[64], err[ERRLEN];
+
+	ck_assert_int_eq(load_text("", path, &c, err), 0);
+	ck_assert_str_eq(c.irc_socket, "/run/lchat/irc.sock");
+	config_free(&c);
+	ck_assert_int_eq(load_text("irc_socket = \"\"\n", path, &c, err), 0);
+	ck_assert_str_eq(c.irc_socket, "");
+	config_free(&c);
+	ck_assert_int_eq(load_text("irc_socket = \"irc.sock\"\n", path, &c, err), -1);
+	assert_contains(err, "irc_socket must be an absolute path");
+	config_free(&c);
+	ck_assert_int_eq(load_text("irc_socket = \"/run/lchat/control.sock\"\n", path, &c, err), -1);
+	assert_contains(err, "irc_socket must differ from socket and control_socket");
+	config_free(&c);
+	ck_assert_int_eq(load_text("irc_socket = \"/run/lchat/lchat.sock\"\n", path, &c, err), -1);
+	assert_contains(err, "irc_socket must differ");
+	config_free(&c);
+}
+END_TEST
+
 START_TEST(test_empty_admin_group)
 {
 	struct lchat_config c;
@@ -534,8 +559,8 @@ START_TEST(test_motd_line_length)
 END_TEST
 
 /* libconfuse 3.3 overcounts lines after comments; the loader corrects it.
- * Empty each option of the installed file in turn (all but motd reject
- * "") and check the line reported. */
+ * Empty each option of the installed file in turn (all but motd and
+ * irc_socket reject "") and check the line reported. */
 START_TEST(test_line_numbers_in_installed_conf)
 {
 	FILE *in = fopen("conf/lchat.conf", "r");
@@ -552,7 +577,8 @@ START_TEST(test_line_numbers_in_installed_conf)
 		char *eq = strstr(lines[bad], " = ");
 		size_t len = 0;
 
-		if (lines[bad][0] == '#' || !eq || !strncmp(lines[bad], "motd", 4))
+		if (lines[bad][0] == '#' || !eq || !strncmp(lines[bad], "motd", 4) ||
+		    !strncmp(lines[bad], "irc_socket", 10))
 			continue;
 		for (int i = 0; i < n; i++) {
 			if (i == bad)
@@ -756,6 +782,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_backlog_gt_history);
 	tcase_add_test(tc, test_per_uid_gt_max_users);
 	tcase_add_test(tc, test_same_sockets);
+	tcase_add_test(tc, test_irc_socket);
 	tcase_add_test(tc, test_empty_admin_group);
 	tcase_add_test(tc, test_missing_file);
 	tcase_add_test(tc, test_directory);
