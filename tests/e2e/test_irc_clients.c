@@ -12,15 +12,15 @@
  *                    and connected through its connect_factory, answers a
  *                    mention and a private message from lchat, and leaves
  *                    on a command.
+ *   weechat_bridge   weechat (3.8 cannot connect to a UNIX socket: weechat
+ *                    issue #2115) through scripts/weechat-lchat, README's
+ *                    way: socat in a private network namespace; a message
+ *                    each way, and its /quit.
  *
  * Every wait is for text on a screen (polled, with a deadline); a failure
  * message carries the screens of every window of the test. A client that
  * is not installed fails the test and says which package to install
- * (scripts/install-deps does; CI runs it): nothing is skipped.
- *
- * weechat (3.8, Debian 12's) cannot connect to a UNIX socket (its IRC
- * servers are host/port only; weechat issue #2115): README says what its
- * users may do instead. */
+ * (scripts/install-deps does; CI runs it): nothing is skipped. */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -259,11 +259,55 @@ START_TEST(test_python_irc_bot)
 }
 END_TEST
 
+/* ---- weechat, through scripts/weechat-lchat -------------------------------- */
+
+/* weechat 3.8 cannot connect to a UNIX socket: README's way is
+ * scripts/weechat-lchat (socat in a private network namespace). The test
+ * runs it as README says, with a temporary weechat home (-t). */
+START_TEST(test_weechat_bridge)
+{
+	need_program("weechat", "weechat-curses");
+	need_program("socat", "socat");
+	need_program("unshare", "util-linux");
+	need_program("ip", "iproute2");
+	need_program("ss", "iproute2");
+	struct lchatd *d = lchatd_start("motd = \"\"\n");
+	const char *irc = irc_socket(d);
+	struct tmux *t = tmux_start(d->dir);
+	char cmd[PATH_MAX * 3];
+
+	windows[0] = "weechat";
+	windows[1] = "lena";
+	snprintf(cmd, sizeof(cmd), "%s %s wendy -t", src_path("scripts/weechat-lchat"), irc);
+	tmux_window(t, "weechat", cmd);
+	wait_screen(t, "weechat", "connected to 127\\.0\\.0\\.1/6667");
+	tmux_lchat(t, "lena", d->sock, NULL);
+	wait_screen(t, "lena", "you are in the room as lena");
+	tmux_enter(t, "weechat", "/buffer #general");
+	wait_screen(t, "weechat", "#general");
+
+	tmux_enter(t, "weechat", "hi from weechat");
+	wait_screen(t, "lena", TS "<wendy> hi from weechat$");
+	tmux_enter(t, "lena", "hello wendy, lchat here");
+	wait_screen(t, "weechat", "lena +\\| hello wendy, lchat here");
+	show_screen(t, "weechat", "weechat (scripts/weechat-lchat, real lchatd)");
+	show_screen(t, "lena", "lchat talking with weechat");
+
+	tmux_enter(t, "weechat", "/quit");
+	wait_screen(t, "lena", TS "<-- wendy left \\(quit");
+	ck_assert_int_eq(tmux_wait_exit(t, "weechat", T_WAIT), 0);
+
+	tmux_stop(t);
+	lchatd_stop_ok(d);
+}
+END_TEST
+
 static Suite *irc_clients_suite(void)
 {
 	const struct harness_case cases[] = {
 		{ "irssi_and_lchat", test_irssi_and_lchat, 90 },
 		{ "python_irc_bot", test_python_irc_bot, 90 },
+		{ "weechat_bridge", test_weechat_bridge, 90 },
 	};
 
 	return harness_suite("irc_clients", cases, HARNESS_NCASES(cases));
