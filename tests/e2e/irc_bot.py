@@ -68,7 +68,10 @@ class Bot(irc.client.SimpleIRCClient):
             self.say("answered %s" % who)
         elif command == "leave":
             self.say("leaving on %s's command" % who)
-            conn.part(self.channel, "asked to leave")
+            # Not conn.part(): python3-irc sends its reason without the
+            # ':' a reason of several words needs ("PART #c asked to leave"
+            # parts with the reason "asked").
+            conn.send_raw("PART %s :asked to leave" % self.channel)
             conn.quit("bye")
             self.status = 0
 

@@ -149,10 +149,14 @@ START_TEST(test_irssi_and_lchat)
 	tmux_window(t, "irssi", cmd);
 	wait_screen(t, "irssi", "\\[\\(status\\)\\]");
 
-	/* irssi 1.4 connects to a UNIX socket when the address is a path. */
+	/* irssi 1.4 connects to a UNIX socket when the address is a path.
+	 * Registering joins #general; /join of it (nothing to the server,
+	 * which has us in it) shows its window. */
 	snprintf(cmd, sizeof(cmd), "/connect %s", irc);
 	tmux_enter(t, "irssi", cmd);
-	wait_screen(t, "irssi", "iris \\[iris@lchat\\] has joined #general");
+	wait_screen(t, "irssi", "Connection to .* established");
+	tmux_enter(t, "irssi", "/join #general");
+	wait_screen(t, "irssi", "iris \\[[^]]+@lchat\\] has joined #general");
 
 	tmux_lchat(t, "lena", d->sock, NULL);
 	wait_screen(t, "lena", "you are in the room as lena");
