@@ -55,7 +55,7 @@ struct bool_opt {
 	bool runtime;
 };
 
-static str_check_fn check_socket, check_abs_path, check_nonempty, check_motd, check_room_name;
+static str_check_fn check_socket, check_socket_or_empty, check_abs_path, check_nonempty, check_motd, check_room_name;
 
 /* Option names are the struct field names. */
 #define STR_OPT(f, def, check, rt, cl) \
@@ -75,6 +75,7 @@ static str_check_fn check_socket, check_abs_path, check_nonempty, check_motd, ch
 static const struct str_opt str_opts[] = {
 	STR_OPT(socket, "/run/lchat/lchat.sock", check_socket, RESTART, CLIENT),
 	STR_OPT(control_socket, "/run/lchat/control.sock", check_socket, RESTART, CLIENT),
+	STR_OPT(irc_socket, "/run/lchat/irc.sock", check_socket_or_empty, RESTART, CLIENT),
 	STR_OPT(admin_group, "adm", check_nonempty, RELOAD, DAEMON),
 	STR_OPT(user, "_lchat", check_nonempty, RESTART, CLIENT),
 	STR_OPT(state_dir, "/var/lib/lchat", check_abs_path, RESTART, DAEMON),
@@ -307,6 +308,12 @@ static int check_socket(cfg_t *c, const char *name, const char *val)
 		return -1;
 	}
 	return 0;
+}
+
+/* A socket path, or "" for none (irc_socket). */
+static int check_socket_or_empty(cfg_t *c, const char *name, const char *val)
+{
+	return val[0] ? check_socket(c, name, val) : 0;
 }
 
 static int check_nonempty(cfg_t *c, const char *name, const char *val)
@@ -627,6 +634,12 @@ static int cross_check(const struct lchat_config *cfg, const char *path,
 	if (strcmp(cfg->socket, cfg->control_socket) == 0) {
 		set_err(err, errlen, "%s: socket and control_socket must differ (both are \"%s\")",
 			path, cfg->socket);
+		return -1;
+	}
+	if (cfg->irc_socket[0] && (strcmp(cfg->irc_socket, cfg->socket) == 0 ||
+				   strcmp(cfg->irc_socket, cfg->control_socket) == 0)) {
+		set_err(err, errlen, "%s: irc_socket must differ from socket and control_socket "
+			"(\"%s\")", path, cfg->irc_socket);
 		return -1;
 	}
 	return 0;

@@ -27,6 +27,7 @@ struct conf_room {
 struct lchat_config {
 	char *socket;            /* user socket path */
 	char *control_socket;    /* admin control socket path */
+	char *irc_socket;        /* IRC socket path; "": no IRC listener */
 	char *admin_group;       /* group allowed on the control socket */
 	char *user;              /* the unprivileged user lchatd runs as */
 	char *state_dir;         /* room log file, pid file */

@@ -261,3 +261,43 @@ size_t text_sanitize(const char *s, size_t n, char *out, size_t outcap)
 	out[o] = '\0';
 	return o;
 }
+
+/* Up to `max` characters of `digits` at s[i]: how many. */
+static size_t run_of(const char *s, size_t i, size_t n, size_t max, const char *digits)
+{
+	size_t k = 0;
+
+	while (i + k < n && k < max && s[i + k] && strchr(digits, s[i + k]))
+		k++;
+	return k;
+}
+
+size_t text_strip_irc_format(char *s, size_t n)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < n;) {
+		char c = s[i];
+		if (c == '\x03' || c == '\x04') {
+			/* \x03 fg[,bg] (decimal, up to 2 digits each); \x04
+			 * RRGGBB[,RRGGBB] (hex). */
+			const char *set = c == '\x03' ? "0123456789" : "0123456789abcdefABCDEF";
+			size_t max = c == '\x03' ? 2 : 6;
+			size_t k = run_of(s, i + 1, n, max, set);
+			i += 1 + k;
+			if (k > 0 && i + 1 < n && s[i] == ',') {
+				size_t b = run_of(s, i + 1, n, max, set);
+				if (b > 0)
+					i += 1 + b;
+			}
+			continue;
+		}
+		if (c == '\x02' || c == '\x0f' || c == '\x11' || c == '\x16' || c == '\x1d' ||
+		    c == '\x1e' || c == '\x1f') {
+			i++;
+			continue;
+		}
+		s[o++] = s[i++];
+	}
+	return o;
+}

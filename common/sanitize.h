@@ -73,4 +73,11 @@ const char *text_error_message(enum text_error e);
  * output again yields the same bytes. */
 size_t text_sanitize(const char *s, size_t n, char *out, size_t outcap);
 
+/* Remove IRC's formatting codes from s (n bytes), in place: bold \x02,
+ * colour \x03 with its "fg[,bg]" digits, hex colour \x04 with its digits,
+ * reset \x0f, reverse \x16, italics \x1d, strike \x1e, underline \x1f,
+ * monospace \x11. What is left is the text an lchat user reads; text_check()
+ * then applies the usual rules. Returns the new length. */
+size_t text_strip_irc_format(char *s, size_t n);
+
 #endif

@@ -74,6 +74,7 @@ struct daemon {
 	gid_t admin_gid;         /* admin_group's: its members' PRIV pass MESG n */
 	struct control *control;
 	int listen_fd;
+	int irc_fd;              /* the IRC socket (irc_socket), or -1 */
 	int sigfd;
 	int reserve_fd;          /* spare descriptor for EMFILE at accept */
 	pid_t *slot_pid;         /* each slot's handler; 0: free; -1: the
@@ -149,12 +150,24 @@ static enum reply_code over_limits(struct daemon *d, const struct ucred *cred, c
 	return CODE_OK;
 }
 
-static void start_handler(struct daemon *d, int fd, const struct ucred *cred)
+/* Refuse a connection in its socket's protocol. */
+static void refuse(int fd, bool irc, enum reply_code code, const char *text)
+{
+	if (irc)
+		socket_refuse_irc(fd, code, text);
+	else
+		refuse(fd, irc, code, text);
+}
+
+/* A connection accepted on the user socket, or on the IRC socket (irc):
+ * the same checks, limits, handler and hand-over to the writer; the slot
+ * says which protocol the handler and the writer speak. */
+static void start_handler(struct daemon *d, int fd, const struct ucred *cred, bool irc)
 {
 	int slot = free_slot(d);
 
 	if (slot < 0) {
-		socket_refuse(fd, CODE_FULL, "the room is full; try again later");
+		refuse(fd, irc, CODE_FULL, "the room is full; try again later");
 		return;
 	}
 	int64_t now = now_ms();
@@ -165,7 +178,7 @@ static void start_handler(struct daemon *d, int fd, const struct ucred *cred)
 		text_printf(why, sizeof(why), "you are banned from the room %s", text);
 		log_limited(&d->last_error_log, LOG_NOTICE, "uid %u (%s) refused: banned",
 			    (unsigned)cred->uid, ban->login);
-		socket_refuse(fd, CODE_BANNED, why);
+		refuse(fd, irc, CODE_BANNED, why);
 		return;
 	}
 	const char *text;
@@ -181,6 +194,7 @@ static void start_handler(struct daemon *d, int fd, const struct ucred *cred)
 	room_slot_claim(&d->room, (uint32_t)slot, cred->uid);
 	prefs_fill(&d->prefs, &d->room, s->user1 - 1);
 	atomic_store(&s->admin, cred->uid == 0 || socket_peer_in_group(fd, cred, d->admin_gid));
+	atomic_store(&s->irc, irc ? 1 : 0);
 	/* The groups a room may require (room_def_allows_locked), kept for
 	 * every ENTER and for a reload to check again. */
 	gid_t groups[ROOM_GROUPS_MAX];
@@ -199,7 +213,7 @@ static void start_handler(struct daemon *d, int fd, const struct ucred *cred)
 		conns_closed(d->conns, (uint32_t)slot);
 		conns_freed(d->conns, (uint32_t)slot);
 		log_limited(&d->last_error_log, LOG_ERR, "fork: %s; refusing connections", strerror(errno));
-		socket_refuse(fd, CODE_UNAVAILABLE, "the server cannot take more users right now");
+		refuse(fd, irc, CODE_UNAVAILABLE, "the server cannot take more users right now");
 		return;
 	}
 	if (pid == 0) {
@@ -236,10 +250,10 @@ static void load_accounts(const char *when)
 		log_msg(LOG_INFO, "%s: %ld accounts read", when, n);
 }
 
-static void accept_users(struct daemon *d)
+static void accept_users(struct daemon *d, int listen_fd, bool irc)
 {
 	for (int i = 0; i < ACCEPT_BATCH; i++) {
-		int fd = socket_accept(d->listen_fd, &d->reserve_fd);
+		int fd = socket_accept(listen_fd, &d->reserve_fd);
 		if (fd < 0) {
 			if (errno == EMFILE) {
 				log_limited(&d->last_error_log, LOG_ERR, "accept: out of file descriptors; refusing connections");
@@ -259,7 +273,7 @@ static void accept_users(struct daemon *d)
 		 * its old login stay its own) in handlers forked from now. */
 		if (accounts_stale())
 			load_accounts("/etc/passwd changed");
-		start_handler(d, fd, &cred);
+		start_handler(d, fd, &cred, irc);
 	}
 }
 
@@ -404,15 +418,26 @@ static void stop_writer(struct daemon *d)
 	}
 }
 
-static void shutdown_room(struct daemon *d, const char *config_socket_paths[2])
+/* Remove the socket files (at the end, or a start that failed). */
+static void unlink_sockets(const struct lchat_config *cfg)
+{
+	unlink(cfg->socket);
+	unlink(cfg->control_socket);
+	if (cfg->irc_socket[0])
+		unlink(cfg->irc_socket);
+}
+
+static void shutdown_room(struct daemon *d)
 {
 	d->stopping = true;
 	log_msg(LOG_NOTICE, "shutting down (%u users connected)", d->handlers);
 	close(d->listen_fd);
 	d->listen_fd = -1;
+	if (d->irc_fd >= 0)
+		close(d->irc_fd);
+	d->irc_fd = -1;
 	control_close_all(d->control);
-	for (int i = 0; i < 2; i++)
-		unlink(config_socket_paths[i]);
+	unlink_sockets(d->cfg);
 
 	const char *msg = d->shutdown_msg ? d->shutdown_msg : "server is shutting down";
 	struct room_event ev = { .kind = EV_NOTICE, .text = msg, .text_len = strlen(msg) };
@@ -736,7 +761,8 @@ static int setup(struct daemon *d, int ready_fd)
 		return -1;
 	}
 	if (socket_dir_prepare(cfg->socket, err, sizeof(err)) < 0 ||
-	    socket_dir_prepare(cfg->control_socket, err, sizeof(err)) < 0) {
+	    socket_dir_prepare(cfg->control_socket, err, sizeof(err)) < 0 ||
+	    (cfg->irc_socket[0] && socket_dir_prepare(cfg->irc_socket, err, sizeof(err)) < 0)) {
 		report(ready_fd, "%s", err);
 		return -1;
 	}
@@ -751,16 +777,23 @@ static int setup(struct daemon *d, int ready_fd)
 		report(ready_fd, "%s", err);
 		return -1;
 	}
-	d->admin_gid = admin_gid;
-	if (prefs_load(&d->prefs, cfg->state_dir) < 0) {
+	/* The IRC socket: the user socket's mode and peers (docs/protocol.md,
+	 * "IRC"). */
+	if (cfg->irc_socket[0] &&
+	    (d->irc_fd = socket_listen(cfg->irc_socket, 0666, (gid_t)-1, err, sizeof(err))) < 0) {
 		unlink(cfg->socket);
 		unlink(cfg->control_socket);
+		report(ready_fd, "%s", err);
+		return -1;
+	}
+	d->admin_gid = admin_gid;
+	if (prefs_load(&d->prefs, cfg->state_dir) < 0) {
+		unlink_sockets(cfg);
 		report(ready_fd, "out of memory reading %s/prefs", cfg->state_dir);
 		return -1;
 	}
 	if (sanctions_load(&d->sanctions, cfg->state_dir) < 0) {
-		unlink(cfg->socket);
-		unlink(cfg->control_socket);
+		unlink_sockets(cfg);
 		report(ready_fd, "out of memory reading %s/sanctions", cfg->state_dir);
 		return -1;
 	}
@@ -770,8 +803,7 @@ static int setup(struct daemon *d, int ready_fd)
 	d->control = control_new(&d->room, cfg, &d->sanctions, &hooks, cfd, admin_gid);
 	d->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (!d->control || d->reserve_fd < 0) {
-		unlink(cfg->socket);
-		unlink(cfg->control_socket);
+		unlink_sockets(cfg);
 		report(ready_fd, "out of resources at start-up");
 		return -1;
 	}
@@ -789,7 +821,7 @@ int daemon_main(struct lchat_config *cfg, int ready_fd, unsigned restarts, int64
 	d.started_ms = now_ms();
 	d.lchatd_started_ms = started_ms;
 	d.restarts = restarts;
-	d.listen_fd = d.reserve_fd = -1;
+	d.listen_fd = d.reserve_fd = d.irc_fd = -1;
 	d.next_sweep_ms = 1;   /* at once */
 	proctitle_set("lchatd: daemon");
 	/* The children's seccomp programs, built once before any fork. */
@@ -804,20 +836,21 @@ int daemon_main(struct lchat_config *cfg, int ready_fd, unsigned restarts, int64
 		return 1;
 	control_set_wall(d.control, wall_fd);
 	load_accounts("start");
-	log_msg(LOG_NOTICE, "ready: users on %s, control on %s (restarts so far: %u)",
-		cfg->socket, cfg->control_socket, restarts);
+	log_msg(LOG_NOTICE, "ready: users on %s, control on %s%s%s (restarts so far: %u)",
+		cfg->socket, cfg->control_socket, cfg->irc_socket[0] ? ", IRC on " : "",
+		cfg->irc_socket, restarts);
 	readiness_ok(ready_fd);
 	close(ready_fd);
 
-	const char *paths[2] = { cfg->socket, cfg->control_socket };
-	struct pollfd pfd[3 + CONTROL_MAX_POLLFDS];
+	struct pollfd pfd[4 + CONTROL_MAX_POLLFDS];
 	int rc = 0;
 	for (;;) {
 		pfd[0] = (struct pollfd){ .fd = d.sigfd, .events = POLLIN };
 		pfd[1] = (struct pollfd){ .fd = d.listen_fd, .events = POLLIN };
 		pfd[2] = (struct pollfd){ .fd = d.fanout_sock, .events = POLLIN };
-		int nc = control_pollfds(d.control, pfd + 3, CONTROL_MAX_POLLFDS);
-		if (poll(pfd, (nfds_t)(3 + nc), loop_timeout(&d)) < 0) {
+		pfd[3] = (struct pollfd){ .fd = d.irc_fd, .events = POLLIN };   /* -1: none */
+		int nc = control_pollfds(d.control, pfd + 4, CONTROL_MAX_POLLFDS);
+		if (poll(pfd, (nfds_t)(4 + nc), loop_timeout(&d)) < 0) {
 			if (errno == EINTR)
 				continue;
 			log_msg(LOG_ERR, "poll: %s", strerror(errno));
@@ -845,15 +878,17 @@ int daemon_main(struct lchat_config *cfg, int ready_fd, unsigned restarts, int64
 				break;
 			}
 			if (stop) {
-				shutdown_room(&d, paths);
+				shutdown_room(&d);
 				break;
 			}
 		}
 		if (pfd[2].revents & (POLLIN | POLLHUP))
 			take_released(&d);
 		if (pfd[1].revents & POLLIN)
-			accept_users(&d);
-		control_handle(d.control, pfd + 3, nc);
+			accept_users(&d, d.listen_fd, false);
+		if (pfd[3].revents & POLLIN)
+			accept_users(&d, d.irc_fd, true);
+		control_handle(d.control, pfd + 4, nc);
 		expire_sanctions(&d);
 		sweep_private(&d);
 		/* A handler changed preferences (it signals SIGUSR2). */
@@ -861,7 +896,7 @@ int daemon_main(struct lchat_config *cfg, int ready_fd, unsigned restarts, int64
 		if (d.stop_requested) {
 			/* The supervisor stops too, so no new daemon starts. */
 			kill(getppid(), SIGTERM);
-			shutdown_room(&d, paths);
+			shutdown_room(&d);
 			break;
 		}
 	}

@@ -51,6 +51,8 @@
 
 #include "buffer.h"
 #include "cut.h"
+#include "irc.h"
+#include "ircfmt.h"
 #include "log.h"
 #include "sandbox.h"
 #include "sysfilter.h"
@@ -107,6 +109,8 @@ struct member {
 	uint64_t join_seq;
 	uint32_t uid;
 	bool proto2;            /* PROTO 2: lines carry their room */
+	bool irc;               /* on the IRC socket: IRC lines (ircfmt.h) */
+	uint32_t irc_caps;      /* its IRC caps (irc.h) */
 	char key[NAME_MAX_LEN + 1];
 	int64_t close_at;       /* mono ms: close by then (0: not closing) */
 	char *tail;             /* the unsent rest of a line (and a BYE) */
@@ -145,6 +149,7 @@ struct fanout {
 	bool more;              /* a member had more than a batch: go round again */
 	struct io_uring ring;
 	bool uring;             /* send through the ring, else send() each */
+	struct ircfmt_cache irc;       /* IRC lines of this pass's records */
 	struct fanout_msg *released;   /* FANOUT_RELEASED not yet sent */
 	size_t nreleased;
 	bool sock_out;          /* sock is watched for EPOLLOUT */
@@ -303,7 +308,11 @@ static void drop_lagged(struct fanout *f, uint32_t i, int64_t now)
 			m->tail_len = (size_t)(nl - m->tail) + 1;
 		buffer_append(&bye, m->tail, m->tail_len);
 	}
-	line_bye(&bye, CODE_LAGGED, "you fell too far behind the room and missed messages");
+	const char *why = "you fell too far behind the room and missed messages";
+	if (m->irc)
+		irc_error(&bye, CODE_LAGGED, why);
+	else
+		line_bye(&bye, CODE_LAGGED, why);
 	free(m->tail);
 	m->tail = bye.data;
 	m->tail_len = bye.len;
@@ -350,6 +359,20 @@ static bool item(struct fanout *f, struct batch *b, uint32_t qpos, uint64_t curs
 	return true;
 }
 
+/* Append record `seq` (read into info and line) as IRC member i sees it
+ * (ircfmt.h: formatted once per pass for all IRC members). */
+static bool add_event_irc(struct fanout *f, uint32_t i, const struct room_rec_info *info,
+			  const char *line, bool own)
+{
+	struct member *m = &f->m[i];
+	char nick[NAME_MAX_LEN + 1];
+	text_copy_str(nick, sizeof(nick), room_slot(f->room, i)->name);
+	struct ircfmt_to to = {
+		.nick = nick, .caps = m->irc_caps, .history = info->seq < m->join_seq, .own = own,
+	};
+	return ircfmt_event(&f->irc, &f->out, info, line, &to) == 0;
+}
+
 /* Append event `seq` as member i sees it: its line, its ack, or nothing.
  * False if the record is gone (the member fell behind). */
 static bool add_event(struct fanout *f, uint32_t i, uint64_t seq)
@@ -384,6 +407,8 @@ static bool add_event(struct fanout *f, uint32_t i, uint64_t seq)
 	/* An event for nobody (a member in no room) is only its origin's. */
 	if (info.room == ROOM_TAG_NOBODY && !own)
 		return true;
+	if (own && m->irc)
+		return add_event_irc(f, i, &info, dst, true);
 	if (own) {
 		/* Our own event: the ack where its echo would be (joins and
 		 * leaves are acknowledged by the handler); a NICK written in
@@ -414,6 +439,8 @@ static bool add_event(struct fanout *f, uint32_t i, uint64_t seq)
 	} else if (info.target && !(info.target == i + 1 && info.target_gen == m->gen)) {
 		return true;
 	}
+	if (m->irc)
+		return add_event_irc(f, i, &info, dst, false);
 	if (!m->proto2) {
 		/* lchat/1: today's lines; no event kind it does not know. */
 		if (info.kind > EV_NICK)
@@ -561,6 +588,8 @@ static bool ready(struct fanout *f, uint32_t i, uint64_t head, int64_t now)
 		m->join_seq = atomic_load(&s->join_seq);
 		m->uid = s->uid;
 		m->proto2 = atomic_load(&s->proto) == 2;
+		m->irc = atomic_load(&s->irc) != 0;
+		m->irc_caps = atomic_load(&s->irc_caps);
 		memcpy(m->key, s->join_key, sizeof(m->key));
 		m->key[NAME_MAX_LEN] = '\0';
 	}

@@ -86,8 +86,10 @@ static bool wait_space(struct handler *h, size_t need)
 /* Move the replies formatted in `out` to the reply queue, due after the
  * events in the log now (before we joined, due at once), in entries of
  * whole lines. */
-static void flush_replies(struct handler *h)
+void flush_replies(struct handler *h)
 {
+	if (h->irc.on)
+		irc_translate(h);
 	const char *p = h->out.data + h->out.off;
 	size_t left = buffer_pending(&h->out);
 	uint64_t due = h->due_at ? h->due_at : h->joined ? room_head(h->room) : 0;
@@ -131,6 +133,7 @@ static void start_closing(struct handler *h)
 	h->closing = true;
 }
 
+/* BYE (IRC: ERROR, by irc_translate()) and close. */
 static void close_with(struct handler *h, enum reply_code code, const char *text)
 {
 	reply(h, line_bye(&h->out, code, text));
@@ -636,13 +639,10 @@ static const struct {
 	[VERB_ROOMS] = { cmd_rooms, true },
 };
 
-static void handle_line(struct handler *h, const char *line, size_t len)
+void handler_verb(struct handler *h, const struct command *c)
 {
-	struct command c;
+	enum verb v = c->verb;
 
-	if (!proto_accept_line(line, len, &h->out, &h->closing))
-		return;
-	enum verb v = proto_parse_command(line, len, &c);
 	if (!verb_on(v, SOCK_USER) || !commands[v].fn) {
 		char list[512];
 		verb_list(SOCK_USER, list, sizeof(list));
@@ -651,8 +651,22 @@ static void handle_line(struct handler *h, const char *line, size_t len)
 	} else if (commands[v].must_join && !h->joined) {
 		reply(h, line_err(&h->out, CODE_NOT_JOINED, "JOIN the room first"));
 	} else {
-		commands[v].fn(h, &c);
+		commands[v].fn(h, c);
 	}
+}
+
+static void handle_line(struct handler *h, const char *line, size_t len)
+{
+	struct command c;
+
+	if (h->irc.on) {
+		irc_handle_line(h, line, len);
+		return;
+	}
+	if (!proto_accept_line(line, len, &h->out, &h->closing))
+		return;
+	proto_parse_command(line, len, &c);
+	handler_verb(h, &c);
 }
 
 /* Serve the complete lines received, replies queued after each. The
@@ -667,7 +681,11 @@ static void process_input(struct handler *h)
 		enum line_status st = linebuf_next(&h->in, &line, &len);
 		if (st == LINE_NONE)
 			break;
-		if (st == LINE_TOO_LONG)
+		if (st == LINE_TOO_LONG && h->irc.on)
+			reply(h, irc_num(&h->out, h->me->name[0] ? h->me->name : "*", ERR_INPUTTOOLONG,
+					 ":Input line was too long (at most %d bytes with CR LF); "
+					 "line dropped", IRC_LINE_MAX + 2));
+		else if (st == LINE_TOO_LONG)
 			reply(h, line_err(&h->out, CODE_LINE_TOO_LONG,
 					  "lines are at most %ld bytes; line dropped", h->cfg->max_line));
 		else
@@ -764,8 +782,9 @@ static void run(struct handler *h)
 	/* Rooms are offered only where there is more than the default one:
 	 * a chat of one room looks as it always did (lchat/1). */
 	bool rooms = h->cfg->nrooms > 1 || h->cfg->user_rooms;   /* the default is one */
-	reply(h, line_hello(&h->out, PROTO_NAME, h->login, h->cfg->max_line,
-			    rooms ? h->cfg->default_room : NULL));
+	if (!h->irc.on)   /* IRC: the client speaks first */
+		reply(h, line_hello(&h->out, PROTO_NAME, h->login, h->cfg->max_line,
+				    rooms ? h->cfg->default_room : NULL));
 	flush_replies(h);
 	while (!h->closing) {
 		check_ended(h);
@@ -873,7 +892,14 @@ void handler_main(const struct handler_args *a)
 	proctitle_set("lchatd: (%s)", h.login);
 	h.join_deadline = mono_ms() + a->cfg->join_timeout * 1000;
 	h.behind_max = a->room->history / 2 < BEHIND_MAX ? a->room->history / 2 : BEHIND_MAX;
-	if (linebuf_init(&h.in, (size_t)a->cfg->max_line) < 0)
+	/* On the IRC socket: IRC's line limit, and rooms as under PROTO 2
+	 * (every channel is a room). */
+	h.irc.on = atomic_load(&h.me->irc) != 0;
+	if (h.irc.on) {
+		h.proto2 = true;
+		atomic_store(&h.me->proto, 2);
+	}
+	if (linebuf_init(&h.in, h.irc.on ? IRC_LINE_MAX : (size_t)a->cfg->max_line) < 0)
 		_exit(1);
 	char err[200];
 	if (sysfilter_load(SANDBOX_HANDLER, err, sizeof(err)) < 0) {

@@ -12,10 +12,27 @@
 #include "buffer.h"
 #include "config.h"
 #include "framing.h"
+#include "irc.h"
 #include "outq.h"
 #include "protocol.h"
 #include "room.h"
 #include "waitbox.h"
+
+/* A connection on the IRC socket (ircverbs.c). */
+struct irc_state {
+	bool on;                /* the slot is IRC: IRC lines in and out */
+	bool got_user;          /* USER came */
+	bool cap_wait;          /* CAP LS or REQ came, CAP END not yet */
+	bool quiet;             /* serving a NOTICE: no error is answered */
+	bool in_motd;           /* translating the registration's MOTD */
+	bool batch_open;        /* an ENTER's history batch: close it */
+	unsigned motd_lines;
+	enum irc_cmd cmd;       /* the IRC command being served */
+	char target[64];        /* its target (nick or #channel), for numerics */
+	char nick[NAME_MAX_LEN + 1];   /* NICK before registration */
+	uint64_t join_seq;      /* the registration's JOIN event */
+	uint64_t batch_end;     /* queue "BATCH -" due at this seq; 0: none */
+};
 
 struct handler {
 	struct room *room;
@@ -43,6 +60,7 @@ struct handler {
 	struct linebuf in;
 	struct buffer out;      /* replies not yet in the queue */
 	struct waitbox *wait;   /* messages that wait (waitbox.h) */
+	struct irc_state irc;   /* the IRC socket's dialect (ircverbs.c) */
 };
 
 /* Queue one reply line (lines.h); a handler out of memory closes the
@@ -63,6 +81,19 @@ bool refused_muted(struct handler *h, int64_t now, const char *only_as);
 /* uid's login as the protocol can carry it (printable ASCII, no
  * spaces), else "uid<N>". */
 void safe_login(uid_t uid, char *buf, size_t len);
+
+/* Run a user-socket verb as if its line had come (the verb table's
+ * function; JOIN first where it must be). */
+void handler_verb(struct handler *h, const struct command *c);
+/* Move the replies in `out` to the reply queue (IRC: translated first). */
+void flush_replies(struct handler *h);
+
+/* ircverbs.c */
+/* Serve one line of an IRC connection. */
+void irc_handle_line(struct handler *h, const char *line, size_t len);
+/* Turn the lchat replies in h->out into IRC (lines ending in CR LF are
+ * IRC already). */
+void irc_translate(struct handler *h);
 
 /* roomverbs.c */
 void cmd_proto(struct handler *h, const struct command *c);

@@ -26,7 +26,7 @@
 #include "wake.h"
 
 #define ROOM_MAGIC   0x316d727461686c63ULL   /* "chatrm1" */
-#define ROOM_VERSION 9   /* 6: records name sender and target by uid and key; 7: the user table; 8: first_seq; 9: rooms */
+#define ROOM_VERSION 10  /* 6: records name sender and target by uid and key; 7: the user table; 8: first_seq; 9: rooms; 10: IRC slots, every record its login */
 
 static size_t round_up(size_t n, size_t to)
 {
@@ -291,7 +291,9 @@ static uint64_t append_one(struct room *r, const struct room_event *ev, uint32_t
 	}
 	__atomic_store_n(&rec->scrubbed, 0, __ATOMIC_RELAXED);
 	text_printf(rec->name, sizeof(rec->name), "%s", ev->name ? ev->name : "");
-	text_printf(rec->login, sizeof(rec->login), "%s", ev->login ? ev->login : "");
+	/* Every member's record names its login (the IRC prefix's user). */
+	text_printf(rec->login, sizeof(rec->login), "%s", ev->login ? ev->login :
+		    ev->origin ? r->slots[ev->origin - 1].login : "");
 	size_t cap = r->rec_size - sizeof(struct room_rec);
 	size_t text_len = ev->text && ev->kind != EV_JOIN ? ev->text_len : 0;
 	size_t n = proto_format_event(rec->line, cap, seq, ms, ev->kind, ev->name,
@@ -407,6 +409,11 @@ bool room_read(struct room *r, uint64_t seq, struct room_rec_info *info,
 	info->room_name[ROOM_NAME_MAX] = '\0';
 	info->text_off = rec->text_off;
 	info->text_len = rec->text_len;
+	memcpy(info->name, rec->name, sizeof(info->name));
+	memcpy(info->login, rec->login, sizeof(info->login));
+	info->name[NAME_MAX_LEN] = info->login[LOGIN_MAX] = '\0';
+	info->ms = rec->ms;
+	info->reason = rec->reason;
 	size_t full = rec->len;
 	size_t max = r->rec_size - sizeof(struct room_rec);
 	if (full > max)
@@ -565,6 +572,8 @@ void room_slot_claim(struct room *r, uint32_t i, uid_t uid)
 	atomic_store(&s->closing, 0);
 	atomic_store(&s->lagged, 0);
 	atomic_store(&s->proto, 1);
+	atomic_store(&s->irc, 0);
+	atomic_store(&s->irc_caps, 0);
 	atomic_store(&s->rooms, 0);
 	for (uint32_t k = 0; k < ROOMS_MAX; k++) {
 		atomic_store(&s->span[k].gen, 0);

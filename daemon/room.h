@@ -139,6 +139,11 @@ struct room_slot {
 	uint32_t ngroups;            /* and the supplementary ones */
 	uint32_t groups[ROOM_GROUPS_MAX];
 	struct room_span span[ROOMS_MAX];
+	/* IRC (ircverbs.c): set by the daemon at claim for a connection on
+	 * the IRC socket; its caps (irc.h), set by the handler before it
+	 * streams. The writer formats such a member's lines as IRC. */
+	_Atomic uint32_t irc;
+	_Atomic uint32_t irc_caps;
 } __attribute__((aligned(64)));
 
 struct room_rec {
@@ -291,6 +296,10 @@ struct room_rec_info {
 	char room_name[ROOM_NAME_MAX + 1];
 	size_t len;
 	size_t text_off, text_len;   /* within the line copied */
+	int64_t ms;
+	int reason;                  /* LEAVE: enum leave_reason */
+	char name[NAME_MAX_LEN + 1]; /* the member's name (NICK: the old one) */
+	char login[LOGIN_MAX + 1];   /* the member's login ("" for the server) */
 };
 /* Copy the record for seq (< head) to out (cap >= rec_size). Returns false
  * if the record was recycled: the reader fell behind. */

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "cut.h"
+#include "ircfmt.h"
 #include "log.h"
 #include "names.h"
 #include "sanitize.h"
@@ -139,6 +140,16 @@ static void replay(struct handler *h, uint32_t k, uint32_t gen, uint64_t after, 
 		if (info.origin && info.origin_uid != h->uid && room_kind_ignorable(info.kind) &&
 		    usertab_ignores(r, h->me->user1 - 1, info.origin_uid))
 			continue;
+		if (h->irc.on) {   /* IRC lines (ircfmt.h), tagged as history */
+			char nick[NAME_MAX_LEN + 1];
+			text_copy_str(nick, sizeof(nick), h->me->name);
+			struct ircfmt_to to = {
+				.nick = nick, .caps = atomic_load(&h->me->irc_caps), .history = true,
+			};
+			if (ircfmt_event(NULL, &h->out, &info, dst, &to) < 0)
+				h->closing = true;
+			continue;
+		}
 		size_t n = room_line_v2(&info, dst, info.len, dst, r->rec_size + ROOM_V2_EXTRA);
 		h->out.len += n;
 	}

@@ -2,6 +2,8 @@
 /* sockets.c - socket directory checks, stale socket detection, listening. */
 #include "sockets.h"
 
+#include "irc.h"
+
 #include "cut.h"
 #include "lines.h"
 
@@ -183,6 +185,16 @@ void socket_refuse(int fd, enum reply_code code, const char *text)
 	ssize_t w = send(fd, line, n, MSG_DONTWAIT | MSG_NOSIGNAL);
 
 	(void)w;    /* a peer that cannot take one line loses only the reason */
+	close(fd);
+}
+
+void socket_refuse_irc(int fd, enum reply_code code, const char *text)
+{
+	char line[512];
+	size_t n = irc_error_format(line, sizeof(line), code, text);
+	ssize_t w = send(fd, line, n, MSG_DONTWAIT | MSG_NOSIGNAL);
+
+	(void)w;    /* as socket_refuse() */
 	close(fd);
 }
 

@@ -656,6 +656,13 @@ void write_config_file(const char *path, const char *comment, const char *sock,
 		fprintf(f, "control_socket = \"%s\"\n", ctl);
 	if (!config_has_key(extra, "state_dir"))
 		fprintf(f, "state_dir = \"%s\"\n", state);
+	/* The IRC socket beside the user socket (never the default under
+	 * /run/lchat, which tests running at once would share). */
+	if (!config_has_key(extra, "irc_socket")) {
+		const char *slash = strrchr(sock, '/');
+		int dl = slash ? (int)(slash - sock) : 1;
+		fprintf(f, "irc_socket = \"%.*s/irc.sock\"\n", dl, slash ? sock : ".");
+	}
 	if (!config_has_key(extra, "admin_group"))
 		fprintf(f, "admin_group = \"%s\"\n", gr->gr_name);
 	/* The rate limit is per uid, and every client of a test is the same

@@ -21,7 +21,8 @@ static void write_conf(const char *path, const char *dir, const char *extra)
 
 	ck_assert_ptr_nonnull(f);
 	fprintf(f, "socket = \"%s/lchat.sock\"\ncontrol_socket = \"%s/control.sock\"\n"
-		"state_dir = \"%s/state\"\nuser = \"%s\"\n%s", dir, dir, dir, my_login(), extra);
+		"irc_socket = \"%s/irc.sock\"\n"
+		"state_dir = \"%s/state\"\nuser = \"%s\"\n%s", dir, dir, dir, dir, my_login(), extra);
 	ck_assert_int_eq(fclose(f), 0);
 }
 
