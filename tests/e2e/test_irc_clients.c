@@ -180,6 +180,7 @@ START_TEST(test_irssi_and_lchat)
 	wait_screen(t, "lena", TS "-> iris: psst, from lchat$");
 	tmux_enter(t, "irssi", "/query lena");
 	wait_screen(t, "irssi", "<lena> psst, from lchat");
+	show_screen(t, "irssi", "irssi's query window with lena");
 	tmux_enter(t, "irssi", "/window goto #general");
 	wait_screen(t, "irssi", "<[ @+]?lena> hi iris, lchat here");
 
