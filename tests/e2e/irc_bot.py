@@ -88,7 +88,7 @@ class Bot(irc.client.SimpleIRCClient):
         self.say(" * %s %s" % (who, event.arguments[0]))
 
     def on_error(self, conn, event):
-        self.say("ERROR %s" % " ".join(event.arguments))
+        self.say("ERROR %s" % " ".join([event.target or ""] + event.arguments).strip())
 
     def on_disconnect(self, conn, event):
         self.say("disconnected")
