@@ -173,6 +173,7 @@ run: deps-check
 	@echo "lchatd: room at $(RUN_DIR)/lchat.sock, control at $(RUN_DIR)/control.sock"
 	@echo "lchatd: chat with:  $(B)/bin/lchat -s $(RUN_DIR)/lchat.sock   (Ctrl-C here stops the daemon)"
 	@echo "lchatd: administer with:  $(B)/bin/lchat-admin -s $(RUN_DIR)/control.sock status"
+	@echo "lchatd: IRC on $(RUN_DIR)/irc.sock:  irssi, then /connect $(RUN_DIR)/irc.sock;  or scripts/weechat-lchat $(RUN_DIR)/irc.sock"
 	$(B)/bin/lchatd -f -c "$(RUN_DIR)/lchat.conf"
 
 # Benchmarks print figures; they are not tests and not part of make check.
