@@ -154,9 +154,10 @@ int irc_num(struct buffer *out, const char *nick, enum irc_num n, const char *fm
 	return irc_line(out, "%s %s", head, body);
 }
 
-int irc_error(struct buffer *out, enum reply_code code, const char *text)
+int irc_error(struct buffer *out, enum reply_code code, const char *text, size_t len)
 {
-	return irc_line(out, "%s :Closing link: %s %s", words[IRC_ERROR], code_word(code), text);
+	return irc_line(out, "%s :Closing link: %s %.*s", words[IRC_ERROR], code_word(code),
+			(int)len, text);
 }
 
 size_t irc_error_format(char *out, size_t cap, enum reply_code code, const char *text)

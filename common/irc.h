@@ -98,7 +98,7 @@ int irc_num(struct buffer *out, const char *nick, enum irc_num n, const char *fm
 
 /* The end of a connection, the IRC form of BYE:
  * "ERROR :Closing link: <code> <text>". */
-int irc_error(struct buffer *out, enum reply_code code, const char *text);
+int irc_error(struct buffer *out, enum reply_code code, const char *text, size_t len);
 /* The same into a fixed buffer (a refusal before any process is forked);
  * its length. */
 size_t irc_error_format(char *out, size_t cap, enum reply_code code, const char *text);

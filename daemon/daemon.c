@@ -156,7 +156,7 @@ static void refuse(int fd, bool irc, enum reply_code code, const char *text)
 	if (irc)
 		socket_refuse_irc(fd, code, text);
 	else
-		refuse(fd, irc, code, text);
+		socket_refuse(fd, code, text);
 }
 
 /* A connection accepted on the user socket, or on the IRC socket (irc):

@@ -310,7 +310,7 @@ static void drop_lagged(struct fanout *f, uint32_t i, int64_t now)
 	}
 	const char *why = "you fell too far behind the room and missed messages";
 	if (m->irc)
-		irc_error(&bye, CODE_LAGGED, why);
+		irc_error(&bye, CODE_LAGGED, why, strlen(why));
 	else
 		line_bye(&bye, CODE_LAGGED, why);
 	free(m->tail);

@@ -767,7 +767,7 @@ static void translate_line(struct handler *h, const char *l, size_t n)
 		translate_err(h, sl.code_known ? sl.code : CODE_UNAVAILABLE, rest, sl.rest_len);
 		return;
 	case SL_BYE:
-		reply(h, irc_error(&h->out, sl.code_known ? sl.code : CODE_UNAVAILABLE, rest));
+		reply(h, irc_error(&h->out, sl.code_known ? sl.code : CODE_UNAVAILABLE, rest, sl.rest_len));
 		return;
 	case SL_AWAY:
 		num(h, RPL_AWAY, "%.*s :%.*s", (int)sl.word_len[0], sl.word[0], rl, rest);

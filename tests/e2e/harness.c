@@ -879,6 +879,7 @@ struct lchatd *lchatd_start_at(const char *extra_config, const char *label)
 	snprintf(d->conf, sizeof(d->conf), "%s/lchat.conf", d->dir);
 	snprintf(d->sock, sizeof(d->sock), "%s/lchat.sock", d->dir);
 	snprintf(d->ctl, sizeof(d->ctl), "%s/control.sock", d->dir);
+	snprintf(d->irc, sizeof(d->irc), "%s/irc.sock", d->dir);   /* write_config_file's */
 	snprintf(d->state, sizeof(d->state), "%s/state", d->dir);
 	snprintf(d->log, sizeof(d->log), "%s/lchatd.log", d->dir);
 	snprintf(comment, sizeof(comment), "written by the lchat e2e harness for %s", d->label);
@@ -1092,6 +1093,7 @@ struct tclient {
 	size_t npending;
 	char *cur;                 /* the line last returned */
 	bool skip_history;         /* drop MOTD and events below join_seq */
+	bool irc;                  /* on the IRC socket: CR LF lines, IRC's form */
 	uint64_t join_seq;
 	unsigned barrier;
 };
@@ -1216,6 +1218,15 @@ static const char *read_line(struct tclient *tc, int64_t deadline)
 	while ((line = linesock_read(&tc->ls, deadline, &n)) != NULL) {
 		if (memchr(line, '\0', n))
 			FAIL("%s: server line contains a NUL byte", tc->label);
+		if (tc->irc) {
+			/* IRC: every line ends in CR LF, and is read without it. */
+			if (n == 0 || line[n - 1] != '\r')
+				FAIL("%s: IRC line without CR LF: '%s'", tc->label, line);
+			line[--n] = '\0';
+			if (n > 0 && memchr(line, '\r', n))
+				FAIL("%s: IRC line with a CR inside: '%s'", tc->label, line);
+			return tc->cur = line;
+		}
 		check_server_line(tc, line, n);
 		if (!is_skipped_history(tc, line))
 			return tc->cur = line;
@@ -1345,7 +1356,10 @@ void tc_expect_silence(struct tclient *tc)
 	unsigned n = ++tc->barrier;
 
 	tc_send(tc, "PING barrier-%u", n);
-	tc_expectf(tc, TC_TIMEOUT, "PONG barrier-%u$", n);
+	if (tc->irc)
+		tc_expectf(tc, TC_TIMEOUT, ":lchat PONG lchat :barrier-%u$", n);
+	else
+		tc_expectf(tc, TC_TIMEOUT, "PONG barrier-%u$", n);
 }
 
 bool tc_eof(struct tclient *tc, int timeout_ms)
@@ -1415,6 +1429,27 @@ struct tclient *tc_connect(const char *sockpath)
 	return tc;
 }
 
+struct tclient *tc_connect_irc(const char *sockpath)
+{
+	struct tclient *tc = tc_open(sockpath, "irc");
+
+	tc->irc = true;
+	return tc;
+}
+
+void tc_irc_register(struct tclient *tc, const char *nick)
+{
+	tc_send(tc, "NICK %s\r", nick);
+	tc_send(tc, "USER %s 0 * :%s\r", nick, nick);
+	tc_expectf(tc, TC_TIMEOUT, ":lchat 001 %s ", re_quote(nick));
+	tc_expect_skip(tc, ":lchat 366 ", TC_TIMEOUT);
+	/* The backlog follows, then the PONG (due after it). */
+	tc_send(tc, "PING registered");
+	tc_expect_skip(tc, ":lchat PONG lchat :registered$", TC_TIMEOUT);
+	snprintf(tc->login, sizeof(tc->login), "%s", nick);
+	tc_set_label(tc, nick);
+}
+
 /* Send fd over the Unix socket s (SCM_RIGHTS). */
 int send_fd(int s, int fd)
 {
@@ -1468,7 +1503,7 @@ int recv_fd(int s)
 	return fd;
 }
 
-struct tclient *tc_connect_uid(const char *dir, const char *sockpath, uid_t uid)
+static struct tclient *connect_uid(const char *dir, const char *sockpath, uid_t uid, bool irc)
 {
 	int sp[2], status, fd;
 	pid_t pid;
@@ -1501,11 +1536,24 @@ struct tclient *tc_connect_uid(const char *dir, const char *sockpath, uid_t uid)
 	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) != 0)
 		FAIL("harness: fcntl: %s", strerror(errno));
 	track_client(tc, true);
+	tc->irc = irc;
+	if (irc)
+		return tc;
 	const char *hello = tc_expect(tc, "HELLO lchat/1 [^ ]+( [a-z_]+=[^ ]*)*$", TC_TIMEOUT);
 	const char *p = strstr(hello, " login=");
 	if (p)
 		snprintf(tc->login, sizeof(tc->login), "%.*s", (int)strcspn(p + 7, " "), p + 7);
 	return tc;
+}
+
+struct tclient *tc_connect_uid(const char *dir, const char *sockpath, uid_t uid)
+{
+	return connect_uid(dir, sockpath, uid, false);
+}
+
+struct tclient *tc_connect_irc_uid(const char *dir, const char *sockpath, uid_t uid)
+{
+	return connect_uid(dir, sockpath, uid, true);
 }
 
 struct tclient *ctl_connect(const char *sockpath)

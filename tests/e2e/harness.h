@@ -48,6 +48,7 @@ struct lchatd {
 	char conf[PATH_MAX];
 	char sock[PATH_MAX];      /* user socket */
 	char ctl[PATH_MAX];       /* control socket */
+	char irc[PATH_MAX];       /* IRC socket (irc_socket) */
 	char state[PATH_MAX];     /* state_dir */
 	char log[PATH_MAX];       /* lchatd's stdout and stderr */
 };
@@ -118,6 +119,14 @@ struct tclient *tc_connect(const char *sockpath);
  * connects and hands the socket over): the daemon sees that uid. dir is
  * the daemon's directory (d->dir), made reachable by it. */
 struct tclient *tc_connect_uid(const char *dir, const char *sockpath, uid_t uid);
+/* Connect to the IRC socket (docs/protocol.md, "IRC"): no greeting; lines
+ * are read without their CR LF (which every line must have). */
+struct tclient *tc_connect_irc(const char *sockpath);
+/* The same from a process of uid `uid` (as tc_connect_uid()). */
+struct tclient *tc_connect_irc_uid(const char *dir, const char *sockpath, uid_t uid);
+/* Register as nick (NICK, USER) and read past the default channel's 366
+ * and the backlog. */
+void tc_irc_register(struct tclient *tc, const char *nick);
 /* Send fd over the Unix socket s, or receive one (SCM_RIGHTS). 0 or the
  * fd; -1 on error. */
 int send_fd(int s, int fd);
