@@ -172,7 +172,7 @@ run: deps-check
 	@scripts/make-run-config "$(RUN_DIR)" > "$(RUN_DIR).conf.tmp" && mkdir -p "$(RUN_DIR)" && chmod go-w "$(RUN_DIR)" && mv "$(RUN_DIR).conf.tmp" "$(RUN_DIR)/lchat.conf"
 	@echo "lchatd: room at $(RUN_DIR)/lchat.sock, control at $(RUN_DIR)/control.sock"
 	@echo "lchatd: chat with:  $(B)/bin/lchat -s $(RUN_DIR)/lchat.sock   (Ctrl-C here stops the daemon)"
-	@echo "lchatd: IRC (irssi: /connect $(RUN_DIR)/irc.sock) on $(RUN_DIR)/irc.sock"
+	@echo "lchatd: IRC (irssi: /connect $(RUN_DIR)/irc.sock; weechat: scripts/weechat-lchat $(RUN_DIR)/irc.sock) on $(RUN_DIR)/irc.sock"
 	@echo "lchatd: administer with:  $(B)/bin/lchat-admin -s $(RUN_DIR)/control.sock status"
 	$(B)/bin/lchatd -f -c "$(RUN_DIR)/lchat.conf"
 

@@ -8,6 +8,8 @@
 # 2. Issue 13: lchat and redis side by side, lchat / redis, the target and
 #    whether it is met, at every point; then the many-users runs and a
 #    summary. Ratios are of the medians.
+# 2b. Issue 19: the same targets for lchat-irc (the same lchatd with half
+#    its receivers on the IRC socket) against redis, with its own summary.
 
 function add(peer, n, m, v,   k) {
 	if (v == "")
@@ -63,15 +65,65 @@ function verdict(value, cmp, goal) {
 	return value + 0 >= goal + 0 ? "met" : "MISSED"
 }
 
+# Tallies go to the set tset: "" for issue 13 (lchat), "irc" for lchat-irc.
 function tally(v, what) {
 	if (v == "met")
-		met++
+		met[tset]++
 	else if (v == "MISSED") {
-		missed++
-		missed_list = missed_list "\n  - " what
+		missed[tset]++
+		missed_list[tset] = missed_list[tset] "\n  - " what
 	} else {
-		unmeasured++
-		unmeasured_list = unmeasured_list "\n  - " what
+		unmeasured[tset]++
+		unmeasured_list[tset] = unmeasured_list[tset] "\n  - " what
+	}
+}
+
+function summary(title) {
+	printf "%s: %d met, %d missed, %d not measured\n", title, met[tset], missed[tset], unmeasured[tset]
+	if (missed[tset])
+		print "missed:" missed_list[tset]
+	if (unmeasured[tset])
+		print "not measured:" unmeasured_list[tset]
+}
+
+# Issue 13's rows at N for the lchat peer lp (lchat, or lchat-irc) beside redis.
+function compare(lp, n,   l, r, rt, tg, v, R, q, rr, j, peer) {
+	if (!((lp, n) in runs) && !(("redis", n) in runs))
+		return
+	if (inlist(n, satn)) {
+		l = med(lp, n, "dps"); r = med("redis", n, "dps"); rt = ratio(l, r)
+		tg = inlist(n, "100 500 1000 2000")
+		v = tg ? verdict(rt, ">=", 1.5) : ""
+		crow(n, "saturation deliveries/s", l, r, rt, tg ? "ratio >= 1.5" : "", v)
+		if (tg) tally(v, "saturation ratio >= 1.5 at N=" n)
+		crow(n, "saturation CPU us/delivery", med(lp, n, "sat_cpu"), med("redis", n, "sat_cpu"), \
+			ratio(med(lp, n, "sat_cpu"), med("redis", n, "sat_cpu")), "", "")
+	}
+	split(rate (slow != "" ? " " slow : ""), R, " ")
+	for (q = 1; q in R; q++) {
+		rr = R[q]
+		l = med(lp, n, "cpu_" rr); r = med("redis", n, "cpu_" rr); rt = ratio(l, r)
+		v = verdict(rt, "<=", 1)
+		crow(n, rr " msgs/s CPU us/delivery", l, r, rt, "ratio <= 1", v)
+		tally(v, "CPU/delivery ratio <= 1 at " rr " msgs/s, N=" n)
+		l = med(lp, n, "p50_" rr); r = med("redis", n, "p50_" rr)
+		crow(n, rr " msgs/s p50 us", l, r, ratio(l, r), "", "")
+		l = med(lp, n, "p99_" rr); r = med("redis", n, "p99_" rr); rt = ratio(l, r)
+		tg = q == 1 && inlist(n, "500 1000")
+		v = tg ? verdict(rt, "<=", 1) : ""
+		crow(n, rr " msgs/s p99 us", l, r, rt, tg ? "ratio <= 1" : "", v)
+		if (tg) tally(v, "p99 ratio <= 1 at " rr " msgs/s, N=" n)
+	}
+	l = med(lp, n, "mem"); r = med("redis", n, "mem")
+	v = verdict(l, "<=", 96)
+	crow(n, "memory KiB/user", l, r, ratio(l, r), "lchat <= 96", v)
+	tally(v, "memory <= 96 KiB/user at N=" n)
+	l = med(lp, n, "join"); r = med("redis", n, "join")
+	crow(n, "join ms", l, r, ratio(l, r), "", "")
+	for (j = 1; j <= 2; j++) {
+		peer = j == 1 ? lp : "redis"
+		if ((peer, n) in runs && !((peer, n) in good))
+			printf "%7s  (%s: no run at N=%s gave figures, see above)\n", "", peer, n
 	}
 }
 
@@ -190,9 +242,9 @@ END {
 	sl = slow != "" ? slow : "-"
 
 	# ---- 1. every peer at every point ----
-	printf "\n%-6s %5s %9s %19s %7s | %-22s | %-22s | %6s %9s %5s %6s\n", "", "", "saturation", "", "", \
+	printf "\n%-9s %5s %9s %19s %7s | %-22s | %-22s | %6s %9s %5s %6s\n", "", "", "saturation", "", "", \
 		rate " msgs/s", sl " msgs/s", "", "", "", ""
-	printf "%-6s %5s %9s %19s %7s | %7s %7s %6s | %7s %7s %6s | %6s %9s %5s %6s\n", "peer", "N", "deliv/s", \
+	printf "%-9s %5s %9s %19s %7s | %7s %7s %6s | %7s %7s %6s | %6s %9s %5s %6s\n", "peer", "N", "deliv/s", \
 		"(range)", "us/dl", "p50 us", "p99 us", "us/dl", "p50 us", "p99 us", "us/dl", "KiB/u", "join ms", "ok", "load"
 	for (i = 1; i <= nn; i++) {
 		n = N[i]
@@ -200,7 +252,7 @@ END {
 			peer = P[j]
 			if (!((peer, n) in runs))
 				continue
-			printf "%-6s %5s %9s %19s %7s | %7s %7s %6s | %7s %7s %6s | %6s %9s %5s %6s\n", peer, n, \
+			printf "%-9s %5s %9s %19s %7s | %7s %7s %6s | %7s %7s %6s | %6s %9s %5s %6s\n", peer, n, \
 				orx(med(peer, n, "dps")), rng(peer, n, "dps"), orx(med(peer, n, "sat_cpu")), \
 				orx(med(peer, n, "p50_" rate)), orx(med(peer, n, "p99_" rate)), orx(med(peer, n, "cpu_" rate)), \
 				orx(med(peer, n, "p50_" slow)), orx(med(peer, n, "p99_" slow)), orx(med(peer, n, "cpu_" slow)), \
@@ -218,46 +270,9 @@ END {
 	print ""
 	print "issue 13: lchat and redis side by side, ratio = lchat / redis (of the medians); targets"
 	printf "%7s  %-27s %12s %12s %8s  %-14s %s\n", "N", "figure", "lchat", "redis", "ratio", "target", "verdict"
-	for (i = 1; i <= nn; i++) {
-		n = N[i]
-		if (!(("lchat", n) in runs) && !(("redis", n) in runs))
-			continue
-		if (inlist(n, satn)) {
-			l = med("lchat", n, "dps"); r = med("redis", n, "dps"); rt = ratio(l, r)
-			tg = inlist(n, "100 500 1000 2000")
-			v = tg ? verdict(rt, ">=", 1.5) : ""
-			crow(n, "saturation deliveries/s", l, r, rt, tg ? "ratio >= 1.5" : "", v)
-			if (tg) tally(v, "saturation ratio >= 1.5 at N=" n)
-			crow(n, "saturation CPU us/delivery", med("lchat", n, "sat_cpu"), med("redis", n, "sat_cpu"), \
-				ratio(med("lchat", n, "sat_cpu"), med("redis", n, "sat_cpu")), "", "")
-		}
-		split(rate (slow != "" ? " " slow : ""), R, " ")
-		for (q = 1; q in R; q++) {
-			rr = R[q]
-			l = med("lchat", n, "cpu_" rr); r = med("redis", n, "cpu_" rr); rt = ratio(l, r)
-			v = verdict(rt, "<=", 1)
-			crow(n, rr " msgs/s CPU us/delivery", l, r, rt, "ratio <= 1", v)
-			tally(v, "CPU/delivery ratio <= 1 at " rr " msgs/s, N=" n)
-			l = med("lchat", n, "p50_" rr); r = med("redis", n, "p50_" rr)
-			crow(n, rr " msgs/s p50 us", l, r, ratio(l, r), "", "")
-			l = med("lchat", n, "p99_" rr); r = med("redis", n, "p99_" rr); rt = ratio(l, r)
-			tg = q == 1 && inlist(n, "500 1000")
-			v = tg ? verdict(rt, "<=", 1) : ""
-			crow(n, rr " msgs/s p99 us", l, r, rt, tg ? "ratio <= 1" : "", v)
-			if (tg) tally(v, "p99 ratio <= 1 at " rr " msgs/s, N=" n)
-		}
-		l = med("lchat", n, "mem"); r = med("redis", n, "mem")
-		v = verdict(l, "<=", 96)
-		crow(n, "memory KiB/user", l, r, ratio(l, r), "lchat <= 96", v)
-		tally(v, "memory <= 96 KiB/user at N=" n)
-		l = med("lchat", n, "join"); r = med("redis", n, "join")
-		crow(n, "join ms", l, r, ratio(l, r), "", "")
-		for (j = 1; j <= 2; j++) {
-			peer = j == 1 ? "lchat" : "redis"
-			if ((peer, n) in runs && !((peer, n) in good))
-				printf "%7s  (%s: no run at N=%s gave figures, see above)\n", "", peer, n
-		}
-	}
+	tset = ""
+	for (i = 1; i <= nn; i++)
+		compare("lchat", N[i])
 
 	# ---- many users at once ----
 	ns_ = split(scale, SC, " ")
@@ -311,11 +326,20 @@ END {
 	}
 
 	print ""
-	printf "issue 13 targets: %d met, %d missed, %d not measured\n", met, missed, unmeasured
-	if (missed)
-		print "missed:" missed_list
-	if (unmeasured)
-		print "not measured:" unmeasured_list
+	summary("issue 13 targets")
+
+	# ---- 2b. issue 19: half the receivers on IRC ----
+	if (inlist("lchat-irc", peers)) {
+		print ""
+		print "issue 19: issue 13's targets with half the receivers on lchatd's IRC socket (lchat-irc), ratio = lchat-irc / redis"
+		printf "%7s  %-27s %12s %12s %8s  %-14s %s\n", "N", "figure", "lchat-irc", "redis", "ratio", "target", "verdict"
+		tset = "irc"
+		for (i = 1; i <= nn; i++)
+			compare("lchat-irc", N[i])
+		print ""
+		summary("issue 19 (issue 13's targets with half on IRC)")
+		tset = ""
+	}
 }
 
 END {
@@ -323,7 +347,7 @@ END {
 		exit
 	printf "\nRooms (issue 17): every member in one of %s rooms, each sender's messages to its room, " \
 	       "beside everyone in one room, at the same senders (medians)\n", nrooms_seen
-	printf "%7s  %-6s %14s %14s %12s %12s %10s %10s %10s %10s\n", "N", "peer", "deliv/s 1", \
+	printf "%7s  %-9s %14s %14s %12s %12s %10s %10s %10s %10s\n", "N", "peer", "deliv/s 1", \
 	       "deliv/s " nrooms_seen, "us/deliv 1", "us/deliv " nrooms_seen, "p50 1", "p50 " nrooms_seen,
 	       "p99 1", "p99 " nrooms_seen
 	c = split(ns, nl, " ")
@@ -334,7 +358,7 @@ END {
 			many = pl[j] SUBSEP nl[i] SUBSEP nrooms_seen
 			if (!((one, "p50") in rv) && !((many, "p50") in rv))
 				continue
-			printf "%7s  %-6s %14s %14s %12s %12s %10s %10s %10s %10s\n", nl[i], pl[j],
+			printf "%7s  %-9s %14s %14s %12s %12s %10s %10s %10s %10s\n", nl[i], pl[j],
 			       rmed(one, "dps"), rmed(many, "dps"), rmed(one, "cpu"), rmed(many, "cpu"),
 			       rmed(one, "p50"), rmed(many, "p50"), rmed(one, "p99"), rmed(many, "p99")
 		}

@@ -6,7 +6,16 @@
  *               [-m SAT_MSGS] [-w WINDOW] [-r RATE[:SECONDS][,RATE[:SECONDS]...]]
  *               [-d LAT_SECONDS] [-b BYTES] [-P SERVER_PID] [-t TIMEOUT_S]
  *               [-T TAG] [-o NAME_OFFSET] [-g SYNC_DIR] [-J JOIN_TIMEOUT_S]
- *               [-R ROOMS]
+ *               [-R ROOMS] [-I IRC_SOCKET]
+ *
+ * -I IRC_SOCKET (with -p lchat; issue 19) puts half the receivers on
+ * lchatd's own IRC socket: receivers with an odd number connect to
+ * IRC_SOCKET (a UNIX socket), register with NICK and USER (which joins
+ * them to the default room, whose 366 makes them ready) and expect the
+ * IRC form of every message (":s0_x!login@lchat PRIVMSG #general :@@...");
+ * the senders and the other receivers speak lchat. With -R, an IRC
+ * receiver JOINs #bK and PARTs the default room, and is ready when its
+ * own PART comes back. The result line says proto=lchat-irc.
  *
  * -R ROOMS spreads the members over that many rooms (issue 17): sender or
  * receiver number i is in room i % ROOMS only and a sender's messages go
@@ -80,6 +89,8 @@ struct conn {
 	int fd;
 	bool sender;
 	uint8_t state;
+	uint8_t proto;           /* what it speaks: P_LCHAT, P_REDIS or P_IRC */
+	bool in_default;         /* lchatd IRC, -R: not yet out of the default room */
 	uint32_t id;
 	uint64_t joinseq;        /* lchat: events below it are history */
 	uint64_t got;            /* unique deliveries */
@@ -93,6 +104,7 @@ struct conn {
 static enum proto proto = P_LCHAT;
 static const char *const proto_names[] = { [P_LCHAT] = "lchat", [P_REDIS] = "redis", [P_IRC] = "irc" };
 static const char *addr;
+static const char *irc_addr;          /* -I: lchatd's IRC socket, for odd receivers */
 static uint32_t nrecv = 10, nsend = 4, msg_bytes = 100;
 static uint64_t sat_msgs = 20000, window = 64;
 static double lat_secs = 2;
@@ -234,7 +246,7 @@ static void send_message(struct conn *c, int phase, bool flush)
 	while (len < msg_bytes && len < sizeof(payload) - 1)
 		payload[len++] = 'x';
 	payload[len] = '\0';
-	switch (proto) {
+	switch ((enum proto)c->proto) {
 	case P_LCHAT:
 		if (nrooms > 1)
 			queuef(c, "SAY #b%u %s\n", room_of(c), payload);
@@ -360,6 +372,52 @@ static void server_error(const char *line, size_t len, const char *what)
 	note_error(what);
 }
 
+/* A numeric error (4xx, 5xx) from an IRC server? 422 (no MOTD) is none. */
+static bool irc_error_numeric(const char *line, size_t len)
+{
+	const char *sp;
+
+	if (len == 0 || line[0] != ':' || !(sp = memchr(line, ' ', len)) || sp + 4 >= line + len ||
+	    (sp[1] != '4' && sp[1] != '5') || sp[4] != ' ')
+		return false;
+	return memcmp(sp + 1, "422", 3) != 0;
+}
+
+/* An IRC receiver on lchatd's IRC socket (-I), lines other than messages
+ * and PING: registering joins the default room, whose 366 ends the join
+ * (with -R: JOIN #bK, PART of the default room, and its PART coming back
+ * ends it). */
+static void lchatd_irc_line(struct conn *c, const char *line, size_t len)
+{
+	char name[32], own[40];
+	const char *m;
+
+	conn_name(c, name, sizeof(name));
+	int ol = snprintf(own, sizeof(own), ":%s!", name);
+	if (c->state == C_HANDSHAKE && (m = find(line, len, " 366 "))) {
+		/* ":lchat 366 NICK #chan :End of /NAMES list." */
+		const char *ch = memchr(m + 5, ' ', (size_t)(line + len - (m + 5)));
+		const char *che = ch ? memchr(ch + 1, ' ', (size_t)(line + len - (ch + 1))) : NULL;
+		if (nrooms == 1) {
+			set_ready(c);
+		} else if (c->in_default && ch && che) {
+			char room[16];
+			snprintf(room, sizeof(room), "#b%u", room_of(c));
+			if ((size_t)(che - ch - 1) != strlen(room) || memcmp(ch + 1, room, strlen(room)))
+				queuef(c, "JOIN %s\r\nPART %.*s\r\n", room, (int)(che - ch - 1), ch + 1);
+			flush_out(c);
+		}
+	} else if (c->state == C_HANDSHAKE && nrooms > 1 && len > (size_t)ol &&
+		   memcmp(line, own, (size_t)ol) == 0 && find(line, len, " PART ")) {
+		c->in_default = false;
+		set_ready(c);
+	} else if (len >= 5 && memcmp(line, "ERROR", 5) == 0) {
+		server_error(line, len, "server error");
+	} else if (irc_error_numeric(line, len)) {
+		server_error(line, len, "irc error numeric");
+	}
+}
+
 static void on_line(struct conn *c, const char *line, size_t len, uint64_t now)
 {
 	char name[32];
@@ -367,7 +425,7 @@ static void on_line(struct conn *c, const char *line, size_t len, uint64_t now)
 
 	if (len > 0 && line[len - 1] == '\r')
 		len--;
-	switch (proto) {
+	switch ((enum proto)c->proto) {
 	case P_LCHAT:
 		if (len > 3 && memcmp(line, "EV ", 3) == 0) {
 			uint64_t seq = 0;
@@ -420,6 +478,8 @@ static void on_line(struct conn *c, const char *line, size_t len, uint64_t now)
 		else if (len > 5 && memcmp(line, "PING ", 5) == 0) {
 			queuef(c, "PONG %.*s\r\n", (int)(len - 5), line + 5);
 			flush_out(c);
+		} else if (irc_addr) {
+			lchatd_irc_line(c, line, len);
 		} else if (find(line, len, " 001 ")) {
 			if (nrooms > 1)
 				queuef(c, "JOIN #bench%u\r\n", room_of(c));
@@ -430,13 +490,8 @@ static void on_line(struct conn *c, const char *line, size_t len, uint64_t now)
 			set_ready(c);
 		else if (len >= 5 && memcmp(line, "ERROR", 5) == 0)
 			server_error(line, len, "server error");
-		else if (len > 0 && line[0] == ':') {
-			/* numeric errors 4xx/5xx */
-			const char *sp = memchr(line, ' ', len);
-			if (sp && sp + 4 < line + len && (sp[1] == '4' || sp[1] == '5') &&
-			    sp[4] == ' ')
-				server_error(line, len, "irc error numeric");
-		}
+		else if (irc_error_numeric(line, len))
+			server_error(line, len, "irc error numeric");
 		break;
 	}
 }
@@ -489,7 +544,7 @@ static bool start_connect(struct conn *c)
 	int fd;
 	int rc;
 
-	if (proto == P_IRC) {
+	if (c->proto == P_IRC && !irc_addr) {
 		fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 		if (fd < 0)
 			die("socket");
@@ -504,7 +559,7 @@ static bool start_connect(struct conn *c)
 		if (fd < 0)
 			die("socket");
 		struct sockaddr_un sa = { .sun_family = AF_UNIX };
-		snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", addr);
+		snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", c->proto == P_IRC ? irc_addr : addr);
 		rc = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
 	}
 	if (rc < 0 && errno == EAGAIN) {
@@ -524,7 +579,7 @@ static bool start_connect(struct conn *c)
 		die("epoll_ctl");
 	char name[32];
 	conn_name(c, name, sizeof(name));
-	if (proto == P_REDIS) {
+	if (c->proto == P_REDIS) {
 		if (c->sender)
 			set_ready(c);
 		else if (nrooms > 1) {
@@ -533,7 +588,7 @@ static bool start_connect(struct conn *c)
 			queuef(c, "*2\r\n$9\r\nSUBSCRIBE\r\n$%d\r\n%s\r\n", cn, ch);
 		} else
 			queuef(c, "*2\r\n$9\r\nSUBSCRIBE\r\n$5\r\nbench\r\n");
-	} else if (proto == P_IRC) {
+	} else if (c->proto == P_IRC) {
 		queuef(c, "NICK %s\r\nUSER %s 0 * :bench\r\n", name, name);
 	}
 	flush_out(c);
@@ -820,12 +875,19 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* The peer on the result line: lchat with half its receivers on IRC is
+ * a peer of its own. */
+static const char *peer_name(void)
+{
+	return irc_addr ? "lchat-irc" : proto_names[proto];
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: lchat-bench -p lchat|redis|irc -a ADDR [-n RECEIVERS] [-s SENDERS]\n"
 		"       [-m SAT_MSGS] [-w WINDOW] [-r RATE[:SECONDS][,RATE[:SECONDS]...]]\n"
 		"       [-d LAT_SECONDS] [-b BYTES] [-P SERVER_PID] [-t TIMEOUT_S] [-T TAG]\n"
-		"       [-o NAME_OFFSET] [-g SYNC_DIR] [-J JOIN_TIMEOUT_S] [-R ROOMS]\n");
+		"       [-o NAME_OFFSET] [-g SYNC_DIR] [-J JOIN_TIMEOUT_S] [-R ROOMS] [-I IRC_SOCKET]\n");
 	exit(2);
 }
 
@@ -979,7 +1041,7 @@ int main(int argc, char **argv)
 	int opt;
 	const char *rate_arg = "200";
 
-	while ((opt = getopt(argc, argv, "p:a:n:s:m:w:r:d:b:P:t:T:o:g:J:R:")) != -1) {
+	while ((opt = getopt(argc, argv, "p:a:n:s:m:w:r:d:b:P:t:T:o:g:J:R:I:")) != -1) {
 		switch (opt) {
 		case 'p':
 			proto = !strcmp(optarg, "lchat") ? P_LCHAT : !strcmp(optarg, "redis") ? P_REDIS :
@@ -1000,6 +1062,7 @@ int main(int argc, char **argv)
 		case 'g': sync_dir = optarg; break;
 		case 'J': join_timeout_s = strtod(optarg, NULL); break;
 		case 'R': nrooms = (uint32_t)strtoul(optarg, NULL, 10); break;
+		case 'I': irc_addr = optarg; break;
 		default: usage();
 		}
 	}
@@ -1008,7 +1071,7 @@ int main(int argc, char **argv)
 		if (rates[k].secs < 0)
 			rates[k].secs = lat_secs;
 	if (!addr || nsend < 1 || nsend > MAX_SENDERS || nrecv < 1 || msg_bytes < 40 ||
-	    msg_bytes > 1000 || window < 1 || window >= UINT32_MAX)
+	    msg_bytes > 1000 || window < 1 || window >= UINT32_MAX || (irc_addr && proto != P_LCHAT))
 		usage();
 	signal(SIGPIPE, SIG_IGN);
 	raise_nofile();
@@ -1034,6 +1097,11 @@ int main(int argc, char **argv)
 		conns[i].sender = i < nsend;
 		conns[i].id = i < nsend ? i : i - nsend;
 		conns[i].state = C_IDLE;
+		conns[i].proto = (uint8_t)proto;
+		if (irc_addr && !conns[i].sender && conns[i].id % 2 == 1) {
+			conns[i].proto = P_IRC;      /* half the receivers: lchatd's IRC socket */
+			conns[i].in_default = true;
+		}
 	}
 	ep = epoll_create1(EPOLL_CLOEXEC);
 	if (ep < 0)
@@ -1057,7 +1125,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "lchat-bench: only %" PRIu64 " of %u connections got in (%s)\n",
 			ready_count, nconns, errmsg_first ? errmsg_first : "timeout");
 		printf("tag=%s proto=%s n=%u s=%u conns=%u ready=%" PRIu64 " join_ms=%.1f", tag,
-		       proto_names[proto], nrecv, nsend, nconns, ready_count, (double)t_join / 1e6);
+		       peer_name(), nrecv, nsend, nconns, ready_count, (double)t_join / 1e6);
 		print_first_error();
 		printf(" status=JOIN-FAILED\n");
 		return 1;
@@ -1144,7 +1212,7 @@ int main(int argc, char **argv)
 	       "client_cpu_s=%.2f "
 	       "csw_per_deliv=%.4f lat_msgs=%" PRIu64 " lat_deliv=%zu p50_us=%.0f p99_us=%.0f max_us=%.0f "
 	       "lat_cpu_us_per_deliv=%.3f lat_csw_per_deliv=%.3f",
-	       tag, proto_names[proto], nrecv, nsend, msg_bytes, window, (double)t_join / 1e6, mem.nproc,
+	       tag, peer_name(), nrecv, nsend, msg_bytes, window, (double)t_join / 1e6, mem.nproc,
 	       mem.pss_kib, nconns, (double)mem.pss_kib / (double)nconns, sat_msgs, sat_s, dps, cpu,
 	       sat_have ? cpu * 1e6 / (double)sat_have : 0, self_sat, csw, l0->msgs, l0->deliv,
 	       l0->p50_us, l0->p99_us, l0->max_us,
