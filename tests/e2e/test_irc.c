@@ -460,6 +460,40 @@ START_TEST(test_quit_is_leave)
 }
 END_TEST
 
+/* An IRC member that stops reading falls `history` events behind: it is
+ * dropped as lagged like any member (the others see LEAVE ... lagged),
+ * and what it finally reads ends with ERROR lagged, on a whole line. */
+START_TEST(test_lagged)
+{
+	struct lchatd *d = lchatd_start(CONF "history = 64\nbacklog = 5\n");
+	struct tclient *bob = tc_connect(d->sock);
+	tc_join(bob, "bob");
+	struct tclient *a = irc(d, "alice");
+	tc_expect(bob, "EV [0-9]+ [0-9]+ JOIN alice ", TC_TIMEOUT);
+
+	/* alice reads nothing now; bob sends until she is dropped. */
+	char text[901];
+	memset(text, 'x', 900);
+	text[900] = '\0';
+	bool dropped = false;
+	for (int i = 0; i < 4000 && !dropped; i++) {
+		tc_send(bob, "SAY %d %s", i, text);
+		const char *l = tc_expect_skip(bob, "(OK SAY [0-9]+$|EV [0-9]+ [0-9]+ LEAVE alice )",
+					       TC_TIMEOUT);
+		dropped = strncmp(l, "EV ", 3) == 0;
+		if (dropped)
+			ck_assert_msg(re_contains(l, " LEAVE alice [^ ]+ lagged$"), "%s", l);
+	}
+	ck_assert_msg(dropped, "4000 messages of 900 bytes later, alice, who reads nothing, "
+		      "is still in the room (history is 64)");
+	tc_expect_skip(a, "ERROR :Closing link: lagged ", TC_TIMEOUT);
+	tc_expect_eof(a, TC_TIMEOUT);
+	tc_close(a);
+	tc_close(bob);
+	lchatd_stop_ok(d);
+}
+END_TEST
+
 /* lchatd stopping: the notice as a server NOTICE, then ERROR shutdown and
  * the end; the IRC socket's file is removed with the others. */
 START_TEST(test_shutdown)
@@ -570,6 +604,7 @@ int main(void)
 		{ "quit_is_leave", test_quit_is_leave, 60 },
 		{ "vanish_mid_line", test_vanish_mid_line, 60 },
 		{ "shutdown", test_shutdown, 60 },
+		{ "lagged", test_lagged, 120 },
 		{ "history_batch", test_history_batch, 60 },
 	};
 
