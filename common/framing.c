@@ -13,6 +13,13 @@ int linebuf_init(struct linebuf *lb, size_t max_line)
 	return lb->buf ? 0 : -1;
 }
 
+void linebuf_adopt(struct linebuf *lb, char *buf, size_t max_line)
+{
+	memset(lb, 0, sizeof(*lb));
+	lb->cap = max_line + 2;
+	lb->buf = buf;
+}
+
 void linebuf_free(struct linebuf *lb)
 {
 	free(lb->buf);

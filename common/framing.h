@@ -27,6 +27,9 @@ enum line_status {
 };
 
 int linebuf_init(struct linebuf *lb, size_t max_line);
+/* The same with storage of the caller's (at least max_line + 2 bytes,
+ * from malloc: linebuf_free() frees it). */
+void linebuf_adopt(struct linebuf *lb, char *buf, size_t max_line);
 void linebuf_free(struct linebuf *lb);
 /* Where to read new bytes into, and how many fit. */
 char *linebuf_space(struct linebuf *lb, size_t *avail);

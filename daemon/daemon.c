@@ -81,6 +81,7 @@ struct daemon {
 	pid_t *slot_pid;         /* each slot's handler; 0: free; -1: the
 				  * handler is gone, the writer not done yet */
 	struct conns *conns;     /* free slots, connections per uid (conns.h) */
+	struct handler_mem hmem; /* every handler's buffers (handler.h) */
 	int fanout_sock;         /* the writer's socketpair */
 	pid_t fanout_pid;
 	bool fanout_died;
@@ -225,7 +226,7 @@ static void start_handler(struct daemon *d, int fd, const struct ucred *cred, bo
 		struct handler_args a = {
 			.room = &room, .cfg = d->cfg, .fd = fd, .slot = (uint32_t)slot,
 			.uid = cred->uid, .daemon_pid = d->self, .notify_fd = d->room.notify_fd,
-			.wait = &wait,
+			.wait = &wait, .mem = d->hmem,
 		};
 		ownmem_drop_all();
 		handler_main(&a);
@@ -763,6 +764,10 @@ static int setup(struct daemon *d, int ready_fd)
 		return -1;
 	}
 	d->slot_pid = ownmem_calloc((size_t)cfg->max_users, sizeof(pid_t));
+	/* No handler needs them before it is forked: each uses its copy. */
+	d->hmem.out_cap = 4096;
+	d->hmem.in = malloc(HANDLER_IN_MAX(cfg->max_line));
+	d->hmem.out = malloc(d->hmem.out_cap);
 	d->conns = conns_new((uint32_t)cfg->max_users);
 	if (!d->slot_pid || !d->conns) {
 		report(ready_fd, "out of memory");
@@ -918,6 +923,8 @@ int daemon_main(struct lchat_config *cfg, int ready_fd, unsigned restarts, int64
 	prefs_free(&d->prefs);
 	free(d->shutdown_msg);
 	ownmem_free(d->slot_pid);
+	free(d->hmem.in);
+	free(d->hmem.out);
 	conns_free(d->conns);
 	outq_unmap(d->room.outq, d->room.max_users);
 	room_close(&d->room);

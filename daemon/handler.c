@@ -942,8 +942,14 @@ void handler_main(const struct handler_args *a)
 		h.proto2 = true;
 		atomic_store(&h.me->proto, 2);
 	}
-	if (linebuf_init(&h.in, h.irc.on ? IRC_LINE_MAX : (size_t)a->cfg->max_line) < 0)
+	size_t max_line = h.irc.on ? IRC_LINE_MAX : (size_t)a->cfg->max_line;
+	if (a->mem.in && a->mem.out) {
+		linebuf_adopt(&h.in, a->mem.in, max_line);
+		h.out.data = a->mem.out;
+		h.out.cap = a->mem.out_cap;
+	} else if (linebuf_init(&h.in, max_line) < 0) {
 		_exit(1);
+	}
 	char err[200];
 	if (sysfilter_load(SANDBOX_HANDLER, err, sizeof(err)) < 0) {
 		log_msg(LOG_ERR, "handler: cannot enter the sandbox: %s", err);
