@@ -1618,6 +1618,15 @@ uint64_t tc_join(struct tclient *tc, const char *name)
 	return tc->join_seq;
 }
 
+struct tclient *tc_join_proto2(struct lchatd *d, uid_t uid, const char *name)
+{
+	struct tclient *tc = uid ? tc_connect_uid(d->dir, d->sock, uid) : tc_connect(d->sock);
+	tc_send(tc, "PROTO 2");
+	tc_expect(tc, "OK PROTO 2$", TC_TIMEOUT);
+	tc_join(tc, name);
+	return tc;
+}
+
 /* ---- parsing helpers -------------------------------------------------- */
 
 uint64_t line_seq(const char *line)

@@ -175,6 +175,9 @@ bool tc_eof(struct tclient *tc, int timeout_ms);
  * sequence number below the join's) are dropped, now and later; live
  * events are kept for the following tc_expect(). Returns the join's seq. */
 uint64_t tc_join(struct tclient *tc, const char *name);
+/* A PROTO 2 connection to d (uid: 0 for ours, else that uid's, as
+ * tc_connect_uid()) joined as name. */
+struct tclient *tc_join_proto2(struct lchatd *d, uid_t uid, const char *name);
 
 /* The login from HELLO, max_line from HELLO, the joined name (or a label). */
 const char *tc_login(const struct tclient *tc);
@@ -328,6 +331,7 @@ void harness_at(const char *file, int line);
 #define tc_expect_shutdown(...) (harness_at(__FILE__, __LINE__), tc_expect_shutdown(__VA_ARGS__))
 #define tc_eof(...) (harness_at(__FILE__, __LINE__), tc_eof(__VA_ARGS__))
 #define tc_join(...) (harness_at(__FILE__, __LINE__), tc_join(__VA_ARGS__))
+#define tc_join_proto2(...) (harness_at(__FILE__, __LINE__), tc_join_proto2(__VA_ARGS__))
 #define line_seq(...) (harness_at(__FILE__, __LINE__), line_seq(__VA_ARGS__))
 #define line_ms(...) (harness_at(__FILE__, __LINE__), line_ms(__VA_ARGS__))
 #endif

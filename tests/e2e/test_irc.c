@@ -34,15 +34,6 @@ static struct tclient *irc(struct lchatd *d, const char *nick)
 	return tc;
 }
 
-/* A PROTO 2 lchat connection joined as name. */
-static struct tclient *v2(struct lchatd *d, const char *name)
-{
-	struct tclient *tc = tc_connect(d->sock);
-	tc_send(tc, "PROTO 2");
-	tc_expect(tc, "OK PROTO 2$", TC_TIMEOUT);
-	tc_join(tc, name);
-	return tc;
-}
 
 /* Registration: NICK and USER (USER's words ignored: the prefix's user is
  * the kernel's login), 001-005 with the real limits, the MOTD, and the
@@ -190,7 +181,7 @@ START_TEST(test_messages_both_ways)
 	struct lchatd *d = lchatd_start(CONF);
 	struct tclient *bob = tc_connect(d->sock);
 	tc_join(bob, "bob");
-	struct tclient *carol = v2(d, "carol");
+	struct tclient *carol = tc_join_proto2(d, 0, "carol");
 	tc_send(carol, "PART #general");
 	tc_expect(carol, "OK PART #general ", TC_TIMEOUT);
 	tc_send(carol, "ENTER #ops");
@@ -566,7 +557,7 @@ START_TEST(test_history_batch)
 	tc_expect(a, "@time=[^ ]+ :alice![^ ]+ PRIVMSG #general :echo me$", TC_TIMEOUT);
 
 	/* JOIN of another room: its backlog in a batch of its own. */
-	struct tclient *carol = v2(d, "carol");
+	struct tclient *carol = tc_join_proto2(d, 0, "carol");
 	tc_send(carol, "ENTER #ops");
 	tc_expect(carol, "OK ENTER #ops [0-9]+$", TC_TIMEOUT);
 	tc_send(carol, "SAY #ops ops history");

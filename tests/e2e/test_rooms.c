@@ -22,21 +22,12 @@
 	"room \"cs101\" {\n topic = \"CS 101, autumn\"\n}\n" \
 	"room \"ops\" {\n}\n"
 
-/* A PROTO 2 connection (uid: 0 for ours, else that uid) joined as name. */
-static struct tclient *v2(struct lchatd *d, uid_t uid, const char *name)
-{
-	struct tclient *tc = uid ? tc_connect_uid(d->dir, d->sock, uid) : tc_connect(d->sock);
-	tc_send(tc, "PROTO 2");
-	tc_expect(tc, "OK PROTO 2$", TC_TIMEOUT);
-	tc_join(tc, name);
-	return tc;
-}
 
 /* alice and bob (PROTO 2) in the default room; alice saw bob's JOIN. */
 static void alice_and_bob(struct lchatd *d, struct tclient **a, struct tclient **b)
 {
-	*a = v2(d, 0, "alice");
-	*b = v2(d, 0, "bob");
+	*a = tc_join_proto2(d, 0, "alice");
+	*b = tc_join_proto2(d, 0, "bob");
 	tc_expect(*a, "EV [0-9]+ [0-9]+ #general JOIN bob ", TC_TIMEOUT);
 }
 
@@ -73,7 +64,7 @@ static void reload(struct lchatd *d, const char *extra)
 START_TEST(test_events_only_to_members)
 {
 	struct lchatd *d = lchatd_start(CONF);
-	struct tclient *a = v2(d, 0, "alice"), *b = v2(d, 0, "bob");
+	struct tclient *a = tc_join_proto2(d, 0, "alice"), *b = tc_join_proto2(d, 0, "bob");
 	struct tclient *c = tc_connect(d->sock);   /* lchat/1 */
 	tc_join(c, "carol");
 	tc_expect(a, "EV [0-9]+ [0-9]+ #general JOIN bob ", TC_TIMEOUT);
@@ -140,7 +131,7 @@ END_TEST
 START_TEST(test_group_and_reload)
 {
 	struct lchatd *d = lchatd_start(STAFF("root"));
-	struct tclient *a = v2(d, 0, "alice"), *b = v2(d, NOBODY, "bob");
+	struct tclient *a = tc_join_proto2(d, 0, "alice"), *b = tc_join_proto2(d, NOBODY, "bob");
 	tc_expect(a, "EV [0-9]+ [0-9]+ #general JOIN bob nobody$", TC_TIMEOUT);
 
 	enter(a, "staff");
@@ -177,7 +168,7 @@ END_TEST
 START_TEST(test_user_rooms)
 {
 	struct lchatd *d = lchatd_start(CONF "user_rooms = true\nmax_created_rooms = 1\n");
-	struct tclient *a = v2(d, 0, "alice"), *b = v2(d, NOBODY, "bob");
+	struct tclient *a = tc_join_proto2(d, 0, "alice"), *b = tc_join_proto2(d, NOBODY, "bob");
 	tc_expect(a, "EV [0-9]+ [0-9]+ #general JOIN bob ", TC_TIMEOUT);
 
 	tc_send(a, "ENTER #tmp");
@@ -219,7 +210,7 @@ END_TEST
 START_TEST(test_topic_and_rooms)
 {
 	struct lchatd *d = lchatd_start(CONF);
-	struct tclient *a = v2(d, 0, "alice"), *b = v2(d, NOBODY, "bob");
+	struct tclient *a = tc_join_proto2(d, 0, "alice"), *b = tc_join_proto2(d, NOBODY, "bob");
 	tc_expect(a, "EV [0-9]+ [0-9]+ #general JOIN bob ", TC_TIMEOUT);
 
 	tc_send(b, "ROOMS");
@@ -329,7 +320,7 @@ END_TEST
 START_TEST(test_too_many_rooms)
 {
 	struct lchatd *d = lchatd_start(CONF "max_rooms_per_user = 2\n");
-	struct tclient *a = v2(d, 0, "alice");
+	struct tclient *a = tc_join_proto2(d, 0, "alice");
 	enter(a, "cs101");
 	tc_send(a, "ENTER #ops");
 	tc_expect(a, "ERR too-many-rooms ", TC_TIMEOUT);
@@ -377,7 +368,7 @@ static int admin(struct cmd_result *r, struct lchatd *d, char *const words[])
 START_TEST(test_admin_rooms)
 {
 	struct lchatd *d = lchatd_start(CONF);
-	struct tclient *a = v2(d, 0, "alice"), *c = tc_connect(d->sock);
+	struct tclient *a = tc_join_proto2(d, 0, "alice"), *c = tc_connect(d->sock);
 	tc_join(c, "carol");
 	tc_expect(a, "EV [0-9]+ [0-9]+ #general JOIN carol ", TC_TIMEOUT);
 	enter(a, "cs101");

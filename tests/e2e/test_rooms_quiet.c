@@ -17,19 +17,11 @@
 	"rate_limit = 100000\nrate_burst = 100000\n" \
 	"room \"cs101\" {\n}\n"
 
-static struct tclient *v2(struct lchatd *d, const char *name)
-{
-	struct tclient *tc = tc_connect(d->sock);
-	tc_send(tc, "PROTO 2");
-	tc_expect(tc, "OK PROTO 2$", TC_TIMEOUT);
-	tc_join(tc, name);
-	return tc;
-}
 
 START_TEST(test_quiet_room_member_keeps_up)
 {
 	struct lchatd *d = lchatd_start(CONF);
-	struct tclient *alice = v2(d, "alice"), *bob = v2(d, "bob"), *carol = v2(d, "carol");
+	struct tclient *alice = tc_join_proto2(d, 0, "alice"), *bob = tc_join_proto2(d, 0, "bob"), *carol = tc_join_proto2(d, 0, "carol");
 
 	/* alice is in #cs101 only; carol in both; bob in #general only. */
 	tc_send(alice, "ENTER #cs101");
