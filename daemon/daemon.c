@@ -764,10 +764,13 @@ static int setup(struct daemon *d, int ready_fd)
 		return -1;
 	}
 	d->slot_pid = ownmem_calloc((size_t)cfg->max_users, sizeof(pid_t));
-	/* No handler needs them before it is forked: each uses its copy. */
-	d->hmem.out_cap = 4096;
+	/* No handler needs them before it is forked: each uses its copy,
+	 * and pays only for the pages it writes, so the reply buffers are
+	 * large enough for a registration's NAMES of a busy room. */
+	d->hmem.out_cap = 16384;
 	d->hmem.in = malloc(HANDLER_IN_MAX(cfg->max_line));
 	d->hmem.out = malloc(d->hmem.out_cap);
+	d->hmem.spare = malloc(d->hmem.out_cap);
 	d->conns = conns_new((uint32_t)cfg->max_users);
 	if (!d->slot_pid || !d->conns) {
 		report(ready_fd, "out of memory");
@@ -925,6 +928,7 @@ int daemon_main(struct lchat_config *cfg, int ready_fd, unsigned restarts, int64
 	ownmem_free(d->slot_pid);
 	free(d->hmem.in);
 	free(d->hmem.out);
+	free(d->hmem.spare);
 	conns_free(d->conns);
 	outq_unmap(d->room.outq, d->room.max_users);
 	room_close(&d->room);

@@ -947,6 +947,8 @@ void handler_main(const struct handler_args *a)
 		linebuf_adopt(&h.in, a->mem.in, max_line);
 		h.out.data = a->mem.out;
 		h.out.cap = a->mem.out_cap;
+		if (h.irc.on && a->mem.spare)
+			h.irc.spare = (struct buffer){ .data = a->mem.spare, .cap = a->mem.out_cap };
 	} else if (linebuf_init(&h.in, max_line) < 0) {
 		_exit(1);
 	}
@@ -964,5 +966,6 @@ void handler_main(const struct handler_args *a)
 	close(h.sigfd);
 	linebuf_free(&h.in);
 	buffer_free(&h.out);
+	buffer_free(&h.irc.spare);
 	exit(0);
 }

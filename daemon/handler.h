@@ -21,6 +21,7 @@
 struct handler_mem {
 	char *in;           /* the line buffer: HANDLER_IN_MAX(max_line) bytes */
 	char *out;          /* the reply buffer, out_cap bytes */
+	char *spare;        /* IRC: the second reply buffer, out_cap bytes */
 	size_t out_cap;
 };
 /* The line buffer holds a line of either socket and its end. */

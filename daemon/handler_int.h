@@ -32,6 +32,7 @@ struct irc_state {
 	char nick[NAME_MAX_LEN + 1];   /* NICK before registration */
 	uint64_t join_seq;      /* the registration's JOIN event */
 	uint64_t batch_end;     /* queue "BATCH -" due at this seq; 0: none */
+	struct buffer spare;    /* irc_translate()'s second reply buffer */
 };
 
 struct handler {

@@ -869,9 +869,11 @@ void irc_translate(struct handler *h)
 {
 	if (buffer_pending(&h->out) == 0)
 		return;
-	/* Translate into a fresh buffer: the helpers append to h->out. */
+	/* Translate into the spare buffer (the helpers append to h->out);
+	 * the two change places, so a flush allocates nothing. */
 	struct buffer in = h->out;
-	h->out = (struct buffer){ 0 };
+	h->out = h->irc.spare;
+	h->out.off = h->out.len = 0;
 	const char *p = in.data + in.off, *e = in.data + in.len;
 	while (p < e) {
 		const char *nl = memchr(p, '\n', (size_t)(e - p));
@@ -889,5 +891,6 @@ void irc_translate(struct handler *h)
 		h->irc.batch_open = false;
 		out_line(h, "%s -%s", irc_cmd_word(IRC_BATCH), IRCFMT_BATCH_ID);
 	}
-	buffer_free(&in);
+	in.off = in.len = 0;
+	h->irc.spare = in;
 }
