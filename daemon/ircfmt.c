@@ -145,14 +145,21 @@ int ircfmt_event(struct ircfmt_cache *cache, struct buffer *out, const struct ro
 	struct ircfmt_entry *e = &cache->e[info->seq % IRCFMT_CACHE];
 	if (e->seq != info->seq || e->room_gen != info->room_gen) {
 		cache->misses++;
-		struct buffer b = { .data = e->body, .cap = e->cap };
+		struct buffer *b = &cache->scratch;
+		b->off = b->len = 0;
 		e->seq = 0;
-		int rc = body(&b, info, line, to->nick);
-		e->body = b.data;
-		e->cap = b.cap;
-		if (rc < 0)
+		if (body(b, info, line, to->nick) < 0)
 			return -1;
-		e->len = b.len ? b.len - 1 : 0;   /* without its "\n" */
+		size_t len = b->len ? b->len - 1 : 0;   /* without its "\n" */
+		if (len > e->cap || (e->cap > 2 * len && e->cap > 256)) {
+			char *p = realloc(e->body, len ? len : 1);
+			if (!p)
+				return -1;
+			e->body = p;
+			e->cap = len ? len : 1;
+		}
+		memcpy(e->body, b->data, len);
+		e->len = len;
 		irc_time_tag(e->tag, sizeof(e->tag), info->ms);
 		e->seq = info->seq;
 		e->room_gen = info->room_gen;
@@ -168,4 +175,5 @@ void ircfmt_cache_free(struct ircfmt_cache *cache)
 		free(cache->e[i].body);
 		cache->e[i] = (struct ircfmt_entry){ 0 };
 	}
+	buffer_free(&cache->scratch);
 }

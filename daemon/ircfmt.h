@@ -25,12 +25,15 @@ struct ircfmt_entry {
 	uint64_t seq;          /* 0: empty */
 	uint32_t room_gen;
 	char *body;            /* the line without tags, without CR LF */
-	size_t len, cap;
+	size_t len, cap;       /* cap: the block's size (body is sized to
+				* the line: 512 blocks of a buffer's 4 KiB
+				* would be 2 MiB in the writer) */
 	char tag[40];          /* "time=..." */
 };
 
 struct ircfmt_cache {
 	struct ircfmt_entry e[IRCFMT_CACHE];
+	struct buffer scratch; /* where a missing line is formatted first */
 	uint64_t hits, misses;
 };
 
