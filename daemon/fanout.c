@@ -150,7 +150,7 @@ struct fanout {
 	struct io_uring ring;
 	bool uring;             /* send through the ring, else send() each */
 	/* The room tag and its generation of each of the log's last
-	 * `history` events (at seq % history), copied from the log once,
+	 * `history` events (at seq & tag_mask), copied from the log once,
 	 * when a pass first sees the event (index_to()): a member skips
 	 * another room's event with two loads from here, not a read of the
 	 * record in the shared log (members spread over many rooms skip
