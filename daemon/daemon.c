@@ -128,10 +128,12 @@ struct inherited {
 
 static struct inherited inherit(const struct daemon *d)
 {
-	return (struct inherited){
+	struct inherited own = {
 		.room = d->room, .wait = d->wait,
 		.roots = { d->control, d->sanctions.v, d->prefs.v, d->shutdown_msg },
 	};
+	own.room.ring_mapped = 0;   /* fork() copied no page of the ring's */
+	return own;
 }
 
 /* ---- accepting users ------------------------------------------------- */

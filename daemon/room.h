@@ -226,6 +226,11 @@ struct room {
 	int lock_fd;
 	/* The connections' reply queues (outq.h), one per slot, or NULL. */
 	struct outq *outq;
+	/* The ring in at most 64 chunks of ring_chunk bytes, and the chunks
+	 * this process has mapped writable (room.c: map_for_write()). A
+	 * forked child starts again from 0: fork() copied none of them. */
+	size_t ring_size, ring_chunk;
+	uint64_t ring_mapped;
 };
 
 /* An event to append. origin/target are slot numbers + 1 (0: server,
