@@ -328,10 +328,10 @@ static uint64_t append_one(struct room *r, const struct room_event *ev, uint32_t
 		rec->room_name[0] = '\0';
 	}
 	__atomic_store_n(&rec->scrubbed, 0, __ATOMIC_RELAXED);
-	text_printf(rec->name, sizeof(rec->name), "%s", ev->name ? ev->name : "");
+	text_copy_str(rec->name, sizeof(rec->name), ev->name ? ev->name : "");
 	/* Every member's record names its login (the IRC prefix's user). */
-	text_printf(rec->login, sizeof(rec->login), "%s", ev->login ? ev->login :
-		    ev->origin ? r->slots[ev->origin - 1].login : "");
+	text_copy_str(rec->login, sizeof(rec->login), ev->login ? ev->login :
+		      ev->origin ? r->slots[ev->origin - 1].login : "");
 	size_t cap = r->rec_size - sizeof(struct room_rec);
 	size_t text_len = ev->text && ev->kind != EV_JOIN ? ev->text_len : 0;
 	size_t n = proto_format_event(rec->line, cap, seq, ms, ev->kind, ev->name,
