@@ -261,9 +261,36 @@ static void map_for_write(struct room *r, uint64_t seq)
 	map_chunk(r, off + r->rec_size - 1);
 }
 
+/* Fetch for writing the first cache lines of the records at seq and
+ * after. A record was last in a cache `history` records ago, often the
+ * other CPU's, and the miss to fetch it back, taken under the lock, kept
+ * the other handlers waiting on the futex (at 10 rooms, N = 100: 11,000
+ * futex calls for 90,000 messages; 4,200 with this). Taken before the
+ * lock, the miss costs its handler alone. Two records: the next, and the
+ * one after it, for a handler that waits behind another. */
+#define WARM_RECORDS 2
+#define WARM_LINES 6    /* the header and a short message's line */
+static void warm_next(struct room *r, uint64_t seq)
+{
+	for (uint64_t q = seq; q < seq + WARM_RECORDS; q++) {
+		char *rec = (char *)rec_at(r, q);
+		(void)atomic_load_explicit(&((struct room_rec *)rec)->seq, memory_order_relaxed);
+		for (size_t l = 0; l < WARM_LINES && l * 64 < r->rec_size; l++) {
+#if defined(__x86_64__)
+			__asm__ volatile("prefetchw %0" : : "m"(rec[l * 64]));
+#else
+			__builtin_prefetch(rec + l * 64, 1);
+#endif
+		}
+	}
+}
+
 void room_lock(struct room *r)
 {
-	map_for_write(r, atomic_load_explicit(&r->hdr->next_seq, memory_order_relaxed));
+	uint64_t next = atomic_load_explicit(&r->hdr->next_seq, memory_order_relaxed);
+
+	map_for_write(r, next);
+	warm_next(r, next);
 	int rc = pthread_mutex_lock(&r->hdr->lock);
 
 	if (rc == EOWNERDEAD) {
