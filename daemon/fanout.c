@@ -59,6 +59,7 @@
 #include "outq.h"
 #include "proctitle.h"
 #include "protocol.h"
+#include "reccache.h"
 #include "util.h"
 #include "wake.h"
 
@@ -159,6 +160,7 @@ struct fanout {
 	uint32_t *tag_gen;
 	size_t tag_mask;        /* the index's size (a power of 2 >= history) - 1 */
 	uint64_t indexed;
+	struct reccache recs;          /* this pass's records, read once */
 	struct ircfmt_cache irc;       /* IRC lines of this pass's records */
 	struct fanout_msg *released;   /* FANOUT_RELEASED not yet sent */
 	size_t nreleased;
@@ -462,7 +464,6 @@ static bool add_event(struct fanout *f, uint32_t i, uint64_t seq)
 	struct room *r = f->room;
 	struct member *m = &f->m[i];
 	struct room_slot *s = room_slot(r, i);
-	struct room_rec_info info;
 	uint8_t tag;
 	uint32_t tag_gen;
 
@@ -474,59 +475,58 @@ static bool add_event(struct fanout *f, uint32_t i, uint64_t seq)
 		return false;
 	if (tag != ROOM_TAG_ALL && tag != ROOM_TAG_NOBODY && !in_span(s, tag, tag_gen, seq))
 		return true;
-	if (buffer_reserve(&f->out, r->rec_size + ROOM_V2_EXTRA) < 0)
+	struct reccache_entry *e = reccache_get(&f->recs, r, seq);
+	if (!e)
 		return false;
-	char *dst = f->out.data + f->out.len;
-	if (!room_read_as(r, seq, &info, dst, r->rec_size, m->irc))
-		return false;
-	bool own = info.origin == i + 1 && info.origin_gen == m->gen;
+	const struct room_rec_info *info = &e->info;
+	const char *line = e->line;
+	bool own = info->origin == i + 1 && info->origin_gen == m->gen;
 	/* An event for nobody (a member in no room) is only its origin's. */
-	if (info.room == ROOM_TAG_NOBODY && !own)
+	if (info->room == ROOM_TAG_NOBODY && !own)
 		return true;
 	if (own && m->irc)
-		return add_event_irc(f, i, &info, dst, true);
+		return add_event_irc(f, i, info, line, true);
 	if (own) {
 		/* Our own event: the ack where its echo would be (joins and
 		 * leaves are acknowledged by the handler); a NICK written in
 		 * several rooms is acknowledged once. */
-		if (info.quiet)
+		if (info->quiet)
 			return true;
-		enum verb ack = event_ack_verb(info.kind);
+		enum verb ack = event_ack_verb(info->kind);
 		if (ack == VERB_NICK) {
 			char name[NAME_MAX_LEN + 1];
-			text_copy(name, sizeof(name), dst + info.text_off, info.text_len);
+			text_copy(name, sizeof(name), line + info->text_off, info->text_len);
 			line_ok(&f->out, VERB_NICK, "%s %" PRIu64, name, seq);
 		} else if (ack != VERB_UNKNOWN) {
 			line_ok(&f->out, ack, "%" PRIu64, seq);
 		}
 		return true;
 	}
-	if (info.scrubbed)
+	if (info->scrubbed)
 		return true;    /* a private message past private_keep */
 	/* A member's event from a uid this member's uid ignores (IGNORE,
 	 * usertab.h): not sent. Notices have no origin and always arrive. */
-	if (info.origin && info.origin_uid != m->uid && room_kind_ignorable(info.kind) &&
-	    usertab_ignores(r, room_slot(r, i)->user1 - 1, info.origin_uid))
+	if (info->origin && info->origin_uid != m->uid && room_kind_ignorable(info->kind) &&
+	    usertab_ignores(r, room_slot(r, i)->user1 - 1, info->origin_uid))
 		return true;
-	if (info.target && seq < m->join_seq) {
+	if (info->target && seq < m->join_seq) {
 		/* Replayed: a uid compare first, the key only when it is ours. */
-		if (info.target_uid != m->uid || strcmp(info.target_key, m->key) != 0)
+		if (info->target_uid != m->uid || strcmp(info->target_key, m->key) != 0)
 			return true;
-	} else if (info.target && !(info.target == i + 1 && info.target_gen == m->gen)) {
+	} else if (info->target && !(info->target == i + 1 && info->target_gen == m->gen)) {
 		return true;
 	}
 	if (m->irc)
-		return add_event_irc(f, i, &info, dst, false);
+		return add_event_irc(f, i, info, line, false);
+	size_t n = info->len;
 	if (!m->proto2) {
 		/* lchat/1: today's lines; no event kind it does not know. */
-		if (info.kind > EV_NICK)
+		if (info->kind > EV_NICK)
 			return true;
-		f->out.len += info.len;
-		return true;
+	} else {
+		line = reccache_v2(e, &n);
 	}
-	size_t n = room_line_v2(&info, dst, info.len, dst, r->rec_size + ROOM_V2_EXTRA);
-	f->out.len += n;
-	return true;
+	return buffer_append(&f->out, line, n) == 0;
 }
 
 /* Build member i's next batch at the end of the arena into b. */
@@ -924,6 +924,7 @@ static void pass(struct fanout *f, int64_t *next_deadline)
 	int64_t now = mono_ms();
 
 	index_to(f, head);
+	reccache_next_pass(&f->recs);
 	for (int round = 0; round < BATCH_ROUNDS; round++) {
 		f->more = false;
 		for (uint32_t i = 0; i < f->hi; i++) {
