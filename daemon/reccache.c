@@ -61,11 +61,3 @@ const char *reccache_v2(struct reccache_entry *e, size_t *len)
 	*len = e->v2_len;
 	return e->line + e->v2_off;
 }
-
-void reccache_free(struct reccache *c)
-{
-	for (size_t i = 0; i < RECCACHE_SIZE; i++)
-		free(c->e[i].line);
-	free(c->scratch);
-	memset(c, 0, sizeof(*c));
-}

@@ -49,9 +49,7 @@ void reccache_next_pass(struct reccache *c);
 struct reccache_entry *reccache_get(struct reccache *c, struct room *r, uint64_t seq);
 
 /* The entry's PROTO 2 line (room_line_v2()), made on the first call; its
- * length in *len (0: none could be made). NULL if out of memory. */
+ * length in *len (0: none could be made). */
 const char *reccache_v2(struct reccache_entry *e, size_t *len);
-
-void reccache_free(struct reccache *c);
 
 #endif
