@@ -128,6 +128,8 @@ int status_format(struct buffer *out, const struct status_info *in, int width)
 
 	if (width < 1)
 		return 0;
+	for (int i = 0; i < F_COUNT; i++)
+		f[i][0] = '\0';   /* a field not shown is measured too */
 	text_sanitize(in->name ? in->name : "", in->name ? strlen(in->name) : 0, name,
 		      sizeof(name));
 	text_sanitize(in->room ? in->room : "", in->room ? strlen(in->room) : 0, room,
