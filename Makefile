@@ -69,7 +69,7 @@ PROGRAMS   = $(B)/bin/lchatd $(if $(CLIENT_SRC),$(B)/bin/lchat) $(if $(ADMIN_SRC
 CLIENT_LIBS := $(shell pkg-config --libs readline 2>/dev/null || echo -lreadline) -lunistring
 
 .PHONY: bench wake-bench fuzz torture torture-tests torture-fuzz
-.PHONY: check-valgrind deb package-check
+.PHONY: check-valgrind check-valgrind-daemon deb package-check
 .PHONY: all check check-unit check-e2e check-asan run install uninstall clean deps deps-check tests
 all: $(PROGRAMS)
 
@@ -150,8 +150,13 @@ check: deps-check
 	@tests/summarize build/results
 
 # Unit tests under valgrind (memcheck, leaks), one process per program.
-# Not part of make check (slow); the daemon itself was checked by hand
-# under valgrind --trace-children=yes (see docs/architecture.md).
+# Not part of make check (slow); check-valgrind-daemon runs every process
+# of lchatd under valgrind through a session (tests/valgrind-daemon), in a
+# build of its own that loads no seccomp filter (valgrind cannot run one).
+check-valgrind-daemon:
+	$(MAKE) B=build/valgrind CFLAGS="-O1 -g -DLCHAT_VALGRIND" all
+	tests/valgrind-daemon build/valgrind/bin
+
 check-valgrind: $(UNIT_BIN)
 	@for t in $(UNIT_BIN); do \
 		echo "=== valgrind $$t"; \
