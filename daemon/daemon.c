@@ -176,15 +176,6 @@ static enum reply_code over_limits(struct daemon *d, const struct ucred *cred, c
 	return CODE_OK;
 }
 
-/* Refuse a connection in its socket's protocol. */
-static void refuse(int fd, bool irc, enum reply_code code, const char *text)
-{
-	if (irc)
-		socket_refuse_irc(fd, code, text);
-	else
-		socket_refuse(fd, code, text);
-}
-
 /* A connection accepted on the user socket, or on the IRC socket (irc):
  * the same checks, limits, handler and hand-over to the writer; the slot
  * says which protocol the handler and the writer speak. */
@@ -193,7 +184,7 @@ static void start_handler(struct daemon *d, int fd, const struct ucred *cred, bo
 	int slot = free_slot(d);
 
 	if (slot < 0) {
-		refuse(fd, irc, CODE_FULL, "the room is full; try again later");
+		socket_refuse_as(fd, irc, CODE_FULL, "the room is full; try again later");
 		return;
 	}
 	int64_t now = now_ms();
@@ -204,7 +195,7 @@ static void start_handler(struct daemon *d, int fd, const struct ucred *cred, bo
 		text_printf(why, sizeof(why), "you are banned from the room %s", text);
 		log_limited(&d->last_error_log, LOG_NOTICE, "uid %u (%s) refused: banned",
 			    (unsigned)cred->uid, ban->login);
-		refuse(fd, irc, CODE_BANNED, why);
+		socket_refuse_as(fd, irc, CODE_BANNED, why);
 		return;
 	}
 	const char *text;
@@ -239,7 +230,7 @@ static void start_handler(struct daemon *d, int fd, const struct ucred *cred, bo
 		conns_closed(d->conns, (uint32_t)slot);
 		conns_freed(d->conns, (uint32_t)slot);
 		log_limited(&d->last_error_log, LOG_ERR, "fork: %s; refusing connections", strerror(errno));
-		refuse(fd, irc, CODE_UNAVAILABLE, "the server cannot take more users right now");
+		socket_refuse_as(fd, irc, CODE_UNAVAILABLE, "the server cannot take more users right now");
 		return;
 	}
 	if (pid == 0) {

@@ -178,24 +178,27 @@ int socket_listen(const char *path, mode_t mode, gid_t gid, char *err, size_t er
 	return fd;
 }
 
-void socket_refuse(int fd, enum reply_code code, const char *text)
+/* Send one line without blocking, then close fd. */
+static void send_and_close(int fd, const char *line, size_t n)
 {
-	char line[512];
-	size_t n = line_bye_format(line, sizeof(line), code, text);
 	ssize_t w = send(fd, line, n, MSG_DONTWAIT | MSG_NOSIGNAL);
 
 	(void)w;    /* a peer that cannot take one line loses only the reason */
 	close(fd);
 }
 
-void socket_refuse_irc(int fd, enum reply_code code, const char *text)
+void socket_refuse(int fd, enum reply_code code, const char *text)
+{
+	socket_refuse_as(fd, false, code, text);
+}
+
+void socket_refuse_as(int fd, bool irc, enum reply_code code, const char *text)
 {
 	char line[512];
-	size_t n = irc_error_format(line, sizeof(line), code, text);
-	ssize_t w = send(fd, line, n, MSG_DONTWAIT | MSG_NOSIGNAL);
+	size_t n = irc ? irc_error_format(line, sizeof(line), code, text)
+		       : line_bye_format(line, sizeof(line), code, text);
 
-	(void)w;    /* as socket_refuse() */
-	close(fd);
+	send_and_close(fd, line, n);
 }
 
 int socket_accept(int listen_fd, int *spare_fd)
@@ -217,10 +220,9 @@ int socket_accept_as(int listen_fd, int *spare_fd, bool irc)
 			return -1;
 		close(*spare_fd);
 		fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
-		if (fd >= 0 && irc)
-			socket_refuse_irc(fd, CODE_UNAVAILABLE, "the server is out of file descriptors");
-		else if (fd >= 0)
-			socket_refuse(fd, CODE_UNAVAILABLE, "the server is out of file descriptors");
+		if (fd >= 0)
+			socket_refuse_as(fd, irc, CODE_UNAVAILABLE,
+					 "the server is out of file descriptors");
 		*spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 		errno = EMFILE;
 		return -1;

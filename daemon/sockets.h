@@ -43,8 +43,9 @@ int socket_peer_groups(int fd, gid_t *out, size_t cap);
 
 /* Send "BYE code text" without blocking, then close fd. */
 void socket_refuse(int fd, enum reply_code code, const char *text);
-/* The same on the IRC socket: "ERROR :Closing link: code text". */
-void socket_refuse_irc(int fd, enum reply_code code, const char *text);
+/* The same in the socket's protocol: on the IRC socket (irc),
+ * "ERROR :Closing link: code text". */
+void socket_refuse_as(int fd, bool irc, enum reply_code code, const char *text);
 
 /* Create a private directory (mode) if missing, refusing symlinks and
  * directories owned by someone else. */
