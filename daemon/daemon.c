@@ -201,7 +201,7 @@ static void start_handler(struct daemon *d, int fd, const struct ucred *cred, bo
 	const char *text;
 	enum reply_code code = over_limits(d, cred, &text);
 	if (code != CODE_OK) {
-		socket_refuse(fd, code, text);
+		socket_refuse_as(fd, irc, code, text);
 		return;
 	}
 	struct room_slot *s = room_slot(&d->room, (uint32_t)slot);

@@ -6,7 +6,8 @@
  * connection in another room, private messages, CTCP and formatting
  * codes, an overlong line, the rate limit shared with the uid's other
  * connections, mutes, kicks and notices from lchat-admin's socket, QUIT,
- * and a client that vanishes mid-line.
+ * a refusal over the uid's connection limit, and a client that vanishes
+ * mid-line.
  *
  * Every test daemon has its IRC socket beside its user socket (the
  * harness's write_config_file()); the handlers run under the real seccomp
@@ -503,6 +504,28 @@ START_TEST(test_shutdown)
 }
 END_TEST
 
+/* The uid's connection limit counts its IRC connections with its lchat
+ * ones, and a connection over it is refused in IRC (an ERROR line, not
+ * lchat's BYE). */
+START_TEST(test_uid_limit_refused_in_irc)
+{
+	struct lchatd *d = lchatd_start(CONF "max_users_per_uid = 2\n");
+	struct tclient *bob = tc_connect(d->sock);
+	tc_join(bob, "bob");
+	struct tclient *a = irc(d, "alice");
+	tc_expect(bob, "^EV [0-9]+ [0-9]+ JOIN alice ", TC_TIMEOUT);
+	struct tclient *c = tc_connect_irc(d->irc);
+	tc_expect(c, "^ERROR :Closing link: too-many-connections you have too many connections "
+		  "open already$", TC_TIMEOUT);
+	tc_expect_eof(c, TC_TIMEOUT);
+	tc_expect_silence(bob);
+	tc_close(c);
+	tc_close(a);
+	tc_close(bob);
+	lchatd_stop_ok(d);
+}
+END_TEST
+
 /* A client that vanishes in the middle of a line: the half line is not a
  * message; lchat users see it leave (closed). */
 START_TEST(test_vanish_mid_line)
@@ -593,6 +616,7 @@ int main(void)
 		{ "shared_rate_limit", test_shared_rate_limit, 60 },
 		{ "admin_mute_kick_notice", test_admin_mute_kick_notice, 60 },
 		{ "quit_is_leave", test_quit_is_leave, 60 },
+		{ "uid_limit_refused_in_irc", test_uid_limit_refused_in_irc, 60 },
 		{ "vanish_mid_line", test_vanish_mid_line, 60 },
 		{ "shutdown", test_shutdown, 60 },
 		{ "lagged", test_lagged, 120 },
