@@ -131,15 +131,18 @@ int ircfmt_event(struct ircfmt_cache *cache, struct buffer *out, const struct ro
 		return 0;
 	char tag[40];
 	if (!cache || per_member(info) || (to->own && info->kind == EV_PRIV)) {
-		struct buffer b = { 0 };
+		/* The writer's scratch buffer (no allocation per member);
+		 * the handler's replay has no cache and a buffer of its own. */
+		struct buffer own = { 0 }, *b = cache ? &cache->scratch : &own;
+		b->off = b->len = 0;
 		const char *nick = to->nick;
 		if (to->own && info->kind == EV_PRIV)
 			nick = info->target_key;    /* the echo: to whom it went */
-		int rc = body(&b, info, line, nick);
+		int rc = body(b, info, line, nick);
 		irc_time_tag(tag, sizeof(tag), info->ms);
-		if (rc == 0 && b.len > 0)
-			rc = emit(out, b.data, b.len - 1, tag, to);
-		free(b.data);
+		if (rc == 0 && b->len > 0)
+			rc = emit(out, b->data, b->len - 1, tag, to);
+		free(own.data);
 		return rc < 0 ? -1 : 0;
 	}
 	struct ircfmt_entry *e = &cache->e[info->seq % IRCFMT_CACHE];
@@ -167,13 +170,4 @@ int ircfmt_event(struct ircfmt_cache *cache, struct buffer *out, const struct ro
 		cache->hits++;
 	}
 	return e->len ? emit(out, e->body, e->len, e->tag, to) : 0;
-}
-
-void ircfmt_cache_free(struct ircfmt_cache *cache)
-{
-	for (size_t i = 0; i < IRCFMT_CACHE; i++) {
-		free(cache->e[i].body);
-		cache->e[i] = (struct ircfmt_entry){ 0 };
-	}
-	buffer_free(&cache->scratch);
 }

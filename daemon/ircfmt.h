@@ -55,6 +55,4 @@ int ircfmt_event(struct ircfmt_cache *cache, struct buffer *out, const struct ro
 /* The history batch's id, for its BATCH lines and batch= tags. */
 #define IRCFMT_BATCH_ID "hist"
 
-void ircfmt_cache_free(struct ircfmt_cache *cache);
-
 #endif
