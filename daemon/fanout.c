@@ -449,8 +449,9 @@ static bool add_event_irc(struct fanout *f, uint32_t i, const struct room_rec_in
 			  const char *line, bool own)
 {
 	struct member *m = &f->m[i];
-	char nick[NAME_MAX_LEN + 1];
-	text_copy_str(nick, sizeof(nick), room_slot(f->room, i)->name);
+	char nick[NAME_MAX_LEN + 1] = "";
+	if (ircfmt_per_member(info))   /* only those lines name the member */
+		text_copy_str(nick, sizeof(nick), room_slot(f->room, i)->name);
 	struct ircfmt_to to = {
 		.nick = nick, .caps = m->irc_caps, .history = info->seq < m->join_seq, .own = own,
 	};

@@ -33,8 +33,7 @@ static void room_of(const struct room_rec_info *info, char *out, size_t cap)
 		out[0] = '\0';
 }
 
-/* Does the line name its recipient (formatted per member)? */
-static bool per_member(const struct room_rec_info *info)
+bool ircfmt_per_member(const struct room_rec_info *info)
 {
 	return info->kind == EV_PRIV || (info->kind == EV_NOTICE && !(info->room >= 1 &&
 								      info->room <= ROOMS_MAX));
@@ -130,7 +129,7 @@ int ircfmt_event(struct ircfmt_cache *cache, struct buffer *out, const struct ro
 	if (!wanted(info, to))
 		return 0;
 	char tag[40];
-	if (!cache || per_member(info) || (to->own && info->kind == EV_PRIV)) {
+	if (!cache || ircfmt_per_member(info) || (to->own && info->kind == EV_PRIV)) {
 		/* The writer's scratch buffer (no allocation per member);
 		 * the handler's replay has no cache and a buffer of its own. */
 		struct buffer own = { 0 }, *b = cache ? &cache->scratch : &own;

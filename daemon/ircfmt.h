@@ -52,6 +52,11 @@ struct ircfmt_to {
 int ircfmt_event(struct ircfmt_cache *cache, struct buffer *out, const struct room_rec_info *info,
 		 const char *line, const struct ircfmt_to *to);
 
+/* Does the record's IRC line name its recipient (a private message, a
+ * notice to all or to one: formatted per member, with ircfmt_to.nick)?
+ * Other lines do not use the nick. */
+bool ircfmt_per_member(const struct room_rec_info *info);
+
 /* The history batch's id, for its BATCH lines and batch= tags. */
 #define IRCFMT_BATCH_ID "hist"
 
