@@ -114,19 +114,6 @@ static void topic_of(struct handler *h, uint32_t k)
 	num(h, RPL_TOPICWHOTIME, "%s %s %" PRId64, room, by, ms / 1000);
 }
 
-/* The room named by "#name" (n bytes): its index, or -1. */
-static int room_named(struct handler *h, const char *w, size_t n)
-{
-	int k = room_lookup(h->room, w, n);
-	return k >= 0 ? k : -1;
-}
-
-/* A joined member named `nick`: its slot, or -1. Lock held. */
-static int member_locked(struct handler *h, const char *nick)
-{
-	return room_find_locked(h->room, nick);
-}
-
 /* After our JOIN of room k (registration or ENTER): the JOIN line, the
  * topic, the names, and the history batch opened (batch cap). */
 static void joined_burst(struct handler *h, uint32_t k)
@@ -288,7 +275,7 @@ static void join_one(struct handler *h, const char *w, size_t n, const struct ir
 		num(h, ERR_NOSUCHCHANNEL, "0 :Leave your channels with PART");
 		return;
 	}
-	int k = room_named(h, w, n);
+	int k = room_lookup(h->room, w, n);
 	if (k >= 0 && (atomic_load(&h->me->rooms) & (UINT64_C(1) << k)))
 		return;   /* already in it: nothing, as servers do */
 	run_verb(h, VERB_ENTER, w, n, NULL, 0);
@@ -384,7 +371,7 @@ static void irc_names(struct handler *h, const struct irc_msg *m)
 				names_of(h, k);
 		return;
 	}
-	int k = room_named(h, m->p[0], m->len[0]);
+	int k = room_lookup(h->room, m->p[0], m->len[0]);
 	if (k < 0) {
 		num(h, RPL_ENDOFNAMES, "%.*s :End of /NAMES list.", (int)m->len[0], m->p[0]);
 		return;
@@ -406,7 +393,7 @@ static void irc_who(struct handler *h, const struct irc_msg *m)
 	param(m, 0, mask, sizeof(mask));
 	struct room *r = h->room;
 	if (mask[0] == '#') {
-		int k = room_named(h, mask, strlen(mask));
+		int k = room_lookup(h->room, mask, strlen(mask));
 		if (k >= 0) {
 			room_lock(r);
 			char chan[ROOM_NAME_MAX + 2];
@@ -421,7 +408,7 @@ static void irc_who(struct handler *h, const struct irc_msg *m)
 		}
 	} else if (mask[0]) {
 		room_lock(r);
-		int i = member_locked(h, mask);
+		int i = room_find_locked(h->room, mask);
 		if (i >= 0)
 			who_line(h, (uint32_t)i, "*");
 		room_unlock(r);
@@ -440,7 +427,7 @@ static void irc_whois(struct handler *h, const struct irc_msg *m)
 	param(m, m->n - 1, nick, sizeof(nick));
 	struct room *r = h->room;
 	room_lock(r);
-	int i = member_locked(h, nick);
+	int i = room_find_locked(h->room, nick);
 	if (i < 0) {
 		room_unlock(r);
 		num(h, ERR_NOSUCHNICK, "%s :No such nick/channel", nick);
@@ -493,7 +480,7 @@ static void irc_topic(struct handler *h, const struct irc_msg *m)
 	}
 	text_copy(h->irc.target, sizeof(h->irc.target), m->p[0], m->len[0]);
 	if (m->n < 2) {
-		int k = room_named(h, m->p[0], m->len[0]);
+		int k = room_lookup(h->room, m->p[0], m->len[0]);
 		if (k < 0)
 			num(h, ERR_NOSUCHCHANNEL, "%s :No such channel", h->irc.target);
 		else
@@ -537,7 +524,7 @@ static void irc_mode(struct handler *h, const struct irc_msg *m)
 	param(m, 0, target, sizeof(target));
 	param(m, 1, modes, sizeof(modes));
 	if (target[0] == '#') {
-		int k = room_named(h, target, strlen(target));
+		int k = room_lookup(h->room, target, strlen(target));
 		if (k < 0) {
 			num(h, ERR_NOSUCHCHANNEL, "%s :No such channel", target);
 		} else if (!modes[0]) {
@@ -581,7 +568,7 @@ static void irc_ison(struct handler *h, const struct irc_msg *m)
 			if (p == w || (size_t)(p - w) > NAME_MAX_LEN)
 				continue;
 			text_copy(nick, sizeof(nick), w, (size_t)(p - w));
-			int i = member_locked(h, nick);
+			int i = room_find_locked(h->room, nick);
 			if (i >= 0 && strlen(out) + NAME_MAX_LEN + 2 < sizeof(out))
 				snprintf(out + strlen(out), sizeof(out) - strlen(out), "%s%s",
 					 out[0] ? " " : "", room_slot(r, (uint32_t)i)->name);
@@ -599,7 +586,7 @@ static void irc_userhost(struct handler *h, const struct irc_msg *m)
 	for (unsigned a = 0; a < m->n && a < 5; a++) {
 		char nick[NAME_MAX_LEN + 1];
 		param(m, a, nick, sizeof(nick));
-		int i = member_locked(h, nick);
+		int i = room_find_locked(h->room, nick);
 		if (i < 0)
 			continue;
 		struct room_slot *s = room_slot(r, (uint32_t)i);
@@ -823,7 +810,7 @@ static void translate_line(struct handler *h, const char *l, size_t n)
 	case VERB_ENTER: {
 		/* "OK ENTER #room seq [created]": our JOIN, then its history. */
 		const char *sp = memchr(rest, ' ', sl.rest_len);
-		int k = room_named(h, rest, sp ? (size_t)(sp - rest) : sl.rest_len);
+		int k = room_lookup(h->room, rest, sp ? (size_t)(sp - rest) : sl.rest_len);
 		if (k >= 0) {
 			joined_burst(h, (uint32_t)k);
 			h->irc.batch_open = (atomic_load(&h->me->irc_caps) & IRC_CAP_BATCH) != 0;
@@ -842,7 +829,7 @@ static void translate_line(struct handler *h, const char *l, size_t n)
 		const char *sp = memchr(rest, ' ', sl.rest_len);
 		if (!sp)
 			return;
-		int k = room_named(h, rest, (size_t)(sp - rest));
+		int k = room_lookup(h->room, rest, (size_t)(sp - rest));
 		if (k >= 0)
 			topic_of(h, (uint32_t)k);
 		return;
