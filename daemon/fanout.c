@@ -1033,9 +1033,9 @@ static void start_sender(struct fanout *f)
 	log_msg(LOG_INFO, "fanout: sending through io_uring");
 }
 
-static int watch(struct fanout *f, int fd, uint32_t tag)
+static int watch(struct fanout *f, int fd, uint32_t tag, uint32_t events)
 {
-	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = tag };
+	struct epoll_event ev = { .events = events, .data.u32 = tag };
 
 	return epoll_ctl(f->epfd, EPOLL_CTL_ADD, fd, &ev);
 }
@@ -1061,8 +1061,9 @@ void fanout_main(const struct fanout_args *a)
 	f.tag_mask--;
 	if (f.sigfd < 0 || f.epfd < 0 || !f.m || !f.released || !f.batches ||
 	    !f.tag || !f.tag_gen ||
-	    watch(&f, f.sock, TAG_SOCK) < 0 || watch(&f, r->notify_fd, TAG_NOTIFY) < 0 ||
-	    watch(&f, f.sigfd, TAG_SIG) < 0) {
+	    watch(&f, f.sock, TAG_SOCK, EPOLLIN) < 0 ||
+	    watch(&f, r->notify_fd, TAG_NOTIFY, EPOLLIN | EPOLLET) < 0 ||
+	    watch(&f, f.sigfd, TAG_SIG, EPOLLIN) < 0) {
 		log_msg(LOG_ERR, "fanout: cannot start: %s", strerror(errno));
 		_exit(1);
 	}
@@ -1073,10 +1074,18 @@ void fanout_main(const struct fanout_args *a)
 		_exit(1);
 	}
 
+	/* A wake-up costs the syscalls it makes: at a chat's rates the writer
+	 * wakes for nearly every message. So the daemon's socket is read only
+	 * when epoll says it is readable, and the eventfd that handlers write
+	 * to wake us (wake.h) is watched edge-triggered and never read: every
+	 * write is an edge, and its counter, one per sleep of ours at most,
+	 * would take millennia to reach the eventfd's limit. */
+	bool from_daemon = true;
 	for (;;) {
 		uint64_t seen = wake_writer_awake(r);
-		if (!take_messages(&f))
+		if (from_daemon && !take_messages(&f))
 			_exit(0);       /* the daemon is gone */
+		from_daemon = false;
 		int64_t deadline;
 		pass(&f, &deadline);
 		send_released(&f);
@@ -1105,10 +1114,8 @@ void fanout_main(const struct fanout_args *a)
 		}
 		for (int k = 0; k < n; k++) {
 			uint32_t tag = ev[k].data.u32;
-			if (tag == TAG_NOTIFY) {
-				uint64_t count;
-				while (read(r->notify_fd, &count, sizeof(count)) < 0 && errno == EINTR)
-					;
+			if (tag == TAG_SOCK) {
+				from_daemon = true;
 			} else if (tag == TAG_SIG) {
 				struct signalfd_siginfo si;
 				while (read(f.sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
