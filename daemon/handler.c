@@ -2,7 +2,7 @@
 /* handler.c - one process per connection: the handshake, the user's
  * commands, and the user's events appended to the room.
  *
- * A handler only reads its client. It sleeps in poll() on the client
+ * A handler only reads its client. It sleeps in epoll on the client
  * socket and its signalfd, and wakes when its user sends (or for a signal:
  * SIGTERM, and WAKE_SIGNAL from an administrator or the fan-out writer). Its
  * replies are formatted into `out` and, after each input line, moved to the
@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -820,6 +821,34 @@ static int isolate(const struct handler_args *a, int *fd)
 	return signalfd_for(SIG_SETMASK, sigs, sizeof(sigs) / sizeof(sigs[0]));
 }
 
+/* The main loop's epoll set: the signalfd always, the client while we
+ * read it. A client that is behind is taken out of the set, not left in
+ * it with no events: epoll reports a hang-up whatever it is asked for. */
+enum { EP_SIGNALS, EP_CLIENT };
+
+static int epoll_open(struct handler *h)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = EP_SIGNALS };
+
+	h->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (h->epfd < 0 || epoll_ctl(h->epfd, EPOLL_CTL_ADD, h->sigfd, &ev) < 0)
+		return -1;
+	return 0;
+}
+
+/* Put the client in the set or take it out: 0, or -1 with errno. */
+static int watch_input(struct handler *h, bool on)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = EP_CLIENT };
+
+	if (on == h->watching)
+		return 0;
+	if (epoll_ctl(h->epfd, on ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, h->fd, &ev) < 0)
+		return -1;
+	h->watching = on;
+	return 0;
+}
+
 static void run(struct handler *h)
 {
 	/* Rooms are offered only where there is more than the default one:
@@ -856,22 +885,26 @@ static void run(struct handler *h)
 			atomic_load_explicit(&h->me->cursor, memory_order_relaxed) > h->behind_max;
 		if (behind && (timeout < 0 || timeout > 20))
 			timeout = 20;
-		struct pollfd p[2] = {
-			{ .fd = h->sigfd, .events = POLLIN },
-			{ .fd = h->fd, .events = behind ? 0 : POLLIN },
-		};
-		int n = poll(p, 2, timeout);
+		struct epoll_event ev[2];
+		int n = watch_input(h, !behind);
+		if (n == 0)
+			n = epoll_wait(h->epfd, ev, 2, timeout);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			log_msg(LOG_ERR, "poll: %s", strerror(errno));
+			log_msg(LOG_ERR, "epoll: %s", strerror(errno));
 			leave(h, LEAVE_LOST, NULL, 0);
 			start_closing(h);
 			break;
 		}
-		if (p[0].revents & POLLIN)
-			handle_signals(h);
-		if (!behind && (p[1].revents & (POLLIN | POLLHUP | POLLERR))) {
+		bool input = false;
+		for (int k = 0; k < n; k++) {
+			if (ev[k].data.u32 == EP_SIGNALS)
+				handle_signals(h);
+			else
+				input = true;
+		}
+		if (input) {
 			read_input(h);
 			process_input(h);
 		}
@@ -920,6 +953,8 @@ void handler_main(const struct handler_args *a)
 	if (h.sigfd < 0)
 		_exit(1);
 	h.fd = fd;
+	if (epoll_open(&h) < 0)
+		_exit(1);
 	h.room = a->room;
 	h.cfg = a->cfg;
 	h.slot = a->slot;

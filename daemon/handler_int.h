@@ -44,6 +44,8 @@ struct handler {
 	uint32_t gen;
 	int fd;
 	int sigfd;
+	int epfd;               /* the main loop's: sigfd, and fd unless behind */
+	bool watching;          /* fd is in epfd's set */
 	uid_t uid;
 	pid_t daemon_pid;
 	char login[LOGIN_MAX + 1];

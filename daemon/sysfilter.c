@@ -86,7 +86,9 @@ static const int common_calls[] = {
 /* A handler, and the name-service lookup child it forks (accounts.c),
  * which inherits the filter; with nss_calls below. */
 static const int handler_calls[] = {
-	CALL(poll),             /* its main loop: the client and its signalfd */
+	CALL(epoll_wait),       /* its main loop: the client and its signalfd */
+	CALL(epoll_ctl),        /* the client out of the set while it is behind */
+	CALL(poll),             /* the wait for the writer at the end */
 	CALL(recvfrom),         /* recv() of the client's bytes */
 	CALL(pipe2),            /* the lookup's answer pipe */
 	CALL(wait4),            /* reaping the lookup child */
