@@ -81,17 +81,17 @@ static int shared_anon_maps(pid_t pid)
 	return n;
 }
 
-/* A handler: exactly 0-2, its socket as 3, the eventfd as 4 and a
- * signalfd. Its socket into sock. */
+/* A handler: exactly 0-2, its socket as 3, the eventfd as 4, a signalfd
+ * and an epoll set. Its socket into sock. */
 static void check_handler(pid_t h, char *sock, size_t len)
 {
 	struct fdset f;
 
 	fds_read(h, &f, "handler");
 	assert_detached(h, "handler");
-	ck_assert_msg(f.n == 6 && f.fd[3] == 3 && is_socket(f.target[3]) && f.fd[4] == 4 &&
+	ck_assert_msg(f.n == 7 && f.fd[3] == 3 && is_socket(f.target[3]) && f.fd[4] == 4 &&
 		      strcmp(f.target[4], "anon_inode:[eventfd]") == 0 &&
-		      fds_hold(&f, "anon_inode:[signalfd]"),
+		      fds_hold(&f, "anon_inode:[signalfd]") && fds_hold(&f, "anon_inode:[eventpoll]"),
 		      "handler %d holds more or other than it needs:%s", (int)h, fds_show(&f));
 	ck_assert_msg(shared_anon_maps(h) == 1, "handler %d maps %d shared anonymous blocks, not "
 		      "just the reply queues: the daemon's own tables?", (int)h, shared_anon_maps(h));

@@ -106,8 +106,8 @@ static void check_comm(pid_t pid, const char *want)
 }
 
 /* A handler holds exactly: 0-2 (each one of std_ok[]), 3 = the client
- * socket, 4 = the fan-out writer's eventfd and a signalfd. Returns the
- * inode text of its socket. */
+ * socket, 4 = the fan-out writer's eventfd, a signalfd and its main loop's
+ * epoll set. Returns the inode text of its socket. */
 static void check_handler_fds(pid_t h, const char *const *std_ok, int nstd_ok,
 			      char *sock_out, size_t sock_len)
 {
@@ -121,7 +121,8 @@ static void check_handler_fds(pid_t h, const char *const *std_ok, int nstd_ok,
 	for (int i = 0; i < n; i++)
 		used += (size_t)snprintf(all + used, sizeof(all) - used, " %d->%s",
 					 fds[i], targets[i]);
-	ck_assert_msg(n == 6, "handler %d has %d descriptors, expected 0-4 and a signalfd:%s",
+	ck_assert_msg(n == 7, "handler %d has %d descriptors, expected 0-4, a signalfd "
+		      "and an epoll set:%s",
 		      (int)h, n, all);
 	for (int i = 0; i < 3; i++) {
 		bool ok = false;
@@ -140,6 +141,8 @@ static void check_handler_fds(pid_t h, const char *const *std_ok, int nstd_ok,
 		signalfds += strcmp(targets[i], "anon_inode:[signalfd]") == 0;
 	ck_assert_msg(signalfds == 1 && strcmp(targets[5], "anon_inode:[signalfd]") == 0,
 		      "handler %d: expected a signalfd after the eventfd:%s", (int)h, all);
+	ck_assert_msg(strcmp(targets[6], "anon_inode:[eventpoll]") == 0,
+		      "handler %d: expected its epoll set after the signalfd:%s", (int)h, all);
 	if (sock_out)
 		snprintf(sock_out, sock_len, "%s", targets[3]);
 }
