@@ -38,7 +38,9 @@ void wake_writer(struct room *r)
 	atomic_fetch_add(&r->hdr->posted, 1);
 	if (r->notify_fd < 0 || atomic_exchange(&r->hdr->writer_sleeping, 0) == 0)
 		return;
-	/* EAGAIN would need 2^64 - 2 writes: the writer reads the counter. */
+	/* The writer never reads the counter (it watches the eventfd
+	 * edge-triggered), but at most one write comes per sleep of the
+	 * writer: EAGAIN would need 2^64 - 2 of them. */
 	while (write(r->notify_fd, &one, sizeof(one)) < 0 && errno == EINTR)
 		;
 }
