@@ -4,6 +4,7 @@
  * of nonspacing.c: the limit on floods of marks). */
 #include "sanitize.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -128,12 +129,44 @@ bool codepoint_is_invisible(uint32_t cp)
 	       in_ranges(cp, invisible_ranges, ARRAY_LEN(invisible_ranges));
 }
 
+/* How many bytes from s, in whole words of eight, are printable ASCII
+ * (0x20-0x7E), the bulk of any text; *visible set if one is not a space.
+ * A word is taken when no byte has its high bit set, none becomes 0x80
+ * when one is added (0x7F), and none borrows when 0x20 is taken away
+ * (below 0x20): with no byte of 0x80 or more, neither the sum nor the
+ * difference carries across bytes, except that the lowest byte below
+ * 0x20 borrows, which sets its own high bit. Eight bytes cost what one
+ * did; at a chat's rates this check ran on every line twice (the line,
+ * then its text) and was a tenth of a sending handler's time. */
+static size_t printable_words(const char *s, size_t n, bool *visible)
+{
+	const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+	const uint64_t spaces = 0x2020202020202020ull;
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+		memcpy(&w, s + i, sizeof(w));
+		if ((w | (w + ones) | (w - spaces)) & high)
+			break;
+		*visible |= w != spaces;
+	}
+	return i;
+}
+
 enum text_error text_check(const char *s, size_t n, size_t *bad_offset)
 {
 	bool visible = false;
 	size_t i = 0, run = 0;	/* nonspacing code points in a row */
 
 	while (i < n) {
+		size_t words = printable_words(s + i, n - i, &visible);
+		if (words) {
+			run = 0;
+			i += words;
+			if (i == n)
+				break;
+		}
 		/* Printable ASCII, most of any text: allowed, spacing, and
 		 * visible unless a space. */
 		unsigned char b = (unsigned char)s[i];

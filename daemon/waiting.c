@@ -22,7 +22,11 @@ static bool login_char(char c)
 const char *mention_next(const char *text, size_t len, size_t *pos, size_t *n)
 {
 	for (size_t i = *pos; i < len; i++) {
-		if (text[i] != '@' || (i > 0 && text[i - 1] != ' ' && text[i - 1] != '('))
+		const char *at = memchr(text + i, '@', len - i);
+		if (!at)
+			break;
+		i = (size_t)(at - text);
+		if (i > 0 && text[i - 1] != ' ' && text[i - 1] != '(')
 			continue;
 		size_t s = i + 1, e = s;
 		while (e < len && login_char(text[e]))

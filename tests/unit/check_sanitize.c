@@ -430,6 +430,61 @@ START_TEST(test_text_check_uses_n)
 }
 END_TEST
 
+/* The word-at-a-time path (eight printable ASCII bytes at once) hands
+ * every other byte to the byte-wise one, wherever it falls in a word and
+ * in the tail after the last whole word: each edge of the printable range
+ * at each offset of a line of each length up to three words, and the
+ * spaces that make a line empty or not. */
+START_TEST(test_text_check_words)
+{
+	static const struct {
+		unsigned char byte;
+		enum text_error err;
+	} edges[] = {
+		{ 0x00, TEXT_CONTROL }, { 0x1F, TEXT_CONTROL }, { 0x7F, TEXT_CONTROL },
+		{ 0x80, TEXT_BAD_UTF8 }, { 0xFF, TEXT_BAD_UTF8 },
+	};
+	char line[32];
+
+	for (size_t n = 1; n <= 24; n++) {
+		for (size_t at = 0; at < n; at++) {
+			for (size_t e = 0; e < sizeof(edges) / sizeof(edges[0]); e++) {
+				size_t off = 999;
+				memset(line, 'a', n);
+				line[at] = (char)edges[e].byte;
+				ck_assert_msg(text_check(line, n, &off) == edges[e].err && off == at,
+					      "byte 0x%02X at %zu of %zu: %s at %zu", edges[e].byte,
+					      at, n, text_error_code(text_check(line, n, NULL)), off);
+			}
+			/* 0x20 and 0x7E, the range's own edges, pass. */
+			memset(line, 0x7E, n);
+			line[at] = ' ';
+			ck_assert_int_eq(text_check(line, n, NULL), n > 1 ? TEXT_OK : TEXT_EMPTY);
+			/* Spaces only are empty; one visible byte anywhere is not. */
+			memset(line, ' ', n);
+			ck_assert_int_eq(text_check(line, n, NULL), TEXT_EMPTY);
+			line[at] = 'x';
+			ck_assert_int_eq(text_check(line, n, NULL), TEXT_OK);
+		}
+	}
+	/* Printable words between two runs of combining marks end the
+	 * first run, as printable bytes one by one did. */
+	char marks[256];
+	size_t m = 0, mid;
+	marks[m++] = 'a';
+	for (int k = 0; k < TEXT_MAX_NONSPACING; k++, m += 2)
+		memcpy(marks + m, "\xCC\x81", 2);
+	mid = m;
+	memcpy(marks + m, "bcdefghijklmnopq", 16);
+	m += 16;
+	for (int k = 0; k < TEXT_MAX_NONSPACING; k++, m += 2)
+		memcpy(marks + m, "\xCC\x81", 2);
+	ck_assert_int_eq(text_check(marks, m, NULL), TEXT_OK);
+	memmove(marks + mid, marks + mid + 16, m - mid - 16);
+	ck_assert_int_eq(text_check(marks, m - 16, NULL), TEXT_MARKS);
+}
+END_TEST
+
 START_TEST(test_text_error_strings)
 {
 	static const struct {
@@ -813,6 +868,7 @@ static Suite *sanitize_suite(void)
 	tc = tcase_create("check");
 	tcase_add_loop_test(tc, test_text_check, 0, LEN(check_cases));
 	tcase_add_test(tc, test_text_check_uses_n);
+	tcase_add_test(tc, test_text_check_words);
 	tcase_add_test(tc, test_text_error_strings);
 	tcase_add_loop_test(tc, test_flood, 0, 6);
 	tcase_add_test(tc, test_nonspacing_named);
