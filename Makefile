@@ -68,7 +68,7 @@ PROGRAMS   = $(B)/bin/lchatd $(if $(CLIENT_SRC),$(B)/bin/lchat) $(if $(ADMIN_SRC
 # libunistring-dev has no pkg-config file).
 CLIENT_LIBS := $(shell pkg-config --libs readline 2>/dev/null || echo -lreadline) -lunistring
 
-.PHONY: bench wake-bench fuzz torture torture-tests torture-fuzz
+.PHONY: bench wake-bench textcheck-micro fuzz torture torture-tests torture-fuzz
 .PHONY: check-valgrind check-valgrind-daemon deb package-check
 .PHONY: all check check-unit check-e2e check-asan run install uninstall clean deps deps-check tests
 all: $(PROGRAMS)
@@ -192,6 +192,15 @@ $(B)/bin/lchat-bench: bench/lchat-bench.c
 
 wake-bench: $(B)/bin/wake-bench
 	$(B)/bin/wake-bench 100 20000
+
+# The handler's per-line text work (bench/textcheck-micro.c), against this
+# tree's daemon and common objects.
+$(B)/bin/textcheck-micro: bench/textcheck-micro.c $(filter-out $(B)/obj/daemon/main.o,$(DAEMON_OBJ)) $(COMMON_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Icommon -Idaemon $(LINK_FLAGS) $(LDFLAGS) -o $@ $^ $(DAEMON_LIBS) $(LDLIBS)
+
+textcheck-micro: $(B)/bin/textcheck-micro
+	$(B)/bin/textcheck-micro
 
 # make bench: lchat against redis pub/sub and ngircd (bench/run-bench);
 # BENCH_QUICK=1 for fewer points. Installs redis-server and ngircd if missing.
