@@ -178,15 +178,6 @@ int socket_listen(const char *path, mode_t mode, gid_t gid, char *err, size_t er
 	return fd;
 }
 
-/* Send one line without blocking, then close fd. */
-static void send_and_close(int fd, const char *line, size_t n)
-{
-	ssize_t w = send(fd, line, n, MSG_DONTWAIT | MSG_NOSIGNAL);
-
-	(void)w;    /* a peer that cannot take one line loses only the reason */
-	close(fd);
-}
-
 void socket_refuse(int fd, enum reply_code code, const char *text)
 {
 	socket_refuse_as(fd, false, code, text);
@@ -197,8 +188,10 @@ void socket_refuse_as(int fd, bool irc, enum reply_code code, const char *text)
 	char line[512];
 	size_t n = irc ? irc_error_format(line, sizeof(line), code, text)
 		       : line_bye_format(line, sizeof(line), code, text);
+	ssize_t w = send(fd, line, n, MSG_DONTWAIT | MSG_NOSIGNAL);
 
-	send_and_close(fd, line, n);
+	(void)w;    /* a peer that cannot take one line loses only the reason */
+	close(fd);
 }
 
 int socket_accept(int listen_fd, int *spare_fd)
