@@ -886,9 +886,7 @@ static void run(struct handler *h)
 		if (behind && (timeout < 0 || timeout > 20))
 			timeout = 20;
 		struct epoll_event ev[2];
-		int n = watch_input(h, !behind);
-		if (n == 0)
-			n = epoll_wait(h->epfd, ev, 2, timeout);
+		int n = watch_input(h, !behind) < 0 ? -1 : epoll_wait(h->epfd, ev, 2, timeout);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
