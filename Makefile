@@ -150,19 +150,20 @@ check: deps-check
 	@tests/summarize build/results
 
 # Unit tests under valgrind (memcheck, leaks), one process per program.
-# Not part of make check (slow); check-valgrind-daemon runs every process
-# of lchatd under valgrind through a session (tests/valgrind-daemon), in a
-# build of its own that loads no seccomp filter (valgrind cannot run one).
-check-valgrind-daemon:
-	$(MAKE) B=build/valgrind CFLAGS="-O1 -g -DLCHAT_VALGRIND" all
-	tests/valgrind-daemon build/valgrind/bin
-
+# Not part of make check (slow).
 check-valgrind: $(UNIT_BIN)
 	@for t in $(UNIT_BIN); do \
 		echo "=== valgrind $$t"; \
 		CK_FORK=no valgrind -q --leak-check=full --errors-for-leak-kinds=definite \
 			--error-exitcode=99 $$t > /dev/null || exit 1; \
 	done; echo "valgrind: all unit test programs clean"
+
+# Every process of lchatd under valgrind through a session
+# (tests/valgrind-daemon), in a build of its own that loads no seccomp
+# filter (valgrind cannot run one). Not part of make check either.
+check-valgrind-daemon:
+	$(MAKE) B=build/valgrind CFLAGS="-O1 -g -DLCHAT_VALGRIND" all
+	tests/valgrind-daemon build/valgrind/bin
 
 deps-check:
 	@scripts/install-deps --check
