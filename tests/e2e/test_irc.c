@@ -35,6 +35,17 @@ static struct tclient *irc(struct lchatd *d, const char *nick)
 	return tc;
 }
 
+/* An lchat member, bob, and an IRC member, alice, whose JOIN bob has
+ * seen. Returns alice. */
+static struct tclient *bob_and_irc_alice(struct lchatd *d, struct tclient **bob)
+{
+	*bob = tc_connect(d->sock);
+	tc_join(*bob, "bob");
+	struct tclient *a = irc(d, "alice");
+	tc_expect(*bob, "EV [0-9]+ [0-9]+ JOIN alice ", TC_TIMEOUT);
+	return a;
+}
+
 
 /* Registration: NICK and USER (USER's words ignored: the prefix's user is
  * the kernel's login), 001-005 with the real limits, the MOTD, and the
@@ -294,10 +305,8 @@ END_TEST
 START_TEST(test_ctcp_and_formatting)
 {
 	struct lchatd *d = lchatd_start(CONF);
-	struct tclient *bob = tc_connect(d->sock);
-	tc_join(bob, "bob");
-	struct tclient *a = irc(d, "alice");
-	tc_expect(bob, "EV [0-9]+ [0-9]+ JOIN alice ", TC_TIMEOUT);
+	struct tclient *bob;
+	struct tclient *a = bob_and_irc_alice(d, &bob);
 
 	tc_send(a, "PRIVMSG #general :\001VERSION\001\r");
 	tc_send(a, "PRIVMSG bob :\001PING 12345\001\r");
@@ -321,10 +330,8 @@ END_TEST
 START_TEST(test_overlong_line)
 {
 	struct lchatd *d = lchatd_start(CONF);
-	struct tclient *bob = tc_connect(d->sock);
-	tc_join(bob, "bob");
-	struct tclient *a = irc(d, "alice");
-	tc_expect(bob, "EV [0-9]+ [0-9]+ JOIN alice ", TC_TIMEOUT);
+	struct tclient *bob;
+	struct tclient *a = bob_and_irc_alice(d, &bob);
 
 	char text[601];
 	memset(text, 'x', 600);
@@ -432,10 +439,8 @@ END_TEST
 START_TEST(test_quit_is_leave)
 {
 	struct lchatd *d = lchatd_start(CONF);
-	struct tclient *bob = tc_connect(d->sock);
-	tc_join(bob, "bob");
-	struct tclient *a = irc(d, "alice");
-	tc_expect(bob, "EV [0-9]+ [0-9]+ JOIN alice ", TC_TIMEOUT);
+	struct tclient *bob;
+	struct tclient *a = bob_and_irc_alice(d, &bob);
 	struct tclient *c = irc(d, "carol");
 	tc_expect(bob, "EV [0-9]+ [0-9]+ JOIN carol ", TC_TIMEOUT);
 	tc_expectf(a, TC_TIMEOUT, ":carol!%s@lchat JOIN #general$", LOGIN);
@@ -458,10 +463,8 @@ END_TEST
 START_TEST(test_lagged)
 {
 	struct lchatd *d = lchatd_start(CONF "history = 64\nbacklog = 5\n");
-	struct tclient *bob = tc_connect(d->sock);
-	tc_join(bob, "bob");
-	struct tclient *a = irc(d, "alice");
-	tc_expect(bob, "EV [0-9]+ [0-9]+ JOIN alice ", TC_TIMEOUT);
+	struct tclient *bob;
+	struct tclient *a = bob_and_irc_alice(d, &bob);
 
 	/* alice reads nothing now; bob sends until she is dropped. */
 	char text[901];
@@ -531,10 +534,8 @@ END_TEST
 START_TEST(test_vanish_mid_line)
 {
 	struct lchatd *d = lchatd_start(CONF);
-	struct tclient *bob = tc_connect(d->sock);
-	tc_join(bob, "bob");
-	struct tclient *a = irc(d, "alice");
-	tc_expect(bob, "EV [0-9]+ [0-9]+ JOIN alice ", TC_TIMEOUT);
+	struct tclient *bob;
+	struct tclient *a = bob_and_irc_alice(d, &bob);
 
 	static const char half[] = "PRIVMSG #general :this never end";
 	tc_send_raw(a, half, sizeof(half) - 1);
