@@ -2,10 +2,11 @@
 /* fanout.c - the fan-out writer ("lchatd: fanout"): after the daemon hands
  * it a connection, the only process that writes to that client.
  *
- * One pass serves every connection, in rounds: for each member it builds
- * a batch of what is due of its reply queue (outq.h) and of the room log
- * from its cursor up to the head, in order (a reply due before seq goes
- * after every event below seq), then sends every batch of the round at
+ * One pass serves every connection, in rounds: for each member (those
+ * of a room one after the other) it builds a batch of what is due of its
+ * reply queue (outq.h) and of the room log from its cursor up to the
+ * head, in order (a reply due before seq goes after every event below
+ * seq), then sends every batch of the round at
  * once: one IORING_OP_SEND per member, all in one io_uring_enter (or one
  * send() each where the kernel gives no ring). The member's own events
  * become its acks ("OK SAY seq"); events addressed to someone else are
@@ -165,6 +166,9 @@ struct fanout {
 	struct fanout_msg *released;   /* FANOUT_RELEASED not yet sent */
 	size_t nreleased;
 	bool sock_out;          /* sock is watched for EPOLLOUT */
+	uint32_t *order;        /* the members of a pass, grouped by room */
+	uint32_t norder;
+	uint8_t *first_room;    /* per slot: 1 + its first room's tag, 0: none */
 };
 
 /* ---- the daemon's side ----------------------------------------------- */
@@ -917,6 +921,30 @@ static bool memory_to_trim(const struct fanout *f)
 	return f->out.cap > ARENA_KEEP || f->items_cap > ITEMS_KEEP;
 }
 
+/* The members with a connection, grouped by the first room each is in
+ * (a counting sort): those that need a record then come one after the
+ * other, while it is in the pass's cache (reccache.h). In slot order the
+ * members of ten rooms took turns, and each read every record anew. */
+static void order_members(struct fanout *f)
+{
+	uint32_t start[ROOMS_MAX + 2] = { 0 };
+
+	for (uint32_t i = 0; i < f->hi; i++) {
+		if (f->m[i].fd <= 0)
+			continue;
+		uint64_t rooms = atomic_load_explicit(&room_slot(f->room, i)->rooms,
+						      memory_order_relaxed);
+		f->first_room[i] = rooms ? (uint8_t)(__builtin_ctzll(rooms) + 1) : 0;
+		start[f->first_room[i] + 1]++;
+	}
+	for (uint32_t k = 1; k < ROOMS_MAX + 2; k++)
+		start[k] += start[k - 1];
+	f->norder = start[ROOMS_MAX + 1];
+	for (uint32_t i = 0; i < f->hi; i++)
+		if (f->m[i].fd > 0)
+			f->order[start[f->first_room[i]]++] = i;
+}
+
 /* Serve every member: rounds of batches, each sent together; a member
  * with more than a batch waiting gets up to BATCH_ROUNDS in one pass. */
 static void pass(struct fanout *f, int64_t *next_deadline)
@@ -926,9 +954,11 @@ static void pass(struct fanout *f, int64_t *next_deadline)
 
 	index_to(f, head);
 	reccache_next_pass(&f->recs);
+	order_members(f);
 	for (int round = 0; round < BATCH_ROUNDS; round++) {
 		f->more = false;
-		for (uint32_t i = 0; i < f->hi; i++) {
+		for (uint32_t k = 0; k < f->norder; k++) {
+			uint32_t i = f->order[k];
 			if (f->m[i].fd <= 0 || !ready(f, i, head, now))
 				continue;
 			struct batch *b = &f->batches[f->nbatches];
@@ -1054,12 +1084,15 @@ void fanout_main(const struct fanout_args *a)
 	f.m = calloc(r->max_users, sizeof(*f.m));
 	f.released = calloc(r->max_users, sizeof(*f.released));
 	f.batches = calloc(r->max_users, sizeof(*f.batches));
+	f.order = calloc(r->max_users, sizeof(*f.order));
+	f.first_room = calloc(r->max_users, sizeof(*f.first_room));
 	for (f.tag_mask = 1; f.tag_mask < r->history; f.tag_mask *= 2)
 		;
 	f.tag = calloc(f.tag_mask, sizeof(*f.tag));
 	f.tag_gen = calloc(f.tag_mask, sizeof(*f.tag_gen));
 	f.tag_mask--;
 	if (f.sigfd < 0 || f.epfd < 0 || !f.m || !f.released || !f.batches ||
+	    !f.order || !f.first_room ||
 	    !f.tag || !f.tag_gen ||
 	    watch(&f, f.sock, TAG_SOCK, EPOLLIN) < 0 ||
 	    watch(&f, r->notify_fd, TAG_NOTIFY, EPOLLIN | EPOLLET) < 0 ||

@@ -27,10 +27,19 @@ static bool fit(struct reccache_entry *e, size_t n)
 
 struct reccache_entry *reccache_get(struct reccache *c, struct room *r, uint64_t seq)
 {
-	struct reccache_entry *e = &c->e[seq % RECCACHE_SIZE];
+	struct reccache_entry *set = &c->e[(seq % RECCACHE_SETS) * RECCACHE_WAYS], *e = set;
 
-	if (e->seq == seq && e->pass == c->pass)
-		return e;
+	c->use++;
+	for (unsigned w = 0; w < RECCACHE_WAYS; w++) {
+		struct reccache_entry *x = &set[w];
+		if (x->seq == seq && x->pass == c->pass) {
+			x->used = c->use;
+			return x;
+		}
+		/* The victim: one of an earlier pass, else the least recent. */
+		if (e->pass == c->pass && (x->pass != c->pass || x->used < e->used))
+			e = x;
+	}
 	size_t need = r->rec_size + ROOM_V2_EXTRA;
 	if (c->scratch_cap < need) {
 		char *p = realloc(c->scratch, need);
@@ -50,6 +59,7 @@ struct reccache_entry *reccache_get(struct reccache *c, struct room *r, uint64_t
 	e->v2_len = 0;
 	e->seq = seq;
 	e->pass = c->pass;
+	e->used = c->use;
 	return e;
 }
 

@@ -20,13 +20,22 @@
 
 #include "room.h"
 
-/* Records of a pass kept, by seq % RECCACHE_SIZE: a pass of many more
+/* Records of a pass kept: RECCACHE_WAYS places for each seq, in the set
+ * seq % RECCACHE_SETS, the least recently used given up first. The
+ * writer visits the members of a room one after the other, so a record
+ * is wanted again soon or not at all in that round; four places for each
+ * keep the hundred or so records of a room's batch (16 KiB of lines)
+ * from pushing each other out: in 256 places by seq alone, about a third
+ * of 120 records share a place with another. A pass of many more
  * reads some records twice, as before. */
-#define RECCACHE_SIZE 256
+#define RECCACHE_SETS 64
+#define RECCACHE_WAYS 4
+#define RECCACHE_SIZE (RECCACHE_SETS * RECCACHE_WAYS)
 
 struct reccache_entry {
 	uint64_t seq;               /* 0: empty */
 	uint64_t pass;
+	uint64_t used;              /* when last asked for (reccache.use) */
 	struct room_rec_info info;  /* with the names (room_read_as()) */
 	char *line;                 /* the lchat/1 line (info.len bytes), then
 				     * from v2_off its PROTO 2 line */
@@ -37,6 +46,7 @@ struct reccache_entry {
 struct reccache {
 	struct reccache_entry e[RECCACHE_SIZE];
 	uint64_t pass;
+	uint64_t use;               /* counts lookups */
 	char *scratch;              /* a record is read here first */
 	size_t scratch_cap;
 };

@@ -4,7 +4,8 @@
  * recycled records), persistence across a reopen, the member table, the
  * robust mutex (holders that die), concurrent writers and lock-free readers
  * in separate processes, the coalesced signal wake-up, and the name index
- * (daemon/nameindex.c) against a scan of the table.
+ * (daemon/nameindex.c) against a scan of the table, and the fan-out
+ * writer's cache of a pass's records (daemon/reccache.c).
  *
  * Room files live in a private mkdtemp() directory, emptied before each
  * test and removed after each test case. Child processes never call Check: they report
@@ -34,6 +35,7 @@
 #include "log.h"
 #include "names.h"
 #include "protocol.h"
+#include "reccache.h"
 #include "room.h"
 #include "util.h"
 #include "wake.h"
@@ -1840,6 +1842,69 @@ START_TEST(test_users_reuse)
 }
 END_TEST
 
+/* ---- the writer's record cache (daemon/reccache.c) ------------------ */
+
+/* Is record seq still the cached copy made before the scrub? Its text is
+ * there and it is not marked scrubbed; a fresh read would say scrubbed. */
+static bool cached_copy(struct reccache *c, struct room *r, uint64_t seq)
+{
+	struct reccache_entry *e = reccache_get(c, r, seq);
+
+	ck_assert_ptr_nonnull(e);
+	ck_assert_uint_eq(e->seq, seq);
+	return !e->info.scrubbed && memmem(e->line, e->info.len, "secret", 6) != NULL;
+}
+
+/* A pass keeps four records that fall in one set, then gives up the least
+ * recently used; the next pass reads every record anew. Scrubbing the
+ * private messages after they were cached tells a copy from a read. */
+START_TEST(test_reccache_ways)
+{
+	static struct reccache c;   /* large: not on the stack */
+	struct room r;
+	int64_t oldest;
+
+	open_room(&r, "room", 8, 5 * RECCACHE_SETS + 64, 256);
+	/* Private messages at 1 + k * RECCACHE_SETS (one set), k = 0..4. */
+	for (uint64_t seq = 1; seq <= 1 + 4 * RECCACHE_SETS; seq++) {
+		bool priv = (seq - 1) % RECCACHE_SETS == 0;
+		ck_assert_uint_eq(append_event(&r, priv ? EV_PRIV : EV_MSG, 2, priv ? 3 : 0,
+					       "alice", NULL, 0, priv ? "a secret" : "filler"),
+				  seq);
+	}
+	const uint64_t s[5] = { 1, 1 + RECCACHE_SETS, 1 + 2 * RECCACHE_SETS,
+				1 + 3 * RECCACHE_SETS, 1 + 4 * RECCACHE_SETS };
+	reccache_next_pass(&c);
+	for (int k = 0; k < 4; k++)
+		ck_assert(cached_copy(&c, &r, s[k]));
+	room_lock(&r);
+	ck_assert_uint_eq(room_scrub_private_locked(&r, now_ms() + 1000, &oldest), 5);
+	room_unlock(&r);
+	/* All four are kept; then s[0] is asked for again: s[1] is the least
+	 * recently used. */
+	for (int k = 0; k < 4; k++)
+		ck_assert_msg(cached_copy(&c, &r, s[k]), "record %d was not kept", k);
+	ck_assert(cached_copy(&c, &r, s[0]));
+	/* A fifth of the set is read (scrubbed), and takes s[1]'s place. */
+	ck_assert(!cached_copy(&c, &r, s[4]));
+	ck_assert(cached_copy(&c, &r, s[0]));
+	ck_assert(cached_copy(&c, &r, s[2]));
+	ck_assert(cached_copy(&c, &r, s[3]));
+	ck_assert(!cached_copy(&c, &r, s[1]));
+	/* Records of another set are not in the way. */
+	ck_assert(!cached_copy(&c, &r, 2) && !cached_copy(&c, &r, 3));
+	ck_assert(cached_copy(&c, &r, s[0]));
+	/* A new pass holds nothing of the last one. */
+	reccache_next_pass(&c);
+	for (int k = 0; k < 5; k++)
+		ck_assert(!cached_copy(&c, &r, s[k]));
+	for (size_t k = 0; k < RECCACHE_SIZE; k++)
+		free(c.e[k].line);
+	free(c.scratch);
+	room_close(&r);
+}
+END_TEST
+
 /* ---- the suite ------------------------------------------------------ */
 
 /* A test case of the suite, with a fresh room directory around it (and
@@ -1885,6 +1950,9 @@ static Suite *room_suite(void)
 	tcase_add_test(tc, test_format_who);
 	tcase_add_test(tc, test_line_v2);
 	tcase_add_test(tc, test_rename_locked);
+
+	tc = room_tcase(s, "reccache", 0);
+	tcase_add_test(tc, test_reccache_ways);
 
 	tc = room_tcase(s, "robust", 120);
 	tcase_add_test(tc, test_lock_holder_exits);
