@@ -625,11 +625,14 @@ static void min_received(void)
 {
 	for (uint32_t s = 0; s < nsend; s++)
 		min_last[s] = UINT32_MAX;
+	/* Only the senders of the receiver's room: this runs at every turn
+	 * of the saturation loop, and a pass over every sender for every
+	 * receiver was 12 % of the bench's own CPU at N = 1000, 10 rooms. */
 	for (uint32_t i = 0; i < nconns; i++) {
 		if (conns[i].sender || conns[i].state == C_DEAD)
 			continue;
-		for (uint32_t s = 0; s < nsend; s++)
-			if (s % nrooms == room_of(&conns[i]) && conns[i].last[s] < min_last[s])
+		for (uint32_t s = room_of(&conns[i]); s < nsend; s += nrooms)
+			if (conns[i].last[s] < min_last[s])
 				min_last[s] = conns[i].last[s];
 	}
 	for (uint32_t s = 0; s < nsend; s++)
