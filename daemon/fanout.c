@@ -2,12 +2,12 @@
 /* fanout.c - the fan-out writer ("lchatd: fanout"): after the daemon hands
  * it a connection, the only process that writes to that client.
  *
- * One pass serves every connection, in rounds: for each member (those
- * of a room one after the other) it builds a batch of what is due of its
- * reply queue (outq.h) and of the room log from its cursor up to the
- * head, in order (a reply due before seq goes after every event below
- * seq), then sends every batch of the round at
- * once: one IORING_OP_SEND per member, all in one io_uring_enter (or one
+ * One pass serves every connection, in rounds: for each member (in a
+ * busy pass, those of a room one after the other) it builds a batch of
+ * what is due of its reply queue (outq.h) and of the room log from its
+ * cursor up to the head, in order (a reply due before seq goes after
+ * every event below seq), then sends every batch of the round at once:
+ * one IORING_OP_SEND per member, all in one io_uring_enter (or one
  * send() each where the kernel gives no ring). The member's own events
  * become its acks ("OK SAY seq"); events addressed to someone else are
  * skipped. Live events are matched to a member by (slot, generation);
