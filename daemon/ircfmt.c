@@ -144,16 +144,8 @@ int ircfmt_event(struct ircfmt_cache *cache, struct buffer *out, const struct ro
 		free(own.data);
 		return rc < 0 ? -1 : 0;
 	}
-	struct ircfmt_entry *set = &cache->e[(info->seq % IRCFMT_SETS) * IRCFMT_WAYS];
-	struct ircfmt_entry *e = NULL, *victim = set;
-	for (unsigned w = 0; w < IRCFMT_WAYS && !e; w++) {
-		if (set[w].seq == info->seq && set[w].room_gen == info->room_gen)
-			e = &set[w];
-		else if (set[w].used < victim->used)
-			victim = &set[w];   /* an empty place has used 0 */
-	}
-	if (!e) {
-		e = victim;
+	struct ircfmt_entry *e = &cache->e[info->seq % IRCFMT_CACHE];
+	if (e->seq != info->seq || e->room_gen != info->room_gen) {
 		cache->misses++;
 		struct buffer *b = &cache->scratch;
 		b->off = b->len = 0;
@@ -176,6 +168,5 @@ int ircfmt_event(struct ircfmt_cache *cache, struct buffer *out, const struct ro
 	} else {
 		cache->hits++;
 	}
-	e->used = ++cache->use;
 	return e->len ? emit(out, e->body, e->len, e->tag, to) : 0;
 }

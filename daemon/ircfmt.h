@@ -19,17 +19,10 @@
 #include "buffer.h"
 #include "room.h"
 
-/* Records whose IRC form is kept: IRCFMT_WAYS places for each seq, in the
- * set seq % IRCFMT_SETS, the least recently used given up first. The
- * writer visits a busy pass's members room by room (fanout.c), and one
- * place per seq lost a fifth of a room's records to another's. */
-#define IRCFMT_SETS 128
-#define IRCFMT_WAYS 4
-#define IRCFMT_CACHE (IRCFMT_SETS * IRCFMT_WAYS)
+#define IRCFMT_CACHE 512   /* records of a pass whose IRC form is kept */
 
 struct ircfmt_entry {
 	uint64_t seq;          /* 0: empty */
-	uint64_t used;         /* when last asked for (ircfmt_cache.use) */
 	uint32_t room_gen;
 	char *body;            /* the line without tags, without CR LF */
 	size_t len, cap;       /* cap: the block's size (body is sized to
@@ -42,7 +35,6 @@ struct ircfmt_cache {
 	struct ircfmt_entry e[IRCFMT_CACHE];
 	struct buffer scratch; /* where a missing line is formatted first */
 	uint64_t hits, misses;
-	uint64_t use;          /* counts lookups */
 };
 
 /* What one member gets of a record. */

@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: ISC. Copyright (c) the lchat authors; see LICENSE. */
 /* check_ircfmt.c - a room record as an IRC member sees it
- * (daemon/ircfmt.c): the line, its server-time tag, and the fan-out
- * writer's cache of the lines it made (four places for each sequence
- * number, the least recently used given up first). */
+ * (daemon/ircfmt.c): the line, and its server-time tag added to the
+ * line the fan-out writer's cache kept. */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,50 +72,12 @@ START_TEST(test_line)
 }
 END_TEST
 
-/* Four records of one set are all kept; a fifth takes the place of the
- * least recently used. */
-START_TEST(test_cache_ways)
-{
-	static struct ircfmt_cache c;
-	struct buffer out = { 0 };
-	uint64_t s[5];
-
-	for (int k = 0; k < 5; k++)
-		s[k] = 1 + (uint64_t)k * IRCFMT_SETS;
-	for (int k = 0; k < 4; k++)
-		format(&c, &out, s[k]);
-	ck_assert_uint_eq(c.misses, 4);
-	for (int k = 0; k < 4; k++)
-		format(&c, &out, s[k]);
-	ck_assert_uint_eq(c.misses, 4);
-	ck_assert_uint_eq(c.hits, 4);
-	format(&c, &out, s[0]);          /* s[1] is now the least recent */
-	format(&c, &out, s[4]);
-	ck_assert_uint_eq(c.misses, 5);
-	format(&c, &out, s[0]);
-	format(&c, &out, s[2]);
-	format(&c, &out, s[3]);
-	ck_assert_uint_eq(c.misses, 5);
-	format(&c, &out, s[1]);
-	ck_assert_uint_eq(c.misses, 6);
-	/* Another generation of the room is another record. */
-	struct room_rec_info info = msg_info(s[0]);
-	info.room_gen = 2;
-	out.off = out.len = 0;
-	ck_assert_int_eq(ircfmt_event(&c, &out, &info, "hello", &bob), 0);
-	ck_assert_uint_eq(c.misses, 7);
-	free(out.data);
-	cache_free(&c);
-}
-END_TEST
-
 static Suite *ircfmt_suite(void)
 {
 	Suite *s = suite_create("ircfmt");
 	TCase *tc = tcase_create("ircfmt");
 
 	tcase_add_test(tc, test_line);
-	tcase_add_test(tc, test_cache_ways);
 	suite_add_tcase(s, tc);
 	return s;
 }
