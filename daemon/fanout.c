@@ -166,8 +166,9 @@ struct fanout {
 	struct fanout_msg *released;   /* FANOUT_RELEASED not yet sent */
 	size_t nreleased;
 	bool sock_out;          /* sock is watched for EPOLLOUT */
-	uint32_t *order;        /* the members of a pass, grouped by room */
+	uint32_t *order;        /* a busy pass's members, grouped by room */
 	uint32_t norder;
+	bool grouped;           /* this pass visits order[], else slot order */
 	uint64_t passed;        /* the head at the last pass */
 	uint8_t *first_room;    /* per slot: 1 + its first room's tag, 0: none */
 };
@@ -927,25 +928,24 @@ static bool memory_to_trim(const struct fanout *f)
  * other, while it is in the pass's cache (reccache.h). In slot order the
  * members of ten rooms took turns, and each read every record anew. A
  * pass of fewer new events than the cache has sets keeps them all, and a
- * chat's passes bring one: those go in slot order, which reads no more
- * of the table than the pass does. */
+ * chat's passes bring one: those go in slot order, with nothing sorted.
+ * The first rooms are kept, not read again: a member's set may change
+ * between the two loops. */
 static void order_members(struct fanout *f, uint64_t head)
 {
 	uint32_t start[ROOMS_MAX + 2] = { 0 };
-	bool group = head - f->passed >= RECCACHE_SETS;
 
+	f->grouped = head - f->passed >= RECCACHE_SETS;
 	f->passed = head;
+	if (!f->grouped)
+		return;
 	for (uint32_t i = 0; i < f->hi; i++) {
 		if (f->m[i].fd <= 0)
 			continue;
-		uint8_t k = 0;
-		if (group) {
-			uint64_t rooms = atomic_load_explicit(&room_slot(f->room, i)->rooms,
-							      memory_order_relaxed);
-			k = rooms ? (uint8_t)(__builtin_ctzll(rooms) + 1) : 0;
-		}
-		f->first_room[i] = k;
-		start[k + 1]++;
+		uint64_t rooms = atomic_load_explicit(&room_slot(f->room, i)->rooms,
+						      memory_order_relaxed);
+		f->first_room[i] = rooms ? (uint8_t)(__builtin_ctzll(rooms) + 1) : 0;
+		start[f->first_room[i] + 1]++;
 	}
 	for (uint32_t k = 1; k < ROOMS_MAX + 2; k++)
 		start[k] += start[k - 1];
@@ -967,8 +967,8 @@ static void pass(struct fanout *f, int64_t *next_deadline)
 	order_members(f, head);
 	for (int round = 0; round < BATCH_ROUNDS; round++) {
 		f->more = false;
-		for (uint32_t k = 0; k < f->norder; k++) {
-			uint32_t i = f->order[k];
+		for (uint32_t k = 0; k < (f->grouped ? f->norder : f->hi); k++) {
+			uint32_t i = f->grouped ? f->order[k] : k;
 			if (f->m[i].fd <= 0 || !ready(f, i, head, now))
 				continue;
 			struct batch *b = &f->batches[f->nbatches];
