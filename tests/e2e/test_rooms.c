@@ -3,15 +3,18 @@
  * "Rooms (PROTO 2)") through the real daemon with raw clients: ENTER,
  * PART and messages in several rooms reach the members of their room
  * only, a room's group, reloads that change a group or remove a room,
- * user rooms that vanish, TOPIC, ROOMS, resume per room, the limits, and
- * an lchat/1 client unchanged in the default room beside them.
+ * user rooms that vanish, TOPIC, ROOMS, resume per room, the limits, an
+ * lchat/1 client unchanged in the default room beside them, and a busy
+ * pass of the writer that visits the members room by room.
  *
  * The test runs as root (in group root); uid 65534 (nobody) is the user
  * outside it. */
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "harness.h"
 #include "runcmd.h"
@@ -639,6 +642,83 @@ START_TEST(test_kicked_part_enter)
 }
 END_TEST
 
+/* ---- a busy pass of the writer, room by room ------------------------ */
+
+#define BUSY_MEMBERS 6      /* even: #cs101, odd: #ops; slots alternate */
+#define BUSY_SAYS 150       /* by each of the two senders */
+
+/* The room's count of messages (STATUS messages). */
+static long messages_said(struct lchatd *d)
+{
+	struct tclient *ctl = ctl_connect(d->ctl);
+	tc_send(ctl, "STATUS");
+	long n = atol(tc_expect_skip(ctl, "^STATUS messages [0-9]+$", TC_TIMEOUT) +
+		      strlen("STATUS messages "));
+	tc_expect_skip(ctl, "^OK STATUS$", TC_TIMEOUT);
+	tc_close(ctl);
+	return n;
+}
+
+/* Members of #cs101 and #ops alternate in the table, each in its one room.
+ * With the writer stopped, one member of each room says BUSY_SAYS
+ * messages; the writer's next pass then brings 300 events, more than its
+ * record cache has sets, so it visits the members room by room
+ * (fanout.c, order_members()). Every member gets its room's messages in
+ * order and nothing of the other room's; each sender gets its acks. */
+START_TEST(test_busy_pass_room_by_room)
+{
+	struct lchatd *d = lchatd_start(CONF);
+	struct tclient *m[BUSY_MEMBERS];
+	static const char *const room[2] = { "cs101", "ops" };
+
+	for (int i = 0; i < BUSY_MEMBERS; i++) {
+		char name[16];
+		snprintf(name, sizeof(name), "m%d", i);
+		m[i] = tc_join_proto2(d, 0, name);
+		enter(m[i], room[i % 2]);
+		tc_send(m[i], "PART #general");
+		tc_expect_past_events(m[i], "^OK PART #general [0-9]+$", TC_TIMEOUT);
+	}
+	for (int i = 0; i < BUSY_MEMBERS; i++) {   /* what the joins sent */
+		tc_send(m[i], "PING settled");
+		tc_expect_skip(m[i], "PONG settled$", TC_TIMEOUT);
+	}
+	long said = messages_said(d);
+	pid_t writer = wait_child_titled(lchatd_daemon_pid(d), "lchatd: fanout", 0, TC_TIMEOUT);
+	ck_assert_int_eq(kill(writer, SIGSTOP), 0);
+	for (int r = 0; r < 2; r++) {
+		char *batch = xcalloc(BUSY_SAYS, 64);
+		size_t len = 0;
+		for (int k = 0; k < BUSY_SAYS; k++)
+			len += (size_t)sprintf(batch + len, "SAY #%s %s%03d\n", room[r], room[r], k);
+		tc_send_raw(m[r], batch, len);
+		free(batch);
+	}
+	/* Every message in the log before the writer runs again. */
+	int64_t deadline = mono_ms_now() + TC_TIMEOUT;
+	while (messages_said(d) < said + 2 * BUSY_SAYS) {
+		ck_assert_msg(mono_ms_now() < deadline, "the handlers did not append %d messages",
+			      2 * BUSY_SAYS);
+		usleep(10 * 1000);
+	}
+	ck_assert_int_eq(kill(writer, SIGCONT), 0);
+
+	uint64_t seqs[2][BUSY_SAYS];
+	for (int r = 0; r < 2; r++)
+		for (int k = 0; k < BUSY_SAYS; k++)
+			seqs[r][k] = tc_ack(m[r], "SAY");
+	for (int i = 2; i < BUSY_MEMBERS; i++)
+		for (int k = 0; k < BUSY_SAYS; k++)
+			tc_expectf(m[i], TC_TIMEOUT, "EV %" PRIu64 " [0-9]+ #%s MSG m%d %s%03d$",
+				   seqs[i % 2][k], room[i % 2], i % 2, room[i % 2], k);
+	for (int i = 0; i < BUSY_MEMBERS; i++)
+		tc_expect_silence(m[i]);
+	for (int i = 0; i < BUSY_MEMBERS; i++)
+		tc_close(m[i]);
+	lchatd_stop_ok(d);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("rooms");
@@ -658,6 +738,7 @@ int main(void)
 	tcase_add_test(tc, test_part_enter_one_write);
 	tcase_add_test(tc, test_part_enter_then_close);
 	tcase_add_test(tc, test_kicked_part_enter);
+	tcase_add_test(tc, test_busy_pass_room_by_room);
 	suite_add_tcase(s, tc);
 	return harness_run(s);
 }
